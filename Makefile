@@ -1,0 +1,50 @@
+# Two commands for a newcomer: `make run` (set up, migrate, demo data, serve) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+
+.PHONY: setup run test lint translations messages clean
+
+setup: $(VENV)/.installed static/vendor/.built translations
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# NL Design System CSS (Utrecht) and axe-core, copied into static/ (not committed).
+static/vendor/.built: node_modules/.installed
+	mkdir -p static/vendor/utrecht static/vendor/axe
+	cp node_modules/@utrecht/design-tokens/dist/index.css static/vendor/utrecht/design-tokens.css
+	cp node_modules/@utrecht/component-library-css/dist/index.css static/vendor/utrecht/component-library.css
+	cp node_modules/axe-core/axe.min.js static/vendor/axe/axe.min.js
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d mvi_challenges/translations
+
+# For developers: refresh the catalogue after changing texts, then translate the new entries.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d mvi_challenges/translations --no-fuzzy-matching
+	rm messages.pot
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+test: setup lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance/mvi.sqlite3*

@@ -1,0 +1,104 @@
+"""MVI Challenges: Utrecht's platform for socially responsible procurement."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_login import current_user
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+
+from .config import load_config
+from .db import db, render_migration_item
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+babel = Babel()
+migrate = Migrate()
+
+
+def select_locale() -> str:
+    """The language the visitor chose (session), else their profile's, else Dutch."""
+    languages = ("nl", "en")
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return "nl"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(Path(app.instance_path), test_config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     render_item=render_migration_item)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+
+    from .auth import login_manager
+
+    login_manager.init_app(app)
+    _import_models()
+    _register_blueprints(app)
+
+    from .errors import register_error_handlers
+    from .templating import register_templating
+
+    register_error_handlers(app)
+    register_templating(app)
+    _register_response_headers(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _import_models() -> None:
+    """Every model must be known to the metadata before migrations or create_all look at it."""
+    from . import audit, outbox  # noqa: F401
+    from .accounts import models as _accounts  # noqa: F401
+    from .calls import models as _calls  # noqa: F401
+    from .catalogue import models as _catalogue  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .calls.views import bp as calls_bp
+    from .catalogue.views import bp as catalogue_bp
+    from .public.views import bp as public_bp
+
+    for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_response_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        if current_user.is_authenticated and request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+        return response

@@ -1,0 +1,1 @@
+"""Users, organisations (KvK), roles; register, log in, profile; the admin's role page."""

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from .models import Role
+from .services import MIN_PASSWORD_LENGTH
+
+LOCALE_CHOICES = [("nl", "Nederlands"), ("en", "English")]
+ROLE_LABELS = {
+    Role.CITIZEN: _l("citizen"),
+    Role.ENTREPRENEUR: _l("entrepreneur"),
+    Role.STAFF: _l("staff (procurement)"),
+    Role.JURY: _l("jury member"),
+    Role.ADMIN: _l("administrator"),
+}
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(), Email(message=_l("Enter a valid email address.")), Length(max=320)],
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_repeat = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    account_type = RadioField(
+        _l("I register as"),
+        choices=[
+            (Role.CITIZEN.value, _l("Citizen (resident of Utrecht)")),
+            (Role.ENTREPRENEUR.value, _l("Entrepreneur (with a KvK number)")),
+        ],
+        default=Role.CITIZEN.value,
+        validators=[DataRequired()],
+    )
+    organisation_name = StringField(
+        _l("Organisation name"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Entrepreneurs only. Leave empty if your organisation is already registered."),
+        render_kw={"autocomplete": "organization"},
+    )
+    kvk_number = StringField(
+        _l("KvK number"),
+        validators=[Optional(), Length(max=20)],
+        description=_l(
+            "Entrepreneurs only: the 8-digit Chamber of Commerce number. If your organisation is "
+            "already registered, you join it."
+        ),
+        render_kw={"inputmode": "numeric"},
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.account_type.data == Role.ENTREPRENEUR.value and not self.kvk_number.data:
+            self.kvk_number.errors = [*self.kvk_number.errors, _l("Entrepreneurs must give a KvK number.")]
+            valid = False
+        return valid
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"), validators=[DataRequired()], render_kw={"autocomplete": "username"}
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    next = HiddenField()
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    locale = SelectField(_l("Language for pages and emails"), choices=LOCALE_CHOICES)
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_repeat = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])

@@ -1,0 +1,20 @@
+"""Who may do what with accounts. Views and templates ask these same predicates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Role
+
+
+def is_admin(user: Any) -> bool:
+    return bool(user.is_authenticated and user.has_role(Role.ADMIN))
+
+
+def is_staff(user: Any) -> bool:
+    """Municipal staff; administrators can do everything staff can."""
+    return bool(user.is_authenticated and (user.has_role(Role.STAFF) or is_admin(user)))
+
+
+def can_manage_users(user: Any) -> bool:
+    return is_admin(user)

@@ -1,0 +1,52 @@
+"""Append-only audit log: who did what to which object, and when.
+
+Services call `record(...)` inside their transaction, so an action and its audit entry are
+committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import Base, intpk, utcnow
+
+if TYPE_CHECKING:
+    from .accounts.models import User
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[intpk]
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def record(
+    session: Session,
+    actor: User | None,
+    action: str,
+    subject: Any,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event for `subject` (any mapped object with an `id`)."""
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        subject_type=type(subject).__name__,
+        subject_id=getattr(subject, "id", None),
+        details=details or {},
+    )
+    session.add(event)
+    return event

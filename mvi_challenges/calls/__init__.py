@@ -1,0 +1,1 @@
+"""Challenges and SBIR calls: phases, weighted criteria, documents and the call lifecycle."""

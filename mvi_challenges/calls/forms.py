@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm, file
+from wtforms import FieldList as _FieldList
+from wtforms import (
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from ..catalogue.forms import LEVEL_CHOICES
+from ..fields import EuroField, LocalDateTimeField, MultiCheckboxField
+from .models import CallKind, Eligibility
+from .services import CriterionInput
+
+KIND_CHOICES = [(CallKind.CHALLENGE.value, _l("Challenge")), (CallKind.SBIR.value, _l("SBIR call"))]
+ELIGIBILITY_CHOICES = [
+    (Eligibility.ENTREPRENEURS.value, _l("Entrepreneurs")),
+    (Eligibility.CITIZENS.value, _l("Citizens")),
+    (Eligibility.BOTH.value, _l("Entrepreneurs and citizens")),
+]
+TIME_HINT = _l("Time in Amsterdam (CET/CEST).")
+
+
+class CallForm(FlaskForm):
+    kind = RadioField(_l("Kind of call"), choices=KIND_CHOICES, validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(
+        _l("Summary"),
+        validators=[DataRequired(), Length(max=600)],
+        description=_l("One or two sentences, shown in lists and search results (plain text)."),
+        render_kw={"rows": 3},
+    )
+    body_source = TextAreaField(
+        _l("Main text"),
+        validators=[Length(max=50000)],
+        description=_l("The problem, what you ask and what you offer. Markdown: **bold**, *italic*, "
+                       "## headings, lists and links."),
+        render_kw={"rows": 12},
+    )
+    category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired()])
+    ambition_level = RadioField(_l("Ambition level"), choices=LEVEL_CHOICES, validators=[DataRequired()])
+    level_explanation = TextAreaField(
+        _l("Explanation when below the category's target level"),
+        validators=[Length(max=5000)],
+        description=_l("Comply or explain: required and published when the ambition level is below "
+                       "the target level of the category."),
+        render_kw={"rows": 4},
+    )
+    social_values = MultiCheckboxField(_l("Social values"), coerce=int)
+    eligibility = RadioField(_l("Who may submit a proposal"), choices=ELIGIBILITY_CHOICES,
+                             default=Eligibility.ENTREPRENEURS.value, validators=[DataRequired()])
+    prize_text = StringField(
+        _l("Budget or prize, in words"),
+        validators=[Length(max=300)],
+        description=_l("For example: 3 pilots of €15,000 with a launching-customer option."),
+    )
+    contact_name = StringField(_l("Contact person"), validators=[Length(max=200)])
+    contact_email = StringField(
+        _l("Contact email address"),
+        validators=[Optional(), Email(message=_l("Enter a valid email address.")), Length(max=320)],
+    )
+
+
+class CriterionForm(Form):
+    name = StringField(_l("Criterion"), validators=[Optional(), Length(max=200)])
+    weight = IntegerField(
+        _l("Weight (%)"),
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l("A weight is between 1 and 100."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    description = TextAreaField(_l("What the jury looks at"), validators=[Optional(), Length(max=2000)],
+                                render_kw={"rows": 2})
+    knockout_minimum = IntegerField(
+        _l("Knock-out minimum (optional)"),
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        description=_l("A proposal scoring lower on this criterion is out."),
+        render_kw={"inputmode": "numeric"},
+    )
+
+    def is_blank(self) -> bool:
+        return not (self.name.data or "").strip() and self.weight.data is None
+
+
+class PhaseForm(FlaskForm):
+    title = StringField(_l("Phase title"), validators=[DataRequired(), Length(max=200)])
+    opens_at = LocalDateTimeField(_l("Opens at"), validators=[InputRequired()], description=TIME_HINT)
+    closes_at = LocalDateTimeField(_l("Deadline"), validators=[InputRequired()], description=TIME_HINT)
+    budget = EuroField(_l("Budget for this phase (euros)"), validators=[InputRequired()])
+    max_awards = IntegerField(
+        _l("Maximum number of awards"),
+        validators=[InputRequired(), NumberRange(min=1, max=1000)],
+        default=1,
+        render_kw={"inputmode": "numeric"},
+    )
+    score_scale_max = IntegerField(
+        _l("Highest score per criterion"),
+        validators=[InputRequired(), NumberRange(min=1, max=100)],
+        default=10,
+        description=_l("The jury scores each criterion from 0 to this number."),
+        render_kw={"inputmode": "numeric"},
+    )
+    criteria = _FieldList(FormField(CriterionForm), min_entries=5, max_entries=15)
+
+    def criteria_input(self) -> list[CriterionInput]:
+        return [
+            CriterionInput(
+                name=entry.form.name.data or "",
+                weight=entry.form.weight.data,
+                description=entry.form.description.data or "",
+                knockout_minimum=entry.form.knockout_minimum.data,
+            )
+            for entry in self.criteria
+            if not entry.form.is_blank()
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for entry in self.criteria:
+            row = entry.form
+            if row.is_blank():
+                continue
+            if not (row.name.data or "").strip():
+                row.name.errors = [*row.name.errors, _l("Give this criterion a name.")]
+                valid = False
+            if row.weight.data is None and not row.weight.errors:
+                row.weight.errors = [*row.weight.errors, _l("Give this criterion a weight.")]
+                valid = False
+        return valid
+
+
+class DocumentForm(FlaskForm):
+    title = StringField(_l("Document title"), validators=[Length(max=200)])
+    file = file.FileField(_l("File (PDF, ODT, DOCX, XLSX, ODS, PNG or JPEG; at most 20 MB)"),
+                          validators=[file.FileRequired(message=_l("Choose a file."))])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (published)"), validators=[Length(max=2000)], render_kw={"rows": 3})
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change something."""
+
+
+class CallFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+    category = SelectField(_l("Category"), validators=[Optional()])
+    level = SelectField(_l("Ambition level"), validators=[Optional()])
+    value = SelectField(_l("Social value"), validators=[Optional()])
+    state = SelectField(_l("Status"), validators=[Optional()])

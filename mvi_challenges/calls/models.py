@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..catalogue.models import Category, SocialValue
+from ..db import Base, created_at, intpk, utcnow
+
+
+def _enum(enum_class: type[enum.Enum], length: int = 20) -> Enum:
+    """Enums stored as their string values in a VARCHAR: portable and readable in SQL."""
+    return Enum(
+        enum_class, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class CallKind(enum.StrEnum):
+    CHALLENGE = "challenge"
+    SBIR = "sbir"
+
+
+class Eligibility(enum.StrEnum):
+    ENTREPRENEURS = "entrepreneurs"
+    CITIZENS = "citizens"
+    BOTH = "both"
+
+
+class CallStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    DECIDED = "decided"
+    ARCHIVED = "archived"
+    CANCELLED = "cancelled"
+
+
+class PublicState(enum.StrEnum):
+    """What a visitor sees, derived from the status and the phase windows at a moment."""
+
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+    DECIDED = "decided"
+    CANCELLED = "cancelled"
+    DRAFT = "draft"
+
+
+call_social_values = Table(
+    "call_social_values",
+    Base.metadata,
+    Column("call_id", ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("social_value_id", ForeignKey("social_values.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class Call(Base):
+    __tablename__ = "calls"
+    __table_args__ = (
+        CheckConstraint("ambition_level BETWEEN 1 AND 3", name="ambition_level_range"),
+        Index("ix_calls_status_published_at", "status", "published_at"),
+    )
+
+    id: Mapped[intpk]
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[CallKind] = mapped_column(_enum(CallKind), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(600))
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    ambition_level: Mapped[int] = mapped_column(index=True)
+    # Comply or explain: why the call is below its category's target level (public).
+    level_explanation: Mapped[str] = mapped_column(Text, default="")
+    eligibility: Mapped[Eligibility] = mapped_column(_enum(Eligibility))
+    prize_text: Mapped[str] = mapped_column(String(300), default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(320), default="")
+    status: Mapped[CallStatus] = mapped_column(_enum(CallStatus), default=CallStatus.DRAFT, index=True)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[dt.datetime | None]
+
+    category: Mapped[Category] = relationship(lazy="joined")
+    owner: Mapped[User | None] = relationship()
+    social_values: Mapped[list[SocialValue]] = relationship(
+        secondary=call_social_values, order_by=SocialValue.name_nl
+    )
+    phases: Mapped[list[Phase]] = relationship(
+        back_populates="call", order_by="Phase.number", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[CallDocument]] = relationship(
+        back_populates="call", order_by="CallDocument.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def below_target(self) -> bool:
+        return self.ambition_level < self.category.target_level
+
+    @property
+    def is_public(self) -> bool:
+        return self.published_at is not None and self.status is not CallStatus.DRAFT
+
+    @property
+    def total_budget_cents(self) -> int:
+        return sum(phase.budget_cents for phase in self.phases)
+
+    def public_state(self, now: dt.datetime) -> PublicState:
+        if self.status is CallStatus.DRAFT:
+            return PublicState.DRAFT
+        if self.status is CallStatus.CANCELLED:
+            return PublicState.CANCELLED
+        if self.status in (CallStatus.DECIDED, CallStatus.ARCHIVED):
+            return PublicState.DECIDED
+        if self.status is CallStatus.CLOSED or not self.phases:
+            return PublicState.CLOSED
+        if any(phase.is_open(now) for phase in self.phases):
+            return PublicState.OPEN
+        if self.phases[0].opens_at > now:
+            return PublicState.UPCOMING
+        return PublicState.CLOSED
+
+    def current_phase(self, now: dt.datetime) -> Phase | None:
+        return next((phase for phase in self.phases if phase.is_open(now)), None)
+
+    def next_deadline(self, now: dt.datetime) -> dt.datetime | None:
+        upcoming = [phase.closes_at for phase in self.phases if phase.closes_at > now]
+        return min(upcoming) if upcoming else None
+
+
+class Phase(Base):
+    __tablename__ = "phases"
+    __table_args__ = (
+        UniqueConstraint("call_id", "number"),
+        CheckConstraint("number BETWEEN 1 AND 3", name="number_range"),
+        CheckConstraint("budget_cents >= 0", name="budget_not_negative"),
+        Index("ix_phases_window", "opens_at", "closes_at"),
+    )
+
+    id: Mapped[intpk]
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[dt.datetime]
+    closes_at: Mapped[dt.datetime] = mapped_column(index=True)
+    budget_cents: Mapped[int] = mapped_column(default=0)
+    max_awards: Mapped[int] = mapped_column(default=1)
+    score_scale_max: Mapped[int] = mapped_column(default=10)
+
+    call: Mapped[Call] = relationship(back_populates="phases")
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="phase", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+    @property
+    def total_weight(self) -> int:
+        return sum(criterion.weight for criterion in self.criteria)
+
+
+class Criterion(Base):
+    __tablename__ = "criteria"
+    __table_args__ = (CheckConstraint("weight BETWEEN 1 AND 100", name="weight_range"),)
+
+    id: Mapped[intpk]
+    phase_id: Mapped[int] = mapped_column(ForeignKey("phases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    weight: Mapped[int]
+    # Knock-out: a proposal scoring below this on the criterion is out, whatever its total.
+    knockout_minimum: Mapped[int | None]
+
+    phase: Mapped[Phase] = relationship(back_populates="criteria")
+
+
+class CallDocument(Base):
+    __tablename__ = "call_documents"
+
+    id: Mapped[intpk]
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_at: Mapped[created_at]
+
+    call: Mapped[Call] = relationship(back_populates="documents")

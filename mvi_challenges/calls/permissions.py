@@ -1,0 +1,17 @@
+"""Who may see and manage calls. Views and templates ask these same predicates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..accounts.permissions import is_staff
+from .models import Call
+
+
+def can_manage_calls(user: Any) -> bool:
+    return is_staff(user)
+
+
+def can_view_call(user: Any, call: Call) -> bool:
+    """Drafts (and never-published cancelled calls) are for staff only."""
+    return call.is_public or can_manage_calls(user)

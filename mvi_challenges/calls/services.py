@@ -1,0 +1,471 @@
+"""Call rules: drafting, phases and criteria, documents, publication and the lifecycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from .. import audit
+from ..catalogue.models import Category, SocialValue
+from ..errors import DomainError
+from ..sanitize import render_markdown
+from ..slugs import slugify
+from ..timezones import now_utc
+from ..uploads import InspectedUpload
+from .models import (
+    Call,
+    CallDocument,
+    CallKind,
+    CallStatus,
+    Criterion,
+    Eligibility,
+    Phase,
+    PublicState,
+)
+
+MAX_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 3}
+MIN_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 2}
+EDITABLE_STATUSES = (CallStatus.DRAFT, CallStatus.PUBLISHED, CallStatus.CLOSED)
+MAX_DOCUMENTS = 20
+
+# The lifecycle from DESIGN.md: every legal move, and nothing else.
+TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {
+    CallStatus.DRAFT: frozenset({CallStatus.PUBLISHED, CallStatus.CANCELLED}),
+    CallStatus.PUBLISHED: frozenset({CallStatus.CLOSED, CallStatus.CANCELLED}),
+    CallStatus.CLOSED: frozenset({CallStatus.DECIDED}),
+    CallStatus.DECIDED: frozenset({CallStatus.ARCHIVED}),
+    CallStatus.ARCHIVED: frozenset(),
+    CallStatus.CANCELLED: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class CriterionInput:
+    name: str
+    weight: int
+    description: str = ""
+    knockout_minimum: int | None = None
+
+
+@dataclass(frozen=True)
+class CallFilters:
+    kind: CallKind | None = None
+    category_slug: str | None = None
+    level: int | None = None
+    value_slug: str | None = None
+    state: PublicState | None = None
+    text: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- drafting -----------------------------------------------------------------------------
+
+
+def _ensure_editable(call: Call) -> None:
+    if call.status not in EDITABLE_STATUSES:
+        raise DomainError(_l("This call can no longer be changed."))
+
+
+def _unique_call_slug(session: Session, title: str, current_id: int | None) -> str:
+    base = slugify(title) or "uitvraag"
+    slug, counter = base, 2
+    while True:
+        owner = session.scalar(select(Call.id).where(Call.slug == slug))
+        if owner is None or owner == current_id:
+            return slug
+        slug, counter = f"{base}-{counter}", counter + 1
+
+
+def check_comply_or_explain(category: Category, level: int, explanation: str) -> None:
+    """Below the category's target level an explanation is required (MVI, tenzij)."""
+    if level < category.target_level and not explanation.strip():
+        raise DomainError(
+            _l(
+                "The ambition level is below the target level %(target)d of this category. "
+                "Explain why (comply or explain); the explanation is published.",
+                target=category.target_level,
+            ),
+            field="level_explanation",
+        )
+
+
+def save_call(
+    session: Session,
+    actor: Any,
+    call: Call | None,
+    *,
+    kind: CallKind,
+    title: str,
+    summary: str,
+    body_source: str,
+    category: Category,
+    ambition_level: int,
+    level_explanation: str,
+    social_values: Sequence[SocialValue],
+    eligibility: Eligibility,
+    prize_text: str = "",
+    contact_name: str = "",
+    contact_email: str = "",
+) -> Call:
+    """Create a draft call or update an editable one. Side effect: audit `call.created|updated`."""
+    if ambition_level not in (1, 2, 3):
+        raise DomainError(_l("The ambition level is 1, 2 or 3."), field="ambition_level")
+    check_comply_or_explain(category, ambition_level, level_explanation)
+    creating = call is None
+    if call is None:
+        call = Call(kind=kind, status=CallStatus.DRAFT, owner_id=getattr(actor, "id", None))
+        session.add(call)
+    else:
+        _ensure_editable(call)
+        if call.kind is not kind and call.phases:
+            raise DomainError(_l("The kind of a call with phases cannot be changed."), field="kind")
+        call.kind = kind
+    call.title = title.strip()
+    call.summary = summary.strip()
+    call.body_source = body_source
+    call.body_html = render_markdown(body_source)
+    call.category = category
+    call.ambition_level = ambition_level
+    call.level_explanation = level_explanation.strip() if ambition_level < category.target_level else ""
+    call.social_values = list(social_values)
+    call.eligibility = eligibility
+    call.prize_text = prize_text.strip()
+    call.contact_name = contact_name.strip()
+    call.contact_email = contact_email.strip()
+    if creating or call.status is CallStatus.DRAFT:  # public links stay stable once published
+        with session.no_autoflush:
+            call.slug = _unique_call_slug(session, call.title, call.id)
+    session.flush()
+    audit.record(session, actor, "call.created" if creating else "call.updated", call)
+    return call
+
+
+def save_phase(
+    session: Session,
+    actor: Any,
+    call: Call,
+    phase: Phase | None,
+    *,
+    title: str,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    budget_cents: int,
+    max_awards: int,
+    score_scale_max: int,
+    criteria: Sequence[CriterionInput],
+) -> Phase:
+    """Create or update a phase with its complete set of criteria.
+
+    The criteria replace the old set. When any are given, their weights must add up to 100.
+    Side effect: audit `phase.saved`.
+    """
+    _ensure_editable(call)
+    if phase is None and len(call.phases) >= MAX_PHASES[call.kind]:
+        raise DomainError(
+            _l("A challenge has one phase.") if call.kind is CallKind.CHALLENGE
+            else _l("An SBIR call has at most three phases.")
+        )
+    if closes_at <= opens_at:
+        raise DomainError(_l("The deadline must be after the opening time."), field="closes_at")
+    if budget_cents < 0:
+        raise DomainError(_l("The budget cannot be negative."), field="budget")
+    if max_awards < 1:
+        raise DomainError(_l("At least one award must be possible."), field="max_awards")
+    if not 1 <= score_scale_max <= 100:
+        raise DomainError(_l("The highest score is between 1 and 100."), field="score_scale_max")
+    check_criteria(criteria, score_scale_max)
+    number = phase.number if phase is not None else len(call.phases) + 1
+    _check_phase_order(call, number, opens_at, closes_at)
+    if phase is None:
+        phase = Phase(call=call, number=number)
+        session.add(phase)
+    phase.title = title.strip()
+    phase.opens_at = opens_at
+    phase.closes_at = closes_at
+    phase.budget_cents = budget_cents
+    phase.max_awards = max_awards
+    phase.score_scale_max = score_scale_max
+    phase.criteria = [
+        Criterion(
+            position=index,
+            name=item.name.strip(),
+            description=item.description.strip(),
+            weight=item.weight,
+            knockout_minimum=item.knockout_minimum,
+        )
+        for index, item in enumerate(criteria, start=1)
+    ]
+    session.flush()
+    audit.record(session, actor, "phase.saved", phase, {"call_id": call.id, "number": number})
+    return phase
+
+
+def check_criteria(criteria: Sequence[CriterionInput], scale_max: int) -> None:
+    if not criteria:
+        return
+    total = sum(item.weight for item in criteria)
+    if total != 100:
+        raise DomainError(
+            _l("The weights add up to %(total)d; they must add up to exactly 100.", total=total),
+            field="criteria",
+        )
+    names = [item.name.strip().lower() for item in criteria]
+    if len(set(names)) != len(names):
+        raise DomainError(_l("Two criteria have the same name."), field="criteria")
+    for item in criteria:
+        if item.knockout_minimum is not None and not 0 <= item.knockout_minimum <= scale_max:
+            raise DomainError(
+                _l("A knock-out minimum lies between 0 and the highest score (%(max)d).", max=scale_max),
+                field="criteria",
+            )
+
+
+def _check_phase_order(call: Call, number: int, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
+    """Phase N+1 opens only after phase N has closed: selection happens in between."""
+    for other in call.phases:
+        if other.number == number - 1 and opens_at < other.closes_at:
+            raise DomainError(
+                _l("Phase %(n)d can open only after phase %(prev)d has closed.", n=number, prev=other.number),
+                field="opens_at",
+            )
+        if other.number == number + 1 and closes_at > other.opens_at:
+            raise DomainError(
+                _l("Phase %(n)d must close before phase %(next)d opens.", n=number, next=other.number),
+                field="closes_at",
+            )
+
+
+def delete_phase(session: Session, actor: Any, call: Call, phase: Phase) -> None:
+    """Only the last phase of a draft can be removed (phase numbers stay consecutive)."""
+    if call.status is not CallStatus.DRAFT:
+        raise DomainError(_l("Phases can only be removed while the call is a draft."))
+    if phase.number != len(call.phases):
+        raise DomainError(_l("Remove the last phase first."))
+    call.phases.remove(phase)
+    session.flush()
+    audit.record(session, actor, "phase.deleted", call, {"number": phase.number})
+
+
+def add_document(
+    session: Session, actor: Any, call: Call, title: str, upload: InspectedUpload, storage_key: str
+) -> CallDocument:
+    """Record a document whose bytes are staged under `storage_key`; the caller promotes the file
+    after commit. Side effect: audit `call.document_added`."""
+    _ensure_editable(call)
+    if len(call.documents) >= MAX_DOCUMENTS:
+        raise DomainError(_l("A call has at most %(n)d documents.", n=MAX_DOCUMENTS), field="file")
+    document = CallDocument(
+        title=title.strip() or upload.filename,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+        storage_key=storage_key,
+    )
+    call.documents.append(document)
+    session.flush()
+    audit.record(session, actor, "call.document_added", call, {"document_id": document.id})
+    return document
+
+
+def remove_document(session: Session, actor: Any, call: Call, document: CallDocument) -> str:
+    """Returns the storage key, to delete the file after commit."""
+    _ensure_editable(call)
+    call.documents.remove(document)
+    session.flush()
+    audit.record(session, actor, "call.document_removed", call, {"document_id": document.id})
+    return document.storage_key
+
+
+# --- publication and lifecycle --------------------------------------------------------------
+
+
+def publication_problems(call: Call, now: dt.datetime) -> list[str]:
+    """Everything that stands in the way of publishing, in words a staff member can act on."""
+    problems: list[str] = []
+    count = len(call.phases)
+    if call.kind is CallKind.CHALLENGE and count != 1:
+        problems.append(str(_l("A challenge needs exactly one phase.")))
+    if call.kind is CallKind.SBIR and not MIN_PHASES[CallKind.SBIR] <= count <= MAX_PHASES[CallKind.SBIR]:
+        problems.append(str(_l("An SBIR call needs two or three phases.")))
+    for phase in call.phases:
+        if not phase.criteria:
+            problems.append(str(_l("Phase %(n)d has no criteria.", n=phase.number)))
+        elif phase.total_weight != 100:
+            problems.append(str(_l("The weights of phase %(n)d do not add up to 100.", n=phase.number)))
+        if phase.closes_at <= now:
+            problems.append(str(_l("The deadline of phase %(n)d has already passed.", n=phase.number)))
+    if not call.social_values:
+        problems.append(str(_l("Choose at least one social value.")))
+    if call.below_target and not call.level_explanation.strip():
+        problems.append(str(_l("Explain why the ambition level is below the category's target level.")))
+    if not call.body_source.strip():
+        problems.append(str(_l("Describe the call in the main text.")))
+    return problems
+
+
+def transition_call(
+    session: Session,
+    actor: Any,
+    call: Call,
+    target: CallStatus,
+    *,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> None:
+    """The one place where a call's status changes.
+
+    Checks that the move is legal (TRANSITIONS) and, for publishing, that the call is complete
+    (publication_problems). Side effects: sets `published_at` on first publication; closing early
+    ends the open phase now; cancelling stores the public reason; audit `call.<status>`.
+    """
+    now = now or now_utc()
+    if target not in TRANSITIONS[call.status]:
+        raise DomainError(_l("This call cannot go from %(old)s to %(new)s.",
+                             old=status_label(call.status), new=status_label(target)))
+    if target is CallStatus.PUBLISHED:
+        problems = publication_problems(call, now)
+        if problems:
+            raise DomainError(" ".join(problems))
+        call.published_at = call.published_at or now
+    if target is CallStatus.CANCELLED:
+        if not reason.strip():
+            raise DomainError(_l("Give the reason for cancelling; it is published."), field="reason")
+        call.status_reason = reason.strip()
+    if target is CallStatus.CLOSED:
+        for phase in call.phases:
+            if phase.is_open(now):
+                phase.closes_at = now
+        call.status_reason = reason.strip()
+    previous = call.status
+    call.status = target
+    session.flush()
+    audit.record(session, actor, f"call.{target.value}", call,
+                 {"from": previous.value, "reason": reason.strip()})
+
+
+STATUS_LABELS = {
+    CallStatus.DRAFT: _l("draft"),
+    CallStatus.PUBLISHED: _l("published"),
+    CallStatus.CLOSED: _l("closed"),
+    CallStatus.DECIDED: _l("decided"),
+    CallStatus.ARCHIVED: _l("archived"),
+    CallStatus.CANCELLED: _l("cancelled"),
+}
+
+
+def status_label(status: CallStatus) -> str:
+    return str(STATUS_LABELS[status])
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+def _open_now(now: dt.datetime):
+    return exists().where(Phase.call_id == Call.id, Phase.opens_at <= now, Phase.closes_at > now)
+
+
+def _first_phase_opens_later(now: dt.datetime):
+    return exists().where(Phase.call_id == Call.id, Phase.number == 1, Phase.opens_at > now)
+
+
+def state_condition(state: PublicState, now: dt.datetime):
+    published = Call.status == CallStatus.PUBLISHED
+    if state is PublicState.OPEN:
+        return and_(published, _open_now(now))
+    if state is PublicState.UPCOMING:
+        return and_(published, ~_open_now(now), _first_phase_opens_later(now))
+    if state is PublicState.CLOSED:
+        return or_(
+            Call.status == CallStatus.CLOSED,
+            and_(published, ~_open_now(now), ~_first_phase_opens_later(now)),
+        )
+    if state is PublicState.DECIDED:
+        return Call.status.in_((CallStatus.DECIDED, CallStatus.ARCHIVED))
+    if state is PublicState.CANCELLED:
+        return Call.status == CallStatus.CANCELLED
+    return Call.status == CallStatus.DRAFT
+
+
+def visible_to_public():
+    """Published once and not a draft: cancelled calls stay visible with their reason."""
+    return and_(Call.status != CallStatus.DRAFT, Call.published_at.is_not(None))
+
+
+def public_calls_query(filters: CallFilters, now: dt.datetime) -> Select[tuple[Call]]:
+    stmt = (
+        select(Call)
+        .where(visible_to_public())
+        .options(selectinload(Call.phases), selectinload(Call.social_values))
+        .order_by(Call.published_at.desc(), Call.id.desc())
+    )
+    if filters.kind is not None:
+        stmt = stmt.where(Call.kind == filters.kind)
+    if filters.category_slug:
+        stmt = stmt.join(Call.category).where(Category.slug == filters.category_slug)
+    if filters.level is not None:
+        stmt = stmt.where(Call.ambition_level == filters.level)
+    if filters.value_slug:
+        stmt = stmt.where(Call.social_values.any(SocialValue.slug == filters.value_slug))
+    if filters.state is not None:
+        stmt = stmt.where(state_condition(filters.state, now))
+    text = filters.text.strip()
+    if text:
+        pattern = f"%{_escape_like(text)}%"
+        stmt = stmt.where(
+            or_(Call.title.ilike(pattern, escape="\\"), Call.summary.ilike(pattern, escape="\\"),
+                Call.body_source.ilike(pattern, escape="\\"))
+        )
+    return stmt
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def open_calls_by_deadline(session: Session, now: dt.datetime, limit: int = 6) -> list[tuple[Call, Phase]]:
+    """Open calls with their open phase, the nearest deadline first (the home page)."""
+    stmt = (
+        select(Call, Phase)
+        .join(Phase, Phase.call_id == Call.id)
+        .where(Call.status == CallStatus.PUBLISHED, Phase.opens_at <= now, Phase.closes_at > now)
+        .options(selectinload(Call.social_values))
+        .order_by(Phase.closes_at, Call.id)
+        .limit(limit)
+    )
+    return [(call, phase) for call, phase in session.execute(stmt)]
+
+
+def count_calls_by_state(session: Session, now: dt.datetime) -> dict[PublicState, int]:
+    counts = {}
+    for state in (PublicState.OPEN, PublicState.UPCOMING):
+        counts[state] = session.scalar(
+            select(func.count(Call.id)).where(visible_to_public(), state_condition(state, now))
+        ) or 0
+    return counts
+
+
+def find_call_by_slug(session: Session, slug: str) -> Call | None:
+    stmt = (
+        select(Call)
+        .where(Call.slug == slug)
+        .options(
+            selectinload(Call.phases).selectinload(Phase.criteria),
+            selectinload(Call.social_values),
+            selectinload(Call.documents),
+        )
+    )
+    return session.scalar(stmt)
+
+
+def staff_calls_query(status: CallStatus | None = None) -> Select[tuple[Call]]:
+    stmt = select(Call).options(selectinload(Call.phases)).order_by(Call.updated_at.desc(), Call.id.desc())
+    if status is not None:
+        stmt = stmt.where(Call.status == status)
+    return stmt

@@ -1,0 +1,378 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth import require
+from ..catalogue.models import Category, SocialValue
+from ..catalogue.services import all_categories, all_social_values
+from ..db import db
+from ..errors import DomainError, attach_to_form
+from ..storage import get_storage
+from ..timezones import now_utc
+from ..uploads import inspect_upload
+from . import services
+from .forms import (
+    ELIGIBILITY_CHOICES,
+    KIND_CHOICES,
+    CallFilterForm,
+    CallForm,
+    DocumentForm,
+    EmptyForm,
+    PhaseForm,
+    ReasonForm,
+)
+from .models import Call, CallDocument, CallKind, CallStatus, Eligibility, Phase, PublicState
+from .permissions import can_manage_calls, can_view_call
+
+bp = Blueprint("calls", __name__)
+
+STATE_LABELS = {
+    PublicState.OPEN: _l("Open"),
+    PublicState.UPCOMING: _l("Opens soon"),
+    PublicState.CLOSED: _l("Closed"),
+    PublicState.DECIDED: _l("Decided"),
+    PublicState.CANCELLED: _l("Cancelled"),
+    PublicState.DRAFT: _l("Draft"),
+}
+
+
+# --- public pages ---------------------------------------------------------------------------
+
+
+def _filter_form() -> tuple[CallFilterForm, services.CallFilters]:
+    """The filter form from the query string; unknown values are ignored, never an error."""
+    locale = str(get_locale())
+    form = CallFilterForm(request.args)
+    form.kind.choices = [("", _("All kinds")), *KIND_CHOICES]
+    form.category.choices = [("", _("All categories"))] + [
+        (c.slug, c.localised("name", locale)) for c in all_categories(db.session)
+    ]
+    form.level.choices = [("", _("All levels"))] + [(str(n), _("Level %(n)d", n=n)) for n in (1, 2, 3)]
+    form.value.choices = [("", _("All social values"))] + [
+        (v.slug, v.localised("name", locale)) for v in all_social_values(db.session)
+    ]
+    form.state.choices = [("", _("All"))] + [
+        (state.value, STATE_LABELS[state])
+        for state in (PublicState.OPEN, PublicState.UPCOMING, PublicState.CLOSED, PublicState.DECIDED)
+    ]
+    for field in (form.kind, form.category, form.level, form.value, form.state):
+        if field.data not in {value for value, _label in field.choices}:
+            field.data = ""
+    filters = services.CallFilters(
+        kind=CallKind(form.kind.data) if form.kind.data else None,
+        category_slug=form.category.data or None,
+        level=int(form.level.data) if form.level.data else None,
+        value_slug=form.value.data or None,
+        state=PublicState(form.state.data) if form.state.data else None,
+        text=(form.q.data or "")[:200],
+    )
+    return form, filters
+
+
+@bp.route("/calls")
+def call_list():
+    form, filters = _filter_form()
+    now = now_utc()
+    page = db.paginate(services.public_calls_query(filters, now), per_page=current_app.config["PAGE_SIZE"])
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("calls/list.html", form=form, page=page, now=now, args=args,
+                           state_labels=STATE_LABELS)
+
+
+@bp.route("/calls/<slug>")
+def call_detail(slug: str):
+    call = services.find_call_by_slug(db.session, slug) or abort(404)
+    if not can_view_call(current_user, call):
+        abort(404)  # a draft does not exist for the public
+    now = now_utc()
+    return render_template("calls/detail.html", call=call, now=now, state=call.public_state(now),
+                           state_labels=STATE_LABELS, eligibility_labels=dict(ELIGIBILITY_CHOICES))
+
+
+@bp.route("/calls/<slug>/documents/<int:document_id>")
+def document_download(slug: str, document_id: int):
+    call = services.find_call_by_slug(db.session, slug) or abort(404)
+    document = db.session.get(CallDocument, document_id)
+    if document is None or document.call_id != call.id or not can_view_call(current_user, call):
+        abort(404)
+    path = get_storage(current_app.config).path_for(document.storage_key)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=document.content_type, as_attachment=True,
+                     download_name=document.filename, max_age=0)
+
+
+# --- staff pages ----------------------------------------------------------------------------
+
+
+def _load_call(call_id: int) -> Call:
+    call = db.session.get(Call, call_id)
+    if call is None:
+        abort(404)
+    return call
+
+
+def _fill_call_choices(form: CallForm) -> None:
+    locale = str(get_locale())
+    form.category_id.choices = [
+        (c.id, f"{c.localised('name', locale)} — " + _("target level %(n)d", n=c.target_level))
+        for c in all_categories(db.session)
+    ]
+    form.social_values.choices = [(v.id, v.localised("name", locale)) for v in all_social_values(db.session)]
+
+
+@bp.route("/staff/calls")
+@require(can_manage_calls)
+def staff_list():
+    status_arg = request.args.get("status", "")
+    status = CallStatus(status_arg) if status_arg in {s.value for s in CallStatus} else None
+    page = db.paginate(services.staff_calls_query(status), per_page=current_app.config["PAGE_SIZE"])
+    return render_template("calls/staff_list.html", page=page, status=status, statuses=list(CallStatus),
+                           status_labels=services.STATUS_LABELS, now=now_utc())
+
+
+@bp.route("/staff/calls/new", methods=["GET", "POST"])
+@require(can_manage_calls)
+def create_call():
+    form = CallForm()
+    if not form.is_submitted():
+        kind = request.args.get("kind", CallKind.CHALLENGE.value)
+        form.kind.data = kind if kind in {k.value for k in CallKind} else CallKind.CHALLENGE.value
+        form.ambition_level.data = "3"
+        form.contact_name.data = current_user.name
+        form.contact_email.data = current_user.email
+    return _save_call_form(form, None)
+
+
+@bp.route("/staff/calls/<int:call_id>/edit", methods=["GET", "POST"])
+@require(can_manage_calls)
+def edit_call(call_id: int):
+    call = _load_call(call_id)
+    form = CallForm(obj=call)
+    if not form.is_submitted():
+        form.kind.data = call.kind.value
+        form.ambition_level.data = str(call.ambition_level)
+        form.eligibility.data = call.eligibility.value
+        form.social_values.data = [v.id for v in call.social_values]
+    return _save_call_form(form, call)
+
+
+def _save_call_form(form: CallForm, call: Call | None):
+    _fill_call_choices(form)
+    if form.validate_on_submit():
+        category = db.session.get(Category, form.category_id.data)
+        values = list(db.session.scalars(select(SocialValue).where(SocialValue.id.in_(form.social_values.data))))
+        try:
+            if category is None:
+                raise DomainError(_l("Choose a category."), field="category_id")
+            call = services.save_call(
+                db.session, current_user, call,
+                kind=CallKind(form.kind.data), title=form.title.data, summary=form.summary.data,
+                body_source=form.body_source.data or "", category=category,
+                ambition_level=int(form.ambition_level.data),
+                level_explanation=form.level_explanation.data or "", social_values=values,
+                eligibility=Eligibility(form.eligibility.data), prize_text=form.prize_text.data or "",
+                contact_name=form.contact_name.data or "", contact_email=form.contact_email.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The call has been saved."), "success")
+            return redirect(url_for("calls.manage", call_id=call.id))
+    status = 400 if form.errors else 200
+    targets = {c.id: c.target_level for c in all_categories(db.session)}
+    return render_template("calls/call_form.html", form=form, call=call, category_targets=targets), status
+
+
+@bp.route("/staff/calls/<int:call_id>")
+@require(can_manage_calls)
+def manage(call_id: int):
+    call = _load_call(call_id)
+    now = now_utc()
+    return render_template(
+        "calls/manage.html", call=call, now=now, problems=services.publication_problems(call, now),
+        action_form=EmptyForm(), reason_form=ReasonForm(), document_form=DocumentForm(),
+        status_labels=services.STATUS_LABELS, transitions=services.TRANSITIONS[call.status],
+        max_phases=services.MAX_PHASES[call.kind],
+    )
+
+
+@bp.route("/staff/calls/<int:call_id>/phases/new", methods=["GET", "POST"], defaults={"number": None})
+@bp.route("/staff/calls/<int:call_id>/phases/<int:number>", methods=["GET", "POST"])
+@require(can_manage_calls)
+def edit_phase(call_id: int, number: int | None):
+    call = _load_call(call_id)
+    phase = None
+    if number is not None:
+        phase = next((p for p in call.phases if p.number == number), None) or abort(404)
+    form = PhaseForm(obj=phase)
+    if phase is not None and not form.is_submitted():
+        form.budget.data = phase.budget_cents
+        _prefill_criteria(form, phase)
+    elif phase is None and not form.is_submitted():
+        form.title.data = _default_phase_title(call)
+    _pad_criteria(form)
+    if form.validate_on_submit():
+        try:
+            services.save_phase(
+                db.session, current_user, call, phase,
+                title=form.title.data, opens_at=form.opens_at.data, closes_at=form.closes_at.data,
+                budget_cents=form.budget.data, max_awards=form.max_awards.data,
+                score_scale_max=form.score_scale_max.data, criteria=form.criteria_input(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The phase has been saved."), "success")
+            return redirect(url_for("calls.manage", call_id=call.id))
+    status = 400 if form.errors else 200
+    return render_template("calls/phase_form.html", form=form, call=call, phase=phase), status
+
+
+def _default_phase_title(call: Call) -> str:
+    if call.kind is CallKind.CHALLENGE:
+        return _("Proposals")
+    titles = {1: _("Phase 1: feasibility"), 2: _("Phase 2: development and prototype"), 3: _("Phase 3: pilot")}
+    return titles.get(len(call.phases) + 1, "")
+
+
+def _prefill_criteria(form: PhaseForm, phase: Phase) -> None:
+    while len(form.criteria.entries):
+        form.criteria.pop_entry()
+    for criterion in phase.criteria:
+        form.criteria.append_entry({
+            "name": criterion.name, "weight": criterion.weight,
+            "description": criterion.description, "knockout_minimum": criterion.knockout_minimum,
+        })
+
+
+def _pad_criteria(form: PhaseForm) -> None:
+    """Always offer a few empty rows, so criteria can be added without JavaScript."""
+    filled = sum(1 for entry in form.criteria if not entry.form.is_blank())
+    while len(form.criteria.entries) < max(filled + 3, 5) and len(form.criteria.entries) < 15:
+        form.criteria.append_entry()
+
+
+@bp.route("/staff/calls/<int:call_id>/phases/<int:number>/delete", methods=["POST"])
+@require(can_manage_calls)
+def delete_phase(call_id: int, number: int):
+    call = _load_call(call_id)
+    phase = next((p for p in call.phases if p.number == number), None) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_phase(db.session, current_user, call, phase)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The phase has been removed."), "success")
+    return redirect(url_for("calls.manage", call_id=call.id))
+
+
+@bp.route("/staff/calls/<int:call_id>/documents", methods=["POST"])
+@require(can_manage_calls)
+def upload_document(call_id: int):
+    call = _load_call(call_id)
+    form = DocumentForm()
+    storage = get_storage(current_app.config)
+    if form.validate_on_submit():
+        staged = None
+        try:
+            upload = inspect_upload(form.file.data.stream, form.file.data.filename or "",
+                                    current_app.config["MAX_DOCUMENT_BYTES"])
+            staged = storage.stage(upload.data)
+            services.add_document(db.session, current_user, call, form.title.data or "", upload, staged.key)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if staged is not None:
+                storage.discard(staged)
+            flash(str(error.message), "error")
+        except Exception:
+            db.session.rollback()
+            if staged is not None:
+                storage.discard(staged)
+            raise
+        else:
+            storage.promote(staged)
+            flash(_("The document has been added."), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+    return redirect(url_for("calls.manage", call_id=call.id) + "#documents")
+
+
+@bp.route("/staff/calls/<int:call_id>/documents/<int:document_id>/delete", methods=["POST"])
+@require(can_manage_calls)
+def delete_document(call_id: int, document_id: int):
+    call = _load_call(call_id)
+    document = db.session.get(CallDocument, document_id)
+    if document is None or document.call_id != call.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        key = services.remove_document(db.session, current_user, call, document)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        get_storage(current_app.config).delete(key)
+        flash(_("The document has been removed."), "success")
+    return redirect(url_for("calls.manage", call_id=call.id) + "#documents")
+
+
+TRANSITION_MESSAGES = {
+    CallStatus.PUBLISHED: _l("The call has been published."),
+    CallStatus.CLOSED: _l("The call has been closed."),
+    CallStatus.CANCELLED: _l("The call has been cancelled."),
+    CallStatus.DECIDED: _l("The call has been marked as decided."),
+    CallStatus.ARCHIVED: _l("The call has been archived."),
+}
+
+
+@bp.route("/staff/calls/<int:call_id>/status/<target>", methods=["POST"])
+@require(can_manage_calls)
+def change_status(call_id: int, target: str):
+    call = _load_call(call_id)
+    if target not in {s.value for s in CallStatus}:
+        abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(url_for("calls.manage", call_id=call.id))
+    status = CallStatus(target)
+    try:
+        services.transition_call(db.session, current_user, call, status, reason=form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(str(TRANSITION_MESSAGES.get(status, _l("Saved."))), "success")
+    return redirect(url_for("calls.manage", call_id=call.id))

@@ -1,0 +1,1 @@
+"""Categories (product groups with a target ambition level) and social values."""

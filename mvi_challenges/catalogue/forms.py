@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+LEVEL_CHOICES = [
+    ("1", _l("1 – basic: at least the national (PIANOo) minimum criteria")),
+    ("2", _l("2 – significant")),
+    ("3", _l("3 – ambitious: challenge the market maximally")),
+]
+
+
+LEVEL_LABELS = {
+    1: _l("basic: at least the national minimum criteria"),
+    2: _l("significant"),
+    3: _l("ambitious: the market is challenged maximally"),
+}
+
+
+class CategoryForm(FlaskForm):
+    name_nl = StringField(_l("Name in Dutch"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    target_level = RadioField(_l("Target ambition level"), choices=LEVEL_CHOICES, default="1",
+                              validators=[DataRequired()])
+    promising = BooleanField(_l("Promising category (kansrijke categorie)"))
+    approach_source = TextAreaField(
+        _l("Tailored MVI approach"),
+        validators=[Length(max=20000)],
+        description=_l("Markdown: **bold**, *italic*, lists and links."),
+        render_kw={"rows": 8},
+    )
+
+
+class SocialValueForm(FlaskForm):
+    name_nl = StringField(_l("Name in Dutch"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    description_nl = TextAreaField(_l("Description in Dutch"), validators=[Length(max=2000)],
+                                   render_kw={"rows": 3})
+    description_en = TextAreaField(_l("Description in English"), validators=[Length(max=2000)],
+                                   render_kw={"rows": 3})

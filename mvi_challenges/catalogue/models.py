@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, intpk
+
+
+class Localised:
+    """Models with `<field>_nl` and `<field>_en` columns; Dutch is the fallback."""
+
+    def localised(self, field: str, locale: str) -> str:
+        value = getattr(self, f"{field}_{locale}", None) if locale != "nl" else None
+        return value or getattr(self, f"{field}_nl")
+
+
+class Category(Localised, Base):
+    """A product group (PIANOo cluster) with its target ambition level and tailored approach."""
+
+    __tablename__ = "categories"
+    __table_args__ = (CheckConstraint("target_level BETWEEN 1 AND 3", name="target_level_range"),)
+
+    id: Mapped[intpk]
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_nl: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    target_level: Mapped[int] = mapped_column(default=1)
+    promising: Mapped[bool] = mapped_column(default=False)
+    approach_source: Mapped[str] = mapped_column(Text, default="")
+    approach_html: Mapped[str] = mapped_column(Text, default="")
+
+
+class SocialValue(Localised, Base):
+    __tablename__ = "social_values"
+
+    id: Mapped[intpk]
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_nl: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    description_nl: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")

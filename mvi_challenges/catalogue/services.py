@@ -1,0 +1,124 @@
+"""Catalogue rules and the reference sets from the action plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..errors import DomainError
+from ..sanitize import render_markdown
+from ..slugs import slugify
+from .models import Category, SocialValue
+
+# (slug, nl, en, target level, promising, tailored approach in Markdown)
+CATEGORIES: tuple[tuple[str, str, str, int, bool, str], ...] = (
+    ("openbare-ruimte", "Openbare ruimte en GWW (incl. groen)", "Public space and civil works (incl. green)", 3, True,
+     "Circulair ontwerpen en bouwen, emissievrij materieel op de bouwplaats en meer groen. "
+     "We vragen **levenscyclusprijzen** en belonen hergebruik van materialen."),
+    ("gebouwen-energie", "Gebouwen en energie", "Buildings and energy", 3, True,
+     "Energieneutraal en circulair bouwen en renoveren. We gebruiken de **MPG** en vragen "
+     "materialenpaspoorten."),
+    ("mobiliteit", "Mobiliteit en vervoer", "Mobility and transport", 3, True,
+     "Zero-emissie vervoer en logistiek, in lijn met de milieuzone. We combineren stromen en "
+     "dagen de markt uit op **schone logistiek**."),
+    ("ict", "ICT en telecom", "ICT and telecom", 2, False,
+     "Langere levensduur, refurbished apparatuur en ketenverantwoordelijkheid voor grondstoffen."),
+    ("catering", "Catering", "Catering", 2, False,
+     "Gezond, seizoensgebonden en plantaardig aanbod; minder verspilling en verpakking."),
+    ("schoonmaak-facilitair", "Schoonmaak en facilitaire diensten", "Cleaning and facility services", 2, False,
+     "Social return, goed werkgeverschap en duurzame middelen."),
+    ("kantoorinrichting-kleding", "Kantoorinrichting en bedrijfskleding", "Office furniture and workwear", 3, True,
+     "Circulair meubilair (hergebruik eerst) en eerlijke kleding met **ketenverantwoordelijkheid**."),
+    ("zorg-sociaal-domein", "Zorg en sociaal domein", "Care and the social domain", 3, True,
+     "Inclusie, werk voor mensen met een afstand tot de arbeidsmarkt en innovatie in zorg dicht bij huis."),
+)
+
+# (slug, nl, en, description nl, description en)
+SOCIAL_VALUES: tuple[tuple[str, str, str, str, str], ...] = (
+    ("klimaat", "Klimaat (CO2)", "Climate (CO2)", "Minder uitstoot van broeikasgassen.", "Lower greenhouse gas emissions."),
+    ("circulaire-economie", "Circulaire economie", "Circular economy", "Hergebruik van grondstoffen en producten.", "Reuse of raw materials and products."),
+    ("gezonde-leefomgeving", "Gezonde leefomgeving", "Healthy living environment", "Schone lucht, groen en water.", "Clean air, green and water."),
+    ("sociale-stad", "Sociale en gezonde stad", "Social and healthy city", "Werk voor mensen met een afstand tot de arbeidsmarkt, social return.", "Work for people far from the labour market, social return."),
+    ("ketenverantwoordelijkheid", "Ketenverantwoordelijkheid", "Supply-chain responsibility", "Eerlijke internationale arbeidsomstandigheden.", "Fair international working conditions."),
+    ("diversiteit-inclusie", "Diversiteit en inclusie", "Diversity and inclusion", "Iedereen doet mee.", "Everyone takes part."),
+    ("lokaal-mkb", "Lokaal en mkb", "Local and small enterprises", "Kansen voor lokale en kleine ondernemers.", "Opportunities for local and small businesses."),
+    ("innovatie", "Innovatie", "Innovation", "Nieuwe oplossingen ontwikkelen en toepassen.", "Developing and applying new solutions."),
+)
+
+
+def seed_catalogue(session: Session) -> None:
+    """Insert the reference categories and social values that are missing (idempotent)."""
+    known = set(session.scalars(select(Category.slug)))
+    for slug, nl, en, level, promising, approach in CATEGORIES:
+        if slug not in known:
+            session.add(Category(
+                slug=slug, name_nl=nl, name_en=en, target_level=level, promising=promising,
+                approach_source=approach, approach_html=render_markdown(approach),
+            ))
+    known = set(session.scalars(select(SocialValue.slug)))
+    for slug, nl, en, description_nl, description_en in SOCIAL_VALUES:
+        if slug not in known:
+            session.add(SocialValue(
+                slug=slug, name_nl=nl, name_en=en,
+                description_nl=description_nl, description_en=description_en,
+            ))
+    session.flush()
+
+
+def all_categories(session: Session) -> list[Category]:
+    return list(session.scalars(select(Category).order_by(Category.name_nl)))
+
+
+def all_social_values(session: Session) -> list[SocialValue]:
+    return list(session.scalars(select(SocialValue).order_by(SocialValue.name_nl)))
+
+
+def _unique_slug(session: Session, model: Any, name: str, current_id: int | None) -> str:
+    base = slugify(name) or "item"
+    slug, counter = base, 2
+    while True:
+        existing = session.scalar(select(model.id).where(model.slug == slug))
+        if existing is None or existing == current_id:
+            return slug
+        slug, counter = f"{base}-{counter}", counter + 1
+
+
+def save_category(session: Session, actor: Any, category: Category | None, **fields: Any) -> Category:
+    """Create or update a category. Side effect: audit `category.saved`."""
+    level = fields["target_level"]
+    if level not in (1, 2, 3):
+        raise DomainError(_l("The ambition level is 1, 2 or 3."), field="target_level")
+    if category is None:
+        category = Category()
+        session.add(category)
+    category.name_nl = fields["name_nl"].strip()
+    category.name_en = fields["name_en"].strip()
+    category.target_level = level
+    category.promising = fields["promising"]
+    category.approach_source = fields["approach_source"] or ""
+    category.approach_html = render_markdown(category.approach_source)
+    with session.no_autoflush:
+        category.slug = _unique_slug(session, Category, category.name_nl, category.id)
+    session.flush()
+    audit.record(session, actor, "category.saved", category)
+    return category
+
+
+def save_social_value(
+    session: Session, actor: Any, value: SocialValue | None, **fields: Any
+) -> SocialValue:
+    """Create or update a social value. Side effect: audit `social_value.saved`."""
+    if value is None:
+        value = SocialValue()
+        session.add(value)
+    for name in ("name_nl", "name_en", "description_nl", "description_en"):
+        setattr(value, name, (fields.get(name) or "").strip())
+    with session.no_autoflush:
+        value.slug = _unique_slug(session, SocialValue, value.name_nl, value.id)
+    session.flush()
+    audit.record(session, actor, "social_value.saved", value)
+    return value

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth import require
+from ..db import db
+from ..errors import DomainError, attach_to_form
+from . import services
+from .forms import CategoryForm, SocialValueForm
+from .models import Category, SocialValue
+from .permissions import can_manage_catalogue
+
+bp = Blueprint("catalogue", __name__, url_prefix="/admin/catalogue")
+
+
+@bp.route("/")
+@require(can_manage_catalogue)
+def index():
+    return render_template(
+        "catalogue/index.html",
+        categories=services.all_categories(db.session),
+        social_values=services.all_social_values(db.session),
+    )
+
+
+@bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@require(can_manage_catalogue)
+def edit_category(category_id: int | None):
+    category = None
+    if category_id is not None:
+        category = db.session.get(Category, category_id) or abort(404)
+    form = CategoryForm(obj=category)
+    if category is not None and not form.is_submitted():
+        form.target_level.data = str(category.target_level)
+    if form.validate_on_submit():
+        try:
+            services.save_category(
+                db.session, current_user, category,
+                name_nl=form.name_nl.data, name_en=form.name_en.data,
+                target_level=int(form.target_level.data), promising=form.promising.data,
+                approach_source=form.approach_source.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The category has been saved."), "success")
+            return redirect(url_for("catalogue.index"))
+    status = 400 if form.errors else 200
+    return render_template("catalogue/category_form.html", form=form, category=category), status
+
+
+@bp.route("/values/new", methods=["GET", "POST"], defaults={"value_id": None})
+@bp.route("/values/<int:value_id>", methods=["GET", "POST"])
+@require(can_manage_catalogue)
+def edit_social_value(value_id: int | None):
+    value = None
+    if value_id is not None:
+        value = db.session.get(SocialValue, value_id) or abort(404)
+    form = SocialValueForm(obj=value)
+    if form.validate_on_submit():
+        services.save_social_value(db.session, current_user, value, **form.data)
+        db.session.commit()
+        flash(_("The social value has been saved."), "success")
+        return redirect(url_for("catalogue.index"))
+    status = 400 if form.errors else 200
+    return render_template("catalogue/value_form.html", form=form, value=value), status

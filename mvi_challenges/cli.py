@@ -1,0 +1,82 @@
+"""Flask commands: create-user, seed-demo, send-outbox, backup (plus `db` from Flask-Migrate)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from .accounts.models import Role
+from .db import db
+from .errors import DomainError
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--password", required=True)
+    @click.option("--role", "roles", multiple=True, required=True,
+                  type=click.Choice([r.value for r in Role]), help="Repeat for several roles.")
+    @click.option("--name", default="")
+    def create_user_command(email: str, password: str, roles: tuple[str, ...], name: str) -> None:
+        """Create a user with one or more roles."""
+        from .accounts.services import create_user
+
+        try:
+            user = create_user(db.session, email=email, password=password,
+                               name=name or email.split("@")[0], roles=tuple(Role(r) for r in roles))
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error.message)) from None
+        db.session.commit()
+        click.echo(f"created user {user.id} <{user.email}> with roles {', '.join(roles)}")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only when there are no users yet.")
+    def seed_demo_command(if_empty: bool) -> None:
+        """Load the catalogue, demo users and demo calls (idempotent)."""
+        from .accounts.models import User
+        from .demo import seed_demo
+
+        if if_empty and (db.session.scalar(select(func.count(User.id))) or 0) > 0:
+            click.echo("database already has data; demo seed skipped")
+            return
+        report = seed_demo(db.session)
+        db.session.commit()
+        click.echo(report)
+
+    @app.cli.command("send-outbox")
+    def send_outbox_command() -> None:
+        """Deliver queued mail (without MAIL_SERVER it stays queued and is logged)."""
+        from .outbox import deliver_pending
+
+        sent, failed = deliver_pending(db.session, current_app.config)
+        db.session.commit()
+        click.echo(f"sent {sent}, failed {failed}")
+
+    @app.cli.command("backup")
+    @click.option("--to", "target_dir", default=None, help="Folder for the backup file.")
+    def backup_command(target_dir: str | None) -> None:
+        """Write a consistent copy of the database (SQLite backup API or pg_dump)."""
+        folder = Path(target_dir or Path(current_app.instance_path) / "backups")
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+        if url.get_backend_name() == "sqlite":
+            target = folder / f"mvi-{stamp}.sqlite3"
+            with sqlite3.connect(url.database) as source, sqlite3.connect(target) as copy:
+                source.backup(copy)
+        else:
+            if shutil.which("pg_dump") is None:
+                raise click.ClickException("pg_dump is not installed")
+            target = folder / f"mvi-{stamp}.dump"
+            pg_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            subprocess.run(["pg_dump", "--format=custom", f"--file={target}", pg_url], check=True)  # noqa: S603, S607
+        click.echo(f"backup written to {target}")

@@ -1,0 +1,187 @@
+"""Fictional demo data from BRIEF.md, with dates relative to today so the demo stays alive.
+
+Everything goes through the domain services, so the demo obeys the same rules as real use.
+Running it twice adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .accounts.models import Organisation, Role, User
+from .accounts.services import create_user, find_user_by_email
+from .calls.models import Call, CallKind, CallStatus, Eligibility
+from .calls.services import CriterionInput, save_call, save_phase, transition_call
+from .catalogue.models import Category, SocialValue
+from .catalogue.services import seed_catalogue
+from .timezones import LOCAL_TZ, local_to_utc, now_utc
+
+DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 - documented in the README, demo only
+
+DEMO_USERS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("admin@demo.mvi.example", "Anna Admin", (Role.ADMIN, Role.STAFF)),
+    ("inkoper@demo.mvi.example", "Ilse Inkoper", (Role.STAFF,)),
+    ("jury@demo.mvi.example", "Jan Jurylid", (Role.JURY,)),
+    ("ondernemer@demo.mvi.example", "Olga Ondernemer", (Role.ENTREPRENEUR,)),
+    ("burger@demo.mvi.example", "Bram Burger", (Role.CITIZEN,)),
+)
+
+
+@dataclass(frozen=True)
+class DemoPhase:
+    title: str
+    opens_in_days: int
+    closes_in_days: int
+    budget_euros: int
+    max_awards: int
+    criteria: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class DemoCall:
+    title: str
+    kind: CallKind
+    category: str
+    values: tuple[str, ...]
+    level: int
+    summary: str
+    body: str
+    prize: str
+    phases: tuple[DemoPhase, ...]
+    status: CallStatus = CallStatus.PUBLISHED
+    explanation: str = ""
+    eligibility: Eligibility = Eligibility.ENTREPRENEURS
+
+
+DEMO_CALLS: tuple[DemoCall, ...] = (
+    DemoCall(
+        title="Zero-emissie bouwlogistiek binnenstad",
+        kind=CallKind.CHALLENGE, category="mobiliteit", values=("gezonde-leefomgeving", "klimaat"), level=3,
+        summary="Hoe krijgen we bouwmaterialen de binnenstad in zonder uitstoot en met minder vrachtverkeer?",
+        body=(
+            "## De uitdaging\nBouwverkeer is een grote bron van stikstof en fijnstof in de binnenstad. "
+            "We zoeken oplossingen voor **emissievrije bouwlogistiek**: hubs aan de rand van de stad, "
+            "lichte elektrische voertuigen, slimme planning.\n\n"
+            "## Wat bieden we\n- 3 pilots van €15.000\n- begeleiding door de gemeente\n"
+            "- optie om *launching customer* te worden\n"
+        ),
+        prize="3 pilots van €15.000, met optie op launching customer",
+        phases=(DemoPhase("Voorstellen", -12, 2, 45_000, 3, (
+            ("Impact op luchtkwaliteit", 30), ("Haalbaarheid", 25), ("Opschaalbaarheid", 20),
+            ("Team", 15), ("Lokale werkgelegenheid", 10))),),
+    ),
+    DemoCall(
+        title="Hittestress Overvecht",
+        kind=CallKind.SBIR, category="openbare-ruimte", values=("gezonde-leefomgeving", "innovatie"), level=3,
+        summary="SBIR: innovaties die hittestress in de wijk Overvecht meetbaar verminderen.",
+        body=(
+            "## Probleem\nIn Overvecht wordt het in de zomer tot 8 graden warmer dan in het omliggende gebied. "
+            "Bewoners met een kwetsbare gezondheid hebben daar het meest last van.\n\n"
+            "## Fasering\n1. Haalbaarheidsonderzoek (5 × €40.000)\n2. Ontwikkeling en prototype (2 × €200.000)\n"
+        ),
+        prize="Fase 1: 5 × €40.000; fase 2: 2 × €200.000",
+        phases=(
+            DemoPhase("Fase 1: haalbaarheid", -5, 21, 200_000, 5, (
+                ("Impact", 40), ("Technische haalbaarheid", 30), ("Economisch perspectief", 30))),
+            DemoPhase("Fase 2: ontwikkeling en prototype", 90, 150, 400_000, 2, (
+                ("Impact", 30), ("Technische haalbaarheid", 30), ("Economisch perspectief", 40))),
+        ),
+    ),
+    DemoCall(
+        title="Biodiversiteit Lage Weide",
+        kind=CallKind.CHALLENGE, category="openbare-ruimte", values=("gezonde-leefomgeving", "circulaire-economie"),
+        level=3,
+        summary="Meer biodiversiteit op bedrijventerrein Lage Weide, samen met de ondernemers daar.",
+        body="## Vraag\nOntwerp met ondernemers op Lage Weide ingrepen die de biodiversiteit meetbaar vergroten.\n",
+        prize="€25.000 plus een publieksprijs van €5.000",
+        phases=(DemoPhase("Voorstellen", -60, -10, 30_000, 2, (
+            ("Ecologische waarde", 35), ("Co-creatie", 25), ("Circulariteit", 20), ("Kosten", 20))),),
+        status=CallStatus.CLOSED,
+        eligibility=Eligibility.BOTH,
+    ),
+    DemoCall(
+        title="Catering Stadskantoor 2027",
+        kind=CallKind.CHALLENGE, category="catering", values=("gezonde-leefomgeving", "lokaal-mkb"), level=1,
+        summary="Ideeën voor gezonde, plantaardige catering in het Stadskantoor, met lokale leveranciers.",
+        body="## Vraag\nWe zoeken ideeën voor een gezond en betaalbaar aanbod in het bedrijfsrestaurant.\n",
+        prize="Één pilot van €10.000",
+        explanation=(
+            "Het lopende contract loopt binnen vier maanden af; voor een aanbesteding op niveau 2 is "
+            "geen tijd voor de benodigde marktconsultatie. Dit ideeënproces bereidt die voor."
+        ),
+        phases=(DemoPhase("Voorstellen", 14, 45, 10_000, 1, (("Gezondheid", 50), ("Lokaal", 30), ("Kosten", 20))),),
+    ),
+    DemoCall(
+        title="Circulaire bedrijfskleding handhaving",
+        kind=CallKind.CHALLENGE, category="kantoorinrichting-kleding", values=("circulaire-economie",), level=3,
+        summary="Concept: uniformen voor handhavers uit gerecyclede vezels.",
+        body="Concepttekst, nog niet gepubliceerd.",
+        prize="",
+        phases=(),
+        status=CallStatus.DRAFT,
+    ),
+)
+
+
+def _noon_in(days: int) -> dt.datetime:
+    today = now_utc().astimezone(LOCAL_TZ).date()
+    return local_to_utc(dt.datetime.combine(today + dt.timedelta(days=days), dt.time(12, 0)))
+
+
+def seed_users(session: Session) -> list[str]:
+    created = []
+    organisation = session.scalar(select(Organisation).where(Organisation.kvk_number == "12345678"))
+    if organisation is None:
+        organisation = Organisation(name="Groene Logistiek Utrecht BV", kvk_number="12345678")
+        session.add(organisation)
+    for email, name, roles in DEMO_USERS:
+        if find_user_by_email(session, email) is None:
+            create_user(session, email=email, password=DEMO_PASSWORD, name=name, roles=roles,
+                        organisation=organisation if Role.ENTREPRENEUR in roles else None)
+            created.append(email)
+    return created
+
+
+def seed_calls(session: Session, owner: User) -> list[str]:
+    created = []
+    for demo in DEMO_CALLS:
+        if session.scalar(select(Call.id).where(Call.title == demo.title)) is not None:
+            continue
+        category = session.scalar(select(Category).where(Category.slug == demo.category))
+        values = list(session.scalars(select(SocialValue).where(SocialValue.slug.in_(demo.values))))
+        call = save_call(
+            session, owner, None, kind=demo.kind, title=demo.title, summary=demo.summary,
+            body_source=demo.body, category=category, ambition_level=demo.level,
+            level_explanation=demo.explanation, social_values=values, eligibility=demo.eligibility,
+            prize_text=demo.prize, contact_name=owner.name, contact_email="mvi@utrecht.example",
+        )
+        for phase in demo.phases:
+            save_phase(
+                session, owner, call, None, title=phase.title,
+                opens_at=_noon_in(phase.opens_in_days), closes_at=_noon_in(phase.closes_in_days),
+                budget_cents=phase.budget_euros * 100, max_awards=phase.max_awards, score_scale_max=10,
+                criteria=[CriterionInput(name=name, weight=weight) for name, weight in phase.criteria],
+            )
+        if demo.status is not CallStatus.DRAFT:
+            # Publish as of the first opening day, so past deadlines in the demo are allowed.
+            first_open = min(_noon_in(p.opens_in_days) for p in demo.phases)
+            transition_call(session, owner, call, CallStatus.PUBLISHED,
+                            now=min(first_open, now_utc()) - dt.timedelta(days=1))
+        if demo.status is CallStatus.CLOSED:
+            transition_call(session, owner, call, CallStatus.CLOSED)
+        created.append(demo.title)
+    return created
+
+
+def seed_demo(session: Session) -> str:
+    seed_catalogue(session)
+    users = seed_users(session)
+    session.flush()
+    owner = find_user_by_email(session, "inkoper@demo.mvi.example")
+    calls = seed_calls(session, owner)
+    return (f"demo data: {len(users)} users and {len(calls)} calls added "
+            f"(demo password for every demo user: {DEMO_PASSWORD})")

@@ -1,0 +1,108 @@
+"""Form fields shared by the areas: euros, Amsterdam times, checkbox lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, SelectMultipleField, StringField, widgets
+from wtforms.widgets import DateTimeLocalInput
+
+from .timezones import NonexistentLocalTime, local_to_utc, to_local_input
+
+_EURO_CHARS = re.compile(r"^[0-9.,]+$")
+
+
+def parse_euros_to_cents(raw: str) -> int:
+    """'15000', '15.000', '15.000,50', '15,000.50', '€ 40k' → cents. Raises ValueError.
+
+    Dutch and English writers both use this form, so a last separator followed by one or two
+    digits is the decimal mark, and one followed by three digits groups thousands.
+    """
+    text = raw.strip().replace("€", "").replace("EUR", "").replace(" ", "").replace("\u00a0", "")
+    multiplier = 1
+    if text.lower().endswith("k"):
+        text, multiplier = text[:-1], 1000
+    if not text or not _EURO_CHARS.match(text):
+        raise ValueError(raw)
+    last_separator = max(text.rfind("."), text.rfind(","))
+    whole, fraction = text, ""
+    if last_separator >= 0:
+        tail = text[last_separator + 1 :]
+        if len(tail) in (1, 2):
+            whole, fraction = text[:last_separator], tail
+        elif len(tail) != 3:
+            raise ValueError(raw)
+    digits = whole.replace(".", "").replace(",", "") or "0"
+    if not digits.isdigit() or len(digits) > 12:
+        raise ValueError(raw)
+    cents = int(digits) * 100 + (int(fraction.ljust(2, "0")) if fraction else 0)
+    return cents * multiplier
+
+
+class EuroField(StringField):
+    """An amount in euros, stored as integer cents in `.data`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw = valuelist[0] if valuelist else ""
+        if not self.raw.strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_euros_to_cents(self.raw)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter an amount in euros, for example 15000 or 15.000,00.")) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format_decimal(self.data / 100, format="#,##0.##")
+
+
+class LocalDateTimeField(Field):
+    """A date and time as people in Utrecht read it (Europe/Amsterdam); `.data` is aware UTC."""
+
+    widget = DateTimeLocalInput()
+    formats = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M")
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        raw = (valuelist[0] if valuelist else "").strip()
+        if not raw:
+            self.data = None
+            return
+        for fmt in self.formats:
+            try:
+                naive = dt.datetime.strptime(raw, fmt)
+            except ValueError:
+                continue
+            try:
+                self.data = local_to_utc(naive)
+            except NonexistentLocalTime:
+                self.data = None
+                raise ValueError(
+                    _l("This time does not exist in Amsterdam: the clocks move forward an hour then.")
+                ) from None
+            return
+        self.data = None
+        raise ValueError(_l("Enter a date and time, for example 2027-03-01 12:00."))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        local = to_local_input(self.data)
+        return local.strftime("%Y-%m-%dT%H:%M") if local else ""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()

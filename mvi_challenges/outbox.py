@@ -1,0 +1,83 @@
+"""Outgoing mail: queued in the same transaction as the change that causes it.
+
+Delivery happens after the commit (`flask send-outbox`), so a rolled-back action never sends
+mail, and a mail server that is down never breaks a user's request. Without `MAIL_SERVER`
+mail stays in the outbox and is written to the log, which is what a developer wants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import Base, intpk, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+class OutboxEmail(Base):
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[intpk]
+    to: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+def queue_email(session: Session, to: str, subject: str, body: str) -> OutboxEmail:
+    """Queue a plain-text mail; the body is plain text, so user text in it cannot inject HTML."""
+    email = OutboxEmail(to=to, subject=subject, body=body)
+    session.add(email)
+    log.info("mail queued to %s: %s", to, subject)
+    return email
+
+
+def pending(session: Session) -> list[OutboxEmail]:
+    stmt = (
+        select(OutboxEmail)
+        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxEmail.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def deliver_pending(session: Session, config: dict[str, Any]) -> tuple[int, int]:
+    """Send what is queued; returns (sent, failed). Commits are the caller's business."""
+    server = config.get("MAIL_SERVER")
+    sent = failed = 0
+    for email in pending(session):
+        email.attempts += 1
+        if not server:
+            log.info("no MAIL_SERVER: mail %s to %s stays in the outbox", email.id, email.to)
+            continue
+        try:
+            _send_smtp(email, server, int(config.get("MAIL_PORT", 25)), config["MAIL_SENDER"])
+        except (OSError, smtplib.SMTPException) as error:
+            email.last_error = str(error)[:500]
+            failed += 1
+        else:
+            email.sent_at = utcnow()
+            sent += 1
+    return sent, failed
+
+
+def _send_smtp(email: OutboxEmail, server: str, port: int, sender: str) -> None:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message.set_content(email.body)
+    with smtplib.SMTP(server, port, timeout=10) as smtp:
+        smtp.send_message(message)

@@ -1,0 +1,1 @@
+"""Home, health check, language switch and the static pages every government site has."""

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request, session
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import text
+from wtforms import HiddenField
+
+from ..auth import redirect_next
+from ..calls import services as call_services
+from ..calls.models import PublicState
+from ..db import db
+from ..timezones import now_utc
+
+bp = Blueprint("public", __name__)
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField()
+    next = HiddenField()
+
+
+@bp.route("/")
+def home():
+    now = now_utc()
+    open_calls = call_services.open_calls_by_deadline(db.session, now, limit=6)
+    counts = call_services.count_calls_by_state(db.session, now)
+    return render_template("public/home.html", open_calls=open_calls, now=now,
+                           open_count=counts[PublicState.OPEN], upcoming_count=counts[PublicState.UPCOMING])
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # the point is to answer, whatever the database says
+        current_app.logger.exception("health check failed")
+        return jsonify(status="error"), 503
+    return jsonify(status="ok")
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """A POST with a button: works without JavaScript and changes nothing but the display."""
+    form = LanguageForm()
+    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
+        session["lang"] = form.lang.data
+        if current_user.is_authenticated and current_user.locale != form.lang.data:
+            current_user.locale = form.lang.data
+            db.session.commit()
+    return redirect_next()
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("public/privacy.html")
+
+
+@bp.route("/accessibility")
+def accessibility():
+    return render_template("public/accessibility.html")
+
+
+def current_path() -> str:
+    return request.full_path.rstrip("?")

@@ -1,0 +1,97 @@
+"""Template filters and globals: money, times and localised names in the user's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .accounts.forms import ROLE_LABELS
+from .accounts.permissions import can_manage_users, is_staff
+from .calls.permissions import can_manage_calls
+from .catalogue.forms import LEVEL_LABELS
+from .catalogue.permissions import can_manage_catalogue
+from .sanitize import as_markup
+from .timezones import now_utc, to_local
+
+
+def money(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    whole = cents % 100 == 0
+    return format_currency(cents / 100, "EUR", format="¤ #,##0" if whole else None,
+                           currency_digits=not whole)
+
+
+def local_datetime(moment: dt.datetime | None, fmt: str = "medium") -> str:
+    if moment is None:
+        return ""
+    return format_datetime(moment, "EEEE d MMMM y, HH:mm" if fmt == "long" else "d MMM y, HH:mm")
+
+
+def iso_local(moment: dt.datetime | None) -> str:
+    return to_local(moment).isoformat() if moment else ""
+
+
+def time_left(deadline: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    if deadline is None:
+        return ""
+    remaining = deadline - (now or now_utc())
+    if remaining.total_seconds() <= 0:
+        return _("deadline passed")
+    return _("%(span)s left", span=format_timedelta(remaining, granularity="minute", threshold=1.5))
+
+
+def localised(obj: Any, field: str = "name") -> str:
+    return obj.localised(field, str(get_locale())) if obj is not None else ""
+
+
+def form_error_list(form: Any) -> list[tuple[str, str]]:
+    """(field id, message) for every error in a form, nested lists included, in field order.
+
+    Feeds the error summary at the top of a form, whose links take keyboard users to the field.
+    """
+    items: list[tuple[str, str]] = [("", str(message)) for message in getattr(form, "form_errors", [])]
+    for field in form:
+        if hasattr(field, "entries"):
+            # A FieldList's own errors (about the list as a whole) are strings among the
+            # per-entry ones.
+            items.extend((field.id, str(e)) for e in field.errors if not isinstance(e, dict | list))
+            for entry in field.entries:
+                subform = getattr(entry, "form", None)
+                if subform is not None:
+                    items.extend(form_error_list(subform))
+            continue
+        for message in field.errors if isinstance(field.errors, list) else []:
+            items.append((field.id, str(message)))
+    return items
+
+
+def register_templating(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        money=money, local_datetime=local_datetime, iso_local=iso_local, time_left=time_left,
+        rich=as_markup, localised=localised,
+    )
+    app.jinja_env.globals["form_error_list"] = form_error_list
+    app.jinja_env.globals["level_label"] = lambda level: str(LEVEL_LABELS.get(level, level))
+    app.jinja_env.globals["role_label"] = lambda role: str(ROLE_LABELS[role])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        from .public.views import LanguageForm
+
+        return {
+            "current_locale": str(get_locale()),
+            "language_form": LanguageForm(),
+            "current_path": request.full_path.rstrip("?") if request else "/",
+            "can_manage_calls": can_manage_calls(current_user),
+            "can_manage_catalogue": can_manage_catalogue(current_user),
+            "can_manage_users": can_manage_users(current_user),
+            "is_staff": is_staff(current_user),
+        }
