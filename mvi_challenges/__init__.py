@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 from flask_migrate import Migrate
@@ -24,6 +24,8 @@ migrate = Migrate()
 def select_locale() -> str:
     """The language the visitor chose (session), else their profile's, else Dutch."""
     languages = ("nl", "en")
+    if not has_request_context():  # CLI commands and mail written outside a request
+        return "nl"
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

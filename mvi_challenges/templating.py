@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from babel import Locale
 from flask import Flask, request
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
 from flask_babel import gettext as _
@@ -20,11 +21,13 @@ from .timezones import now_utc, to_local
 
 
 def money(cents: int | None) -> str:
+    """Euros in the user's locale; whole amounts without cents (€ 15.000 / €15,000)."""
     if cents is None:
         return ""
-    whole = cents % 100 == 0
-    return format_currency(cents / 100, "EUR", format="¤ #,##0" if whole else None,
-                           currency_digits=not whole)
+    if cents % 100:
+        return format_currency(cents / 100, "EUR")
+    pattern = Locale.parse(str(get_locale())).currency_formats["standard"].pattern.replace(".00", "")
+    return format_currency(cents // 100, "EUR", format=pattern, currency_digits=False)
 
 
 def local_datetime(moment: dt.datetime | None, fmt: str = "medium") -> str:

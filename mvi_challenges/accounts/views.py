@@ -7,6 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from ..auth import redirect_next, require, require_login
 from ..db import db
 from ..errors import DomainError, attach_to_form
+from ..pagination import paginate
 from . import services
 from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm, RoleForm
 from .models import Role, User
@@ -51,7 +52,7 @@ def login():
         if user is not None:
             db.session.commit()
             login_user(user)
-            session["lang"] = user.locale
+            session.setdefault("lang", user.locale)  # a language chosen before logging in wins
             flash(_("You are logged in."), "success")
             return redirect_next("accounts.profile")
         form.form_errors.append(_("The email address or password is not correct."))
@@ -96,7 +97,7 @@ def change_password():
             attach_to_form(password_form, error)
         else:
             db.session.commit()
-            login_user(current_user)  # keep this session, with the new auth version
+            login_user(current_user._get_current_object())  # keep this session, with the new auth version
             flash(_("Your password has been changed. Other sessions have been logged out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, password_form=password_form), 400
@@ -106,7 +107,7 @@ def change_password():
 @require(can_manage_users)
 def user_list():
     search = request.args.get("q", "")
-    page = db.paginate(services.user_page_query(search), per_page=25)
+    page = paginate(services.user_page_query(search), per_page=25)
     return render_template("accounts/user_list.html", page=page, search=search, roles=list(Role))
 
 

@@ -22,6 +22,7 @@ from ..catalogue.models import Category, SocialValue
 from ..catalogue.services import all_categories, all_social_values
 from ..db import db
 from ..errors import DomainError, attach_to_form
+from ..pagination import paginate
 from ..storage import get_storage
 from ..timezones import now_utc
 from ..uploads import inspect_upload
@@ -88,7 +89,7 @@ def _filter_form() -> tuple[CallFilterForm, services.CallFilters]:
 def call_list():
     form, filters = _filter_form()
     now = now_utc()
-    page = db.paginate(services.public_calls_query(filters, now), per_page=current_app.config["PAGE_SIZE"])
+    page = paginate(services.public_calls_query(filters, now), per_page=current_app.config["PAGE_SIZE"])
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("calls/list.html", form=form, page=page, now=now, args=args,
                            state_labels=STATE_LABELS)
@@ -141,7 +142,7 @@ def _fill_call_choices(form: CallForm) -> None:
 def staff_list():
     status_arg = request.args.get("status", "")
     status = CallStatus(status_arg) if status_arg in {s.value for s in CallStatus} else None
-    page = db.paginate(services.staff_calls_query(status), per_page=current_app.config["PAGE_SIZE"])
+    page = paginate(services.staff_calls_query(status), per_page=current_app.config["PAGE_SIZE"])
     return render_template("calls/staff_list.html", page=page, status=status, statuses=list(CallStatus),
                            status_labels=services.STATUS_LABELS, now=now_utc())
 

@@ -1,0 +1,17 @@
+"""One way to paginate a list page: tolerant of odd input, strict about the range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
+
+from .db import db
+
+
+def paginate(stmt: Select[Any], per_page: int) -> Pagination:
+    """`?page=abc` or `?page=-3` shows page 1; a page past the end is a 404."""
+    page = request.args.get("page", 1, type=int) or 1
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=True, count=True)

@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from mvi_challenges.accounts.models import Organisation, Role, User
+from mvi_challenges.audit import AuditEvent
+from mvi_challenges.db import db
+from mvi_challenges.outbox import OutboxEmail
+
+from ..factories import PASSWORD, login, make_user, page_text
+
+
+def _register(client: FlaskClient, **overrides: str):
+    data = {
+        "name": "Fatima de Vries", "email": "fatima@example.org", "password": PASSWORD,
+        "password_repeat": PASSWORD, "account_type": "citizen", "organisation_name": "", "kvk_number": "",
+    }
+    data.update(overrides)
+    return client.post("/account/register", data=data)
+
+
+def test_register_citizen_logs_in_and_queues_welcome_mail(app: Flask, client_en: FlaskClient) -> None:
+    response = _register(client_en)
+    assert response.status_code == 302
+    assert response.location == "/account"
+    profile = client_en.get("/account")
+    assert "fatima@example.org" in page_text(profile)
+    assert "citizen" in page_text(profile)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "fatima@example.org"))
+        assert user.roles == {Role.CITIZEN}
+        assert user.password_hash != PASSWORD and user.password_hash.startswith("scrypt:")
+        assert db.session.scalar(select(OutboxEmail.to)) == "fatima@example.org"
+
+
+def test_register_entrepreneur_creates_organisation_and_second_person_joins(app: Flask, client_en) -> None:
+    first = _register(client_en, account_type="entrepreneur", organisation_name="Groen BV", kvk_number="1234 5678")
+    assert first.status_code == 302
+    second_client = app.test_client()
+    second = _register(second_client, email="piet@example.org", name="Piet", account_type="entrepreneur",
+                       kvk_number="12345678")
+    assert second.status_code == 302
+    with app.app_context():
+        organisation = db.session.scalar(select(Organisation))
+        assert organisation.kvk_number == "12345678"
+        assert organisation.name == "Groen BV"
+        assert sorted(member.email for member in organisation.members) == ["fatima@example.org", "piet@example.org"]
+        joined = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.joined"))
+        assert joined is not None
+
+
+def test_register_entrepreneur_with_bad_kvk_keeps_input_and_explains(app: Flask, client_en) -> None:
+    response = _register(client_en, account_type="entrepreneur", organisation_name="Groen BV", kvk_number="1234")
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "A KvK number has exactly 8 digits." in text
+    html = response.get_data(as_text=True)
+    assert 'value="Groen BV"' in html and 'value="fatima@example.org"' in html
+    assert 'aria-describedby="kvk_number-hint kvk_number-error"' in html
+    assert 'href="#kvk_number"' in html  # the error summary links to the field
+    with app.app_context():
+        assert db.session.scalar(select(User)) is None
+
+
+def test_register_entrepreneur_without_kvk_is_refused(client_en) -> None:
+    response = _register(client_en, account_type="entrepreneur", organisation_name="Groen BV")
+    assert response.status_code == 400
+    assert "Entrepreneurs must give a KvK number." in page_text(response)
+
+
+def test_register_duplicate_email_and_mismatched_passwords(app: Flask, client_en) -> None:
+    make_user(app, email="taken@example.org")
+    response = _register(client_en, email="TAKEN@example.org")
+    assert response.status_code == 400
+    assert "An account with this email address already exists." in page_text(response)
+    response = _register(client_en, password_repeat="something-else-entirely")
+    assert "The passwords do not match." in page_text(response)
+
+
+def test_register_short_password_and_invalid_email(client_en) -> None:
+    response = _register(client_en, email="not-an-email", password="short", password_repeat="short")
+    text = page_text(response)
+    assert response.status_code == 400
+    assert "Enter a valid email address." in text
+    assert "Field must be between 10 and 200 characters long." in text
+
+
+def test_login_wrong_password_gives_one_message_for_both_cases(app: Flask, client_en) -> None:
+    user = make_user(app)
+    wrong = client_en.post("/account/login", data={"email": user.email, "password": "wrong-password"})
+    unknown = client_en.post("/account/login", data={"email": "nobody@example.org", "password": "wrong-password"})
+    for response in (wrong, unknown):
+        assert response.status_code == 400
+        assert "The email address or password is not correct." in page_text(response)
+
+
+def test_login_redirects_only_to_safe_next(app: Flask, client: FlaskClient) -> None:
+    user = make_user(app)
+    response = client.post("/account/login?next=https://evil.example/", data={"email": user.email, "password": PASSWORD})
+    assert response.location == "/account"
+    client.post("/account/logout")
+    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD, "next": "/calls?q=x"})
+    assert response.location == "/calls?q=x"
+
+
+def test_logout_ends_session(app: Flask, client: FlaskClient) -> None:
+    login(client, make_user(app))
+    assert client.get("/account").status_code == 200
+    assert client.post("/account/logout").status_code == 302
+    response = client.get("/account")
+    assert response.status_code == 302 and response.location.startswith("/account/login")
+
+
+def test_profile_update_changes_name_and_language(app: Flask, client: FlaskClient) -> None:
+    user = make_user(app)
+    login(client, user)
+    response = client.post("/account", data={"name": "Nieuwe Naam", "locale": "en"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert 'lang="en"' in response.get_data(as_text=True)
+    assert "Your profile has been saved." in page_text(response)
+    with app.app_context():
+        assert db.session.get(User, user.id).name == "Nieuwe Naam"
+
+
+def test_password_change_ends_other_sessions(app: Flask) -> None:
+    user = make_user(app)
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, user)
+    login(phone, user)
+    response = laptop.post("/account/password", data={
+        "pw-current_password": PASSWORD, "pw-password": "a-new-long-password", "pw-password_repeat": "a-new-long-password",
+    })
+    assert response.status_code == 302
+    assert laptop.get("/account").status_code == 200
+    assert phone.get("/account").status_code == 302  # the old cookie is anonymous now
+
+
+def test_password_change_with_wrong_current_password(app: Flask, client_en) -> None:
+    user = make_user(app)
+    login(client_en, user)
+    response = client_en.post("/account/password", data={
+        "pw-current_password": "not-my-password", "pw-password": "a-new-long-password",
+        "pw-password_repeat": "a-new-long-password",
+    })
+    assert response.status_code == 400
+    assert "Your current password is not correct." in page_text(response)
+
+
+def test_blocked_user_cannot_log_in(app: Flask, client: FlaskClient) -> None:
+    user = make_user(app)
+    with app.app_context():
+        db.session.get(User, user.id).blocked = True
+        db.session.commit()
+    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_admin_grants_and_revokes_roles(app: Flask, client_en) -> None:
+    admin = make_user(app, Role.ADMIN)
+    user = make_user(app, Role.CITIZEN)
+    login(client_en, admin)
+    response = client_en.post(f"/admin/users/{user.id}/roles", data={"role": "jury", "action": "grant"},
+                              follow_redirects=True)
+    assert "Role granted." in page_text(response)
+    with app.app_context():
+        assert db.session.get(User, user.id).roles == {Role.CITIZEN, Role.JURY}
+    client_en.post(f"/admin/users/{user.id}/roles", data={"role": "citizen", "action": "revoke"})
+    with app.app_context():
+        assert db.session.get(User, user.id).roles == {Role.JURY}
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+        assert {"user.role_granted", "user.role_revoked"} <= actions
+
+
+def test_admin_cannot_remove_own_admin_role(app: Flask, client_en) -> None:
+    admin = make_user(app, Role.ADMIN)
+    login(client_en, admin)
+    response = client_en.post(f"/admin/users/{admin.id}/roles", data={"role": "admin", "action": "revoke"},
+                              follow_redirects=True)
+    assert "You cannot remove your own administrator role." in page_text(response)
+    with app.app_context():
+        assert Role.ADMIN in db.session.get(User, admin.id).roles
+
+
+def test_admin_user_list_searches(app: Flask, client: FlaskClient) -> None:
+    login(client, make_user(app, Role.ADMIN))
+    make_user(app, name="Zoë Zoekbaar")
+    make_user(app, name="Iemand Anders")
+    text = page_text(client.get("/admin/users?q=zoek"))
+    assert "Zoë Zoekbaar" in text and "Iemand Anders" not in text
+
+
+def test_create_user_command(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "--email", "Chair@Example.org", "--password", PASSWORD,
+                                 "--role", "staff", "--role", "jury", "--name", "Chair"])
+    assert result.exit_code == 0, result.output
+    assert "chair@example.org" in result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "chair@example.org"))
+        assert user.roles == {Role.STAFF, Role.JURY}
+    again = runner.invoke(args=["create-user", "--email", "chair@example.org", "--password", PASSWORD, "--role", "staff"])
+    assert again.exit_code != 0
+    assert "Er bestaat al een account met dit e-mailadres." in again.output  # the CLI speaks Dutch

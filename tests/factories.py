@@ -1,0 +1,117 @@
+"""Factories: plain functions with defaults and **overrides, returning plain data (ids)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html import unescape
+from types import SimpleNamespace
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mvi_challenges.accounts.models import Organisation, Role
+from mvi_challenges.accounts.services import create_user
+from mvi_challenges.calls.models import CallKind, CallStatus, Eligibility
+from mvi_challenges.calls.services import CriterionInput, save_call, save_phase, transition_call
+from mvi_challenges.catalogue.models import Category, SocialValue
+from mvi_challenges.catalogue.services import seed_catalogue
+from mvi_challenges.db import db
+from mvi_challenges.timezones import now_utc
+
+PASSWORD = "correct-horse-battery"
+
+_counter = {"n": 0}
+
+
+def _next() -> int:
+    _counter["n"] += 1
+    return _counter["n"]
+
+
+def make_user(app: Flask, *roles: Role, **overrides: object) -> SimpleNamespace:
+    roles = roles or (Role.CITIZEN,)
+    n = _next()
+    with app.app_context():
+        organisation = None
+        if Role.ENTREPRENEUR in roles:
+            organisation = Organisation(name=overrides.pop("organisation_name", f"Bedrijf {n}"),
+                                        kvk_number=str(overrides.pop("kvk", f"{10000000 + n}")))
+            db.session.add(organisation)
+        user = create_user(
+            db.session,
+            email=str(overrides.pop("email", f"user{n}@example.org")),
+            password=str(overrides.pop("password", PASSWORD)),
+            name=str(overrides.pop("name", f"Gebruiker {n}")),
+            roles=tuple(roles),
+            organisation=organisation,
+        )
+        db.session.commit()
+        return SimpleNamespace(id=user.id, email=user.email, password=PASSWORD, name=user.name,
+                               organisation_id=user.organisation_id)
+
+
+def login(client: FlaskClient, user: SimpleNamespace) -> None:
+    response = client.post("/account/login", data={"email": user.email, "password": user.password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def make_call(
+    app: Flask,
+    *,
+    title: str | None = None,
+    kind: CallKind = CallKind.CHALLENGE,
+    category: str = "mobiliteit",
+    level: int = 3,
+    values: tuple[str, ...] = ("klimaat",),
+    status: CallStatus = CallStatus.PUBLISHED,
+    phases: int | None = None,
+    opens_in: dt.timedelta = dt.timedelta(days=-1),
+    closes_in: dt.timedelta = dt.timedelta(days=10),
+    explanation: str = "",
+    summary: str = "Een samenvatting van de uitvraag.",
+    body: str = "## Vraag\nWat we vragen.",
+) -> SimpleNamespace:
+    """A call with weighted criteria per phase; SBIR phases follow each other a month apart."""
+    n = _next()
+    with app.app_context():
+        seed_catalogue(db.session)
+        category_obj = db.session.scalar(db.select(Category).where(Category.slug == category))
+        value_objs = list(db.session.scalars(db.select(SocialValue).where(SocialValue.slug.in_(values))))
+        call = save_call(
+            db.session, None, None, kind=kind, title=title or f"Uitvraag {n}", summary=summary,
+            body_source=body, category=category_obj, ambition_level=level, level_explanation=explanation,
+            social_values=value_objs, eligibility=Eligibility.BOTH, prize_text="€ 10.000",
+            contact_name="Ilse", contact_email="ilse@utrecht.example",
+        )
+        now = now_utc()
+        count = phases if phases is not None else (2 if kind is CallKind.SBIR else 1)
+        for index in range(count):
+            shift = dt.timedelta(days=60 * index)
+            save_phase(
+                db.session, None, call, None, title=f"Fase {index + 1}",
+                opens_at=now + opens_in + shift, closes_at=now + closes_in + shift,
+                budget_cents=5_000_000, max_awards=3, score_scale_max=10,
+                criteria=[CriterionInput("Impact", 60, knockout_minimum=4), CriterionInput("Haalbaarheid", 40)],
+            )
+        if status is not CallStatus.DRAFT:
+            transition_call(db.session, None, call, CallStatus.PUBLISHED,
+                            now=min(now, now + opens_in) - dt.timedelta(hours=1))
+        if status in (CallStatus.CLOSED, CallStatus.DECIDED, CallStatus.ARCHIVED, CallStatus.CANCELLED):
+            if status is CallStatus.CANCELLED:
+                transition_call(db.session, None, call, CallStatus.CANCELLED, reason="Geen budget meer.")
+            else:
+                transition_call(db.session, None, call, CallStatus.CLOSED)
+                if status in (CallStatus.DECIDED, CallStatus.ARCHIVED):
+                    transition_call(db.session, None, call, CallStatus.DECIDED)
+                if status is CallStatus.ARCHIVED:
+                    transition_call(db.session, None, call, CallStatus.ARCHIVED)
+        db.session.commit()
+        return SimpleNamespace(id=call.id, slug=call.slug, title=call.title)
+
+
+def page_text(response) -> str:
+    """The visible text of a page, whitespace collapsed, for assertions about what users read."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
