@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mvi_challenges.accounts.models import Role
+from mvi_challenges.accounts.services import find_user_by_email
+from mvi_challenges.calls.models import Call
+from mvi_challenges.db import db
+
+from ..factories import login, make_user, page_text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz_answers_ok(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_dutch_is_the_default_and_english_is_one_click_away(client: FlaskClient) -> None:
+    home = client.get("/")
+    assert 'lang="nl"' in home.get_data(as_text=True)
+    assert "Ga direct naar de inhoud" in page_text(home)
+    switched = client.post("/language", data={"lang": "en", "next": "/calls?kind=sbir"})
+    assert switched.status_code == 302 and switched.location == "/calls?kind=sbir"
+    page = client.get("/calls?kind=sbir")
+    assert 'lang="en"' in page.get_data(as_text=True)
+    assert "Challenges and SBIR calls" in page_text(page)
+    back = client.post("/language", data={"lang": "nl", "next": "https://evil.example/"})
+    assert back.location == "/"
+
+
+def test_language_choice_is_remembered_for_a_logged_in_user(app: Flask, client: FlaskClient) -> None:
+    user = make_user(app)
+    login(client, user)
+    client.post("/language", data={"lang": "en", "next": "/"})
+    fresh = app.test_client()
+    login(fresh, user)
+    assert 'lang="en"' in fresh.get("/account").get_data(as_text=True)
+
+
+def test_not_found_page_is_friendly_and_translated(client: FlaskClient, client_en: FlaskClient) -> None:
+    response = client.get("/bestaat-niet")
+    assert response.status_code == 404
+    assert "Pagina niet gevonden" in page_text(response)
+    assert "Page not found" in page_text(client_en.get("/does-not-exist"))
+
+
+def test_forbidden_page_for_a_citizen_on_a_staff_page(app: Flask, client: FlaskClient) -> None:
+    login(client, make_user(app, Role.CITIZEN))
+    response = client.get("/staff/calls")
+    assert response.status_code == 403
+    assert "Geen toegang" in page_text(response)
+
+
+def test_security_headers(app: Flask, client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "object-src 'none'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    login(client, make_user(app))
+    assert client.get("/account").headers["Cache-Control"] == "no-store"
+
+
+def test_every_page_has_one_h1_and_a_title(app: Flask, client: FlaskClient, catalogue) -> None:
+    for url in ("/", "/calls", "/account/login", "/account/register", "/privacy", "/accessibility", "/nope"):
+        html = client.get(url).get_data(as_text=True)
+        assert len(re.findall(r"<h1[ >]", html)) == 1, url
+        assert re.search(r"<title>[^<]+ · MVI Challenges Utrecht</title>", html), url
+
+
+def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: FlaskClient) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert "5 users and 5 calls added" in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert "0 users and 0 calls added" in second.output
+    with app.app_context():
+        assert db.session.query(Call).count() == 5
+        assert find_user_by_email(db.session, "admin@demo.mvi.example").roles == {Role.ADMIN, Role.STAFF}
+    text = page_text(client.get("/"))
+    assert "Zero-emissie bouwlogistiek binnenstad" in text and "Hittestress Overvecht" in text
+    closed = page_text(client.get("/calls?state=closed"))
+    assert "Biodiversiteit Lage Weide" in closed
+    catering = page_text(client.get("/calls/catering-stadskantoor-2027"))
+    assert "Het lopende contract loopt binnen vier maanden af" in catering
+
+
+def test_dutch_catalogue_is_complete_and_current() -> None:
+    """Every text in code and templates has a Dutch translation (run `make messages` if not)."""
+    with open(ROOT / "mvi_challenges/translations/nl/LC_MESSAGES/messages.po", "rb") as handle:
+        catalogue = read_po(handle)
+    method_map = [("mvi_challenges/**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    missing = []
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map=method_map, keywords=keywords,
+    ):
+        msgid = message[0] if isinstance(message, tuple) else message
+        entry = catalogue.get(msgid)
+        translated = entry is not None and (all(entry.string) if isinstance(entry.string, tuple) else entry.string)
+        if not translated:
+            missing.append(msgid)
+    assert missing == []

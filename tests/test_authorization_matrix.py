@@ -1,0 +1,181 @@
+"""Every route × method × role against an expected-access table.
+
+The table is the specification: a new route that is missing from it fails the suite, so nobody
+can add a page without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from types import SimpleNamespace
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from mvi_challenges.accounts.models import Role
+from mvi_challenges.calls.models import CallDocument, CallKind, CallStatus
+from mvi_challenges.db import db
+
+from .factories import login, make_call, make_user
+
+PUBLIC, GUEST, LOGIN, STAFF, ADMIN = "public", "guest", "login", "staff", "admin"
+
+EXPECTED: dict[str, str] = {
+    "public.home": PUBLIC,
+    "public.healthz": PUBLIC,
+    "public.set_language": PUBLIC,
+    "public.privacy": PUBLIC,
+    "public.accessibility": PUBLIC,
+    "accounts.register": GUEST,
+    "accounts.login": PUBLIC,
+    "accounts.logout": PUBLIC,
+    "accounts.profile": LOGIN,
+    "accounts.change_password": LOGIN,
+    "accounts.user_list": ADMIN,
+    "accounts.change_role": ADMIN,
+    "catalogue.index": ADMIN,
+    "catalogue.edit_category": ADMIN,
+    "catalogue.edit_social_value": ADMIN,
+    "calls.call_list": PUBLIC,
+    "calls.call_detail": PUBLIC,
+    "calls.document_download": PUBLIC,
+    "calls.staff_list": STAFF,
+    "calls.create_call": STAFF,
+    "calls.edit_call": STAFF,
+    "calls.manage": STAFF,
+    "calls.edit_phase": STAFF,
+    "calls.delete_phase": STAFF,
+    "calls.upload_document": STAFF,
+    "calls.delete_document": STAFF,
+    "calls.change_status": STAFF,
+}
+
+ROLES: dict[str, tuple[Role, ...]] = {
+    "anonymous": (),
+    "citizen": (Role.CITIZEN,),
+    "entrepreneur": (Role.ENTREPRENEUR,),
+    "jury": (Role.JURY,),
+    "staff": (Role.STAFF,),
+    "admin": (Role.ADMIN,),
+}
+
+
+def _allowed(level: str, role: str) -> bool:
+    if level in (PUBLIC, GUEST):
+        return True
+    if level == LOGIN:
+        return role != "anonymous"
+    if level == STAFF:
+        return role in ("staff", "admin")
+    return role == "admin"
+
+
+def _routes(app: Flask) -> list[tuple[str, str, object]]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((rule.endpoint, method, rule))
+    # GETs first: a POST that is allowed may remove what a later GET needs; logging out last.
+    return sorted(routes, key=lambda item: (item[1] != "GET", item[0] == "accounts.logout", item[0]))
+
+
+def test_every_route_is_in_the_table(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints - EXPECTED.keys() == set(), "add new routes to EXPECTED with who may use them"
+    assert EXPECTED.keys() - endpoints == set(), "remove routes that no longer exist from EXPECTED"
+
+
+def _world(app: Flask) -> SimpleNamespace:
+    published = make_call(app, kind=CallKind.SBIR)
+    draft = make_call(app, status=CallStatus.DRAFT)
+    staff = make_user(app, Role.STAFF)
+    client = app.test_client()
+    login(client, staff)
+    client.post(f"/staff/calls/{published.id}/documents", data={
+        "title": "PvE", "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "pve.pdf")}, content_type="multipart/form-data")
+    with app.app_context():
+        document_id = db.session.scalar(select(CallDocument.id))
+    other = make_user(app, Role.CITIZEN)
+    return SimpleNamespace(published=published, draft=draft, document_id=document_id, other_user=other)
+
+
+def _url(app: Flask, rule, world: SimpleNamespace) -> str:  # noqa: ANN001
+    values = {
+        "slug": world.published.slug, "call_id": world.published.id, "number": 1,
+        "document_id": world.document_id, "user_id": world.other_user.id, "category_id": 1, "value_id": 1,
+        "target": "closed",
+    }
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments if name in values})
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_route_access_by_role(app: Flask, catalogue, role: str) -> None:
+    world = _world(app)
+    client = app.test_client()
+    if ROLES[role]:
+        login(client, make_user(app, *ROLES[role]))
+    failures = []
+    for endpoint, method, rule in _routes(app):
+        url = _url(app, rule, world)
+        response = client.open(url, method=method, data={})
+        status, location = response.status_code, response.headers.get("Location", "")
+        allowed = _allowed(EXPECTED[endpoint], role)
+        if status >= 500:
+            failures.append(f"{method} {url}: {status}")
+        elif allowed and (status == 403 or location.startswith("/account/login")):
+            failures.append(f"{method} {url}: refused ({status}) but {role} may use it")
+        elif not allowed and role == "anonymous" and not (status == 302 and location.startswith("/account/login")):
+            failures.append(f"{method} {url}: anonymous got {status}, expected a redirect to log in")
+        elif not allowed and role != "anonymous" and status != 403:
+            failures.append(f"{method} {url}: {role} got {status}, expected 403")
+        elif allowed and method == "GET" and EXPECTED[endpoint] != GUEST and status != 200:
+            failures.append(f"{method} {url}: {role} got {status}, expected 200")
+    assert failures == []
+
+
+CSRF_EXEMPT: set[str] = set()  # explicit and empty: every state-changing route needs the token
+
+
+def test_every_post_route_refuses_missing_or_foreign_csrf_token(app: Flask, catalogue) -> None:
+    world = _world(app)
+    admin = make_user(app, Role.ADMIN, Role.STAFF)
+    client = app.test_client()
+    login(client, admin)
+    app.config["WTF_CSRF_ENABLED"] = True
+    # A real token, but from another visitor's session.
+    foreign_page = app.test_client().get("/account/login").get_data(as_text=True)
+    foreign_token = re.search(r'name="csrf_token" value="([^"]+)"', foreign_page).group(1)
+    failures = []
+    for endpoint, method, rule in _routes(app):
+        if method != "POST" or endpoint in CSRF_EXEMPT:
+            continue
+        url = _url(app, rule, world)
+        missing = client.post(url, data={})
+        forged = client.post(url, data={"csrf_token": foreign_token})
+        for label, response in (("missing", missing), ("forged", forged)):
+            if response.status_code != 400:
+                failures.append(f"POST {url} with {label} token: {response.status_code}")
+    assert failures == []
+
+
+def test_get_requests_change_nothing(app: Flask, catalogue) -> None:
+    world = _world(app)
+    client = app.test_client()
+    login(client, make_user(app, Role.ADMIN, Role.STAFF))
+
+    def snapshot() -> tuple[int, ...]:
+        with app.app_context():
+            return tuple(db.session.query(table).count() for table in db.metadata.sorted_tables)
+
+    before = snapshot()
+    for _endpoint, method, rule in _routes(app):
+        if method == "GET":
+            client.get(_url(app, rule, world))
+    assert snapshot() == before
