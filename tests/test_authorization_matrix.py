@@ -103,7 +103,7 @@ def _world(app: Flask) -> SimpleNamespace:
     return SimpleNamespace(published=published, draft=draft, document_id=document_id, other_user=other)
 
 
-def _url(app: Flask, rule, world: SimpleNamespace) -> str:  # noqa: ANN001
+def _url(app: Flask, rule, world: SimpleNamespace) -> str:
     values = {
         "slug": world.published.slug, "call_id": world.published.id, "number": 1,
         "document_id": world.document_id, "user_id": world.other_user.id, "category_id": 1, "value_id": 1,
