@@ -14,6 +14,8 @@ from wtforms.widgets import DateTimeLocalInput
 from .timezones import NonexistentLocalTime, local_to_utc, to_local_input
 
 _EURO_CHARS = re.compile(r"^[0-9.,]+$")
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_EUROS = 10**10  # ten billion: beyond any procurement budget, within a BIGINT of cents
 
 
 def parse_euros_to_cents(raw: str) -> int:
@@ -37,7 +39,7 @@ def parse_euros_to_cents(raw: str) -> int:
         elif len(tail) != 3:
             raise ValueError(raw)
     digits = whole.replace(".", "").replace(",", "") or "0"
-    if not digits.isdigit() or len(digits) > 12:
+    if not digits.isdigit() or int(digits) * multiplier > MAX_EUROS:
         raise ValueError(raw)
     cents = int(digits) * 100 + (int(fraction.ljust(2, "0")) if fraction else 0)
     return cents * multiplier
@@ -85,6 +87,9 @@ class LocalDateTimeField(Field):
                 naive = dt.datetime.strptime(raw, fmt)
             except ValueError:
                 continue
+            if not MIN_YEAR <= naive.year <= MAX_YEAR:
+                self.data = None
+                raise ValueError(_l("Enter a date between the years %(min)d and %(max)d.", min=MIN_YEAR, max=MAX_YEAR))
             try:
                 self.data = local_to_utc(naive)
             except NonexistentLocalTime:

@@ -10,8 +10,11 @@ from sqlalchemy import Select
 
 from .db import db
 
+MAX_PAGE = 1_000_000
+
 
 def paginate(stmt: Select[Any], per_page: int) -> Pagination:
     """`?page=abc` or `?page=-3` shows page 1; a page past the end is a 404."""
     page = request.args.get("page", 1, type=int) or 1
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=True, count=True)
+    page = min(max(page, 1), MAX_PAGE)  # a huge number would overflow the OFFSET
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=True, count=True)

@@ -87,11 +87,8 @@ def register_templating(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
-        from .public.views import LanguageForm
-
         return {
             "current_locale": str(get_locale()),
-            "language_form": LanguageForm(),
             "current_path": request.full_path.rstrip("?") if request else "/",
             "can_manage_calls": can_manage_calls(current_user),
             "can_manage_catalogue": can_manage_catalogue(current_user),

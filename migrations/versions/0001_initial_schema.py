@@ -176,7 +176,7 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('opens_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closes_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('budget_cents', sa.Integer(), nullable=False),
+    sa.Column('budget_cents', sa.BigInteger(), nullable=False),
     sa.Column('max_awards', sa.Integer(), nullable=False),
     sa.Column('score_scale_max', sa.Integer(), nullable=False),
     sa.CheckConstraint('budget_cents >= 0', name=op.f('ck_phases_budget_not_negative')),

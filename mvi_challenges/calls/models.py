@@ -4,6 +4,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     Enum,
@@ -159,7 +160,7 @@ class Phase(Base):
     title: Mapped[str] = mapped_column(String(200))
     opens_at: Mapped[dt.datetime]
     closes_at: Mapped[dt.datetime] = mapped_column(index=True)
-    budget_cents: Mapped[int] = mapped_column(default=0)
+    budget_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     max_awards: Mapped[int] = mapped_column(default=1)
     score_scale_max: Mapped[int] = mapped_column(default=10)
 
