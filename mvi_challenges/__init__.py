@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import hardening
 
+    _register_request_clock(app)  # first: the arrival time is taken before any body is read
     hardening.install(app)  # before the blueprints: their routes use the bounded int converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
@@ -80,16 +81,28 @@ def _import_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .calls import models as _calls  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from .proposals import models as _proposals  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .calls.views import bp as calls_bp
     from .catalogue.views import bp as catalogue_bp
+    from .proposals.views import bp as proposals_bp
     from .public.views import bp as public_bp
 
-    for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp):
+    for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp):
         app.register_blueprint(blueprint)
+
+
+def _register_request_clock(app: Flask) -> None:
+    from flask import g
+
+    from .timezones import now_utc
+
+    @app.before_request
+    def remember_arrival_time() -> None:
+        g.request_started = now_utc()
 
 
 def _register_response_headers(app: Flask) -> None:

@@ -30,15 +30,17 @@ class OutboxEmail(Base):
     to: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
 
 
-def queue_email(session: Session, to: str, subject: str, body: str) -> OutboxEmail:
-    """Queue a plain-text mail; the body is plain text, so user text in it cannot inject HTML."""
-    email = OutboxEmail(to=to, subject=subject, body=body)
+def queue_email(session: Session, to: str, subject: str, body: str, html_body: str | None = None) -> OutboxEmail:
+    """Queue a mail: plain text, optionally with an HTML alternative rendered by an
+    autoescaping template (so user text in it cannot inject markup)."""
+    email = OutboxEmail(to=to, subject=subject, body=body, html_body=html_body)
     session.add(email)
     log.info("mail queued to %s: %s", to, subject)
     return email
@@ -79,5 +81,27 @@ def _send_smtp(email: OutboxEmail, server: str, port: int, sender: str) -> None:
     message["To"] = email.to
     message["Subject"] = email.subject
     message.set_content(email.body)
+    if email.html_body:
+        message.add_alternative(email.html_body, subtype="html")
     with smtplib.SMTP(server, port, timeout=10) as smtp:
         smtp.send_message(message)
+
+
+def queue_user_email(session: Session, user: Any, template: str, **context: Any) -> OutboxEmail:
+    """Queue `templates/emails/<template>.txt` (+ `.html` alternative) in the user's language.
+
+    The subject is the first line of the text template, so one file holds one mail's words.
+    """
+    from contextlib import nullcontext
+
+    from flask import current_app, has_request_context, render_template
+    from flask_babel import force_locale
+
+    # Outside a request (CLI, workers) links in mails still need the site's public address.
+    outside = nullcontext() if has_request_context() else current_app.test_request_context(
+        base_url=current_app.config["PUBLIC_URL"])
+    with outside, force_locale(getattr(user, "locale", None) or "nl"):
+        text = render_template(f"emails/{template}.txt", user=user, **context)
+        html = render_template(f"emails/{template}.html", user=user, **context)
+    subject, _, body = text.partition("\n")
+    return queue_email(session, user.email, subject.strip(), body.strip() + "\n", html)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from babel import Locale
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -33,7 +33,8 @@ def money(cents: int | None) -> str:
 def local_datetime(moment: dt.datetime | None, fmt: str = "medium") -> str:
     if moment is None:
         return ""
-    return format_datetime(moment, "EEEE d MMMM y, HH:mm" if fmt == "long" else "d MMM y, HH:mm")
+    patterns = {"long": "EEEE d MMMM y, HH:mm", "precise": "EEEE d MMMM y, HH:mm:ss"}
+    return format_datetime(moment, patterns.get(fmt, "d MMM y, HH:mm"))
 
 
 def iso_local(moment: dt.datetime | None) -> str:
@@ -87,9 +88,11 @@ def register_templating(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
+        if not has_request_context():
+            return {"current_locale": str(get_locale())}
         return {
             "current_locale": str(get_locale()),
-            "current_path": request.full_path.rstrip("?") if request else "/",
+            "current_path": request.full_path.rstrip("?"),
             "can_manage_calls": can_manage_calls(current_user),
             "can_manage_catalogue": can_manage_catalogue(current_user),
             "can_manage_users": can_manage_users(current_user),

@@ -41,3 +41,12 @@ def to_local_input(moment: dt.datetime | None) -> dt.datetime | None:
     if moment is None:
         return None
     return to_local(moment).replace(tzinfo=None)
+
+
+def request_time() -> dt.datetime:
+    """The moment the current request arrived (deadlines are judged by it), else now."""
+    from flask import g, has_request_context
+
+    if has_request_context() and "request_started" in g:
+        return g.request_started
+    return now_utc()

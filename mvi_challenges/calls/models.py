@@ -97,6 +97,8 @@ class Call(Base):
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     published_at: Mapped[dt.datetime | None]
+    # Questions (nota van inlichtingen) can be asked until this moment; None: until the deadline.
+    questions_close_at: Mapped[dt.datetime | None]
 
     category: Mapped[Category] = relationship(lazy="joined")
     owner: Mapped[User | None] = relationship()
@@ -139,6 +141,12 @@ class Call(Base):
 
     def current_phase(self, now: dt.datetime) -> Phase | None:
         return next((phase for phase in self.phases if phase.is_open(now)), None)
+
+    def questions_open(self, now: dt.datetime) -> bool:
+        if self.status is not CallStatus.PUBLISHED:
+            return False
+        limit = self.questions_close_at or self.next_deadline(now)
+        return limit is not None and now < limit
 
     def next_deadline(self, now: dt.datetime) -> dt.datetime | None:
         upcoming = [phase.closes_at for phase in self.phases if phase.closes_at > now]

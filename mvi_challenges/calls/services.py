@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -28,6 +29,10 @@ from .models import (
     Phase,
     PublicState,
 )
+
+# Sent after a public call changes (texts, phases, status); the proposals area tells followers.
+# A signal keeps the dependency one way: calls know nothing of who listens.
+call_changed = Namespace().signal("call-changed")
 
 MAX_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 3}
 MIN_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 2}
@@ -143,6 +148,8 @@ def save_call(
             call.slug = _unique_call_slug(session, call.title, call.id)
     session.flush()
     audit.record(session, actor, "call.created" if creating else "call.updated", call)
+    if not creating and call.is_public:
+        call_changed.send(call, session=session, change="updated")
     return call
 
 
@@ -203,6 +210,8 @@ def save_phase(
     ]
     session.flush()
     audit.record(session, actor, "phase.saved", phase, {"call_id": call.id, "number": number})
+    if call.is_public:
+        call_changed.send(call, session=session, change="updated")
     return phase
 
 
@@ -348,6 +357,8 @@ def transition_call(
     session.flush()
     audit.record(session, actor, f"call.{target.value}", call,
                  {"from": previous.value, "reason": reason.strip()})
+    if previous is not CallStatus.DRAFT:
+        call_changed.send(call, session=session, change=target.value)
 
 
 STATUS_LABELS = {

@@ -1,0 +1,25 @@
+"""Exports staff open in spreadsheets: CSV that cannot smuggle formulas, and ZIP bundles."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    """A spreadsheet executes cells that start with = + - @ (and tab/CR tricks): prefix a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly (é, ë, €)
+    writer = csv.writer(buffer, delimiter=";")  # the separator Dutch spreadsheets expect
+    writer.writerow([neutralise(cell) for cell in header])
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+    return buffer.getvalue()

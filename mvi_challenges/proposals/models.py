@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Organisation, User
+from ..calls.models import Call, Phase, _enum
+from ..db import Base, created_at, intpk, utcnow
+
+
+class ProposalStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+    UNDER_REVIEW = "under_review"
+    ADVANCED = "advanced"
+    SHORTLISTED = "shortlisted"
+    AWARDED = "awarded"
+    NOT_AWARDED = "not_awarded"
+
+
+class Proposal(Base):
+    """The working copy of a proposal; each submission freezes a ProposalVersion.
+
+    `owner_key` is "org:<id>" for an organisation or "user:<id>" for a citizen: the unique
+    constraint on (phase, owner_key) is what makes "one proposal per organisation (or per
+    citizen) per phase" true even when two requests race.
+    """
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        UniqueConstraint("phase_id", "owner_key"),
+        Index("ix_proposals_call_status", "call_id", "status"),
+    )
+
+    id: Mapped[intpk]
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    phase_id: Mapped[int] = mapped_column(ForeignKey("phases.id", ondelete="CASCADE"), index=True)
+    owner_key: Mapped[str] = mapped_column(String(40))
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"),
+                                                        index=True)
+    previous_proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(String(1000), default="")
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    requested_budget_cents: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), default=ProposalStatus.DRAFT, index=True)
+    submitted_at: Mapped[dt.datetime | None]
+    # True when the working copy differs from the last submitted version.
+    has_unsubmitted_changes: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    call: Mapped[Call] = relationship()
+    phase: Mapped[Phase] = relationship()
+    submitter: Mapped[User | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    versions: Mapped[list[ProposalVersion]] = relationship(
+        back_populates="proposal", order_by="ProposalVersion.number", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="proposal", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def current_attachments(self) -> list[Attachment]:
+        return [a for a in self.attachments if a.removed_at is None]
+
+    @property
+    def latest_version(self) -> ProposalVersion | None:
+        return self.versions[-1] if self.versions else None
+
+
+class ProposalVersion(Base):
+    """A submitted version, frozen: what the jury evaluates and what the receipt proves."""
+
+    __tablename__ = "proposal_versions"
+    __table_args__ = (UniqueConstraint("proposal_id", "number"),)
+
+    id: Mapped[intpk]
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(1000))
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    requested_budget_cents: Mapped[int | None] = mapped_column(BigInteger)
+    # [{"id", "filename", "sha256", "size"}] of the attachments at submission time.
+    attachment_manifest: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    submitted_at: Mapped[dt.datetime]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    digest: Mapped[str] = mapped_column(String(64))
+
+    proposal: Mapped[Proposal] = relationship(back_populates="versions")
+
+
+class Attachment(Base):
+    """A stored file. Removing it from a working copy only marks it: submitted versions keep it."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[intpk]
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_at: Mapped[created_at]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    removed_at: Mapped[dt.datetime | None]
+
+    proposal: Mapped[Proposal] = relationship(back_populates="attachments")
+
+
+class Question(Base):
+    """A question on a call (nota van inlichtingen). The asker is never shown to others."""
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_call_published", "call_id", "published_at"),)
+
+    id: Mapped[intpk]
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    asker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    answer_source: Mapped[str] = mapped_column(Text, default="")
+    answer_html: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    asked_at: Mapped[created_at]
+    published_at: Mapped[dt.datetime | None]
+
+    call: Mapped[Call] = relationship()
+
+
+call_followers = Table(
+    "call_followers",
+    Base.metadata,
+    Column("call_id", ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)

@@ -1,0 +1,439 @@
+"""Proposal rules: who may start one, saving, attachments, submission with receipt, withdrawal,
+and the questions asked on a call (nota van inlichtingen).
+
+Every rule about the deadline takes `now`, the moment the request arrived, so a submission that
+started at 11:59:59.9 is judged by that moment and not by how long the upload took.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from .. import audit
+from ..accounts.models import Role, User
+from ..calls.models import Call, CallStatus, Eligibility, Phase
+from ..calls.services import call_changed
+from ..errors import DomainError
+from ..outbox import queue_user_email
+from ..sanitize import render_markdown
+from ..uploads import InspectedUpload
+from .models import Attachment, Proposal, ProposalStatus, ProposalVersion, Question, call_followers
+
+MAX_ATTACHMENTS = 10
+EDITABLE = (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN)
+
+# Staff may move a proposal on before the evaluation area takes this over.
+TRANSITIONS: dict[ProposalStatus, frozenset[ProposalStatus]] = {
+    ProposalStatus.DRAFT: frozenset({ProposalStatus.SUBMITTED}),
+    ProposalStatus.SUBMITTED: frozenset({ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN,
+                                         ProposalStatus.UNDER_REVIEW, ProposalStatus.ADVANCED}),
+    ProposalStatus.WITHDRAWN: frozenset({ProposalStatus.SUBMITTED}),
+    ProposalStatus.UNDER_REVIEW: frozenset({ProposalStatus.ADVANCED, ProposalStatus.SHORTLISTED,
+                                            ProposalStatus.AWARDED, ProposalStatus.NOT_AWARDED}),
+    ProposalStatus.ADVANCED: frozenset(),
+    ProposalStatus.SHORTLISTED: frozenset({ProposalStatus.AWARDED, ProposalStatus.NOT_AWARDED}),
+    ProposalStatus.AWARDED: frozenset(),
+    ProposalStatus.NOT_AWARDED: frozenset(),
+}
+
+
+# --- who ---------------------------------------------------------------------------------
+
+
+def owner_key_for(user: User) -> str:
+    """Entrepreneurs act for their organisation; citizens for themselves."""
+    if user.organisation_id is not None and user.has_role(Role.ENTREPRENEUR):
+        return f"org:{user.organisation_id}"
+    return f"user:{user.id}"
+
+
+def eligibility_problem(call: Call, user: Any) -> str | None:
+    """Why this user cannot submit on this call, or None when they can."""
+    if not getattr(user, "is_authenticated", False):
+        return str(_l("Log in to submit a proposal."))
+    entrepreneur = user.has_role(Role.ENTREPRENEUR) and user.organisation_id is not None
+    citizen = user.has_role(Role.CITIZEN)
+    if call.eligibility is Eligibility.ENTREPRENEURS and not entrepreneur:
+        return str(_l("Only entrepreneurs with a registered organisation (KvK number) can submit on this call."))
+    if call.eligibility is Eligibility.CITIZENS and not citizen:
+        return str(_l("Only citizens can submit on this call."))
+    if call.eligibility is Eligibility.BOTH and not (entrepreneur or citizen):
+        return str(_l("Register as an entrepreneur or a citizen to submit on this call."))
+    return None
+
+
+def _phase_accepts(call: Call, phase: Phase, now: dt.datetime) -> bool:
+    return call.status is CallStatus.PUBLISHED and phase.is_open(now)
+
+
+def _deadline_passed_error(phase: Phase) -> DomainError:
+    from ..templating import local_datetime
+
+    return DomainError(_l(
+        "The deadline (%(deadline)s) has passed. Nothing was submitted; what you wrote is kept.",
+        deadline=local_datetime(phase.closes_at, "long"),
+    ))
+
+
+def find_own_proposal(session: Session, user: User, phase: Phase) -> Proposal | None:
+    stmt = select(Proposal).where(Proposal.phase_id == phase.id, Proposal.owner_key == owner_key_for(user))
+    return session.scalar(stmt)
+
+
+def previous_phase_proposal(session: Session, user: User, call: Call, phase: Phase) -> Proposal | None:
+    if phase.number == 1:
+        return None
+    previous = next((p for p in call.phases if p.number == phase.number - 1), None)
+    return find_own_proposal(session, user, previous) if previous is not None else None
+
+
+# --- the working copy ---------------------------------------------------------------------
+
+
+def start_proposal(session: Session, actor: User, call: Call, phase: Phase, now: dt.datetime) -> Proposal:
+    """Start (or return the existing) proposal of the actor's organisation for this phase.
+
+    Phase 2 and later admit only owners whose proposal in the phase before was advanced, and
+    start from that content. A second click, or a colleague starting at the same moment, finds
+    the same proposal: the unique constraint decides, and we read back the winner.
+    """
+    problem = eligibility_problem(call, actor)
+    if problem:
+        raise DomainError(problem)
+    if not _phase_accepts(call, phase, now):
+        raise _deadline_passed_error(phase) if phase.closes_at <= now else DomainError(
+            _l("This phase is not open for proposals."))
+    existing = find_own_proposal(session, actor, phase)
+    if existing is not None:
+        return existing
+    previous = previous_phase_proposal(session, actor, call, phase)
+    if phase.number > 1 and (previous is None or previous.status is not ProposalStatus.ADVANCED):
+        raise DomainError(_l("Only participants whose proposal in phase %(n)d was selected can take part "
+                             "in this phase.", n=phase.number - 1))
+    proposal = Proposal(
+        call=call, phase=phase, owner_key=owner_key_for(actor), submitter_id=actor.id,
+        organisation_id=actor.organisation_id if owner_key_for(actor).startswith("org:") else None,
+        previous_proposal_id=previous.id if previous else None,
+    )
+    if previous is not None:
+        proposal.title, proposal.summary = previous.title, previous.summary
+        proposal.body_source, proposal.body_html = previous.body_source, previous.body_html
+    try:
+        with session.begin_nested():
+            session.add(proposal)
+    except IntegrityError:
+        winner = find_own_proposal(session, actor, phase)
+        if winner is None:
+            raise
+        return winner
+    audit.record(session, actor, "proposal.started", proposal, {"call_id": call.id, "phase": phase.number})
+    return proposal
+
+
+def _ensure_editable(proposal: Proposal, now: dt.datetime) -> None:
+    if proposal.status not in EDITABLE:
+        raise DomainError(_l("This proposal is being evaluated and can no longer be changed."))
+    if not _phase_accepts(proposal.call, proposal.phase, now):
+        raise _deadline_passed_error(proposal.phase)
+
+
+def save_draft(
+    session: Session,
+    actor: User,
+    proposal: Proposal,
+    *,
+    title: str,
+    summary: str,
+    body_source: str,
+    requested_budget_cents: int | None,
+    now: dt.datetime,
+) -> None:
+    """Save the working copy. After a submission, this marks unsubmitted changes; the submitted
+    version stays what counts until the user submits again."""
+    _ensure_editable(proposal, now)
+    if requested_budget_cents is not None and requested_budget_cents > proposal.phase.budget_cents:
+        from ..templating import money
+
+        raise DomainError(_l("The requested budget is higher than the budget of this phase (%(max)s).",
+                             max=money(proposal.phase.budget_cents)), field="requested_budget")
+    proposal.title = title.strip()
+    proposal.summary = summary.strip()
+    proposal.body_source = body_source
+    proposal.body_html = render_markdown(body_source)
+    proposal.requested_budget_cents = requested_budget_cents
+    if proposal.status is not ProposalStatus.DRAFT:
+        proposal.has_unsubmitted_changes = _differs_from_latest(proposal)
+    session.flush()
+
+
+def _differs_from_latest(proposal: Proposal) -> bool:
+    latest = proposal.latest_version
+    if latest is None:
+        return True
+    return (
+        (latest.title, latest.summary, latest.body_source, latest.requested_budget_cents, latest.attachment_manifest)
+        != (proposal.title, proposal.summary, proposal.body_source, proposal.requested_budget_cents,
+            attachment_manifest(proposal.current_attachments))
+    )
+
+
+def add_attachment(
+    session: Session, actor: User, proposal: Proposal, upload: InspectedUpload, storage_key: str, now: dt.datetime
+) -> Attachment:
+    """Record an attachment whose bytes are staged under `storage_key` (promoted after commit)."""
+    _ensure_editable(proposal, now)
+    if len(proposal.current_attachments) >= MAX_ATTACHMENTS:
+        raise DomainError(_l("A proposal has at most %(n)d attachments. Remove one first.", n=MAX_ATTACHMENTS),
+                          field="file")
+    attachment = Attachment(filename=upload.filename, content_type=upload.content_type, size=upload.size,
+                            sha256=upload.sha256, storage_key=storage_key, uploaded_by_id=actor.id)
+    proposal.attachments.append(attachment)
+    if proposal.status is not ProposalStatus.DRAFT:
+        proposal.has_unsubmitted_changes = _differs_from_latest(proposal)
+    session.flush()
+    audit.record(session, actor, "proposal.attachment_added", proposal, {"attachment_id": attachment.id})
+    return attachment
+
+
+def remove_attachment(session: Session, actor: User, proposal: Proposal, attachment: Attachment,
+                      now: dt.datetime) -> None:
+    """The file stays stored: a submitted version may still refer to it."""
+    _ensure_editable(proposal, now)
+    attachment.removed_at = now
+    if proposal.status is not ProposalStatus.DRAFT:
+        proposal.has_unsubmitted_changes = _differs_from_latest(proposal)
+    session.flush()
+    audit.record(session, actor, "proposal.attachment_removed", proposal, {"attachment_id": attachment.id})
+
+
+# --- submission and receipt --------------------------------------------------------------
+
+
+def attachment_manifest(attachments: Iterable[Attachment]) -> list[dict[str, Any]]:
+    return [{"id": a.id, "filename": a.filename, "sha256": a.sha256, "size": a.size} for a in attachments]
+
+
+def compute_digest(
+    *, proposal_id: int, number: int, title: str, summary: str, body_source: str,
+    requested_budget_cents: int | None, manifest: list[dict[str, Any]], submitted_at: dt.datetime,
+) -> str:
+    """SHA-256 over a canonical JSON of the submitted content and the attachments' own digests."""
+    canonical = json.dumps({
+        "proposal": proposal_id, "version": number, "title": title, "summary": summary, "body": body_source,
+        "requested_budget_cents": requested_budget_cents,
+        "attachments": [[item["filename"], item["sha256"], item["size"]] for item in manifest],
+        "submitted_at": submitted_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def version_digest(version: ProposalVersion) -> str:
+    return compute_digest(
+        proposal_id=version.proposal_id, number=version.number, title=version.title, summary=version.summary,
+        body_source=version.body_source, requested_budget_cents=version.requested_budget_cents,
+        manifest=version.attachment_manifest, submitted_at=version.submitted_at,
+    )
+
+
+def completeness_problems(proposal: Proposal) -> list[tuple[str, str]]:
+    """(field, message) for everything a submission needs."""
+    problems = []
+    if not proposal.title.strip():
+        problems.append(("title", str(_l("Give your proposal a title."))))
+    if not proposal.summary.strip():
+        problems.append(("summary", str(_l("Write a short summary."))))
+    if not proposal.body_source.strip():
+        problems.append(("body_source", str(_l("Describe your proposal."))))
+    if proposal.requested_budget_cents is None:
+        problems.append(("requested_budget", str(_l("State the budget you request."))))
+    return problems
+
+
+def submit(session: Session, actor: User, proposal: Proposal, now: dt.datetime) -> ProposalVersion:
+    """Freeze the working copy as the next version and issue a receipt.
+
+    Side effects: status → submitted; a ProposalVersion with its SHA-256 digest; audit
+    `proposal.submitted`; a receipt mail to the submitter (in their language).
+    """
+    _ensure_editable(proposal, now)
+    problems = completeness_problems(proposal)
+    if problems:
+        field, message = problems[0]
+        raise DomainError(message, field=field)
+    if ProposalStatus.SUBMITTED not in TRANSITIONS[proposal.status]:
+        raise DomainError(_l("This proposal cannot be submitted now."))
+    manifest = attachment_manifest(proposal.current_attachments)
+    number = len(proposal.versions) + 1
+    session.flush()
+    digest = compute_digest(
+        proposal_id=proposal.id, number=number, title=proposal.title, summary=proposal.summary,
+        body_source=proposal.body_source, requested_budget_cents=proposal.requested_budget_cents,
+        manifest=manifest, submitted_at=now,
+    )
+    version = ProposalVersion(
+        number=number, title=proposal.title, summary=proposal.summary, body_source=proposal.body_source,
+        body_html=proposal.body_html, requested_budget_cents=proposal.requested_budget_cents,
+        attachment_manifest=manifest, submitted_at=now, submitted_by_id=actor.id, digest=digest,
+    )
+    proposal.versions.append(version)
+    proposal.status = ProposalStatus.SUBMITTED
+    proposal.submitted_at = now
+    proposal.has_unsubmitted_changes = False
+    session.flush()
+    audit.record(session, actor, "proposal.submitted", proposal, {"version": number, "digest": digest})
+    queue_user_email(session, actor, "proposal_receipt", proposal=proposal, version=version)
+    return version
+
+
+def withdraw(session: Session, actor: User, proposal: Proposal, now: dt.datetime) -> None:
+    """Until the deadline a submitted proposal can be withdrawn; it can be submitted again."""
+    if proposal.status is not ProposalStatus.SUBMITTED:
+        raise DomainError(_l("Only a submitted proposal can be withdrawn."))
+    if not _phase_accepts(proposal.call, proposal.phase, now):
+        raise _deadline_passed_error(proposal.phase)
+    proposal.status = ProposalStatus.WITHDRAWN
+    session.flush()
+    audit.record(session, actor, "proposal.withdrawn", proposal)
+
+
+def transition_proposal(session: Session, actor: Any, proposal: Proposal, target: ProposalStatus) -> None:
+    """Staff decisions on a proposal (until the evaluation area records them)."""
+    if target not in TRANSITIONS[proposal.status] or target in (ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN):
+        raise DomainError(_l("This step is not possible for this proposal."))
+    previous = proposal.status
+    proposal.status = target
+    session.flush()
+    audit.record(session, actor, f"proposal.{target.value}", proposal, {"from": previous.value})
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def proposals_for_user(session: Session, user: User) -> list[Proposal]:
+    keys = [owner_key_for(user)]
+    stmt = (
+        select(Proposal)
+        .where(Proposal.owner_key.in_(keys))
+        .options(selectinload(Proposal.call), selectinload(Proposal.phase), selectinload(Proposal.versions))
+        .order_by(Proposal.updated_at.desc())
+    )
+    return list(session.scalars(stmt))
+
+
+def submitted_proposals(session: Session, call: Call) -> list[Proposal]:
+    """Everything staff may see: never drafts (a draft is the applicant's own business)."""
+    stmt = (
+        select(Proposal)
+        .where(Proposal.call_id == call.id, Proposal.status != ProposalStatus.DRAFT)
+        .options(selectinload(Proposal.phase), selectinload(Proposal.organisation),
+                 selectinload(Proposal.submitter), selectinload(Proposal.versions),
+                 selectinload(Proposal.attachments))
+        .order_by(Proposal.phase_id, Proposal.submitted_at)
+    )
+    return list(session.scalars(stmt))
+
+
+def counts_per_phase(session: Session, call: Call) -> dict[int, dict[str, int]]:
+    stmt = (
+        select(Phase.number, Proposal.status, func.count(Proposal.id))
+        .join(Proposal, Proposal.phase_id == Phase.id)
+        .where(Phase.call_id == call.id)
+        .group_by(Phase.number, Proposal.status)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for number, status, count in session.execute(stmt):
+        counts.setdefault(number, {})[ProposalStatus(status).value] = count
+    return counts
+
+
+# --- questions and answers ----------------------------------------------------------------
+
+
+def ask_question(session: Session, actor: User, call: Call, text: str, now: dt.datetime) -> Question:
+    if not call.questions_open(now):
+        raise DomainError(_l("Questions can no longer be asked on this call."), field="text")
+    if not text.strip():
+        raise DomainError(_l("Type your question."), field="text")
+    question = Question(call=call, asker_id=actor.id, text=text.strip())
+    session.add(question)
+    session.flush()
+    audit.record(session, actor, "question.asked", question, {"call_id": call.id})
+    return question
+
+
+def answer_question(session: Session, actor: User, question: Question, *, text: str, answer_source: str,
+                    publish: bool, now: dt.datetime) -> None:
+    """Staff may rephrase the question (to keep the asker anonymous) and answer it.
+
+    Side effects: publishing (the first time) mails every follower of the call; audit.
+    """
+    if publish and not answer_source.strip():
+        raise DomainError(_l("Write an answer before publishing it."), field="answer_source")
+    question.text = text.strip() or question.text
+    question.answer_source = answer_source
+    question.answer_html = render_markdown(answer_source)
+    question.answered_by_id = actor.id
+    newly_published = publish and question.published_at is None
+    if publish and question.published_at is None:
+        question.published_at = now
+    if not publish:
+        question.published_at = None
+    session.flush()
+    audit.record(session, actor, "question.answered", question, {"published": publish})
+    if newly_published:
+        notify_followers(session, question.call, "call_answer_published", question=question)
+
+
+def published_questions(session: Session, call: Call) -> list[Question]:
+    stmt = (select(Question).where(Question.call_id == call.id, Question.published_at.is_not(None))
+            .order_by(Question.published_at, Question.id))
+    return list(session.scalars(stmt))
+
+
+def all_questions(session: Session, call: Call) -> list[Question]:
+    stmt = select(Question).where(Question.call_id == call.id).order_by(Question.asked_at, Question.id)
+    return list(session.scalars(stmt))
+
+
+def is_following(session: Session, user: Any, call: Call) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    stmt = select(call_followers.c.user_id).where(call_followers.c.call_id == call.id,
+                                                  call_followers.c.user_id == user.id)
+    return session.scalar(stmt) is not None
+
+
+def set_following(session: Session, user: User, call: Call, follow: bool) -> None:
+    if follow == is_following(session, user, call):
+        return
+    if follow:
+        session.execute(call_followers.insert().values(call_id=call.id, user_id=user.id))
+    else:
+        session.execute(call_followers.delete().where(call_followers.c.call_id == call.id,
+                                                      call_followers.c.user_id == user.id))
+
+
+def notify_followers(session: Session, call: Call, template: str, **context: Any) -> int:
+    followers = session.scalars(
+        select(User).join(call_followers, call_followers.c.user_id == User.id)
+        .where(call_followers.c.call_id == call.id, User.blocked.is_(False))
+    )
+    count = 0
+    for follower in followers:
+        queue_user_email(session, follower, template, call=call, **context)
+        count += 1
+    return count
+
+
+@call_changed.connect
+def _tell_followers_about_change(call: Call, session: Session, change: str) -> None:
+    notify_followers(session, call, "call_changed", change=change)

@@ -1,0 +1,414 @@
+from __future__ import annotations
+
+import io
+import zipfile
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth import require, require_login
+from ..calls.models import Call, CallStatus
+from ..calls.permissions import can_view_call
+from ..calls.services import find_call_by_slug
+from ..db import db
+from ..errors import DomainError, attach_to_form
+from ..exports import to_csv
+from ..storage import get_storage
+from ..templating import local_datetime, money
+from ..timezones import request_time
+from ..uploads import inspect_upload
+from . import services
+from .forms import STATUS_LABELS, AnswerForm, AttachmentForm, ProposalForm, QuestionForm
+from .models import Attachment, Proposal, ProposalStatus, Question
+from .permissions import can_answer_questions, can_edit_proposal, can_manage_proposals, can_view_proposal
+
+bp = Blueprint("proposals", __name__)
+
+
+def _load_proposal(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not can_view_proposal(current_user, proposal):
+        abort(404)  # another organisation's proposal does not exist for you
+    return proposal
+
+
+def _load_public_call(slug: str) -> Call:
+    call = find_call_by_slug(db.session, slug)
+    if call is None or not can_view_call(current_user, call):
+        abort(404)
+    return call
+
+
+# --- applicants ---------------------------------------------------------------------------
+
+
+@bp.route("/calls/<slug>/phases/<int:number>/proposal", methods=["POST"])
+@require_login
+def start(slug: str, number: int):
+    call = _load_public_call(slug)
+    phase = next((p for p in call.phases if p.number == number), None) or abort(404)
+    try:
+        proposal = services.start_proposal(db.session, current_user, call, phase, request_time())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("calls.call_detail", slug=call.slug) + "#submit")
+    db.session.commit()
+    return redirect(url_for("proposals.edit", proposal_id=proposal.id))
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@require_login
+def edit(proposal_id: int):
+    proposal = _load_proposal(proposal_id)
+    if not can_edit_proposal(current_user, proposal):
+        abort(403)
+    form = ProposalForm(obj=proposal)
+    if not form.is_submitted():
+        form.requested_budget.data = proposal.requested_budget_cents
+    if form.validate_on_submit():
+        now = request_time()
+        submitting = request.form.get("action") == "submit"
+        try:
+            services.save_draft(
+                db.session, current_user, proposal, title=form.title.data or "", summary=form.summary.data or "",
+                body_source=form.body_source.data or "", requested_budget_cents=form.requested_budget.data, now=now,
+            )
+            version = services.submit(db.session, current_user, proposal, now) if submitting else None
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+            if submitting and error.field is not None:
+                # The content itself is fine; keep it saved so nothing is lost.
+                _save_quietly(proposal_id, form)
+        else:
+            db.session.commit()
+            if version is not None:
+                return redirect(url_for("proposals.receipt", proposal_id=proposal.id, number=version.number))
+            flash(_("Your draft has been saved."), "success")
+            return redirect(url_for("proposals.edit", proposal_id=proposal.id))
+    status = 400 if form.errors else 200
+    return render_template("proposals/edit.html", form=form, proposal=proposal, now=request_time(),
+                           attachment_form=AttachmentForm(), problems=services.completeness_problems(proposal),
+                           max_attachments=services.MAX_ATTACHMENTS), status
+
+
+def _save_quietly(proposal_id: int, form: ProposalForm) -> None:
+    """After a refused submission for missing parts, still save what was typed as the draft."""
+    proposal = db.session.get(Proposal, proposal_id)
+    try:
+        services.save_draft(
+            db.session, current_user, proposal, title=form.title.data or "", summary=form.summary.data or "",
+            body_source=form.body_source.data or "", requested_budget_cents=form.requested_budget.data,
+            now=request_time(),
+        )
+    except DomainError:
+        db.session.rollback()
+    else:
+        db.session.commit()
+
+
+@bp.route("/proposals/<int:proposal_id>/attachments", methods=["POST"])
+@require_login
+def upload_attachment(proposal_id: int):
+    proposal = _load_proposal(proposal_id)
+    if not can_edit_proposal(current_user, proposal):
+        abort(403)
+    form = AttachmentForm()
+    storage = get_storage(current_app.config)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")
+    staged = None
+    try:
+        upload = inspect_upload(form.file.data.stream, form.file.data.filename or "",
+                                current_app.config["MAX_DOCUMENT_BYTES"])
+        staged = storage.stage(upload.data)
+        services.add_attachment(db.session, current_user, proposal, upload, staged.key, request_time())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if staged is not None:
+            storage.discard(staged)
+        flash(str(error.message), "error")
+    except Exception:
+        db.session.rollback()
+        if staged is not None:
+            storage.discard(staged)
+        raise
+    else:
+        storage.promote(staged)
+        flash(_("The attachment has been added."), "success")
+    return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")
+
+
+@bp.route("/proposals/<int:proposal_id>/attachments/<int:attachment_id>/remove", methods=["POST"])
+@require_login
+def remove_attachment(proposal_id: int, attachment_id: int):
+    proposal = _load_proposal(proposal_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if not can_edit_proposal(current_user, proposal) or attachment is None or attachment.proposal_id != proposal.id:
+        abort(404)
+    try:
+        services.remove_attachment(db.session, current_user, proposal, attachment, request_time())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The attachment has been removed from your proposal."), "success")
+    return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")
+
+
+@bp.route("/proposals/<int:proposal_id>/attachments/<int:attachment_id>")
+@require_login
+def download_attachment(proposal_id: int, attachment_id: int):
+    proposal = _load_proposal(proposal_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.proposal_id != proposal.id:
+        abort(404)
+    path = get_storage(current_app.config).path_for(attachment.storage_key)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename, max_age=0)
+
+
+@bp.route("/proposals/<int:proposal_id>")
+@require_login
+def detail(proposal_id: int):
+    proposal = _load_proposal(proposal_id)
+    verified = {version.number: services.version_digest(version) == version.digest for version in proposal.versions}
+    return render_template("proposals/detail.html", proposal=proposal, verified=verified, now=request_time(),
+                           can_edit=can_edit_proposal(current_user, proposal))
+
+
+@bp.route("/proposals/<int:proposal_id>/receipt/<int:number>")
+@require_login
+def receipt(proposal_id: int, number: int):
+    proposal = _load_proposal(proposal_id)
+    version = next((v for v in proposal.versions if v.number == number), None) or abort(404)
+    return render_template("proposals/receipt.html", proposal=proposal, version=version)
+
+
+@bp.route("/proposals/<int:proposal_id>/withdraw", methods=["POST"])
+@require_login
+def withdraw(proposal_id: int):
+    proposal = _load_proposal(proposal_id)
+    if not can_edit_proposal(current_user, proposal):
+        abort(403)
+    try:
+        services.withdraw(db.session, current_user, proposal, request_time())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Your proposal has been withdrawn. You can submit it again before the deadline."), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+
+
+@bp.route("/my/proposals")
+@require_login
+def mine():
+    return render_template("proposals/mine.html", proposals=services.proposals_for_user(db.session, current_user),
+                           now=request_time())
+
+
+# --- questions and following --------------------------------------------------------------
+
+
+@bp.route("/calls/<slug>/questions", methods=["GET", "POST"])
+def questions(slug: str):
+    """GET: the clarification notice (all published answers, printable). POST: ask a question."""
+    call = _load_public_call(slug)
+    form = QuestionForm()
+    if request.method == "POST":
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login", next=url_for("calls.call_detail", slug=slug)))
+        if form.validate_on_submit():
+            try:
+                services.ask_question(db.session, current_user, call, form.text.data, request_time())
+            except DomainError as error:
+                db.session.rollback()
+                attach_to_form(form, error)
+            else:
+                db.session.commit()
+                flash(_("Your question has been sent. The answer will be published on this page for everyone."),
+                      "success")
+                return redirect(url_for("calls.call_detail", slug=slug) + "#questions")
+        return render_template("proposals/ask.html", call=call, form=form), 400
+    return render_template("proposals/questions.html", call=call,
+                           questions=services.published_questions(db.session, call), now=request_time())
+
+
+@bp.route("/calls/<slug>/follow", methods=["POST"])
+@require_login
+def follow(slug: str):
+    call = _load_public_call(slug)
+    follow_it = request.form.get("follow") == "1"
+    services.set_following(db.session, current_user, call, follow_it)
+    db.session.commit()
+    flash(_("You follow this call: we email you when answers are published or the call changes.") if follow_it
+          else _("You no longer follow this call."), "success")
+    return redirect(url_for("calls.call_detail", slug=slug))
+
+
+# --- staff --------------------------------------------------------------------------------
+
+
+def _staff_call(call_id: int) -> Call:
+    call = db.session.get(Call, call_id)
+    if call is None:
+        abort(404)
+    return call
+
+
+@bp.route("/staff/calls/<int:call_id>/proposals")
+@require(can_manage_proposals)
+def staff_proposals(call_id: int):
+    call = _staff_call(call_id)
+    return render_template("proposals/staff_list.html", call=call,
+                           proposals=services.submitted_proposals(db.session, call),
+                           counts=services.counts_per_phase(db.session, call), statuses=ProposalStatus)
+
+
+@bp.route("/staff/calls/<int:call_id>/proposals.csv")
+@require(can_manage_proposals)
+def export_csv(call_id: int):
+    call = _staff_call(call_id)
+    header = [_("Number"), _("Phase"), _("Title"), _("Organisation"), _("KvK number"), _("Submitter"),
+              _("Email address"), _("Status"), _("Submitted at"), _("Version"), _("Requested budget"),
+              _("SHA-256 digest")]
+    rows = []
+    for proposal in services.submitted_proposals(db.session, call):
+        latest = proposal.latest_version
+        rows.append([
+            proposal.id, proposal.phase.number, latest.title if latest else proposal.title,
+            proposal.organisation.name if proposal.organisation else "",
+            proposal.organisation.kvk_number if proposal.organisation else "",
+            proposal.submitter.name if proposal.submitter else "",
+            proposal.submitter.email if proposal.submitter else "",
+            proposal.status.value, local_datetime(proposal.submitted_at), latest.number if latest else "",
+            money(latest.requested_budget_cents) if latest else "", latest.digest if latest else "",
+        ])
+    return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{call.slug}-proposals.csv"'})
+
+
+@bp.route("/staff/calls/<int:call_id>/proposals.zip")
+@require(can_manage_proposals)
+def export_zip(call_id: int):
+    """The attachments of every proposal's latest submitted version, one folder per proposal."""
+    call = _staff_call(call_id)
+    storage = get_storage(current_app.config)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for proposal in services.submitted_proposals(db.session, call):
+            latest = proposal.latest_version
+            if latest is None:
+                continue
+            stored = {a.id: a for a in proposal.attachments}
+            for item in latest.attachment_manifest:
+                attachment = stored.get(item["id"])
+                if attachment is None or not storage.exists(attachment.storage_key):
+                    continue
+                archive.write(storage.path_for(attachment.storage_key),
+                              f"{proposal.id:05d}/{item['filename']}")
+    buffer.seek(0)
+    return send_file(buffer, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{call.slug}-attachments.zip", max_age=0)
+
+
+@bp.route("/staff/proposals/<int:proposal_id>/status/<target>", methods=["POST"])
+@require(can_manage_proposals)
+def change_status(proposal_id: int, target: str):
+    proposal = _load_proposal(proposal_id)
+    if target not in {s.value for s in ProposalStatus}:
+        abort(404)
+    try:
+        services.transition_proposal(db.session, current_user, proposal, ProposalStatus(target))
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The status of the proposal has been changed."), "success")
+    return redirect(url_for("proposals.staff_proposals", call_id=proposal.call_id))
+
+
+@bp.route("/staff/calls/<int:call_id>/questions")
+@require(can_answer_questions)
+def staff_questions(call_id: int):
+    call = _staff_call(call_id)
+    forms = {q.id: AnswerForm(obj=q, prefix=f"q{q.id}", publish=q.published_at is not None)
+             for q in services.all_questions(db.session, call)}
+    return render_template("proposals/staff_questions.html", call=call, forms=forms,
+                           questions=services.all_questions(db.session, call))
+
+
+@bp.route("/staff/questions/<int:question_id>", methods=["POST"])
+@require(can_answer_questions)
+def answer(question_id: int):
+    question = db.session.get(Question, question_id) or abort(404)
+    form = AnswerForm(prefix=f"q{question.id}")
+    if form.validate_on_submit():
+        try:
+            services.answer_question(db.session, current_user, question, text=form.text.data,
+                                     answer_source=form.answer_source.data or "", publish=form.publish.data,
+                                     now=request_time())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The answer has been saved."), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+    return redirect(url_for("proposals.staff_questions", call_id=question.call_id) + f"#question-{question.id}")
+
+
+# --- the panel on the call page -------------------------------------------------------------
+
+
+@bp.app_context_processor
+def call_page_helpers() -> dict:
+    """The call page (calls area) shows the proposal and Q&A panel through this helper, so the
+    calls area does not depend on proposals."""
+
+    def proposal_panel(call: Call) -> dict:
+        now = request_time()
+        phase = call.current_phase(now)
+        own = None
+        problem = None
+        if phase is not None:
+            problem = services.eligibility_problem(call, current_user)
+            if current_user.is_authenticated:
+                own = services.find_own_proposal(db.session, current_user, phase)
+        return {
+            "phase": phase, "own": own, "problem": problem,
+            "questions": services.published_questions(db.session, call),
+            "questions_open": call.questions_open(now), "question_form": QuestionForm(),
+            "following": services.is_following(db.session, current_user, call),
+            "is_published": call.status is CallStatus.PUBLISHED,
+        }
+
+    return {"proposal_panel": proposal_panel,
+            "proposal_status_label": lambda status: str(STATUS_LABELS[ProposalStatus(status)])}
+
