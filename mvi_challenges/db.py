@@ -64,6 +64,11 @@ db = SQLAlchemy(model_class=Base)
 intpk = Annotated[int, mapped_column(primary_key=True)]
 
 
+def escape_like(text: str) -> str:
+    """Make % and _ literal in a LIKE pattern (use with escape="\\")."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

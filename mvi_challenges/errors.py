@@ -76,3 +76,10 @@ def attach_to_form(form: object, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)  # type: ignore[attr-defined]
+
+
+def status_for(form: object) -> int:
+    """400 when a submitted form comes back with any error (nested rows included), else 200."""
+    from .templating import form_error_list
+
+    return 400 if form_error_list(form) else 200

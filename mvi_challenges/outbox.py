@@ -60,10 +60,10 @@ def deliver_pending(session: Session, config: dict[str, Any]) -> tuple[int, int]
     server = config.get("MAIL_SERVER")
     sent = failed = 0
     for email in pending(session):
-        email.attempts += 1
-        if not server:
+        if not server:  # not an attempt: the mail waits until a server is configured
             log.info("no MAIL_SERVER: mail %s to %s stays in the outbox", email.id, email.to)
             continue
+        email.attempts += 1
         try:
             _send_smtp(email, server, int(config.get("MAIL_PORT", 25)), config["MAIL_SENDER"])
         except (OSError, smtplib.SMTPException) as error:

@@ -8,12 +8,15 @@ means a replacement such as nh3 only has to pass tests/test_sanitize.py.
 
 from __future__ import annotations
 
+import re
+
 import bleach
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+# h3/h4 rather than the design card's h2/h3: user text sits below the page's own h2 sections.
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "blockquote", "code", "pre"}
+    {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h3", "h4", "blockquote", "code", "pre"}
 )
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
@@ -36,16 +39,20 @@ def clean_html(html: str) -> str:
 def render_markdown(source: str | None) -> str:
     """Markdown source → clean HTML string, ready to be stored beside the source.
 
-    Headings h1 and h4–h6 are mapped onto the allowed h2/h3, so a page keeps one h1.
+    Headings move down to h3/h4, so user text nests under the page's own h1 and h2 sections.
     """
     if not source:
         return ""
-    html = _markdown.render(source)
-    for level in (1,):
-        html = html.replace(f"<h{level}>", "<h2>").replace(f"</h{level}>", "</h2>")
-    for level in (4, 5, 6):
-        html = html.replace(f"<h{level}>", "<h3>").replace(f"</h{level}>", "</h3>")
+    html = _HEADING.sub(_shift_heading, _markdown.render(source))
     return clean_html(html).strip()
+
+
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+def _shift_heading(match: re.Match[str]) -> str:
+    level = 3 if match.group(2) in ("1", "2") else 4
+    return f"<{match.group(1)}h{level}>"
 
 
 def as_markup(clean: str | None) -> Markup:

@@ -33,7 +33,8 @@ def money(cents: int | None) -> str:
 def local_datetime(moment: dt.datetime | None, fmt: str = "medium") -> str:
     if moment is None:
         return ""
-    patterns = {"long": "EEEE d MMMM y, HH:mm", "precise": "EEEE d MMMM y, HH:mm:ss"}
+    # Long forms name the zone (CET/CEST): visitors from elsewhere must know whose 12:00 it is.
+    patterns = {"long": "EEEE d MMMM y, HH:mm z", "precise": "EEEE d MMMM y, HH:mm:ss z"}
     return format_datetime(moment, patterns.get(fmt, "d MMM y, HH:mm"))
 
 

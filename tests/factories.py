@@ -115,3 +115,40 @@ def page_text(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def make_proposal(app: Flask, owner: SimpleNamespace, call: SimpleNamespace, *, submit: bool = False,
+                  attachment: bool = False, phase_number: int = 1, title: str = "Ons voorstel",
+                  budget_cents: int = 1_000_000) -> SimpleNamespace:
+    """A proposal of `owner` for `call`, made through the services as the owner would."""
+    import io
+
+    from mvi_challenges.accounts.models import User
+    from mvi_challenges.calls.models import Call
+    from mvi_challenges.proposals import services
+    from mvi_challenges.storage import get_storage
+    from mvi_challenges.uploads import inspect_upload
+
+    with app.test_request_context():
+        user = db.session.get(User, owner.id)
+        call_obj = db.session.get(Call, call.id)
+        phase = next(p for p in call_obj.phases if p.number == phase_number)
+        now = now_utc()
+        proposal = services.start_proposal(db.session, user, call_obj, phase, now)
+        services.save_draft(db.session, user, proposal, title=title, summary="Kort gezegd.",
+                            body_source="## Aanpak\nZo doen we het.", requested_budget_cents=budget_cents, now=now)
+        attachment_id = None
+        if attachment:
+            upload = inspect_upload(io.BytesIO(PDF_BYTES), "plan.pdf", 1024 * 1024)
+            storage = get_storage(app.config)
+            staged = storage.stage(upload.data)
+            attachment_id = services.add_attachment(db.session, user, proposal, upload, staged.key, now).id
+        if submit:
+            services.submit(db.session, user, proposal, now)
+        db.session.commit()
+        if attachment:
+            storage.promote(staged)
+        return SimpleNamespace(id=proposal.id, attachment_id=attachment_id, owner_id=owner.id)

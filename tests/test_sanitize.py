@@ -71,15 +71,15 @@ def test_sanitizing_twice_changes_nothing(payload: str) -> None:
 def test_allowed_markup_survives() -> None:
     html = render_markdown("# Titel\n\n**vet** *schuin* [link](https://utrecht.nl \"Utrecht\")\n\n- een\n- twee\n\n"
                            "> citaat\n\n`code`\n\n#### klein")
-    assert "<h2>Titel</h2>" in html  # one h1 per page: headings start at h2
+    assert "<h3>Titel</h3>" in html  # user headings nest under the page's h1 and h2 sections
     assert "<strong>vet</strong>" in html and "<em>schuin</em>" in html
     assert '<a href="https://utrecht.nl" title="Utrecht">link</a>' in html
     assert "<ul>" in html and "<blockquote>" in html and "<code>code</code>" in html
-    assert "<h3>klein</h3>" in html
+    assert "<h4>klein</h4>" in html
 
 
 def test_only_the_documented_tags_are_allowed() -> None:
-    assert {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "blockquote", "code", "pre"} == ALLOWED_TAGS
+    assert {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h3", "h4", "blockquote", "code", "pre"} == ALLOWED_TAGS
 
 
 def test_mailto_links_are_kept() -> None:

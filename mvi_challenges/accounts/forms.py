@@ -23,6 +23,7 @@ class RegisterForm(FlaskForm):
     email = EmailField(
         _l("Email address"),
         validators=[DataRequired(), Email(message=_l("Enter a valid email address.")), Length(max=320)],
+        filters=[lambda value: value.strip() if value else value],
         render_kw={"autocomplete": "email"},
     )
     password = PasswordField(
@@ -71,7 +72,8 @@ class RegisterForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        _l("Email address"), validators=[DataRequired()], render_kw={"autocomplete": "username"}
+        _l("Email address"), validators=[DataRequired()], render_kw={"autocomplete": "username"},
+        filters=[lambda value: value.strip() if value else value],
     )
     password = PasswordField(
         _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}

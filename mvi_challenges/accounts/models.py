@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, created_at, intpk
@@ -29,6 +29,28 @@ class Organisation(Base):
     created_at: Mapped[created_at]
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+class JoinRequest(Base):
+    """A person asks to join an organisation that is already registered.
+
+    Knowing a KvK number (which is public) must not be enough to read a company's proposals:
+    a member of the organisation, or an administrator, approves.
+    """
+
+    __tablename__ = "join_requests"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[created_at]
+    decided_at: Mapped[dt.datetime | None]
+    approved: Mapped[bool | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    organisation: Mapped[Organisation] = relationship()
 
 
 class UserRole(Base):

@@ -6,16 +6,17 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
-from ..db import utcnow
+from ..db import escape_like, utcnow
 from ..errors import DomainError
 from ..outbox import queue_email
-from .models import Organisation, Role, User, UserRole
+from .models import JoinRequest, Organisation, Role, User, UserRole
 
-KVK_PATTERN = re.compile(r"^\d{8}$")
+KVK_PATTERN = re.compile(r"^[0-9]{8}$")  # ASCII only: full-width or Arabic-Indic digits are no KvK number
 MIN_PASSWORD_LENGTH = 10
 SELF_SERVICE_ROLES = (Role.CITIZEN, Role.ENTREPRENEUR)
 # Computed once so that a login with an unknown address costs as much as one with a known one.
@@ -68,7 +69,9 @@ def create_user(
     """Create a user with the given roles. Side effects: audit `user.created`."""
     email = normalise_email(email)
     validate_password(password)
-    if find_user_by_email(session, email) is not None:
+    with session.no_autoflush:
+        taken = find_user_by_email(session, email) is not None
+    if taken:
         raise DomainError(_l("An account with this email address already exists."), field="email")
     user = User(
         email=email,
@@ -97,25 +100,28 @@ def register(
 ) -> User:
     """Self-registration as citizen or entrepreneur.
 
-    An entrepreneur names an organisation by KvK number: a new number creates the organisation,
-    a known number joins it (side effect: audit `organisation.joined`). Also queues a welcome mail.
+    An entrepreneur names an organisation by KvK number: a new number creates the organisation
+    with this person as its first member; a known number files a join request that a member
+    approves (side effects: JoinRequest, mail to the members, audit `organisation.join_requested`).
+    Also queues a welcome mail.
     """
     if account_type not in SELF_SERVICE_ROLES:
         raise DomainError(_l("Choose citizen or entrepreneur."), field="account_type")
-    organisation = None
+    organisation = existing = None
     if account_type is Role.ENTREPRENEUR:
-        organisation = _organisation_for_registration(session, organisation_name, kvk_number)
-    user = create_user(
-        session,
-        email=email,
-        password=password,
-        name=name,
-        roles=(account_type,),
-        locale=locale,
-        organisation=organisation,
-    )
-    if organisation is not None and organisation.id is not None and len(organisation.members) > 1:
-        audit.record(session, user, "organisation.joined", organisation)
+        kvk = validate_kvk(kvk_number)
+        existing = find_organisation_by_kvk(session, kvk)
+        if existing is None:
+            organisation = _new_organisation(session, organisation_name, kvk)
+    try:
+        with session.begin_nested():
+            user = create_user(session, email=email, password=password, name=name, roles=(account_type,),
+                               locale=locale, organisation=organisation)
+    except IntegrityError:
+        # Someone registered the same address or KvK number at this very moment.
+        raise DomainError(_l("An account with this email address already exists."), field="email") from None
+    if existing is not None:
+        request_to_join(session, user, existing)
     queue_email(
         session,
         user.email,
@@ -125,17 +131,64 @@ def register(
     return user
 
 
-def _organisation_for_registration(session: Session, name: str, kvk_raw: str) -> Organisation:
-    kvk = validate_kvk(kvk_raw)
-    existing = find_organisation_by_kvk(session, kvk)
-    if existing is not None:
-        return existing
+def _new_organisation(session: Session, name: str, kvk: str) -> Organisation:
     if not name.strip():
         raise DomainError(_l("Enter the name of your organisation."), field="organisation_name")
     organisation = Organisation(name=name.strip(), kvk_number=kvk)
-    session.add(organisation)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(organisation)
+    except IntegrityError:
+        raise DomainError(_l("This KvK number was registered at this very moment; please send the form again."),
+                          field="kvk_number") from None
     return organisation
+
+
+def request_to_join(session: Session, user: User, organisation: Organisation) -> JoinRequest:
+    """Side effects: a mail to every member of the organisation; audit."""
+    join = JoinRequest(user_id=user.id, organisation_id=organisation.id)
+    session.add(join)
+    session.flush()
+    audit.record(session, user, "organisation.join_requested", organisation, {"user_id": user.id})
+    for member in organisation.members:
+        subject = str(_l("%(name)s asks to join %(org)s", name=user.name, org=organisation.name))
+        queue_email(session, member.email, subject,
+                    str(_l("Hello %(member)s,\n\n%(name)s (%(email)s) registered and asks to join %(org)s on "
+                           "MVI Challenges. Approve or decline on your account page.",
+                           member=member.name, name=user.name, email=user.email, org=organisation.name)))
+    return join
+
+
+def pending_join_requests(session: Session, user: User) -> list[JoinRequest]:
+    """Requests this user may decide on: for their organisation, or all of them for an admin."""
+    stmt = select(JoinRequest).where(JoinRequest.decided_at.is_(None)).order_by(JoinRequest.created_at)
+    if not user.has_role(Role.ADMIN):
+        if user.organisation_id is None:
+            return []
+        stmt = stmt.where(JoinRequest.organisation_id == user.organisation_id)
+    return list(session.scalars(stmt))
+
+
+def own_join_request(session: Session, user: User) -> JoinRequest | None:
+    stmt = select(JoinRequest).where(JoinRequest.user_id == user.id).order_by(JoinRequest.created_at.desc())
+    return session.scalars(stmt).first()
+
+
+def decide_join_request(session: Session, actor: User, join: JoinRequest, approve: bool) -> None:
+    """Members of the organisation and administrators decide. Side effects: membership; mail; audit."""
+    if not (actor.has_role(Role.ADMIN) or actor.organisation_id == join.organisation_id):
+        raise DomainError(_l("Only members of this organisation can decide on this request."))
+    if join.decided_at is not None:
+        raise DomainError(_l("This request has already been decided."))
+    join.decided_at, join.approved, join.decided_by_id = utcnow(), approve, actor.id
+    if approve:
+        join.user.organisation_id = join.organisation_id
+    session.flush()
+    audit.record(session, actor, "organisation.join_approved" if approve else "organisation.join_declined",
+                 join.organisation, {"user_id": join.user_id})
+    queue_email(session, join.user.email, str(_l("Your request to join %(org)s", org=join.organisation.name)),
+                str(_l("Your request to join %(org)s has been approved.", org=join.organisation.name) if approve
+                    else _l("Your request to join %(org)s has been declined.", org=join.organisation.name)))
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -187,6 +240,6 @@ def revoke_role(session: Session, actor: User, user: User, role: Role) -> None:
 def user_page_query(search: str = ""):
     stmt = select(User).order_by(User.name, User.id)
     if search.strip():
-        pattern = f"%{search.strip().lower()}%"
-        stmt = stmt.where(func.lower(User.name).like(pattern) | User.email.like(pattern))
+        pattern = f"%{escape_like(search.strip().lower())}%"
+        stmt = stmt.where(func.lower(User.name).like(pattern, escape="\\") | User.email.like(pattern, escape="\\"))
     return stmt

@@ -6,11 +6,11 @@ from flask_login import current_user, login_user, logout_user
 
 from ..auth import redirect_next, require, require_login
 from ..db import db
-from ..errors import DomainError, attach_to_form
+from ..errors import DomainError, attach_to_form, status_for
 from ..pagination import paginate
 from . import services
 from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm, RoleForm
-from .models import Role, User
+from .models import JoinRequest, Role, User
 from .permissions import can_manage_users
 
 bp = Blueprint("accounts", __name__)
@@ -39,9 +39,13 @@ def register():
         else:
             db.session.commit()
             login_user(user)
-            flash(_("Your account has been created. Welcome!"), "success")
+            if user.organisation_id is None and form.account_type.data == Role.ENTREPRENEUR.value:
+                flash(_("Your account has been created. Your organisation is already registered: its members have "
+                        "been asked to approve that you join."), "success")
+            else:
+                flash(_("Your account has been created. Welcome!"), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/register.html", form=form), 200 if not form.errors else 400
+    return render_template("accounts/register.html", form=form), status_for(form)
 
 
 @bp.route("/account/login", methods=["GET", "POST"])
@@ -78,8 +82,15 @@ def profile():
         session["lang"] = form.locale.data
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))
-    status = 400 if form.errors else 200
-    return render_template("accounts/profile.html", form=form, password_form=password_form), status
+    return _render_profile(form, password_form, status_for(form))
+
+
+def _render_profile(form: ProfileForm, password_form: PasswordForm, status: int):
+    return render_template(
+        "accounts/profile.html", form=form, password_form=password_form,
+        join_requests=services.pending_join_requests(db.session, current_user),
+        own_request=services.own_join_request(db.session, current_user),
+    ), status
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -100,7 +111,24 @@ def change_password():
             login_user(current_user._get_current_object())  # keep this session, with the new auth version
             flash(_("Your password has been changed. Other sessions have been logged out."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, password_form=password_form), 400
+    return _render_profile(form, password_form, 400)
+
+
+@bp.route("/account/join-requests/<int:request_id>", methods=["POST"])
+@require_login
+def decide_join(request_id: int):
+    join = db.session.get(JoinRequest, request_id) or abort(404)
+    approve = request.form.get("action") == "approve"
+    try:
+        services.decide_join_request(db.session, current_user, join, approve)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is now a member of %(org)s.", name=join.user.name, org=join.organisation.name) if approve
+              else _("The request of %(name)s has been declined.", name=join.user.name), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/admin/users")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm, file
+from flask_wtf import FlaskForm, file, i18n
 from wtforms import FieldList as _FieldList
 from wtforms import (
     Form,
@@ -65,10 +65,20 @@ class CallForm(FlaskForm):
     contact_email = StringField(
         _l("Contact email address"),
         validators=[Optional(), Email(message=_l("Enter a valid email address.")), Length(max=320)],
+        filters=[lambda value: value.strip() if value else value],
     )
 
 
+class _TranslatedMeta:
+    """A plain sub-form gets no translations from Flask-WTF; give it the same ones."""
+
+    def get_translations(self, form):
+        return i18n.translations
+
+
 class CriterionForm(Form):
+    Meta = _TranslatedMeta
+
     name = StringField(_l("Criterion"), validators=[Optional(), Length(max=200)])
     weight = IntegerField(
         _l("Weight (%)"),
@@ -79,7 +89,7 @@ class CriterionForm(Form):
                                 render_kw={"rows": 2})
     knockout_minimum = IntegerField(
         _l("Knock-out minimum (optional)"),
-        validators=[Optional(), NumberRange(min=0, max=100)],
+        validators=[Optional(), NumberRange(min=0, max=100, message=_l("A knock-out minimum is between 0 and 100."))],
         description=_l("A proposal scoring lower on this criterion is out."),
         render_kw={"inputmode": "numeric"},
     )

@@ -97,6 +97,9 @@ class Call(Base):
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     published_at: Mapped[dt.datetime | None]
+    # The category's target level, frozen when the call is published: comply-or-explain is judged
+    # against the target that applied then, not against a later change of the category.
+    target_level: Mapped[int | None]
     # Questions (nota van inlichtingen) can be asked until this moment; None: until the deadline.
     questions_close_at: Mapped[dt.datetime | None]
 
@@ -113,16 +116,20 @@ class Call(Base):
     )
 
     @property
+    def effective_target_level(self) -> int:
+        return self.target_level if self.target_level is not None else self.category.target_level
+
+    @property
     def below_target(self) -> bool:
-        return self.ambition_level < self.category.target_level
+        return self.ambition_level < self.effective_target_level
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (CallStatus.DRAFT, CallStatus.PUBLISHED, CallStatus.CLOSED)
 
     @property
     def is_public(self) -> bool:
         return self.published_at is not None and self.status is not CallStatus.DRAFT
-
-    @property
-    def total_budget_cents(self) -> int:
-        return sum(phase.budget_cents for phase in self.phases)
 
     def public_state(self, now: dt.datetime) -> PublicState:
         if self.status is CallStatus.DRAFT:

@@ -12,6 +12,11 @@ def can_manage_calls(user: Any) -> bool:
     return is_staff(user)
 
 
+def can_edit_call(user: Any, call: Call) -> bool:
+    """Decided, archived and cancelled calls are history: nobody changes them."""
+    return can_manage_calls(user) and call.is_editable
+
+
 def can_view_call(user: Any, call: Call) -> bool:
     """Drafts (and never-published cancelled calls) are for staff only."""
     return call.is_public or can_manage_calls(user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from blinker import Namespace
@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
 from ..catalogue.models import Category, SocialValue
+from ..db import escape_like
 from ..errors import DomainError
 from ..sanitize import render_markdown
-from ..slugs import slugify
+from ..slugs import unique_slug
 from ..timezones import now_utc
 from ..uploads import InspectedUpload
 from .models import (
@@ -36,7 +37,6 @@ call_changed = Namespace().signal("call-changed")
 
 MAX_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 3}
 MIN_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 2}
-EDITABLE_STATUSES = (CallStatus.DRAFT, CallStatus.PUBLISHED, CallStatus.CLOSED)
 MAX_DOCUMENTS = 20
 
 # The lifecycle from DESIGN.md: every legal move, and nothing else.
@@ -66,35 +66,34 @@ class CallFilters:
     value_slug: str | None = None
     state: PublicState | None = None
     text: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # --- drafting -----------------------------------------------------------------------------
 
 
 def _ensure_editable(call: Call) -> None:
-    if call.status not in EDITABLE_STATUSES:
+    if not call.is_editable:
         raise DomainError(_l("This call can no longer be changed."))
 
 
-def _unique_call_slug(session: Session, title: str, current_id: int | None) -> str:
-    base = slugify(title) or "uitvraag"
-    slug, counter = base, 2
-    while True:
-        owner = session.scalar(select(Call.id).where(Call.slug == slug))
-        if owner is None or owner == current_id:
-            return slug
-        slug, counter = f"{base}-{counter}", counter + 1
+def resolve_catalogue(session: Session, category_id: int | None, value_ids: Sequence[int]
+                      ) -> tuple[Category, list[SocialValue]]:
+    """The category and social values chosen in a form, checked to exist."""
+    category = session.get(Category, category_id) if category_id is not None else None
+    if category is None:
+        raise DomainError(_l("Choose a category."), field="category_id")
+    values = list(session.scalars(select(SocialValue).where(SocialValue.id.in_(list(value_ids)))))
+    return category, values
 
 
-def check_comply_or_explain(category: Category, level: int, explanation: str) -> None:
+def check_comply_or_explain(target_level: int, level: int, explanation: str) -> None:
     """Below the category's target level an explanation is required (MVI, tenzij)."""
-    if level < category.target_level and not explanation.strip():
+    if level < target_level and not explanation.strip():
         raise DomainError(
             _l(
                 "The ambition level is below the target level %(target)d of this category. "
                 "Explain why (comply or explain); the explanation is published.",
-                target=category.target_level,
+                target=target_level,
             ),
             field="level_explanation",
         )
@@ -121,7 +120,16 @@ def save_call(
     """Create a draft call or update an editable one. Side effect: audit `call.created|updated`."""
     if ambition_level not in (1, 2, 3):
         raise DomainError(_l("The ambition level is 1, 2 or 3."), field="ambition_level")
-    check_comply_or_explain(category, ambition_level, level_explanation)
+    # A published call keeps the target it was published under, unless it moves category.
+    keeps_frozen_target = call is not None and call.target_level is not None and call.category_id == category.id \
+        and call.status is not CallStatus.DRAFT
+    target = call.target_level if keeps_frozen_target else category.target_level
+    check_comply_or_explain(target, ambition_level, level_explanation)
+    if call is not None and call.status is not CallStatus.DRAFT:
+        if not social_values:
+            raise DomainError(_l("A published call keeps at least one social value."), field="social_values")
+        if not body_source.strip():
+            raise DomainError(_l("A published call keeps its main text."), field="body_source")
     creating = call is None
     if call is None:
         call = Call(kind=kind, status=CallStatus.DRAFT, owner_id=getattr(actor, "id", None))
@@ -137,15 +145,15 @@ def save_call(
     call.body_html = render_markdown(body_source)
     call.category = category
     call.ambition_level = ambition_level
-    call.level_explanation = level_explanation.strip() if ambition_level < category.target_level else ""
+    call.target_level = target
+    call.level_explanation = level_explanation.strip() if ambition_level < target else ""
     call.social_values = list(social_values)
     call.eligibility = eligibility
     call.prize_text = prize_text.strip()
     call.contact_name = contact_name.strip()
     call.contact_email = contact_email.strip()
     if creating or call.status is CallStatus.DRAFT:  # public links stay stable once published
-        with session.no_autoflush:
-            call.slug = _unique_call_slug(session, call.title, call.id)
+        call.slug = unique_slug(session, Call, call.title, "uitvraag", call.id)
     session.flush()
     audit.record(session, actor, "call.created" if creating else "call.updated", call)
     if not creating and call.is_public:
@@ -166,6 +174,7 @@ def save_phase(
     max_awards: int,
     score_scale_max: int,
     criteria: Sequence[CriterionInput],
+    now: dt.datetime | None = None,
 ) -> Phase:
     """Create or update a phase with its complete set of criteria.
 
@@ -187,6 +196,8 @@ def save_phase(
     if not 1 <= score_scale_max <= 100:
         raise DomainError(_l("The highest score is between 1 and 100."), field="score_scale_max")
     check_criteria(criteria, score_scale_max)
+    if call.status is not CallStatus.DRAFT:
+        _check_published_phase_edit(phase, closes_at, criteria, now or now_utc())
     number = phase.number if phase is not None else len(call.phases) + 1
     _check_phase_order(call, number, opens_at, closes_at)
     if phase is None:
@@ -213,6 +224,18 @@ def save_phase(
     if call.is_public:
         call_changed.send(call, session=session, change="updated")
     return phase
+
+
+def _check_published_phase_edit(phase: Phase | None, closes_at: dt.datetime, criteria: Sequence[CriterionInput],
+                                now: dt.datetime) -> None:
+    """Applicants rely on a published call: it keeps criteria, and a deadline is never moved into
+    the past (ending a phase now is 'close early', which is recorded as such)."""
+    if not criteria:
+        raise DomainError(_l("A published call keeps its criteria; their weights add up to 100."), field="criteria")
+    still_open = phase is None or phase.closes_at > now
+    if closes_at <= now and still_open:
+        raise DomainError(_l("The deadline cannot be moved into the past. To end the phase now, use "
+                             "“Close the open phase now”."), field="closes_at")
 
 
 def check_criteria(criteria: Sequence[CriterionInput], scale_max: int) -> None:
@@ -343,6 +366,7 @@ def transition_call(
         if problems:
             raise DomainError(" ".join(problems))
         call.published_at = call.published_at or now
+        call.target_level = call.category.target_level  # frozen: the target that applied at publication
     if target is CallStatus.CANCELLED:
         if not reason.strip():
             raise DomainError(_l("Give the reason for cancelling; it is published."), field="reason")
@@ -359,6 +383,30 @@ def transition_call(
                  {"from": previous.value, "reason": reason.strip()})
     if previous is not CallStatus.DRAFT:
         call_changed.send(call, session=session, change=target.value)
+
+
+def close_early(session: Session, actor: Any, call: Call, *, reason: str, now: dt.datetime | None = None) -> Phase:
+    """End the open phase now. When it is the last phase the call closes; an SBIR call with later
+    phases stays published, so the selected participants can still enter the next phase.
+
+    Side effects: the phase's deadline becomes now (the original is kept in the audit log);
+    audit `phase.closed_early`; for the last phase, the call's transition to closed.
+    """
+    now = now or now_utc()
+    phase = call.current_phase(now)
+    if call.status is not CallStatus.PUBLISHED or phase is None:
+        raise DomainError(_l("No phase of this call is open, so there is nothing to close."))
+    original = phase.closes_at
+    if phase.number == len(call.phases):
+        transition_call(session, actor, call, CallStatus.CLOSED, reason=reason, now=now)
+    else:
+        phase.closes_at = now
+        call.status_reason = reason.strip()
+        session.flush()
+        call_changed.send(call, session=session, change="updated")
+    audit.record(session, actor, "phase.closed_early", phase,
+                 {"call_id": call.id, "original_deadline": original.isoformat(), "reason": reason.strip()})
+    return phase
 
 
 STATUS_LABELS = {
@@ -428,16 +476,12 @@ def public_calls_query(filters: CallFilters, now: dt.datetime) -> Select[tuple[C
         stmt = stmt.where(state_condition(filters.state, now))
     text = filters.text.strip()
     if text:
-        pattern = f"%{_escape_like(text)}%"
+        pattern = f"%{escape_like(text)}%"
         stmt = stmt.where(
             or_(Call.title.ilike(pattern, escape="\\"), Call.summary.ilike(pattern, escape="\\"),
                 Call.body_source.ilike(pattern, escape="\\"))
         )
     return stmt
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def open_calls_by_deadline(session: Session, now: dt.datetime, limit: int = 6) -> list[tuple[Call, Phase]]:

@@ -15,13 +15,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..auth import require
-from ..catalogue.models import Category, SocialValue
 from ..catalogue.services import all_categories, all_social_values
 from ..db import db
-from ..errors import DomainError, attach_to_form
+from ..errors import DomainError, attach_to_form, status_for
 from ..pagination import paginate
 from ..storage import get_storage
 from ..timezones import now_utc
@@ -38,7 +36,7 @@ from .forms import (
     ReasonForm,
 )
 from .models import Call, CallDocument, CallKind, CallStatus, Eligibility, Phase, PublicState
-from .permissions import can_manage_calls, can_view_call
+from .permissions import can_edit_call, can_manage_calls, can_view_call
 
 bp = Blueprint("calls", __name__)
 
@@ -61,11 +59,11 @@ def _filter_form() -> tuple[CallFilterForm, services.CallFilters]:
     form = CallFilterForm(request.args)
     form.kind.choices = [("", _("All kinds")), *KIND_CHOICES]
     form.category.choices = [("", _("All categories"))] + [
-        (c.slug, c.localised("name", locale)) for c in all_categories(db.session)
+        (c.slug, c.localised("name", locale)) for c in all_categories(db.session, locale)
     ]
     form.level.choices = [("", _("All levels"))] + [(str(n), _("Level %(n)d", n=n)) for n in (1, 2, 3)]
     form.value.choices = [("", _("All social values"))] + [
-        (v.slug, v.localised("name", locale)) for v in all_social_values(db.session)
+        (v.slug, v.localised("name", locale)) for v in all_social_values(db.session, locale)
     ]
     form.state.choices = [("", _("All"))] + [
         (state.value, STATE_LABELS[state])
@@ -132,9 +130,10 @@ def _fill_call_choices(form: CallForm) -> None:
     locale = str(get_locale())
     form.category_id.choices = [
         (c.id, f"{c.localised('name', locale)} — " + _("target level %(n)d", n=c.target_level))
-        for c in all_categories(db.session)
+        for c in all_categories(db.session, locale)
     ]
-    form.social_values.choices = [(v.id, v.localised("name", locale)) for v in all_social_values(db.session)]
+    form.social_values.choices = [(v.id, v.localised("name", locale))
+                                  for v in all_social_values(db.session, locale)]
 
 
 @bp.route("/staff/calls")
@@ -176,11 +175,9 @@ def edit_call(call_id: int):
 def _save_call_form(form: CallForm, call: Call | None):
     _fill_call_choices(form)
     if form.validate_on_submit():
-        category = db.session.get(Category, form.category_id.data)
-        values = list(db.session.scalars(select(SocialValue).where(SocialValue.id.in_(form.social_values.data))))
         try:
-            if category is None:
-                raise DomainError(_l("Choose a category."), field="category_id")
+            category, values = services.resolve_catalogue(db.session, form.category_id.data,
+                                                          form.social_values.data or [])
             call = services.save_call(
                 db.session, current_user, call,
                 kind=CallKind(form.kind.data), title=form.title.data, summary=form.summary.data,
@@ -197,22 +194,26 @@ def _save_call_form(form: CallForm, call: Call | None):
             db.session.commit()
             flash(_("The call has been saved."), "success")
             return redirect(url_for("calls.manage", call_id=call.id))
-    status = 400 if form.errors else 200
-    targets = {c.id: c.target_level for c in all_categories(db.session)}
-    return render_template("calls/call_form.html", form=form, call=call, category_targets=targets), status
+    return render_template("calls/call_form.html", form=form, call=call), status_for(form)
 
 
 @bp.route("/staff/calls/<int:call_id>")
 @require(can_manage_calls)
 def manage(call_id: int):
-    call = _load_call(call_id)
+    return _render_manage(_load_call(call_id))
+
+
+def _render_manage(call: Call, *, document_form: DocumentForm | None = None, close_form: ReasonForm | None = None,
+                   cancel_form: ReasonForm | None = None, status: int = 200):
+    """The staff overview of one call; forms with errors come back bound, so nothing typed is lost."""
     now = now_utc()
     return render_template(
         "calls/manage.html", call=call, now=now, problems=services.publication_problems(call, now),
-        action_form=EmptyForm(), reason_form=ReasonForm(), document_form=DocumentForm(),
-        status_labels=services.STATUS_LABELS, transitions=services.TRANSITIONS[call.status],
-        max_phases=services.MAX_PHASES[call.kind],
-    )
+        document_form=document_form or DocumentForm(), close_form=close_form or ReasonForm(prefix="close"),
+        cancel_form=cancel_form or ReasonForm(prefix="cancel"), status_labels=services.STATUS_LABELS,
+        transitions=services.TRANSITIONS[call.status], max_phases=services.MAX_PHASES[call.kind],
+        open_phase=call.current_phase(now), can_edit=can_edit_call(current_user, call),
+    ), status
 
 
 @bp.route("/staff/calls/<int:call_id>/phases/new", methods=["GET", "POST"], defaults={"number": None})
@@ -245,8 +246,7 @@ def edit_phase(call_id: int, number: int | None):
             db.session.commit()
             flash(_("The phase has been saved."), "success")
             return redirect(url_for("calls.manage", call_id=call.id))
-    status = 400 if form.errors else 200
-    return render_template("calls/phase_form.html", form=form, call=call, phase=phase), status
+    return render_template("calls/phase_form.html", form=form, call=call, phase=phase), status_for(form)
 
 
 def _default_phase_title(call: Call) -> str:
@@ -297,31 +297,28 @@ def upload_document(call_id: int):
     call = _load_call(call_id)
     form = DocumentForm()
     storage = get_storage(current_app.config)
-    if form.validate_on_submit():
-        staged = None
-        try:
-            upload = inspect_upload(form.file.data.stream, form.file.data.filename or "",
-                                    current_app.config["MAX_DOCUMENT_BYTES"])
-            staged = storage.stage(upload.data)
-            services.add_document(db.session, current_user, call, form.title.data or "", upload, staged.key)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if staged is not None:
-                storage.discard(staged)
-            flash(str(error.message), "error")
-        except Exception:
-            db.session.rollback()
-            if staged is not None:
-                storage.discard(staged)
-            raise
-        else:
-            storage.promote(staged)
-            flash(_("The document has been added."), "success")
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+    if not form.validate_on_submit():
+        return _render_manage(call, document_form=form, status=400)
+    staged = None
+    try:
+        upload = inspect_upload(form.file.data.stream, form.file.data.filename or "",
+                                current_app.config["MAX_DOCUMENT_BYTES"])
+        staged = storage.stage(upload.data)
+        services.add_document(db.session, current_user, call, form.title.data or "", upload, staged.key)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if staged is not None:
+            storage.discard(staged)
+        attach_to_form(form, error)
+        return _render_manage(call, document_form=form, status=400)
+    except Exception:
+        db.session.rollback()
+        if staged is not None:
+            storage.discard(staged)
+        raise
+    storage.promote(staged)
+    flash(_("The document has been added."), "success")
     return redirect(url_for("calls.manage", call_id=call.id) + "#documents")
 
 
@@ -355,23 +352,41 @@ TRANSITION_MESSAGES = {
 }
 
 
+@bp.route("/staff/calls/<int:call_id>/close", methods=["POST"])
+@require(can_manage_calls)
+def close_early(call_id: int):
+    call = _load_call(call_id)
+    form = ReasonForm(prefix="close")
+    if not form.validate_on_submit():
+        return _render_manage(call, close_form=form, status=400)
+    try:
+        phase = services.close_early(db.session, current_user, call, reason=form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        attach_to_form(form, error)
+        return _render_manage(call, close_form=form, status=400)
+    db.session.commit()
+    flash(_("%(phase)s has been closed.", phase=phase.title), "success")
+    return redirect(url_for("calls.manage", call_id=call.id))
+
+
 @bp.route("/staff/calls/<int:call_id>/status/<target>", methods=["POST"])
 @require(can_manage_calls)
 def change_status(call_id: int, target: str):
     call = _load_call(call_id)
     if target not in {s.value for s in CallStatus}:
         abort(404)
-    form = ReasonForm()
+    form = ReasonForm(prefix="cancel")
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
-        return redirect(url_for("calls.manage", call_id=call.id))
+        return _render_manage(call, cancel_form=form, status=400)
     status = CallStatus(target)
     try:
         services.transition_call(db.session, current_user, call, status, reason=form.reason.data or "")
     except DomainError as error:
         db.session.rollback()
+        if error.field == "reason":
+            attach_to_form(form, error)
+            return _render_manage(call, cancel_form=form, status=400)
         flash(str(error.message), "error")
     else:
         db.session.commit()

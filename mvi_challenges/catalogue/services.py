@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..errors import DomainError
 from ..sanitize import render_markdown
-from ..slugs import slugify
+from ..slugs import unique_slug
 from .models import Category, SocialValue
 
 # (slug, nl, en, target level, promising, tailored approach in Markdown)
@@ -69,22 +69,13 @@ def seed_catalogue(session: Session) -> None:
     session.flush()
 
 
-def all_categories(session: Session) -> list[Category]:
-    return list(session.scalars(select(Category).order_by(Category.name_nl)))
+def all_categories(session: Session, locale: str = "nl") -> list[Category]:
+    """Sorted by the name the reader sees."""
+    return sorted(session.scalars(select(Category)), key=lambda c: c.localised("name", locale).casefold())
 
 
-def all_social_values(session: Session) -> list[SocialValue]:
-    return list(session.scalars(select(SocialValue).order_by(SocialValue.name_nl)))
-
-
-def _unique_slug(session: Session, model: Any, name: str, current_id: int | None) -> str:
-    base = slugify(name) or "item"
-    slug, counter = base, 2
-    while True:
-        existing = session.scalar(select(model.id).where(model.slug == slug))
-        if existing is None or existing == current_id:
-            return slug
-        slug, counter = f"{base}-{counter}", counter + 1
+def all_social_values(session: Session, locale: str = "nl") -> list[SocialValue]:
+    return sorted(session.scalars(select(SocialValue)), key=lambda v: v.localised("name", locale).casefold())
 
 
 def save_category(session: Session, actor: Any, category: Category | None, **fields: Any) -> Category:
@@ -92,8 +83,8 @@ def save_category(session: Session, actor: Any, category: Category | None, **fie
     level = fields["target_level"]
     if level not in (1, 2, 3):
         raise DomainError(_l("The ambition level is 1, 2 or 3."), field="target_level")
-    if category is None:
-        category = Category()
+    if category is None:  # the slug is set once: links and the seed depend on it
+        category = Category(slug=unique_slug(session, Category, fields["name_nl"], "categorie"))
         session.add(category)
     category.name_nl = fields["name_nl"].strip()
     category.name_en = fields["name_en"].strip()
@@ -101,8 +92,6 @@ def save_category(session: Session, actor: Any, category: Category | None, **fie
     category.promising = fields["promising"]
     category.approach_source = fields["approach_source"] or ""
     category.approach_html = render_markdown(category.approach_source)
-    with session.no_autoflush:
-        category.slug = _unique_slug(session, Category, category.name_nl, category.id)
     session.flush()
     audit.record(session, actor, "category.saved", category)
     return category
@@ -113,12 +102,10 @@ def save_social_value(
 ) -> SocialValue:
     """Create or update a social value. Side effect: audit `social_value.saved`."""
     if value is None:
-        value = SocialValue()
+        value = SocialValue(slug=unique_slug(session, SocialValue, fields.get("name_nl") or "", "waarde"))
         session.add(value)
     for name in ("name_nl", "name_en", "description_nl", "description_en"):
         setattr(value, name, (fields.get(name) or "").strip())
-    with session.no_autoflush:
-        value.slug = _unique_slug(session, SocialValue, value.name_nl, value.id)
     session.flush()
     audit.record(session, actor, "social_value.saved", value)
     return value

@@ -4,7 +4,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from mvi_challenges.accounts.models import Organisation, Role, User
+from mvi_challenges.accounts.models import JoinRequest, Organisation, Role, User
 from mvi_challenges.audit import AuditEvent
 from mvi_challenges.db import db
 from mvi_challenges.outbox import OutboxEmail
@@ -12,13 +12,13 @@ from mvi_challenges.outbox import OutboxEmail
 from ..factories import PASSWORD, login, make_user, page_text
 
 
-def _register(client: FlaskClient, **overrides: str):
+def _register(client: FlaskClient, follow_redirects: bool = False, **overrides: str):
     data = {
         "name": "Fatima de Vries", "email": "fatima@example.org", "password": PASSWORD,
         "password_repeat": PASSWORD, "account_type": "citizen", "organisation_name": "", "kvk_number": "",
     }
     data.update(overrides)
-    return client.post("/account/register", data=data)
+    return client.post("/account/register", data=data, follow_redirects=follow_redirects)
 
 
 def test_register_citizen_logs_in_and_queues_welcome_mail(app: Flask, client_en: FlaskClient) -> None:
@@ -35,20 +35,45 @@ def test_register_citizen_logs_in_and_queues_welcome_mail(app: Flask, client_en:
         assert db.session.scalar(select(OutboxEmail.to)) == "fatima@example.org"
 
 
-def test_register_entrepreneur_creates_organisation_and_second_person_joins(app: Flask, client_en) -> None:
+def test_register_entrepreneur_creates_organisation_and_a_member_approves_a_colleague(app: Flask, client_en) -> None:
     first = _register(client_en, account_type="entrepreneur", organisation_name="Groen BV", kvk_number="1234 5678")
     assert first.status_code == 302
-    second_client = app.test_client()
-    second = _register(second_client, email="piet@example.org", name="Piet", account_type="entrepreneur",
-                       kvk_number="12345678")
+    colleague = app.test_client()
+    colleague.post("/language", data={"lang": "en", "next": "/"})
+    second = _register(colleague, email="piet@example.org", name="Piet", account_type="entrepreneur",
+                       kvk_number="12345678", follow_redirects=False)
     assert second.status_code == 302
+    # Knowing the (public) KvK number is not enough: Piet is not a member yet.
+    assert "awaits approval" in page_text(colleague.get("/account"))
     with app.app_context():
         organisation = db.session.scalar(select(Organisation))
-        assert organisation.kvk_number == "12345678"
-        assert organisation.name == "Groen BV"
-        assert sorted(member.email for member in organisation.members) == ["fatima@example.org", "piet@example.org"]
-        joined = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.joined"))
-        assert joined is not None
+        assert [m.email for m in organisation.members] == ["fatima@example.org"]
+        join_id = db.session.scalar(select(JoinRequest.id))
+        assert db.session.scalar(select(OutboxEmail.to).where(OutboxEmail.subject.like("%asks to join%"))) \
+            == "fatima@example.org"
+    outsider = app.test_client()
+    login(outsider, make_user(app, Role.ENTREPRENEUR))
+    outsider.post(f"/account/join-requests/{join_id}", data={"action": "approve"})
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "piet@example.org")).organisation_id is None
+    page = client_en.get("/account")
+    assert "Piet (piet@example.org) asks to join Groen BV." in page_text(page)
+    response = client_en.post(f"/account/join-requests/{join_id}", data={"action": "approve"}, follow_redirects=True)
+    assert "Piet is now a member of Groen BV." in page_text(response)
+    with app.app_context():
+        organisation = db.session.scalar(select(Organisation))
+        assert sorted(m.email for m in organisation.members) == ["fatima@example.org", "piet@example.org"]
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.join_approved"))
+
+
+def test_kvk_number_must_be_ascii_digits(app: Flask, client_en) -> None:
+    response = _register(client_en, account_type="entrepreneur", organisation_name="X", kvk_number="１２３４５６７８")
+    assert response.status_code == 400
+    assert "A KvK number has exactly 8 digits." in page_text(response)
+
+
+def test_email_with_surrounding_spaces_is_accepted(app: Flask, client_en) -> None:
+    assert _register(client_en, email="  fatima@example.org ").status_code == 302
 
 
 def test_register_entrepreneur_with_bad_kvk_keeps_input_and_explains(app: Flask, client_en) -> None:

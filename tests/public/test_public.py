@@ -98,7 +98,7 @@ def test_dutch_catalogue_is_complete_and_current() -> None:
     """Every text in code and templates has a Dutch translation (run `make messages` if not)."""
     with open(ROOT / "mvi_challenges/translations/nl/LC_MESSAGES/messages.po", "rb") as handle:
         catalogue = read_po(handle)
-    method_map = [("mvi_challenges/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("mvi_challenges/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
     missing = []
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
