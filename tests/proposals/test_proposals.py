@@ -1,0 +1,338 @@
+"""Submitting with certainty: drafts, versions, receipts, deadlines, files and who sees what."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import threading
+import zipfile
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from mvi_challenges.accounts.models import Role, User
+from mvi_challenges.calls.models import Call, CallKind, Phase
+from mvi_challenges.db import db
+from mvi_challenges.errors import DomainError
+from mvi_challenges.outbox import OutboxEmail
+from mvi_challenges.proposals import services
+from mvi_challenges.proposals.models import Proposal, ProposalStatus, ProposalVersion
+
+from ..factories import PDF_BYTES, login, make_call, make_proposal, make_user, page_text
+
+FORM = {"title": "Vrachtfietshub", "summary": "Een hub aan de rand.", "body_source": "## Aanpak\nFietsen.",
+        "requested_budget": "12.500"}
+
+
+def _start(client: FlaskClient, call) -> int:  # noqa: ANN001
+    response = client.post(f"/calls/{call.slug}/phases/1/proposal")
+    assert response.status_code == 302, response.location
+    return int(re.search(r"/proposals/(\d+)/edit", response.location).group(1))
+
+
+def test_entrepreneur_submits_and_gets_a_receipt_with_digest(app: Flask, client_en: FlaskClient, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    login(client_en, owner)
+    proposal_id = _start(client_en, call)
+    client_en.post(f"/proposals/{proposal_id}/attachments", data={"file": (io.BytesIO(PDF_BYTES), "begroting.pdf")},
+                   content_type="multipart/form-data")
+    response = client_en.post(f"/proposals/{proposal_id}/edit", data={**FORM, "action": "submit"})
+    assert response.status_code == 302 and response.location == f"/proposals/{proposal_id}/receipt/1"
+    receipt = page_text(client_en.get(response.location))
+    with app.app_context():
+        version = db.session.scalar(select(ProposalVersion))
+        assert version.requested_budget_cents == 1_250_000
+        assert [item["filename"] for item in version.attachment_manifest] == ["begroting.pdf"]
+        assert services.version_digest(version) == version.digest
+        mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to == owner.email))
+    assert "We received version 1 of your proposal “Vrachtfietshub” complete and on time." in receipt
+    assert version.digest in receipt and "begroting.pdf" in receipt
+    assert version.digest in mail.body and version.digest in mail.html_body
+    assert "Ontvangstbevestiging" in mail.subject  # the owner's language is Dutch
+    detail = page_text(client_en.get(f"/proposals/{proposal_id}"))
+    assert "Content matches the digest" in detail
+
+
+def test_the_deadline_edge_one_second_before_and_after(app: Flask, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call)
+    with app.test_request_context():
+        proposal = db.session.get(Proposal, made.id)
+        user = db.session.get(User, owner.id)
+        deadline = proposal.phase.closes_at
+        with pytest.raises(DomainError) as late:
+            services.submit(db.session, user, proposal, deadline + dt.timedelta(seconds=1))
+        assert "is verstreken. Er is niets ingediend." in str(late.value.message)
+        with pytest.raises(DomainError):
+            services.submit(db.session, user, proposal, deadline)  # the deadline itself is too late
+        version = services.submit(db.session, user, proposal, deadline - dt.timedelta(seconds=1))
+        assert version.number == 1 and version.submitted_at == deadline - dt.timedelta(seconds=1)
+
+
+def test_late_submission_is_refused_and_the_draft_survives(app: Flask, client_en: FlaskClient, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call, title="Eerste versie")
+    with app.app_context():
+        phase = db.session.scalar(select(Phase).where(Phase.call_id == call.id))
+        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        db.session.commit()
+    login(client_en, owner)
+    response = client_en.post(f"/proposals/{made.id}/edit", data={**FORM, "title": "Laatste wijziging",
+                                                                     "action": "submit"})
+    assert response.status_code == 400
+    assert "has passed. Nothing was submitted; what you wrote is kept." in page_text(response)
+    assert 'value="Laatste wijziging"' in response.get_data(as_text=True)  # what was typed is on screen
+    with app.app_context():
+        proposal = db.session.get(Proposal, made.id)
+        assert proposal.status is ProposalStatus.DRAFT and proposal.title == "Eerste versie"
+        assert db.session.scalar(select(func.count(ProposalVersion.id))) == 0
+
+
+def test_edits_after_submitting_make_new_versions_and_keep_old_ones(app: Flask, client_en, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call, submit=True, title="Versie een")
+    login(client_en, owner)
+    saved = client_en.post(f"/proposals/{made.id}/edit", data={**FORM, "title": "Versie twee", "action": "save"},
+                           follow_redirects=True)
+    assert "You have changes that are not submitted yet." in page_text(saved)
+    client_en.post(f"/proposals/{made.id}/edit", data={**FORM, "title": "Versie twee", "action": "submit"})
+    with app.app_context():
+        versions = list(db.session.scalars(select(ProposalVersion).order_by(ProposalVersion.number)))
+        assert [(v.number, v.title) for v in versions] == [(1, "Versie een"), (2, "Versie twee")]
+        assert versions[0].digest != versions[1].digest
+    detail = page_text(client_en.get(f"/proposals/{made.id}"))
+    assert "Receipt for version 1" in detail and "Receipt for version 2" in detail
+
+
+def test_withdraw_and_submit_again_before_the_deadline(app: Flask, client_en, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call, submit=True)
+    login(client_en, owner)
+    response = client_en.post(f"/proposals/{made.id}/withdraw", follow_redirects=True)
+    assert "Your proposal has been withdrawn." in page_text(response)
+    client_en.post(f"/proposals/{made.id}/edit", data={**FORM, "action": "submit"})
+    with app.app_context():
+        assert db.session.get(Proposal, made.id).status is ProposalStatus.SUBMITTED
+
+
+def test_incomplete_submission_names_the_missing_part_and_saves_the_rest(app: Flask, client_en, catalogue) -> None:
+    call = make_call(app)
+    login(client_en, make_user(app, Role.ENTREPRENEUR))
+    proposal_id = _start(client_en, call)
+    response = client_en.post(f"/proposals/{proposal_id}/edit", data={**FORM, "summary": "", "action": "submit"})
+    assert response.status_code == 400
+    assert "Write a short summary." in page_text(response)
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        assert proposal.title == "Vrachtfietshub" and proposal.status is ProposalStatus.DRAFT
+
+
+def test_requested_budget_cannot_exceed_the_phase_budget(app: Flask, client_en, catalogue) -> None:
+    call = make_call(app)  # phase budget € 50.000
+    login(client_en, make_user(app, Role.ENTREPRENEUR))
+    proposal_id = _start(client_en, call)
+    response = client_en.post(f"/proposals/{proposal_id}/edit", data={**FORM, "requested_budget": "60000",
+                                                                      "action": "save"})
+    assert response.status_code == 400
+    assert "The requested budget is higher than the budget of this phase (€50,000)." in page_text(response)
+
+
+def test_a_pdf_name_holding_html_is_refused(app: Flask, client_en, catalogue) -> None:
+    call = make_call(app)
+    login(client_en, make_user(app, Role.ENTREPRENEUR))
+    proposal_id = _start(client_en, call)
+    response = client_en.post(f"/proposals/{proposal_id}/attachments", data={
+        "file": (io.BytesIO(b"<html><script>alert(1)</script></html>"), "offerte.pdf")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "This type of file is not accepted." in page_text(response)
+    with app.app_context():
+        assert db.session.get(Proposal, proposal_id).attachments == []
+
+
+def test_at_most_ten_attachments(app: Flask, client_en, catalogue) -> None:
+    call = make_call(app)
+    login(client_en, make_user(app, Role.ENTREPRENEUR))
+    proposal_id = _start(client_en, call)
+    for n in range(11):
+        response = client_en.post(f"/proposals/{proposal_id}/attachments", data={
+            "file": (io.BytesIO(PDF_BYTES + str(n).encode()), f"bijlage-{n}.pdf")},
+            content_type="multipart/form-data", follow_redirects=True)
+    assert "A proposal has at most 10 attachments." in page_text(response)
+
+
+def test_other_organisations_cannot_see_a_proposal_or_its_files(app: Flask, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    draft = make_proposal(app, owner, call, attachment=True)
+    competitor = app.test_client()
+    login(competitor, make_user(app, Role.ENTREPRENEUR))
+    for url in (f"/proposals/{draft.id}", f"/proposals/{draft.id}/edit", f"/proposals/{draft.id}/receipt/1",
+                f"/proposals/{draft.id}/attachments/{draft.attachment_id}"):
+        assert competitor.get(url).status_code == 404, url
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    assert staff.get(f"/proposals/{draft.id}").status_code == 404  # a draft is the applicant's own business
+    owner_client = app.test_client()
+    login(owner_client, owner)
+    download = owner_client.get(f"/proposals/{draft.id}/attachments/{draft.attachment_id}")
+    assert download.status_code == 200 and download.data == PDF_BYTES
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_colleagues_share_one_proposal_per_phase(app: Flask, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call)
+    with app.app_context():
+        colleague = User(email="collega@example.org", password_hash="x", name="Collega",
+                         organisation_id=db.session.get(User, owner.id).organisation_id)
+        db.session.add(colleague)
+        db.session.flush()
+        from mvi_challenges.accounts.models import UserRole
+
+        colleague.role_rows = [UserRole(role=Role.ENTREPRENEUR)]
+        db.session.commit()
+        call_obj = db.session.get(Call, call.id)
+        again = services.start_proposal(db.session, colleague, call_obj, call_obj.phases[0], dt.datetime.now(dt.UTC))
+        assert again.id == made.id
+        duplicate = Proposal(call_id=call.id, phase_id=call_obj.phases[0].id, owner_key=again.owner_key)
+        db.session.add(duplicate)
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_citizen_cannot_submit_on_an_entrepreneurs_only_call(app: Flask, client_en, catalogue) -> None:
+    call = make_call(app)
+    with app.app_context():
+        from mvi_challenges.calls.models import Eligibility
+
+        db.session.get(Call, call.id).eligibility = Eligibility.ENTREPRENEURS
+        db.session.commit()
+    login(client_en, make_user(app, Role.CITIZEN))
+    response = client_en.post(f"/calls/{call.slug}/phases/1/proposal", follow_redirects=True)
+    assert "Only entrepreneurs with a registered organisation (KvK number) can submit on this call." in page_text(
+        response)
+
+
+def test_phase_two_only_for_advanced_participants_and_starts_from_phase_one(app: Flask, catalogue) -> None:
+    call = make_call(app, kind=CallKind.SBIR)
+    advanced_owner = make_user(app, Role.ENTREPRENEUR)
+    other_owner = make_user(app, Role.ENTREPRENEUR)
+    first = make_proposal(app, advanced_owner, call, submit=True, title="Fase een plan")
+    make_proposal(app, other_owner, call, submit=True)
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    assert staff.post(f"/staff/proposals/{first.id}/status/advanced").status_code == 302
+    with app.test_request_context():
+        call_obj = db.session.get(Call, call.id)
+        phase_two = call_obj.phases[1]
+        during_phase_two = phase_two.opens_at + dt.timedelta(days=1)
+        with pytest.raises(DomainError) as refused:
+            services.start_proposal(db.session, db.session.get(User, other_owner.id), call_obj, phase_two,
+                                    during_phase_two)
+        assert "Alleen deelnemers van wie het voorstel in fase 1 is geselecteerd" in str(refused.value.message)
+        second = services.start_proposal(db.session, db.session.get(User, advanced_owner.id), call_obj, phase_two,
+                                         during_phase_two)
+        assert second.title == "Fase een plan" and second.previous_proposal_id == first.id
+
+
+def test_fifty_submissions_at_the_same_moment_are_all_stored_once(app: Flask, catalogue) -> None:
+    call = make_call(app)
+    owners = [make_user(app, Role.ENTREPRENEUR) for _ in range(50)]
+    barrier = threading.Barrier(len(owners))
+    errors: list[BaseException] = []
+
+    def submit_as(owner) -> None:  # noqa: ANN001
+        try:
+            barrier.wait(timeout=30)
+            with app.test_request_context():
+                user = db.session.get(User, owner.id)
+                call_obj = db.session.get(Call, call.id)
+                now = dt.datetime.now(dt.UTC)
+                proposal = services.start_proposal(db.session, user, call_obj, call_obj.phases[0], now)
+                services.save_draft(db.session, user, proposal, title=f"Voorstel {owner.id}", summary="s",
+                                    body_source="b", requested_budget_cents=100, now=now)
+                services.submit(db.session, user, proposal, now)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as error:  # collected: a thread's failure must fail the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=submit_as, args=(owner,)) for owner in owners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Proposal.id))) == 50
+        assert db.session.scalar(select(func.count(ProposalVersion.id))) == 50
+        assert db.session.scalar(select(func.count(func.distinct(Proposal.owner_key)))) == 50
+
+
+def test_a_double_click_on_start_makes_one_proposal(app: Flask, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    barrier = threading.Barrier(8)
+    ids: list[int] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            barrier.wait(timeout=30)
+            with app.test_request_context():
+                user = db.session.get(User, owner.id)
+                call_obj = db.session.get(Call, call.id)
+                proposal = services.start_proposal(db.session, user, call_obj, call_obj.phases[0],
+                                                   dt.datetime.now(dt.UTC))
+                db.session.commit()
+                ids.append(proposal.id)
+                db.session.remove()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(set(ids)) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Proposal.id))) == 1
+
+
+def test_my_proposals_lists_the_organisations_work_with_deadlines(app: Flask, client_en, catalogue) -> None:
+    call = make_call(app, title="Schone lucht")
+    owner = make_user(app, Role.ENTREPRENEUR)
+    make_proposal(app, owner, call, title="Ons luchtplan")
+    login(client_en, owner)
+    text = page_text(client_en.get("/my/proposals"))
+    assert "Ons luchtplan" in text and "Schone lucht" in text and "draft (not submitted)" in text and "left" in text
+
+
+def test_staff_list_csv_and_zip(app: Flask, client: FlaskClient, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    submitted = make_proposal(app, owner, call, submit=True, attachment=True, title="=HYPERLINK(\"http://x\")")
+    make_proposal(app, make_user(app, Role.ENTREPRENEUR), call, title="Nog een concept")
+    login(client, make_user(app, Role.STAFF))
+    listing = page_text(client.get(f"/staff/calls/{call.id}/proposals"))
+    assert "Nog een concept" not in listing  # drafts are not staff's business
+    assert "1 ingediend" in listing and "1 concepten in bewerking" in listing or "1 drafts" in listing
+    csv_text = client.get(f"/staff/calls/{call.id}/proposals.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in csv_text and ";=HYPERLINK" not in csv_text
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/staff/calls/{call.id}/proposals.zip").data))
+    assert archive.namelist() == [f"{submitted.id:05d}/plan.pdf"]
+    assert archive.read(f"{submitted.id:05d}/plan.pdf") == PDF_BYTES
