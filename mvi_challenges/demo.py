@@ -27,6 +27,7 @@ DEMO_USERS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("inkoper@demo.mvi.example", "Ilse Inkoper", (Role.STAFF,)),
     ("jury@demo.mvi.example", "Jan Jurylid", (Role.JURY,)),
     ("ondernemer@demo.mvi.example", "Olga Ondernemer", (Role.ENTREPRENEUR,)),
+    ("startup@demo.mvi.example", "Sam Starter", (Role.ENTREPRENEUR,)),
     ("burger@demo.mvi.example", "Bram Burger", (Role.CITIZEN,)),
 )
 
@@ -132,18 +133,68 @@ def _noon_in(days: int) -> dt.datetime:
     return local_to_utc(dt.datetime.combine(today + dt.timedelta(days=days), dt.time(12, 0)))
 
 
+DEMO_ORGANISATIONS = {
+    "ondernemer@demo.mvi.example": ("Groene Logistiek Utrecht BV", "12345678"),
+    "startup@demo.mvi.example": ("Koele Wijk Start-up", "87654321"),
+}
+
+
+def _organisation(session: Session, name: str, kvk: str) -> Organisation:
+    organisation = session.scalar(select(Organisation).where(Organisation.kvk_number == kvk))
+    if organisation is None:
+        organisation = Organisation(name=name, kvk_number=kvk)
+        session.add(organisation)
+    return organisation
+
+
 def seed_users(session: Session) -> list[str]:
     created = []
-    organisation = session.scalar(select(Organisation).where(Organisation.kvk_number == "12345678"))
-    if organisation is None:
-        organisation = Organisation(name="Groene Logistiek Utrecht BV", kvk_number="12345678")
-        session.add(organisation)
     for email, name, roles in DEMO_USERS:
         if find_user_by_email(session, email) is None:
+            organisation = _organisation(session, *DEMO_ORGANISATIONS[email]) if email in DEMO_ORGANISATIONS else None
             create_user(session, email=email, password=DEMO_PASSWORD, name=name, roles=roles,
-                        organisation=organisation if Role.ENTREPRENEUR in roles else None)
+                        organisation=organisation)
             created.append(email)
     return created
+
+
+def seed_proposals_and_questions(session: Session) -> int:
+    """Proposals in several states and questions, answered and open, on the open demo calls."""
+    from .proposals import services as proposal_services
+    from .proposals.models import Proposal
+
+    if session.scalar(select(Proposal.id).limit(1)) is not None:
+        return 0
+    olga = find_user_by_email(session, "ondernemer@demo.mvi.example")
+    sam = find_user_by_email(session, "startup@demo.mvi.example")
+    staff = find_user_by_email(session, "inkoper@demo.mvi.example")
+    logistics = session.scalar(select(Call).where(Call.title == "Zero-emissie bouwlogistiek binnenstad"))
+    heat = session.scalar(select(Call).where(Call.title == "Hittestress Overvecht"))
+    now = now_utc()
+    plans = (
+        (olga, logistics, "Stille vrachtfietshub Lage Weide", 1_500_000, "submit"),
+        (sam, logistics, "Elektrische bouwbus", 1_200_000, "draft"),
+        (olga, heat, "Koele daken met sensoren", 4_000_000, "submit"),
+        (sam, heat, "Schaduwnetten in Overvecht", 3_500_000, "withdraw"),
+    )
+    count = 0
+    for user, call, title, budget, outcome in plans:
+        proposal = proposal_services.start_proposal(session, user, call, call.phases[0], now)
+        proposal_services.save_draft(
+            session, user, proposal, title=title, summary=f"{title}: een demo-voorstel.",
+            body_source="## Aanpak\nWe beginnen klein en meten het effect.\n\n## Team\nVijf mensen uit Utrecht.",
+            requested_budget_cents=budget, now=now)
+        if outcome in ("submit", "withdraw"):
+            proposal_services.submit(session, user, proposal, now)
+        if outcome == "withdraw":
+            proposal_services.withdraw(session, user, proposal, now)
+        count += 1
+    answered = proposal_services.ask_question(session, sam, logistics, "Mag de hub buiten de gemeentegrens liggen?",
+                                              now)
+    proposal_services.answer_question(session, staff, answered, text=answered.text, answer_source=(
+        "Ja, als de laatste kilometers **emissievrij** binnen de gemeente worden gereden."), publish=True, now=now)
+    proposal_services.ask_question(session, olga, heat, "Tellen metingen van bewoners mee als data?", now)
+    return count
 
 
 def seed_calls(session: Session, owner: User) -> list[str]:
@@ -183,5 +234,7 @@ def seed_demo(session: Session) -> str:
     session.flush()
     owner = find_user_by_email(session, "inkoper@demo.mvi.example")
     calls = seed_calls(session, owner)
-    return (f"demo data: {len(users)} users and {len(calls)} calls added "
+    session.flush()
+    proposals = seed_proposals_and_questions(session)
+    return (f"demo data: {len(users)} users, {len(calls)} calls and {proposals} proposals added "
             f"(demo password for every demo user: {DEMO_PASSWORD})")

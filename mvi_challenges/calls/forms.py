@@ -163,7 +163,7 @@ class CallFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    q = StringField(_l("Search by word"), validators=[Optional(), Length(max=200)])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
     level = SelectField(_l("Ambition level"), validators=[Optional()])

@@ -136,3 +136,51 @@ def test_public_state_over_time(app: Flask) -> None:
         assert call.public_state(now) is PublicState.UPCOMING
         assert call.public_state(now + dt.timedelta(days=3)) is PublicState.OPEN
         assert call.public_state(now + dt.timedelta(days=6)) is PublicState.CLOSED
+
+
+def test_closing_the_open_phase_of_an_sbir_call_keeps_later_phases(app: Flask) -> None:
+    from mvi_challenges.calls.services import close_early
+
+    with app.app_context():
+        call = _call(app, kind=CallKind.SBIR)
+        now = now_utc()
+        original = call.phases[0].closes_at
+        close_early(db.session, None, call, reason="Genoeg voorstellen", now=now)
+        assert call.status is CallStatus.PUBLISHED
+        assert call.phases[0].closes_at == now and call.phases[1].closes_at > now
+        db.session.commit()
+        details = db.session.scalar(select(AuditEvent.details).where(AuditEvent.action == "phase.closed_early"))
+        assert details["original_deadline"] == original.isoformat()
+        with pytest.raises(DomainError):
+            close_early(db.session, None, call, reason="", now=now + dt.timedelta(seconds=1))
+
+
+def test_published_calls_keep_criteria_and_their_deadlines_stay_ahead(app: Flask) -> None:
+    with app.app_context():
+        call = _call(app)
+        phase = call.phases[0]
+        now = now_utc()
+        with pytest.raises(DomainError) as no_criteria:
+            save_phase(db.session, None, call, phase, title="Fase", opens_at=phase.opens_at, closes_at=phase.closes_at,
+                       budget_cents=0, max_awards=1, score_scale_max=10, criteria=[])
+        assert no_criteria.value.field == "criteria"
+        with pytest.raises(DomainError) as past:
+            save_phase(db.session, None, call, phase, title="Fase", opens_at=phase.opens_at,
+                       closes_at=now - dt.timedelta(minutes=1), budget_cents=0, max_awards=1, score_scale_max=10,
+                       criteria=[CriterionInput("Impact", 100)])
+        assert past.value.field == "closes_at"
+        save_phase(db.session, None, call, phase, title="Fase", opens_at=phase.opens_at,
+                   closes_at=phase.closes_at + dt.timedelta(days=7), budget_cents=0, max_awards=1, score_scale_max=10,
+                   criteria=[CriterionInput("Impact", 100)])
+
+
+def test_comply_or_explain_is_judged_by_the_target_at_publication(app: Flask) -> None:
+    from mvi_challenges.catalogue.models import Category
+
+    with app.app_context():
+        call = _call(app, category="catering", level=1, explanation="Contract loopt af.")  # catering target 2
+        assert call.target_level == 2 and call.below_target
+        db.session.get(Category, call.category_id).target_level = 1
+        db.session.commit()
+        call = db.session.get(Call, call.id)
+        assert call.below_target and call.level_explanation == "Contract loopt af."

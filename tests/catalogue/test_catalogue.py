@@ -51,3 +51,12 @@ def test_admin_adds_a_social_value(app: Flask, client: FlaskClient, catalogue) -
     assert "Dierenwelzijn" in page_text(client.get("/admin/catalogue/"))
     with app.app_context():
         assert db.session.scalar(select(SocialValue.slug).where(SocialValue.name_en == "Animal welfare")) == "dierenwelzijn"
+
+
+def test_saving_a_category_keeps_its_slug(app: Flask, client: FlaskClient, catalogue) -> None:
+    login(client, make_user(app, Role.ADMIN))
+    category = catalogue.categories["openbare-ruimte"]
+    client.post(f"/admin/catalogue/categories/{category.id}", data={
+        "name_nl": "Openbare ruimte en GWW (incl. groen)", "name_en": "Public space", "target_level": "3"})
+    with app.app_context():
+        assert db.session.get(Category, category.id).slug == "openbare-ruimte"

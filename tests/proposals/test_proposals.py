@@ -28,7 +28,7 @@ FORM = {"title": "Vrachtfietshub", "summary": "Een hub aan de rand.", "body_sour
         "requested_budget": "12.500"}
 
 
-def _start(client: FlaskClient, call) -> int:  # noqa: ANN001
+def _start(client: FlaskClient, call) -> int:
     response = client.post(f"/calls/{call.slug}/phases/1/proposal")
     assert response.status_code == 302, response.location
     return int(re.search(r"/proposals/(\d+)/edit", response.location).group(1))
@@ -253,7 +253,7 @@ def test_fifty_submissions_at_the_same_moment_are_all_stored_once(app: Flask, ca
     barrier = threading.Barrier(len(owners))
     errors: list[BaseException] = []
 
-    def submit_as(owner) -> None:  # noqa: ANN001
+    def submit_as(owner) -> None:
         try:
             barrier.wait(timeout=30)
             with app.test_request_context():
@@ -330,7 +330,7 @@ def test_staff_list_csv_and_zip(app: Flask, client: FlaskClient, catalogue) -> N
     login(client, make_user(app, Role.STAFF))
     listing = page_text(client.get(f"/staff/calls/{call.id}/proposals"))
     assert "Nog een concept" not in listing  # drafts are not staff's business
-    assert "1 ingediend" in listing and "1 concepten in bewerking" in listing or "1 drafts" in listing
+    assert ("1 ingediend" in listing and "1 concepten in bewerking" in listing) or "1 drafts" in listing
     csv_text = client.get(f"/staff/calls/{call.id}/proposals.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in csv_text and ";=HYPERLINK" not in csv_text
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/staff/calls/{call.id}/proposals.zip").data))
