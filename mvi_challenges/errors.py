@@ -26,6 +26,8 @@ class DomainError(Exception):
         self.field = field
 
 
+NOT_SHOWN_BACK = frozenset({"csrf_token", "action", "next", "lang"})
+
 ERROR_TEXTS = {
     400: (_l("Bad request"),
           _l("We could not process this request. Please check what you entered and try again.")),
@@ -52,11 +54,15 @@ def render_error(code: int, detail: object | None = None) -> tuple[str, int]:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_error(
-            400,
-            _l("The form had expired or was sent from another site. Go back, reload the page and "
-               "send it again."),
-        )
+        # Nothing was saved, but nothing typed may be lost: show it back, ready to copy.
+        typed = [(name, value) for name, value in request.form.items()
+                 if name not in NOT_SHOWN_BACK and "password" not in name and value.strip()]
+        title, _text = ERROR_TEXTS[400]
+        return render_template(
+            "errors/error.html", code=400, title=title, typed=typed,
+            text=_l("The form had expired or was sent from another site, so it was not saved. Copy what you "
+                    "wrote below, go back, reload the page and send it again."),
+        ), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:

@@ -61,6 +61,10 @@ class CallForm(FlaskForm):
         validators=[Length(max=300)],
         description=_l("For example: 3 pilots of €15,000 with a launching-customer option."),
     )
+    questions_close_at = LocalDateTimeField(
+        _l("Questions can be asked until (optional)"), validators=[Optional()],
+        description=_l("Time in Amsterdam (CET/CEST). Empty: until the deadline of the open phase."),
+    )
     contact_name = StringField(_l("Contact person"), validators=[Length(max=200)])
     contact_email = StringField(
         _l("Contact email address"),

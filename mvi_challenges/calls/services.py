@@ -116,6 +116,7 @@ def save_call(
     prize_text: str = "",
     contact_name: str = "",
     contact_email: str = "",
+    questions_close_at: dt.datetime | None = None,
 ) -> Call:
     """Create a draft call or update an editable one. Side effect: audit `call.created|updated`."""
     if ambition_level not in (1, 2, 3):
@@ -152,6 +153,7 @@ def save_call(
     call.prize_text = prize_text.strip()
     call.contact_name = contact_name.strip()
     call.contact_email = contact_email.strip()
+    call.questions_close_at = questions_close_at
     if creating or call.status is CallStatus.DRAFT:  # public links stay stable once published
         call.slug = unique_slug(session, Call, call.title, "uitvraag", call.id)
     session.flush()

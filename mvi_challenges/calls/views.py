@@ -186,6 +186,7 @@ def _save_call_form(form: CallForm, call: Call | None):
                 level_explanation=form.level_explanation.data or "", social_values=values,
                 eligibility=Eligibility(form.eligibility.data), prize_text=form.prize_text.data or "",
                 contact_name=form.contact_name.data or "", contact_email=form.contact_email.data or "",
+                questions_close_at=form.questions_close_at.data,
             )
         except DomainError as error:
             db.session.rollback()

@@ -336,3 +336,36 @@ def test_staff_list_csv_and_zip(app: Flask, client: FlaskClient, catalogue) -> N
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/staff/calls/{call.id}/proposals.zip").data))
     assert archive.namelist() == [f"{submitted.id:05d}/plan.pdf"]
     assert archive.read(f"{submitted.id:05d}/plan.pdf") == PDF_BYTES
+
+
+def _csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_a_form_opened_hours_ago_still_saves(app: Flask, catalogue, monkeypatch) -> None:  # noqa: ANN001
+    import time
+
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call)
+    client = app.test_client()
+    login(client, owner)
+    app.config["WTF_CSRF_ENABLED"] = True
+    token = _csrf_token(client.get(f"/proposals/{made.id}/edit").get_data(as_text=True))
+    later = time.time() + 3 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.post(f"/proposals/{made.id}/edit", data={**FORM, "action": "save", "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_a_refused_form_shows_back_what_was_typed(app: Flask, client_en: FlaskClient, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call)
+    login(client_en, owner)
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client_en.post(f"/proposals/{made.id}/edit", data={**FORM, "body_source": "Mijn lange tekst",
+                                                                     "csrf_token": "stale"})
+    assert response.status_code == 400
+    assert "so it was not saved" in page_text(response)
+    assert ">Mijn lange tekst</textarea>" in response.get_data(as_text=True)
