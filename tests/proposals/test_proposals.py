@@ -342,7 +342,7 @@ def _csrf_token(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def test_a_form_opened_hours_ago_still_saves(app: Flask, catalogue, monkeypatch) -> None:  # noqa: ANN001
+def test_a_form_opened_hours_ago_still_saves(app: Flask, catalogue, monkeypatch) -> None:
     import time
 
     call = make_call(app)
