@@ -81,6 +81,7 @@ def _import_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .calls import models as _calls  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from .dialogues import models as _dialogues  # noqa: F401
     from .proposals import models as _proposals  # noqa: F401
 
 
@@ -88,10 +89,11 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .calls.views import bp as calls_bp
     from .catalogue.views import bp as catalogue_bp
+    from .dialogues.views import bp as dialogues_bp
     from .proposals.views import bp as proposals_bp
     from .public.views import bp as public_bp
 
-    for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp):
+    for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp, dialogues_bp):
         app.register_blueprint(blueprint)
 
 

@@ -61,6 +61,16 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"sent {sent}, failed {failed}")
 
+    @app.cli.command("send-reminders")
+    def send_reminders_command() -> None:
+        """Queue reminder mails for dialogues that take place tomorrow (run daily; sends each once)."""
+        from .dialogues.services import send_reminders
+        from .timezones import now_utc
+
+        count = send_reminders(db.session, now_utc())
+        db.session.commit()
+        click.echo(f"{count} reminders queued")
+
     @app.cli.command("backup")
     @click.option("--to", "target_dir", default=None, help="Folder for the backup file.")
     def backup_command(target_dir: str | None) -> None:

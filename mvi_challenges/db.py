@@ -95,3 +95,30 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def commit_with_retry(work: Any, attempts: int = 8) -> Any:
+    """Run `work()` and commit; retry when the database reports a lock conflict.
+
+    SQLite answers a write that races another with "database is locked" (even with a busy
+    timeout, when its snapshot went stale); PostgreSQL may report a serialization failure or a
+    deadlock. Such a request is simply tried again, so users never see these as errors.
+    """
+    import random
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except OperationalError as error:
+            db.session.rollback()
+            message = str(error.orig).lower()
+            retryable = "locked" in message or "deadlock" in message or "could not serialize" in message
+            if not retryable or attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not crypto
+    raise AssertionError("unreachable")

@@ -31,16 +31,23 @@ class OutboxEmail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
+    # One text attachment at most (an .ics invitation): name, MIME type, content.
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_content: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
 
 
-def queue_email(session: Session, to: str, subject: str, body: str, html_body: str | None = None) -> OutboxEmail:
+def queue_email(session: Session, to: str, subject: str, body: str, html_body: str | None = None,
+                attachment: tuple[str, str, str] | None = None) -> OutboxEmail:
     """Queue a mail: plain text, optionally with an HTML alternative rendered by an
-    autoescaping template (so user text in it cannot inject markup)."""
+    autoescaping template (so user text in it cannot inject markup) and one text attachment."""
     email = OutboxEmail(to=to, subject=subject, body=body, html_body=html_body)
+    if attachment is not None:
+        email.attachment_name, email.attachment_type, email.attachment_content = attachment
     session.add(email)
     log.info("mail queued to %s: %s", to, subject)
     return email
@@ -83,11 +90,16 @@ def _send_smtp(email: OutboxEmail, server: str, port: int, sender: str) -> None:
     message.set_content(email.body)
     if email.html_body:
         message.add_alternative(email.html_body, subtype="html")
+    if email.attachment_name and email.attachment_content is not None:
+        maintype, _, subtype = (email.attachment_type or "text/plain").partition("/")
+        message.add_attachment(email.attachment_content.encode("utf-8"), maintype=maintype, subtype=subtype,
+                               filename=email.attachment_name)
     with smtplib.SMTP(server, port, timeout=10) as smtp:
         smtp.send_message(message)
 
 
-def queue_user_email(session: Session, user: Any, template: str, **context: Any) -> OutboxEmail:
+def queue_user_email(session: Session, user: Any, template: str, attachment: tuple[str, str, str] | None = None,
+                     **context: Any) -> OutboxEmail:
     """Queue `templates/emails/<template>.txt` (+ `.html` alternative) in the user's language.
 
     The subject is the first line of the text template, so one file holds one mail's words.
@@ -104,4 +116,4 @@ def queue_user_email(session: Session, user: Any, template: str, **context: Any)
         text = render_template(f"emails/{template}.txt", user=user, **context)
         html = render_template(f"emails/{template}.html", user=user, **context)
     subject, _, body = text.partition("\n")
-    return queue_email(session, user.email, subject.strip(), body.strip() + "\n", html)
+    return queue_email(session, user.email, subject.strip(), body.strip() + "\n", html, attachment)

@@ -152,3 +152,24 @@ def make_proposal(app: Flask, owner: SimpleNamespace, call: SimpleNamespace, *, 
         if attachment:
             storage.promote(staged)
         return SimpleNamespace(id=proposal.id, attachment_id=attachment_id, owner_id=owner.id)
+
+
+def make_dialogue(app: Flask, *, title: str = "Stadsgesprek", capacity: int = 10, starts_in: dt.timedelta =
+                  dt.timedelta(days=5), kind: str = "city", eligibility: str = "both", online_url: str = "",
+                  address: str = "Stadhuis", slot_minutes: int | None = None, publish: bool = True) -> SimpleNamespace:
+    from mvi_challenges.dialogues import services
+    from mvi_challenges.dialogues.models import DialogueKind, DialogueStatus
+
+    with app.test_request_context():
+        now = now_utc()
+        dialogue = services.save_dialogue(
+            db.session, None, None, kind=DialogueKind(kind), title=title, body_source="Praat **mee**.",
+            category=None, related_call=None, starts_at=now + starts_in, ends_at=now + starts_in + dt.timedelta(hours=2),
+            address=address, online_url=online_url, capacity=capacity,
+            registration_closes_at=now + starts_in - dt.timedelta(hours=1), eligibility=Eligibility(eligibility),
+            slot_minutes=slot_minutes)
+        if publish:
+            services.transition_dialogue(db.session, None, dialogue, DialogueStatus.PUBLISHED,
+                                         now=now - dt.timedelta(days=60))
+        db.session.commit()
+        return SimpleNamespace(id=dialogue.id, slug=dialogue.slug, title=dialogue.title)

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from mvi_challenges.accounts.models import JoinRequest, Role, User
 from mvi_challenges.calls.models import CallDocument, CallKind, CallStatus
 from mvi_challenges.db import db
+from mvi_challenges.dialogues.models import Contribution
 from mvi_challenges.proposals.models import Question
 
-from .factories import login, make_call, make_proposal, make_user
+from .factories import login, make_call, make_dialogue, make_proposal, make_user
 
 PUBLIC, GUEST, LOGIN, STAFF, ADMIN = "public", "guest", "login", "staff", "admin"
 OWNER, OWNER_OR_STAFF = "owner", "owner-or-staff"  # the proposal's own organisation (and staff)
@@ -72,6 +73,22 @@ EXPECTED: dict[str, str] = {
     "proposals.change_status": STAFF,
     "proposals.staff_questions": STAFF,
     "proposals.answer": STAFF,
+    "dialogues.dialogue_list": PUBLIC,
+    "dialogues.detail": PUBLIC,
+    "dialogues.ics": PUBLIC,
+    "dialogues.feed": PUBLIC,
+    "dialogues.register": LOGIN,  # eligibility is explained on the page, not a 403
+    "dialogues.cancel": LOGIN,
+    "dialogues.book_slot": LOGIN,
+    "dialogues.contribute": LOGIN,
+    "dialogues.staff_list": STAFF,
+    "dialogues.edit": STAFF,
+    "dialogues.manage": STAFF,
+    "dialogues.change_status": STAFF,
+    "dialogues.attendees_csv": STAFF,
+    "dialogues.attendance": STAFF,
+    "dialogues.moderate": STAFF,
+    "dialogues.publish_report": STAFF,
 }
 
 ROLES: dict[str, tuple[Role, ...]] = {
@@ -141,8 +158,17 @@ def _world(app: Flask) -> SimpleNamespace:
         db.session.commit()
         question_id, join_id = question.id, join.id
     other = make_user(app, Role.CITIZEN)
+    # The dialogue shares the call's slug, so one `slug` value serves both kinds of route.
+    dialogue = make_dialogue(app, title=published.title)
+    assert dialogue.slug == published.slug
+    with app.app_context():
+        contribution = Contribution(dialogue_id=dialogue.id, user_id=other.id, text_source="Idee", text_html="Idee")
+        db.session.add(contribution)
+        db.session.commit()
+        contribution_id = contribution.id
     return SimpleNamespace(published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
-                           proposal=proposal, question_id=question_id, join_id=join_id)
+                           proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
+                           contribution_id=contribution_id)
 
 
 def _url(app: Flask, rule, world: SimpleNamespace) -> str:
@@ -150,7 +176,8 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "slug": world.published.slug, "call_id": world.published.id, "number": 1,
         "document_id": world.document_id, "user_id": world.other_user.id, "category_id": 1, "value_id": 1,
         "target": "closed", "proposal_id": world.proposal.id, "attachment_id": world.proposal.attachment_id,
-        "question_id": world.question_id, "request_id": world.join_id,
+        "question_id": world.question_id, "request_id": world.join_id, "dialogue_id": world.dialogue.id,
+        "contribution_id": world.contribution_id,
     }
     with app.test_request_context():
         from flask import url_for

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..calls.models import Call, Eligibility, _enum
+from ..catalogue.models import Category
+from ..db import Base, created_at, intpk, utcnow
+
+
+class DialogueKind(enum.StrEnum):
+    CITY = "city"
+    MARKET = "market"
+
+
+class DialogueStatus(enum.StrEnum):
+    """Stored states; 'registration closed' and 'held' follow from the times (see `phase`)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    REPORTED = "reported"
+    CANCELLED = "cancelled"
+
+
+class RegistrationStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Disposition(enum.StrEnum):
+    ADOPTED = "adopted"
+    CONSIDERED = "considered"
+    NOT_ADOPTED = "not_adopted"
+
+
+dialogue_followup_calls = Table(
+    "dialogue_followup_calls",
+    Base.metadata,
+    Column("dialogue_id", ForeignKey("dialogues.id", ondelete="CASCADE"), primary_key=True),
+    Column("call_id", ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Dialogue(Base):
+    __tablename__ = "dialogues"
+    __table_args__ = (
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        Index("ix_dialogues_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[intpk]
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[DialogueKind] = mapped_column(_enum(DialogueKind), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    related_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    # Shown to registered (confirmed) people only.
+    address: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int]
+    registration_closes_at: Mapped[dt.datetime]
+    eligibility: Mapped[Eligibility] = mapped_column(_enum(Eligibility))
+    # Market dialogues may offer one-to-one slots of this many minutes between start and end.
+    slot_minutes: Mapped[int | None]
+    status: Mapped[DialogueStatus] = mapped_column(_enum(DialogueStatus), default=DialogueStatus.DRAFT, index=True)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[dt.datetime | None]
+    report_source: Mapped[str] = mapped_column(Text, default="")
+    report_html: Mapped[str] = mapped_column(Text, default="")
+    report_published_at: Mapped[dt.datetime | None]
+    # Bumped by every registration change: the UPDATE takes the row lock that keeps seats exact.
+    seats_version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category | None] = relationship()
+    related_call: Mapped[Call | None] = relationship()
+    followup_calls: Mapped[list[Call]] = relationship(secondary=dialogue_followup_calls)
+
+    @property
+    def is_public(self) -> bool:
+        return self.published_at is not None and self.status is not DialogueStatus.DRAFT
+
+    def registration_open(self, now: dt.datetime) -> bool:
+        return self.status is DialogueStatus.PUBLISHED and now < self.registration_closes_at and now < self.starts_at
+
+    def is_past(self, now: dt.datetime) -> bool:
+        return self.ends_at <= now
+
+    def slots(self) -> list[dt.datetime]:
+        if not self.slot_minutes:
+            return []
+        step = dt.timedelta(minutes=self.slot_minutes)
+        moments, moment = [], self.starts_at
+        while moment + step <= self.ends_at:
+            moments.append(moment)
+            moment += step
+        return moments
+
+
+class Registration(Base):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("dialogue_id", "user_id"),
+        UniqueConstraint("dialogue_id", "slot_start"),  # NULLs are distinct: only booked slots clash
+        Index("ix_registrations_dialogue_status", "dialogue_id", "status", "position"),
+    )
+
+    id: Mapped[intpk]
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus))
+    # Order of arrival; the waitlist is served in this order.
+    position: Mapped[int]
+    created_at: Mapped[created_at]
+    cancelled_at: Mapped[dt.datetime | None]
+    attended: Mapped[bool | None]
+    reminded_at: Mapped[dt.datetime | None]
+    slot_start: Mapped[dt.datetime | None]
+
+    dialogue: Mapped[Dialogue] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class Contribution(Base):
+    __tablename__ = "contributions"
+
+    id: Mapped[intpk]
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    text_source: Mapped[str] = mapped_column(Text)
+    text_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    disposition: Mapped[Disposition | None] = mapped_column(_enum(Disposition))
+    disposition_reason: Mapped[str] = mapped_column(Text, default="")
+    disposition_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+
+    dialogue: Mapped[Dialogue] = relationship()
+    disposition_call: Mapped[Call | None] = relationship()
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_reason is not None

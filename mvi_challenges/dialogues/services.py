@@ -1,0 +1,449 @@
+"""Dialogue rules: publishing, registration with a waitlist, one-to-one slots, input with its
+disposition, the report, reminders and calendar files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from icalendar import Calendar, Event
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from .. import audit
+from ..accounts.models import Role, User
+from ..calls.models import Call, Eligibility
+from ..catalogue.models import Category
+from ..errors import DomainError
+from ..outbox import queue_user_email
+from ..sanitize import render_markdown
+from ..slugs import unique_slug
+from ..timezones import LOCAL_TZ, now_utc
+from .models import (
+    Contribution,
+    Dialogue,
+    DialogueKind,
+    DialogueStatus,
+    Disposition,
+    Registration,
+    RegistrationStatus,
+)
+
+ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+TRANSITIONS: dict[DialogueStatus, frozenset[DialogueStatus]] = {
+    DialogueStatus.DRAFT: frozenset({DialogueStatus.PUBLISHED, DialogueStatus.CANCELLED}),
+    DialogueStatus.PUBLISHED: frozenset({DialogueStatus.CANCELLED, DialogueStatus.REPORTED}),
+    DialogueStatus.REPORTED: frozenset(),
+    DialogueStatus.CANCELLED: frozenset(),
+}
+
+
+# --- staff: the dialogue itself -------------------------------------------------------------
+
+
+def save_dialogue(
+    session: Session, actor: Any, dialogue: Dialogue | None, *, kind: DialogueKind, title: str, body_source: str,
+    category: Category | None, related_call: Call | None, starts_at: dt.datetime, ends_at: dt.datetime,
+    address: str, online_url: str, capacity: int, registration_closes_at: dt.datetime, eligibility: Eligibility,
+    slot_minutes: int | None,
+) -> Dialogue:
+    """Create or update a dialogue. Side effect: audit `dialogue.saved`."""
+    if ends_at <= starts_at:
+        raise DomainError(_l("The end must be after the start."), field="ends_at")
+    if registration_closes_at > starts_at:
+        raise DomainError(_l("Registration must close before the dialogue starts."), field="registration_closes_at")
+    if not address.strip() and not online_url.strip():
+        raise DomainError(_l("Give an address, an online link, or both."), field="address")
+    if online_url.strip() and urlsplit(online_url.strip()).scheme not in ("http", "https"):
+        raise DomainError(_l("The online link starts with https://."), field="online_url")
+    if slot_minutes is not None and kind is not DialogueKind.MARKET:
+        raise DomainError(_l("One-to-one slots are for market dialogues."), field="slot_minutes")
+    if dialogue is not None and dialogue.status in (DialogueStatus.CANCELLED, DialogueStatus.REPORTED):
+        raise DomainError(_l("This dialogue can no longer be changed."))
+    creating = dialogue is None
+    if dialogue is None:
+        dialogue = Dialogue(slug=unique_slug(session, Dialogue, title, "gesprek"), status=DialogueStatus.DRAFT)
+        session.add(dialogue)
+    dialogue.kind, dialogue.title = kind, title.strip()
+    dialogue.body_source, dialogue.body_html = body_source, render_markdown(body_source)
+    dialogue.category, dialogue.related_call = category, related_call
+    dialogue.starts_at, dialogue.ends_at = starts_at, ends_at
+    dialogue.address, dialogue.online_url = address.strip(), online_url.strip()
+    dialogue.capacity, dialogue.registration_closes_at = capacity, registration_closes_at
+    dialogue.eligibility, dialogue.slot_minutes = eligibility, slot_minutes
+    session.flush()
+    audit.record(session, actor, "dialogue.created" if creating else "dialogue.updated", dialogue)
+    return dialogue
+
+
+def transition_dialogue(session: Session, actor: Any, dialogue: Dialogue, target: DialogueStatus, *,
+                        reason: str = "", now: dt.datetime | None = None) -> None:
+    """The one place where a dialogue's status changes.
+
+    Side effects: publishing sets `published_at`; cancelling stores the public reason and mails
+    everyone registered; reporting is done by `publish_report`; audit `dialogue.<status>`.
+    """
+    now = now or now_utc()
+    if target not in TRANSITIONS[dialogue.status]:
+        raise DomainError(_l("This step is not possible for this dialogue."))
+    if target is DialogueStatus.CANCELLED:
+        if not reason.strip():
+            raise DomainError(_l("Give the reason for cancelling; it is published."), field="reason")
+        dialogue.status_reason = reason.strip()
+        for registration in active_registrations(session, dialogue):
+            queue_user_email(session, registration.user, "dialogue_cancelled", dialogue=dialogue)
+    if target is DialogueStatus.PUBLISHED:
+        dialogue.published_at = dialogue.published_at or now
+    previous = dialogue.status
+    dialogue.status = target
+    session.flush()
+    audit.record(session, actor, f"dialogue.{target.value}", dialogue, {"from": previous.value, "reason": reason})
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+def eligibility_problem(dialogue: Dialogue, user: Any) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return str(_l("Log in to register."))
+    entrepreneur, citizen = user.has_role(Role.ENTREPRENEUR), user.has_role(Role.CITIZEN)
+    if dialogue.eligibility is Eligibility.ENTREPRENEURS and not entrepreneur:
+        return str(_l("This dialogue is for entrepreneurs."))
+    if dialogue.eligibility is Eligibility.CITIZENS and not citizen:
+        return str(_l("This dialogue is for residents."))
+    if dialogue.eligibility is Eligibility.BOTH and not (entrepreneur or citizen):
+        return str(_l("Register as a resident or an entrepreneur to take part."))
+    return None
+
+
+def _lock_seats(session: Session, dialogue: Dialogue) -> None:
+    """Serialise registration changes for one dialogue: the UPDATE takes the row lock (PostgreSQL)
+    or the write lock (SQLite) before seats are counted, so two people never get the last seat."""
+    session.execute(update(Dialogue).where(Dialogue.id == dialogue.id)
+                    .values(seats_version=Dialogue.seats_version + 1))
+
+
+def confirmed_count(session: Session, dialogue: Dialogue) -> int:
+    stmt = select(func.count(Registration.id)).where(Registration.dialogue_id == dialogue.id,
+                                                     Registration.status == RegistrationStatus.CONFIRMED)
+    return session.scalar(stmt) or 0
+
+
+def seats_left(session: Session, dialogue: Dialogue) -> int:
+    return max(dialogue.capacity - confirmed_count(session, dialogue), 0)
+
+
+def find_registration(session: Session, dialogue: Dialogue, user: Any) -> Registration | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    stmt = select(Registration).where(Registration.dialogue_id == dialogue.id, Registration.user_id == user.id)
+    return session.scalar(stmt)
+
+
+def waitlist_position(session: Session, registration: Registration) -> int:
+    stmt = select(func.count(Registration.id)).where(
+        Registration.dialogue_id == registration.dialogue_id, Registration.status == RegistrationStatus.WAITLISTED,
+        Registration.position <= registration.position)
+    return session.scalar(stmt) or 0
+
+
+def register(session: Session, actor: User, dialogue: Dialogue, now: dt.datetime) -> Registration:
+    """A seat when there is one, else a place on the waitlist.
+
+    Side effects: a mail (confirmation with the .ics, or the waitlist position); audit.
+    """
+    problem = eligibility_problem(dialogue, actor)
+    if problem:
+        raise DomainError(problem)
+    if not dialogue.registration_open(now):
+        raise DomainError(_l("Registration for this dialogue is closed."))
+    _lock_seats(session, dialogue)
+    registration = find_registration(session, dialogue, actor)
+    if registration is not None and registration.status in ACTIVE:
+        return registration
+    next_position = (session.scalar(select(func.max(Registration.position))
+                                    .where(Registration.dialogue_id == dialogue.id)) or 0) + 1
+    status = (RegistrationStatus.CONFIRMED if confirmed_count(session, dialogue) < dialogue.capacity
+              else RegistrationStatus.WAITLISTED)
+    if registration is None:
+        registration = Registration(dialogue_id=dialogue.id, user_id=actor.id, status=status, position=next_position)
+        session.add(registration)
+    else:  # registering again after cancelling: at the back of the queue
+        registration.status, registration.position, registration.cancelled_at = status, next_position, None
+        registration.slot_start = None
+    session.flush()
+    audit.record(session, actor, f"registration.{status.value}", dialogue, {"registration_id": registration.id})
+    _mail_status(session, registration)
+    return registration
+
+
+def cancel_registration(session: Session, actor: User, registration: Registration, now: dt.datetime) -> None:
+    """Frees the seat; the first on the waitlist moves up at once and is told by mail."""
+    if registration.status not in ACTIVE:
+        raise DomainError(_l("This registration has already been cancelled."))
+    dialogue = registration.dialogue
+    if dialogue.starts_at <= now:
+        raise DomainError(_l("The dialogue has started; a registration can no longer be cancelled."))
+    _lock_seats(session, dialogue)
+    session.refresh(registration)
+    was_confirmed = registration.status is RegistrationStatus.CONFIRMED
+    registration.status, registration.cancelled_at, registration.slot_start = RegistrationStatus.CANCELLED, now, None
+    session.flush()
+    audit.record(session, actor, "registration.cancelled", dialogue, {"registration_id": registration.id})
+    if was_confirmed:
+        promote_from_waitlist(session, dialogue)
+
+
+def promote_from_waitlist(session: Session, dialogue: Dialogue) -> Registration | None:
+    if confirmed_count(session, dialogue) >= dialogue.capacity:
+        return None
+    first = session.scalars(
+        select(Registration).where(Registration.dialogue_id == dialogue.id,
+                                   Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.position).limit(1)
+    ).first()
+    if first is None:
+        return None
+    first.status = RegistrationStatus.CONFIRMED
+    session.flush()
+    audit.record(session, None, "registration.promoted", dialogue, {"registration_id": first.id})
+    queue_user_email(session, first.user, "dialogue_promoted", dialogue=dialogue,
+                     attachment=ics_attachment(dialogue, for_participant=True))
+    return first
+
+
+def _mail_status(session: Session, registration: Registration) -> None:
+    dialogue = registration.dialogue
+    if registration.status is RegistrationStatus.CONFIRMED:
+        queue_user_email(session, registration.user, "dialogue_confirmed", dialogue=dialogue,
+                         attachment=ics_attachment(dialogue, for_participant=True))
+    else:
+        queue_user_email(session, registration.user, "dialogue_waitlisted", dialogue=dialogue,
+                         position=waitlist_position(session, registration))
+
+
+def book_slot(session: Session, actor: User, registration: Registration, slot_start: dt.datetime) -> None:
+    """A confirmed participant of a market dialogue books one one-to-one slot (first come)."""
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        raise DomainError(_l("Only confirmed participants can book a slot."), field="slot")
+    if slot_start not in registration.dialogue.slots():
+        raise DomainError(_l("Choose one of the offered times."), field="slot")
+    registration.slot_start = slot_start
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise DomainError(_l("Someone else just booked this time. Choose another one."), field="slot") from None
+    audit.record(session, actor, "registration.slot_booked", registration.dialogue,
+                 {"registration_id": registration.id, "slot": slot_start.isoformat()})
+
+
+def booked_slots(session: Session, dialogue: Dialogue) -> set[dt.datetime]:
+    stmt = select(Registration.slot_start).where(Registration.dialogue_id == dialogue.id,
+                                                 Registration.slot_start.is_not(None))
+    return set(session.scalars(stmt))
+
+
+def active_registrations(session: Session, dialogue: Dialogue) -> list[Registration]:
+    stmt = (select(Registration).where(Registration.dialogue_id == dialogue.id, Registration.status.in_(ACTIVE))
+            .options(selectinload(Registration.user)).order_by(Registration.status, Registration.position))
+    return list(session.scalars(stmt))
+
+
+def mark_attendance(session: Session, actor: Any, dialogue: Dialogue, attended_ids: set[int]) -> None:
+    for registration in active_registrations(session, dialogue):
+        if registration.status is RegistrationStatus.CONFIRMED:
+            registration.attended = registration.id in attended_ids
+    session.flush()
+    audit.record(session, actor, "dialogue.attendance_marked", dialogue, {"attended": sorted(attended_ids)})
+
+
+def send_reminders(session: Session, now: dt.datetime) -> int:
+    """Mail confirmed participants of dialogues that take place tomorrow (Amsterdam date). Once."""
+    tomorrow = (now.astimezone(LOCAL_TZ) + dt.timedelta(days=1)).date()
+    window_start = now
+    window_end = now + dt.timedelta(days=2)
+    stmt = (
+        select(Registration).join(Dialogue)
+        .where(Dialogue.status == DialogueStatus.PUBLISHED, Dialogue.starts_at > window_start,
+               Dialogue.starts_at < window_end, Registration.status == RegistrationStatus.CONFIRMED,
+               Registration.reminded_at.is_(None))
+        .options(selectinload(Registration.user), selectinload(Registration.dialogue))
+    )
+    count = 0
+    for registration in session.scalars(stmt):
+        if registration.dialogue.starts_at.astimezone(LOCAL_TZ).date() != tomorrow:
+            continue
+        queue_user_email(session, registration.user, "dialogue_reminder", dialogue=registration.dialogue,
+                         registration=registration,
+                         attachment=ics_attachment(registration.dialogue, for_participant=True))
+        registration.reminded_at = now
+        count += 1
+    session.flush()
+    return count
+
+
+# --- input and report ----------------------------------------------------------------------
+
+
+def can_contribute(session: Session, dialogue: Dialogue, user: Any) -> bool:
+    registration = find_registration(session, dialogue, user)
+    return (registration is not None and registration.status in ACTIVE
+            and dialogue.status is DialogueStatus.PUBLISHED)
+
+
+def add_contribution(session: Session, actor: User, dialogue: Dialogue, text: str) -> Contribution:
+    """Registered people give input before, during and after; until the report is published."""
+    if not can_contribute(session, dialogue, actor):
+        raise DomainError(_l("Register for this dialogue to give input."), field="text")
+    if not text.strip():
+        raise DomainError(_l("Type your input."), field="text")
+    contribution = Contribution(dialogue_id=dialogue.id, user_id=actor.id, text_source=text,
+                                text_html=render_markdown(text))
+    session.add(contribution)
+    session.flush()
+    audit.record(session, actor, "contribution.added", contribution, {"dialogue_id": dialogue.id})
+    return contribution
+
+
+def moderate(session: Session, actor: Any, contribution: Contribution, *, hide: bool, reason: str) -> None:
+    if hide and not reason.strip():
+        raise DomainError(_l("Give the reason for hiding; the contributor sees it."), field="hidden_reason")
+    contribution.hidden_reason = reason.strip() if hide else None
+    session.flush()
+    audit.record(session, actor, "contribution.hidden" if hide else "contribution.shown", contribution,
+                 {"reason": reason.strip()})
+
+
+def set_disposition(session: Session, actor: Any, contribution: Contribution, *, disposition: Disposition | None,
+                    reason: str, call: Call | None) -> None:
+    """What was done with the input: adopted (in call X), taken into account, or not adopted (why)."""
+    if disposition is Disposition.NOT_ADOPTED and not reason.strip():
+        raise DomainError(_l("Explain why the input was not adopted."), field="disposition_reason")
+    contribution.disposition = disposition
+    contribution.disposition_reason = reason.strip()
+    contribution.disposition_call_id = call.id if call is not None else None
+    session.flush()
+    audit.record(session, actor, "contribution.disposition", contribution,
+                 {"disposition": disposition.value if disposition else None})
+
+
+def publish_report(session: Session, actor: Any, dialogue: Dialogue, *, summary: str,
+                   followup_calls: Sequence[Call], now: dt.datetime) -> None:
+    """The report (verslag): summary, all visible input with dispositions (anonymous), follow-ups.
+
+    Side effects: status → reported; mail to everyone who registered or contributed; audit.
+    """
+    if dialogue.status is not DialogueStatus.PUBLISHED:
+        raise DomainError(_l("Only a published dialogue can get a report."))
+    if dialogue.ends_at > now:
+        raise DomainError(_l("The report can be published after the dialogue has taken place."))
+    if not summary.strip():
+        raise DomainError(_l("Write a summary."), field="summary")
+    dialogue.report_source, dialogue.report_html = summary, render_markdown(summary)
+    dialogue.followup_calls = list(followup_calls)
+    dialogue.report_published_at = now
+    transition_dialogue(session, actor, dialogue, DialogueStatus.REPORTED, now=now)
+    for registration in active_registrations(session, dialogue):
+        queue_user_email(session, registration.user, "dialogue_report", dialogue=dialogue)
+
+
+def visible_contributions(session: Session, dialogue: Dialogue) -> list[Contribution]:
+    stmt = (select(Contribution).where(Contribution.dialogue_id == dialogue.id, Contribution.hidden_reason.is_(None))
+            .options(selectinload(Contribution.disposition_call)).order_by(Contribution.created_at, Contribution.id))
+    return list(session.scalars(stmt))
+
+
+def own_contributions(session: Session, dialogue: Dialogue, user: Any) -> list[Contribution]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    stmt = (select(Contribution).where(Contribution.dialogue_id == dialogue.id, Contribution.user_id == user.id)
+            .order_by(Contribution.created_at))
+    return list(session.scalars(stmt))
+
+
+def all_contributions(session: Session, dialogue: Dialogue) -> list[Contribution]:
+    stmt = select(Contribution).where(Contribution.dialogue_id == dialogue.id).order_by(Contribution.created_at)
+    return list(session.scalars(stmt))
+
+
+# --- lists and calendars -------------------------------------------------------------------
+
+
+def public_dialogues_query(*, past: bool, kind: DialogueKind | None, category_slug: str | None,
+                           now: dt.datetime) -> Select[tuple[Dialogue]]:
+    stmt = select(Dialogue).where(Dialogue.status != DialogueStatus.DRAFT, Dialogue.published_at.is_not(None))
+    if past:
+        stmt = stmt.where(Dialogue.ends_at <= now).order_by(Dialogue.starts_at.desc(), Dialogue.id.desc())
+    else:
+        stmt = stmt.where(Dialogue.ends_at > now).order_by(Dialogue.starts_at, Dialogue.id)
+    if kind is not None:
+        stmt = stmt.where(Dialogue.kind == kind)
+    if category_slug:
+        stmt = stmt.join(Category, Dialogue.category_id == Category.id).where(Category.slug == category_slug)
+    return stmt
+
+
+def confirmed_counts(session: Session, dialogue_ids: Sequence[int]) -> dict[int, int]:
+    if not dialogue_ids:
+        return {}
+    stmt = (select(Registration.dialogue_id, func.count(Registration.id))
+            .where(Registration.dialogue_id.in_(list(dialogue_ids)),
+                   Registration.status == RegistrationStatus.CONFIRMED)
+            .group_by(Registration.dialogue_id))
+    return dict(session.execute(stmt).all())
+
+
+def find_dialogue_by_slug(session: Session, slug: str) -> Dialogue | None:
+    return session.scalar(select(Dialogue).where(Dialogue.slug == slug))
+
+
+def _event(dialogue: Dialogue, *, for_participant: bool) -> Event:
+    from flask import current_app
+
+    event = Event()
+    event.add("uid", f"dialogue-{dialogue.id}@mvi-challenges.utrecht")
+    event.add("dtstamp", now_utc())
+    # UTC instants are right on both sides of the daylight-saving change, in every calendar.
+    event.add("dtstart", dialogue.starts_at.astimezone(dt.UTC))
+    event.add("dtend", dialogue.ends_at.astimezone(dt.UTC))
+    event.add("summary", dialogue.title)
+    url = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/dialogues/{dialogue.slug}"
+    event.add("url", url)
+    description = dialogue.body_source[:1000]
+    if for_participant:
+        if dialogue.address:
+            event.add("location", dialogue.address)
+        if dialogue.online_url:
+            description = f"{dialogue.online_url}\n\n{description}"
+    event.add("description", f"{description}\n\n{url}")
+    if dialogue.status is DialogueStatus.CANCELLED:
+        event.add("status", "CANCELLED")
+    return event
+
+
+def calendar_bytes(dialogues: Sequence[Dialogue], *, for_participant: bool = False, name: str = "") -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Gemeente Utrecht//MVI Challenges//NL")
+    calendar.add("version", "2.0")
+    if name:
+        calendar.add("x-wr-calname", name)
+    for dialogue in dialogues:
+        calendar.add_component(_event(dialogue, for_participant=for_participant))
+    return calendar.to_ical()
+
+
+def ics_attachment(dialogue: Dialogue, *, for_participant: bool) -> tuple[str, str, str]:
+    return (f"{dialogue.slug}.ics", "text/calendar",
+            calendar_bytes([dialogue], for_participant=for_participant).decode("utf-8"))
+
+
+def upcoming_for_feed(session: Session, now: dt.datetime) -> list[Dialogue]:
+    stmt = (select(Dialogue).where(Dialogue.status.in_((DialogueStatus.PUBLISHED, DialogueStatus.CANCELLED)),
+                                   Dialogue.published_at.is_not(None), Dialogue.ends_at > now)
+            .order_by(Dialogue.starts_at).limit(500))
+    return list(session.scalars(stmt))

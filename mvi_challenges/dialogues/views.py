@@ -1,0 +1,373 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth import require, require_login
+from ..calls.models import Call, CallStatus, Eligibility
+from ..catalogue.models import Category
+from ..catalogue.services import all_categories
+from ..db import commit_with_retry, db
+from ..errors import DomainError, attach_to_form, status_for
+from ..exports import to_csv
+from ..pagination import paginate
+from ..templating import local_datetime
+from ..timezones import request_time
+from . import services
+from .forms import (
+    DISPOSITION_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    ContributionForm,
+    DialogueForm,
+    DialogueReasonForm,
+    ModerationForm,
+    ReportForm,
+    SlotForm,
+)
+from .models import Contribution, Dialogue, DialogueKind, DialogueStatus, Disposition
+from .permissions import can_manage_dialogues, can_see_location, can_view_dialogue
+
+bp = Blueprint("dialogues", __name__)
+
+
+def _public_dialogue(slug: str) -> Dialogue:
+    dialogue = services.find_dialogue_by_slug(db.session, slug)
+    if dialogue is None or not can_view_dialogue(current_user, dialogue):
+        abort(404)
+    return dialogue
+
+
+@bp.app_context_processor
+def dialogue_labels() -> dict:
+    return {"dialogue_kind_label": lambda kind: str(KIND_LABELS[DialogueKind(kind)]),
+            "dialogue_status_label": lambda status: str(STATUS_LABELS[DialogueStatus(status)]),
+            "disposition_label": lambda d: str(DISPOSITION_LABELS[Disposition(d)])}
+
+
+# --- public -------------------------------------------------------------------------------
+
+
+@bp.route("/dialogues")
+def dialogue_list():
+    now = request_time()
+    past = request.args.get("when") == "past"
+    kind_arg = request.args.get("kind", "")
+    kind = DialogueKind(kind_arg) if kind_arg in {k.value for k in DialogueKind} else None
+    locale = str(get_locale())
+    categories = all_categories(db.session, locale)
+    category = request.args.get("category", "")
+    category = category if category in {c.slug for c in categories} else ""
+    page = paginate(services.public_dialogues_query(past=past, kind=kind, category_slug=category or None, now=now),
+                    per_page=current_app.config["PAGE_SIZE"])
+    counts = services.confirmed_counts(db.session, [d.id for d in page.items])
+    args = {k: v for k, v in {"when": "past" if past else "", "kind": kind_arg if kind else "",
+                              "category": category}.items() if v}
+    return render_template("dialogues/list.html", page=page, counts=counts, past=past, kind=kind,
+                           category=category, categories=categories, args=args, now=now)
+
+
+@bp.route("/dialogues/<slug>")
+def detail(slug: str):
+    dialogue = _public_dialogue(slug)
+    return _render_detail(dialogue)
+
+
+def _render_detail(dialogue: Dialogue, *, contribution_form: ContributionForm | None = None,
+                   slot_form: SlotForm | None = None, status: int = 200):
+    now = request_time()
+    registration = services.find_registration(db.session, dialogue, current_user)
+    position = (services.waitlist_position(db.session, registration)
+                if registration is not None and registration.status.value == "waitlisted" else None)
+    slot_form = slot_form or SlotForm()
+    booked = services.booked_slots(db.session, dialogue)
+    slot_form.slot.choices = [(s.isoformat(), local_datetime(s)) for s in dialogue.slots()
+                              if s not in booked or (registration is not None and registration.slot_start == s)]
+    return render_template(
+        "dialogues/detail.html", dialogue=dialogue, now=now, registration=registration, position=position,
+        seats_left=services.seats_left(db.session, dialogue), problem=services.eligibility_problem(dialogue,
+                                                                                                 current_user),
+        show_location=can_see_location(registration) or can_manage_dialogues(current_user),
+        can_contribute=services.can_contribute(db.session, dialogue, current_user),
+        contribution_form=contribution_form or ContributionForm(), slot_form=slot_form,
+        own=services.own_contributions(db.session, dialogue, current_user),
+        visible=services.visible_contributions(db.session, dialogue) if dialogue.report_published_at else [],
+    ), status
+
+
+@bp.route("/dialogues/<slug>.ics")
+def ics(slug: str):
+    dialogue = _public_dialogue(slug)
+    registration = services.find_registration(db.session, dialogue, current_user)
+    body = services.calendar_bytes([dialogue], for_participant=can_see_location(registration))
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="{dialogue.slug}.ics"'})
+
+
+@bp.route("/dialogues/upcoming.ics")
+def feed():
+    body = services.calendar_bytes(services.upcoming_for_feed(db.session, request_time()),
+                                   name=_("MVI dialogues Utrecht"))
+    return Response(body, mimetype="text/calendar")
+
+
+@bp.route("/dialogues/<slug>/register", methods=["POST"])
+@require_login
+def register(slug: str):
+    dialogue = _public_dialogue(slug)
+    try:
+        registration = commit_with_retry(
+            lambda: services.register(db.session, current_user, dialogue, request_time()))
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        if registration.status.value == "confirmed":
+            flash(_("You are registered. We sent a confirmation with a calendar file."), "success")
+        else:
+            flash(_("The dialogue is full. You are on the waitlist at place %(n)d; we email you when a seat "
+                    "comes free.", n=services.waitlist_position(db.session, registration)), "success")
+    return redirect(url_for("dialogues.detail", slug=slug) + "#registration")
+
+
+@bp.route("/dialogues/<slug>/cancel", methods=["POST"])
+@require_login
+def cancel(slug: str):
+    dialogue = _public_dialogue(slug)
+    registration = services.find_registration(db.session, dialogue, current_user) or abort(404)
+    try:
+        commit_with_retry(lambda: services.cancel_registration(db.session, current_user, registration,
+                                                               request_time()))
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        flash(_("Your registration has been cancelled."), "success")
+    return redirect(url_for("dialogues.detail", slug=slug) + "#registration")
+
+
+@bp.route("/dialogues/<slug>/slot", methods=["POST"])
+@require_login
+def book_slot(slug: str):
+    dialogue = _public_dialogue(slug)
+    registration = services.find_registration(db.session, dialogue, current_user) or abort(404)
+    form = SlotForm()
+    form.slot.choices = [(s.isoformat(), s.isoformat()) for s in dialogue.slots()]
+    if not form.validate_on_submit():
+        return _render_detail(dialogue, slot_form=form, status=400)
+    try:
+        services.book_slot(db.session, current_user, registration, dt.datetime.fromisoformat(form.slot.data))
+    except DomainError as error:
+        db.session.rollback()
+        attach_to_form(form, error)
+        return _render_detail(dialogue, slot_form=form, status=400)
+    db.session.commit()
+    flash(_("Your time has been booked."), "success")
+    return redirect(url_for("dialogues.detail", slug=slug) + "#registration")
+
+
+@bp.route("/dialogues/<slug>/input", methods=["POST"])
+@require_login
+def contribute(slug: str):
+    dialogue = _public_dialogue(slug)
+    form = ContributionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_contribution(db.session, current_user, dialogue, form.text.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("Thank you for your input. You will see here what is done with it."), "success")
+            return redirect(url_for("dialogues.detail", slug=slug) + "#input")
+    return _render_detail(dialogue, contribution_form=form, status=400)
+
+
+# --- staff --------------------------------------------------------------------------------
+
+
+def _staff_dialogue(dialogue_id: int) -> Dialogue:
+    return db.session.get(Dialogue, dialogue_id) or abort(404)
+
+
+def _choices(form: DialogueForm) -> None:
+    locale = str(get_locale())
+    form.category_id.choices = [(0, _("No theme"))] + [(c.id, c.localised("name", locale))
+                                                        for c in all_categories(db.session, locale)]
+    calls = db.session.scalars(select(Call).where(Call.status != CallStatus.DRAFT).order_by(Call.title))
+    form.related_call_id.choices = [(0, _("No related call"))] + [(c.id, c.title) for c in calls]
+
+
+@bp.route("/staff/dialogues")
+@require(can_manage_dialogues)
+def staff_list():
+    stmt = select(Dialogue).order_by(Dialogue.starts_at.desc(), Dialogue.id.desc())
+    return render_template("dialogues/staff_list.html", page=paginate(stmt, current_app.config["PAGE_SIZE"]))
+
+
+@bp.route("/staff/dialogues/new", methods=["GET", "POST"], defaults={"dialogue_id": None})
+@bp.route("/staff/dialogues/<int:dialogue_id>/edit", methods=["GET", "POST"])
+@require(can_manage_dialogues)
+def edit(dialogue_id: int | None):
+    dialogue = _staff_dialogue(dialogue_id) if dialogue_id is not None else None
+    form = DialogueForm(obj=dialogue)
+    if dialogue is not None and not form.is_submitted():
+        form.kind.data, form.eligibility.data = dialogue.kind.value, dialogue.eligibility.value
+        form.category_id.data = dialogue.category_id or 0
+        form.related_call_id.data = dialogue.related_call_id or 0
+    _choices(form)
+    if form.validate_on_submit():
+        try:
+            dialogue = services.save_dialogue(
+                db.session, current_user, dialogue, kind=DialogueKind(form.kind.data), title=form.title.data,
+                body_source=form.body_source.data or "",
+                category=db.session.get(Category, form.category_id.data) if form.category_id.data else None,
+                related_call=db.session.get(Call, form.related_call_id.data) if form.related_call_id.data else None,
+                starts_at=form.starts_at.data, ends_at=form.ends_at.data, address=form.address.data or "",
+                online_url=form.online_url.data or "", capacity=form.capacity.data,
+                registration_closes_at=form.registration_closes_at.data,
+                eligibility=Eligibility(form.eligibility.data), slot_minutes=form.slot_minutes.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The dialogue has been saved."), "success")
+            return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id))
+    return render_template("dialogues/form.html", form=form, dialogue=dialogue), status_for(form)
+
+
+@bp.route("/staff/dialogues/<int:dialogue_id>")
+@require(can_manage_dialogues)
+def manage(dialogue_id: int):
+    return _render_manage(_staff_dialogue(dialogue_id))
+
+
+def _render_manage(dialogue: Dialogue, *, reason_form: DialogueReasonForm | None = None,
+                   report_form: ReportForm | None = None, status: int = 200):
+    calls = list(db.session.scalars(select(Call).where(Call.status != CallStatus.DRAFT).order_by(Call.title)))
+    report_form = report_form or ReportForm(summary=dialogue.report_source)
+    report_form.followup_calls.choices = [(c.id, c.title) for c in calls]
+    moderation = {}
+    for contribution in services.all_contributions(db.session, dialogue):
+        form = ModerationForm(prefix=f"c{contribution.id}", hide=contribution.is_hidden,
+                              hidden_reason=contribution.hidden_reason or "",
+                              disposition=contribution.disposition.value if contribution.disposition else "",
+                              disposition_reason=contribution.disposition_reason,
+                              disposition_call_id=contribution.disposition_call_id or 0)
+        form.disposition.choices = [("", _("Not decided yet"))] + [(d.value, label) for d, label
+                                                                    in DISPOSITION_LABELS.items()]
+        form.disposition_call_id.choices = [(0, _("No call"))] + [(c.id, c.title) for c in calls]
+        moderation[contribution.id] = (contribution, form)
+    return render_template(
+        "dialogues/manage.html", dialogue=dialogue, now=request_time(), moderation=moderation,
+        registrations=services.active_registrations(db.session, dialogue),
+        reason_form=reason_form or DialogueReasonForm(), report_form=report_form,
+        transitions=services.TRANSITIONS[dialogue.status],
+        seats_left=services.seats_left(db.session, dialogue),
+    ), status
+
+
+@bp.route("/staff/dialogues/<int:dialogue_id>/status/<target>", methods=["POST"])
+@require(can_manage_dialogues)
+def change_status(dialogue_id: int, target: str):
+    dialogue = _staff_dialogue(dialogue_id)
+    if target not in (DialogueStatus.PUBLISHED.value, DialogueStatus.CANCELLED.value):
+        abort(404)
+    form = DialogueReasonForm()
+    if not form.validate_on_submit():
+        return _render_manage(dialogue, reason_form=form, status=400)
+    try:
+        services.transition_dialogue(db.session, current_user, dialogue, DialogueStatus(target),
+                                     reason=form.reason.data or "", now=request_time())
+    except DomainError as error:
+        db.session.rollback()
+        attach_to_form(form, error)
+        return _render_manage(dialogue, reason_form=form, status=400)
+    db.session.commit()
+    flash(_("The dialogue has been published.") if target == "published" else _("The dialogue has been cancelled."),
+          "success")
+    return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id))
+
+
+@bp.route("/staff/dialogues/<int:dialogue_id>/attendees.csv")
+@require(can_manage_dialogues)
+def attendees_csv(dialogue_id: int):
+    dialogue = _staff_dialogue(dialogue_id)
+    rows = [[r.user.name, r.user.email, r.status.value, r.position, local_datetime(r.created_at),
+             local_datetime(r.slot_start) if r.slot_start else "",
+             "" if r.attended is None else (_("yes") if r.attended else _("no"))]
+            for r in services.active_registrations(db.session, dialogue)]
+    header = [_("Name"), _("Email address"), _("Status"), _("Order of registration"), _("Registered at"),
+              _("One-to-one time"), _("Attended")]
+    return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{dialogue.slug}-attendees.csv"'})
+
+
+@bp.route("/staff/dialogues/<int:dialogue_id>/attendance", methods=["POST"])
+@require(can_manage_dialogues)
+def attendance(dialogue_id: int):
+    dialogue = _staff_dialogue(dialogue_id)  # CSRFProtect has checked the token of this POST
+    attended = {int(value) for value in request.form.getlist("attended") if value.isdigit()}
+    services.mark_attendance(db.session, current_user, dialogue, attended)
+    db.session.commit()
+    flash(_("Attendance has been saved."), "success")
+    return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id) + "#attendees")
+
+
+@bp.route("/staff/contributions/<int:contribution_id>", methods=["POST"])
+@require(can_manage_dialogues)
+def moderate(contribution_id: int):
+    contribution = db.session.get(Contribution, contribution_id) or abort(404)
+    form = ModerationForm(prefix=f"c{contribution.id}")
+    form.disposition.choices = [("", "")] + [(d.value, d.value) for d in Disposition]
+    form.disposition_call_id.choices = [(0, "")] + [(c, str(c)) for c in db.session.scalars(select(Call.id))]
+    if form.validate_on_submit():
+        try:
+            services.moderate(db.session, current_user, contribution, hide=form.hide.data,
+                              reason=form.hidden_reason.data or "")
+            services.set_disposition(
+                db.session, current_user, contribution,
+                disposition=Disposition(form.disposition.data) if form.disposition.data else None,
+                reason=form.disposition_reason.data or "",
+                call=db.session.get(Call, form.disposition_call_id.data) if form.disposition_call_id.data else None)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The input has been updated."), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+    return redirect(url_for("dialogues.manage", dialogue_id=contribution.dialogue_id) + f"#input-{contribution.id}")
+
+
+@bp.route("/staff/dialogues/<int:dialogue_id>/report", methods=["POST"])
+@require(can_manage_dialogues)
+def publish_report(dialogue_id: int):
+    dialogue = _staff_dialogue(dialogue_id)
+    form = ReportForm()
+    form.followup_calls.choices = [(c.id, c.title) for c in db.session.scalars(select(Call))]
+    if not form.validate_on_submit():
+        return _render_manage(dialogue, report_form=form, status=400)
+    calls = list(db.session.scalars(select(Call).where(Call.id.in_(form.followup_calls.data or []))))
+    try:
+        services.publish_report(db.session, current_user, dialogue, summary=form.summary.data,
+                                followup_calls=calls, now=request_time())
+    except DomainError as error:
+        db.session.rollback()
+        attach_to_form(form, error)
+        return _render_manage(dialogue, report_form=form, status=400)
+    db.session.commit()
+    flash(_("The report has been published."), "success")
+    return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id))
+
