@@ -89,3 +89,13 @@ def status_for(form: object) -> int:
     from .templating import form_error_list
 
     return 400 if form_error_list(form) else 200
+
+
+def flash_form_errors(form: object) -> None:
+    """For small forms that redirect back (buttons in a list): show their errors as messages."""
+    from flask import flash
+
+    from .templating import form_error_list
+
+    for _field_id, message in form_error_list(form):
+        flash(message, "error")

@@ -210,6 +210,13 @@ def update_profile(session: Session, user: User, *, name: str, locale: str) -> N
     audit.record(session, user, "user.profile_updated", user)
 
 
+def set_locale(session: Session, user: User, locale: str) -> None:
+    """The language a user reads pages and mails in."""
+    if locale not in ("nl", "en"):
+        raise DomainError(_l("Choose Dutch or English."))
+    user.locale = locale
+
+
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Side effects: every existing session of this user ends (auth_version bump); audit."""
     if not check_password_hash(user.password_hash, current):

@@ -13,7 +13,7 @@ from ..calls.models import Call, CallStatus, Eligibility
 from ..catalogue.models import Category
 from ..catalogue.services import all_categories
 from ..db import commit_with_retry, db
-from ..errors import DomainError, attach_to_form, status_for
+from ..errors import DomainError, attach_to_form, flash_form_errors, status_for
 from ..exports import to_csv
 from ..pagination import paginate
 from ..templating import local_datetime
@@ -345,9 +345,7 @@ def moderate(contribution_id: int):
             db.session.commit()
             flash(_("The input has been updated."), "success")
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
     return redirect(url_for("dialogues.manage", dialogue_id=contribution.dialogue_id) + f"#input-{contribution.id}")
 
 

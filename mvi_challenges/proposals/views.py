@@ -23,7 +23,7 @@ from ..calls.models import Call, CallStatus
 from ..calls.permissions import can_view_call
 from ..calls.services import find_call_by_slug
 from ..db import db
-from ..errors import DomainError, attach_to_form
+from ..errors import DomainError, attach_to_form, flash_form_errors
 from ..exports import to_csv
 from ..storage import get_storage
 from ..templating import local_datetime, money
@@ -129,9 +129,7 @@ def upload_attachment(proposal_id: int):
     form = AttachmentForm()
     storage = get_storage(current_app.config)
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
         return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")
     staged = None
     try:
@@ -378,9 +376,7 @@ def answer(question_id: int):
             db.session.commit()
             flash(_("The answer has been saved."), "success")
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
     return redirect(url_for("proposals.staff_questions", call_id=question.call_id) + f"#question-{question.id}")
 
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request, session
+from flask import Blueprint, current_app, jsonify, render_template, session
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import text
 from wtforms import HiddenField
 
+from ..accounts.services import set_locale
 from ..auth import redirect_next
 from ..calls import services as call_services
 from ..calls.models import PublicState
@@ -46,7 +47,7 @@ def set_language():
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
         session["lang"] = form.lang.data
         if current_user.is_authenticated and current_user.locale != form.lang.data:
-            current_user.locale = form.lang.data
+            set_locale(db.session, current_user, form.lang.data)
             db.session.commit()
     return redirect_next()
 
@@ -60,6 +61,3 @@ def privacy():
 def accessibility():
     return render_template("public/accessibility.html")
 
-
-def current_path() -> str:
-    return request.full_path.rstrip("?")
