@@ -64,6 +64,12 @@ def save_dialogue(
         raise DomainError(_l("One-to-one slots are for market dialogues."), field="slot_minutes")
     if dialogue is not None and dialogue.status in (DialogueStatus.CANCELLED, DialogueStatus.REPORTED):
         raise DomainError(_l("This dialogue can no longer be changed."))
+    if dialogue is not None:
+        _lock_seats(session, dialogue)
+        confirmed = confirmed_count(session, dialogue)
+        if capacity < confirmed:
+            raise DomainError(_l("%(n)d people already have a seat; the number of seats cannot be lower.",
+                                 n=confirmed), field="capacity")
     creating = dialogue is None
     if dialogue is None:
         dialogue = Dialogue(slug=unique_slug(session, Dialogue, title, "gesprek"), status=DialogueStatus.DRAFT)
@@ -77,6 +83,8 @@ def save_dialogue(
     dialogue.eligibility, dialogue.slot_minutes = eligibility, slot_minutes
     session.flush()
     audit.record(session, actor, "dialogue.created" if creating else "dialogue.updated", dialogue)
+    while not creating and promote_from_waitlist(session, dialogue) is not None:
+        pass  # more seats: the waitlist moves up at once
     return dialogue
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
@@ -14,6 +15,7 @@ from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.db import commit_with_retry, db
 from mvi_challenges.dialogues import services
 from mvi_challenges.dialogues.models import Contribution, Dialogue, Registration, RegistrationStatus
+from mvi_challenges.errors import DomainError
 from mvi_challenges.outbox import OutboxEmail
 from mvi_challenges.timezones import local_to_utc, now_utc
 
@@ -243,3 +245,25 @@ def test_cancelled_dialogue_shows_its_reason_and_tells_participants(app: Flask, 
     with app.app_context():
         mails = db.session.scalars(select(OutboxEmail.subject).where(OutboxEmail.to == person.email)).all()
         assert len(mails) == 2  # the confirmation, then the cancellation
+
+
+def test_more_seats_move_the_waitlist_up_and_fewer_than_taken_is_refused(app: Flask, catalogue) -> None:
+    dialogue = make_dialogue(app, capacity=1)
+    people = [make_user(app, Role.CITIZEN) for _ in range(3)]
+    for person in people:
+        client = app.test_client()
+        login(client, person)
+        client.post(f"/dialogues/{dialogue.slug}/register")
+    with app.test_request_context():
+        target = db.session.get(Dialogue, dialogue.id)
+        fields = dict(kind=target.kind, title=target.title, body_source="", category=None, related_call=None,
+                      starts_at=target.starts_at, ends_at=target.ends_at, address="Stadhuis", online_url="",
+                      registration_closes_at=target.registration_closes_at, eligibility=target.eligibility,
+                      slot_minutes=None)
+        services.save_dialogue(db.session, None, target, capacity=2, **fields)
+        db.session.commit()
+        statuses = [r.status for r in db.session.scalars(select(Registration).order_by(Registration.position))]
+        assert statuses == [RegistrationStatus.CONFIRMED, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
+        with pytest.raises(DomainError) as refused:
+            services.save_dialogue(db.session, None, target, capacity=1, **fields)
+        assert refused.value.field == "capacity"
