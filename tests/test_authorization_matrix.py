@@ -17,13 +17,16 @@ from sqlalchemy import select
 from mvi_challenges.accounts.models import JoinRequest, Role, User
 from mvi_challenges.calls.models import CallDocument, CallKind, CallStatus
 from mvi_challenges.db import db
+from mvi_challenges.calls.models import Phase
 from mvi_challenges.dialogues.models import Contribution
+from mvi_challenges.evaluation.models import JuryMember
 from mvi_challenges.proposals.models import Question
 
 from .factories import login, make_call, make_dialogue, make_proposal, make_user
 
 PUBLIC, GUEST, LOGIN, STAFF, ADMIN = "public", "guest", "login", "staff", "admin"
 OWNER, OWNER_OR_STAFF = "owner", "owner-or-staff"  # the proposal's own organisation (and staff)
+JURY = "jury"  # a member of the phase's jury; nobody in this generic world is
 
 EXPECTED: dict[str, str] = {
     "public.home": PUBLIC,
@@ -89,6 +92,21 @@ EXPECTED: dict[str, str] = {
     "dialogues.attendance": STAFF,
     "dialogues.moderate": STAFF,
     "dialogues.publish_report": STAFF,
+    "evaluation.jury": STAFF,
+    "evaluation.settings": STAFF,
+    "evaluation.remove_member": STAFF,
+    "evaluation.staff_results": STAFF,
+    "evaluation.decide": STAFF,
+    "evaluation.publish": STAFF,
+    "evaluation.scores_csv": STAFF,
+    "evaluation.my_juries": LOGIN,
+    # Jury pages: members of this phase's jury only (tested in tests/evaluation with real members).
+    "evaluation.phase_overview": JURY,
+    "evaluation.score": JURY,
+    "evaluation.attachment": JURY,
+    "evaluation.chair_results": JURY,
+    "evaluation.consensus": JURY,
+    "evaluation.invitation": GUEST,  # a signed token decides; a wrong one is a 404
 }
 
 ROLES: dict[str, tuple[Role, ...]] = {
@@ -103,6 +121,8 @@ ROLES: dict[str, tuple[Role, ...]] = {
 
 
 def _allowed(level: str, role: str) -> bool:
+    if level == JURY:
+        return False
     if level == OWNER:
         return role == "owner"
     if level == OWNER_OR_STAFF:
@@ -166,7 +186,13 @@ def _world(app: Flask) -> SimpleNamespace:
         db.session.add(contribution)
         db.session.commit()
         contribution_id = contribution.id
-    return SimpleNamespace(published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
+        phase_id = db.session.scalar(select(Phase.id).where(Phase.call_id == published.id, Phase.number == 1))
+        juror = make_user(app, Role.JURY)
+        member = JuryMember(phase_id=phase_id, user_id=juror.id)
+        db.session.add(member)
+        db.session.commit()
+        member_id = member.id
+    return SimpleNamespace(phase_id=phase_id, member_id=member_id,published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
                            contribution_id=contribution_id)
 
@@ -177,7 +203,8 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "document_id": world.document_id, "user_id": world.other_user.id, "category_id": 1, "value_id": 1,
         "target": "closed", "proposal_id": world.proposal.id, "attachment_id": world.proposal.attachment_id,
         "question_id": world.question_id, "request_id": world.join_id, "dialogue_id": world.dialogue.id,
-        "contribution_id": world.contribution_id,
+        "contribution_id": world.contribution_id, "phase_id": world.phase_id, "member_id": world.member_id,
+        "criterion_id": 1, "token": "not-a-valid-token",
     }
     with app.test_request_context():
         from flask import url_for

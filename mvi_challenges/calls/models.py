@@ -178,6 +178,10 @@ class Phase(Base):
     budget_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     max_awards: Mapped[int] = mapped_column(default=1)
     score_scale_max: Mapped[int] = mapped_column(default=10)
+    # Evaluation settings: names hidden from the jury; spread on a criterion that flags a proposal.
+    blind_review: Mapped[bool] = mapped_column(default=False)
+    disagreement_threshold: Mapped[int] = mapped_column(default=3)
+    decisions_published_at: Mapped[dt.datetime | None]
 
     call: Mapped[Call] = relationship(back_populates="phases")
     criteria: Mapped[list[Criterion]] = relationship(

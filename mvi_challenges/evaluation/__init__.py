@@ -1,0 +1,1 @@
+"""Jury evaluation: members per phase, conflict declarations, score sheets and their aggregation."""

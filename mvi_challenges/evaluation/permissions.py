@@ -1,0 +1,21 @@
+"""Who may do what in an evaluation. One predicate per question; views and templates ask them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..accounts.permissions import is_staff
+from .models import ConflictDeclaration, JuryMember
+
+
+def can_manage_juries(user: Any) -> bool:
+    return is_staff(user)
+
+
+def can_open_proposal(member: JuryMember | None, declaration: ConflictDeclaration | None) -> bool:
+    """A member opens a proposal only after declaring that there is no conflict of interest."""
+    return member is not None and declaration is not None and not declaration.has_conflict
+
+
+def can_see_results(user: Any, member: JuryMember | None) -> bool:
+    return is_staff(user) or (member is not None and member.is_chair)

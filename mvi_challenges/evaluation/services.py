@@ -1,0 +1,368 @@
+"""Evaluation rules: jury membership, conflict declarations, score sheets, consensus, decisions.
+
+Every change to a declaration, a score, a consensus score or a decision is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from .. import audit
+from ..accounts.models import Role, User, UserRole
+from ..accounts.services import create_user, find_user_by_email, normalise_email, validate_password
+from ..calls.models import Phase
+from ..errors import DomainError
+from ..outbox import queue_user_email
+from ..proposals.models import Proposal, ProposalStatus
+from ..proposals.services import transition_proposal
+from .aggregation import CriterionSpec, ProposalResult, SheetScores, aggregate
+from .models import ConflictDeclaration, ConsensusScore, Decision, JuryMember, Outcome, Score, ScoreSheet, SheetStatus
+
+INVITATION_SALT = "jury-invitation"
+INVITATION_MAX_AGE = 14 * 24 * 3600
+IN_EVALUATION = (ProposalStatus.SUBMITTED, ProposalStatus.UNDER_REVIEW, ProposalStatus.ADVANCED,
+                 ProposalStatus.SHORTLISTED, ProposalStatus.AWARDED, ProposalStatus.NOT_AWARDED)
+OUTCOME_STATUS = {Outcome.AWARDED: ProposalStatus.AWARDED, Outcome.SHORTLISTED: ProposalStatus.SHORTLISTED,
+                  Outcome.ADVANCED: ProposalStatus.ADVANCED, Outcome.NOT_AWARDED: ProposalStatus.NOT_AWARDED}
+
+
+# --- jury ---------------------------------------------------------------------------------
+
+
+def members(session: Session, phase: Phase) -> list[JuryMember]:
+    stmt = (select(JuryMember).where(JuryMember.phase_id == phase.id)
+            .options(selectinload(JuryMember.user)).order_by(JuryMember.is_chair.desc(), JuryMember.id))
+    return list(session.scalars(stmt))
+
+
+def member_for(session: Session, user: Any, phase: Phase) -> JuryMember | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return session.scalar(select(JuryMember).where(JuryMember.phase_id == phase.id, JuryMember.user_id == user.id))
+
+
+def memberships(session: Session, user: User) -> list[JuryMember]:
+    stmt = (select(JuryMember).where(JuryMember.user_id == user.id)
+            .options(selectinload(JuryMember.phase).selectinload(Phase.call)).order_by(JuryMember.id.desc()))
+    return list(session.scalars(stmt))
+
+
+def invitation_token(secret_key: str, user: User) -> str:
+    return URLSafeTimedSerializer(secret_key, salt=INVITATION_SALT).dumps([user.id, user.auth_version])
+
+
+def user_for_invitation(session: Session, secret_key: str, token: str) -> User | None:
+    """The invited user, while the link is fresh and unused (setting the password bumps auth_version)."""
+    try:
+        user_id, version = URLSafeTimedSerializer(secret_key, salt=INVITATION_SALT).loads(
+            token, max_age=INVITATION_MAX_AGE)
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        return None
+    user = session.get(User, user_id)
+    return user if user is not None and user.auth_version == version else None
+
+
+def accept_invitation(session: Session, user: User, password: str) -> None:
+    from werkzeug.security import generate_password_hash
+
+    validate_password(password)
+    user.password_hash = generate_password_hash(password)
+    user.auth_version += 1  # the link works once
+    audit.record(session, user, "jury.invitation_accepted", user)
+
+
+def assign_member(session: Session, actor: Any, phase: Phase, *, email: str, name: str, is_chair: bool,
+                  secret_key: str) -> JuryMember:
+    """Add a member by email. An unknown address becomes an external expert who is invited by mail
+    to set a password. Side effects: jury role granted; invitation mail; audit `jury.member_added`."""
+    email = normalise_email(email)
+    user = find_user_by_email(session, email)
+    invited = user is None
+    if user is None:
+        if not name.strip():
+            raise DomainError(_l("Give the name of the expert you invite."), field="name")
+        user = create_user(session, email=email, password=secrets.token_urlsafe(24), name=name, roles=(Role.JURY,),
+                           actor=actor)
+    elif Role.JURY not in user.roles:
+        user.role_rows.append(UserRole(role=Role.JURY))
+    if member_for(session, user, phase) is not None:
+        raise DomainError(_l("%(name)s is already on this jury.", name=user.name), field="email")
+    if is_chair:
+        for other in members(session, phase):
+            other.is_chair = False
+    member = JuryMember(phase_id=phase.id, user_id=user.id, is_chair=is_chair)
+    session.add(member)
+    session.flush()
+    audit.record(session, actor, "jury.member_added", phase, {"user_id": user.id, "chair": is_chair})
+    if invited:
+        queue_user_email(session, user, "jury_invitation", phase=phase, token=invitation_token(secret_key, user))
+    return member
+
+
+def remove_member(session: Session, actor: Any, member: JuryMember) -> None:
+    if session.scalar(select(ScoreSheet.id).where(ScoreSheet.member_id == member.id).limit(1)) is not None:
+        raise DomainError(_l("This member has already scored; their sheets stay part of the record."))
+    session.delete(member)
+    session.flush()
+    audit.record(session, actor, "jury.member_removed", member.phase, {"user_id": member.user_id})
+
+
+def save_settings(session: Session, actor: Any, phase: Phase, *, blind_review: bool, threshold: int) -> None:
+    if not 0 <= threshold <= phase.score_scale_max:
+        raise DomainError(_l("The threshold lies between 0 and the highest score."), field="threshold")
+    phase.blind_review, phase.disagreement_threshold = blind_review, threshold
+    session.flush()
+    audit.record(session, actor, "jury.settings", phase, {"blind": blind_review, "threshold": threshold})
+
+
+# --- proposals for the jury ----------------------------------------------------------------
+
+
+def phase_proposals(session: Session, phase: Phase) -> list[Proposal]:
+    stmt = (select(Proposal).where(Proposal.phase_id == phase.id, Proposal.status.in_(IN_EVALUATION))
+            .options(selectinload(Proposal.versions), selectinload(Proposal.organisation),
+                     selectinload(Proposal.submitter))
+            .order_by(Proposal.submitted_at, Proposal.id))
+    return list(session.scalars(stmt))
+
+
+def declarations(session: Session, member: JuryMember) -> dict[int, ConflictDeclaration]:
+    rows = session.scalars(select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id))
+    return {d.proposal_id: d for d in rows}
+
+
+def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal, *, has_conflict: bool,
+            reason: str) -> ConflictDeclaration:
+    """No conflict, or a conflict with its reason. A member who finalised a sheet cannot change it."""
+    if proposal.phase_id != member.phase_id:
+        raise DomainError(_l("This proposal is not part of your jury's phase."))
+    if has_conflict and not reason.strip():
+        raise DomainError(_l("Give the reason for the conflict of interest."), field="reason")
+    sheet = _sheet(session, member, proposal)
+    if sheet is not None and sheet.status is SheetStatus.FINAL:
+        raise DomainError(_l("You have finalised your scores for this proposal; the declaration stands."))
+    declaration = session.scalar(select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id,
+                                                                   ConflictDeclaration.proposal_id == proposal.id))
+    if declaration is None:
+        declaration = ConflictDeclaration(member_id=member.id, proposal_id=proposal.id, has_conflict=has_conflict)
+        session.add(declaration)
+    declaration.has_conflict, declaration.reason = has_conflict, reason.strip() if has_conflict else ""
+    if has_conflict and sheet is not None:
+        session.delete(sheet)  # a conflicted member's draft scores must not count
+    session.flush()
+    audit.record(session, actor, "jury.conflict_declared", proposal,
+                 {"member_id": member.id, "conflict": has_conflict, "reason": declaration.reason})
+    return declaration
+
+
+def all_declarations(session: Session, phase: Phase) -> list[ConflictDeclaration]:
+    stmt = (select(ConflictDeclaration).join(JuryMember).where(JuryMember.phase_id == phase.id)
+            .options(selectinload(ConflictDeclaration.member).selectinload(JuryMember.user)))
+    return list(session.scalars(stmt))
+
+
+# --- score sheets --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    value: int | None
+    motivation: str
+
+
+def _sheet(session: Session, member: JuryMember, proposal: Proposal) -> ScoreSheet | None:
+    return session.scalar(select(ScoreSheet).where(ScoreSheet.member_id == member.id,
+                                                   ScoreSheet.proposal_id == proposal.id))
+
+
+def sheet_for(session: Session, member: JuryMember, proposal: Proposal) -> ScoreSheet | None:
+    return _sheet(session, member, proposal)
+
+
+def save_sheet(session: Session, actor: Any, member: JuryMember, proposal: Proposal,
+               inputs: Mapping[int, ScoreInput], *, finalise: bool, now: dt.datetime) -> ScoreSheet:
+    """Save a draft (incomplete is fine) or finalise (every criterion scored, with a motivation).
+
+    Side effects: audit `jury.scores_saved` / `jury.sheet_finalised` with the values.
+    """
+    declaration = declarations(session, member).get(proposal.id)
+    if declaration is None or declaration.has_conflict:
+        raise DomainError(_l("Declare that you have no conflict of interest before scoring."))
+    sheet = _sheet(session, member, proposal)
+    if sheet is not None and sheet.status is SheetStatus.FINAL:
+        raise DomainError(_l("Your scores for this proposal are final."))
+    phase = proposal.phase
+    for criterion in phase.criteria:
+        item = inputs.get(criterion.id)
+        if item is None or item.value is None:
+            if finalise:
+                raise DomainError(_l("Score every criterion before finalising (%(name)s is missing).",
+                                     name=criterion.name), field=f"score-{criterion.id}")
+            continue
+        if not 0 <= item.value <= phase.score_scale_max:
+            raise DomainError(_l("A score lies between 0 and %(max)d.", max=phase.score_scale_max),
+                              field=f"score-{criterion.id}")
+        if finalise and not item.motivation.strip():
+            raise DomainError(_l("Give a motivation for %(name)s.", name=criterion.name),
+                              field=f"motivation-{criterion.id}")
+    if sheet is None:
+        sheet = ScoreSheet(member_id=member.id, proposal_id=proposal.id)
+        session.add(sheet)
+    existing = {score.criterion_id: score for score in sheet.scores}
+    for criterion in phase.criteria:
+        item = inputs.get(criterion.id)
+        if item is None or item.value is None:
+            continue
+        score = existing.get(criterion.id)
+        if score is None:
+            sheet.scores.append(Score(criterion_id=criterion.id, value=item.value, motivation=item.motivation.strip()))
+        else:
+            score.value, score.motivation = item.value, item.motivation.strip()
+    if finalise:
+        sheet.status, sheet.finalised_at = SheetStatus.FINAL, now
+    session.flush()
+    audit.record(session, actor, "jury.sheet_finalised" if finalise else "jury.scores_saved", proposal,
+                 {"member_id": member.id, "scores": {str(k): v.value for k, v in inputs.items()}})
+    return sheet
+
+
+def final_sheets(session: Session, phase: Phase) -> list[ScoreSheet]:
+    """Final sheets of members without a conflict for that proposal."""
+    conflicted = {(d.member_id, d.proposal_id) for d in all_declarations(session, phase) if d.has_conflict}
+    stmt = (select(ScoreSheet).join(JuryMember).where(JuryMember.phase_id == phase.id,
+                                                      ScoreSheet.status == SheetStatus.FINAL)
+            .options(selectinload(ScoreSheet.member).selectinload(JuryMember.user)))
+    return [s for s in session.scalars(stmt) if (s.member_id, s.proposal_id) not in conflicted]
+
+
+def others_final_sheets(session: Session, member: JuryMember, proposal: Proposal) -> list[ScoreSheet] | None:
+    """Other members' final scores, shown only once this member's own sheet is final (no anchoring)."""
+    own = _sheet(session, member, proposal)
+    if own is None or own.status is not SheetStatus.FINAL:
+        return None
+    return [s for s in final_sheets(session, proposal.phase) if s.proposal_id == proposal.id and
+            s.member_id != member.id]
+
+
+@dataclass(frozen=True)
+class Progress:
+    per_member: dict[int, tuple[int, int]]  # member id → (final, to score)
+    per_proposal: dict[int, tuple[int, int]]  # proposal id → (final, members without conflict)
+
+
+def progress(session: Session, phase: Phase) -> Progress:
+    jury = members(session, phase)
+    proposals = phase_proposals(session, phase)
+    conflicted = {(d.member_id, d.proposal_id) for d in all_declarations(session, phase) if d.has_conflict}
+    final = {(s.member_id, s.proposal_id) for s in final_sheets(session, phase)}
+    per_member = {}
+    for member in jury:
+        todo = [p for p in proposals if (member.id, p.id) not in conflicted]
+        per_member[member.id] = (sum((member.id, p.id) in final for p in todo), len(todo))
+    per_proposal = {}
+    for proposal in proposals:
+        eligible = [m for m in jury if (m.id, proposal.id) not in conflicted]
+        per_proposal[proposal.id] = (sum((m.id, proposal.id) in final for m in eligible), len(eligible))
+    return Progress(per_member, per_proposal)
+
+
+# --- results, consensus and decisions ------------------------------------------------------
+
+
+def consensus_scores(session: Session, phase: Phase) -> dict[tuple[int, int], ConsensusScore]:
+    stmt = select(ConsensusScore).join(Proposal).where(Proposal.phase_id == phase.id)
+    return {(c.proposal_id, c.criterion_id): c for c in session.scalars(stmt)}
+
+
+def results(session: Session, phase: Phase) -> list[ProposalResult]:
+    criteria = [CriterionSpec(c.id, c.name, c.weight, c.knockout_minimum) for c in phase.criteria]
+    sheets = [SheetScores(s.member_id, s.proposal_id, {score.criterion_id: score.value for score in s.scores})
+              for s in final_sheets(session, phase)]
+    agreed = {key: c.value for key, c in consensus_scores(session, phase).items()}
+    return aggregate(criteria, [p.id for p in phase_proposals(session, phase)], sheets,
+                     threshold=phase.disagreement_threshold, consensus=agreed)
+
+
+def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion_id: int, value: int,
+                     reason: str) -> None:
+    phase = proposal.phase
+    if criterion_id not in {c.id for c in phase.criteria}:
+        raise DomainError(_l("This criterion does not belong to the phase."))
+    if not 0 <= value <= phase.score_scale_max:
+        raise DomainError(_l("A score lies between 0 and %(max)d.", max=phase.score_scale_max), field="value")
+    if not reason.strip():
+        raise DomainError(_l("Give the reason for the consensus score."), field="reason")
+    consensus = session.scalar(select(ConsensusScore).where(ConsensusScore.proposal_id == proposal.id,
+                                                            ConsensusScore.criterion_id == criterion_id))
+    if consensus is None:
+        consensus = ConsensusScore(proposal_id=proposal.id, criterion_id=criterion_id, value=value, reason="")
+        session.add(consensus)
+    consensus.value, consensus.reason, consensus.decided_by_id = value, reason.strip(), getattr(actor, "id", None)
+    session.flush()
+    audit.record(session, actor, "jury.consensus", proposal, {"criterion_id": criterion_id, "value": value})
+
+
+def decisions(session: Session, phase: Phase) -> dict[int, Decision]:
+    stmt = select(Decision).join(Proposal).where(Proposal.phase_id == phase.id)
+    return {d.proposal_id: d for d in session.scalars(stmt)}
+
+
+def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, motivation: str) -> Decision:
+    """Record the outcome. The phase's maximum number of awards and its budget are respected;
+    'advanced' exists only when there is a next phase. Side effects: proposal status; audit."""
+    phase = proposal.phase
+    if not motivation.strip():
+        raise DomainError(_l("Give the motivation; it is published and sent to the applicant."), field="motivation")
+    if phase.decisions_published_at is not None:
+        raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
+    if outcome is Outcome.ADVANCED and phase.number >= len(phase.call.phases):
+        raise DomainError(_l("There is no next phase to advance to."), field="outcome")
+    winning = (Outcome.AWARDED, Outcome.ADVANCED)
+    others = [d for pid, d in decisions(session, phase).items() if pid != proposal.id and d.outcome in winning]
+    if outcome in winning:
+        if len(others) + 1 > phase.max_awards:
+            raise DomainError(_l("This phase allows at most %(n)d awards.", n=phase.max_awards), field="outcome")
+        budget = sum(d.proposal.requested_budget_cents or 0 for d in others) + (proposal.requested_budget_cents or 0)
+        if budget > phase.budget_cents:
+            raise DomainError(_l("The awarded budgets would exceed the budget of this phase."), field="outcome")
+    decision = session.scalar(select(Decision).where(Decision.proposal_id == proposal.id))
+    if decision is None:
+        decision = Decision(proposal_id=proposal.id, outcome=outcome, motivation="")
+        session.add(decision)
+    decision.outcome, decision.motivation = outcome, motivation.strip()
+    decision.decided_by_id = getattr(actor, "id", None)
+    if proposal.status is ProposalStatus.SUBMITTED:
+        transition_proposal(session, actor, proposal, ProposalStatus.UNDER_REVIEW)
+    if proposal.status is not OUTCOME_STATUS[outcome]:
+        proposal.status = OUTCOME_STATUS[outcome]  # re-deciding before publication is allowed
+    session.flush()
+    audit.record(session, actor, "decision.recorded", proposal, {"outcome": outcome.value})
+    return decision
+
+
+def publish_decisions(session: Session, actor: Any, phase: Phase, now: dt.datetime) -> None:
+    """Every proposal in evaluation needs a decision. Side effects: the call page shows them; each
+    applicant gets their own outcome by mail with the score and motivation per criterion; audit."""
+    proposals = phase_proposals(session, phase)
+    decided = decisions(session, phase)
+    missing = [p for p in proposals if p.id not in decided]
+    if missing:
+        raise DomainError(_l("%(n)d proposals have no decision yet.", n=len(missing)))
+    phase.decisions_published_at = now
+    session.flush()
+    audit.record(session, actor, "decision.published", phase, {"count": len(proposals)})
+    by_id = {r.proposal_id: r for r in results(session, phase)}
+    agreed = consensus_scores(session, phase)
+    for proposal in proposals:
+        if proposal.submitter is not None:
+            queue_user_email(session, proposal.submitter, "decision", proposal=proposal,
+                             decision=decided[proposal.id], result=by_id[proposal.id], consensus=agreed)

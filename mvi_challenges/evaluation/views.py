@@ -1,0 +1,382 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user
+
+from ..auth import require, require_login
+from ..calls.models import Call, Phase
+from ..db import db
+from ..errors import DomainError, attach_to_form, flash_form_errors, status_for
+from ..exports import to_csv
+from ..proposals.models import Attachment, Proposal
+from ..storage import get_storage
+from ..timezones import request_time
+from . import services
+from .forms import OUTCOME_LABELS, ConsensusForm, DecisionForm, InvitationForm, MemberForm, SettingsForm
+from .models import JuryMember, Outcome, SheetStatus
+from .permissions import can_manage_juries, can_open_proposal, can_see_results
+
+bp = Blueprint("evaluation", __name__)
+
+
+@bp.app_context_processor
+def evaluation_helpers() -> dict:
+    def published_decisions(call: Call) -> list[dict]:
+        """For the call page: phases whose decisions are public, with winners and their scores."""
+        shown = []
+        for phase in call.phases:
+            if phase.decisions_published_at is None:
+                continue
+            decided = services.decisions(db.session, phase)
+            by_id = {r.proposal_id: r for r in services.results(db.session, phase)}
+            winners = [(d.proposal, d, by_id.get(d.proposal_id)) for d in decided.values()
+                       if d.outcome in (Outcome.AWARDED, Outcome.ADVANCED, Outcome.SHORTLISTED)]
+            recused = [d for d in services.all_declarations(db.session, phase) if d.has_conflict]
+            shown.append({"phase": phase, "winners": winners, "recused": recused})
+        return shown
+
+    return {"published_decisions": published_decisions,
+            "outcome_label": lambda outcome: str(OUTCOME_LABELS[Outcome(outcome)])}
+
+
+def _phase(call_id: int, number: int) -> Phase:
+    call = db.session.get(Call, call_id) or abort(404)
+    return next((p for p in call.phases if p.number == number), None) or abort(404)
+
+
+def _jury_phase(phase_id: int) -> tuple[Phase, JuryMember]:
+    """A jury page: only members of this phase's jury (staff use the staff pages)."""
+    phase = db.session.get(Phase, phase_id) or abort(404)
+    member = services.member_for(db.session, current_user, phase)
+    if member is None:
+        abort(403)
+    return phase, member
+
+
+def _jury_proposal(phase: Phase, proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.phase_id != phase.id or proposal not in services.phase_proposals(db.session,
+                                                                                                       phase):
+        abort(404)
+    return proposal
+
+
+# --- staff: the jury of a phase -------------------------------------------------------------
+
+
+@bp.route("/staff/calls/<int:call_id>/phases/<int:number>/jury", methods=["GET", "POST"])
+@require(can_manage_juries)
+def jury(call_id: int, number: int):
+    phase = _phase(call_id, number)
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            services.assign_member(db.session, current_user, phase, email=form.email.data, name=form.name.data or "",
+                                   is_chair=form.is_chair.data, secret_key=current_app.config["SECRET_KEY"])
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The jury member has been added."), "success")
+            return redirect(url_for("evaluation.jury", call_id=call_id, number=number))
+    settings = SettingsForm(blind_review=phase.blind_review, threshold=phase.disagreement_threshold)
+    return _render_jury(phase, form, settings), status_for(form)
+
+
+def _render_jury(phase: Phase, form: MemberForm, settings: SettingsForm):
+    return render_template(
+        "evaluation/jury.html", phase=phase, call=phase.call, form=form, settings=settings,
+        members=services.members(db.session, phase), declarations=services.all_declarations(db.session, phase),
+        progress=services.progress(db.session, phase), proposals=services.phase_proposals(db.session, phase))
+
+
+@bp.route("/staff/calls/<int:call_id>/phases/<int:number>/jury/settings", methods=["POST"])
+@require(can_manage_juries)
+def settings(call_id: int, number: int):
+    phase = _phase(call_id, number)
+    form = SettingsForm()
+    if form.validate_on_submit():
+        try:
+            services.save_settings(db.session, current_user, phase, blind_review=form.blind_review.data,
+                                   threshold=form.threshold.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The jury settings have been saved."), "success")
+            return redirect(url_for("evaluation.jury", call_id=call_id, number=number))
+    return _render_jury(phase, MemberForm(), form), 400
+
+
+@bp.route("/staff/jury-members/<int:member_id>/remove", methods=["POST"])
+@require(can_manage_juries)
+def remove_member(member_id: int):
+    member = db.session.get(JuryMember, member_id) or abort(404)
+    phase = member.phase
+    try:
+        services.remove_member(db.session, current_user, member)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The jury member has been removed."), "success")
+    return redirect(url_for("evaluation.jury", call_id=phase.call_id, number=phase.number))
+
+
+@bp.route("/staff/calls/<int:call_id>/phases/<int:number>/results")
+@require(can_manage_juries)
+def staff_results(call_id: int, number: int):
+    phase = _phase(call_id, number)
+    return _render_results(phase, member=None)
+
+
+def _render_results(phase: Phase, member: JuryMember | None, status: int = 200):
+    proposals = {p.id: p for p in services.phase_proposals(db.session, phase)}
+    results = services.results(db.session, phase)
+    decided = services.decisions(db.session, phase)
+    decision_forms = {
+        pid: DecisionForm(prefix=f"d{pid}", outcome=decided[pid].outcome.value if pid in decided else None,
+                          motivation=decided[pid].motivation if pid in decided else "")
+        for pid in proposals
+    }
+    return render_template(
+        "evaluation/results.html", phase=phase, call=phase.call, member=member, proposals=proposals,
+        results=sorted(results, key=lambda r: (r.rank is None, r.rank or 0, r.proposal_id)),
+        consensus=services.consensus_scores(db.session, phase), decided=decided, decision_forms=decision_forms,
+        progress=services.progress(db.session, phase), members=services.members(db.session, phase),
+        consensus_form=ConsensusForm(), is_staff_view=member is None,
+        blind=phase.blind_review and member is not None,
+    ), status
+
+
+@bp.route("/staff/proposals/<int:proposal_id>/decision", methods=["POST"])
+@require(can_manage_juries)
+def decide(proposal_id: int):
+    proposal = db.session.get(Proposal, proposal_id) or abort(404)
+    form = DecisionForm(prefix=f"d{proposal.id}")
+    if form.validate_on_submit():
+        try:
+            services.decide(db.session, current_user, proposal, Outcome(form.outcome.data), form.motivation.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The decision has been recorded."), "success")
+    else:
+        flash_form_errors(form)
+    phase = proposal.phase
+    return redirect(url_for("evaluation.staff_results", call_id=phase.call_id, number=phase.number)
+                    + f"#proposal-{proposal.id}")
+
+
+@bp.route("/staff/calls/<int:call_id>/phases/<int:number>/publish-decisions", methods=["POST"])
+@require(can_manage_juries)
+def publish(call_id: int, number: int):
+    phase = _phase(call_id, number)
+    try:
+        services.publish_decisions(db.session, current_user, phase, request_time())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The decisions have been published and the applicants have been emailed."), "success")
+    return redirect(url_for("evaluation.staff_results", call_id=call_id, number=number))
+
+
+@bp.route("/staff/calls/<int:call_id>/phases/<int:number>/scores.csv")
+@require(can_manage_juries)
+def scores_csv(call_id: int, number: int):
+    """Every final score with its motivation; blind-aware: in a blind review no applicant names."""
+    phase = _phase(call_id, number)
+    criteria = {c.id: c.name for c in phase.criteria}
+    rows = []
+    for sheet in services.final_sheets(db.session, phase):
+        proposal = sheet.proposal
+        applicant = "" if phase.blind_review else (proposal.organisation.name if proposal.organisation
+                                                   else (proposal.submitter.name if proposal.submitter else ""))
+        for score in sheet.scores:
+            rows.append([proposal.id, applicant, sheet.member.user.name, criteria.get(score.criterion_id, ""),
+                         score.value, score.motivation])
+    header = [_("Proposal"), _("Applicant"), _("Jury member"), _("Criterion"), _("Score"), _("Motivation")]
+    return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{phase.call.slug}-phase-{phase.number}-scores.csv"'})
+
+
+# --- jury members ---------------------------------------------------------------------------
+
+
+@bp.route("/jury")
+@require_login
+def my_juries():
+    return render_template("evaluation/my_juries.html", memberships=services.memberships(db.session, current_user))
+
+
+@bp.route("/jury/phases/<int:phase_id>", methods=["GET", "POST"])
+@require_login
+def phase_overview(phase_id: int):
+    """The member's list: declare (also in bulk) and open proposals to score."""
+    phase, member = _jury_phase(phase_id)
+    proposals = services.phase_proposals(db.session, phase)
+    if request.method == "POST":
+        declared = 0
+        try:
+            for proposal in proposals:
+                choice = request.form.get(f"declare-{proposal.id}", "")
+                if choice not in ("none", "conflict"):
+                    continue
+                services.declare(db.session, current_user, member, proposal, has_conflict=choice == "conflict",
+                                 reason=request.form.get(f"reason-{proposal.id}", ""))
+                declared += 1
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("%(n)d declarations saved.", n=declared), "success")
+        return redirect(url_for("evaluation.phase_overview", phase_id=phase.id))
+    sheets = {p.id: services.sheet_for(db.session, member, p) for p in proposals}
+    return render_template("evaluation/phase.html", phase=phase, member=member, proposals=proposals,
+                           declarations=services.declarations(db.session, member), sheets=sheets,
+                           blind=phase.blind_review)
+
+
+@bp.route("/jury/phases/<int:phase_id>/proposals/<int:proposal_id>", methods=["GET", "POST"])
+@require_login
+def score(phase_id: int, proposal_id: int):
+    phase, member = _jury_phase(phase_id)
+    proposal = _jury_proposal(phase, proposal_id)
+    declaration = services.declarations(db.session, member).get(proposal.id)
+    if not can_open_proposal(member, declaration):
+        if declaration is not None and declaration.has_conflict:
+            abort(403)  # conflicted: this proposal is not for them
+        flash(_("Declare first whether you have a conflict of interest with this proposal."), "info")
+        return redirect(url_for("evaluation.phase_overview", phase_id=phase.id) + f"#proposal-{proposal.id}")
+    errors: dict[str, str] = {}
+    typed: dict[str, str] = {}
+    if request.method == "POST":
+        inputs, errors, typed = _parse_scores(phase, request.form)
+        if not errors:
+            try:
+                services.save_sheet(db.session, current_user, member, proposal, inputs,
+                                    finalise=request.form.get("action") == "finalise", now=request_time())
+            except DomainError as error:
+                db.session.rollback()
+                errors[error.field or "form"] = str(error.message)
+            else:
+                db.session.commit()
+                flash(_("Your scores have been saved."), "success")
+                return redirect(url_for("evaluation.score", phase_id=phase.id, proposal_id=proposal.id))
+    sheet = services.sheet_for(db.session, member, proposal)
+    return render_template(
+        "evaluation/score.html", phase=phase, member=member, proposal=proposal, sheet=sheet,
+        version=proposal.latest_version, errors=errors, typed=typed, blind=phase.blind_review,
+        others=services.others_final_sheets(db.session, member, proposal),
+        final=sheet is not None and sheet.status is SheetStatus.FINAL,
+    ), 400 if errors else 200
+
+
+def _parse_scores(phase: Phase, form) -> tuple[dict, dict[str, str], dict[str, str]]:
+    inputs, errors, typed = {}, {}, {}
+    for criterion in phase.criteria:
+        raw = (form.get(f"score-{criterion.id}") or "").strip()
+        motivation = form.get(f"motivation-{criterion.id}") or ""
+        typed[f"score-{criterion.id}"], typed[f"motivation-{criterion.id}"] = raw, motivation
+        value = None
+        if raw:
+            try:
+                value = int(raw)
+            except ValueError:
+                errors[f"score-{criterion.id}"] = str(_l("Enter a whole number from 0 to %(max)d.",
+                                                         max=phase.score_scale_max))
+        inputs[criterion.id] = services.ScoreInput(value=value, motivation=motivation)
+    return inputs, errors, typed
+
+
+@bp.route("/jury/phases/<int:phase_id>/proposals/<int:proposal_id>/attachments/<int:attachment_id>")
+@require_login
+def attachment(phase_id: int, proposal_id: int, attachment_id: int):
+    """Files for the jury; in a blind review under a neutral name."""
+    phase, member = _jury_phase(phase_id)
+    proposal = _jury_proposal(phase, proposal_id)
+    if not can_open_proposal(member, services.declarations(db.session, member).get(proposal.id)):
+        abort(403)
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.proposal_id != proposal.id:
+        abort(404)
+    path = get_storage(current_app.config).path_for(item.storage_key)
+    if not path.is_file():
+        abort(404)
+    name = f"proposal-{proposal.id}-attachment-{item.id}.{item.filename.rsplit('.', 1)[-1]}" if phase.blind_review \
+        else item.filename
+    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=name, max_age=0)
+
+
+@bp.route("/jury/phases/<int:phase_id>/results")
+@require_login
+def chair_results(phase_id: int):
+    phase = db.session.get(Phase, phase_id) or abort(404)
+    member = services.member_for(db.session, current_user, phase)
+    if not can_see_results(current_user, member) or member is None:
+        abort(403)
+    return _render_results(phase, member)
+
+
+@bp.route("/jury/phases/<int:phase_id>/proposals/<int:proposal_id>/consensus/<int:criterion_id>", methods=["POST"])
+@require_login
+def consensus(phase_id: int, proposal_id: int, criterion_id: int):
+    phase, member = _jury_phase(phase_id)
+    if not member.is_chair:
+        abort(403)
+    proposal = _jury_proposal(phase, proposal_id)
+    form = ConsensusForm()
+    if form.validate_on_submit():
+        try:
+            services.record_consensus(db.session, current_user, proposal, criterion_id, form.value.data,
+                                      form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The consensus score has been saved."), "success")
+    else:
+        flash_form_errors(form)
+    return redirect(url_for("evaluation.chair_results", phase_id=phase.id) + f"#proposal-{proposal.id}")
+
+
+@bp.route("/jury/invitation/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    user = services.user_for_invitation(db.session, current_app.config["SECRET_KEY"], token)
+    if user is None:
+        abort(404)
+    form = InvitationForm()
+    if form.validate_on_submit():
+        try:
+            services.accept_invitation(db.session, user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password has been set. Welcome to the jury."), "success")
+            return redirect(url_for("evaluation.my_juries"))
+    return render_template("evaluation/invitation.html", form=form, user=user), status_for(form)
