@@ -15,9 +15,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import JoinRequest, Role, User
-from mvi_challenges.calls.models import CallDocument, CallKind, CallStatus
+from mvi_challenges.calls.models import CallDocument, CallKind, CallStatus, Phase
 from mvi_challenges.db import db
-from mvi_challenges.calls.models import Phase
 from mvi_challenges.dialogues.models import Contribution
 from mvi_challenges.evaluation.models import JuryMember
 from mvi_challenges.proposals.models import Question

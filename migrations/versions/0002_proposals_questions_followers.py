@@ -95,11 +95,11 @@ def upgrade():
     sa.Column('removed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_attachments_proposal_id_proposals'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_attachments_uploaded_by_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments')),
-    sa.UniqueConstraint('storage_key', name=op.f('uq_attachments_storage_key'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments'))
     )
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachments_proposal_id'), ['proposal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachments_storage_key'), ['storage_key'], unique=False)
 
     op.create_table('proposal_versions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -144,6 +144,7 @@ def downgrade():
 
     op.drop_table('proposal_versions')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachments_storage_key'))
         batch_op.drop_index(batch_op.f('ix_attachments_proposal_id'))
 
     op.drop_table('attachments')

@@ -71,6 +71,8 @@ def save_dialogue(
             raise DomainError(_l("%(n)d people already have a seat; the number of seats cannot be lower.",
                                  n=confirmed), field="capacity")
     creating = dialogue is None
+    practical_before = None if creating else (dialogue.starts_at, dialogue.ends_at, dialogue.address,
+                                               dialogue.online_url)
     if dialogue is None:
         dialogue = Dialogue(slug=unique_slug(session, Dialogue, title, "gesprek"), status=DialogueStatus.DRAFT)
         session.add(dialogue)
@@ -85,6 +87,13 @@ def save_dialogue(
     audit.record(session, actor, "dialogue.created" if creating else "dialogue.updated", dialogue)
     while not creating and promote_from_waitlist(session, dialogue) is not None:
         pass  # more seats: the waitlist moves up at once
+    practical_after = (dialogue.starts_at, dialogue.ends_at, dialogue.address, dialogue.online_url)
+    if practical_before is not None and practical_before != practical_after and dialogue.status is \
+            DialogueStatus.PUBLISHED:
+        for registration in active_registrations(session, dialogue):
+            if registration.status is RegistrationStatus.CONFIRMED:
+                queue_user_email(session, registration.user, "dialogue_changed", dialogue=dialogue,
+                                 attachment=ics_attachment(dialogue, for_participant=True))
     return dialogue
 
 
@@ -102,14 +111,16 @@ def transition_dialogue(session: Session, actor: Any, dialogue: Dialogue, target
         if not reason.strip():
             raise DomainError(_l("Give the reason for cancelling; it is published."), field="reason")
         dialogue.status_reason = reason.strip()
-        for registration in active_registrations(session, dialogue):
-            queue_user_email(session, registration.user, "dialogue_cancelled", dialogue=dialogue)
     if target is DialogueStatus.PUBLISHED:
         dialogue.published_at = dialogue.published_at or now
     previous = dialogue.status
     dialogue.status = target
     session.flush()
     audit.record(session, actor, f"dialogue.{target.value}", dialogue, {"from": previous.value, "reason": reason})
+    if target is DialogueStatus.CANCELLED:  # with a cancelling .ics, so calendars drop the event
+        for registration in active_registrations(session, dialogue):
+            queue_user_email(session, registration.user, "dialogue_cancelled", dialogue=dialogue,
+                             attachment=ics_attachment(dialogue, for_participant=True))
 
 
 # --- registration --------------------------------------------------------------------------
@@ -332,6 +343,8 @@ def set_disposition(session: Session, actor: Any, contribution: Contribution, *,
     """What was done with the input: adopted (in call X), taken into account, or not adopted (why)."""
     if disposition is Disposition.NOT_ADOPTED and not reason.strip():
         raise DomainError(_l("Explain why the input was not adopted."), field="disposition_reason")
+    if call is not None and not call.is_public:
+        raise DomainError(_l("Link only to a published call."), field="disposition_call_id")
     contribution.disposition = disposition
     contribution.disposition_reason = reason.strip()
     contribution.disposition_call_id = call.id if call is not None else None
@@ -352,12 +365,15 @@ def publish_report(session: Session, actor: Any, dialogue: Dialogue, *, summary:
         raise DomainError(_l("The report can be published after the dialogue has taken place."))
     if not summary.strip():
         raise DomainError(_l("Write a summary."), field="summary")
+    followup_calls = [call for call in followup_calls if call.is_public]
     dialogue.report_source, dialogue.report_html = summary, render_markdown(summary)
     dialogue.followup_calls = list(followup_calls)
     dialogue.report_published_at = now
     transition_dialogue(session, actor, dialogue, DialogueStatus.REPORTED, now=now)
-    for registration in active_registrations(session, dialogue):
-        queue_user_email(session, registration.user, "dialogue_report", dialogue=dialogue)
+    readers = {registration.user_id for registration in active_registrations(session, dialogue)}
+    readers |= {c.user_id for c in all_contributions(session, dialogue) if c.user_id is not None}
+    for reader in session.scalars(select(User).where(User.id.in_(readers), User.blocked.is_(False))):
+        queue_user_email(session, reader, "dialogue_report", dialogue=dialogue)
 
 
 def visible_contributions(session: Session, dialogue: Dialogue) -> list[Contribution]:
@@ -416,6 +432,9 @@ def _event(dialogue: Dialogue, *, for_participant: bool) -> Event:
     event = Event()
     event.add("uid", f"dialogue-{dialogue.id}@mvi-challenges.utrecht")
     event.add("dtstamp", now_utc())
+    # Calendars replace an event when SEQUENCE grows: the last change time in seconds does that.
+    changed = dialogue.updated_at or dialogue.created_at or now_utc()
+    event.add("sequence", int(changed.timestamp()) - 1_700_000_000)
     # UTC instants are right on both sides of the daylight-saving change, in every calendar.
     event.add("dtstart", dialogue.starts_at.astimezone(dt.UTC))
     event.add("dtend", dialogue.ends_at.astimezone(dt.UTC))

@@ -301,7 +301,9 @@ def change_status(dialogue_id: int, target: str):
 @require(can_manage_dialogues)
 def attendees_csv(dialogue_id: int):
     dialogue = _staff_dialogue(dialogue_id)
-    rows = [[r.user.name, r.user.email, r.status.value, r.position, local_datetime(r.created_at),
+    status_labels = {"confirmed": _("registered"), "waitlisted": _("waitlist")}
+    rows = [[r.user.name, r.user.email, status_labels.get(r.status.value, r.status.value), r.position,
+             local_datetime(r.created_at),
              local_datetime(r.slot_start) if r.slot_start else "",
              "" if r.attended is None else (_("yes") if r.attended else _("no"))]
             for r in services.active_registrations(db.session, dialogue)]

@@ -111,7 +111,8 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # Not unique: a phase-2 proposal shares the (immutable) stored files of its phase-1 proposal.
+    storage_key: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_at: Mapped[created_at]
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     removed_at: Mapped[dt.datetime | None]

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,6 +25,7 @@ from ..calls.services import call_changed
 from ..errors import DomainError
 from ..outbox import queue_user_email
 from ..sanitize import render_markdown
+from ..timezones import now_utc
 from ..uploads import InspectedUpload
 from .models import Attachment, Proposal, ProposalStatus, ProposalVersion, Question, call_followers
 
@@ -89,6 +90,14 @@ def find_own_proposal(session: Session, user: User, phase: Phase) -> Proposal | 
     return session.scalar(stmt)
 
 
+def admitted_to_phase(session: Session, user: User, call: Call, phase: Phase) -> bool:
+    """Phase 1 is open to all eligible; later phases only to those selected in the phase before."""
+    if phase.number == 1:
+        return True
+    previous = previous_phase_proposal(session, user, call, phase)
+    return previous is not None and previous.status is ProposalStatus.ADVANCED
+
+
 def previous_phase_proposal(session: Session, user: User, call: Call, phase: Phase) -> Proposal | None:
     if phase.number == 1:
         return None
@@ -127,6 +136,12 @@ def start_proposal(session: Session, actor: User, call: Call, phase: Phase, now:
     if previous is not None:
         proposal.title, proposal.summary = previous.title, previous.summary
         proposal.body_source, proposal.body_html = previous.body_source, previous.body_html
+        # The files are never deleted, so the new proposal can point to the same stored bytes.
+        proposal.attachments = [
+            Attachment(filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256,
+                       storage_key=a.storage_key, uploaded_by_id=a.uploaded_by_id)
+            for a in previous.current_attachments
+        ]
     try:
         with session.begin_nested():
             session.add(proposal)
@@ -191,6 +206,10 @@ def add_attachment(
 ) -> Attachment:
     """Record an attachment whose bytes are staged under `storage_key` (promoted after commit)."""
     _ensure_editable(proposal, now)
+    # Lock the proposal row (PostgreSQL) / the database (SQLite) before counting, so two uploads at
+    # once cannot both pass the limit.
+    session.execute(update(Proposal).where(Proposal.id == proposal.id).values(updated_at=now))
+    session.refresh(proposal, ["attachments"])
     if len(proposal.current_attachments) >= MAX_ATTACHMENTS:
         raise DomainError(_l("A proposal has at most %(n)d attachments. Remove one first.", n=MAX_ATTACHMENTS),
                           field="file")
@@ -234,6 +253,21 @@ def compute_digest(
         "submitted_at": submitted_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
     }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def verify_version(version: ProposalVersion, attachments: Iterable[Attachment], storage: Any) -> bool:
+    """The stored content still matches the receipt: the digest over the text and the manifest,
+    and every stored file still hashes to the value in the manifest."""
+    if version_digest(version) != version.digest:
+        return False
+    stored = {a.id: a for a in attachments}
+    for item in version.attachment_manifest:
+        attachment = stored.get(item["id"])
+        if attachment is None or not storage.exists(attachment.storage_key):
+            return False
+        if hashlib.sha256(storage.path_for(attachment.storage_key).read_bytes()).hexdigest() != item["sha256"]:
+            return False
+    return True
 
 
 def version_digest(version: ProposalVersion) -> str:
@@ -305,10 +339,15 @@ def withdraw(session: Session, actor: User, proposal: Proposal, now: dt.datetime
     audit.record(session, actor, "proposal.withdrawn", proposal)
 
 
-def transition_proposal(session: Session, actor: Any, proposal: Proposal, target: ProposalStatus) -> None:
-    """Staff decisions on a proposal (until the evaluation area records them)."""
+def transition_proposal(session: Session, actor: Any, proposal: Proposal, target: ProposalStatus,
+                        now: dt.datetime | None = None) -> None:
+    """Staff moves on a proposal. Never before the deadline: until then the applicant may still
+    change or withdraw it."""
     if target not in TRANSITIONS[proposal.status] or target in (ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN):
         raise DomainError(_l("This step is not possible for this proposal."))
+    if proposal.phase.closes_at > (now or now_utc()):
+        raise DomainError(_l("Proposals are judged after the deadline; until then the applicant may still change "
+                             "or withdraw them."))
     previous = proposal.status
     proposal.status = target
     session.flush()
@@ -416,7 +455,11 @@ def set_following(session: Session, user: User, call: Call, follow: bool) -> Non
     if follow == is_following(session, user, call):
         return
     if follow:
-        session.execute(call_followers.insert().values(call_id=call.id, user_id=user.id))
+        try:
+            with session.begin_nested():
+                session.execute(call_followers.insert().values(call_id=call.id, user_id=user.id))
+        except IntegrityError:
+            pass  # a second click at the same moment: already following
     else:
         session.execute(call_followers.delete().where(call_followers.c.call_id == call.id,
                                                       call_followers.c.user_id == user.id))

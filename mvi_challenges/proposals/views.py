@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth import require, require_login
@@ -179,6 +180,10 @@ def download_attachment(proposal_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.proposal_id != proposal.id:
         abort(404)
+    if not can_edit_proposal(current_user, proposal):  # others see only what was submitted
+        submitted_ids = {item["id"] for version in proposal.versions for item in version.attachment_manifest}
+        if attachment.id not in submitted_ids:
+            abort(404)
     path = get_storage(current_app.config).path_for(attachment.storage_key)
     if not path.is_file():
         abort(404)
@@ -190,7 +195,9 @@ def download_attachment(proposal_id: int, attachment_id: int):
 @require_login
 def detail(proposal_id: int):
     proposal = _load_proposal(proposal_id)
-    verified = {version.number: services.version_digest(version) == version.digest for version in proposal.versions}
+    storage = get_storage(current_app.config)
+    verified = {version.number: services.verify_version(version, proposal.attachments, storage)
+                for version in proposal.versions}
     return render_template("proposals/detail.html", proposal=proposal, verified=verified, now=request_time(),
                            can_edit=can_edit_proposal(current_user, proposal))
 
@@ -282,7 +289,8 @@ def staff_proposals(call_id: int):
     call = _staff_call(call_id)
     return render_template("proposals/staff_list.html", call=call,
                            proposals=services.submitted_proposals(db.session, call),
-                           counts=services.counts_per_phase(db.session, call), statuses=ProposalStatus)
+                           counts=services.counts_per_phase(db.session, call), statuses=ProposalStatus,
+                           now=request_time())
 
 
 @bp.route("/staff/calls/<int:call_id>/proposals.csv")
@@ -301,7 +309,7 @@ def export_csv(call_id: int):
             proposal.organisation.kvk_number if proposal.organisation else "",
             proposal.submitter.name if proposal.submitter else "",
             proposal.submitter.email if proposal.submitter else "",
-            proposal.status.value, local_datetime(proposal.submitted_at), latest.number if latest else "",
+            str(STATUS_LABELS[proposal.status]), local_datetime(proposal.submitted_at), latest.number if latest else "",
             money(latest.requested_budget_cents) if latest else "", latest.digest if latest else "",
         ])
     return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8", headers={
@@ -325,8 +333,9 @@ def export_zip(call_id: int):
                 attachment = stored.get(item["id"])
                 if attachment is None or not storage.exists(attachment.storage_key):
                     continue
+                # The attachment id keeps two files with the same name apart.
                 archive.write(storage.path_for(attachment.storage_key),
-                              f"{proposal.id:05d}/{item['filename']}")
+                              f"{proposal.id:05d}/{attachment.id}-{item['filename']}")
     buffer.seek(0)
     return send_file(buffer, mimetype="application/zip", as_attachment=True,
                      download_name=f"{call.slug}-attachments.zip", max_age=0)
@@ -339,7 +348,7 @@ def change_status(proposal_id: int, target: str):
     if target not in {s.value for s in ProposalStatus}:
         abort(404)
     try:
-        services.transition_proposal(db.session, current_user, proposal, ProposalStatus(target))
+        services.transition_proposal(db.session, current_user, proposal, ProposalStatus(target), request_time())
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -352,11 +361,16 @@ def change_status(proposal_id: int, target: str):
 @bp.route("/staff/calls/<int:call_id>/questions")
 @require(can_answer_questions)
 def staff_questions(call_id: int):
-    call = _staff_call(call_id)
-    forms = {q.id: AnswerForm(obj=q, prefix=f"q{q.id}", publish=q.published_at is not None)
-             for q in services.all_questions(db.session, call)}
-    return render_template("proposals/staff_questions.html", call=call, forms=forms,
-                           questions=services.all_questions(db.session, call))
+    return _render_staff_questions(_staff_call(call_id))
+
+
+def _render_staff_questions(call: Call, bound: AnswerForm | None = None, bound_id: int | None = None,
+                            status: int = 200):
+    questions = services.all_questions(db.session, call)
+    forms = {q.id: AnswerForm(obj=q, prefix=f"q{q.id}", publish=q.published_at is not None) for q in questions}
+    if bound is not None:
+        forms[bound_id] = bound
+    return render_template("proposals/staff_questions.html", call=call, forms=forms, questions=questions), status
 
 
 @bp.route("/staff/questions/<int:question_id>", methods=["POST"])
@@ -371,13 +385,12 @@ def answer(question_id: int):
                                      now=request_time())
         except DomainError as error:
             db.session.rollback()
-            flash(str(error.message), "error")
+            attach_to_form(form, error)
         else:
             db.session.commit()
             flash(_("The answer has been saved."), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("proposals.staff_questions", call_id=question.call_id) + f"#question-{question.id}")
+            return redirect(url_for("proposals.staff_questions", call_id=question.call_id) + f"#question-{question.id}")
+    return _render_staff_questions(question.call, form, question.id, 400)
 
 
 # --- the panel on the call page -------------------------------------------------------------
@@ -397,6 +410,10 @@ def call_page_helpers() -> dict:
             problem = services.eligibility_problem(call, current_user)
             if current_user.is_authenticated:
                 own = services.find_own_proposal(db.session, current_user, phase)
+                if own is None and problem is None and not services.admitted_to_phase(db.session, current_user, call,
+                                                                                      phase):
+                    problem = str(_l("Only participants whose proposal in phase %(n)d was selected can take part "
+                                     "in this phase.", n=phase.number - 1))
         return {
             "phase": phase, "own": own, "problem": problem,
             "questions": services.published_questions(db.session, call),

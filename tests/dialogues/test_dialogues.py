@@ -267,3 +267,23 @@ def test_more_seats_move_the_waitlist_up_and_fewer_than_taken_is_refused(app: Fl
         with pytest.raises(DomainError) as refused:
             services.save_dialogue(db.session, None, target, capacity=1, **fields)
         assert refused.value.field == "capacity"
+
+
+def test_participants_hear_when_time_or_place_changes(app: Flask, catalogue) -> None:
+    dialogue = make_dialogue(app)
+    person = make_user(app, Role.CITIZEN)
+    client = app.test_client()
+    login(client, person)
+    client.post(f"/dialogues/{dialogue.slug}/register")
+    with app.test_request_context():
+        target = db.session.get(Dialogue, dialogue.id)
+        services.save_dialogue(
+            db.session, None, target, kind=target.kind, title=target.title, body_source="", category=None,
+            related_call=None, starts_at=target.starts_at + dt.timedelta(hours=1),
+            ends_at=target.ends_at + dt.timedelta(hours=1), address="Andere zaal", online_url="", capacity=10,
+            registration_closes_at=target.registration_closes_at, eligibility=target.eligibility, slot_minutes=None)
+        db.session.commit()
+        mail = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to == person.email)
+                                  .order_by(OutboxEmail.id)).all()[-1]
+    assert "Gewijzigd" in mail.subject and "Andere zaal" in mail.body and "Andere zaal" in mail.html_body
+    assert "SEQUENCE" in mail.attachment_content

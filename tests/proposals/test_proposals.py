@@ -233,6 +233,13 @@ def test_phase_two_only_for_advanced_participants_and_starts_from_phase_one(app:
     make_proposal(app, other_owner, call, submit=True)
     staff = app.test_client()
     login(staff, make_user(app, Role.STAFF))
+    staff.post("/language", data={"lang": "en", "next": "/"})
+    early = staff.post(f"/staff/proposals/{first.id}/status/advanced", follow_redirects=True)
+    assert "Proposals are judged after the deadline" in page_text(early)  # the applicant may still withdraw
+    with app.app_context():
+        phase_one = db.session.scalar(select(Phase).where(Phase.call_id == call.id, Phase.number == 1))
+        phase_one.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.session.commit()
     assert staff.post(f"/staff/proposals/{first.id}/status/advanced").status_code == 302
     with app.test_request_context():
         call_obj = db.session.get(Call, call.id)
@@ -245,6 +252,8 @@ def test_phase_two_only_for_advanced_participants_and_starts_from_phase_one(app:
         second = services.start_proposal(db.session, db.session.get(User, advanced_owner.id), call_obj, phase_two,
                                          during_phase_two)
         assert second.title == "Fase een plan" and second.previous_proposal_id == first.id
+        db.session.flush()
+        assert [a.filename for a in second.attachments] == []  # phase 1 had no attachments here
 
 
 def test_fifty_submissions_at_the_same_moment_are_all_stored_once(app: Flask, catalogue) -> None:
@@ -334,8 +343,9 @@ def test_staff_list_csv_and_zip(app: Flask, client: FlaskClient, catalogue) -> N
     csv_text = client.get(f"/staff/calls/{call.id}/proposals.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in csv_text and ";=HYPERLINK" not in csv_text
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/staff/calls/{call.id}/proposals.zip").data))
-    assert archive.namelist() == [f"{submitted.id:05d}/plan.pdf"]
-    assert archive.read(f"{submitted.id:05d}/plan.pdf") == PDF_BYTES
+    name = f"{submitted.id:05d}/{submitted.attachment_id}-plan.pdf"  # the id keeps equal names apart
+    assert archive.namelist() == [name]
+    assert archive.read(name) == PDF_BYTES
 
 
 def _csrf_token(html: str) -> str:
@@ -369,3 +379,45 @@ def test_a_refused_form_shows_back_what_was_typed(app: Flask, client_en: FlaskCl
     assert response.status_code == 400
     assert "so it was not saved" in page_text(response)
     assert ">Mijn lange tekst</textarea>" in response.get_data(as_text=True)
+
+
+def test_staff_see_only_what_was_submitted(app: Flask, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call, submit=True, title="Ingediende titel")
+    owner_client = app.test_client()
+    login(owner_client, owner)
+    owner_client.post(f"/proposals/{made.id}/edit", data={**FORM, "title": "Geheime werktitel", "action": "save"})
+    owner_client.post(f"/proposals/{made.id}/attachments", data={"file": (io.BytesIO(PDF_BYTES + b"x"), "nieuw.pdf")},
+                      content_type="multipart/form-data")
+    with app.app_context():
+        from mvi_challenges.proposals.models import Attachment
+
+        new_attachment = db.session.scalar(select(Attachment.id).where(Attachment.filename == "nieuw.pdf"))
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    page = page_text(staff.get(f"/proposals/{made.id}"))
+    assert "Ingediende titel" in page and "Geheime werktitel" not in page
+    assert staff.get(f"/proposals/{made.id}/attachments/{new_attachment}").status_code == 404
+
+
+def test_a_swapped_file_no_longer_matches_the_receipt(app: Flask, client_en: FlaskClient, catalogue) -> None:
+    from mvi_challenges.proposals.models import Attachment
+    from mvi_challenges.storage import get_storage
+
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call, submit=True, attachment=True)
+    login(client_en, owner)
+    assert "Content matches the digest" in page_text(client_en.get(f"/proposals/{made.id}"))
+    with app.app_context():
+        key = db.session.get(Attachment, made.attachment_id).storage_key
+    get_storage(app.config).path_for(key).write_bytes(PDF_BYTES + b"tampered")
+    assert "Content does NOT match the digest" in page_text(client_en.get(f"/proposals/{made.id}"))
+
+
+def test_following_twice_is_harmless(app: Flask, client: FlaskClient, catalogue) -> None:
+    call = make_call(app)
+    login(client, make_user(app, Role.CITIZEN))
+    assert client.post(f"/calls/{call.slug}/follow", data={"follow": "1"}).status_code == 302
+    assert client.post(f"/calls/{call.slug}/follow", data={"follow": "1"}).status_code == 302

@@ -1,0 +1,221 @@
+"""The jury at work: declarations, independent scoring, blind review, decisions and publication."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from types import SimpleNamespace
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from mvi_challenges.accounts.models import Role, User
+from mvi_challenges.calls.models import Call, CallKind, Phase
+from mvi_challenges.db import db
+from mvi_challenges.outbox import OutboxEmail
+from mvi_challenges.proposals.models import Proposal, ProposalStatus
+
+from ..factories import login, make_call, make_proposal, make_user, page_text
+
+
+def _setup(app: Flask, *, blind: bool = False, proposals: int = 2) -> SimpleNamespace:
+    call = make_call(app, kind=CallKind.SBIR)
+    owners = [make_user(app, Role.ENTREPRENEUR, organisation_name=f"Bedrijf Nummer {n}") for n in range(proposals)]
+    made = [make_proposal(app, owner, call, submit=True, attachment=True, title=f"Plan {n}", budget_cents=2_000_000)
+            for n, owner in enumerate(owners)]
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    chair, juror = make_user(app, Role.JURY, name="Carla Chair"), make_user(app, Role.JURY, name="Joris Jurylid")
+    staff.post(f"/staff/calls/{call.id}/phases/1/jury", data={"email": chair.email, "is_chair": "y"})
+    staff.post(f"/staff/calls/{call.id}/phases/1/jury", data={"email": juror.email})
+    staff.post(f"/staff/calls/{call.id}/phases/1/jury/settings",
+               data={"blind_review": "y" if blind else "", "threshold": "3"})
+    with app.app_context():
+        phase = db.session.scalar(select(Phase).where(Phase.call_id == call.id, Phase.number == 1))
+        criteria = [c.id for c in phase.criteria]
+        phase_id = phase.id
+    return SimpleNamespace(call=call, proposals=made, owners=owners, staff=staff, chair=chair, juror=juror,
+                           phase_id=phase_id, criteria=criteria)
+
+
+def _client(app: Flask, user) -> FlaskClient:
+    client = app.test_client()
+    login(client, user)
+    client.post("/language", data={"lang": "en", "next": "/"})
+    return client
+
+
+def _scores(criteria: list[int], values: list[int], action: str = "finalise") -> dict:
+    data = {"action": action}
+    for criterion, value in zip(criteria, values, strict=True):
+        data[f"score-{criterion}"], data[f"motivation-{criterion}"] = str(value), "Omdat het zo is."
+    return data
+
+
+def test_declare_score_and_see_others_only_after_finalising(app: Flask, catalogue) -> None:
+    world = _setup(app)
+    chair, juror = _client(app, world.chair), _client(app, world.juror)
+    first = world.proposals[0].id
+    base = f"/jury/phases/{world.phase_id}"
+    # Without a declaration the proposal does not open.
+    assert chair.get(f"{base}/proposals/{first}").status_code == 302
+    for client in (chair, juror):
+        client.post(base, data={f"declare-{p.id}": "none" for p in world.proposals})
+    chair.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [8, 6]))
+    juror.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [3, 9], action="save"))
+    page = page_text(juror.get(f"{base}/proposals/{first}"))
+    assert "after you have finalised your own" in page and "Member 1" not in page
+    juror.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [3, 9]))
+    page = page_text(juror.get(f"{base}/proposals/{first}"))
+    assert "Member 1: Impact 8, Haalbaarheid 6" in page
+    # A final sheet cannot be changed.
+    response = juror.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [10, 10]))
+    assert response.status_code == 400 and "Your scores for this proposal are final." in page_text(response)
+
+
+def test_finalising_needs_every_score_and_motivation(app: Flask, catalogue) -> None:
+    world = _setup(app)
+    juror = _client(app, world.juror)
+    base = f"/jury/phases/{world.phase_id}"
+    juror.post(base, data={f"declare-{world.proposals[0].id}": "none"})
+    data = _scores(world.criteria, [7, 7])
+    data[f"motivation-{world.criteria[1]}"] = ""
+    response = juror.post(f"{base}/proposals/{world.proposals[0].id}", data=data)
+    assert response.status_code == 400 and "Give a motivation for Haalbaarheid." in page_text(response)
+    assert ">Omdat het zo is.</textarea>" in response.get_data(as_text=True)  # nothing typed is lost
+    data = _scores(world.criteria, [7, 70])
+    response = juror.post(f"{base}/proposals/{world.proposals[0].id}", data=data)
+    assert "A score lies between 0 and 10." in page_text(response)
+    response = juror.post(f"{base}/proposals/{world.proposals[0].id}", data={**data, f"score-{world.criteria[0]}": "x"})
+    assert "Enter a whole number from 0 to 10." in page_text(response)
+
+
+def test_a_conflicted_member_gets_403_on_the_proposal_and_its_files(app: Flask, catalogue) -> None:
+    world = _setup(app)
+    juror = _client(app, world.juror)
+    proposal = world.proposals[0]
+    base = f"/jury/phases/{world.phase_id}"
+    response = juror.post(base, data={f"declare-{proposal.id}": "conflict", f"reason-{proposal.id}": ""},
+                          follow_redirects=True)
+    assert "Give the reason for the conflict of interest." in page_text(response)
+    juror.post(base, data={f"declare-{proposal.id}": "conflict", f"reason-{proposal.id}": "Oud-collega"})
+    assert juror.get(f"{base}/proposals/{proposal.id}").status_code == 403
+    assert juror.get(f"{base}/proposals/{proposal.id}/attachments/{proposal.attachment_id}").status_code == 403
+    staff_page = page_text(world.staff.get(f"/staff/calls/{world.call.id}/phases/1/jury"))
+    assert "Oud-collega" in staff_page
+
+
+def test_a_member_of_another_jury_gets_403(app: Flask, catalogue) -> None:
+    world = _setup(app)
+    other_call = make_call(app)
+    outsider = make_user(app, Role.JURY)
+    world.staff.post(f"/staff/calls/{other_call.id}/phases/1/jury", data={"email": outsider.email})
+    client = _client(app, outsider)
+    assert client.get(f"/jury/phases/{world.phase_id}").status_code == 403
+    assert client.get(f"/jury/phases/{world.phase_id}/proposals/{world.proposals[0].id}").status_code == 403
+    assert client.get(f"/jury/phases/{world.phase_id}/results").status_code == 403
+    assert client.get(f"/proposals/{world.proposals[0].id}").status_code == 404
+
+
+def test_blind_review_shows_no_names_in_pages_files_or_export(app: Flask, catalogue) -> None:
+    world = _setup(app, blind=True)
+    juror = _client(app, world.juror)
+    base = f"/jury/phases/{world.phase_id}"
+    proposal = world.proposals[0]
+    juror.post(base, data={f"declare-{p.id}": "none" for p in world.proposals})
+    juror.post(f"{base}/proposals/{proposal.id}", data=_scores(world.criteria, [7, 7]))
+    pages = [juror.get(base), juror.get(f"{base}/proposals/{proposal.id}")]
+    for page in pages:
+        html = page.get_data(as_text=True)
+        assert "Bedrijf Nummer" not in html and "KvK" not in html
+        for owner in world.owners:
+            assert owner.email not in html and owner.name not in html
+    download = juror.get(f"{base}/proposals/{proposal.id}/attachments/{proposal.attachment_id}")
+    assert "plan.pdf" not in download.headers["Content-Disposition"]
+    assert f"proposal-{proposal.id}-attachment-{proposal.attachment_id}.pdf" in download.headers["Content-Disposition"]
+    csv_text = world.staff.get(f"/staff/calls/{world.call.id}/phases/1/scores.csv").get_data(as_text=True)
+    assert "Bedrijf Nummer" not in csv_text and "Omdat het zo is." in csv_text
+
+
+def test_chair_sees_flags_and_records_consensus(app: Flask, catalogue) -> None:
+    world = _setup(app)
+    chair, juror = _client(app, world.chair), _client(app, world.juror)
+    base = f"/jury/phases/{world.phase_id}"
+    first = world.proposals[0].id
+    for client in (chair, juror):
+        client.post(base, data={f"declare-{p.id}": "none" for p in world.proposals})
+    chair.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [9, 6]))
+    juror.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [2, 6]))  # Impact differs by 7 > 3
+    results = page_text(chair.get(f"{base}/results"))
+    assert "Flagged for discussion" in results
+    assert juror.get(f"{base}/results").status_code == 403  # only the chair (and staff)
+    chair.post(f"{base}/proposals/{first}/consensus/{world.criteria[0]}", data={"value": "6", "reason": "Besproken"})
+    results = page_text(chair.get(f"{base}/results"))
+    assert "6: Besproken" in results
+    assert juror.post(f"{base}/proposals/{first}/consensus/{world.criteria[0]}",
+                      data={"value": "1", "reason": "x"}).status_code == 403
+
+
+def test_decisions_respect_max_awards_and_budget_then_publish(app: Flask, catalogue) -> None:
+    world = _setup(app, proposals=3)
+    with app.app_context():
+        phase = db.session.get(Phase, world.phase_id)
+        phase.max_awards, phase.budget_cents = 2, 5_000_000
+        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.session.commit()
+    staff = world.staff
+    staff.post("/language", data={"lang": "en", "next": "/"})
+    ids = [p.id for p in world.proposals]
+    url = f"/staff/calls/{world.call.id}/phases/1/results"
+    for pid in ids[:2]:
+        staff.post(f"/staff/proposals/{pid}/decision", data={f"d{pid}-outcome": "awarded",
+                                                              f"d{pid}-motivation": "Sterk en haalbaar."})
+    response = staff.post(f"/staff/proposals/{ids[2]}/decision", data={
+        f"d{ids[2]}-outcome": "awarded", f"d{ids[2]}-motivation": "Ook goed."}, follow_redirects=True)
+    assert "This phase allows at most 2 awards." in page_text(response)
+    response = staff.post(f"/staff/calls/{world.call.id}/phases/1/publish-decisions", follow_redirects=True)
+    assert "1 proposals have no decision yet." in page_text(response)
+    staff.post(f"/staff/proposals/{ids[2]}/decision", data={f"d{ids[2]}-outcome": "not_awarded",
+                                                             f"d{ids[2]}-motivation": "Te weinig impact."})
+    response = staff.post(f"/staff/calls/{world.call.id}/phases/1/publish-decisions", follow_redirects=True)
+    assert "The decisions have been published" in page_text(response)
+    assert staff.get(url).status_code == 200
+    public = page_text(app.test_client().get(f"/calls/{world.call.slug}"))
+    assert "Plan 0" in public and "Sterk en haalbaar." in public and "Te weinig impact." not in public
+    with app.app_context():
+        statuses = [db.session.get(Proposal, pid).status for pid in ids]
+        assert statuses == [ProposalStatus.AWARDED, ProposalStatus.AWARDED, ProposalStatus.NOT_AWARDED]
+        owner_mail = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to == world.owners[2].email)
+                                        .order_by(OutboxEmail.id)).all()[-1]
+        assert "Te weinig impact." in owner_mail.body
+
+
+def test_an_invited_expert_sets_a_password_once(app: Flask, catalogue) -> None:
+    world = _setup(app)
+    world.staff.post(f"/staff/calls/{world.call.id}/phases/1/jury", data={"email": "expert@example.org",
+                                                                          "name": "Eva Expert"})
+    with app.app_context():
+        mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to == "expert@example.org"))
+        expert = db.session.scalar(select(User).where(User.email == "expert@example.org"))
+        assert expert.roles == {Role.JURY}
+    link = re.search(r"(/jury/invitation/\S+)", mail.body).group(1)
+    client = app.test_client()
+    response = client.post(link, data={"password": "een-goed-wachtwoord", "password_repeat": "een-goed-wachtwoord"})
+    assert response.status_code == 302
+    assert client.get(f"/jury/phases/{world.phase_id}").status_code == 200
+    assert app.test_client().get(link).status_code == 404  # used once
+
+
+def test_staff_cannot_advance_a_proposal_to_a_phase_that_does_not_exist(app: Flask, catalogue) -> None:
+    call = make_call(app)  # a challenge: one phase
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call, submit=True)
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    staff.post("/language", data={"lang": "en", "next": "/"})
+    response = staff.post(f"/staff/proposals/{made.id}/decision", data={
+        f"d{made.id}-outcome": "advanced", f"d{made.id}-motivation": "Door"}, follow_redirects=True)
+    assert "There is no next phase to advance to." in page_text(response)
+    with app.app_context():
+        assert db.session.get(Call, call.id) is not None
