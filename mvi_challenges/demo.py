@@ -29,6 +29,7 @@ DEMO_USERS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("ondernemer@demo.mvi.example", "Olga Ondernemer", (Role.ENTREPRENEUR,)),
     ("startup@demo.mvi.example", "Sam Starter", (Role.ENTREPRENEUR,)),
     ("burger@demo.mvi.example", "Bram Burger", (Role.CITIZEN,)),
+    ("jury2@demo.mvi.example", "Jet Jurylid", (Role.JURY,)),
 )
 
 
@@ -158,18 +159,70 @@ def seed_users(session: Session) -> list[str]:
     return created
 
 
+def _past_proposals(session: Session, call: Call, moment: dt.datetime) -> None:
+    """Proposals submitted while a (now closed) demo call was open, so it can show decisions."""
+    from .proposals import services as proposal_services
+
+    for email, title in (("ondernemer@demo.mvi.example", "Bloemrijke bermen met ondernemers"),
+                         ("startup@demo.mvi.example", "Insectenhotels uit restmateriaal")):
+        user = find_user_by_email(session, email)
+        proposal = proposal_services.start_proposal(session, user, call, call.phases[0], moment)
+        proposal_services.save_draft(session, user, proposal, title=title, summary=f"{title}: demo.",
+                                     body_source="## Aanpak\nSamen met de ondernemers op Lage Weide.",
+                                     requested_budget_cents=1_250_000, now=moment)
+        proposal_services.submit(session, user, proposal, moment)
+
+
+def seed_evaluation(session: Session, staff: User) -> int:
+    """The demo jury: a blind SBIR phase and an open challenge with sheets (one strong
+    disagreement), and the closed challenge with published decisions."""
+    from .evaluation import services as evaluation
+    from .evaluation.models import JuryMember, Outcome
+
+    if session.scalar(select(JuryMember.id).limit(1)) is not None:
+        return 0
+    secret = "demo"  # invitations are not sent in the demo: both members exist already
+    jan = find_user_by_email(session, "jury@demo.mvi.example")
+    jet = find_user_by_email(session, "jury2@demo.mvi.example")
+    calls = {c.title: c for c in session.scalars(select(Call))}
+    now = now_utc()
+    for title, blind in (("Hittestress Overvecht", True), ("Zero-emissie bouwlogistiek binnenstad", False),
+                         ("Biodiversiteit Lage Weide", False)):
+        phase = calls[title].phases[0]
+        evaluation.save_settings(session, staff, phase, blind_review=blind, threshold=3)
+        chair = evaluation.assign_member(session, staff, phase, email=jan.email, name="", is_chair=True,
+                                         secret_key=secret)
+        member = evaluation.assign_member(session, staff, phase, email=jet.email, name="", is_chair=False,
+                                          secret_key=secret)
+        criteria = phase.criteria
+        for proposal in evaluation.phase_proposals(session, phase):
+            for juror, user, values in ((chair, jan, [8, 7, 6, 7, 5]), (member, jet, [3, 7, 6, 7, 5])):
+                evaluation.declare(session, user, juror, proposal, has_conflict=False, reason="")
+                if title == "Hittestress Overvecht" and juror is member:
+                    continue  # Jet has not finished this one yet
+                inputs = {c.id: evaluation.ScoreInput(values[i % len(values)], "Demo-motivering.")
+                          for i, c in enumerate(criteria)}
+                evaluation.save_sheet(session, user, juror, proposal, inputs, finalise=True, now=now)
+    closed = calls["Biodiversiteit Lage Weide"].phases[0]
+    first, second = evaluation.phase_proposals(session, closed)
+    evaluation.decide(session, staff, first, Outcome.AWARDED, "Sterke ecologische waarde en veel co-creatie.")
+    evaluation.decide(session, staff, second, Outcome.NOT_AWARDED, "Goed idee, maar weinig effect op biodiversiteit.")
+    evaluation.publish_decisions(session, staff, closed, now)
+    return 3
+
+
 def seed_proposals_and_questions(session: Session) -> int:
     """Proposals in several states and questions, answered and open, on the open demo calls."""
     from .proposals import services as proposal_services
     from .proposals.models import Proposal
 
-    if session.scalar(select(Proposal.id).limit(1)) is not None:
+    logistics = session.scalar(select(Call).where(Call.title == "Zero-emissie bouwlogistiek binnenstad"))
+    heat = session.scalar(select(Call).where(Call.title == "Hittestress Overvecht"))
+    if session.scalar(select(Proposal.id).where(Proposal.call_id == logistics.id).limit(1)) is not None:
         return 0
     olga = find_user_by_email(session, "ondernemer@demo.mvi.example")
     sam = find_user_by_email(session, "startup@demo.mvi.example")
     staff = find_user_by_email(session, "inkoper@demo.mvi.example")
-    logistics = session.scalar(select(Call).where(Call.title == "Zero-emissie bouwlogistiek binnenstad"))
-    heat = session.scalar(select(Call).where(Call.title == "Hittestress Overvecht"))
     now = now_utc()
     plans = (
         (olga, logistics, "Stille vrachtfietshub Lage Weide", 1_500_000, "submit"),
@@ -223,6 +276,7 @@ def seed_calls(session: Session, owner: User) -> list[str]:
             transition_call(session, owner, call, CallStatus.PUBLISHED,
                             now=min(first_open, now_utc()) - dt.timedelta(days=1))
         if demo.status is CallStatus.CLOSED:
+            _past_proposals(session, call, _noon_in(demo.phases[0].opens_in_days) + dt.timedelta(days=2))
             transition_call(session, owner, call, CallStatus.CLOSED)
         created.append(demo.title)
     return created
@@ -330,5 +384,7 @@ def seed_demo(session: Session) -> str:
     session.flush()
     proposals = seed_proposals_and_questions(session)
     dialogues = seed_dialogues(session, owner)
-    return (f"demo data: {len(users)} users, {len(calls)} calls, {proposals} proposals and {dialogues} dialogues added "
+    juries = seed_evaluation(session, owner)
+    return (f"demo data: {len(users)} users, {len(calls)} calls, {proposals} proposals, {dialogues} dialogues and "
+            f"{juries} juries added "
             f"(demo password for every demo user: {DEMO_PASSWORD})")

@@ -80,9 +80,9 @@ def test_every_page_has_one_h1_and_a_title(app: Flask, client: FlaskClient, cata
 def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: FlaskClient) -> None:
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
-    assert "6 users, 5 calls, 4 proposals and 3 dialogues added" in first.output
+    assert "7 users, 5 calls, 4 proposals, 3 dialogues and 3 juries added" in first.output
     second = runner.invoke(args=["seed-demo"])
-    assert "0 users, 0 calls, 0 proposals and 0 dialogues added" in second.output
+    assert "0 users, 0 calls, 0 proposals, 0 dialogues and 0 juries added" in second.output
     with app.app_context():
         assert db.session.query(Call).count() == 5
         assert find_user_by_email(db.session, "admin@demo.mvi.example").roles == {Role.ADMIN, Role.STAFF}
