@@ -181,7 +181,9 @@ def seed_evaluation(session: Session, staff: User) -> int:
 
     if session.scalar(select(JuryMember.id).limit(1)) is not None:
         return 0
-    secret = "demo"  # invitations are not sent in the demo: both members exist already
+    from flask import current_app
+
+    secret = current_app.config["SECRET_KEY"]  # both demo members exist, so no invitation is sent
     jan = find_user_by_email(session, "jury@demo.mvi.example")
     jet = find_user_by_email(session, "jury2@demo.mvi.example")
     calls = {c.title: c for c in session.scalars(select(Call))}
