@@ -98,6 +98,7 @@ EXPECTED: dict[str, str] = {
     "evaluation.decide": STAFF,
     "evaluation.publish": STAFF,
     "evaluation.scores_csv": STAFF,
+    "evaluation.staff_report": STAFF,
     "evaluation.my_juries": LOGIN,
     # Jury pages: members of this phase's jury only (tested in tests/evaluation with real members).
     "evaluation.phase_overview": JURY,

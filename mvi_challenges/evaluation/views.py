@@ -146,7 +146,14 @@ def staff_results(call_id: int, number: int):
     return _render_results(phase, member=None)
 
 
-def _render_results(phase: Phase, member: JuryMember | None, status: int = 200):
+@bp.route("/staff/calls/<int:call_id>/phases/<int:number>/report")
+@require(can_manage_juries)
+def staff_report(call_id: int, number: int):
+    """The printable jury report: ranking, scores, consensus and decisions, without any form."""
+    return _render_results(_phase(call_id, number), member=None, printable=True)
+
+
+def _render_results(phase: Phase, member: JuryMember | None, status: int = 200, printable: bool = False):
     proposals = {p.id: p for p in services.phase_proposals(db.session, phase)}
     results = services.results(db.session, phase)
     decided = services.decisions(db.session, phase)
@@ -156,11 +163,11 @@ def _render_results(phase: Phase, member: JuryMember | None, status: int = 200):
         for pid in proposals
     }
     return render_template(
-        "evaluation/results.html", phase=phase, call=phase.call, member=member, proposals=proposals,
+        "evaluation/results.html", phase=phase, call=phase.call, member=member, proposals=proposals, now=request_time(),
         results=sorted(results, key=lambda r: (r.rank is None, r.rank or 0, r.proposal_id)),
         consensus=services.consensus_scores(db.session, phase), decided=decided, decision_forms=decision_forms,
         progress=services.progress(db.session, phase), members=services.members(db.session, phase),
-        consensus_form=ConsensusForm(), is_staff_view=member is None,
+        consensus_form=ConsensusForm(), is_staff_view=member is None and not printable, printable=printable,
         blind=phase.blind_review and member is not None,
     ), status
 

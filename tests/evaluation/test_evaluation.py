@@ -219,3 +219,12 @@ def test_staff_cannot_advance_a_proposal_to_a_phase_that_does_not_exist(app: Fla
     assert "There is no next phase to advance to." in page_text(response)
     with app.app_context():
         assert db.session.get(Call, call.id) is not None
+
+
+def test_the_printable_jury_report_has_no_forms(app: Flask, catalogue) -> None:
+    world = _setup(app)
+    world.staff.post("/language", data={"lang": "en", "next": "/"})
+    report = world.staff.get(f"/staff/calls/{world.call.id}/phases/1/report")
+    html = report.get_data(as_text=True)
+    assert report.status_code == 200 and "Jury report, state on" in page_text(report)
+    assert "<form method=\"post\" action=\"/staff/proposals" not in html
