@@ -106,6 +106,14 @@ def edit(proposal_id: int):
                            max_attachments=services.MAX_ATTACHMENTS), status
 
 
+def _save_typed_text(proposal: Proposal) -> None:
+    """The attachment buttons belong to the proposal form: keep what was typed there too."""
+    form = ProposalForm()
+    if "title" not in request.form or not form.validate():
+        return
+    _save_quietly(proposal.id, form)
+
+
 def _save_quietly(proposal_id: int, form: ProposalForm) -> None:
     """After a refused submission for missing parts, still save what was typed as the draft."""
     proposal = db.session.get(Proposal, proposal_id)
@@ -130,8 +138,10 @@ def upload_attachment(proposal_id: int):
     form = AttachmentForm()
     storage = get_storage(current_app.config)
     if not form.validate_on_submit():
+        _save_typed_text(proposal)
         flash_form_errors(form)
         return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")
+    _save_typed_text(proposal)
     staged = None
     try:
         upload = inspect_upload(form.file.data.stream, form.file.data.filename or "",
@@ -162,6 +172,7 @@ def remove_attachment(proposal_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if not can_edit_proposal(current_user, proposal) or attachment is None or attachment.proposal_id != proposal.id:
         abort(404)
+    _save_typed_text(proposal)
     try:
         services.remove_attachment(db.session, current_user, proposal, attachment, request_time())
     except DomainError as error:

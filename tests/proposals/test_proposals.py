@@ -421,3 +421,16 @@ def test_following_twice_is_harmless(app: Flask, client: FlaskClient, catalogue)
     login(client, make_user(app, Role.CITIZEN))
     assert client.post(f"/calls/{call.slug}/follow", data={"follow": "1"}).status_code == 302
     assert client.post(f"/calls/{call.slug}/follow", data={"follow": "1"}).status_code == 302
+
+
+def test_uploading_an_attachment_also_saves_the_typed_text(app: Flask, client_en: FlaskClient, catalogue) -> None:
+    call = make_call(app)
+    login(client_en, make_user(app, Role.ENTREPRENEUR))
+    proposal_id = _start(client_en, call)
+    client_en.post(f"/proposals/{proposal_id}/attachments", data={
+        **FORM, "title": "Nog niet opgeslagen titel", "file": (io.BytesIO(PDF_BYTES), "plan.pdf")},
+        content_type="multipart/form-data")
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        assert proposal.title == "Nog niet opgeslagen titel"
+        assert [a.filename for a in proposal.current_attachments] == ["plan.pdf"]
