@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -357,28 +357,30 @@ def transition_proposal(session: Session, actor: Any, proposal: Proposal, target
 # --- queries ------------------------------------------------------------------------------
 
 
-def proposals_for_user(session: Session, user: User) -> list[Proposal]:
-    keys = [owner_key_for(user)]
-    stmt = (
+def proposals_for_user_query(user: User) -> Select[tuple[Proposal]]:
+    """The proposals of the user's organisation (or their own, as a citizen), newest first."""
+    return (
         select(Proposal)
-        .where(Proposal.owner_key.in_(keys))
+        .where(Proposal.owner_key == owner_key_for(user))
         .options(selectinload(Proposal.call), selectinload(Proposal.phase), selectinload(Proposal.versions))
-        .order_by(Proposal.updated_at.desc())
+        .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
     )
-    return list(session.scalars(stmt))
 
 
-def submitted_proposals(session: Session, call: Call) -> list[Proposal]:
+def submitted_proposals_query(call: Call) -> Select[tuple[Proposal]]:
     """Everything staff may see: never drafts (a draft is the applicant's own business)."""
-    stmt = (
+    return (
         select(Proposal)
         .where(Proposal.call_id == call.id, Proposal.status != ProposalStatus.DRAFT)
         .options(selectinload(Proposal.phase), selectinload(Proposal.organisation),
                  selectinload(Proposal.submitter), selectinload(Proposal.versions),
                  selectinload(Proposal.attachments))
-        .order_by(Proposal.phase_id, Proposal.submitted_at)
+        .order_by(Proposal.phase_id, Proposal.submitted_at, Proposal.id)
     )
-    return list(session.scalars(stmt))
+
+
+def submitted_proposals(session: Session, call: Call) -> list[Proposal]:
+    return list(session.scalars(submitted_proposals_query(call)))
 
 
 def counts_per_phase(session: Session, call: Call) -> dict[int, dict[str, int]]:

@@ -26,6 +26,7 @@ from ..calls.services import find_call_by_slug
 from ..db import db
 from ..errors import DomainError, attach_to_form, flash_form_errors
 from ..exports import to_csv
+from ..pagination import paginate
 from ..storage import get_storage
 from ..templating import local_datetime, money
 from ..timezones import request_time
@@ -241,8 +242,8 @@ def withdraw(proposal_id: int):
 @bp.route("/my/proposals")
 @require_login
 def mine():
-    return render_template("proposals/mine.html", proposals=services.proposals_for_user(db.session, current_user),
-                           now=request_time())
+    page = paginate(services.proposals_for_user_query(current_user), per_page=current_app.config["PAGE_SIZE"])
+    return render_template("proposals/mine.html", page=page, proposals=page.items, now=request_time())
 
 
 # --- questions and following --------------------------------------------------------------
@@ -298,8 +299,8 @@ def _staff_call(call_id: int) -> Call:
 @require(can_manage_proposals)
 def staff_proposals(call_id: int):
     call = _staff_call(call_id)
-    return render_template("proposals/staff_list.html", call=call,
-                           proposals=services.submitted_proposals(db.session, call),
+    page = paginate(services.submitted_proposals_query(call), per_page=50)
+    return render_template("proposals/staff_list.html", call=call, page=page, proposals=page.items,
                            counts=services.counts_per_phase(db.session, call), statuses=ProposalStatus,
                            now=request_time())
 

@@ -434,3 +434,19 @@ def test_uploading_an_attachment_also_saves_the_typed_text(app: Flask, client_en
         proposal = db.session.get(Proposal, proposal_id)
         assert proposal.title == "Nog niet opgeslagen titel"
         assert [a.filename for a in proposal.current_attachments] == ["plan.pdf"]
+
+
+def test_staff_list_and_my_proposals_are_paginated(app: Flask, client_en: FlaskClient, catalogue) -> None:
+    app.config["PAGE_SIZE"] = 2
+    try:
+        call = make_call(app)
+        owner = make_user(app, Role.ENTREPRENEUR)
+        make_proposal(app, owner, call, title="Enige voorstel")
+        login(client_en, owner)
+        assert "Enige voorstel" in page_text(client_en.get("/my/proposals"))
+        assert client_en.get("/my/proposals?page=5").status_code == 404
+    finally:
+        app.config["PAGE_SIZE"] = 20
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    assert staff.get(f"/staff/calls/{call.id}/proposals?page=2").status_code == 404
