@@ -159,10 +159,6 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason (published)"), validators=[Length(max=2000)], render_kw={"rows": 3})
 
 
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that change something."""
-
-
 class CallFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing

@@ -31,7 +31,6 @@ from .forms import (
     CallFilterForm,
     CallForm,
     DocumentForm,
-    EmptyForm,
     PhaseForm,
     ReasonForm,
 )
@@ -279,8 +278,6 @@ def _pad_criteria(form: PhaseForm) -> None:
 def delete_phase(call_id: int, number: int):
     call = _load_call(call_id)
     phase = next((p for p in call.phases if p.number == number), None) or abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     try:
         services.delete_phase(db.session, current_user, call, phase)
     except DomainError as error:
@@ -330,8 +327,6 @@ def delete_document(call_id: int, document_id: int):
     document = db.session.get(CallDocument, document_id)
     if document is None or document.call_id != call.id:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     try:
         key = services.remove_document(db.session, current_user, call, document)
     except DomainError as error:

@@ -49,10 +49,3 @@ class InvitationForm(FlaskForm):
     password_repeat = PasswordField(_l("Repeat password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"})
-
-
-class ScoreMotivation(FlaskForm):
-    """Only for its CSRF token: the score fields are dynamic (one pair per criterion)."""
-
-
-

@@ -68,9 +68,8 @@ def _jury_phase(phase_id: int) -> tuple[Phase, JuryMember]:
 
 def _jury_proposal(phase: Phase, proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.phase_id != phase.id or proposal not in services.phase_proposals(db.session,
-                                                                                                       phase):
-        abort(404)
+    if proposal is None or proposal.phase_id != phase.id or proposal.status not in services.IN_EVALUATION:
+        abort(404)  # drafts and withdrawn proposals are not for the jury
     return proposal
 
 
