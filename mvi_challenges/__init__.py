@@ -83,19 +83,24 @@ def _import_models() -> None:
     from .catalogue import models as _catalogue  # noqa: F401
     from .dialogues import models as _dialogues  # noqa: F401
     from .evaluation import models as _evaluation  # noqa: F401
+    from .monitoring import models as _monitoring  # noqa: F401
     from .proposals import models as _proposals  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .api.feeds import bp as feeds_bp
+    from .api.views import bp as api_bp
     from .calls.views import bp as calls_bp
     from .catalogue.views import bp as catalogue_bp
     from .dialogues.views import bp as dialogues_bp
     from .evaluation.views import bp as evaluation_bp
+    from .monitoring.views import bp as monitoring_bp
     from .proposals.views import bp as proposals_bp
     from .public.views import bp as public_bp
 
-    for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp, dialogues_bp, evaluation_bp):
+    for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp, dialogues_bp, evaluation_bp,
+                      monitoring_bp, api_bp, feeds_bp):
         app.register_blueprint(blueprint)
 
 

@@ -23,3 +23,11 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     for row in rows:
         writer.writerow([neutralise(cell) for cell in row])
     return buffer.getvalue()
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]):
+    """A CSV download; the filename is ASCII we made ourselves (slugs, numbers)."""
+    from flask import Response
+
+    return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, SelectMultipleField, StringField, widgets
-from wtforms.widgets import DateTimeLocalInput
+from wtforms.widgets import DateInput, DateTimeLocalInput
 
 from .timezones import NonexistentLocalTime, local_to_utc, to_local_input
 
@@ -111,3 +112,63 @@ class LocalDateTimeField(Field):
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class AmountField(StringField):
+    """A quantity with at most two decimals (tonnes, hours, %), written the Dutch or English way.
+
+    `.data` is a Decimal. '12,5', '12.5', '1.250' and '1,250.75' are all understood (see
+    `parse_euros_to_cents`: the same rule for the decimal mark).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw = valuelist[0] if valuelist else ""
+        if not self.raw.strip():
+            self.data = None
+            return
+        try:
+            self.data = Decimal(parse_euros_to_cents(self.raw.replace("€", "x"))) / 100
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a number, for example 12,5 or 1.250.")) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format_decimal(self.data, format="#,##0.##")
+
+
+class LocalDateField(Field):
+    """A calendar date (no time), e.g. the date a contract was signed."""
+
+    widget = DateInput()
+    formats = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y")
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        raw = (valuelist[0] if valuelist else "").strip()
+        if not raw:
+            self.data = None
+            return
+        for fmt in self.formats:
+            try:
+                day = dt.datetime.strptime(raw, fmt).date()
+            except ValueError:
+                continue
+            if not MIN_YEAR <= day.year <= MAX_YEAR:
+                self.data = None
+                raise ValueError(_l("Enter a date between the years %(min)d and %(max)d.", min=MIN_YEAR, max=MAX_YEAR))
+            self.data = day
+            return
+        self.data = None
+        raise ValueError(_l("Enter a date, for example 2027-03-01."))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if self.data else ""

@@ -7,7 +7,7 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask, has_request_context, request
-from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,12 +30,23 @@ def money(cents: int | None) -> str:
     return format_currency(cents // 100, "EUR", format=pattern, currency_digits=False)
 
 
+def amount(value: Any) -> str:
+    """A measured quantity (Decimal with two places) in the user's locale: 1.250,5 / 1,250.5."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.##")
+
+
 def local_datetime(moment: dt.datetime | None, fmt: str = "medium") -> str:
     if moment is None:
         return ""
     # Long forms name the zone (CET/CEST): visitors from elsewhere must know whose 12:00 it is.
     patterns = {"long": "EEEE d MMMM y, HH:mm z", "precise": "EEEE d MMMM y, HH:mm:ss z"}
     return format_datetime(moment, patterns.get(fmt, "d MMM y, HH:mm"))
+
+
+def local_date(day: dt.date | None) -> str:
+    return format_date(day, "d MMMM y") if day else ""
 
 
 def iso_local(moment: dt.datetime | None) -> str:
@@ -78,8 +89,8 @@ def form_error_list(form: Any) -> list[tuple[str, str]]:
 
 def register_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=money, local_datetime=local_datetime, iso_local=iso_local, time_left=time_left,
-        rich=as_markup, localised=localised,
+        money=money, amount=amount, local_datetime=local_datetime, iso_local=iso_local, time_left=time_left,
+        rich=as_markup, localised=localised, local_date=local_date,
     )
     app.jinja_env.globals["form_error_list"] = form_error_list
     app.jinja_env.globals["level_label"] = lambda level: str(LEVEL_LABELS.get(level, level))

@@ -173,3 +173,21 @@ def make_dialogue(app: Flask, *, title: str = "Stadsgesprek", capacity: int = 10
                                          now=now - dt.timedelta(days=60))
         db.session.commit()
         return SimpleNamespace(id=dialogue.id, slug=dialogue.slug, title=dialogue.title)
+
+
+def decide_and_publish(app: Flask, call: SimpleNamespace, outcomes: dict[int, str]) -> None:
+    """Close phase 1 of `call`, decide every proposal (`{proposal_id: "awarded" | "not_awarded"}`)
+    and publish the decisions, as staff would after the jury."""
+    from mvi_challenges.calls.models import Call
+    from mvi_challenges.evaluation import services as evaluation
+    from mvi_challenges.evaluation.models import Outcome
+    from mvi_challenges.proposals.models import Proposal
+
+    with app.test_request_context():
+        phase = db.session.get(Call, call.id).phases[0]
+        phase.closes_at = now_utc() - dt.timedelta(minutes=1)
+        for proposal_id, outcome in outcomes.items():
+            evaluation.decide(db.session, None, db.session.get(Proposal, proposal_id), Outcome(outcome),
+                              "Zo besloten, met redenen.")
+        evaluation.publish_decisions(db.session, None, phase, now_utc())
+        db.session.commit()

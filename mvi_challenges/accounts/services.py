@@ -250,3 +250,10 @@ def user_page_query(search: str = ""):
         pattern = f"%{escape_like(search.strip().lower())}%"
         stmt = stmt.where(func.lower(User.name).like(pattern, escape="\\") | User.email.like(pattern, escape="\\"))
     return stmt
+
+
+def staff_members(session: Session) -> list[User]:
+    """Municipal staff (and administrators): who can answer for a call or a procurement."""
+    stmt = (select(User).join(UserRole).where(UserRole.role.in_([Role.STAFF, Role.ADMIN]), User.blocked.is_(False))
+            .distinct().order_by(User.name, User.id))
+    return list(session.scalars(stmt))

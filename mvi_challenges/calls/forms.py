@@ -71,6 +71,22 @@ class CallForm(FlaskForm):
         validators=[Optional(), Email(message=_l("Enter a valid email address.")), Length(max=320)],
         filters=[lambda value: value.strip() if value else value],
     )
+    department_id = SelectField(_l("Department responsible"), coerce=int, validators=[Optional()])
+    manager_id = SelectField(
+        _l("Responsible manager"), coerce=int, validators=[Optional()],
+        description=_l("Monitoring is read per department and per manager (result talks)."),
+    )
+    experiment_extra_weeks = IntegerField(
+        _l("Extra time granted for the experiment (weeks)"),
+        validators=[Optional(), NumberRange(min=0, max=260, message=_l("Enter a number of weeks from 0 to 260."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    experiment_budget = EuroField(_l("Process budget granted for the experiment (euros)"), validators=[Optional()])
+    experiment_note = TextAreaField(
+        _l("Experiment space: what was granted and why"), validators=[Length(max=5000)],
+        description=_l("Reported in monitoring and in the MVI paragraph for decision documents."),
+        render_kw={"rows": 3},
+    )
 
 
 class _TranslatedMeta:

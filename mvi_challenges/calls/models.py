@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..catalogue.models import Category, SocialValue
+from ..catalogue.models import Category, Department, SocialValue
 from ..db import Base, created_at, intpk, utcnow
 
 
@@ -102,9 +102,19 @@ class Call(Base):
     target_level: Mapped[int | None]
     # Questions (nota van inlichtingen) can be asked until this moment; None: until the deadline.
     questions_close_at: Mapped[dt.datetime | None]
+    # Who answers for the call in monitoring: an organisational unit and a responsible manager.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"),
+                                                      index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Experiment space granted for an innovative procurement (reported in monitoring).
+    experiment_extra_weeks: Mapped[int] = mapped_column(default=0, server_default="0")
+    experiment_budget_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    experiment_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     category: Mapped[Category] = relationship(lazy="joined")
-    owner: Mapped[User | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
     social_values: Mapped[list[SocialValue]] = relationship(
         secondary=call_social_values, order_by=SocialValue.name_nl
     )
@@ -122,6 +132,10 @@ class Call(Base):
     @property
     def below_target(self) -> bool:
         return self.ambition_level < self.effective_target_level
+
+    @property
+    def has_experiment_space(self) -> bool:
+        return bool(self.experiment_extra_weeks or self.experiment_budget_cents or self.experiment_note)
 
     @property
     def is_editable(self) -> bool:

@@ -13,7 +13,8 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
-from ..catalogue.models import Category, SocialValue
+from ..accounts.models import User
+from ..catalogue.models import Category, Department, SocialValue
 from ..db import escape_like
 from ..errors import DomainError
 from ..sanitize import render_markdown
@@ -56,6 +57,15 @@ class CriterionInput:
     weight: int
     description: str = ""
     knockout_minimum: int | None = None
+
+
+@dataclass(frozen=True)
+class ExperimentSpace:
+    """Room granted to an innovative procurement: extra time and a process budget."""
+
+    extra_weeks: int = 0
+    budget_cents: int = 0
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,9 @@ def save_call(
     contact_name: str = "",
     contact_email: str = "",
     questions_close_at: dt.datetime | None = None,
+    department: Department | None = None,
+    manager: User | None = None,
+    experiment: ExperimentSpace | None = None,
 ) -> Call:
     """Create a draft call or update an editable one. Side effect: audit `call.created|updated`."""
     if ambition_level not in (1, 2, 3):
@@ -154,6 +167,12 @@ def save_call(
     call.contact_name = contact_name.strip()
     call.contact_email = contact_email.strip()
     call.questions_close_at = questions_close_at
+    call.department = department
+    call.manager = manager
+    experiment = experiment or ExperimentSpace()
+    call.experiment_extra_weeks = experiment.extra_weeks
+    call.experiment_budget_cents = experiment.budget_cents
+    call.experiment_note = experiment.note.strip()
     if creating or call.status is CallStatus.DRAFT:  # public links stay stable once published
         call.slug = unique_slug(session, Call, call.title, "uitvraag", call.id)
     session.flush()

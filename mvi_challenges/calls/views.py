@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -16,8 +17,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..accounts.models import User
+from ..accounts.permissions import is_staff
+from ..accounts.services import staff_members
 from ..auth import require
-from ..catalogue.services import all_categories, all_social_values
+from ..catalogue.models import Department
+from ..catalogue.services import all_categories, all_departments, all_social_values
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
 from ..pagination import paginate
@@ -102,6 +107,28 @@ def call_detail(slug: str):
                            state_labels=STATE_LABELS, eligibility_labels=dict(ELIGIBILITY_CHOICES))
 
 
+def _viewable_call(slug: str) -> Call:
+    call = services.find_call_by_slug(db.session, slug) or abort(404)
+    if not can_view_call(current_user, call):
+        abort(404)
+    return call
+
+
+@bp.route("/calls/<slug>/mvi-paragraph")
+def mvi_paragraph(slug: str):
+    """The MVI paragraph for decision documents (collegevoorstel, inkoopstrategie), printable."""
+    return render_template("calls/mvi_paragraph.html", call=_viewable_call(slug))
+
+
+@bp.route("/calls/<slug>/mvi-paragraph.txt")
+def mvi_paragraph_text(slug: str):
+    """The same paragraph as plain text, to paste into a decision document."""
+    call = _viewable_call(slug)
+    body = render_template("calls/mvi_paragraph.txt", call=call)
+    return Response(body, mimetype="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": f'inline; filename="{call.slug}-mvi-paragraph.txt"'})
+
+
 @bp.route("/calls/<slug>/documents/<int:document_id>")
 def document_download(slug: str, document_id: int):
     call = services.find_call_by_slug(db.session, slug) or abort(404)
@@ -133,6 +160,9 @@ def _fill_call_choices(form: CallForm) -> None:
     ]
     form.social_values.choices = [(v.id, v.localised("name", locale))
                                   for v in all_social_values(db.session, locale)]
+    form.department_id.choices = [(0, _("— not set —"))] + [
+        (d.id, d.localised("name", locale)) for d in all_departments(db.session, locale)]
+    form.manager_id.choices = [(0, _("— not set —"))] + [(u.id, u.name) for u in staff_members(db.session)]
 
 
 @bp.route("/staff/calls")
@@ -168,6 +198,9 @@ def edit_call(call_id: int):
         form.ambition_level.data = str(call.ambition_level)
         form.eligibility.data = call.eligibility.value
         form.social_values.data = [v.id for v in call.social_values]
+        form.department_id.data = call.department_id or 0
+        form.manager_id.data = call.manager_id or 0
+        form.experiment_budget.data = call.experiment_budget_cents or None
     return _save_call_form(form, call)
 
 
@@ -186,6 +219,13 @@ def _save_call_form(form: CallForm, call: Call | None):
                 eligibility=Eligibility(form.eligibility.data), prize_text=form.prize_text.data or "",
                 contact_name=form.contact_name.data or "", contact_email=form.contact_email.data or "",
                 questions_close_at=form.questions_close_at.data,
+                department=db.session.get(Department, form.department_id.data or 0),
+                manager=_chosen_manager(form.manager_id.data),
+                experiment=services.ExperimentSpace(
+                    extra_weeks=form.experiment_extra_weeks.data or 0,
+                    budget_cents=form.experiment_budget.data or 0,
+                    note=form.experiment_note.data or "",
+                ),
             )
         except DomainError as error:
             db.session.rollback()
@@ -195,6 +235,12 @@ def _save_call_form(form: CallForm, call: Call | None):
             flash(_("The call has been saved."), "success")
             return redirect(url_for("calls.manage", call_id=call.id))
     return render_template("calls/call_form.html", form=form, call=call), status_for(form)
+
+
+def _chosen_manager(user_id: int | None) -> User | None:
+    """Only staff can answer for a call; an id from a forged form that is not staff is ignored."""
+    user = db.session.get(User, user_id or 0)
+    return user if user is not None and is_staff(user) else None
 
 
 @bp.route("/staff/calls/<int:call_id>")

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..fields import MultiCheckboxField
+
 LEVEL_CHOICES = [
     ("1", _l("1 – basic: at least the national (PIANOo) minimum criteria")),
     ("2", _l("2 – significant")),
@@ -31,6 +33,7 @@ class CategoryForm(FlaskForm):
         description=_l("Markdown: **bold**, *italic*, lists and links."),
         render_kw={"rows": 8},
     )
+    social_values = MultiCheckboxField(_l("Social values this category serves"), coerce=int)
 
 
 class SocialValueForm(FlaskForm):
@@ -40,3 +43,8 @@ class SocialValueForm(FlaskForm):
                                    render_kw={"rows": 3})
     description_en = TextAreaField(_l("Description in English"), validators=[Length(max=2000)],
                                    render_kw={"rows": 3})
+
+
+class DepartmentForm(FlaskForm):
+    name_nl = StringField(_l("Name in Dutch"), validators=[DataRequired(), Length(max=160)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=160)])

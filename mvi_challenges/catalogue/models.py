@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, intpk
 
@@ -12,6 +12,15 @@ class Localised:
     def localised(self, field: str, locale: str) -> str:
         value = getattr(self, f"{field}_{locale}", None) if locale != "nl" else None
         return value or getattr(self, f"{field}_nl")
+
+
+category_social_values = Table(
+    "category_social_values",
+    Base.metadata,
+    Column("category_id", ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True),
+    Column("social_value_id", ForeignKey("social_values.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
 
 
 class Category(Localised, Base):
@@ -29,6 +38,11 @@ class Category(Localised, Base):
     approach_source: Mapped[str] = mapped_column(Text, default="")
     approach_html: Mapped[str] = mapped_column(Text, default="")
 
+    # The social values the category's tailored approach serves (shown on its public page).
+    social_values: Mapped[list[SocialValue]] = relationship(
+        secondary=category_social_values, order_by="SocialValue.name_nl"
+    )
+
 
 class SocialValue(Localised, Base):
     __tablename__ = "social_values"
@@ -39,3 +53,18 @@ class SocialValue(Localised, Base):
     name_en: Mapped[str] = mapped_column(String(120))
     description_nl: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
+
+
+class Department(Localised, Base):
+    """An organisational unit of the municipality that owns calls and procurements.
+
+    Monitoring is read per department (and per responsible manager): the action plan puts MVI
+    in the managers' result talks.
+    """
+
+    __tablename__ = "departments"
+
+    id: Mapped[intpk]
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_nl: Mapped[str] = mapped_column(String(160))
+    name_en: Mapped[str] = mapped_column(String(160))

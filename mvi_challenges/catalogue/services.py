@@ -12,7 +12,7 @@ from .. import audit
 from ..errors import DomainError
 from ..sanitize import render_markdown
 from ..slugs import unique_slug
-from .models import Category, SocialValue
+from .models import Category, Department, SocialValue
 
 # (slug, nl, en, target level, promising, tailored approach in Markdown)
 CATEGORIES: tuple[tuple[str, str, str, int, bool, str], ...] = (
@@ -50,8 +50,29 @@ SOCIAL_VALUES: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 
+# The social values each category's tailored approach serves (category slug → value slugs).
+CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
+    "openbare-ruimte": ("klimaat", "circulaire-economie", "gezonde-leefomgeving"),
+    "gebouwen-energie": ("klimaat", "circulaire-economie"),
+    "mobiliteit": ("klimaat", "gezonde-leefomgeving"),
+    "ict": ("circulaire-economie", "ketenverantwoordelijkheid"),
+    "catering": ("gezonde-leefomgeving", "klimaat", "lokaal-mkb"),
+    "schoonmaak-facilitair": ("sociale-stad", "diversiteit-inclusie"),
+    "kantoorinrichting-kleding": ("circulaire-economie", "ketenverantwoordelijkheid"),
+    "zorg-sociaal-domein": ("sociale-stad", "diversiteit-inclusie", "innovatie"),
+}
+
+# (slug, nl, en): organisational units that own procurements.
+DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
+    ("ruimte", "Ruimte", "Spatial planning"),
+    ("stadsbedrijven", "Stadsbedrijven", "City operations"),
+    ("maatschappelijke-ontwikkeling", "Maatschappelijke Ontwikkeling", "Social development"),
+    ("concernstaf", "Concernstaf en Bedrijfsvoering", "Corporate staff and operations"),
+)
+
+
 def seed_catalogue(session: Session) -> None:
-    """Insert the reference categories and social values that are missing (idempotent)."""
+    """Insert the reference categories, social values and departments that are missing (idempotent)."""
     known = set(session.scalars(select(Category.slug)))
     for slug, nl, en, level, promising, approach in CATEGORIES:
         if slug not in known:
@@ -67,6 +88,15 @@ def seed_catalogue(session: Session) -> None:
                 description_nl=description_nl, description_en=description_en,
             ))
     session.flush()
+    values = {value.slug: value for value in session.scalars(select(SocialValue))}
+    for category in session.scalars(select(Category).where(Category.slug.in_(list(CATEGORY_VALUES)))):
+        if not category.social_values:
+            category.social_values = [values[slug] for slug in CATEGORY_VALUES[category.slug] if slug in values]
+    known = set(session.scalars(select(Department.slug)))
+    for slug, nl, en in DEPARTMENTS:
+        if slug not in known:
+            session.add(Department(slug=slug, name_nl=nl, name_en=en))
+    session.flush()
 
 
 def all_categories(session: Session, locale: str = "nl") -> list[Category]:
@@ -76,6 +106,10 @@ def all_categories(session: Session, locale: str = "nl") -> list[Category]:
 
 def all_social_values(session: Session, locale: str = "nl") -> list[SocialValue]:
     return sorted(session.scalars(select(SocialValue)), key=lambda v: v.localised("name", locale).casefold())
+
+
+def all_departments(session: Session, locale: str = "nl") -> list[Department]:
+    return sorted(session.scalars(select(Department)), key=lambda d: d.localised("name", locale).casefold())
 
 
 def save_category(session: Session, actor: Any, category: Category | None, **fields: Any) -> Category:
@@ -92,6 +126,8 @@ def save_category(session: Session, actor: Any, category: Category | None, **fie
     category.promising = fields["promising"]
     category.approach_source = fields["approach_source"] or ""
     category.approach_html = render_markdown(category.approach_source)
+    if "social_values" in fields:
+        category.social_values = list(fields["social_values"])
     session.flush()
     audit.record(session, actor, "category.saved", category)
     return category
@@ -109,3 +145,16 @@ def save_social_value(
     session.flush()
     audit.record(session, actor, "social_value.saved", value)
     return value
+
+
+def save_department(session: Session, actor: Any, department: Department | None, *, name_nl: str,
+                    name_en: str) -> Department:
+    """Create or update a department. Side effect: audit `department.saved`."""
+    if department is None:
+        department = Department(slug=unique_slug(session, Department, name_nl, "afdeling"))
+        session.add(department)
+    department.name_nl = name_nl.strip()
+    department.name_en = name_en.strip()
+    session.flush()
+    audit.record(session, actor, "department.saved", department)
+    return department

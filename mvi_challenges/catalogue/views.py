@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,8 +9,8 @@ from ..auth import require
 from ..db import db
 from ..errors import DomainError, attach_to_form
 from . import services
-from .forms import CategoryForm, SocialValueForm
-from .models import Category, SocialValue
+from .forms import CategoryForm, DepartmentForm, SocialValueForm
+from .models import Category, Department, SocialValue
 from .permissions import can_manage_catalogue
 
 bp = Blueprint("catalogue", __name__, url_prefix="/admin/catalogue")
@@ -22,6 +23,7 @@ def index():
         "catalogue/index.html",
         categories=services.all_categories(db.session),
         social_values=services.all_social_values(db.session),
+        departments=services.all_departments(db.session),
     )
 
 
@@ -33,8 +35,11 @@ def edit_category(category_id: int | None):
     if category_id is not None:
         category = db.session.get(Category, category_id) or abort(404)
     form = CategoryForm(obj=category)
+    form.social_values.choices = [(v.id, v.localised("name", str(get_locale())))
+                                  for v in services.all_social_values(db.session, str(get_locale()))]
     if category is not None and not form.is_submitted():
         form.target_level.data = str(category.target_level)
+        form.social_values.data = [v.id for v in category.social_values]
     if form.validate_on_submit():
         try:
             services.save_category(
@@ -42,6 +47,8 @@ def edit_category(category_id: int | None):
                 name_nl=form.name_nl.data, name_en=form.name_en.data,
                 target_level=int(form.target_level.data), promising=form.promising.data,
                 approach_source=form.approach_source.data,
+                social_values=[v for v in services.all_social_values(db.session)
+                               if v.id in (form.social_values.data or [])],
             )
         except DomainError as error:
             db.session.rollback()
@@ -69,3 +76,21 @@ def edit_social_value(value_id: int | None):
         return redirect(url_for("catalogue.index"))
     status = 400 if form.errors else 200
     return render_template("catalogue/value_form.html", form=form, value=value), status
+
+
+@bp.route("/departments/new", methods=["GET", "POST"], defaults={"department_id": None})
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+@require(can_manage_catalogue)
+def edit_department(department_id: int | None):
+    department = None
+    if department_id is not None:
+        department = db.session.get(Department, department_id) or abort(404)
+    form = DepartmentForm(obj=department)
+    if form.validate_on_submit():
+        services.save_department(db.session, current_user, department,
+                                 name_nl=form.name_nl.data, name_en=form.name_en.data)
+        db.session.commit()
+        flash(_("The department has been saved."), "success")
+        return redirect(url_for("catalogue.index"))
+    status = 400 if form.errors else 200
+    return render_template("catalogue/department_form.html", form=form, department=department), status

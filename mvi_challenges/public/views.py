@@ -1,16 +1,20 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, session
+from flask import Blueprint, abort, current_app, jsonify, render_template, session
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import text
+from sqlalchemy import select, text
 from wtforms import HiddenField
 
 from ..accounts.services import set_locale
 from ..auth import redirect_next
 from ..calls import services as call_services
 from ..calls.models import PublicState
+from ..catalogue.models import Category
+from ..catalogue.services import all_categories
 from ..db import db
+from ..monitoring.figures import category_overview
 from ..timezones import now_utc
 
 bp = Blueprint("public", __name__)
@@ -61,3 +65,16 @@ def privacy():
 def accessibility():
     return render_template("public/accessibility.html")
 
+
+
+@bp.route("/categories")
+def categories():
+    return render_template("public/categories.html", categories=all_categories(db.session, str(get_locale())))
+
+
+@bp.route("/categories/<slug>")
+def category(slug: str):
+    """A category's tailored MVI approach, target level and social values, with its calls and results."""
+    found = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
+    return render_template("public/category.html", category=found,
+                           overview=category_overview(db.session, found), now=now_utc())

@@ -1,0 +1,1 @@
+"""Open data: read-only JSON under /api/v1/, its OpenAPI document, OCDS and feeds."""

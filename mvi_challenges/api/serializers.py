@@ -1,0 +1,290 @@
+"""Models → plain JSON data for the open data API, exactly as described in openapi.py.
+
+Conventions (also stated in the OpenAPI document):
+- times are ISO 8601 in UTC with a `Z` (`2025-03-01T09:00:00Z`); calendar dates are `YYYY-MM-DD`;
+- money is an object with integer `amount_cents`, the same in euros as a decimal string
+  `amount` ("1500.00") and `currency` "EUR";
+- measured quantities (two decimals, exact) are decimal strings ("12.50");
+- names of catalogue entries come in Dutch and English, so a response does not depend on the
+  visitor's language (and caches well);
+- every key is always present; what is unknown is `null`.
+Nothing personal is published: no contact persons, managers, jury members, addresses or links
+meant for registered participants only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app, url_for
+
+from ..calls.models import Call, CallDocument, CallStatus, Criterion, Phase
+from ..catalogue.models import Category, Department, SocialValue
+from ..dialogues.models import Contribution, Dialogue
+from ..monitoring.figures import CategoryRow, Figures, TargetTotal
+from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, ResultUpdate
+from .data import DialogueExtras, PhaseDecisions, PublishedDecision
+
+Json = dict[str, Any]
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+def absolute(endpoint: str, **values: Any) -> str:
+    """A full URL on the public address of the site (PUBLIC_URL), whatever Host the request used:
+    identifiers in open data must not depend on how a client reached the server."""
+    base = str(current_app.config.get("PUBLIC_URL", "")).rstrip("/")
+    return base + url_for(endpoint, **values)
+
+
+def timestamp(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def decimal(value: Decimal | None) -> str | None:
+    return f"{value:.2f}" if value is not None else None
+
+
+def money(cents: int | None) -> Json | None:
+    if cents is None:
+        return None
+    return {"amount_cents": cents, "amount": f"{Decimal(cents) / 100:.2f}", "currency": "EUR"}
+
+
+def score(value: float | None) -> float | None:
+    return round(value, 2) if value is not None else None
+
+
+def category_ref(category: Category) -> Json:
+    return {"slug": category.slug, "name_nl": category.name_nl, "name_en": category.name_en,
+            "target_level": category.target_level, "promising": category.promising}
+
+
+def social_value_ref(value: SocialValue) -> Json:
+    return {"slug": value.slug, "name_nl": value.name_nl, "name_en": value.name_en}
+
+
+def department_ref(department: Department | None) -> Json | None:
+    if department is None:
+        return None
+    return {"slug": department.slug, "name_nl": department.name_nl, "name_en": department.name_en}
+
+
+def call_ref(call: Call | None) -> Json | None:
+    """A link to a call, or None for a call the public cannot see."""
+    if call is None or not call.is_public:
+        return None
+    return {"slug": call.slug, "title": call.title,
+            "links": {"html": absolute("calls.call_detail", slug=call.slug),
+                      "api": absolute("api.call_detail", slug=call.slug)}}
+
+
+# --- calls -----------------------------------------------------------------------------------
+
+
+def criterion(item: Criterion) -> Json:
+    return {"position": item.position, "name": item.name, "description": item.description, "weight": item.weight,
+            "knockout_minimum": item.knockout_minimum}
+
+
+def phase(item: Phase) -> Json:
+    return {
+        "number": item.number, "title": item.title,
+        "opens_at": timestamp(item.opens_at), "closes_at": timestamp(item.closes_at),
+        "budget": money(item.budget_cents), "max_awards": item.max_awards, "score_scale_max": item.score_scale_max,
+        "decisions_published_at": timestamp(item.decisions_published_at),
+        "criteria": [criterion(c) for c in item.criteria],
+    }
+
+
+def document(call: Call, item: CallDocument) -> Json:
+    return {"title": item.title, "filename": item.filename, "content_type": item.content_type, "size": item.size,
+            "sha256": item.sha256, "uploaded_at": timestamp(item.uploaded_at),
+            "url": absolute("calls.document_download", slug=call.slug, document_id=item.id)}
+
+
+def call(item: Call, now: dt.datetime) -> Json:
+    return {
+        "id": item.id, "slug": item.slug, "kind": item.kind.value, "title": item.title, "summary": item.summary,
+        "body_markdown": item.body_source, "body_html": item.body_html,
+        "category": category_ref(item.category), "department": department_ref(item.department),
+        "ambition_level": item.ambition_level, "target_level": item.effective_target_level,
+        "below_target": item.below_target, "level_explanation": item.level_explanation,
+        "social_values": [social_value_ref(v) for v in item.social_values],
+        "eligibility": item.eligibility.value, "prize_text": item.prize_text,
+        "status": item.status.value, "public_state": item.public_state(now).value,
+        "status_reason": item.status_reason,
+        "published_at": timestamp(item.published_at), "updated_at": timestamp(item.updated_at),
+        "questions_close_at": timestamp(item.questions_close_at),
+        "next_deadline": timestamp(item.next_deadline(now)) if item.status is CallStatus.PUBLISHED else None,
+        "budget": money(sum(p.budget_cents for p in item.phases)),
+        "phases": [phase(p) for p in item.phases],
+        "documents": [document(item, d) for d in item.documents],
+        "links": {
+            "html": absolute("calls.call_detail", slug=item.slug),
+            "api": absolute("api.call_detail", slug=item.slug),
+            "questions": absolute("proposals.questions", slug=item.slug),
+            "decisions": absolute("api.decision_list", call=item.slug),
+        },
+    }
+
+
+# --- published decisions ---------------------------------------------------------------------
+
+
+def published_decision(item: PublishedDecision, phase_: Phase) -> Json:
+    result = item.result
+    effective = result.effective if result is not None else {}
+    organisation = item.proposal.organisation
+    return {
+        "proposal_title": item.title,
+        "organisation": organisation.name if organisation is not None else None,
+        "outcome": item.decision.outcome.value,
+        "score": score(result.score) if result is not None else None,
+        "criterion_scores": [{"criterion": c.name, "weight": c.weight, "score": score(effective[c.id])}
+                             for c in phase_.criteria if c.id in effective],
+        "motivation": item.decision.motivation,
+        # Funded outcomes are OCDS awards whose value is the requested budget; the others keep it private.
+        "requested_budget": money(item.proposal.requested_budget_cents) if item.funded else None,
+    }
+
+
+def phase_decisions(item: PhaseDecisions) -> Json:
+    return {
+        "call": call_ref(item.phase.call),
+        "phase": {"number": item.phase.number, "title": item.phase.title},
+        "published_at": timestamp(item.phase.decisions_published_at),
+        "decisions": [published_decision(d, item.phase) for d in item.decisions],
+        "recusals": item.recusals,
+    }
+
+
+# --- dialogues -------------------------------------------------------------------------------
+
+
+def contribution(item: Contribution) -> Json:
+    return {"text_html": item.text_html, "disposition": item.disposition.value if item.disposition else None,
+            "disposition_reason": item.disposition_reason, "disposition_call": call_ref(item.disposition_call)}
+
+
+def dialogue(item: Dialogue, extras: DialogueExtras) -> Json:
+    report = None
+    if item.report_published_at is not None:
+        report = {
+            "published_at": timestamp(item.report_published_at),
+            "summary_markdown": item.report_source, "summary_html": item.report_html,
+            "followup_calls": [ref for ref in (call_ref(c) for c in item.followup_calls) if ref is not None],
+            "contributions": [contribution(c) for c in extras.contributions.get(item.id, [])],
+        }
+    return {
+        "id": item.id, "slug": item.slug, "kind": item.kind.value, "title": item.title,
+        "body_markdown": item.body_source, "body_html": item.body_html,
+        "category": category_ref(item.category) if item.category is not None else None,
+        "related_call": call_ref(item.related_call),
+        "starts_at": timestamp(item.starts_at), "ends_at": timestamp(item.ends_at),
+        "registration_closes_at": timestamp(item.registration_closes_at),
+        "capacity": item.capacity,
+        "seats_left": max(item.capacity - extras.confirmed.get(item.id, 0), 0),
+        "eligibility": item.eligibility.value, "slot_minutes": item.slot_minutes,
+        "status": item.status.value, "status_reason": item.status_reason,
+        "published_at": timestamp(item.published_at), "updated_at": timestamp(item.updated_at),
+        "report": report,
+        "links": {"html": absolute("dialogues.detail", slug=item.slug),
+                  "api": absolute("api.dialogue_detail", slug=item.slug),
+                  "ics": absolute("dialogues.ics", slug=item.slug)},
+    }
+
+
+# --- monitoring: register, contracts, figures ------------------------------------------------
+
+
+def record(item: ProcurementRecord) -> Json:
+    return {
+        "id": item.id, "reference": item.reference, "title": item.title, "description": item.description,
+        "source": "external" if item.is_external else "platform", "call": call_ref(item.call),
+        "category": category_ref(item.category), "department": department_ref(item.department),
+        "target_level": item.target_level, "applied_level": item.applied_level,
+        "below_target": item.below_target, "explanation": item.explanation,
+        "explanation_pending": item.lacks_explanation,
+        "published_on": day(item.published_on), "estimated_value": money(item.estimated_value_cents),
+        "links": {"html": absolute("monitoring.record_detail", record_id=item.id),
+                  "contracts": absolute("api.contract_list", record=item.id)},
+    }
+
+
+def target(item: ContractTarget) -> Json:
+    return {"id": item.id, "social_value": social_value_ref(item.social_value), "indicator": item.indicator,
+            "unit": item.unit.value, "agreed_value": decimal(item.agreed_value),
+            "realised_value": decimal(item.realised_value), "met": item.is_met}
+
+
+def result_update(item: ResultUpdate) -> Json:
+    return {"id": item.id, "reported_on": day(item.reported_on), "progress_percent": item.progress_percent,
+            "note": item.note,
+            "measurements": [{"target_id": m.target_id, "value": decimal(m.value)}
+                             for m in sorted(item.measurements, key=lambda m: m.target_id)]}
+
+
+def contract(item: Contract) -> Json:
+    record_ = item.record
+    return {
+        "id": item.id, "title": item.title, "supplier_name": item.supplier_name, "value": money(item.value_cents),
+        "signed_on": day(item.signed_on), "ends_on": day(item.ends_on),
+        "procurement": {"id": record_.id, "reference": record_.reference, "title": record_.title,
+                        "links": {"html": absolute("monitoring.record_detail", record_id=record_.id)}},
+        "call": call_ref(record_.call),
+        "progress_percent": item.progress_percent,
+        "targets": [target(t) for t in item.targets],
+        "result_updates": [result_update(u) for u in item.updates],
+        "links": {"html": absolute("monitoring.contract_detail", contract_id=item.id)},
+    }
+
+
+def target_total(item: TargetTotal) -> Json:
+    return {"social_value": social_value_ref(item.social_value), "unit": item.unit.value, "targets": item.targets,
+            "met": item.met, "agreed": decimal(item.agreed), "realised": decimal(item.realised)}
+
+
+def category_row(item: CategoryRow) -> Json:
+    return {"category": category_ref(item.category), "procurements": item.procurements,
+            "at_target": item.at_target, "share_at_target": item.share_at_target, "contracts": item.contracts,
+            "contract_value": money(item.contract_value_cents)}
+
+
+def figures(item: Figures, *, category: Category | None, department: Department | None,
+            years: list[int]) -> Json:
+    return {
+        "filters": {"year": item.filters.year, "category": category.slug if category else None,
+                    "department": department.slug if department else None},
+        "available_years": years,
+        "calls_published": item.calls_published,
+        "calls_per_level": [{"level": level, "calls": count} for level, count in sorted(item.calls_per_level.items())],
+        "dialogues_held": item.dialogues_held, "participants": item.participants,
+        "questions_answered": item.questions_answered, "proposals_received": item.proposals_received,
+        "awards": item.awards, "contracts": item.contracts, "contract_value": money(item.contract_value_cents),
+        "procurements": item.procurements, "procurements_at_target": item.procurements_at_target,
+        "share_at_target": item.share_at_target,
+        "targets": [target_total(t) for t in item.targets],
+        "categories": [category_row(row) for row in item.categories],
+    }
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+def catalogue(categories: list[Category], values: list[SocialValue], departments: list[Department]) -> Json:
+    return {
+        "categories": [{**category_ref(c), "social_values": [v.slug for v in c.social_values]} for c in categories],
+        "social_values": [{**social_value_ref(v), "description_nl": v.description_nl,
+                           "description_en": v.description_en} for v in values],
+        "departments": [department_ref(d) for d in departments],
+    }

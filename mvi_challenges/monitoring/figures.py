@@ -1,0 +1,299 @@
+"""The monitoring figures: effort next to results, per calendar year (Amsterdam time).
+
+Each figure is one query with the same filters, so the dashboard, its CSV files and the open
+data API show the same numbers. What is counted, precisely:
+- calls published: calls whose publication falls in the year (a cancelled call still counts);
+- dialogues held: published or reported dialogues that started in the year and have ended;
+  with a department chosen, those whose related call belongs to the department;
+- participants: confirmed registrations of those dialogues, minus people marked absent;
+- questions answered: answers published in the year;
+- proposals received: proposals first submitted in the year (each phase counts on its own);
+- awards: proposals awarded in decisions published in the year;
+- contracts: contracts signed in the year, with their value and agreed targets; realised is the
+  latest measured value of each target (measurements are cumulative);
+- procurements at target level: register entries (calls and external tenders) published in
+  the year whose applied level is at least the target level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..calls.models import Call, CallStatus, Phase
+from ..catalogue.models import Category, SocialValue
+from ..dialogues.models import Dialogue, DialogueStatus, Registration, RegistrationStatus
+from ..evaluation.models import Decision, Outcome
+from ..proposals.models import Proposal, ProposalStatus, Question
+from ..timezones import local_to_utc, to_local
+from .models import Contract, ContractTarget, ProcurementRecord, ResultMeasurement, ResultUpdate, TargetUnit
+from .services import year_bounds
+
+LEVELS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    year: int  # 0: all years (category pages show everything so far)
+    category_id: int | None = None
+    department_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TargetTotal:
+    social_value: SocialValue
+    unit: TargetUnit
+    targets: int
+    met: int
+    agreed: Decimal | None  # None for percentages: they do not add up across contracts
+    realised: Decimal | None
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    category: Category
+    procurements: int
+    at_target: int
+    contracts: int
+    contract_value_cents: int
+
+    @property
+    def share_at_target(self) -> int | None:
+        return round(100 * self.at_target / self.procurements) if self.procurements else None
+
+
+@dataclass
+class Figures:
+    filters: DashboardFilters
+    calls_per_level: dict[int, int] = field(default_factory=dict)
+    dialogues_held: int = 0
+    participants: int = 0
+    questions_answered: int = 0
+    proposals_received: int = 0
+    awards: int = 0
+    contracts: int = 0
+    contract_value_cents: int = 0
+    procurements: int = 0
+    procurements_at_target: int = 0
+    targets: list[TargetTotal] = field(default_factory=list)
+    categories: list[CategoryRow] = field(default_factory=list)
+
+    @property
+    def calls_published(self) -> int:
+        return sum(self.calls_per_level.values())
+
+    @property
+    def share_at_target(self) -> int | None:
+        return round(100 * self.procurements_at_target / self.procurements) if self.procurements else None
+
+
+def utc_year(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The local calendar year as UTC instants: New Year's night in Amsterdam is 23:00 UTC."""
+    return local_to_utc(dt.datetime(year, 1, 1)), local_to_utc(dt.datetime(year + 1, 1, 1))
+
+
+def _call_filters(stmt: Select, filters: DashboardFilters) -> Select:
+    if filters.category_id is not None:
+        stmt = stmt.where(Call.category_id == filters.category_id)
+    if filters.department_id is not None:
+        stmt = stmt.where(Call.department_id == filters.department_id)
+    return stmt
+
+
+def _record_filters(stmt: Select, filters: DashboardFilters) -> Select:
+    if filters.category_id is not None:
+        stmt = stmt.where(ProcurementRecord.category_id == filters.category_id)
+    if filters.department_id is not None:
+        stmt = stmt.where(ProcurementRecord.department_id == filters.department_id)
+    return stmt
+
+
+def calls_per_level(session: Session, filters: DashboardFilters) -> dict[int, int]:
+    start, end = utc_year(filters.year)
+    stmt = (select(Call.ambition_level, func.count(Call.id))
+            .where(Call.status != CallStatus.DRAFT, Call.published_at >= start, Call.published_at < end)
+            .group_by(Call.ambition_level))
+    counted = dict(session.execute(_call_filters(stmt, filters)).tuples().all())
+    return {level: counted.get(level, 0) for level in LEVELS}
+
+
+def _held_dialogues(filters: DashboardFilters, now: dt.datetime) -> Select:
+    start, end = utc_year(filters.year)
+    stmt = select(Dialogue.id).where(
+        Dialogue.status.in_([DialogueStatus.PUBLISHED, DialogueStatus.REPORTED]),
+        Dialogue.starts_at >= start, Dialogue.starts_at < end, Dialogue.ends_at <= now,
+    )
+    if filters.category_id is not None:
+        stmt = stmt.where(Dialogue.category_id == filters.category_id)
+    if filters.department_id is not None:
+        stmt = stmt.where(Dialogue.related_call_id.in_(
+            select(Call.id).where(Call.department_id == filters.department_id)))
+    return stmt
+
+
+def dialogue_figures(session: Session, filters: DashboardFilters, now: dt.datetime) -> tuple[int, int]:
+    held = _held_dialogues(filters, now)
+    count = session.scalar(select(func.count()).select_from(held.subquery())) or 0
+    participants = session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.dialogue_id.in_(held),
+            Registration.status == RegistrationStatus.CONFIRMED,
+            or_(Registration.attended.is_(None), Registration.attended.is_(True)),
+        )
+    ) or 0
+    return count, participants
+
+
+def questions_answered(session: Session, filters: DashboardFilters) -> int:
+    start, end = utc_year(filters.year)
+    stmt = (select(func.count(Question.id)).join(Call, Question.call_id == Call.id)
+            .where(Question.published_at >= start, Question.published_at < end))
+    return session.scalar(_call_filters(stmt, filters)) or 0
+
+
+def proposals_received(session: Session, filters: DashboardFilters) -> int:
+    start, end = utc_year(filters.year)
+    stmt = (select(func.count(Proposal.id)).join(Call, Proposal.call_id == Call.id)
+            .where(Proposal.status != ProposalStatus.DRAFT,
+                   Proposal.submitted_at >= start, Proposal.submitted_at < end))
+    return session.scalar(_call_filters(stmt, filters)) or 0
+
+
+def awards(session: Session, filters: DashboardFilters) -> int:
+    start, end = utc_year(filters.year)
+    stmt = (select(func.count(Decision.id))
+            .join(Proposal, Decision.proposal_id == Proposal.id)
+            .join(Phase, Proposal.phase_id == Phase.id)
+            .join(Call, Proposal.call_id == Call.id)
+            .where(Decision.outcome == Outcome.AWARDED,
+                   Phase.decisions_published_at >= start, Phase.decisions_published_at < end))
+    return session.scalar(_call_filters(stmt, filters)) or 0
+
+
+def _contracts_in_year(filters: DashboardFilters) -> Select:
+    stmt = select(Contract.id).join(ProcurementRecord, Contract.record_id == ProcurementRecord.id)
+    if filters.year:
+        start, end = year_bounds(filters.year)
+        stmt = stmt.where(Contract.signed_on >= start, Contract.signed_on < end)
+    return _record_filters(stmt, filters)
+
+
+def contract_figures(session: Session, filters: DashboardFilters) -> tuple[int, int]:
+    ids = _contracts_in_year(filters)
+    count, value = session.execute(
+        select(func.count(Contract.id), func.coalesce(func.sum(Contract.value_cents), 0))
+        .where(Contract.id.in_(ids))
+    ).one()
+    return count, int(value)
+
+
+def latest_measurements(session: Session, target_ids: Select) -> dict[int, Decimal]:
+    """Per target, the value of its latest report (by report date, then entry order)."""
+    rows = session.execute(
+        select(ResultMeasurement.target_id, ResultMeasurement.value)
+        .join(ResultUpdate, ResultMeasurement.update_id == ResultUpdate.id)
+        .where(ResultMeasurement.target_id.in_(target_ids))
+        .order_by(ResultUpdate.reported_on, ResultUpdate.id)
+    ).tuples()
+    return dict(rows.all())  # later rows overwrite earlier ones
+
+
+def target_totals(session: Session, filters: DashboardFilters) -> list[TargetTotal]:
+    contract_ids = _contracts_in_year(filters)
+    targets = list(session.scalars(select(ContractTarget).where(ContractTarget.contract_id.in_(contract_ids))))
+    realised = latest_measurements(
+        session, select(ContractTarget.id).where(ContractTarget.contract_id.in_(contract_ids)))
+    grouped: dict[tuple[int, TargetUnit], list[ContractTarget]] = defaultdict(list)
+    for target in targets:
+        grouped[(target.social_value_id, target.unit)].append(target)
+    totals = []
+    for (_, unit), members in grouped.items():
+        met = sum(1 for t in members if t.id in realised and realised[t.id] >= t.agreed_value)
+        agreed = sum((t.agreed_value for t in members), Decimal("0.00")) if unit.is_additive else None
+        done = sum((realised.get(t.id, Decimal("0.00")) for t in members), Decimal("0.00")) \
+            if unit.is_additive else None
+        totals.append(TargetTotal(members[0].social_value, unit, len(members), met, agreed, done))
+    return sorted(totals, key=lambda total: (total.social_value.name_nl, total.unit.value))
+
+
+def category_rows(session: Session, filters: DashboardFilters) -> list[CategoryRow]:
+    start, end = year_bounds(filters.year) if filters.year else (dt.date.min, dt.date.max)
+    in_year = and_(ProcurementRecord.published_on >= start, ProcurementRecord.published_on < end)
+    records = _record_filters(
+        select(ProcurementRecord.category_id, func.count(ProcurementRecord.id),
+               func.sum(case((ProcurementRecord.applied_level >= ProcurementRecord.target_level, 1), else_=0)))
+        .where(in_year).group_by(ProcurementRecord.category_id), filters)
+    counted = {row[0]: (row[1], int(row[2] or 0)) for row in session.execute(records)}
+    contract_stmt = (select(ProcurementRecord.category_id, func.count(Contract.id), func.sum(Contract.value_cents))
+                     .join(ProcurementRecord, Contract.record_id == ProcurementRecord.id)
+                     .where(Contract.id.in_(_contracts_in_year(filters)))
+                     .group_by(ProcurementRecord.category_id))
+    contracted = {row[0]: (row[1], int(row[2] or 0)) for row in session.execute(contract_stmt)}
+    categories = session.scalars(select(Category)).all()
+    if filters.category_id is not None:
+        categories = [c for c in categories if c.id == filters.category_id]
+    return [
+        CategoryRow(category, *counted.get(category.id, (0, 0)), *contracted.get(category.id, (0, 0)))
+        for category in categories
+    ]
+
+
+def dashboard(session: Session, filters: DashboardFilters, now: dt.datetime) -> Figures:
+    figures = Figures(filters=filters)
+    figures.calls_per_level = calls_per_level(session, filters)
+    figures.dialogues_held, figures.participants = dialogue_figures(session, filters, now)
+    figures.questions_answered = questions_answered(session, filters)
+    figures.proposals_received = proposals_received(session, filters)
+    figures.awards = awards(session, filters)
+    figures.contracts, figures.contract_value_cents = contract_figures(session, filters)
+    figures.targets = target_totals(session, filters)
+    figures.categories = category_rows(session, filters)
+    figures.procurements = sum(row.procurements for row in figures.categories)
+    figures.procurements_at_target = sum(row.at_target for row in figures.categories)
+    return figures
+
+
+def available_years(session: Session, now: dt.datetime) -> list[int]:
+    """From the first year with a register entry or a published call up to this year, newest first."""
+    this_year = to_local(now).year
+    first_record = session.scalar(select(func.min(ProcurementRecord.published_on)))
+    first = first_record.year if first_record is not None else this_year
+    return list(range(this_year, min(first, this_year) - 1, -1))
+
+
+@dataclass
+class CategoryOverview:
+    """What a category's public page shows: its calls, dialogues and results so far."""
+
+    calls: list[Call]
+    call_count: int
+    dialogues: list[Dialogue]
+    row: CategoryRow
+    contracts: list[Contract]
+    targets: list[TargetTotal]
+
+
+def category_overview(session: Session, category: Category, limit: int = 10) -> CategoryOverview:
+    calls_stmt = select(Call).where(Call.category_id == category.id, Call.status != CallStatus.DRAFT,
+                                    Call.published_at.is_not(None))
+    call_count = session.scalar(select(func.count()).select_from(calls_stmt.subquery())) or 0
+    calls = session.scalars(calls_stmt.order_by(Call.published_at.desc(), Call.id.desc()).limit(limit)).all()
+    dialogues = session.scalars(
+        select(Dialogue).where(Dialogue.category_id == category.id, Dialogue.status != DialogueStatus.DRAFT,
+                               Dialogue.published_at.is_not(None))
+        .order_by(Dialogue.starts_at.desc(), Dialogue.id.desc()).limit(limit)
+    ).all()
+    everything = DashboardFilters(year=0, category_id=category.id)
+    rows = category_rows(session, everything)
+    contracts = session.scalars(
+        select(Contract).join(ProcurementRecord, Contract.record_id == ProcurementRecord.id)
+        .where(ProcurementRecord.category_id == category.id)
+        .order_by(Contract.signed_on.desc(), Contract.id.desc()).limit(limit)
+    ).all()
+    return CategoryOverview(list(calls), call_count, list(dialogues), rows[0], list(contracts),
+                            target_totals(session, everything))

@@ -1,0 +1,315 @@
+"""Rules for the procurement register, contracts and result updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..accounts.models import Organisation, User
+from ..calls.models import Call, CallStatus
+from ..calls.services import call_changed
+from ..catalogue.models import Category, Department, SocialValue
+from ..errors import DomainError
+from ..proposals.models import Proposal, ProposalStatus
+from ..timezones import to_local
+from .models import Contract, ContractTarget, ProcurementRecord, ResultMeasurement, ResultUpdate, TargetUnit
+
+MAX_CENTS = 10**15  # a thousand billion euros: beyond any municipal contract, within BIGINT
+
+
+# --- the register ---------------------------------------------------------------------------
+
+
+def year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """The calendar year as [1 January, 1 January next year)."""
+    return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+
+
+def sync_call_record(session: Session, call: Call) -> ProcurementRecord | None:
+    """Create or update the register entry of a published call; the call is the source."""
+    if call.published_at is None:
+        return None
+    record = session.scalar(select(ProcurementRecord).where(ProcurementRecord.call_id == call.id))
+    if record is None:
+        record = ProcurementRecord(call_id=call.id)
+        session.add(record)
+    record.title = call.title
+    record.reference = call.slug
+    record.description = call.summary
+    record.category_id = call.category_id
+    record.department_id = call.department_id
+    record.manager_id = call.manager_id
+    record.target_level = call.effective_target_level
+    record.applied_level = call.ambition_level
+    record.explanation = call.level_explanation
+    record.published_on = to_local(call.published_at).date()
+    record.estimated_value_cents = sum(phase.budget_cents for phase in call.phases) or None
+    session.flush()
+    return record
+
+
+@call_changed.connect
+def _keep_register_in_step(call: Call, session: Session, change: str, **_: Any) -> None:
+    sync_call_record(session, call)
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    year: int | None = None
+    category_id: int | None = None
+    department_id: int | None = None
+    applied_level: int | None = None
+    below_target: bool = False
+    lacks_explanation: bool = False
+    source: str | None = None  # "platform" | "external"
+
+
+def register_query(filters: RegisterFilters) -> Select[tuple[ProcurementRecord]]:
+    """Newest first; cancelled calls stay listed (the effort was made, the outcome is shown)."""
+    stmt = select(ProcurementRecord)
+    if filters.year is not None:
+        start, end = year_bounds(filters.year)
+        stmt = stmt.where(ProcurementRecord.published_on >= start, ProcurementRecord.published_on < end)
+    if filters.category_id is not None:
+        stmt = stmt.where(ProcurementRecord.category_id == filters.category_id)
+    if filters.department_id is not None:
+        stmt = stmt.where(ProcurementRecord.department_id == filters.department_id)
+    if filters.applied_level is not None:
+        stmt = stmt.where(ProcurementRecord.applied_level == filters.applied_level)
+    if filters.below_target or filters.lacks_explanation:
+        stmt = stmt.where(ProcurementRecord.applied_level < ProcurementRecord.target_level)
+    if filters.lacks_explanation:
+        stmt = stmt.where(ProcurementRecord.explanation == "")
+    if filters.source == "platform":
+        stmt = stmt.where(ProcurementRecord.call_id.is_not(None))
+    elif filters.source == "external":
+        stmt = stmt.where(ProcurementRecord.call_id.is_(None))
+    return stmt.order_by(ProcurementRecord.published_on.desc(), ProcurementRecord.id.desc())
+
+
+def records_lacking_explanation(session: Session) -> list[ProcurementRecord]:
+    return list(session.scalars(register_query(RegisterFilters(lacks_explanation=True))))
+
+
+def _check_level(value: int, field: str) -> None:
+    if value not in (1, 2, 3):
+        raise DomainError(_l("The ambition level is 1, 2 or 3."), field=field)
+
+
+def _check_cents(value: int | None, field: str) -> None:
+    if value is not None and not 0 <= value < MAX_CENTS:
+        raise DomainError(_l("Enter an amount between 0 and 1,000,000,000,000 euros."), field=field)
+
+
+def save_record(
+    session: Session,
+    actor: Any,
+    record: ProcurementRecord | None,
+    *,
+    title: str,
+    reference: str,
+    description: str,
+    category: Category,
+    department: Department | None,
+    manager: User | None,
+    target_level: int,
+    applied_level: int,
+    explanation: str,
+    published_on: dt.date,
+    estimated_value_cents: int | None,
+) -> ProcurementRecord:
+    """Create or update an external tender. Below target without explanation is allowed (the
+    explanation may still be on its way) but such records are listed for staff until explained.
+    Side effect: audit `procurement_record.saved`."""
+    if record is not None and not record.is_external:
+        raise DomainError(_l("This record follows its call: change the call instead."))
+    _check_level(target_level, "target_level")
+    _check_level(applied_level, "applied_level")
+    _check_cents(estimated_value_cents, "estimated_value")
+    if record is None:
+        record = ProcurementRecord(created_by_id=getattr(actor, "id", None))
+        session.add(record)
+    record.title = title.strip()
+    record.reference = reference.strip()
+    record.description = description.strip()
+    record.category = category
+    record.department = department
+    record.manager = manager
+    record.target_level = target_level
+    record.applied_level = applied_level
+    record.explanation = explanation.strip() if applied_level < target_level else ""
+    record.published_on = published_on
+    record.estimated_value_cents = estimated_value_cents
+    session.flush()
+    audit.record(session, actor, "procurement_record.saved", record)
+    return record
+
+
+@dataclass(frozen=True)
+class ManagerFigures:
+    manager: User
+    procurements: int
+    at_target: int
+    lacking_explanation: int
+
+
+def figures_per_manager(session: Session) -> list[ManagerFigures]:
+    """For the managers' result talks: their procurements, how many at target, how many unexplained."""
+    below = ProcurementRecord.applied_level < ProcurementRecord.target_level
+    stmt = (select(User, func.count(ProcurementRecord.id),
+                   func.sum(case((below, 0), else_=1)),
+                   func.sum(case((and_(below, ProcurementRecord.explanation == ""), 1), else_=0)))
+            .join(ProcurementRecord, ProcurementRecord.manager_id == User.id)
+            .group_by(User.id).order_by(User.name, User.id))
+    return [ManagerFigures(user, count, int(at or 0), int(lacking or 0))
+            for user, count, at, lacking in session.execute(stmt)]
+
+
+def awarded_without_contract(session: Session) -> list[tuple[Proposal, ProcurementRecord]]:
+    """Awarded proposals for which no contract has been recorded yet."""
+    stmt = (select(Proposal, ProcurementRecord)
+            .join(ProcurementRecord, ProcurementRecord.call_id == Proposal.call_id)
+            .outerjoin(Contract, Contract.proposal_id == Proposal.id)
+            .where(Proposal.status == ProposalStatus.AWARDED, Contract.id.is_(None))
+            .order_by(Proposal.id))
+    return [(proposal, record) for proposal, record in session.execute(stmt)]
+
+
+# --- contracts ------------------------------------------------------------------------------
+
+
+def awarded_proposals(session: Session, record: ProcurementRecord) -> list[Proposal]:
+    """The proposals of the record's call that may become a contract."""
+    if record.call_id is None:
+        return []
+    stmt = (select(Proposal).where(Proposal.call_id == record.call_id, Proposal.status == ProposalStatus.AWARDED)
+            .order_by(Proposal.title))
+    return list(session.scalars(stmt))
+
+
+def contract_records(session: Session) -> list[ProcurementRecord]:
+    """Procurements a contract can belong to: external tenders and calls that were not cancelled."""
+    stmt = (select(ProcurementRecord).outerjoin(Call, ProcurementRecord.call_id == Call.id)
+            .where(or_(ProcurementRecord.call_id.is_(None), Call.status != CallStatus.CANCELLED))
+            .order_by(ProcurementRecord.published_on.desc(), ProcurementRecord.id.desc()))
+    return list(session.scalars(stmt))
+
+
+def save_contract(
+    session: Session,
+    actor: Any,
+    contract: Contract | None,
+    *,
+    record: ProcurementRecord,
+    proposal: Proposal | None,
+    supplier_name: str,
+    title: str,
+    value_cents: int,
+    signed_on: dt.date,
+    ends_on: dt.date | None,
+) -> Contract:
+    """Create or update a contract. Side effect: audit `contract.saved`."""
+    if proposal is not None and (proposal.call_id != record.call_id or proposal.status is not ProposalStatus.AWARDED):
+        raise DomainError(_l("Choose a proposal that was awarded in this call."), field="proposal_id")
+    _check_cents(value_cents, "value")
+    if ends_on is not None and ends_on < signed_on:
+        raise DomainError(_l("The end date cannot be before the date of signing."), field="ends_on")
+    if contract is not None and contract.updates and signed_on > contract.updates[0].reported_on:
+        raise DomainError(_l("Results have been reported before this date; the contract was signed earlier."),
+                          field="signed_on")
+    organisation: Organisation | None = proposal.organisation if proposal is not None else None
+    name = supplier_name.strip() or (organisation.name if organisation is not None else "")
+    if not name:
+        raise DomainError(_l("Enter the supplier's name."), field="supplier_name")
+    if contract is None:
+        contract = Contract()
+        session.add(contract)
+    contract.record = record
+    contract.proposal = proposal
+    contract.supplier_organisation = organisation
+    contract.supplier_name = name
+    contract.title = title.strip()
+    contract.value_cents = value_cents
+    contract.signed_on = signed_on
+    contract.ends_on = ends_on
+    session.flush()
+    audit.record(session, actor, "contract.saved", contract)
+    return contract
+
+
+def _check_amount(unit: TargetUnit, value: Decimal, field: str) -> None:
+    if value < 0:
+        raise DomainError(_l("Enter a number of 0 or more."), field=field)
+    if unit is TargetUnit.PERCENT and value > 100:
+        raise DomainError(_l("A percentage is at most 100."), field=field)
+    if value >= Decimal(10**12):
+        raise DomainError(_l("That number is too large."), field=field)
+
+
+def add_target(
+    session: Session, actor: Any, contract: Contract, *, social_value: SocialValue, indicator: str,
+    unit: TargetUnit, agreed_value: Decimal,
+) -> ContractTarget:
+    """Side effect: audit `contract.target_added`."""
+    _check_amount(unit, agreed_value, "agreed_value")
+    if agreed_value == 0:
+        raise DomainError(_l("An agreed target is more than 0."), field="agreed_value")
+    target = ContractTarget(social_value=social_value, indicator=indicator.strip(), unit=unit,
+                            agreed_value=agreed_value)
+    contract.targets.append(target)
+    session.flush()
+    audit.record(session, actor, "contract.target_added", contract, {"target": target.id})
+    return target
+
+
+def remove_target(session: Session, actor: Any, target: ContractTarget) -> None:
+    """A target with reported results is history and stays. Side effect: audit."""
+    measured = session.scalar(select(ResultMeasurement.id).where(ResultMeasurement.target_id == target.id).limit(1))
+    if measured is not None:
+        raise DomainError(_l("Results have been reported on this target, so it stays."))
+    contract = target.contract
+    contract.targets.remove(target)
+    session.flush()
+    audit.record(session, actor, "contract.target_removed", contract, {"indicator": target.indicator})
+
+
+def add_result_update(
+    session: Session,
+    actor: Any,
+    contract: Contract,
+    *,
+    reported_on: dt.date,
+    today: dt.date,
+    progress_percent: int,
+    note: str,
+    measured: Mapping[int, Decimal | None],
+) -> ResultUpdate:
+    """A dated report with cumulative outcomes per target. Side effect: audit `contract.result_reported`."""
+    if reported_on < contract.signed_on:
+        raise DomainError(_l("A result is reported on or after the date the contract was signed."),
+                          field="reported_on")
+    if reported_on > today:
+        raise DomainError(_l("A result cannot be reported for a date in the future."), field="reported_on")
+    if not 0 <= progress_percent <= 100:
+        raise DomainError(_l("Progress is between 0 and 100%."), field="progress_percent")
+    targets = {target.id: target for target in contract.targets}
+    update = ResultUpdate(reported_on=reported_on, progress_percent=progress_percent, note=note.strip(),
+                          created_by_id=getattr(actor, "id", None))
+    for target_id, value in measured.items():
+        if value is None or target_id not in targets:
+            continue
+        _check_amount(targets[target_id].unit, value, f"target_{target_id}")
+        update.measurements.append(ResultMeasurement(target_id=target_id, value=value))
+    contract.updates.append(update)
+    session.flush()
+    session.expire(contract, ["updates"])  # reload in date order: a late report may be about an earlier date
+    audit.record(session, actor, "contract.result_reported", contract, {"update": update.id})
+    return update

@@ -1,0 +1,368 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..accounts.permissions import is_staff
+from ..accounts.services import staff_members
+from ..auth import require
+from ..catalogue.forms import LEVEL_CHOICES
+from ..catalogue.models import Category, Department, SocialValue
+from ..catalogue.services import all_categories, all_departments, all_social_values
+from ..db import db
+from ..errors import DomainError, attach_to_form, status_for
+from ..exports import csv_response
+from ..pagination import paginate
+from ..timezones import now_utc, to_local
+from . import figures as monitoring_figures
+from . import services
+from .forms import (
+    UNIT_LABELS,
+    ContractForm,
+    RecordForm,
+    RegisterFilterForm,
+    TargetForm,
+    result_update_form,
+)
+from .models import Contract, ContractTarget, ProcurementRecord, TargetUnit
+from .permissions import can_manage_monitoring
+from .tables import build_charts, build_tables
+
+bp = Blueprint("monitoring", __name__)
+
+
+@bp.app_context_processor
+def monitoring_globals() -> dict:
+    return {"unit_label": lambda unit: str(UNIT_LABELS[unit]),
+            "can_manage_monitoring": can_manage_monitoring(current_user)}
+
+
+# --- public: dashboard ---------------------------------------------------------------------
+
+
+def _choice(value: str | None, allowed: set[str]) -> str:
+    return value if value in allowed else ""
+
+
+def _dashboard_filters() -> tuple[monitoring_figures.DashboardFilters, dict, list[int]]:
+    """Year, category and department from the query string; unknown values fall back quietly."""
+    now = now_utc()
+    years = monitoring_figures.available_years(db.session, now)
+    locale = str(get_locale())
+    categories = all_categories(db.session, locale)
+    departments = all_departments(db.session, locale)
+    year_text = _choice(request.args.get("year"), {str(y) for y in years})
+    category_slug = _choice(request.args.get("category"), {c.slug for c in categories})
+    department_slug = _choice(request.args.get("department"), {d.slug for d in departments})
+    category = next((c for c in categories if c.slug == category_slug), None)
+    department = next((d for d in departments if d.slug == department_slug), None)
+    filters = monitoring_figures.DashboardFilters(
+        year=int(year_text) if year_text else years[0],
+        category_id=category.id if category else None,
+        department_id=department.id if department else None,
+    )
+    choices = {"categories": categories, "departments": departments, "category": category,
+               "department": department}
+    return filters, choices, years
+
+
+@bp.route("/monitoring")
+def dashboard():
+    filters, choices, years = _dashboard_filters()
+    figures = monitoring_figures.dashboard(db.session, filters, now_utc())
+    tables = build_tables(figures)
+    args = {"year": filters.year}
+    if choices["category"]:
+        args["category"] = choices["category"].slug
+    if choices["department"]:
+        args["department"] = choices["department"].slug
+    return render_template("monitoring/dashboard.html", figures=figures, tables=tables,
+                           charts=build_charts(figures, tables), years=years, args=args, **choices)
+
+
+@bp.route("/monitoring/tables/<name>.csv")
+def dashboard_csv(name: str):
+    filters, choices, _years = _dashboard_filters()
+    tables = build_tables(monitoring_figures.dashboard(db.session, filters, now_utc()))
+    table = tables.get(name) or abort(404)
+    parts = [name, str(filters.year)]
+    parts += [choices[key].slug for key in ("category", "department") if choices[key]]
+    return csv_response("monitoring-" + "-".join(parts) + ".csv",
+                        [column.header for column in table.columns], table.csv_rows())
+
+
+# --- public: the comply-or-explain register -------------------------------------------------
+
+
+def _register_filter_form() -> tuple[RegisterFilterForm, services.RegisterFilters]:
+    locale = str(get_locale())
+    form = RegisterFilterForm(request.args)
+    years = monitoring_figures.available_years(db.session, now_utc())
+    categories = all_categories(db.session, locale)
+    departments = all_departments(db.session, locale)
+    form.year.choices = [("", _("All years"))] + [(str(y), str(y)) for y in years]
+    form.category.choices = [("", _("All categories"))] + [(c.slug, c.localised("name", locale)) for c in categories]
+    form.department.choices = [("", _("All departments"))] + [
+        (d.slug, d.localised("name", locale)) for d in departments]
+    form.level.choices = [("", _("All levels"))] + [(str(n), _("Level %(n)d", n=n)) for n in (1, 2, 3)]
+    form.below.choices = [("", _("All procurements")), ("below", _("Below the target level")),
+                          ("unexplained", _("Below the target level without explanation"))]
+    form.source.choices = [("", _("On the platform and elsewhere")), ("platform", _("Calls on this platform")),
+                           ("external", _("Tenders outside the platform"))]
+    for field in (form.year, form.category, form.department, form.level, form.below, form.source):
+        if field.data not in {value for value, _label in field.choices}:
+            field.data = ""
+    category = next((c for c in categories if c.slug == form.category.data), None)
+    department = next((d for d in departments if d.slug == form.department.data), None)
+    filters = services.RegisterFilters(
+        year=int(form.year.data) if form.year.data else None,
+        category_id=category.id if category else None,
+        department_id=department.id if department else None,
+        applied_level=int(form.level.data) if form.level.data else None,
+        below_target=form.below.data == "below",
+        lacks_explanation=form.below.data == "unexplained",
+        source=form.source.data or None,
+    )
+    return form, filters
+
+
+@bp.route("/monitoring/register")
+def register():
+    form, filters = _register_filter_form()
+    page = paginate(services.register_query(filters), per_page=current_app.config["PAGE_SIZE"])
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("monitoring/register.html", form=form, page=page, args=args)
+
+
+@bp.route("/monitoring/register.csv")
+def register_csv():
+    _form, filters = _register_filter_form()
+    records = db.session.scalars(services.register_query(filters))
+    header = [_("Published on"), _("Title"), _("Reference"), _("Where"), _("Category"), _("Department"),
+              _("Target level"), _("Applied level"), _("Explanation"), _("Estimated value (euros)")]
+    rows = ([r.published_on.isoformat(), r.title, r.reference,
+             _("platform") if r.call_id else _("external"), r.category.localised("name", str(get_locale())),
+             r.department.localised("name", str(get_locale())) if r.department else "",
+             r.target_level, r.applied_level, r.explanation,
+             f"{r.estimated_value_cents / 100:.2f}" if r.estimated_value_cents is not None else ""]
+            for r in records)
+    return csv_response("comply-or-explain-register.csv", header, rows)
+
+
+@bp.route("/monitoring/register/<int:record_id>")
+def record_detail(record_id: int):
+    record = db.session.get(ProcurementRecord, record_id) or abort(404)
+    contracts = db.session.scalars(select(Contract).where(Contract.record_id == record.id)
+                                   .order_by(Contract.signed_on, Contract.id)).all()
+    return render_template("monitoring/record.html", record=record, contracts=contracts)
+
+
+@bp.route("/monitoring/contracts/<int:contract_id>")
+def contract_detail(contract_id: int):
+    contract = db.session.get(Contract, contract_id) or abort(404)
+    return render_template("monitoring/contract.html", contract=contract)
+
+
+# --- staff: register entries, contracts, results --------------------------------------------
+
+
+@bp.route("/staff/monitoring")
+@require(can_manage_monitoring)
+def staff_overview():
+    contracts = db.session.scalars(select(Contract).order_by(Contract.signed_on.desc(), Contract.id.desc())
+                                   .limit(50)).all()
+    return render_template("monitoring/staff.html", lacking=services.records_lacking_explanation(db.session),
+                           per_manager=services.figures_per_manager(db.session),
+                           awaiting=services.awarded_without_contract(db.session), contracts=contracts)
+
+
+def _fill_owner_choices(form) -> None:
+    locale = str(get_locale())
+    form.department_id.choices = [(0, _("— not set —"))] + [
+        (d.id, d.localised("name", locale)) for d in all_departments(db.session, locale)]
+    form.manager_id.choices = [(0, _("— not set —"))] + [(u.id, u.name) for u in staff_members(db.session)]
+
+
+def _chosen_manager(user_id: int | None) -> User | None:
+    user = db.session.get(User, user_id or 0)
+    return user if user is not None and is_staff(user) else None
+
+
+@bp.route("/staff/monitoring/records/new", methods=["GET", "POST"], defaults={"record_id": None})
+@bp.route("/staff/monitoring/records/<int:record_id>", methods=["GET", "POST"])
+@require(can_manage_monitoring)
+def edit_record(record_id: int | None):
+    record = None
+    if record_id is not None:
+        record = db.session.get(ProcurementRecord, record_id) or abort(404)
+        if not record.is_external:  # a call's entry follows the call
+            return redirect(url_for("calls.edit_call", call_id=record.call_id))
+    form = RecordForm(obj=record)
+    locale = str(get_locale())
+    form.category_id.choices = [(c.id, c.localised("name", locale) + " — " + _("target level %(n)d", n=c.target_level))
+                                for c in all_categories(db.session, locale)]
+    _fill_owner_choices(form)
+    if record is not None and not form.is_submitted():
+        form.target_level.data = str(record.target_level)
+        form.applied_level.data = str(record.applied_level)
+        form.department_id.data = record.department_id or 0
+        form.manager_id.data = record.manager_id or 0
+        form.estimated_value.data = record.estimated_value_cents
+    if form.validate_on_submit():
+        category = db.session.get(Category, form.category_id.data)
+        try:
+            if category is None:
+                raise DomainError(_("Choose a category."), field="category_id")
+            record = services.save_record(
+                db.session, current_user, record,
+                title=form.title.data, reference=form.reference.data or "", description=form.description.data or "",
+                category=category, department=db.session.get(Department, form.department_id.data or 0),
+                manager=_chosen_manager(form.manager_id.data), target_level=int(form.target_level.data),
+                applied_level=int(form.applied_level.data), explanation=form.explanation.data or "",
+                published_on=form.published_on.data, estimated_value_cents=form.estimated_value.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            if record.lacks_explanation:
+                flash(_("Saved. This tender is below its target level and still lacks an explanation."), "warning")
+            else:
+                flash(_("The tender has been saved in the register."), "success")
+            return redirect(url_for("monitoring.record_detail", record_id=record.id))
+    return render_template("monitoring/record_form.html", form=form, record=record,
+                           level_choices=LEVEL_CHOICES), status_for(form)
+
+
+def _load_contract(contract_id: int) -> Contract:
+    return db.session.get(Contract, contract_id) or abort(404)
+
+
+@bp.route("/staff/monitoring/records/<int:record_id>/contracts/new", methods=["GET", "POST"],
+          defaults={"contract_id": None})
+@bp.route("/staff/monitoring/contracts/<int:contract_id>/edit", methods=["GET", "POST"], defaults={"record_id": None})
+@require(can_manage_monitoring)
+def edit_contract(record_id: int | None, contract_id: int | None):
+    contract = _load_contract(contract_id) if contract_id is not None else None
+    record = contract.record if contract else (db.session.get(ProcurementRecord, record_id) or abort(404))
+    form = ContractForm(obj=contract)
+    proposals = services.awarded_proposals(db.session, record)
+    form.proposal_id.choices = [(0, _("— not from a proposal on this platform —"))] + [
+        (p.id, f"{p.title} — {p.organisation.name if p.organisation else (p.submitter.name if p.submitter else '')}")
+        for p in proposals]
+    if not form.is_submitted():
+        if contract is not None:
+            form.proposal_id.data = contract.proposal_id or 0
+            form.value.data = contract.value_cents
+        elif request.args.get("proposal", type=int) in {p.id for p in proposals}:
+            form.proposal_id.data = request.args.get("proposal", type=int)
+    if form.validate_on_submit():
+        proposal = next((p for p in proposals if p.id == form.proposal_id.data), None)
+        try:
+            contract = services.save_contract(
+                db.session, current_user, contract, record=record, proposal=proposal,
+                supplier_name=form.supplier_name.data or "", title=form.title.data, value_cents=form.value.data,
+                signed_on=form.signed_on.data, ends_on=form.ends_on.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The contract has been saved. Add the agreed targets below."), "success")
+            return redirect(url_for("monitoring.manage_contract", contract_id=contract.id))
+    return render_template("monitoring/contract_form.html", form=form, contract=contract,
+                           record=record), status_for(form)
+
+
+def _target_form() -> TargetForm:
+    form = TargetForm()
+    locale = str(get_locale())
+    form.social_value_id.choices = [(v.id, v.localised("name", locale)) for v in all_social_values(db.session, locale)]
+    return form
+
+
+def _render_manage(contract: Contract, *, target_form: TargetForm | None = None, update_form=None,
+                   status: int = 200):
+    locale = str(get_locale())
+    return render_template(
+        "monitoring/manage_contract.html", contract=contract,
+        target_form=target_form or _target_form(),
+        update_form=update_form or result_update_form(contract.targets, locale, formdata=None),
+    ), status
+
+
+@bp.route("/staff/monitoring/contracts/<int:contract_id>")
+@require(can_manage_monitoring)
+def manage_contract(contract_id: int):
+    return _render_manage(_load_contract(contract_id))
+
+
+@bp.route("/staff/monitoring/contracts/<int:contract_id>/targets", methods=["POST"])
+@require(can_manage_monitoring)
+def add_target(contract_id: int):
+    contract = _load_contract(contract_id)
+    form = _target_form()
+    if form.validate_on_submit():
+        value = db.session.get(SocialValue, form.social_value_id.data)
+        try:
+            if value is None:
+                raise DomainError(_("Choose a social value."), field="social_value_id")
+            services.add_target(db.session, current_user, contract, social_value=value,
+                                indicator=form.indicator.data, unit=TargetUnit(form.unit.data),
+                                agreed_value=form.agreed_value.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The target has been added."), "success")
+            return redirect(url_for("monitoring.manage_contract", contract_id=contract.id) + "#targets")
+    return _render_manage(_load_contract(contract_id), target_form=form, status=400)
+
+
+@bp.route("/staff/monitoring/contracts/<int:contract_id>/targets/<int:target_id>/remove", methods=["POST"])
+@require(can_manage_monitoring)
+def remove_target(contract_id: int, target_id: int):
+    target = db.session.get(ContractTarget, target_id)
+    if target is None or target.contract_id != contract_id:
+        abort(404)
+    try:
+        services.remove_target(db.session, current_user, target)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The target has been removed."), "success")
+    return redirect(url_for("monitoring.manage_contract", contract_id=contract_id) + "#targets")
+
+
+@bp.route("/staff/monitoring/contracts/<int:contract_id>/updates", methods=["POST"])
+@require(can_manage_monitoring)
+def add_update(contract_id: int):
+    contract = _load_contract(contract_id)
+    form = result_update_form(contract.targets, str(get_locale()))
+    if form.validate_on_submit():
+        measured: dict[int, Decimal | None] = {t.id: getattr(form, f"target_{t.id}").data for t in contract.targets}
+        try:
+            services.add_result_update(
+                db.session, current_user, contract, reported_on=form.reported_on.data,
+                today=to_local(now_utc()).date(), progress_percent=form.progress_percent.data,
+                note=form.note.data or "", measured=measured,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The result has been recorded."), "success")
+            return redirect(url_for("monitoring.manage_contract", contract_id=contract.id) + "#results")
+    return _render_manage(_load_contract(contract_id), update_form=form, status=400)
