@@ -402,8 +402,8 @@ def transition_call(
     session.flush()
     audit.record(session, actor, f"call.{target.value}", call,
                  {"from": previous.value, "reason": reason.strip()})
-    if previous is not CallStatus.DRAFT:
-        call_changed.send(call, session=session, change=target.value)
+    # Listeners hear every change; the first publication is flagged (nobody follows a draft).
+    call_changed.send(call, session=session, change=target.value, first_publication=previous is CallStatus.DRAFT)
 
 
 def close_early(session: Session, actor: Any, call: Call, *, reason: str, now: dt.datetime | None = None) -> Phase:

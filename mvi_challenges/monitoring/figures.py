@@ -118,7 +118,7 @@ def calls_per_level(session: Session, filters: DashboardFilters) -> dict[int, in
     stmt = (select(Call.ambition_level, func.count(Call.id))
             .where(Call.status != CallStatus.DRAFT, Call.published_at >= start, Call.published_at < end)
             .group_by(Call.ambition_level))
-    counted = dict(session.execute(_call_filters(stmt, filters)).tuples().all())
+    counted = {level: count for level, count in session.execute(_call_filters(stmt, filters))}
     return {level: counted.get(level, 0) for level in LEVELS}
 
 
@@ -199,8 +199,8 @@ def latest_measurements(session: Session, target_ids: Select) -> dict[int, Decim
         .join(ResultUpdate, ResultMeasurement.update_id == ResultUpdate.id)
         .where(ResultMeasurement.target_id.in_(target_ids))
         .order_by(ResultUpdate.reported_on, ResultUpdate.id)
-    ).tuples()
-    return dict(rows.all())  # later rows overwrite earlier ones
+    )
+    return {target_id: value for target_id, value in rows}  # later rows overwrite earlier ones
 
 
 def target_totals(session: Session, filters: DashboardFilters) -> list[TargetTotal]:

@@ -245,13 +245,20 @@ def _load_contract(contract_id: int) -> Contract:
     return db.session.get(Contract, contract_id) or abort(404)
 
 
-@bp.route("/staff/monitoring/records/<int:record_id>/contracts/new", methods=["GET", "POST"],
-          defaults={"contract_id": None})
-@bp.route("/staff/monitoring/contracts/<int:contract_id>/edit", methods=["GET", "POST"], defaults={"record_id": None})
+@bp.route("/staff/monitoring/records/<int:record_id>/contracts/new", methods=["GET", "POST"])
 @require(can_manage_monitoring)
-def edit_contract(record_id: int | None, contract_id: int | None):
-    contract = _load_contract(contract_id) if contract_id is not None else None
-    record = contract.record if contract else (db.session.get(ProcurementRecord, record_id) or abort(404))
+def new_contract(record_id: int):
+    return _contract_form(None, db.session.get(ProcurementRecord, record_id) or abort(404))
+
+
+@bp.route("/staff/monitoring/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
+@require(can_manage_monitoring)
+def edit_contract(contract_id: int):
+    contract = _load_contract(contract_id)
+    return _contract_form(contract, contract.record)
+
+
+def _contract_form(contract: Contract | None, record: ProcurementRecord):
     form = ContractForm(obj=contract)
     proposals = services.awarded_proposals(db.session, record)
     form.proposal_id.choices = [(0, _("— not from a proposal on this platform —"))] + [

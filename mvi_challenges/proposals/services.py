@@ -480,5 +480,7 @@ def notify_followers(session: Session, call: Call, template: str, **context: Any
 
 
 @call_changed.connect
-def _tell_followers_about_change(call: Call, session: Session, change: str) -> None:
-    notify_followers(session, call, "call_changed", change=change)
+def _tell_followers_about_change(call: Call, session: Session, change: str, first_publication: bool = False,
+                                 **_: Any) -> None:
+    if not first_publication:
+        notify_followers(session, call, "call_changed", change=change)

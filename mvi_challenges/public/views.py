@@ -72,9 +72,9 @@ def categories():
     return render_template("public/categories.html", categories=all_categories(db.session, str(get_locale())))
 
 
-@bp.route("/categories/<slug>")
-def category(slug: str):
+@bp.route("/categories/<category_slug>")
+def category(category_slug: str):
     """A category's tailored MVI approach, target level and social values, with its calls and results."""
-    found = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
+    found = db.session.scalar(select(Category).where(Category.slug == category_slug)) or abort(404)
     return render_template("public/category.html", category=found,
                            overview=category_overview(db.session, found), now=now_utc())
