@@ -39,3 +39,38 @@ def test_upgrade_on_empty_database_matches_models_then_downgrade_removes_all(app
             _drop_everything()
             db.create_all()
             empty_all_tables()
+
+
+def test_calls_published_before_monitoring_enter_the_register(app: Flask) -> None:
+    """Upgrading a live database: the published call of revision 0005 appears in the register."""
+    import datetime as dt
+
+    from mvi_challenges.monitoring.models import ProcurementRecord
+
+    with app.app_context():
+        db.session.remove()
+        _drop_everything()
+        try:
+            upgrade(revision="0005")
+            published = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+            with db.engine.begin() as connection:
+                connection.execute(text("INSERT INTO categories (slug, name_nl, name_en, target_level, promising, "
+                                        "approach_source, approach_html) VALUES ('ict', 'ICT', 'ICT', 2, false, '', '')"))
+                for title, status, moment in (("Laptops", "published", published), ("Concept", "draft", None)):
+                    connection.execute(text(
+                        "INSERT INTO calls (slug, kind, title, summary, body_source, body_html, category_id, "
+                        "ambition_level, level_explanation, eligibility, prize_text, contact_name, contact_email, "
+                        "status, status_reason, created_at, updated_at, published_at, target_level) VALUES "
+                        "(:slug, 'challenge', :title, 'Kort', '', '', 1, 1, 'Markt te klein', 'both', '', '', '', "
+                        ":status, '', :now, :now, :published, 2)"),
+                        {"slug": title.lower(), "title": title, "status": status, "now": published,
+                         "published": moment})
+            upgrade()
+            records = db.session.scalars(db.select(ProcurementRecord)).all()
+            assert [(r.title, r.target_level, r.applied_level, r.explanation, r.published_on) for r in records] == [
+                ("Laptops", 2, 1, "Markt te klein", dt.date(2026, 3, 2))]
+        finally:
+            db.session.remove()
+            _drop_everything()
+            db.create_all()
+            empty_all_tables()
