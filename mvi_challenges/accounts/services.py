@@ -257,3 +257,15 @@ def staff_members(session: Session) -> list[User]:
     stmt = (select(User).join(UserRole).where(UserRole.role.in_([Role.STAFF, Role.ADMIN]), User.blocked.is_(False))
             .distinct().order_by(User.name, User.id))
     return list(session.scalars(stmt))
+
+
+def staff_member(session: Session, user_id: int | None) -> User | None:
+    """The staff member with this id, or None: a forged form cannot make a citizen responsible."""
+    user = session.get(User, user_id or 0)
+    return user if user is not None and not user.blocked and (
+        user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)) else None
+
+
+def manager_choices(session: Session) -> list[tuple[int, str]]:
+    """Choices for a 'responsible manager' select; 0 means not set."""
+    return [(0, str(_l("— not set —")))] + [(user.id, user.name) for user in staff_members(session)]

@@ -17,12 +17,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..accounts.models import User
-from ..accounts.permissions import is_staff
-from ..accounts.services import staff_members
+from ..accounts.services import manager_choices, staff_member
 from ..auth import require
 from ..catalogue.models import Department
-from ..catalogue.services import all_categories, all_departments, all_social_values
+from ..catalogue.services import all_categories, all_social_values, department_choices
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
 from ..pagination import paginate
@@ -160,9 +158,8 @@ def _fill_call_choices(form: CallForm) -> None:
     ]
     form.social_values.choices = [(v.id, v.localised("name", locale))
                                   for v in all_social_values(db.session, locale)]
-    form.department_id.choices = [(0, _("— not set —"))] + [
-        (d.id, d.localised("name", locale)) for d in all_departments(db.session, locale)]
-    form.manager_id.choices = [(0, _("— not set —"))] + [(u.id, u.name) for u in staff_members(db.session)]
+    form.department_id.choices = department_choices(db.session, locale)
+    form.manager_id.choices = manager_choices(db.session)
 
 
 @bp.route("/staff/calls")
@@ -220,7 +217,7 @@ def _save_call_form(form: CallForm, call: Call | None):
                 contact_name=form.contact_name.data or "", contact_email=form.contact_email.data or "",
                 questions_close_at=form.questions_close_at.data,
                 department=db.session.get(Department, form.department_id.data or 0),
-                manager=_chosen_manager(form.manager_id.data),
+                manager=staff_member(db.session, form.manager_id.data),
                 experiment=services.ExperimentSpace(
                     extra_weeks=form.experiment_extra_weeks.data or 0,
                     budget_cents=form.experiment_budget.data or 0,
@@ -235,12 +232,6 @@ def _save_call_form(form: CallForm, call: Call | None):
             flash(_("The call has been saved."), "success")
             return redirect(url_for("calls.manage", call_id=call.id))
     return render_template("calls/call_form.html", form=form, call=call), status_for(form)
-
-
-def _chosen_manager(user_id: int | None) -> User | None:
-    """Only staff can answer for a call; an id from a forged form that is not staff is ignored."""
-    user = db.session.get(User, user_id or 0)
-    return user if user is not None and is_staff(user) else None
 
 
 @bp.route("/staff/calls/<int:call_id>")

@@ -112,6 +112,12 @@ def all_departments(session: Session, locale: str = "nl") -> list[Department]:
     return sorted(session.scalars(select(Department)), key=lambda d: d.localised("name", locale).casefold())
 
 
+def department_choices(session: Session, locale: str) -> list[tuple[int, str]]:
+    """Choices for a 'department responsible' select; 0 means not set."""
+    return [(0, str(_l("— not set —")))] + [
+        (department.id, department.localised("name", locale)) for department in all_departments(session, locale)]
+
+
 def save_category(session: Session, actor: Any, category: Category | None, **fields: Any) -> Category:
     """Create or update a category. Side effect: audit `category.saved`."""
     level = fields["target_level"]

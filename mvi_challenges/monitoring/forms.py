@@ -71,7 +71,8 @@ class ResultUpdateForm(FlaskForm):
     reported_on = LocalDateField(_l("Date of measurement"), validators=[InputRequired()])
     progress_percent = IntegerField(
         _l("Progress of the contract (%)"),
-        validators=[InputRequired(), NumberRange(min=0, max=100, message=_l("Enter a progress from 0 to 100 percent."))],
+        validators=[InputRequired(),
+                    NumberRange(min=0, max=100, message=_l("Enter a progress from 0 to 100 percent."))],
         render_kw={"inputmode": "numeric"},
     )
     note = TextAreaField(_l("What happened (optional)"), validators=[Length(max=5000)], render_kw={"rows": 3})

@@ -8,13 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.models import User
-from ..accounts.permissions import is_staff
-from ..accounts.services import staff_members
+from ..accounts.services import manager_choices, staff_member
 from ..auth import require
 from ..catalogue.forms import LEVEL_CHOICES
 from ..catalogue.models import Category, Department, SocialValue
-from ..catalogue.services import all_categories, all_departments, all_social_values
+from ..catalogue.services import all_categories, all_departments, all_social_values, department_choices
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
 from ..exports import csv_response
@@ -182,18 +180,6 @@ def staff_overview():
                            awaiting=services.awarded_without_contract(db.session), contracts=contracts)
 
 
-def _fill_owner_choices(form) -> None:
-    locale = str(get_locale())
-    form.department_id.choices = [(0, _("— not set —"))] + [
-        (d.id, d.localised("name", locale)) for d in all_departments(db.session, locale)]
-    form.manager_id.choices = [(0, _("— not set —"))] + [(u.id, u.name) for u in staff_members(db.session)]
-
-
-def _chosen_manager(user_id: int | None) -> User | None:
-    user = db.session.get(User, user_id or 0)
-    return user if user is not None and is_staff(user) else None
-
-
 @bp.route("/staff/monitoring/records/new", methods=["GET", "POST"], defaults={"record_id": None})
 @bp.route("/staff/monitoring/records/<int:record_id>", methods=["GET", "POST"])
 @require(can_manage_monitoring)
@@ -207,7 +193,8 @@ def edit_record(record_id: int | None):
     locale = str(get_locale())
     form.category_id.choices = [(c.id, c.localised("name", locale) + " — " + _("target level %(n)d", n=c.target_level))
                                 for c in all_categories(db.session, locale)]
-    _fill_owner_choices(form)
+    form.department_id.choices = department_choices(db.session, locale)
+    form.manager_id.choices = manager_choices(db.session)
     if record is not None and not form.is_submitted():
         form.target_level.data = str(record.target_level)
         form.applied_level.data = str(record.applied_level)
@@ -223,7 +210,7 @@ def edit_record(record_id: int | None):
                 db.session, current_user, record,
                 title=form.title.data, reference=form.reference.data or "", description=form.description.data or "",
                 category=category, department=db.session.get(Department, form.department_id.data or 0),
-                manager=_chosen_manager(form.manager_id.data), target_level=int(form.target_level.data),
+                manager=staff_member(db.session, form.manager_id.data), target_level=int(form.target_level.data),
                 applied_level=int(form.applied_level.data), explanation=form.explanation.data or "",
                 published_on=form.published_on.data, estimated_value_cents=form.estimated_value.data,
             )
