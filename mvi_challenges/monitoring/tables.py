@@ -76,7 +76,7 @@ def build_tables(figures: Figures) -> dict[str, Table]:
     levels = Table("levels", _("Calls published per ambition level"),
                    [Column(_("Ambition level")), Column(_("Calls published"), COUNT)],
                    [[_("Level %(n)d", n=level), figures.calls_per_level[level]] for level in LEVELS])
-    effort = Table("effort", _("Effort"), [Column(_("Measure")), Column(_("Number"), COUNT)], [
+    effort = Table("effort", _("Effort"), [Column(_("Measure")), Column(_("Count"), COUNT)], [
         [_("Calls published"), figures.calls_published],
         [_("Dialogues held"), figures.dialogues_held],
         [_("Participants in dialogues"), figures.participants],
