@@ -3,6 +3,7 @@
 Each figure is one query with the same filters, so the dashboard, its CSV files and the open
 data API show the same numbers. What is counted, precisely:
 - calls published: calls whose publication falls in the year (a cancelled call still counts);
+- experiment space: those calls granted extra time or a process budget, with the totals;
 - dialogues held: published or reported dialogues that started in the year and have ended;
   with a department chosen, those whose related call belongs to the department;
 - participants: confirmed registrations of those dialogues, minus people marked absent;
@@ -71,6 +72,9 @@ class CategoryRow:
 class Figures:
     filters: DashboardFilters
     calls_per_level: dict[int, int] = field(default_factory=dict)
+    experiments: int = 0
+    experiment_weeks: int = 0
+    experiment_budget_cents: int = 0
     dialogues_held: int = 0
     participants: int = 0
     questions_answered: int = 0
@@ -120,6 +124,17 @@ def calls_per_level(session: Session, filters: DashboardFilters) -> dict[int, in
             .group_by(Call.ambition_level))
     counted = {level: count for level, count in session.execute(_call_filters(stmt, filters))}
     return {level: counted.get(level, 0) for level in LEVELS}
+
+
+def experiment_space(session: Session, filters: DashboardFilters) -> tuple[int, int, int]:
+    """Calls published in the year that were granted experiment space: how many, weeks, budget."""
+    start, end = utc_year(filters.year)
+    granted = or_(Call.experiment_extra_weeks > 0, Call.experiment_budget_cents > 0, Call.experiment_note != "")
+    stmt = (select(func.count(Call.id), func.coalesce(func.sum(Call.experiment_extra_weeks), 0),
+                   func.coalesce(func.sum(Call.experiment_budget_cents), 0))
+            .where(Call.status != CallStatus.DRAFT, Call.published_at >= start, Call.published_at < end, granted))
+    count, weeks, cents = session.execute(_call_filters(stmt, filters)).one()
+    return count, int(weeks), int(cents)
 
 
 def _held_dialogues(filters: DashboardFilters, now: dt.datetime) -> Select:
@@ -246,6 +261,7 @@ def category_rows(session: Session, filters: DashboardFilters) -> list[CategoryR
 def dashboard(session: Session, filters: DashboardFilters, now: dt.datetime) -> Figures:
     figures = Figures(filters=filters)
     figures.calls_per_level = calls_per_level(session, filters)
+    figures.experiments, figures.experiment_weeks, figures.experiment_budget_cents = experiment_space(session, filters)
     figures.dialogues_held, figures.participants = dialogue_figures(session, filters, now)
     figures.questions_answered = questions_answered(session, filters)
     figures.proposals_received = proposals_received(session, filters)

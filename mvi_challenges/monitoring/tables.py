@@ -82,6 +82,9 @@ def build_tables(figures: Figures) -> dict[str, Table]:
         [_("Participants in dialogues"), figures.participants],
         [_("Questions answered"), figures.questions_answered],
         [_("Proposals received"), figures.proposals_received],
+        [_("Calls granted experiment space"), figures.experiments],
+        [_("Extra weeks granted for experiments"), figures.experiment_weeks],
+        [_("Process budget granted for experiments"), Money(figures.experiment_budget_cents)],
     ])
     results = Table("results", _("Results"), [Column(_("Measure")), Column(_("Value"), COUNT)], [
         [_("Proposals awarded"), figures.awards],

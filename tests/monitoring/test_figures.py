@@ -56,6 +56,8 @@ def build_world(app: Flask) -> SimpleNamespace:
         with app.app_context():
             row = db.session.get(Call, call.id)
             row.department = _department(department)
+            if status is CallStatus.PUBLISHED and level == 3:  # the mobility call experiments
+                row.experiment_extra_weeks, row.experiment_budget_cents = 6, 25_000_00
             services.sync_call_record(db.session, row)
             db.session.commit()
         calls.append(call)
@@ -170,6 +172,9 @@ def test_dashboard_figures_equal_independent_counts(app: Flask, client_en) -> No
     assert effort["Calls published"] == str(sum(expected["per_level"].values()))
     assert effort["Proposals received"] == "3"  # the draft is not received
     assert effort["Questions answered"] == "1"  # one answer published, one kept back
+    assert effort["Calls granted experiment space"] == "1"
+    assert effort["Extra weeks granted for experiments"] == "6"
+    assert effort["Process budget granted for experiments"] == "€25,000"
     assert effort["Dialogues held"] == ("1" if world.held_year == world.year else "0")
     assert effort["Participants in dialogues"] == ("3" if world.held_year == world.year else "0")
     results = {row[0]: row[1] for row in _table(html, "results")[1:]}
