@@ -17,6 +17,8 @@ from .db import db, render_migration_item
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
+# Open data does not depend on who asks (no personal data, no language from the session).
+PUBLIC_DATA_PATHS = ("/api/v1/",)
 babel = Babel()
 migrate = Migrate()
 
@@ -125,6 +127,8 @@ def _register_response_headers(app: Flask) -> None:
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         )
+        if request.path.startswith(PUBLIC_DATA_PATHS):
+            return response  # the same for everyone, whoever is logged in: caches may share it
         if current_user.is_authenticated and request.endpoint != "static":
             response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")

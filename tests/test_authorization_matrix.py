@@ -43,6 +43,39 @@ EXPECTED: dict[str, str] = {
     "catalogue.index": ADMIN,
     "catalogue.edit_category": ADMIN,
     "catalogue.edit_social_value": ADMIN,
+    "catalogue.edit_department": ADMIN,
+    "public.categories": PUBLIC,
+    "public.category": PUBLIC,
+    "calls.mvi_paragraph": PUBLIC,
+    "calls.mvi_paragraph_text": PUBLIC,
+    "monitoring.dashboard": PUBLIC,
+    "monitoring.dashboard_csv": PUBLIC,
+    "monitoring.register": PUBLIC,
+    "monitoring.register_csv": PUBLIC,
+    "monitoring.record_detail": PUBLIC,
+    "monitoring.contract_detail": PUBLIC,
+    "monitoring.staff_overview": STAFF,
+    "monitoring.edit_record": STAFF,
+    "monitoring.new_contract": STAFF,
+    "monitoring.edit_contract": STAFF,
+    "monitoring.manage_contract": STAFF,
+    "monitoring.add_target": STAFF,
+    "monitoring.remove_target": STAFF,
+    "monitoring.add_update": STAFF,
+    "feeds.calls_feed": PUBLIC,
+    "api.index": PUBLIC,
+    "api.root": PUBLIC,
+    "api.openapi_document": PUBLIC,
+    "api.call_list": PUBLIC,
+    "api.call_detail": PUBLIC,
+    "api.decision_list": PUBLIC,
+    "api.dialogue_list": PUBLIC,
+    "api.dialogue_detail": PUBLIC,
+    "api.register_list": PUBLIC,
+    "api.contract_list": PUBLIC,
+    "api.figures": PUBLIC,
+    "api.catalogue": PUBLIC,
+    "api.ocds_releases": PUBLIC,
     "calls.call_list": PUBLIC,
     "calls.call_detail": PUBLIC,
     "calls.document_download": PUBLIC,
@@ -192,9 +225,34 @@ def _world(app: Flask) -> SimpleNamespace:
         db.session.add(member)
         db.session.commit()
         member_id = member.id
-    return SimpleNamespace(phase_id=phase_id, member_id=member_id,published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
+    record_id, contract_id, target_id = _monitoring_world(app)
+    return SimpleNamespace(record_id=record_id, contract_id=contract_id, target_id=target_id,
+                           phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
                            contribution_id=contribution_id)
+
+
+def _monitoring_world(app: Flask) -> tuple[int, int, int]:
+    """An external tender with a contract and one agreed target."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from mvi_challenges.catalogue.models import Category, SocialValue
+    from mvi_challenges.monitoring import services
+    from mvi_challenges.monitoring.models import TargetUnit
+
+    with app.app_context():
+        record = services.save_record(
+            db.session, None, None, title="Catering", reference="", description="",
+            category=db.session.scalar(select(Category)), department=None, manager=None, target_level=2,
+            applied_level=2, explanation="", published_on=dt.date(2026, 1, 5), estimated_value_cents=None)
+        contract = services.save_contract(db.session, None, None, record=record, proposal=None, supplier_name="BV",
+                                          title="Catering", value_cents=100, signed_on=dt.date(2026, 2, 1),
+                                          ends_on=None)
+        target = services.add_target(db.session, None, contract, social_value=db.session.scalar(select(SocialValue)),
+                                     indicator="CO2", unit=TargetUnit.TONNES_CO2, agreed_value=Decimal(5))
+        db.session.commit()
+        return record.id, contract.id, target.id
 
 
 def _url(app: Flask, rule, world: SimpleNamespace) -> str:
@@ -204,7 +262,9 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "target": "closed", "proposal_id": world.proposal.id, "attachment_id": world.proposal.attachment_id,
         "question_id": world.question_id, "request_id": world.join_id, "dialogue_id": world.dialogue.id,
         "contribution_id": world.contribution_id, "phase_id": world.phase_id, "member_id": world.member_id,
-        "criterion_id": 1, "token": "not-a-valid-token",
+        "criterion_id": 1, "token": "not-a-valid-token", "department_id": 1, "category_slug": "mobiliteit",
+        "record_id": world.record_id, "contract_id": world.contract_id, "target_id": world.target_id,
+        "name": "levels",
     }
     with app.test_request_context():
         from flask import url_for

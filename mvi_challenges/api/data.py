@@ -21,7 +21,15 @@ from ..catalogue.models import Category
 from ..dialogues.models import Contribution, Dialogue, DialogueKind, DialogueStatus
 from ..dialogues.services import confirmed_counts
 from ..evaluation.aggregation import CriterionSpec, ProposalResult, SheetScores, aggregate
-from ..evaluation.models import ConflictDeclaration, ConsensusScore, Decision, JuryMember, Outcome, ScoreSheet, SheetStatus
+from ..evaluation.models import (
+    ConflictDeclaration,
+    ConsensusScore,
+    Decision,
+    JuryMember,
+    Outcome,
+    ScoreSheet,
+    SheetStatus,
+)
 from ..evaluation.services import IN_EVALUATION
 from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, ResultUpdate
 from ..monitoring.services import year_bounds
@@ -155,13 +163,14 @@ def phase_decisions(session: Session, phases: Sequence[Phase]) -> dict[int, Phas
         .options(selectinload(Decision.proposal).selectinload(Proposal.versions),
                  selectinload(Decision.proposal).selectinload(Proposal.organisation))
         .order_by(Proposal.submitted_at, Proposal.id)))
-    conflicted = set(session.execute(
+    recused = [(member_id, proposal_id, phase_id) for member_id, proposal_id, phase_id in session.execute(
         select(ConflictDeclaration.member_id, ConflictDeclaration.proposal_id, JuryMember.phase_id)
         .join(JuryMember, ConflictDeclaration.member_id == JuryMember.id)
-        .where(JuryMember.phase_id.in_(phase_ids), ConflictDeclaration.has_conflict.is_(True))).tuples())
-    for _member_id, _proposal_id, phase_id in conflicted:
+        .where(JuryMember.phase_id.in_(phase_ids), ConflictDeclaration.has_conflict.is_(True)))]
+    for _member_id, _proposal_id, phase_id in recused:
         shown[phase_id].recusals += 1
-    results = _results(session, phases, [d.proposal for d in decisions], {(m, p) for m, p, _ in conflicted})
+    conflicted = {(member_id, proposal_id) for member_id, proposal_id, _phase_id in recused}
+    results = _results(session, phases, [d.proposal for d in decisions], conflicted)
     for decision in decisions:
         proposal = decision.proposal
         shown[proposal.phase_id].decisions.append(PublishedDecision(proposal, decision, results.get(proposal.id)))

@@ -31,8 +31,8 @@ Conventions:
   English (`name_en`); texts of calls and dialogues are in Dutch.
 - Lists are paginated with `page` (from 1) and `per_page` (1-100, default 20); a page after the
   last one is a 404. Filter values are checked: an unknown value is a 400 with a JSON error that
-  names the parameter. The valid category, social value and department slugs are listed at
-  `/api/v1/catalogue`.
+  names the parameter; parameters that an endpoint does not know are ignored. The valid
+  category, social value and department slugs are listed at `/api/v1/catalogue`.
 - Responses carry an `ETag` (send it back in `If-None-Match` to get a `304 Not Modified`),
   `Cache-Control: public, max-age=300` and `Access-Control-Allow-Origin: *`.
 - No personal data is published: no contact persons, managers or jury members, and no address
@@ -309,7 +309,8 @@ def _catalogue() -> dict[str, Schema]:
                 "publisher": {"type": "object", "required": ["name"]},
                 "license": URL, "publicationPolicy": URL,
                 "releases": array({"type": "object", "required": ["ocid", "id", "date", "tag", "initiationType"]}),
-                "links": obj({"next": nullable(URL), "prev": nullable(URL)}),
+                "links": {"type": "object", "description": "Only the pages that exist.",
+                          "properties": {"next": URL, "prev": URL}, "additionalProperties": False},
             },
         },
     }

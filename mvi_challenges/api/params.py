@@ -7,6 +7,7 @@ served by a clear 400: a typo in `category=` would otherwise silently return eve
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
@@ -20,6 +21,7 @@ MAX_TEXT = 200
 # `date(year + 1, 1, 1)` can never overflow.
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,12}")  # ASCII digits only: int() would also take "²" or "٣"
 E = TypeVar("E", bound=enum.Enum)
 
 
@@ -50,16 +52,17 @@ class Params:
         raw = self._raw(name)
         if raw is None:
             return default
-        if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 12:
+        if not WHOLE_NUMBER.fullmatch(raw):
             raise ApiError(400, f"'{name}' must be a whole number, not {raw[:40]!r}.", name)
         value = int(raw)
         if not minimum <= value <= maximum:
             raise ApiError(400, f"'{name}' must be between {minimum} and {maximum}.", name)
         return value
 
-    def page(self) -> tuple[int, int]:
+    def page(self, default_per_page: int | None = None) -> tuple[int, int]:
         page = self.integer("page", default=1, minimum=1, maximum=MAX_PAGE)
-        per_page = self.integer("per_page", default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
+        per_page = self.integer("per_page", default=default_per_page or DEFAULT_PER_PAGE, minimum=1,
+                                maximum=MAX_PER_PAGE)
         assert page is not None and per_page is not None  # the defaults are set
         return page, per_page
 

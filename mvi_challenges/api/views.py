@@ -1,13 +1,319 @@
-"""Read-only open data under /api/v1/ (JSON), described by an OpenAPI document."""
+"""Read-only open data under /api/v1/ (JSON), described by an OpenAPI document, and OCDS.
+
+Every JSON response can be cached and reused by anyone: it depends only on the URL (names come
+in both languages), carries an ETag for conditional requests and allows any origin (CORS), as
+open data should. Query values are checked strictly (params.py); errors are JSON too.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import json
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException
+
+from ..calls.models import CallKind, PublicState
+from ..calls.services import CallFilters
+from ..catalogue.models import Category, Department, SocialValue
+from ..catalogue.services import all_departments, all_social_values
+from ..db import db
+from ..dialogues.models import DialogueKind
+from ..errors import render_error
+from ..monitoring import figures as monitoring_figures
+from ..monitoring.services import RegisterFilters, register_query
+from ..timezones import request_time, to_local
+from . import data, ocds, openapi, serializers
+from .params import MAX_PER_PAGE, ApiError, Params
 
 bp = Blueprint("api", __name__)
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+CATALOGUE_HINT = f"{PREFIX}/catalogue"
+Json = dict[str, Any]
+
+
+# --- responses and errors ------------------------------------------------------------------
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    """JSON with an ETag (If-None-Match → 304), public caching and CORS for any origin."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    response = Response(body, status=status, mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if status != 200:
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _error(status: int, message: str, parameter: str | None = None) -> Response:
+    name = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 500: "internal_error"}.get(
+        status, "error")
+    return json_response({"status": status, "error": name, "message": message, "parameter": parameter}, status)
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith(PREFIX + "/") or request.path == PREFIX
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError) -> Response:
+    return _error(error.status, error.message, error.parameter)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    if not _is_api_request():
+        return render_error(error.code or 400)
+    code = error.code or 500
+    message = "Not found." if code == 404 else (error.description or error.name)
+    return _error(code, message)
+
+
+@bp.errorhandler(Exception)
+def unexpected_error(error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if not _is_api_request():
+        return render_error(500)
+    return _error(500, "Something went wrong on our side; it has been logged.")
+
+
+# --- pagination ------------------------------------------------------------------------------
+
+
+def _filter_args(names: Sequence[str]) -> dict[str, str]:
+    """The filters of this request as given, to repeat in the page links."""
+    return {name: request.args[name].strip() for name in names if request.args.get(name, "").strip()}
+
+
+def paginated(stmt: Select, params: Params, endpoint: str, filter_names: Sequence[str],
+              serialize: Callable[[list[Any]], list[Json]], *, default_per_page: int | None = None) -> Json:
+    """One page of `stmt` as {items, page, per_page, total, pages, links}; past the last page is a 404."""
+    page, per_page = params.page(default_per_page=default_per_page)
+    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    if page > 1 and page > result.pages:
+        raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
+    return {"items": serialize(list(result.items)), "page": page, "per_page": per_page, "total": result.total,
+            "pages": result.pages, "links": page_links(endpoint, filter_names, page, per_page, result.pages)}
+
+
+def page_links(endpoint: str, filter_names: Sequence[str], page: int, per_page: int, pages: int) -> Json:
+    args = _filter_args(filter_names)
+
+    def link(number: int) -> str:
+        return serializers.absolute(endpoint, **args, page=number, per_page=per_page)
+
+    return {"self": link(page), "next": link(page + 1) if page < pages else None,
+            "prev": link(page - 1) if page > 1 else None}
+
+
+# --- catalogue lookups -----------------------------------------------------------------------
+
+
+def _by_slug(model: type) -> dict[str, Any]:
+    return {item.slug: item for item in db.session.scalars(select(model))}
+
+
+def _category(params: Params) -> Category | None:
+    slug = params.slug("category", categories := _by_slug(Category), CATALOGUE_HINT)
+    return categories[slug] if slug else None
+
+
+def _department(params: Params) -> Department | None:
+    slug = params.slug("department", departments := _by_slug(Department), CATALOGUE_HINT)
+    return departments[slug] if slug else None
+
+
+# --- pages for people -------------------------------------------------------------------------
 
 
 @bp.route("/open-data")
 def index():
     """A page for people: what is published as open data, and where."""
     return render_template("api/index.html")
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+@bp.route(f"{PREFIX}/")
+def root():
+    links = {name: serializers.absolute(endpoint) for name, endpoint in (
+        ("calls", "api.call_list"), ("dialogues", "api.dialogue_list"), ("decisions", "api.decision_list"),
+        ("register", "api.register_list"), ("contracts", "api.contract_list"), ("monitoring", "api.figures"),
+        ("catalogue", "api.catalogue"), ("openapi", "api.openapi_document"), ("ocds", "api.ocds_releases"),
+        ("html", "api.index"))}
+    return json_response({"name": "MVI Challenges open data",
+                          "description": "Open data of the municipality of Utrecht on socially responsible "
+                                         "procurement (MVI): calls, dialogues, decisions, contracts and results.",
+                          "license": ocds.LICENSE, "links": links})
+
+
+@bp.route(f"{PREFIX}/openapi.json")
+def openapi_document():
+    return json_response(openapi.document(serializers.absolute("api.root").rstrip("/")))
+
+
+CALL_FILTERS = ("kind", "category", "level", "value", "state", "q")
+
+
+@bp.route(f"{PREFIX}/calls")
+def call_list():
+    params = Params(request.args)
+    category = _category(params)
+    value = params.slug("value", _by_slug(SocialValue), CATALOGUE_HINT)
+    states = [s.value for s in PublicState if s is not PublicState.DRAFT]
+    state = params.choice("state", states)
+    filters = CallFilters(kind=params.member("kind", CallKind), category_slug=category.slug if category else None,
+                          level=params.level(), value_slug=value, state=PublicState(state) if state else None,
+                          text=params.text("q"))
+    now = request_time()
+    return json_response(paginated(data.calls_query(filters, now), params, "api.call_list", CALL_FILTERS,
+                                   lambda calls: [serializers.call(c, now) for c in calls]))
+
+
+@bp.route(f"{PREFIX}/calls/<slug>")
+def call_detail(slug: str):
+    call = data.public_call(db.session, slug)
+    if call is None:
+        raise ApiError(404, f"No published call {slug[:80]!r}.")
+    return json_response(serializers.call(call, request_time()))
+
+
+@bp.route(f"{PREFIX}/decisions")
+def decision_list():
+    params = Params(request.args)
+    call_slug = params.text("call")
+    call_id = None
+    if call_slug:
+        call = data.public_call(db.session, call_slug)
+        if call is None:
+            raise ApiError(400, f"No published call {call_slug[:80]!r}.", "call")
+        call_id = call.id
+
+    def serialize(phases: list) -> list[Json]:
+        decided = data.phase_decisions(db.session, phases)
+        return [serializers.phase_decisions(decided[phase.id]) for phase in phases]
+
+    return json_response(paginated(data.published_phases_query(call_id), params, "api.decision_list", ("call",),
+                                   serialize))
+
+
+DIALOGUE_FILTERS = ("when", "kind", "category")
+
+
+@bp.route(f"{PREFIX}/dialogues")
+def dialogue_list():
+    params = Params(request.args)
+    category = _category(params)
+    filters = data.DialogueFilters(when=params.choice("when", ("upcoming", "past")),
+                                   kind=params.member("kind", DialogueKind),
+                                   category_slug=category.slug if category else None)
+
+    def serialize(dialogues: list) -> list[Json]:
+        extras = data.dialogue_extras(db.session, dialogues)
+        return [serializers.dialogue(d, extras) for d in dialogues]
+
+    return json_response(paginated(data.dialogues_query(filters, request_time()), params, "api.dialogue_list",
+                                   DIALOGUE_FILTERS, serialize))
+
+
+@bp.route(f"{PREFIX}/dialogues/<slug>")
+def dialogue_detail(slug: str):
+    dialogue = data.public_dialogue(db.session, slug)
+    if dialogue is None:
+        raise ApiError(404, f"No public dialogue {slug[:80]!r}.")
+    return json_response(serializers.dialogue(dialogue, data.dialogue_extras(db.session, [dialogue])))
+
+
+REGISTER_FILTERS = ("year", "category", "department", "level", "source", "below")
+
+
+@bp.route(f"{PREFIX}/register")
+def register_list():
+    params = Params(request.args)
+    category, department = _category(params), _department(params)
+    below = params.choice("below", ("below", "unexplained"))
+    filters = RegisterFilters(year=params.year(), category_id=category.id if category else None,
+                              department_id=department.id if department else None, applied_level=params.level(),
+                              below_target=below == "below", lacks_explanation=below == "unexplained",
+                              source=params.choice("source", ("platform", "external")))
+    return json_response(paginated(data.with_record_details(register_query(filters)), params, "api.register_list",
+                                   REGISTER_FILTERS, lambda records: [serializers.record(r) for r in records]))
+
+
+CONTRACT_FILTERS = ("year", "category", "department", "record")
+
+
+@bp.route(f"{PREFIX}/contracts")
+def contract_list():
+    params = Params(request.args)
+    category, department = _category(params), _department(params)
+    filters = data.ContractFilters(year=params.year(), category_id=category.id if category else None,
+                                   department_id=department.id if department else None,
+                                   record_id=params.integer("record", default=None, minimum=1, maximum=2**31 - 1))
+    return json_response(paginated(data.contracts_query(filters), params, "api.contract_list", CONTRACT_FILTERS,
+                                   lambda contracts: [serializers.contract(c) for c in contracts]))
+
+
+@bp.route(f"{PREFIX}/monitoring")
+def figures():
+    params = Params(request.args)
+    now = request_time()
+    years = monitoring_figures.available_years(db.session, now)
+    year = params.integer("year", default=years[0], minimum=min(years), maximum=max(years))
+    category, department = _category(params), _department(params)
+    assert year is not None
+    filters = monitoring_figures.DashboardFilters(year=year, category_id=category.id if category else None,
+                                                  department_id=department.id if department else None)
+    result = monitoring_figures.dashboard(db.session, filters, now)
+    return json_response(serializers.figures(result, category=category, department=department, years=years))
+
+
+@bp.route(f"{PREFIX}/catalogue")
+def catalogue():
+    categories = sorted(db.session.scalars(select(Category).options(selectinload(Category.social_values))),
+                        key=lambda c: c.slug)
+    values = sorted(all_social_values(db.session), key=lambda v: v.slug)
+    departments = sorted(all_departments(db.session), key=lambda d: d.slug)
+    return json_response(serializers.catalogue(categories, values, departments))
+
+
+@bp.route(f"{PREFIX}/ocds/releases.json")
+def ocds_releases():
+    params = Params(request.args)
+    page, per_page = params.page(default_per_page=MAX_PER_PAGE)
+    result = db.paginate(data.public_calls_by_id(), page=page, per_page=per_page, error_out=False, count=True)
+    if page > 1 and page > result.pages:
+        raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
+    now = request_time()
+    links = page_links("api.ocds_releases", (), page, per_page, result.pages)
+    package = ocds.package(
+        _call_stages(list(result.items)),
+        uri=links["self"], today=to_local(now).date(), fallback_date=now,
+        links={key: links[key] for key in ("next", "prev") if links[key]},
+    )
+    return json_response(package)
+
+
+def _call_stages(calls: list) -> list[ocds.CallStages]:
+    """What the releases of these calls need, in a fixed number of queries for the whole page."""
+    ids = [call.id for call in calls]
+    phases = [phase for call in calls for phase in call.phases]
+    decided = data.phase_decisions(db.session, phases)
+    changes = data.status_changes(db.session, calls)
+    questions = data.latest_question_dates(db.session, ids)
+    dialogues = data.reported_dialogues_by_call(db.session, ids)
+    contracts = data.contracts_by_call(db.session, ids)
+    return [ocds.CallStages(call=call, decisions={p.id: decided[p.id] for p in call.phases if p.id in decided},
+                            changes=changes.get(call.id, []), questions_updated=questions.get(call.id),
+                            dialogues=dialogues.get(call.id, []), contracts=contracts.get(call.id, []))
+            for call in calls]

@@ -1,0 +1,345 @@
+"""The calls as an OCDS 1.1 release package (Open Contracting Data Standard, version 1.1.5 schemas).
+
+One contracting process per public call, identified by `{OCDS_PREFIX}-call-{id}`. Each stage of
+the call is a release with a stable id, dated when the stage happened:
+- `tender`: the call was published (tender with phases, weighted criteria and documents);
+- `tenderUpdate`: the call closed, or was decided (status `complete`);
+- `tenderCancellation`: the call was cancelled (status `cancelled`, the public reason in `mvi`);
+- `award`: the decisions of a phase were published; an award per funded proposal (awarded, or
+  advanced to the next phase), valued at its requested budget, or one `unsuccessful` award when
+  nobody was selected;
+- `contract`: a contract from the monitoring register was signed;
+- `implementation`: a result update on such a contract, as a `reporting` milestone.
+A release describes the stage with the data as it is now: the platform keeps no history of
+edits, so a later correction of a call shows in its earlier releases too.
+
+MVI data that OCDS has no field for sits in `mvi` objects (OCDS allows additional fields): the
+ambition and target level with the comply-or-explain explanation, the social values, the criteria
+per phase, the agreed social targets and the measured results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from ..calls.models import Call, CallKind, CallStatus, Phase
+from ..dialogues.models import Dialogue
+from ..monitoring.models import Contract, ResultUpdate
+from ..timezones import local_to_utc
+from .data import PhaseDecisions, StatusChange
+from .serializers import absolute, timestamp
+
+Json = dict[str, Any]
+
+OCDS_VERSION = "1.1"
+DEFAULT_PREFIX = "ocds-mviutr"
+BUYER_ID = "gemeente-utrecht"
+BUYER_NAME = "Gemeente Utrecht"
+LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
+LANGUAGE = "nl"  # the texts of calls, decisions and reports are written in Dutch
+ELIGIBILITY = {"entrepreneurs": "Ondernemers", "citizens": "Inwoners", "both": "Ondernemers en inwoners"}
+METHOD_DETAILS = {CallKind.CHALLENGE: "Challenge", CallKind.SBIR: "SBIR (Small Business Innovation Research)"}
+# Status changes after publication → (release tag, tender status at that moment).
+TENDER_CHANGES = {
+    CallStatus.CLOSED: ("tenderUpdate", "active"),  # submissions closed; evaluation goes on
+    CallStatus.DECIDED: ("tenderUpdate", "complete"),
+    CallStatus.CANCELLED: ("tenderCancellation", "cancelled"),
+}
+
+
+@dataclass
+class CallStages:
+    """Everything about one call that its releases need, loaded for a page of calls at once."""
+
+    call: Call
+    decisions: dict[int, PhaseDecisions] = field(default_factory=dict)  # phase id →
+    changes: list[StatusChange] = field(default_factory=list)
+    questions_updated: dt.datetime | None = None
+    dialogues: list[Dialogue] = field(default_factory=list)
+    contracts: list[Contract] = field(default_factory=list)
+
+
+def ocid(call: Call) -> str:
+    prefix = str(current_app.config.get("OCDS_PREFIX") or DEFAULT_PREFIX)
+    return f"{prefix}-call-{call.id}"
+
+
+def date_time(day: dt.date) -> str:
+    """A calendar date (Amsterdam) as the UTC instant of its start: OCDS dates are date-times."""
+    return timestamp(local_to_utc(dt.datetime.combine(day, dt.time())))  # type: ignore[return-value]
+
+
+def value(cents: int) -> Json:
+    return {"amount": cents / 100, "currency": "EUR"}
+
+
+def buyer_party() -> Json:
+    return {"id": BUYER_ID, "name": BUYER_NAME, "roles": ["buyer", "procuringEntity"]}
+
+
+def buyer_ref() -> Json:
+    return {"id": BUYER_ID, "name": BUYER_NAME}
+
+
+# --- tender ---------------------------------------------------------------------------------
+
+
+def _period(start: dt.datetime | None, end: dt.datetime | None) -> Json:
+    return {key: timestamp(moment) for key, moment in (("startDate", start), ("endDate", end)) if moment is not None}
+
+
+def _criteria_text(phase: Phase) -> str:
+    parts = []
+    for criterion in phase.criteria:
+        knockout = f" (minimum {criterion.knockout_minimum})" if criterion.knockout_minimum is not None else ""
+        parts.append(f"{criterion.name} {criterion.weight}%{knockout}")
+    return f"{phase.title}: {', '.join(parts)}."
+
+
+def _documents(stages: CallStages) -> list[Json]:
+    call = stages.call
+    documents = [{"id": "call", "documentType": "tenderNotice", "title": call.title,
+                  "url": absolute("calls.call_detail", slug=call.slug), "datePublished": timestamp(call.published_at),
+                  "format": "text/html", "language": LANGUAGE}]
+    documents += [{"id": f"document-{d.id}", "documentType": "biddingDocuments", "title": d.title,
+                   "url": absolute("calls.document_download", slug=call.slug, document_id=d.id),
+                   "datePublished": timestamp(d.uploaded_at), "format": d.content_type, "language": LANGUAGE}
+                  for d in call.documents]
+    if stages.questions_updated is not None:
+        documents.append({"id": "clarifications", "documentType": "clarifications", "title": "Nota van inlichtingen",
+                          "url": absolute("proposals.questions", slug=call.slug),
+                          "dateModified": timestamp(stages.questions_updated), "format": "text/html",
+                          "language": LANGUAGE})
+    documents += [{"id": f"dialogue-report-{d.id}", "documentType": "marketStudies", "title": d.title,
+                   "description": "Verslag van een dialoog ter voorbereiding van deze uitvraag.",
+                   "url": absolute("dialogues.detail", slug=d.slug, _anchor="report"),
+                   "datePublished": timestamp(d.report_published_at), "format": "text/html", "language": LANGUAGE}
+                  for d in stages.dialogues]
+    return documents
+
+
+def _mvi(call: Call) -> Json:
+    department = call.department
+    return {
+        "kind": call.kind.value,
+        "ambitionLevel": call.ambition_level,
+        "targetLevel": call.effective_target_level,
+        "belowTarget": call.below_target,
+        "levelExplanation": call.level_explanation,
+        "category": {"id": call.category.slug, "name": call.category.name_nl, "nameEn": call.category.name_en},
+        "department": ({"id": department.slug, "name": department.name_nl, "nameEn": department.name_en}
+                       if department is not None else None),
+        "socialValues": [{"id": v.slug, "name": v.name_nl, "nameEn": v.name_en} for v in call.social_values],
+        "statusReason": call.status_reason,
+        "phases": [{
+            "number": phase.number, "title": phase.title,
+            "period": _period(phase.opens_at, phase.closes_at),
+            "value": value(phase.budget_cents), "maxAwards": phase.max_awards,
+            "criteria": [{"name": c.name, "description": c.description, "weight": c.weight,
+                          "knockoutMinimum": c.knockout_minimum} for c in phase.criteria],
+        } for phase in call.phases],
+        "api": absolute("api.call_detail", slug=call.slug),
+    }
+
+
+def tender(stages: CallStages, status: str) -> Json:
+    call = stages.call
+    phases = call.phases
+    return {
+        "id": f"call-{call.id}",
+        "title": call.title,
+        "description": call.summary,
+        "status": status,
+        "procuringEntity": buyer_ref(),
+        "value": value(sum(phase.budget_cents for phase in phases)),
+        "procurementMethod": "open",
+        "procurementMethodDetails": METHOD_DETAILS[call.kind],
+        "mainProcurementCategory": "services",  # innovation challenges and SBIR research are services
+        "awardCriteria": "ratedCriteria",
+        "awardCriteriaDetails": " ".join(_criteria_text(phase) for phase in phases),
+        "submissionMethod": ["electronicSubmission"],
+        "tenderPeriod": _period(phases[0].opens_at if phases else None, phases[-1].closes_at if phases else None),
+        "hasEnquiries": stages.questions_updated is not None,
+        "eligibilityCriteria": ELIGIBILITY[call.eligibility.value],
+        "documents": _documents(stages),
+        "mvi": _mvi(call),
+    }
+
+
+def _release(stages: CallStages, suffix: str, date: str | None, tags: list[str], **sections: Any) -> Json:
+    identifier = ocid(stages.call)
+    return {"ocid": identifier, "id": f"{identifier}-{suffix}", "date": date, "tag": tags,
+            "initiationType": "tender", "language": LANGUAGE, "buyer": buyer_ref(), **sections}
+
+
+def tender_releases(stages: CallStages) -> list[Json]:
+    call = stages.call
+    releases = [_release(stages, "tender", timestamp(call.published_at), ["tender"],
+                         parties=[buyer_party()], tender=tender(stages, "active"))]
+    for change in stages.changes:
+        if change.status not in TENDER_CHANGES:
+            continue  # archiving changes nothing in the procurement
+        tag, status = TENDER_CHANGES[change.status]
+        releases.append(_release(stages, f"tender-{change.status.value}", timestamp(change.at), [tag],
+                                 parties=[buyer_party()], tender=tender(stages, status)))
+    return releases
+
+
+# --- awards ----------------------------------------------------------------------------------
+
+
+def supplier_party(organisation_id: int | None, name: str, fallback_id: str) -> Json:
+    return {"id": f"org-{organisation_id}" if organisation_id is not None else fallback_id, "name": name,
+            "roles": ["supplier"]}
+
+
+def award_id(proposal_id: int) -> str:
+    return f"award-{proposal_id}"
+
+
+def award_releases(stages: CallStages) -> list[Json]:
+    releases = []
+    for phase in stages.call.phases:
+        published = stages.decisions.get(phase.id)
+        if published is None:
+            continue
+        date = timestamp(phase.decisions_published_at)
+        awards, parties = [], [buyer_party()]
+        for item in published.decisions:
+            if not item.funded:
+                continue  # shortlisted: named on the call page, but not an award
+            score = item.result.score if item.result is not None else None
+            award: Json = {"id": award_id(item.proposal.id), "title": item.title,
+                           "description": item.decision.motivation, "status": "active", "date": date,
+                           "mvi": {"phase": phase.number, "outcome": item.decision.outcome.value,
+                                   "score": round(score, 2) if score is not None else None}}
+            if item.proposal.requested_budget_cents is not None:
+                award["value"] = value(item.proposal.requested_budget_cents)
+            organisation = item.proposal.organisation
+            if organisation is not None:  # a private person who won is not named
+                party = supplier_party(organisation.id, organisation.name, "")
+                parties.append(party)
+                award["suppliers"] = [{"id": party["id"], "name": party["name"]}]
+            awards.append(award)
+        if not awards:
+            awards.append({"id": f"phase-{phase.number}-unsuccessful", "title": "Geen voorstel geselecteerd",
+                           "status": "unsuccessful", "date": date, "mvi": {"phase": phase.number}})
+        releases.append(_release(stages, f"award-phase-{phase.number}", date, ["award"],
+                                 parties=_unique(parties), awards=awards))
+    return releases
+
+
+def _unique(parties: list[Json]) -> list[Json]:
+    seen: dict[str, Json] = {}
+    for party in parties:
+        seen.setdefault(party["id"], party)
+    return list(seen.values())
+
+
+# --- contracts and their implementation --------------------------------------------------------
+
+
+def _published_award_ids(stages: CallStages) -> set[str]:
+    return {award_id(item.proposal.id) for published in stages.decisions.values()
+            for item in published.decisions if item.funded}
+
+
+def _contract_award(contract: Contract, published: set[str]) -> tuple[str, Json | None]:
+    """The award a contract follows from; a contract without a published award gets its own."""
+    if contract.proposal_id is not None and award_id(contract.proposal_id) in published:
+        return award_id(contract.proposal_id), None
+    own = {"id": f"contract-{contract.id}-award", "title": contract.title, "status": "active",
+           "date": date_time(contract.signed_on), "value": value(contract.value_cents),
+           "suppliers": [_supplier_ref(contract)]}
+    return own["id"], own
+
+
+def _supplier(contract: Contract) -> Json:
+    return supplier_party(contract.supplier_organisation_id, contract.supplier_name, f"contract-{contract.id}-supplier")
+
+
+def _supplier_ref(contract: Contract) -> Json:
+    party = _supplier(contract)
+    return {"id": party["id"], "name": party["name"]}
+
+
+def _targets(contract: Contract) -> list[Json]:
+    return [{"id": f"target-{t.id}", "socialValue": {"id": t.social_value.slug, "name": t.social_value.name_nl,
+                                                      "nameEn": t.social_value.name_en},
+             "indicator": t.indicator, "unit": t.unit.value, "agreedValue": f"{t.agreed_value:.2f}"}
+            for t in contract.targets]
+
+
+def contract_releases(stages: CallStages, today: dt.date) -> list[Json]:
+    releases = []
+    published = _published_award_ids(stages)
+    for contract in stages.contracts:
+        awarded_by, own_award = _contract_award(contract, published)
+        ended = contract.ends_on is not None and contract.ends_on < today
+        body: Json = {
+            "id": f"contract-{contract.id}", "awardID": awarded_by, "title": contract.title,
+            "status": "terminated" if ended else "active",
+            "period": {"startDate": date_time(contract.signed_on),
+                       **({"endDate": date_time(contract.ends_on)} if contract.ends_on else {})},
+            "value": value(contract.value_cents), "dateSigned": date_time(contract.signed_on),
+            "mvi": {"targets": _targets(contract),
+                    "url": absolute("monitoring.contract_detail", contract_id=contract.id)},
+        }
+        sections: Json = {"parties": [buyer_party(), _supplier(contract)], "contracts": [body]}
+        if own_award is not None:
+            sections["awards"] = [own_award]
+        releases.append(_release(stages, f"contract-{contract.id}", date_time(contract.signed_on), ["contract"],
+                                 **sections))
+        releases += [_implementation_release(stages, contract, awarded_by, update) for update in contract.updates]
+    return releases
+
+
+def _implementation_release(stages: CallStages, contract: Contract, awarded_by: str, update: ResultUpdate) -> Json:
+    targets = {t.id: t for t in contract.targets}
+    milestone = {
+        "id": f"result-update-{update.id}", "title": f"Resultaatrapportage {update.reported_on.isoformat()}",
+        "type": "reporting", "description": update.note, "status": "met", "dateMet": date_time(update.reported_on),
+        "mvi": {"progressPercent": update.progress_percent,
+                "measurements": [{"targetId": f"target-{m.target_id}", "indicator": targets[m.target_id].indicator,
+                                  "unit": targets[m.target_id].unit.value, "value": f"{m.value:.2f}"}
+                                 for m in sorted(update.measurements, key=lambda m: m.target_id)
+                                 if m.target_id in targets]},
+    }
+    return _release(stages, f"contract-{contract.id}-update-{update.id}", date_time(update.reported_on),
+                    ["implementation"],
+                    contracts=[{"id": f"contract-{contract.id}", "awardID": awarded_by,
+                                "implementation": {"milestones": [milestone]}}])
+
+
+# --- the package -----------------------------------------------------------------------------
+
+
+def releases(stages: CallStages, today: dt.date) -> list[Json]:
+    """All releases of one call, oldest first."""
+    found = tender_releases(stages) + award_releases(stages) + contract_releases(stages, today)
+    return sorted(found, key=lambda release: (release["date"] or "", release["id"]))
+
+
+def package(all_stages: list[CallStages], *, uri: str, today: dt.date, fallback_date: dt.datetime,
+            links: Json) -> Json:
+    found = [release for stages in all_stages for release in releases(stages, today)]
+    # Generated on demand, so the publication date is the last change of what the package holds.
+    changed = [release["date"] for release in found if release["date"]]
+    changed += [timestamp(stages.call.updated_at) for stages in all_stages]
+    changed += [timestamp(contract.updated_at) for stages in all_stages for contract in stages.contracts]
+    package_: Json = {
+        "uri": uri,
+        "version": OCDS_VERSION,
+        "publishedDate": max((c for c in changed if c), default=timestamp(fallback_date)),
+        "publisher": {"name": BUYER_NAME, "uri": absolute("api.index")},
+        "license": LICENSE,
+        "publicationPolicy": absolute("api.index"),
+        "releases": found,
+    }
+    if links:
+        package_["links"] = links
+    return package_
