@@ -93,6 +93,14 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table (copy, drop, rename) to change constraints.
+            # With foreign keys enforced, dropping the old `calls` would cascade-delete every
+            # phase and proposal, so enforcement is off while migrating (it only works outside
+            # a transaction, hence before it begins) and checked again afterwards.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end SQLAlchemy's autobegun transaction: migrations start their own
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -101,6 +109,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if problems:
+                raise RuntimeError(f"foreign keys broken by the migration: {problems[:5]}")
 
 
 if context.is_offline_mode():

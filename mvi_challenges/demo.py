@@ -434,7 +434,7 @@ def seed_monitoring(session: Session, staff: User) -> int:
     awarded = session.scalars(select(Proposal).where(Proposal.status == ProposalStatus.AWARDED)).all()
     for proposal in awarded:
         record = session.scalar(select(ProcurementRecord).where(ProcurementRecord.call_id == proposal.call_id))
-        _demo_contract(session, staff, record, proposal, 1, 12_500, values, TargetUnit, monitoring)
+        _demo_contract(session, staff, record, proposal, 0, 12_500, values, TargetUnit, monitoring)
     return created
 
 
@@ -460,14 +460,17 @@ def _demo_contract(session, staff, record, proposal, days_ago, euros, values, un
     made = [monitoring.add_target(session, staff, contract, social_value=values[slug], indicator=indicator,
                                   unit=unit, agreed_value=Decimal(agreed))
             for slug, indicator, unit, agreed, _ in targets]
-    if days_ago > 30 and made:
-        realised = {target.id: Decimal(row[4]) for target, row in zip(made, targets, strict=True)}
+    realised = {target.id: Decimal(row[4]) for target, row in zip(made, targets, strict=True)}
+    if days_ago > 30:
         monitoring.add_result_update(
             session, staff, contract, reported_on=signed + (today - signed) / 2, today=today, progress_percent=25,
             note="Eerste halfjaarrapportage.", measured={key: value / 2 for key, value in realised.items()})
         monitoring.add_result_update(
             session, staff, contract, reported_on=today, today=today, progress_percent=50,
             note="Tussenstand volgens de contractrapportage.", measured=realised)
+    else:  # a pilot that has just started
+        monitoring.add_result_update(session, staff, contract, reported_on=today, today=today, progress_percent=5,
+                                     note="Startbijeenkomst gehouden; de eerste metingen volgen.", measured=realised)
 
 
 def seed_demo(session: Session) -> str:

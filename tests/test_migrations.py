@@ -42,7 +42,8 @@ def test_upgrade_on_empty_database_matches_models_then_downgrade_removes_all(app
 
 
 def test_calls_published_before_monitoring_enter_the_register(app: Flask) -> None:
-    """Upgrading a live database: the published call of revision 0005 appears in the register."""
+    """Upgrading a live database: the published call of revision 0005 appears in the register,
+    dated in Amsterdam time, and its phases survive the rebuild of the calls table."""
     import datetime as dt
 
     from mvi_challenges.monitoring.models import ProcurementRecord
@@ -52,7 +53,8 @@ def test_calls_published_before_monitoring_enter_the_register(app: Flask) -> Non
         _drop_everything()
         try:
             upgrade(revision="0005")
-            published = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+            # 23:30 UTC on New Year's Eve is already 1 January in Amsterdam.
+            published = dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC)
             with db.engine.begin() as connection:
                 connection.execute(text("INSERT INTO categories (slug, name_nl, name_en, target_level, promising, "
                                         "approach_source, approach_html) VALUES ('ict', 'ICT', 'ICT', 2, false, '', '')"))
@@ -65,10 +67,18 @@ def test_calls_published_before_monitoring_enter_the_register(app: Flask) -> Non
                         ":status, '', :now, :now, :published, 2)"),
                         {"slug": title.lower(), "title": title, "status": status, "now": published,
                          "published": moment})
+                connection.execute(text(
+                    "INSERT INTO phases (call_id, number, title, opens_at, closes_at, budget_cents, max_awards, "
+                    "score_scale_max, blind_review, disagreement_threshold) VALUES "
+                    "(1, 1, 'Fase 1', :now, :now, 4000000, 1, 10, false, 3)"), {"now": published})
             upgrade()
             records = db.session.scalars(db.select(ProcurementRecord)).all()
-            assert [(r.title, r.target_level, r.applied_level, r.explanation, r.published_on) for r in records] == [
-                ("Laptops", 2, 1, "Markt te klein", dt.date(2026, 3, 2))]
+            assert [(r.title, r.target_level, r.applied_level, r.explanation, r.published_on,
+                     r.estimated_value_cents) for r in records] == [
+                ("Laptops", 2, 1, "Markt te klein", dt.date(2026, 1, 1), 4_000_000)]
+            # Rebuilding `calls` (SQLite batch mode) must not cascade-delete what hangs off it.
+            with db.engine.connect() as connection:
+                assert connection.execute(text("SELECT COUNT(*) FROM phases")).scalar() == 1
         finally:
             db.session.remove()
             _drop_everything()

@@ -39,7 +39,7 @@ def upgrade():
     op.create_table('procurement_records',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('call_id', sa.Integer(), nullable=True),
-    sa.Column('reference', sa.String(length=80), nullable=False),
+    sa.Column('reference', sa.String(length=100), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=False),
@@ -151,16 +151,42 @@ def upgrade():
 
     # ### end Alembic commands ###
 
-    # Calls published before this revision enter the register as they stand (the application
-    # keeps them in step from now on). `date()` works on SQLite and PostgreSQL alike.
-    op.execute(
-        "INSERT INTO procurement_records (call_id, reference, title, description, category_id, target_level, "
-        "applied_level, explanation, published_on, created_at, updated_at) "
-        "SELECT id, slug, title, summary, category_id, COALESCE(target_level, ambition_level), ambition_level, "
-        "level_explanation, date(published_at), CURRENT_TIMESTAMP, CURRENT_TIMESTAMP "
-        "FROM calls WHERE published_at IS NOT NULL AND status <> 'draft'"
-    )
+    _register_published_calls()
 
+
+def _register_published_calls():
+    """Calls published before this revision enter the register as they stand (the application
+    keeps them in step from then on). The publication date is the date in Amsterdam, as the
+    application counts it: a call published at 00:30 on 1 January belongs to the new year."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    connection = op.get_bind()
+    calls = connection.execute(sa.text(
+        "SELECT c.id, c.slug, c.title, c.summary, c.category_id, COALESCE(c.target_level, c.ambition_level), "
+        "c.ambition_level, c.level_explanation, c.published_at, "
+        "(SELECT SUM(p.budget_cents) FROM phases p WHERE p.call_id = c.id) "
+        "FROM calls c WHERE c.published_at IS NOT NULL AND c.status <> 'draft'"
+    )).all()
+    now = dt.datetime.now(dt.timezone.utc)
+    records = sa.table(
+        "procurement_records", *(sa.column(name) for name in (
+            "call_id", "reference", "title", "description", "category_id", "target_level", "applied_level",
+            "explanation", "published_on", "estimated_value_cents", "created_at", "updated_at")),
+    )
+    for (call_id, slug, title, summary, category_id, target, applied, explanation, published_at,
+         budget) in calls:
+        if isinstance(published_at, str):  # SQLite hands back text
+            published_at = dt.datetime.fromisoformat(published_at)
+        if published_at.tzinfo is None:  # stored in UTC
+            published_at = published_at.replace(tzinfo=dt.timezone.utc)
+        connection.execute(records.insert().values(
+            call_id=call_id, reference=slug, title=title, description=summary, category_id=category_id,
+            target_level=target, applied_level=applied, explanation=explanation,
+            published_on=published_at.astimezone(amsterdam).date(), estimated_value_cents=budget or None,
+            created_at=now, updated_at=now,
+        ))
 
 
 def downgrade():

@@ -49,7 +49,7 @@ class ProcurementRecord(Base):
     id: Mapped[intpk]
     # Set for a call on this platform; None for a tender entered by staff.
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
-    reference: Mapped[str] = mapped_column(String(80), default="")
+    reference: Mapped[str] = mapped_column(String(100), default="")  # a call's slug, or a TenderNed number
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)

@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
 from ..accounts.models import Organisation, User
-from ..calls.models import Call, CallStatus
+from ..calls.models import Call, Phase
 from ..calls.services import call_changed
 from ..catalogue.models import Category, Department, SocialValue
 from ..errors import DomainError
@@ -96,7 +96,8 @@ def register_query(filters: RegisterFilters) -> Select[tuple[ProcurementRecord]]
 
 
 def records_lacking_explanation(session: Session) -> list[ProcurementRecord]:
-    return list(session.scalars(register_query(RegisterFilters(lacks_explanation=True))))
+    stmt = register_query(RegisterFilters(lacks_explanation=True)).options(selectinload(ProcurementRecord.manager))
+    return list(session.scalars(stmt))
 
 
 def _check_level(value: int, field: str) -> None:
@@ -175,10 +176,11 @@ def figures_per_manager(session: Session) -> list[ManagerFigures]:
 
 def awarded_without_contract(session: Session) -> list[tuple[Proposal, ProcurementRecord]]:
     """Awarded proposals for which no contract has been recorded yet."""
-    stmt = (select(Proposal, ProcurementRecord)
+    stmt = (_published_awards().add_columns(ProcurementRecord)
             .join(ProcurementRecord, ProcurementRecord.call_id == Proposal.call_id)
             .outerjoin(Contract, Contract.proposal_id == Proposal.id)
-            .where(Proposal.status == ProposalStatus.AWARDED, Contract.id.is_(None))
+            .where(Contract.id.is_(None))
+            .options(selectinload(Proposal.organisation))
             .order_by(Proposal.id))
     return [(proposal, record) for proposal, record in session.execute(stmt)]
 
@@ -190,17 +192,20 @@ def awarded_proposals(session: Session, record: ProcurementRecord) -> list[Propo
     """The proposals of the record's call that may become a contract."""
     if record.call_id is None:
         return []
-    stmt = (select(Proposal).where(Proposal.call_id == record.call_id, Proposal.status == ProposalStatus.AWARDED)
-            .order_by(Proposal.title))
+    stmt = (_published_awards().where(Proposal.call_id == record.call_id)
+            .options(selectinload(Proposal.organisation)).order_by(Proposal.title))
     return list(session.scalars(stmt))
 
 
-def contract_records(session: Session) -> list[ProcurementRecord]:
-    """Procurements a contract can belong to: external tenders and calls that were not cancelled."""
-    stmt = (select(ProcurementRecord).outerjoin(Call, ProcurementRecord.call_id == Call.id)
-            .where(or_(ProcurementRecord.call_id.is_(None), Call.status != CallStatus.CANCELLED))
-            .order_by(ProcurementRecord.published_on.desc(), ProcurementRecord.id.desc()))
-    return list(session.scalars(stmt))
+def _published_awards() -> Select[tuple[Proposal]]:
+    """Awarded proposals whose decision has been published: before that, an award is not public and
+    may still change, so no contract can be recorded for it."""
+    return (select(Proposal).join(Phase, Proposal.phase_id == Phase.id)
+            .where(Proposal.status == ProposalStatus.AWARDED, Phase.decisions_published_at.is_not(None)))
+
+
+def is_published_award(proposal: Proposal) -> bool:
+    return proposal.status is ProposalStatus.AWARDED and proposal.phase.decisions_published_at is not None
 
 
 def save_contract(
@@ -217,7 +222,7 @@ def save_contract(
     ends_on: dt.date | None,
 ) -> Contract:
     """Create or update a contract. Side effect: audit `contract.saved`."""
-    if proposal is not None and (proposal.call_id != record.call_id or proposal.status is not ProposalStatus.AWARDED):
+    if proposal is not None and (proposal.call_id != record.call_id or not is_published_award(proposal)):
         raise DomainError(_l("Choose a proposal that was awarded in this call."), field="proposal_id")
     _check_cents(value_cents, "value")
     if ends_on is not None and ends_on < signed_on:

@@ -80,9 +80,9 @@ def test_every_page_has_one_h1_and_a_title(app: Flask, client: FlaskClient, cata
 def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: FlaskClient) -> None:
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
-    assert "7 users, 5 calls, 4 proposals, 3 dialogues and 3 juries added" in first.output
+    assert "7 users, 5 calls, 4 proposals, 3 dialogues, 3 juries and 5 external tenders added" in first.output
     second = runner.invoke(args=["seed-demo"])
-    assert "0 users, 0 calls, 0 proposals, 0 dialogues and 0 juries added" in second.output
+    assert "0 users, 0 calls, 0 proposals, 0 dialogues, 0 juries and 0 external tenders added" in second.output
     with app.app_context():
         assert db.session.query(Call).count() == 5
         assert find_user_by_email(db.session, "admin@demo.mvi.example").roles == {Role.ADMIN, Role.STAFF}
@@ -92,6 +92,19 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
     assert "Biodiversiteit Lage Weide" in closed
     catering = page_text(client.get("/calls/catering-stadskantoor-2027"))
     assert "Het lopende contract loopt binnen vier maanden af" in catering
+    # Monitoring: the catering tender below target with its explanation, contracts with results.
+    register = page_text(client.get("/monitoring/register?category=catering&source=external"))
+    assert "Catering stadskantoor en stadhuis 2026–2030" in register and "huurcontract" in register
+    assert "Vervanging laptops en telefoons" in page_text(client.get("/monitoring/register?below=unexplained"))
+    with app.app_context():
+        from mvi_challenges.monitoring.models import Contract, ProcurementRecord
+
+        assert db.session.query(ProcurementRecord).count() == 5 + 4  # the tenders and the published calls
+        contracts = db.session.query(Contract).all()
+        assert {c.supplier_name for c in contracts} >= {"Smaak van Utrecht Catering BV", "Groene Logistiek Utrecht BV"}
+        assert all(c.updates for c in contracts), "every demo contract reports results"
+        years = {r.published_on.year for r in db.session.query(ProcurementRecord)}
+    assert len(years) >= 2  # spread over two years
 
 
 def test_dutch_catalogue_is_complete_and_current() -> None:
