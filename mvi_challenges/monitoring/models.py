@@ -120,6 +120,11 @@ class Contract(Base):
     )
 
     @property
+    def has_private_supplier(self) -> bool:
+        """A citizen's awarded proposal: the supplier is a private person, not named in public."""
+        return self.proposal_id is not None and self.supplier_organisation_id is None
+
+    @property
     def latest_update(self) -> ResultUpdate | None:
         return self.updates[-1] if self.updates else None
 

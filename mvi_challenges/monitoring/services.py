@@ -22,6 +22,8 @@ from ..proposals.models import Proposal, ProposalStatus
 from ..timezones import to_local
 from .models import Contract, ContractTarget, ProcurementRecord, ResultMeasurement, ResultUpdate, TargetUnit
 
+# Stored (and published as open data) for a private person who won: their name is not public.
+PRIVATE_SUPPLIER = "Particulier (naam niet gepubliceerd)"
 MAX_CENTS = 10**15  # a thousand billion euros: beyond any municipal contract, within BIGINT
 
 
@@ -231,7 +233,10 @@ def save_contract(
         raise DomainError(_l("Results have been reported before this date; the contract was signed earlier."),
                           field="signed_on")
     organisation: Organisation | None = proposal.organisation if proposal is not None else None
-    name = supplier_name.strip() or (organisation.name if organisation is not None else "")
+    if proposal is not None and organisation is None:
+        name = PRIVATE_SUPPLIER  # a citizen who won is not named in public pages or open data
+    else:
+        name = supplier_name.strip() or (organisation.name if organisation is not None else "")
     if not name:
         raise DomainError(_l("Enter the supplier's name."), field="supplier_name")
     if contract is None:

@@ -37,8 +37,12 @@ bp = Blueprint("monitoring", __name__)
 
 @bp.app_context_processor
 def monitoring_globals() -> dict:
-    return {"unit_label": lambda unit: str(UNIT_LABELS[unit]),
+    return {"unit_label": lambda unit: str(UNIT_LABELS[unit]), "supplier_label": _supplier_label,
             "can_manage_monitoring": can_manage_monitoring(current_user)}
+
+
+def _supplier_label(contract: Contract) -> str:
+    return _("a private person (name not published)") if contract.has_private_supplier else contract.supplier_name
 
 
 # --- public: dashboard ---------------------------------------------------------------------
@@ -249,7 +253,7 @@ def _contract_form(contract: Contract | None, record: ProcurementRecord):
     form = ContractForm(obj=contract)
     proposals = services.awarded_proposals(db.session, record)
     form.proposal_id.choices = [(0, _("— not from a proposal on this platform —"))] + [
-        (p.id, f"{p.title} — {p.organisation.name if p.organisation else (p.submitter.name if p.submitter else '')}")
+        (p.id, f"{p.title} — {p.organisation.name}" if p.organisation else f"{p.title} — {_('a private person')}")
         for p in proposals]
     if not form.is_submitted():
         if contract is not None:

@@ -235,3 +235,56 @@ def test_category_page_and_mvi_paragraph(app: Flask, client_en, catalogue) -> No
     draft = make_call(app, status=CallStatus.DRAFT)
     assert client_en.get(f"/calls/{draft.slug}/mvi-paragraph").status_code == 404
     assert client_en.get("/categories/no-such-category").status_code == 404
+
+
+def test_no_contract_before_the_award_is_published_and_a_private_winner_stays_unnamed(
+        app: Flask, client_en, catalogue) -> None:
+    from mvi_challenges.evaluation import services as evaluation
+    from mvi_challenges.evaluation.models import Outcome
+    from mvi_challenges.proposals.models import Proposal
+
+    call = make_call(app, category="mobiliteit", level=3)
+    citizen = make_user(app, Role.CITIZEN, name="Bea Bewoner")
+    proposal = make_proposal(app, citizen, call, submit=True, title="Buurtbakfiets")
+    with app.test_request_context():
+        row = db.session.get(Proposal, proposal.id)
+        row.phase.closes_at = now_utc() - dt.timedelta(minutes=1)
+        evaluation.decide(db.session, None, row, Outcome.AWARDED, "Mooi plan.")
+        db.session.commit()
+        record_id = db.session.scalar(select(ProcurementRecord.id).where(ProcurementRecord.call_id == call.id))
+    staff, _user = _staff(app)
+    # Decided but not published: not public yet, and it may still change.
+    assert "Every awarded proposal has a contract recorded." in page_text(staff.get("/staff/monitoring"))
+    today = to_local(now_utc()).date().isoformat()
+    form = {"proposal_id": str(proposal.id), "supplier_name": "", "title": "Pilot", "value": "5.000",
+            "signed_on": today, "ends_on": ""}
+    refused = staff.post(f"/staff/monitoring/records/{record_id}/contracts/new", data=form)
+    assert refused.status_code == 400
+    with app.test_request_context():
+        evaluation.publish_decisions(db.session, None, db.session.get(Proposal, proposal.id).phase, now_utc())
+        db.session.commit()
+    assert "Record the contract for “Buurtbakfiets”" in page_text(staff.get("/staff/monitoring"))
+    choices = page_text(staff.get(f"/staff/monitoring/records/{record_id}/contracts/new"))
+    assert "Buurtbakfiets — a private person" in choices and "Bea Bewoner" not in choices
+    response = staff.post(f"/staff/monitoring/records/{record_id}/contracts/new", data=form, follow_redirects=True)
+    assert "The contract has been saved." in page_text(response)
+    with app.app_context():
+        contract_id = db.session.scalar(select(Contract.id))
+    public = page_text(client_en.get(f"/monitoring/contracts/{contract_id}"))
+    assert "a private person (name not published)" in public and "Bea Bewoner" not in public
+    assert "Bea Bewoner" not in client_en.get("/api/v1/contracts").get_data(as_text=True)
+
+
+def test_the_manager_is_named_in_the_mvi_paragraph_for_staff_only(app: Flask, client_en, catalogue) -> None:
+    call = make_call(app)
+    staff, staff_user = _staff(app, "Mira Manager")
+    with app.app_context():
+        from mvi_challenges.accounts.models import User
+        from mvi_challenges.calls.models import Call
+
+        db.session.get(Call, call.id).manager = db.session.get(User, staff_user.id)
+        db.session.commit()
+    assert "Mira Manager" in page_text(staff.get(f"/calls/{call.slug}/mvi-paragraph"))
+    assert "Mira Manager" in staff.get(f"/calls/{call.slug}/mvi-paragraph.txt").get_data(as_text=True)
+    assert "Mira Manager" not in page_text(client_en.get(f"/calls/{call.slug}/mvi-paragraph"))
+    assert "Mira Manager" not in client_en.get(f"/calls/{call.slug}/mvi-paragraph.txt").get_data(as_text=True)
