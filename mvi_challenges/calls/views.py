@@ -23,7 +23,7 @@ from ..catalogue.models import Department
 from ..catalogue.services import all_categories, all_social_values, department_choices
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
-from ..pagination import paginate
+from ..pagination import filter_args, paginate
 from ..storage import get_storage
 from ..timezones import now_utc
 from ..uploads import inspect_upload
@@ -90,7 +90,7 @@ def call_list():
     form, filters = _filter_form()
     now = now_utc()
     page = paginate(services.public_calls_query(filters, now), per_page=current_app.config["PAGE_SIZE"])
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = filter_args(form)
     return render_template("calls/list.html", form=form, page=page, now=now, args=args,
                            state_labels=STATE_LABELS)
 

@@ -16,7 +16,7 @@ from ..catalogue.services import all_categories, all_departments, all_social_val
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
 from ..exports import csv_response
-from ..pagination import paginate
+from ..pagination import filter_args, paginate
 from ..timezones import now_utc, to_local
 from . import figures as monitoring_figures
 from . import services
@@ -138,7 +138,7 @@ def _register_filter_form() -> tuple[RegisterFilterForm, services.RegisterFilter
 def register():
     form, filters = _register_filter_form()
     page = paginate(services.register_query(filters), per_page=current_app.config["PAGE_SIZE"])
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = filter_args(form)
     return render_template("monitoring/register.html", form=form, page=page, args=args)
 
 

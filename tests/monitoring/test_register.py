@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 from flask import Flask
 from sqlalchemy import select
@@ -288,3 +289,14 @@ def test_the_manager_is_named_in_the_mvi_paragraph_for_staff_only(app: Flask, cl
     assert "Mira Manager" in staff.get(f"/calls/{call.slug}/mvi-paragraph.txt").get_data(as_text=True)
     assert "Mira Manager" not in page_text(client_en.get(f"/calls/{call.slug}/mvi-paragraph"))
     assert "Mira Manager" not in client_en.get(f"/calls/{call.slug}/mvi-paragraph.txt").get_data(as_text=True)
+
+
+def test_odd_query_keys_never_reach_link_building(app: Flask, client_en, catalogue) -> None:
+    for n in range(25):  # more than one page
+        make_call(app, title=f"Uitvraag {n:02d}", category="ict", level=2)
+    for path in ("/monitoring/register", "/calls"):
+        response = client_en.get(f"{path}?_method=POST&_external=1&category=ict&page=2")
+        assert response.status_code == 200, path
+        links = re.findall(r'href="([^"]*page=[^"]*)"', response.get_data(as_text=True))
+        assert links and all("_method" not in link and "_external" not in link for link in links)
+        assert all("category=ict" in link for link in links)  # the real filter is carried along
