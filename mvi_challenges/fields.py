@@ -114,11 +114,32 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+_PLAIN_QUANTITY = re.compile(r"\d+(?:[.,]\d{1,2})?")
+_GROUPED_QUANTITY = re.compile(r"(\d{1,3}(?:([.,])\d{3})+)(?:([.,])(\d{1,2}))?")
+
+
+def parse_quantity(raw: str) -> Decimal:
+    """'1250', '12,5', '12.50', '1.250.000', '1.250,5', '1,250.75' → Decimal. Raises ValueError.
+
+    Unlike amounts in euros, a quantity such as '1.250' or '12,345' is refused: it could be a
+    thousand times too large or too small (tonnes of CO2!), so we ask rather than guess.
+    """
+    text = raw.strip().replace(" ", "").replace("\u00a0", "")
+    if _PLAIN_QUANTITY.fullmatch(text):
+        return Decimal(text.replace(",", "."))
+    grouped = _GROUPED_QUANTITY.fullmatch(text)
+    if grouped:
+        whole, separator, decimal_mark, decimals = grouped.groups()
+        several_groups = decimal_mark is None and whole.count(separator) > 1
+        if several_groups or decimal_mark not in (None, separator):
+            return Decimal(whole.replace(separator, "") + (f".{decimals}" if decimals else ""))
+    raise ValueError(raw)
+
+
 class AmountField(StringField):
     """A quantity with at most two decimals (tonnes, hours, %), written the Dutch or English way.
 
-    `.data` is a Decimal. '12,5', '12.5', '1.250' and '1,250.75' are all understood (see
-    `parse_euros_to_cents`: the same rule for the decimal mark).
+    `.data` is a Decimal (see `parse_quantity`).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -131,10 +152,11 @@ class AmountField(StringField):
             self.data = None
             return
         try:
-            self.data = Decimal(parse_euros_to_cents(self.raw.replace("€", "x"))) / 100
+            self.data = parse_quantity(self.raw)
         except ValueError:
             self.data = None
-            raise ValueError(_l("Enter a number, for example 12,5 or 1.250.")) from None
+            raise ValueError(_l("Enter a number with at most two decimals and no thousands separator, "
+                                "for example 1250 or 12,5.")) from None
 
     def _value(self) -> str:
         if self.raw_data:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -89,7 +90,8 @@ def result_update_form(targets, locale: str, **kwargs) -> ResultUpdateForm:
                    unit=UNIT_LABELS[target.unit])
         setattr(_Form, f"target_{target.id}", AmountField(
             label, validators=[Optional()],
-            description=_l("Cumulative since signing; agreed: %(value)s.", value=target.agreed_value),
+            description=_l("Cumulative since signing; agreed: %(value)s.",
+                           value=format_decimal(target.agreed_value, format="#,##0.##")),
         ))
     return _Form(**kwargs)
 

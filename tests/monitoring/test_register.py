@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -300,3 +301,19 @@ def test_odd_query_keys_never_reach_link_building(app: Flask, client_en, catalog
         links = re.findall(r'href="([^"]*page=[^"]*)"', response.get_data(as_text=True))
         assert links and all("_method" not in link and "_external" not in link for link in links)
         assert all("category=ict" in link for link in links)  # the real filter is carried along
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("1250", "1250"), ("12,5", "12.5"), ("12.50", "12.50"), ("1.250.000", "1250000"), ("1.250,5", "1250.5"),
+    ("1,250.75", "1250.75"), ("1.250", None), ("12,345", None), ("0,125", None), ("-5", None), ("veel", None),
+])
+def test_quantities_are_read_without_guessing_a_thousands_separator(typed: str, expected: str | None) -> None:
+    from decimal import Decimal
+
+    from mvi_challenges.fields import parse_quantity
+
+    if expected is None:
+        with pytest.raises(ValueError):
+            parse_quantity(typed)
+    else:
+        assert parse_quantity(typed) == Decimal(expected)
