@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, render_template, request
 from sqlalchemy import select
 
 from ..calls.models import Call
 from ..calls.services import visible_to_public
 from ..db import db
 from ..timezones import now_utc
+from .serializers import absolute
 
 bp = Blueprint("feeds", __name__)
 
@@ -21,7 +24,10 @@ def calls_feed():
         select(Call).where(visible_to_public()).order_by(Call.updated_at.desc(), Call.id.desc()).limit(FEED_SIZE)
     ).all()
     updated = max((call.updated_at for call in calls), default=now_utc())
-    body = render_template("api/calls.atom.xml", calls=calls, updated=updated, host=request.host.split(":")[0])
+    # Identifiers and links use the site's public address, not the Host header of this request:
+    # they must stay the same for every reader and cannot be steered by a forged header.
+    host = urlsplit(str(current_app.config["PUBLIC_URL"])).hostname or "localhost"
+    body = render_template("api/calls.atom.xml", calls=calls, updated=updated, host=host, absolute=absolute)
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = "public, max-age=300"
     response.add_etag()

@@ -78,6 +78,14 @@ class CallFilters:
     text: str = ""
 
 
+def announce_change(session: Session, call: Call, change: str, *, first_publication: bool = False) -> None:
+    """Mark the call as changed (feeds and caches read `updated_at`, also when only a phase changed)
+    and tell the listeners: followers' mail, the procurement register."""
+    call.updated_at = now_utc()
+    session.flush()
+    call_changed.send(call, session=session, change=change, first_publication=first_publication)
+
+
 # --- drafting -----------------------------------------------------------------------------
 
 
@@ -178,7 +186,7 @@ def save_call(
     session.flush()
     audit.record(session, actor, "call.created" if creating else "call.updated", call)
     if not creating and call.is_public:
-        call_changed.send(call, session=session, change="updated")
+        announce_change(session, call, "updated")
     return call
 
 
@@ -243,7 +251,7 @@ def save_phase(
     session.flush()
     audit.record(session, actor, "phase.saved", phase, {"call_id": call.id, "number": number})
     if call.is_public:
-        call_changed.send(call, session=session, change="updated")
+        announce_change(session, call, "updated")
     return phase
 
 
@@ -403,7 +411,7 @@ def transition_call(
     audit.record(session, actor, f"call.{target.value}", call,
                  {"from": previous.value, "reason": reason.strip()})
     # Listeners hear every change; the first publication is flagged (nobody follows a draft).
-    call_changed.send(call, session=session, change=target.value, first_publication=previous is CallStatus.DRAFT)
+    announce_change(session, call, target.value, first_publication=previous is CallStatus.DRAFT)
 
 
 def close_early(session: Session, actor: Any, call: Call, *, reason: str, now: dt.datetime | None = None) -> Phase:
@@ -424,7 +432,7 @@ def close_early(session: Session, actor: Any, call: Call, *, reason: str, now: d
         phase.closes_at = now
         call.status_reason = reason.strip()
         session.flush()
-        call_changed.send(call, session=session, change="updated")
+        announce_change(session, call, "updated")
     audit.record(session, actor, "phase.closed_early", phase,
                  {"call_id": call.id, "original_deadline": original.isoformat(), "reason": reason.strip()})
     return phase

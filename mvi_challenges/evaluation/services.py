@@ -358,6 +358,7 @@ def publish_decisions(session: Session, actor: Any, phase: Phase, now: dt.dateti
     if missing:
         raise DomainError(_l("%(n)d proposals have no decision yet.", n=len(missing)))
     phase.decisions_published_at = now
+    phase.call.updated_at = now  # the call page (and its feed entry) now shows the decisions
     session.flush()
     audit.record(session, actor, "decision.published", phase, {"count": len(proposals)})
     by_id = {r.proposal_id: r for r in results(session, phase)}
