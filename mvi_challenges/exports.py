@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -31,3 +32,13 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[o
 
     return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def decimal_cell(value: Decimal | int | None) -> str:
+    """A number as Dutch spreadsheets read it beside the ';' separator: a decimal comma, no grouping."""
+    return "" if value is None else str(value).replace(".", ",")
+
+
+def euros_cell(cents: int | None) -> str:
+    """Cents as euros with two decimals and a decimal comma: 1500,00."""
+    return "" if cents is None else decimal_cell((Decimal(cents) / 100).quantize(Decimal("0.01")))

@@ -7,12 +7,12 @@ chart shows, what its table says and what a spreadsheet receives cannot drift ap
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..exports import decimal_cell, euros_cell
 from .figures import LEVELS, Figures
 from .forms import UNIT_LABELS
 
@@ -43,9 +43,10 @@ class Table:
                 for column, value in zip(self.columns, row, strict=True)]
 
     def csv_rows(self) -> list[list[Any]]:
-        """Money in euros with a decimal point, percentages as numbers, empty for 'not applicable'."""
+        """Money in euros and quantities with a decimal comma, empty for 'not applicable'."""
         return [
-            ["" if value is None else (f"{Decimal(value) / 100:.2f}" if kind == MONEY else value)
+            [euros_cell(value) if kind == MONEY else decimal_cell(value) if kind == AMOUNT else
+             ("" if value is None else value)
              for value, kind in self.cells(row)]
             for row in self.rows
         ]

@@ -15,7 +15,7 @@ from ..catalogue.models import Category, Department, SocialValue
 from ..catalogue.services import all_categories, all_departments, all_social_values, department_choices
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
-from ..exports import csv_response
+from ..exports import csv_response, euros_cell
 from ..pagination import filter_args, paginate
 from ..timezones import now_utc, to_local
 from . import figures as monitoring_figures
@@ -152,7 +152,7 @@ def register_csv():
              _("platform") if r.call_id else _("external"), r.category.localised("name", str(get_locale())),
              r.department.localised("name", str(get_locale())) if r.department else "",
              r.target_level, r.applied_level, r.explanation,
-             f"{r.estimated_value_cents / 100:.2f}" if r.estimated_value_cents is not None else ""]
+             euros_cell(r.estimated_value_cents)]
             for r in records)
     return csv_response("comply-or-explain-register.csv", header, rows)
 

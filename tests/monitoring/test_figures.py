@@ -196,7 +196,7 @@ def test_dashboard_figures_equal_independent_counts(app: Flask, client_en) -> No
     assert rows[0] == ["Ambition level", "Calls published"]
     assert [int(r[1]) for r in rows[1:]] == [expected["per_level"][n] for n in (1, 2, 3)]
     results_csv = {r[0]: r[1] for r in _csv(client_en, "results", f"year={world.year}")[1:]}
-    assert results_csv["Contract value"] == "112500.00"
+    assert results_csv["Contract value"] == "112500,00"
 
 
 def test_dashboard_filters_by_department_and_category(app: Flask, client_en) -> None:

@@ -120,7 +120,7 @@ def test_register_csv_is_formula_safe_and_filtered(app: Flask, client_en, catalo
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:2] == ["Published on", "Title"]
     assert [row[1] for row in rows[1:]] == ["'=HYPERLINK(1)"]
-    assert rows[1][-1] == "1800000.00"
+    assert rows[1][-1] == "1800000,00"
 
 
 def _awarded_world(app: Flask):
