@@ -276,6 +276,9 @@ def _monitoring() -> dict[str, Schema]:
             "available_years": array(integer()),
             "calls_published": COUNT,
             "calls_per_level": array(obj({"level": LEVEL, "calls": COUNT})),
+            "experiment_space": obj({
+                "calls": COUNT, "extra_weeks": COUNT, "process_budget": ref("Money"),
+            }, "Calls published in the year that were granted extra time or a process budget, with the totals."),
             "dialogues_held": COUNT, "participants": COUNT, "questions_answered": COUNT,
             "proposals_received": COUNT, "awards": COUNT, "contracts": COUNT, "contract_value": ref("Money"),
             "procurements": COUNT, "procurements_at_target": COUNT,

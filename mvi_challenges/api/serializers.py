@@ -268,6 +268,8 @@ def figures(item: Figures, *, category: Category | None, department: Department 
         "available_years": years,
         "calls_published": item.calls_published,
         "calls_per_level": [{"level": level, "calls": count} for level, count in sorted(item.calls_per_level.items())],
+        "experiment_space": {"calls": item.experiments, "extra_weeks": item.experiment_weeks,
+                             "process_budget": money(item.experiment_budget_cents)},
         "dialogues_held": item.dialogues_held, "participants": item.participants,
         "questions_answered": item.questions_answered, "proposals_received": item.proposals_received,
         "awards": item.awards, "contracts": item.contracts, "contract_value": money(item.contract_value_cents),

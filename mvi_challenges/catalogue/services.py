@@ -108,6 +108,10 @@ def all_social_values(session: Session, locale: str = "nl") -> list[SocialValue]
     return sorted(session.scalars(select(SocialValue)), key=lambda v: v.localised("name", locale).casefold())
 
 
+def find_category_by_slug(session: Session, slug: str) -> Category | None:
+    return session.scalar(select(Category).where(Category.slug == slug))
+
+
 def all_departments(session: Session, locale: str = "nl") -> list[Department]:
     return sorted(session.scalars(select(Department)), key=lambda d: d.localised("name", locale).casefold())
 

@@ -19,7 +19,7 @@ from ..calls.services import call_changed
 from ..catalogue.models import Category, Department, SocialValue
 from ..errors import DomainError
 from ..proposals.models import Proposal, ProposalStatus
-from ..timezones import to_local
+from ..timezones import now_utc, to_local
 from .models import Contract, ContractTarget, ProcurementRecord, ResultMeasurement, ResultUpdate, TargetUnit
 
 # Stored (and published as open data) for a private person who won: their name is not public.
@@ -137,6 +137,8 @@ def save_record(
     _check_level(target_level, "target_level")
     _check_level(applied_level, "applied_level")
     _check_cents(estimated_value_cents, "estimated_value")
+    if published_on > to_local(now_utc()).date():  # the register is about what happened
+        raise DomainError(_l("The publication date cannot be in the future."), field="published_on")
     if record is None:
         record = ProcurementRecord(created_by_id=getattr(actor, "id", None))
         session.add(record)
@@ -253,6 +255,17 @@ def save_contract(
     session.flush()
     audit.record(session, actor, "contract.saved", contract)
     return contract
+
+
+def contracts_of(session: Session, record: ProcurementRecord) -> list[Contract]:
+    stmt = (select(Contract).where(Contract.record_id == record.id)
+            .options(selectinload(Contract.updates)).order_by(Contract.signed_on, Contract.id))
+    return list(session.scalars(stmt))
+
+
+def latest_contracts(session: Session, limit: int) -> list[Contract]:
+    stmt = select(Contract).order_by(Contract.signed_on.desc(), Contract.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
 
 
 def _check_amount(unit: TargetUnit, value: Decimal, field: str) -> None:

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..accounts.services import manager_choices, staff_member
 from ..auth import require
@@ -160,9 +159,8 @@ def register_csv():
 @bp.route("/monitoring/register/<int:record_id>")
 def record_detail(record_id: int):
     record = db.session.get(ProcurementRecord, record_id) or abort(404)
-    contracts = db.session.scalars(select(Contract).where(Contract.record_id == record.id)
-                                   .order_by(Contract.signed_on, Contract.id)).all()
-    return render_template("monitoring/record.html", record=record, contracts=contracts)
+    return render_template("monitoring/record.html", record=record,
+                           contracts=services.contracts_of(db.session, record))
 
 
 @bp.route("/monitoring/contracts/<int:contract_id>")
@@ -177,11 +175,10 @@ def contract_detail(contract_id: int):
 @bp.route("/staff/monitoring")
 @require(can_manage_monitoring)
 def staff_overview():
-    contracts = db.session.scalars(select(Contract).order_by(Contract.signed_on.desc(), Contract.id.desc())
-                                   .limit(50)).all()
     return render_template("monitoring/staff.html", lacking=services.records_lacking_explanation(db.session),
                            per_manager=services.figures_per_manager(db.session),
-                           awaiting=services.awarded_without_contract(db.session), contracts=contracts)
+                           awaiting=services.awarded_without_contract(db.session),
+                           contracts=services.latest_contracts(db.session, limit=50))
 
 
 @bp.route("/staff/monitoring/records/new", methods=["GET", "POST"], defaults={"record_id": None})
@@ -252,9 +249,9 @@ def edit_contract(contract_id: int):
 def _contract_form(contract: Contract | None, record: ProcurementRecord):
     form = ContractForm(obj=contract)
     proposals = services.awarded_proposals(db.session, record)
+    private_person = _("a private person")
     form.proposal_id.choices = [(0, _("— not from a proposal on this platform —"))] + [
-        (p.id, f"{p.title} — {p.organisation.name}" if p.organisation else f"{p.title} — {_('a private person')}")
-        for p in proposals]
+        (p.id, p.title + " — " + (p.organisation.name if p.organisation else private_person)) for p in proposals]
     if not form.is_submitted():
         if contract is not None:
             form.proposal_id.data = contract.proposal_id or 0

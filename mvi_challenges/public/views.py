@@ -4,15 +4,14 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, sessi
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select, text
+from sqlalchemy import text
 from wtforms import HiddenField
 
 from ..accounts.services import set_locale
 from ..auth import redirect_next
 from ..calls import services as call_services
 from ..calls.models import PublicState
-from ..catalogue.models import Category
-from ..catalogue.services import all_categories
+from ..catalogue.services import all_categories, find_category_by_slug
 from ..db import db
 from ..monitoring.figures import category_overview
 from ..timezones import now_utc
@@ -75,6 +74,6 @@ def categories():
 @bp.route("/categories/<category_slug>")
 def category(category_slug: str):
     """A category's tailored MVI approach, target level and social values, with its calls and results."""
-    found = db.session.scalar(select(Category).where(Category.slug == category_slug)) or abort(404)
+    found = find_category_by_slug(db.session, category_slug) or abort(404)
     return render_template("public/category.html", category=found,
                            overview=category_overview(db.session, found), now=now_utc())

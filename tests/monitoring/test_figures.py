@@ -148,8 +148,8 @@ def _expected(year_is_this_year: bool, department: str | None = None) -> dict[st
 def _table(html: str, name: str) -> list[list[str]]:
     body = html.split(f'id="table-{name}"', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S)
-    return [[re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row,
-                                                                            flags=re.S)] for row in rows]
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S) for row in rows]
+    return [[" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in row] for row in cells]
 
 
 def _csv(client, name: str, query: str) -> list[list[str]]:
@@ -187,7 +187,7 @@ def test_dashboard_figures_equal_independent_counts(app: Flask, client_en) -> No
 
     targets = {(row[0], row[1]): row[2:] for row in _table(html, "targets")[1:]}
     # Percentages are not added up; the latest measurement (65 %) counts and meets 60 %.
-    assert targets[("Healthy living environment", "percent")] == ["1", "1", "–", "–"]
+    assert targets[("Healthy living environment", "percent")] == ["1", "1", "– not applicable", "– not applicable"]
     # Hours: the second report left hours unmeasured, so the first report's 1,000 stands.
     assert targets[("Social and healthy city", "hours")] == ["1", "0", "4,000", "1,000"]
 
@@ -229,7 +229,7 @@ def test_chart_is_accessible_svg_with_the_tables_numbers(app: Flask, client_en) 
     world = build_world(app)
     html = client_en.get(f"/monitoring?year={world.year}").get_data(as_text=True)
     svg = html.split('id="chart-levels"', 1)[1].split("</svg>", 1)[0]
-    assert 'role="img"' in svg and 'aria-labelledby="chart-levels-title chart-levels-desc"' in svg
+    assert 'role="img"' in svg and 'aria-labelledby="chart-levels-title" aria-describedby="chart-levels-desc"' in svg
     assert f"<title id=\"chart-levels-title\">Calls published in {world.year} per ambition level</title>" in svg
     expected = _expected(True)["per_level"]
     assert f"Level 1: {expected[1]}; Level 2: {expected[2]}; Level 3: {expected[3]}" in svg

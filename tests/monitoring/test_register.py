@@ -106,6 +106,8 @@ def test_tender_form_keeps_input_and_explains_errors(app: Flask, catalogue) -> N
     assert "Enter an amount in euros" in text
     assert 'value="Mijn =tender"' in response.get_data(as_text=True)
     assert 'value="31-02-2026"' in response.get_data(as_text=True)
+    future = staff.post("/staff/monitoring/records/new", data=_tender_form(ids, published_on="2099-01-01"))
+    assert "The publication date cannot be in the future." in page_text(future)
     with app.app_context():
         assert db.session.scalar(select(ProcurementRecord.id)) is None
 
