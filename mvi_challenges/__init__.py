@@ -55,6 +55,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      render_item=render_migration_item)
     csrf.init_app(app)
+    from .ratelimit import limiter
+
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
 
@@ -127,6 +130,8 @@ def _register_response_headers(app: Flask) -> None:
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         )
+        if app.config["MVI_ENV"] == "production":  # served over HTTPS only: browsers must never downgrade
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.path.startswith(PUBLIC_DATA_PATHS):
             return response  # the same for everyone, whoever is logged in: caches may share it
         if current_user.is_authenticated and request.endpoint != "static":

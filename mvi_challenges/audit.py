@@ -50,3 +50,34 @@ def record(
     )
     session.add(event)
     return event
+
+
+def events_query(*, action: str = "", actor_id: int | None = None, subject_type: str = "",
+                 subject_id: int | None = None, since: dt.datetime | None = None,
+                 until: dt.datetime | None = None):
+    """Newest first, filtered the way an administrator investigates: by kind of action (prefix,
+    e.g. `user.` or `proposal.submitted`), by person, by object, by period."""
+    from sqlalchemy import select
+
+    from .db import escape_like
+
+    stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if action:
+        stmt = stmt.where(AuditEvent.action.like(escape_like(action) + "%", escape="\\"))
+    if actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    if subject_type:
+        stmt = stmt.where(AuditEvent.subject_type == subject_type)
+    if subject_id is not None:
+        stmt = stmt.where(AuditEvent.subject_id == subject_id)
+    if since is not None:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEvent.at < until)
+    return stmt
+
+
+def known_actions(session: Session) -> list[str]:
+    from sqlalchemy import select
+
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))

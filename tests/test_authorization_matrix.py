@@ -40,6 +40,10 @@ EXPECTED: dict[str, str] = {
     "accounts.change_password": LOGIN,
     "accounts.user_list": ADMIN,
     "accounts.change_role": ADMIN,
+    "accounts.block_user": ADMIN,
+    "accounts.audit_log": ADMIN,
+    "accounts.request_reset": PUBLIC,
+    "accounts.reset_password": GUEST,  # a forged token is a 400 for everyone
     "catalogue.index": ADMIN,
     "catalogue.edit_category": ADMIN,
     "catalogue.edit_social_value": ADMIN,

@@ -2,8 +2,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from .models import Role
 from .services import MIN_PASSWORD_LENGTH
@@ -107,3 +116,40 @@ class PasswordForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        _l("Your email address"),
+        validators=[DataRequired(), Email(message=_l("Enter a valid email address.")), Length(max=320)],
+        filters=[lambda value: value.strip() if value else value],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_repeat = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    """GET filters of the audit log: no CSRF (they change nothing)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), validators=[Optional()])
+    actor = StringField(_l("Email address of the person who acted"), validators=[Optional(), Length(max=320)])
+    subject_type = SelectField(_l("Kind of object"), validators=[Optional()])
+    subject_id = IntegerField(_l("Number of the object"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    since = DateField(_l("From (date)"), validators=[Optional()])
+    until = DateField(_l("Up to and including (date)"), validators=[Optional()])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,11 +16,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import audit
 from ..db import escape_like, utcnow
 from ..errors import DomainError
-from ..outbox import queue_email
+from ..outbox import queue_email, queue_user_email
 from .models import JoinRequest, Organisation, Role, User, UserRole
 
 KVK_PATTERN = re.compile(r"^[0-9]{8}$")  # ASCII only: full-width or Arabic-Indic digits are no KvK number
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
 SELF_SERVICE_ROLES = (Role.CITIZEN, Role.ENTREPRENEUR)
 # Computed once so that a login with an unknown address costs as much as one with a known one.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -39,12 +42,28 @@ def validate_kvk(kvk: str) -> str:
     return kvk
 
 
-def validate_password(password: str) -> None:
+def validate_password(password: str, email: str = "") -> None:
+    """At least 12 characters, and not one that attackers try first (NCSC/NIST advice: length
+    and a blocklist, no composition rules)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             _l("Choose a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
             field="password",
         )
+    folded = password.casefold()
+    if folded in common_passwords() or len(set(folded)) <= 2 or (email and folded == email.casefold()):
+        raise DomainError(
+            _l("This password is too easy to guess: it is on a list of common passwords. Choose another one, "
+               "for example four unrelated words."),
+            field="password",
+        )
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """Passwords of 12 characters or more that appear in breached-password lists (shipped with us)."""
+    text = (Path(__file__).parent / "common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -68,7 +87,7 @@ def create_user(
 ) -> User:
     """Create a user with the given roles. Side effects: audit `user.created`."""
     email = normalise_email(email)
-    validate_password(password)
+    validate_password(password, email)
     with session.no_autoflush:
         taken = find_user_by_email(session, email) is not None
     if taken:
@@ -195,9 +214,10 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user for these credentials, or None. Blocked users never authenticate."""
     user = find_user_by_email(session, email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_DUMMY_HASH, password)  # the same time as for a real account: no enumeration
         return None
     if not check_password_hash(user.password_hash, password) or user.blocked:
+        audit.record(session, None, "user.login_failed", user, {"blocked": user.blocked})
         return None
     user.last_login_at = utcnow()
     audit.record(session, user, "user.login", user)
@@ -221,7 +241,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     """Side effects: every existing session of this user ends (auth_version bump); audit."""
     if not check_password_hash(user.password_hash, current):
         raise DomainError(_l("Your current password is not correct."), field="current_password")
-    validate_password(new)
+    validate_password(new, user.email)
     user.password_hash = generate_password_hash(new)
     user.auth_version += 1
     audit.record(session, user, "user.password_changed", user)
@@ -269,3 +289,65 @@ def staff_member(session: Session, user_id: int | None) -> User | None:
 def manager_choices(session: Session) -> list[tuple[int, str]]:
     """Choices for a 'responsible manager' select; 0 means not set."""
     return [(0, str(_l("— not set —")))] + [(user.id, user.name) for user in staff_members(session)]
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Logging out ends every session of the user, on every device: a copied or replayed cookie
+    carries the old auth version and is anonymous from now on. Side effect: audit `user.logout`."""
+    user.auth_version += 1
+    audit.record(session, user, "user.logout", user)
+
+
+def set_blocked(session: Session, actor: User, user: User, blocked: bool) -> None:
+    """Block (or unblock) an account; blocking ends its sessions at once. Side effect: audit."""
+    if user.id == actor.id:
+        raise DomainError(_l("You cannot block your own account."))
+    user.blocked = blocked
+    user.auth_version += 1
+    audit.record(session, actor, "user.blocked" if blocked else "user.unblocked", user)
+
+
+RESET_SALT = "password-reset"
+RESET_MAX_AGE = 60 * 60  # an hour: long enough to find the mail, short enough to be useless later
+
+
+def reset_token(secret_key: str, user: User) -> str:
+    """Signed, expiring and single-use: it names the auth version and a piece of the current hash,
+    so the link dies when the password changes (also by this very link) or sessions are ended."""
+    return URLSafeTimedSerializer(secret_key, salt=RESET_SALT).dumps(
+        [user.id, user.auth_version, user.password_hash[-12:]])
+
+
+def user_for_reset(session: Session, secret_key: str, token: str) -> User | None:
+    try:
+        user_id, version, hash_tail = URLSafeTimedSerializer(secret_key, salt=RESET_SALT).loads(
+            token, max_age=RESET_MAX_AGE)
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        return None
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.blocked or user.auth_version != version or user.password_hash[-12:] != hash_tail:
+        return None
+    return user
+
+
+def request_password_reset(session: Session, email: str, secret_key: str) -> None:
+    """Mail a reset link when the account exists. The caller says the same thing either way, so
+    nobody learns from this form who has an account. Side effects: mail; audit."""
+    user = find_user_by_email(session, normalise_email(email))
+    if user is None or user.blocked:
+        return
+    queue_user_email(session, user, "password_reset", token=reset_token(secret_key, user),
+                     minutes=RESET_MAX_AGE // 60)
+    audit.record(session, None, "user.password_reset_requested", user)
+
+
+def reset_password(session: Session, user: User, password: str) -> None:
+    """Side effects: every session ends and the link is used up (auth_version bump); audit."""
+    validate_password(password, user.email)
+    user.password_hash = generate_password_hash(password)
+    user.auth_version += 1
+    audit.record(session, user, "user.password_reset", user)
+
+
+def users_by_id(session: Session, ids: set[int]) -> dict[int, User]:
+    return {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}

@@ -1,15 +1,34 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from .. import audit
 from ..auth import redirect_next, require, require_login
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
-from ..pagination import paginate
+from ..pagination import filter_args, paginate
+from ..ratelimit import (
+    LOGIN_PER_ACCOUNT,
+    LOGIN_PER_IP,
+    RESET_PER_ACCOUNT,
+    RESET_PER_IP,
+    failed,
+    limiter,
+    submitted_email,
+)
 from . import services
-from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm, RoleForm
+from .forms import (
+    AuditFilterForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetRequestForm,
+    RoleForm,
+)
 from .models import JoinRequest, Role, User
 from .permissions import can_manage_users
 
@@ -49,6 +68,8 @@ def register():
 
 
 @bp.route("/account/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=submitted_email, methods=["POST"], deduct_when=failed)
+@limiter.limit(LOGIN_PER_IP, methods=["POST"], deduct_when=failed)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
@@ -59,6 +80,7 @@ def login():
             session.setdefault("lang", user.locale)  # a language chosen before logging in wins
             flash(_("You are logged in."), "success")
             return redirect_next("accounts.profile")
+        db.session.commit()  # the failed attempt is audited
         form.form_errors.append(_("The email address or password is not correct."))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("accounts/login.html", form=form), status
@@ -66,6 +88,9 @@ def login():
 
 @bp.route("/account/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        services.end_all_sessions(db.session, current_user)
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("public.home"))
@@ -161,3 +186,99 @@ def change_role(user_id: int):
         db.session.commit()
         flash(message, "success")
     return redirect(url_for("accounts.user_list", q=request.form.get("q", ""), page=request.form.get("page", 1)))
+
+
+@bp.route("/admin/users/<int:user_id>/block", methods=["POST"])
+@require(can_manage_users)
+def block_user(user_id: int):
+    """Block or unblock an account; blocking ends its sessions everywhere at once."""
+    user = db.session.get(User, user_id) or abort(404)
+    block = request.form.get("action") != "unblock"
+    try:
+        services.set_blocked(db.session, current_user, user, block)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s has been blocked and logged out everywhere.", name=user.name) if block
+              else _("%(name)s can log in again.", name=user.name), "success")
+    return redirect(url_for("accounts.user_list", q=request.form.get("q", ""), page=request.form.get("page", 1)))
+
+
+@bp.route("/account/password-reset", methods=["GET", "POST"])
+@limiter.limit(RESET_PER_ACCOUNT, key_func=submitted_email, methods=["POST"])
+@limiter.limit(RESET_PER_IP, methods=["POST"])
+def request_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(db.session, form.email.data, current_app.config["SECRET_KEY"])
+        db.session.commit()
+        # The same words whether or not the account exists: the form reveals nobody.
+        flash(_("If there is an account for %(email)s, we have sent it a link to choose a new password. "
+                "The link works once, for an hour.", email=form.email.data.strip()), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_request.html", form=form), status_for(form)
+
+
+@bp.route("/account/password-reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = services.user_for_reset(db.session, current_app.config["SECRET_KEY"], token)
+    if user is None:
+        return render_template("accounts/reset_expired.html"), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(db.session, user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your new password has been saved. Log in with it; other sessions have been logged out."),
+                  "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form, user=user), status_for(form)
+
+
+AUDIT_SUBJECTS = ("User", "Organisation", "Call", "Phase", "Proposal", "Question", "Dialogue", "JuryMember",
+                  "ScoreSheet", "Decision", "ProcurementRecord", "Contract", "Category", "SocialValue", "Department")
+
+
+@bp.route("/admin/audit")
+@require(can_manage_users)
+def audit_log():
+    """Who did what to which object, when: filterable, newest first."""
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", _("All actions"))] + [
+        (prefix, prefix) for prefix in _action_choices(audit.known_actions(db.session))]
+    form.subject_type.choices = [("", _("All kinds"))] + [(name, name) for name in AUDIT_SUBJECTS]
+    form.validate()
+    actor = services.find_user_by_email(db.session, form.actor.data or "") if form.actor.data else None
+    stmt = audit.events_query(
+        action=form.action.data if not form.action.errors else "",
+        actor_id=actor.id if actor else (-1 if form.actor.data else None),
+        subject_type=form.subject_type.data if not form.subject_type.errors else "",
+        subject_id=form.subject_id.data if not form.subject_id.errors else None,
+        since=_local_midnight(form.since.data) if not form.since.errors else None,
+        until=_local_midnight(form.until.data, days=1) if not form.until.errors else None,
+    )
+    page = paginate(stmt, per_page=50)
+    actors = services.users_by_id(db.session, {event.actor_id for event in page.items if event.actor_id})
+    return render_template("accounts/audit.html", form=form, page=page, actors=actors,
+                           args=filter_args(form)), status_for(form)
+
+
+def _action_choices(actions: list[str]) -> list[str]:
+    """Every action, preceded by its family (`user.`), so a whole family can be chosen at once."""
+    families = sorted({action.split(".")[0] + "." for action in actions})
+    return sorted(families + actions)
+
+
+def _local_midnight(day, days: int = 0):
+    import datetime as dt
+
+    from ..timezones import local_to_utc
+
+    return local_to_utc(dt.datetime.combine(day + dt.timedelta(days=days), dt.time())) if day else None

@@ -74,7 +74,7 @@ def user_for_invitation(session: Session, secret_key: str, token: str) -> User |
 def accept_invitation(session: Session, user: User, password: str) -> None:
     from werkzeug.security import generate_password_hash
 
-    validate_password(password)
+    validate_password(password, user.email)
     user.password_hash = generate_password_hash(password)
     user.auth_version += 1  # the link works once
     audit.record(session, user, "jury.invitation_accepted", user)

@@ -109,7 +109,7 @@ def test_register_short_password_and_invalid_email(client_en) -> None:
     text = page_text(response)
     assert response.status_code == 400
     assert "Enter a valid email address." in text
-    assert "Field must be between 10 and 200 characters long." in text
+    assert "Field must be between 12 and 200 characters long." in text
 
 
 def test_login_wrong_password_gives_one_message_for_both_cases(app: Flask, client_en) -> None:

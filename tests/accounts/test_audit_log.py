@@ -1,0 +1,56 @@
+"""Administrators read who did what; passwords and tokens never reach the log."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask
+from sqlalchemy import select
+
+from mvi_challenges.accounts.models import Role
+from mvi_challenges.audit import AuditEvent
+from mvi_challenges.db import db
+
+from ..factories import login, make_call, make_user, page_text
+
+
+def _actions(response) -> set[str]:
+    """The actions listed in the table (the filter's options list all of them)."""
+    return set(re.findall(r'<td class="utrecht-table__cell audit-action"><code>([^<]+)</code>', response.get_data(as_text=True)))
+
+
+def test_admin_filters_the_audit_log_by_action_person_and_object(app: Flask, catalogue) -> None:
+    call = make_call(app)
+    user = make_user(app, Role.CITIZEN, email="bea@example.org")
+    visitor = app.test_client()
+    visitor.post("/account/login", data={"email": user.email, "password": "fout-wachtwoord-123"})
+    login(visitor, user)
+    admin = app.test_client()
+    login(admin, make_user(app, Role.ADMIN))
+    admin.post("/language", data={"lang": "en", "next": "/"})
+    actions = _actions(admin.get("/admin/audit?action=user."))
+    assert {"user.login_failed", "user.login"} <= actions and all(a.startswith("user.") for a in actions)
+    response = admin.get("/admin/audit?actor=bea@example.org")
+    assert _actions(response) == {"user.login", "user.created"} and "bea@example.org" in page_text(response)
+    assert _actions(admin.get(f"/admin/audit?subject_type=Call&subject_id={call.id}")) >= {"call.published"}
+    assert "user.login" not in _actions(admin.get(f"/admin/audit?subject_type=Call&subject_id={call.id}"))
+    assert admin.get("/admin/audit?since=not-a-date&subject_id=abc").status_code == 400  # told, not a 500
+    assert admin.get("/admin/audit?action=nonsense").status_code == 400
+
+
+def test_no_password_or_token_is_ever_logged(app: Flask, client_en, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    user = make_user(app, Role.ENTREPRENEUR)
+    secret = "mijn-geheime-wachtwoord-42"
+    client_en.post("/account/login", data={"email": user.email, "password": secret})
+    client_en.post("/account/password-reset", data={"email": user.email})
+    from mvi_challenges.outbox import OutboxEmail
+
+    with app.app_context():
+        body = db.session.scalar(select(OutboxEmail.body))
+        token = re.search(r"/account/password-reset/(\S+)", body).group(1)
+        client_en.post(f"/account/password-reset/{token}", data={"password": secret, "password_repeat": secret})
+        details = " ".join(str(e.details) for e in db.session.scalars(select(AuditEvent)))
+    everything = details + caplog.text
+    assert secret not in everything and token not in everything and user.password not in everything
