@@ -101,11 +101,12 @@ def _register_blueprints(app: Flask) -> None:
     from .dialogues.views import bp as dialogues_bp
     from .evaluation.views import bp as evaluation_bp
     from .monitoring.views import bp as monitoring_bp
+    from .privacy.views import bp as privacy_bp
     from .proposals.views import bp as proposals_bp
     from .public.views import bp as public_bp
 
     for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp, dialogues_bp, evaluation_bp,
-                      monitoring_bp, api_bp, feeds_bp):
+                      monitoring_bp, api_bp, feeds_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
 

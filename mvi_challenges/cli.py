@@ -1,8 +1,10 @@
-"""Flask commands: create-user, seed-demo, send-outbox, backup (plus `db` from Flask-Migrate)."""
+"""Flask commands: create-user, seed-demo, send-outbox, backup, restore (plus `db` from Flask-Migrate)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -11,7 +13,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from .accounts.models import Role
 from .db import db
@@ -90,3 +92,52 @@ def register_cli(app: Flask) -> None:
             pg_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
             subprocess.run(["pg_dump", "--format=custom", f"--file={target}", pg_url], check=True)  # noqa: S603, S607
         click.echo(f"backup written to {target}")
+
+    @app.cli.command("restore")
+    @click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(backup_file: Path, yes: bool) -> None:
+        """Replace the whole database by a file written by `backup`. Stop the app first."""
+        url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+        if not yes:
+            click.confirm(f"Replace everything in {url.render_as_string(hide_password=True)} by {backup_file}?",
+                          abort=True)
+        db.session.remove()
+        db.engine.dispose()  # our own pooled connections must hold no locks during the restore
+        if url.get_backend_name() == "sqlite":
+            _restore_sqlite(backup_file, url.database)
+        else:
+            _restore_postgres(backup_file, url)
+        click.echo(f"database restored from {backup_file}; if that backup is older than this version of the "
+                   "application, run `flask db upgrade` now")
+
+
+def _restore_sqlite(backup_file: Path, database: str) -> None:
+    """Copy the backup into the live file with the SQLite backup API: page by page, under a lock,
+    so no connection ever sees half of it."""
+    with backup_file.open("rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            raise click.ClickException(f"{backup_file} is not a SQLite backup")
+    with contextlib.closing(sqlite3.connect(backup_file)) as source:
+        if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise click.ClickException(f"{backup_file} is damaged (integrity check failed); nothing was changed")
+        with contextlib.closing(sqlite3.connect(database)) as target:
+            source.backup(target)
+
+
+def _restore_postgres(backup_file: Path, url: URL) -> None:
+    """pg_restore in one transaction: the tables in the backup are dropped and recreated, or,
+    on any error, nothing changes."""
+    if shutil.which("pg_restore") is None:
+        raise click.ClickException("pg_restore is not installed")
+    with backup_file.open("rb") as handle:
+        if handle.read(5) != b"PGDMP":
+            raise click.ClickException(f"{backup_file} is not a pg_dump backup (custom format)")
+    # The password goes through the environment, not the command line that `ps` shows.
+    env = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
+    target = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    result = subprocess.run(  # noqa: S603
+        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",  # noqa: S607
+         f"--dbname={target}", str(backup_file)], env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise click.ClickException(f"pg_restore failed; nothing was changed:\n{result.stderr.strip()}")

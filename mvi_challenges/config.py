@@ -42,6 +42,8 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Accounts without activity this long are anonymised by `flask apply-retention`.
+        "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(2 * 365))),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "SESSION_COOKIE_SECURE": production,

@@ -42,6 +42,10 @@ EXPECTED: dict[str, str] = {
     "accounts.change_role": ADMIN,
     "accounts.block_user": ADMIN,
     "accounts.audit_log": ADMIN,
+    "privacy.my_data": LOGIN,
+    "privacy.download": LOGIN,
+    "privacy.delete_account": LOGIN,
+    "privacy.retention": ADMIN,
     "accounts.request_reset": PUBLIC,
     "accounts.reset_password": GUEST,  # a forged token is a 400 for everyone
     "catalogue.index": ADMIN,

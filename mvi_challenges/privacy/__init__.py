@@ -1,0 +1,1 @@
+"""Privacy (AVG/GDPR): export of personal data, anonymisation, retention."""

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import click
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired
+
+from ..accounts.permissions import can_manage_users
+from ..auth import require, require_login
+from ..db import db
+from ..storage import get_storage
+from ..timezones import now_utc
+from . import services
+
+bp = Blueprint("privacy", __name__, cli_group=None)
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm it is you"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
+    understood = BooleanField(
+        _l("I understand that my account is deleted for good and cannot be restored."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
+@bp.route("/account/my-data")
+@require_login
+def my_data():
+    return render_template("privacy/my_data.html", form=DeleteAccountForm(),
+                           files=services.own_files(db.session, current_user))
+
+
+@bp.route("/account/my-data.zip", methods=["POST"])
+@require_login
+def download():
+    """A POST (a button with a CSRF token): the export is audited, and GET requests change nothing."""
+    archive = services.export_archive(db.session, current_user, get_storage(current_app.config))
+    db.session.commit()
+    return Response(archive, mimetype="application/zip", headers={
+        "Content-Disposition": 'attachment; filename="mijn-gegevens-mvi-challenges.zip"'})
+
+
+@bp.route("/account/delete", methods=["POST"])
+@require_login
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit() and not check_password_hash(current_user.password_hash, form.password.data):
+        form.password.errors = [_("Your password is not correct.")]
+    if form.errors or not form.is_submitted():
+        return render_template("privacy/my_data.html", form=form,
+                               files=services.own_files(db.session, current_user)), 400
+    files = services.anonymise(db.session, current_user._get_current_object(), current_user, now_utc())
+    db.session.commit()
+    storage = get_storage(current_app.config)
+    for key in files:
+        storage.delete(key)
+    logout_user()
+    flash(_("Your account has been deleted. Submitted proposals stay with the organisation, without your name."),
+          "success")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/admin/retention")
+@require(can_manage_users)
+def retention():
+    days = current_app.config["RETENTION_DAYS"]
+    return render_template("privacy/retention.html", days=days,
+                           due=services.due_for_deletion(db.session, days, now_utc()))
+
+
+@bp.cli.command("apply-retention")
+@click.option("--dry-run", is_flag=True, help="Only list the accounts that are due.")
+def apply_retention_command(dry_run: bool) -> None:
+    """Anonymise accounts without activity for RETENTION_DAYS (staff excepted)."""
+    days = current_app.config["RETENTION_DAYS"]
+    if dry_run:
+        due = services.due_for_deletion(db.session, days, now_utc())
+        click.echo(f"{len(due)} accounts are due for deletion after {days} days: {[u.id for u in due]}")
+        return
+    ids, files = services.apply_retention(db.session, days, now_utc())
+    db.session.commit()
+    storage = get_storage(current_app.config)
+    for key in files:
+        storage.delete(key)
+    click.echo(f"{len(ids)} accounts anonymised after {days} days without activity: {ids}")
