@@ -81,3 +81,12 @@ def known_actions(session: Session) -> list[str]:
     from sqlalchemy import select
 
     return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def record_export(session: Session, actor: User, what: str, subject: Any) -> None:
+    """Downloads of personal or unpublished data are disclosures: who took what, and when.
+
+    Commits at once: an export view changes nothing else, and the record must stay even when
+    the download is interrupted."""
+    record(session, actor, f"export.{what}", subject)
+    session.commit()

@@ -339,8 +339,10 @@ def test_get_requests_change_nothing(app: Flask, catalogue) -> None:
     login(client, make_user(app, Role.ADMIN, Role.STAFF))
 
     def snapshot() -> tuple[int, ...]:
+        # The audit log may grow: recording who downloaded an export is not changing data.
         with app.app_context():
-            return tuple(db.session.query(table).count() for table in db.metadata.sorted_tables)
+            return tuple(db.session.query(table).count() for table in db.metadata.sorted_tables
+                         if table.name != "audit_events")
 
     before = snapshot()
     for _endpoint, method, rule in _routes(app):

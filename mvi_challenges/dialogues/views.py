@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import audit
 from ..auth import require, require_login
 from ..calls.models import Call, CallStatus, Eligibility
 from ..catalogue.models import Category
@@ -309,6 +310,7 @@ def attendees_csv(dialogue_id: int):
             for r in services.active_registrations(db.session, dialogue)]
     header = [_("Name"), _("Email address"), _("Status"), _("Order of registration"), _("Registered at"),
               _("One-to-one time"), _("Attended")]
+    audit.record_export(db.session, current_user, "attendees_csv", dialogue)
     return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{dialogue.slug}-attendees.csv"'})
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
+from .. import audit
 from ..auth import require, require_login
 from ..calls.models import Call, Phase
 from ..db import db
@@ -222,6 +223,7 @@ def scores_csv(call_id: int, number: int):
             rows.append([proposal.id, applicant, sheet.member.user.name, criteria.get(score.criterion_id, ""),
                          score.value, score.motivation])
     header = [_("Proposal"), _("Applicant"), _("Jury member"), _("Criterion"), _("Score"), _("Motivation")]
+    audit.record_export(db.session, current_user, "scores_csv", phase)
     return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{phase.call.slug}-phase-{phase.number}-scores.csv"'})
 

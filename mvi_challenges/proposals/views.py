@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import audit
 from ..auth import require, require_login
 from ..calls.models import Call, CallStatus
 from ..calls.permissions import can_view_call
@@ -324,6 +325,7 @@ def export_csv(call_id: int):
             str(STATUS_LABELS[proposal.status]), local_datetime(proposal.submitted_at), latest.number if latest else "",
             money(latest.requested_budget_cents) if latest else "", latest.digest if latest else "",
         ])
+    audit.record_export(db.session, current_user, "proposals_csv", call)
     return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{call.slug}-proposals.csv"'})
 
@@ -349,6 +351,7 @@ def export_zip(call_id: int):
                 archive.write(storage.path_for(attachment.storage_key),
                               f"{proposal.id:05d}/{attachment.id}-{item['filename']}")
     buffer.seek(0)
+    audit.record_export(db.session, current_user, "attachments_zip", call)
     return send_file(buffer, mimetype="application/zip", as_attachment=True,
                      download_name=f"{call.slug}-attachments.zip", max_age=0)
 

@@ -54,3 +54,29 @@ def test_no_password_or_token_is_ever_logged(app: Flask, client_en, caplog) -> N
         details = " ".join(str(e.details) for e in db.session.scalars(select(AuditEvent)))
     everything = details + caplog.text
     assert secret not in everything and token not in everything and user.password not in everything
+
+
+def test_the_events_that_matter_are_audited(app: Flask, catalogue) -> None:
+    """Logins, failures, roles, publication, submission, scores, decisions, exports, deletions."""
+    from ..evaluation.test_evaluation import _client, _scores, _setup
+
+    world = _setup(app, proposals=1)
+    chair = _client(app, world.chair)
+    base = f"/jury/phases/{world.phase_id}"
+    proposal_id = world.proposals[0].id
+    chair.post(base, data={f"declare-{proposal_id}": "none"})
+    chair.post(f"{base}/proposals/{proposal_id}", data=_scores(world.criteria, [7, 6]))
+    world.staff.get(f"/staff/calls/{world.call.id}/proposals.csv")
+    admin = app.test_client()
+    login(admin, make_user(app, Role.ADMIN))
+    someone = make_user(app, Role.CITIZEN)
+    admin.post(f"/admin/users/{someone.id}/roles", data={"role": "jury", "action": "grant"})
+    app.test_client().post("/account/login", data={"email": someone.email, "password": "niet-het-wachtwoord"})
+    person = app.test_client()
+    login(person, someone)
+    person.post("/account/delete", data={"password": someone.password, "understood": "y"})
+    with app.app_context():
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+    expected = {"user.login", "user.login_failed", "user.role_granted", "call.published", "proposal.submitted",
+                "jury.conflict_declared", "jury.sheet_finalised", "export.proposals_csv", "privacy.anonymised"}
+    assert expected <= actions, expected - actions
