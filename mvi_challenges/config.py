@@ -42,6 +42,10 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Staff, jury members and administrators log in with a second step (authenticator app).
+        # Required in production; on a developer's machine (`make run` demo) it is offered, not forced,
+        # so the demo roles can be tried without a phone. TWO_STEP_REQUIRED=1 forces it anywhere.
+        "TWO_STEP_REQUIRED": os.environ.get("TWO_STEP_REQUIRED", "1" if production else "0") != "0",
         # Accounts without activity this long are anonymised by `flask apply-retention`.
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(2 * 365))),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -18,6 +18,7 @@ LOGIN_PER_ACCOUNT = "5 per 5 minutes"
 LOGIN_PER_IP = "30 per 10 minutes"
 RESET_PER_ACCOUNT = "3 per hour"
 RESET_PER_IP = "10 per hour"
+TWO_STEP_ATTEMPTS = "5 per 5 minutes"  # a 6-digit code must not be guessable by trying
 
 
 def submitted_email() -> str:

@@ -153,3 +153,19 @@ class AuditFilterForm(FlaskForm):
     subject_id = IntegerField(_l("Number of the object"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     since = DateField(_l("From (date)"), validators=[Optional()])
     until = DateField(_l("Up to and including (date)"), validators=[Optional()])
+
+
+class TwoStepCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
+    )
+
+
+class TwoStepSetupForm(FlaskForm):
+    code = StringField(
+        _l("The 6-digit code your app shows now"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )

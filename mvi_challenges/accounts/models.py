@@ -82,6 +82,10 @@ class User(UserMixin, Base):
     blocked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created_at]
     last_login_at: Mapped[dt.datetime | None]
+    # Two-step verification (TOTP). The last accepted time step stops a code being used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[dt.datetime | None]
+    totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -99,5 +103,20 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login: blocked users cannot log in
         return not self.blocked
 
+    @property
+    def has_two_step(self) -> bool:
+        return self.totp_confirmed_at is not None
+
     def get_id(self) -> str:
         return f"{self.id}.{self.auth_version}"
+
+
+class RecoveryCode(Base):
+    """One-time codes for when the phone with the authenticator app is lost; stored hashed."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[dt.datetime | None]

@@ -211,7 +211,8 @@ def decide_join_request(session: Session, actor: User, join: JoinRequest, approv
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user for these credentials, or None. Blocked users never authenticate."""
+    """The user for these credentials, or None. Blocked users never authenticate. Failures are audited;
+    the login itself is recorded by `record_login` once every step is done."""
     user = find_user_by_email(session, email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)  # the same time as for a real account: no enumeration
@@ -219,9 +220,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or user.blocked:
         audit.record(session, None, "user.login_failed", user, {"blocked": user.blocked})
         return None
-    user.last_login_at = utcnow()
-    audit.record(session, user, "user.login", user)
     return user
+
+
+def record_login(session: Session, user: User, *, two_step: bool) -> None:
+    """The login is complete (after the second step when there is one). Side effect: audit."""
+    user.last_login_at = utcnow()
+    audit.record(session, user, "user.login", user, {"two_step": two_step})
 
 
 def update_profile(session: Session, user: User, *, name: str, locale: str) -> None:

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
-from ..auth import redirect_next, require, require_login
+from ..auth import is_safe_next, load_user, require, require_login
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
 from ..pagination import filter_args, paginate
@@ -14,11 +14,13 @@ from ..ratelimit import (
     LOGIN_PER_IP,
     RESET_PER_ACCOUNT,
     RESET_PER_IP,
+    TWO_STEP_ATTEMPTS,
     failed,
     limiter,
     submitted_email,
 )
-from . import services
+from ..timezones import now_utc
+from . import services, two_step
 from .forms import (
     AuditFilterForm,
     LoginForm,
@@ -28,6 +30,8 @@ from .forms import (
     RegisterForm,
     ResetRequestForm,
     RoleForm,
+    TwoStepCodeForm,
+    TwoStepSetupForm,
 )
 from .models import JoinRequest, Role, User
 from .permissions import can_manage_users
@@ -75,11 +79,13 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
-            db.session.commit()
-            login_user(user)
-            session.setdefault("lang", user.locale)  # a language chosen before logging in wins
-            flash(_("You are logged in."), "success")
-            return redirect_next("accounts.profile")
+            if user.has_two_step or two_step.is_required_for(user, current_app.config["TWO_STEP_REQUIRED"]):
+                # The password was right; the session is not logged in until the second step.
+                session["two_step_user"] = user.get_id()
+                session["two_step_next"] = form.next.data if is_safe_next(form.next.data) else ""
+                endpoint = "accounts.two_step_code" if user.has_two_step else "accounts.two_step_setup"
+                return redirect(url_for(endpoint))
+            return _complete_login(user, two_step_used=False)
         db.session.commit()  # the failed attempt is audited
         form.form_errors.append(_("The email address or password is not correct."))
     status = 400 if form.errors or form.form_errors else 200
@@ -282,3 +288,79 @@ def _local_midnight(day, days: int = 0):
     from ..timezones import local_to_utc
 
     return local_to_utc(dt.datetime.combine(day + dt.timedelta(days=days), dt.time())) if day else None
+
+
+# --- two-step verification --------------------------------------------------------------------
+
+
+def _complete_login(user: User, *, two_step_used: bool):
+    services.record_login(db.session, user, two_step=two_step_used)
+    db.session.commit()
+    # Where the person was going: the login form's `next`, kept in the session across the second step.
+    target = session.pop("two_step_next", "") if two_step_used else request.values.get("next", "")
+    session.pop("two_step_user", None)
+    session.pop("two_step_secret", None)
+    login_user(user)
+    session.setdefault("lang", user.locale)  # a language chosen before logging in wins
+    flash(_("You are logged in."), "success")
+    return redirect(target if is_safe_next(target) else url_for("accounts.profile"))
+
+
+def _pending_user() -> User | None:
+    """Whoever typed the right password in this browser and has the second step still to do."""
+    pending = session.get("two_step_user")
+    return load_user(pending) if isinstance(pending, str) else None
+
+
+def _two_step_key() -> str:
+    return "two-step:" + str(session.get("two_step_user", request.remote_addr))
+
+
+@bp.route("/account/login/code", methods=["GET", "POST"])
+@limiter.limit(TWO_STEP_ATTEMPTS, key_func=_two_step_key, methods=["POST"], deduct_when=failed)
+def two_step_code():
+    user = _pending_user()
+    if user is None or not user.has_two_step:
+        return redirect(url_for("accounts.profile" if current_user.is_authenticated else "accounts.login"))
+    form = TwoStepCodeForm()
+    if form.validate_on_submit():
+        if two_step.verify(db.session, user, form.code.data, now_utc()):
+            return _complete_login(user, two_step_used=True)
+        audit.record(db.session, None, "user.two_step_failed", user)
+        db.session.commit()
+        form.code.errors = [_("That code is not right, or it was used already. Wait for the next code and "
+                              "try again.")]
+    return render_template("accounts/two_step_code.html", form=form), status_for(form)
+
+
+@bp.route("/account/two-step/setup", methods=["GET", "POST"])
+@limiter.limit(TWO_STEP_ATTEMPTS, key_func=_two_step_key, methods=["POST"], deduct_when=failed)
+def two_step_setup():
+    """Enrol an authenticator app: during a login that requires it, or from the profile."""
+    pending = _pending_user()
+    if pending is not None and pending.has_two_step:
+        # A password alone must never replace the app that is already set up.
+        return redirect(url_for("accounts.two_step_code"))
+    user = pending or (current_user._get_current_object() if current_user.is_authenticated else None)
+    if user is None:
+        return redirect(url_for("accounts.login"))
+    secret = session.get("two_step_secret") or two_step.new_secret()
+    session["two_step_secret"] = secret
+    form = TwoStepSetupForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_step.confirm_setup(db.session, user, secret, form.code.data, now_utc())
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            session.pop("two_step_secret", None)
+            if pending is not None:
+                _complete_login(user, two_step_used=True)
+            else:
+                db.session.commit()
+            return render_template("accounts/recovery_codes.html", codes=codes)
+    return render_template(
+        "accounts/two_step_setup.html", form=form, secret=two_step.grouped(secret), required=pending is not None,
+        qr=two_step.qr_svg(secret, user.email, _("QR code to add MVI Challenges to your authenticator app")),
+    ), status_for(form)
