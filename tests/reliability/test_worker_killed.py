@@ -203,7 +203,7 @@ def test_worker_killed_between_staging_and_commit_leaves_no_record(app: Flask, s
         try:
             upload.send(len(upload.body))
             # The file is staged; the worker now waits for the lock inside the transaction.
-            wait_for(lambda: list(uploads.glob(".staged-*")), "the worker to stage the file")
+            wait_for(lambda: stored_files(uploads), "the worker to stage the file")
             kill_worker_holding(server, upload)
         finally:
             upload.close()
@@ -212,7 +212,7 @@ def test_worker_killed_between_staging_and_commit_leaves_no_record(app: Flask, s
     # What remains is only the temporary file of the staging step: never referenced, never served
     # (storage keys cannot start with a dot), nothing under a storage key.
     [orphan] = stored_files(uploads)
-    assert orphan.parent == uploads and orphan.name.startswith(".staged-")
+    assert orphan.parent == uploads and orphan.name.startswith(".staged-"), f"half-written: {orphan}"
 
     server.wait_until_ready()
     attachment = retry_and_submit(app, server, browser, draft, uploads)
