@@ -21,6 +21,17 @@ from .errors import DomainError
 
 
 def register_cli(app: Flask) -> None:
+    @app.cli.command("sweep-uploads")
+    @click.option("--minutes", default=60, show_default=True, help="Only files staged longer ago than this.")
+    def sweep_uploads_command(minutes: int) -> None:
+        """Remove upload files that were staged but never committed (run daily, e.g. from cron)."""
+        import datetime as dt
+
+        from .storage import get_storage
+
+        swept = get_storage(current_app.config).sweep_staged(dt.timedelta(minutes=minutes))
+        click.echo(f"{swept} abandoned staged files removed")
+
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--password", required=True)

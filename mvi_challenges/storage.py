@@ -7,9 +7,11 @@ leaves a record pointing to a missing file, nor a file that no record knows.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +52,19 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self.path_for(key).is_file()
+
+    def sweep_staged(self, older_than: dt.timedelta = dt.timedelta(hours=1)) -> int:
+        """Remove staged files nobody promoted: a worker killed between staging and commit leaves
+        one behind. Only old ones, so an upload in progress right now is never touched."""
+        if not self.root.is_dir():
+            return 0
+        limit = time.time() - older_than.total_seconds()
+        swept = 0
+        for path in self.root.glob(".staged-*"):
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+                swept += 1
+        return swept
 
 
 def get_storage(config: dict) -> LocalStorage:

@@ -217,3 +217,11 @@ def test_worker_killed_between_staging_and_commit_leaves_no_record(app: Flask, s
     server.wait_until_ready()
     attachment = retry_and_submit(app, server, browser, draft, uploads)
     assert stored_files(uploads) == sorted([orphan, LocalStorage(uploads).path_for(attachment.storage_key)])
+    # The daily sweep removes the abandoned temporary file, and only that.
+    import os
+    import time
+
+    old = time.time() - 2 * 3600
+    os.utime(orphan, (old, old))
+    assert LocalStorage(uploads).sweep_staged() == 1
+    assert stored_files(uploads) == [LocalStorage(uploads).path_for(attachment.storage_key)]
