@@ -117,7 +117,24 @@ def _register_request_clock(app: Flask) -> None:
 
     @app.before_request
     def remember_arrival_time() -> None:
-        g.request_started = now_utc()
+        g.request_started = _arrival_time(app, now_utc())
+
+
+def _arrival_time(app: Flask, now: Any) -> Any:
+    """When the request reached us. Behind a trusted proxy that stamps `X-Request-Start: t=<epoch>`
+    (nginx: `proxy_set_header X-Request-Start "t=${msec}";`), that moment counts, so time spent
+    queued for a busy worker is not held against someone submitting at 11:59:59. The stamp is
+    believed only when configured, and only within a minute before now."""
+    import datetime as dt
+
+    if not app.config.get("TRUST_REQUEST_START"):
+        return now
+    raw = request.headers.get("X-Request-Start", "").removeprefix("t=")
+    try:
+        stamped = dt.datetime.fromtimestamp(float(raw), dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return now
+    return stamped if now - dt.timedelta(seconds=60) <= stamped <= now else now
 
 
 def _register_response_headers(app: Flask) -> None:

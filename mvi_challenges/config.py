@@ -46,6 +46,8 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         # Required in production; on a developer's machine (`make run` demo) it is offered, not forced,
         # so the demo roles can be tried without a phone. TWO_STEP_REQUIRED=1 forces it anywhere.
         "TWO_STEP_REQUIRED": os.environ.get("TWO_STEP_REQUIRED", "1" if production else "0") != "0",
+        # Behind a proxy that stamps X-Request-Start, deadlines are judged by that arrival time.
+        "TRUST_REQUEST_START": os.environ.get("TRUST_REQUEST_START", "0") == "1",
         # Accounts without activity this long are anonymised by `flask apply-retention`.
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(2 * 365))),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

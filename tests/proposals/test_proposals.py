@@ -450,3 +450,30 @@ def test_staff_list_and_my_proposals_are_paginated(app: Flask, client_en: FlaskC
     staff = app.test_client()
     login(staff, make_user(app, Role.STAFF))
     assert staff.get(f"/staff/calls/{call.id}/proposals?page=2").status_code == 404
+
+
+def test_a_submission_queued_behind_busy_workers_counts_from_its_arrival(app: Flask, client_en, catalogue) -> None:
+    """Behind a trusted proxy, X-Request-Start (arrival) decides, not when a worker got to it;
+    without that setting, or with a stamp from the future or long ago, the header is ignored."""
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call)
+    arrived = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    with app.app_context():
+        db.session.scalar(select(Phase).where(Phase.call_id == call.id)).closes_at = arrived + dt.timedelta(seconds=2)
+        db.session.commit()
+    login(client_en, owner)
+    stamp = {"X-Request-Start": f"t={arrived.timestamp():.3f}"}
+    url, data = f"/proposals/{made.id}/edit", {**FORM, "action": "submit"}
+    assert client_en.post(url, data=data, headers=stamp).status_code == 400  # not trusted by default
+    app.config["TRUST_REQUEST_START"] = True
+    try:
+        forged = {"X-Request-Start": f"t={arrived.timestamp() - 3600:.3f}"}  # an hour ago: not believed
+        assert client_en.post(url, data=data, headers=forged).status_code == 400
+        response = client_en.post(url, data=data, headers=stamp)
+        assert response.status_code == 302, page_text(response)
+    finally:
+        app.config["TRUST_REQUEST_START"] = False
+    with app.app_context():
+        version = db.session.scalar(select(ProposalVersion))
+        assert abs((version.submitted_at - arrived).total_seconds()) < 0.01
