@@ -77,11 +77,13 @@ def register_error_handlers(app: Flask) -> None:
 
 def attach_to_form(form: object, error: DomainError) -> None:
     """Show a domain error next to its field, or above the form when it concerns the whole."""
+    # A plain str: a lazy message counts as safe HTML in templates, and it may hold user text.
+    message = str(error.message)
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
-        field.errors = [*field.errors, error.message]
+        field.errors = [*field.errors, message]
     else:
-        form.form_errors.append(error.message)  # type: ignore[attr-defined]
+        form.form_errors.append(message)  # type: ignore[attr-defined]
 
 
 def status_for(form: object) -> int:

@@ -41,11 +41,21 @@ class OutboxEmail(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
 
 
+SUBJECT_MAX = 300
+
+
+def _header_safe(subject: str) -> str:
+    """One line that fits the column: a name with a line break or a very long title in a subject
+    must neither break the mail header nor the insert."""
+    line = " ".join(subject.split())
+    return line if len(line) <= SUBJECT_MAX else line[: SUBJECT_MAX - 1].rstrip() + "…"
+
+
 def queue_email(session: Session, to: str, subject: str, body: str, html_body: str | None = None,
                 attachment: tuple[str, str, str] | None = None) -> OutboxEmail:
     """Queue a mail: plain text, optionally with an HTML alternative rendered by an
     autoescaping template (so user text in it cannot inject markup) and one text attachment."""
-    email = OutboxEmail(to=to, subject=subject, body=body, html_body=html_body)
+    email = OutboxEmail(to=to, subject=_header_safe(subject), body=body, html_body=html_body)
     if attachment is not None:
         email.attachment_name, email.attachment_type, email.attachment_content = attachment
     session.add(email)
@@ -73,7 +83,7 @@ def deliver_pending(session: Session, config: dict[str, Any]) -> tuple[int, int]
         email.attempts += 1
         try:
             _send_smtp(email, server, int(config.get("MAIL_PORT", 25)), config["MAIL_SENDER"])
-        except (OSError, smtplib.SMTPException) as error:
+        except (OSError, smtplib.SMTPException, ValueError) as error:  # ValueError: a header email refuses
             email.last_error = str(error)[:500]
             failed += 1
         else:

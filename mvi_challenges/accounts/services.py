@@ -26,6 +26,11 @@ SELF_SERVICE_ROLES = (Role.CITIZEN, Role.ENTREPRENEUR)
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
+def one_line(text: str) -> str:
+    """Names are one line: a line break in a name would end up in mail headers."""
+    return " ".join(text.split())
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -95,7 +100,7 @@ def create_user(
     user = User(
         email=email,
         password_hash=generate_password_hash(password),
-        name=name.strip(),
+        name=one_line(name),
         locale=locale,
         organisation=organisation,
     )
@@ -153,7 +158,7 @@ def register(
 def _new_organisation(session: Session, name: str, kvk: str) -> Organisation:
     if not name.strip():
         raise DomainError(_l("Enter the name of your organisation."), field="organisation_name")
-    organisation = Organisation(name=name.strip(), kvk_number=kvk)
+    organisation = Organisation(name=one_line(name), kvk_number=kvk)
     try:
         with session.begin_nested():
             session.add(organisation)
@@ -230,7 +235,7 @@ def record_login(session: Session, user: User, *, two_step: bool) -> None:
 
 
 def update_profile(session: Session, user: User, *, name: str, locale: str) -> None:
-    user.name = name.strip()
+    user.name = one_line(name)
     user.locale = locale
     audit.record(session, user, "user.profile_updated", user)
 

@@ -86,12 +86,14 @@ def result_update_form(targets, locale: str, **kwargs) -> ResultUpdateForm:
         pass
 
     for target in targets:
-        label = _l("Realised so far: %(indicator)s (%(unit)s)", indicator=target.indicator,
-                   unit=UNIT_LABELS[target.unit])
+        # Plain str, not a lazy string: templates treat lazy strings as safe HTML, and the indicator
+        # is text staff typed.
+        label = str(_l("Realised so far: %(indicator)s (%(unit)s)", indicator=target.indicator,
+                       unit=UNIT_LABELS[target.unit]))
         setattr(_Form, f"target_{target.id}", AmountField(
             label, validators=[Optional()],
-            description=_l("Cumulative since signing; agreed: %(value)s.",
-                           value=format_decimal(target.agreed_value, format="#,##0.##")),
+            description=str(_l("Cumulative since signing; agreed: %(value)s.",
+                               value=format_decimal(target.agreed_value, format="#,##0.##"))),
         ))
     return _Form(**kwargs)
 

@@ -121,3 +121,23 @@ class Findings:
         if self.items:
             shown = "\n".join(dict.fromkeys(self.items))  # unique, in order
             raise AssertionError(f"{len(self.items)} problems in {self.pages} documents:\n{shown[:12000]}")
+
+
+def check_outbox(app, findings: Findings, payloads: Iterable[str] = ()) -> int:
+    """Every queued mail: the HTML part passes the same checks as a page, and the subject (a mail
+    header) holds no line break that could end the header. Returns the number of mails."""
+    from sqlalchemy import select
+
+    from mvi_challenges.db import db
+    from mvi_challenges.outbox import OutboxEmail
+
+    payloads = tuple(payloads)
+    with app.app_context():
+        emails = list(db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
+        for email in emails:
+            where = f"mail {email.id} ({email.subject[:50]!r})"
+            if "\r" in email.subject or "\n" in email.subject:
+                findings.add(f"{where}: line break in the subject header")
+            if email.html_body:
+                findings.html(email.html_body, where, payloads)
+    return len(emails)
