@@ -25,7 +25,9 @@ from .factories import login, make_call, make_dialogue, make_proposal, make_user
 
 PUBLIC, GUEST, LOGIN, STAFF, ADMIN = "public", "guest", "login", "staff", "admin"
 OWNER, OWNER_OR_STAFF = "owner", "owner-or-staff"  # the proposal's own organisation (and staff)
-JURY = "jury"  # a member of the phase's jury; nobody in this generic world is
+JURY = "jury"  # a member of this phase's jury, also one who declared a conflict on the proposal
+JURY_CLEAR = "jury-clear"  # a member who declared no conflict of interest with this proposal
+JURY_CHAIR = "jury-chair"  # the chair of this phase's jury
 # A step of logging in: without a password typed first it sends anyone back to log in (tested in
 # tests/accounts/test_two_step.py); here it must only never fail.
 LOGIN_FLOW = "login-flow"
@@ -148,10 +150,10 @@ EXPECTED: dict[str, str] = {
     "evaluation.my_juries": LOGIN,
     # Jury pages: members of this phase's jury only (tested in tests/evaluation with real members).
     "evaluation.phase_overview": JURY,
-    "evaluation.score": JURY,
-    "evaluation.attachment": JURY,
-    "evaluation.chair_results": JURY,
-    "evaluation.consensus": JURY,
+    "evaluation.score": JURY_CLEAR,
+    "evaluation.attachment": JURY_CLEAR,
+    "evaluation.chair_results": JURY_CHAIR,
+    "evaluation.consensus": JURY_CHAIR,
     "evaluation.invitation": GUEST,  # a signed token decides; a wrong one is a 404
 }
 
@@ -160,7 +162,10 @@ ROLES: dict[str, tuple[Role, ...]] = {
     "owner": (Role.ENTREPRENEUR,),  # member of the organisation that owns the proposal
     "citizen": (Role.CITIZEN,),
     "entrepreneur": (Role.ENTREPRENEUR,),
-    "jury": (Role.JURY,),
+    "jury": (Role.JURY,),  # a jury member, but of no jury in this world
+    "jury_chair": (Role.JURY,),  # chair of the call's phase 1, no conflict with the proposal
+    "jury_conflicted": (Role.JURY,),  # member of that jury who declared a conflict with the proposal
+    "jury_other_call": (Role.JURY,),  # member of the jury of another call
     "staff": (Role.STAFF,),
     "admin": (Role.ADMIN,),
 }
@@ -168,7 +173,9 @@ ROLES: dict[str, tuple[Role, ...]] = {
 
 def _allowed(level: str, role: str) -> bool:
     if level == JURY:
-        return False
+        return role in ("jury_chair", "jury_conflicted")
+    if level in (JURY_CLEAR, JURY_CHAIR):
+        return role == "jury_chair"
     if level == OWNER:
         return role == "owner"
     if level == OWNER_OR_STAFF:
@@ -238,11 +245,32 @@ def _world(app: Flask) -> SimpleNamespace:
         db.session.add(member)
         db.session.commit()
         member_id = member.id
+        jurors = _jurors(app, phase_id, db.session.scalar(select(Phase.id).where(Phase.call_id == draft.id)),
+                         proposal.id)
     record_id, contract_id, target_id = _monitoring_world(app)
-    return SimpleNamespace(record_id=record_id, contract_id=contract_id, target_id=target_id,
+    return SimpleNamespace(jurors=jurors, record_id=record_id, contract_id=contract_id, target_id=target_id,
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
                            contribution_id=contribution_id)
+
+
+def _jurors(app: Flask, phase_id: int, other_phase_id: int, proposal_id: int) -> dict[str, SimpleNamespace]:
+    """The chair (no conflict), a member with a conflict, and a member of another call's jury."""
+    from mvi_challenges.evaluation.models import ConflictDeclaration
+
+    people = {role: make_user(app, Role.JURY) for role in ("jury_chair", "jury_conflicted", "jury_other_call")}
+    chair = JuryMember(phase_id=phase_id, user_id=people["jury_chair"].id, is_chair=True)
+    conflicted = JuryMember(phase_id=phase_id, user_id=people["jury_conflicted"].id)
+    db.session.add_all([chair, conflicted,
+                        JuryMember(phase_id=other_phase_id, user_id=people["jury_other_call"].id)])
+    db.session.flush()
+    db.session.add_all([
+        ConflictDeclaration(member_id=chair.id, proposal_id=proposal_id, has_conflict=False),
+        ConflictDeclaration(member_id=conflicted.id, proposal_id=proposal_id, has_conflict=True,
+                            reason="Oud-collega van de indiener"),
+    ])
+    db.session.commit()
+    return people
 
 
 def _monitoring_world(app: Flask) -> tuple[int, int, int]:
@@ -291,6 +319,8 @@ def test_route_access_by_role(app: Flask, catalogue, role: str) -> None:
     client = app.test_client()
     if role == "owner":
         login(client, world.owner)
+    elif role in world.jurors:
+        login(client, world.jurors[role])
     elif ROLES[role]:
         login(client, make_user(app, *ROLES[role]))
     failures = []
