@@ -100,8 +100,11 @@ def register_cli(app: Flask) -> None:
             if shutil.which("pg_dump") is None:
                 raise click.ClickException("pg_dump is not installed")
             target = folder / f"mvi-{stamp}.dump"
-            pg_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
-            subprocess.run(["pg_dump", "--format=custom", f"--file={target}", pg_url], check=True)  # noqa: S603, S607
+            # The password goes through the environment, not the command line that `ps` shows.
+            env = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
+            pg_url = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+            subprocess.run(["pg_dump", "--format=custom", f"--file={target}", pg_url],  # noqa: S603, S607
+                           check=True, env=env)
         click.echo(f"backup written to {target}")
 
     @app.cli.command("restore")
