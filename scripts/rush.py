@@ -416,7 +416,7 @@ def report(backend: str, workers: int, deadline: float, outcomes: list[Outcome],
         f"  client timeouts    {sum(o.timed_out for o in on_time)} (each sent again)",
         f"  receipts           {len(received)} to {attempted - without_receipt} clients; "
         f"{len(unknown)} digests unknown to the database",
-        f"  versions stored    {figures['versions']} (a double click or retry adds a version, never a proposal)",
+        f"  versions stored    {figures['versions']} (a double click or retry returns the same receipt)",
         f"  not sent in time   {sent_late} clients that began in time but could not send their submission "
         "before the deadline (earlier pages too slow)",
         f"  judged too late    {sum(o.judged_late for o in on_time)} submissions sent before the deadline but "

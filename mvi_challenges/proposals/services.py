@@ -293,7 +293,8 @@ def completeness_problems(proposal: Proposal) -> list[tuple[str, str]]:
 
 
 def submit(session: Session, actor: User, proposal: Proposal, now: dt.datetime) -> ProposalVersion:
-    """Freeze the working copy as the next version and issue a receipt.
+    """Freeze the working copy as the next version and issue a receipt. Submitting an unchanged
+    submitted proposal again returns its latest version: nothing new to freeze.
 
     Side effects: status → submitted; a ProposalVersion with its SHA-256 digest; audit
     `proposal.submitted`; a receipt mail to the submitter (in their language).
@@ -303,6 +304,9 @@ def submit(session: Session, actor: User, proposal: Proposal, now: dt.datetime) 
     if problems:
         field, message = problems[0]
         raise DomainError(message, field=field)
+    latest = proposal.latest_version
+    if proposal.status is ProposalStatus.SUBMITTED and latest is not None and not _differs_from_latest(proposal):
+        return latest  # a second click or a retry after a timeout: the same receipt, no new version
     if ProposalStatus.SUBMITTED not in TRANSITIONS[proposal.status]:
         raise DomainError(_l("This proposal cannot be submitted now."))
     manifest = attachment_manifest(proposal.current_attachments)

@@ -477,3 +477,16 @@ def test_a_submission_queued_behind_busy_workers_counts_from_its_arrival(app: Fl
     with app.app_context():
         version = db.session.scalar(select(ProposalVersion))
         assert abs((version.submitted_at - arrived).total_seconds()) < 0.01
+
+
+def test_a_second_click_on_submit_returns_the_same_receipt(app: Flask, client_en, catalogue) -> None:
+    call = make_call(app)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, call)
+    login(client_en, owner)
+    first = client_en.post(f"/proposals/{made.id}/edit", data={**FORM, "action": "submit"})
+    second = client_en.post(f"/proposals/{made.id}/edit", data={**FORM, "action": "submit"})
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]  # the same receipt page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ProposalVersion.id))) == 1
