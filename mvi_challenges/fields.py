@@ -46,12 +46,22 @@ def parse_euros_to_cents(raw: str) -> int:
     return cents * multiplier
 
 
-class EuroField(StringField):
-    """An amount in euros, stored as integer cents in `.data`."""
+class _WrittenNumberField(StringField):
+    """A number people type the Dutch or English way; the subclass says how to read and show it.
+
+    What was typed comes back unchanged when the form has to be shown again."""
+
+    invalid_message: Any = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("render_kw", {"inputmode": "decimal"})
         super().__init__(*args, **kwargs)
+
+    def parse(self, raw: str) -> Any:
+        raise NotImplementedError
+
+    def display(self, data: Any) -> str:
+        raise NotImplementedError
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.raw = valuelist[0] if valuelist else ""
@@ -59,17 +69,27 @@ class EuroField(StringField):
             self.data = None
             return
         try:
-            self.data = parse_euros_to_cents(self.raw)
+            self.data = self.parse(self.raw)
         except ValueError:
             self.data = None
-            raise ValueError(_l("Enter an amount in euros, for example 15000 or 15.000,00.")) from None
+            raise ValueError(self.invalid_message) from None
 
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return format_decimal(self.data / 100, format="#,##0.##")
+        return "" if self.data is None else self.display(self.data)
+
+
+class EuroField(_WrittenNumberField):
+    """An amount in euros, stored as integer cents in `.data`."""
+
+    invalid_message = _l("Enter an amount in euros, for example 15000 or 15.000,00.")
+
+    def parse(self, raw: str) -> int:
+        return parse_euros_to_cents(raw)
+
+    def display(self, data: int) -> str:
+        return format_decimal(data / 100, format="#,##0.##")
 
 
 class LocalDateTimeField(Field):
@@ -136,34 +156,17 @@ def parse_quantity(raw: str) -> Decimal:
     raise ValueError(raw)
 
 
-class AmountField(StringField):
-    """A quantity with at most two decimals (tonnes, hours, %), written the Dutch or English way.
+class AmountField(_WrittenNumberField):
+    """A quantity with at most two decimals (tonnes, hours, %); `.data` is a Decimal."""
 
-    `.data` is a Decimal (see `parse_quantity`).
-    """
+    invalid_message = _l("Enter a number with at most two decimals and no thousands separator, "
+                         "for example 1250 or 12,5.")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
-        super().__init__(*args, **kwargs)
+    def parse(self, raw: str) -> Decimal:
+        return parse_quantity(raw)
 
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.raw = valuelist[0] if valuelist else ""
-        if not self.raw.strip():
-            self.data = None
-            return
-        try:
-            self.data = parse_quantity(self.raw)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter a number with at most two decimals and no thousands separator, "
-                                "for example 1250 or 12,5.")) from None
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return format_decimal(self.data, format="#,##0.##")
+    def display(self, data: Decimal) -> str:
+        return format_decimal(data, format="#,##0.##")
 
 
 class LocalDateField(Field):

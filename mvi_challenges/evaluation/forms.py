@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
 
+from ..accounts.services import MIN_PASSWORD_LENGTH
 from .models import Outcome
 
 OUTCOME_LABELS = {
@@ -44,7 +45,9 @@ class ConsensusForm(FlaskForm):
 
 
 class InvitationForm(FlaskForm):
-    password = PasswordField(_l("Choose a password"), validators=[DataRequired(), Length(min=10, max=200)],
+    password = PasswordField(_l("Choose a password"),
+                             validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+                             description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
                              render_kw={"autocomplete": "new-password"})
     password_repeat = PasswordField(_l("Repeat password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
