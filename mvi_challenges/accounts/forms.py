@@ -90,6 +90,13 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class ConfirmEmailForm(FlaskForm):
+    password = PasswordField(
+        _l("The password you chose when registering"), validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class ProfileForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     locale = SelectField(_l("Language for pages and emails"), choices=LOCALE_CHOICES)
