@@ -8,6 +8,7 @@ from .. import audit
 from ..auth import is_safe_next, load_user, require, require_login
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
+from ..outbox import latest_to
 from ..pagination import filter_args, paginate
 from ..ratelimit import (
     LOGIN_PER_ACCOUNT,
@@ -77,7 +78,11 @@ def registration_sent():
     email = session.get("registered_email")
     if not email:
         return redirect(url_for("accounts.register"))
-    return render_template("accounts/registration_sent.html", email=email, hours=services.CONFIRM_MAX_AGE // 3600)
+    # The demo sends no mail: it shows the mail here, so a registration can be tried end to end.
+    demo_mail = (latest_to(db.session, email) if current_app.config["DEMO_MODE"]
+                 and not current_app.config["MAIL_SERVER"] else None)
+    return render_template("accounts/registration_sent.html", email=email, demo_mail=demo_mail,
+                           hours=services.CONFIRM_MAX_AGE // 3600)
 
 
 def _confirmation_key() -> str:
@@ -387,7 +392,8 @@ def two_step_code():
         db.session.commit()
         form.code.errors = [_("That code is not right, or it was used already. Wait for the next code and "
                               "try again.")]
-    return render_template("accounts/two_step_code.html", form=form), status_for(form)
+    demo_code = two_step.demo_code(user, current_app.config["DEMO_MODE"], now_utc())
+    return render_template("accounts/two_step_code.html", form=form, demo_code=demo_code), status_for(form)
 
 
 @bp.route("/account/two-step/setup", methods=["GET", "POST"])
