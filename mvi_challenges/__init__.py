@@ -57,10 +57,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     from .ratelimit import limiter
 
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("REDIS_PREFIX", "mvi:") + "limits")
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
 
+    from . import jobs, sessions
+
+    sessions.install(app)  # server-side sessions in Redis when REDIS_URL is set
+    jobs.install(app)
     from .auth import login_manager
 
     login_manager.init_app(app)
