@@ -23,18 +23,21 @@ REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/7")  #
 
 def require_services(database_url: str) -> None:
     """Skip (or, with MVI_REQUIRE_SERVICES=1, fail) unless PostgreSQL and Redis are there."""
-    problem = None
     if make_url(database_url).get_backend_name() != "postgresql":
-        problem = "the two-server test needs PostgreSQL: set DATABASE_URL=postgresql+psycopg://…/…test"
-    else:
-        try:
-            import redis
+        _missing("the two-server test needs PostgreSQL: set DATABASE_URL=postgresql+psycopg://…/…test")
+    require_redis()
 
-            redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2).ping()
-        except OSError as error:
-            problem = f"the two-server test needs Redis at {REDIS_TEST_URL} ({error})"
-    if problem is None:
-        return
+
+def require_redis() -> None:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2).ping()
+    except OSError as error:
+        _missing(f"this test needs Redis at {REDIS_TEST_URL} ({error})")
+
+
+def _missing(problem: str) -> None:
     if os.environ.get("MVI_REQUIRE_SERVICES") == "1":
         pytest.fail(f"MVI_REQUIRE_SERVICES=1 but {problem}")
     pytest.skip(problem)

@@ -147,7 +147,7 @@ def test_registration_race_across_servers_never_overbooks(app: Flask, cluster: S
         rows = list(db.session.scalars(select(Registration).where(Registration.dialogue_id == dialogue.id)))
         db.session.remove()
     assert sorted(r.status.value for r in rows) == ["confirmed"] * 3 + ["waitlisted"] * 7
-    # Arrival order is one sequence across both servers: the three seats went to places 1–3.
+    # Arrival order is one sequence across both servers: the three seats went to places 1 to 3.
     assert sorted(r.position for r in rows) == list(range(1, 11))
     assert sorted(r.position for r in rows if r.status is RegistrationStatus.CONFIRMED) == [1, 2, 3]
 
