@@ -60,6 +60,9 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "TWO_STEP_REQUIRED": os.environ.get("TWO_STEP_REQUIRED", "1" if production else "0") != "0",
         # Behind a proxy that stamps X-Request-Start, deadlines are judged by that arrival time.
         "TRUST_REQUEST_START": os.environ.get("TRUST_REQUEST_START", "0") == "1",
+        # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto we believe (nginx alone: 1).
+        # Without it every visitor behind nginx has nginx's address, and the per-IP login limit is shared.
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
         # Accounts without activity this long are anonymised by `flask apply-retention`.
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(2 * 365))),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",

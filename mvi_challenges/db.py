@@ -11,7 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, MetaData, String, event
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import BigInteger, DateTime, MetaData, Select, String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
@@ -80,7 +81,27 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+class RoutingSession(FlaskSession):
+    """Reads of a request marked `use_replica()` go to the replica (SQLALCHEMY_BINDS["replica"],
+    from DATABASE_REPLICA_URL); everything else, and every flush, to the primary. Only pages that
+    tolerate data a few seconds old opt in (the public open data), so nobody ever misses their own
+    change on a replica that lags behind."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        if bind is None and self.info.get(REPLICA) and not self._flushing and isinstance(clause, Select):
+            replica = self._db.engines.get(REPLICA)
+            if replica is not None:
+                return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+REPLICA = "replica"
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
+
+
+def use_replica() -> None:
+    """This request only reads public data: let its queries go to the read replica, if there is one."""
+    db.session.info[REPLICA] = True
 
 # Annotated column types shared by the models.
 intpk = Annotated[int, mapped_column(primary_key=True)]
