@@ -111,3 +111,9 @@ def test_scheduled_work_is_claimed_once_across_servers(app: Flask, prefix: str) 
     assert queue_for(first).count == len(SCHEDULES)
     assert run_due(second, moment + 30) == []  # same minute, same day: nothing twice
     assert run_due(first, moment + 61) == ["outbox"]
+
+
+def test_worker_without_redis_says_what_to_do_instead(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 1
+    assert "REDIS_URL is not set: run the CLI commands from cron instead" in result.output
