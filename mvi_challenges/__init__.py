@@ -13,7 +13,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from .config import load_config
-from .db import db, render_migration_item
+from .db import db, install_replica, render_migration_item
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_request_clock(app)  # first: the arrival time is taken before any body is read
     hardening.install(app)  # before the blueprints: their routes use the bounded int converter
     db.init_app(app)
+    install_replica(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      render_item=render_migration_item)
     csrf.init_app(app)

@@ -28,7 +28,8 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
-        "SQLALCHEMY_BINDS": _replica_binds(),
+        # A read replica for read-heavy public pages (see db.RoutingSession); unset: none.
+        "DATABASE_REPLICA_URL": _replica_url(),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
         # s3://bucket/prefix: uploads in S3-compatible object storage (endpoint and keys from AWS_*).
         "UPLOAD_STORAGE": os.environ.get("UPLOAD_STORAGE") or None,
@@ -95,13 +96,13 @@ def _engine_options(database_url: str) -> dict[str, Any]:
     return options
 
 
-def _replica_binds() -> dict[str, Any]:
-    """DATABASE_REPLICA_URL: a read-only replica for read-heavy public pages (see db.read_session)."""
+def _replica_url() -> str | None:
     replica = os.environ.get("DATABASE_REPLICA_URL")
-    if not replica:
-        return {}
-    url = _normalise_database_url(replica)
-    return {"replica": {"url": url, **_engine_options(url)}}
+    return _normalise_database_url(replica) if replica else None
+
+
+def replica_engine_options(url: str) -> dict[str, Any]:
+    return _engine_options(url)
 
 
 def _normalise_database_url(url: str) -> str:

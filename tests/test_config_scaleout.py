@@ -19,7 +19,7 @@ def test_config_defaults_keep_everything_embedded(monkeypatch: pytest.MonkeyPatc
     config = load_config(tmp_path)
     assert (config["REDIS_URL"], config["UPLOAD_STORAGE"], config["RATELIMIT_STORAGE_URI"]) == (None, None, "memory://")
     assert config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
-    assert config["SQLALCHEMY_BINDS"] == {}
+    assert config["DATABASE_REPLICA_URL"] is None
 
 
 def test_config_redis_url_shares_the_rate_limit_and_pools_are_bounded(monkeypatch: pytest.MonkeyPatch,
@@ -33,7 +33,7 @@ def test_config_redis_url_shares_the_rate_limit_and_pools_are_bounded(monkeypatc
     assert config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/2"
     assert config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True, "pool_size": 3, "max_overflow": 5,
                                                    "pool_timeout": 30, "pool_recycle": 1800}
-    assert config["SQLALCHEMY_BINDS"]["replica"]["url"] == "postgresql+psycopg://app@replica.internal/mvi"
+    assert config["DATABASE_REPLICA_URL"] == "postgresql+psycopg://app@replica.internal/mvi"
 
 
 def test_proxy_hops_gives_the_visitors_address(tmp_path: Path) -> None:
@@ -51,14 +51,15 @@ def test_proxy_hops_gives_the_visitors_address(tmp_path: Path) -> None:
 
 def test_open_data_reads_from_the_replica_and_writes_stay_on_the_primary(tmp_path: Path) -> None:
     from mvi_challenges.catalogue.models import Category
-    from mvi_challenges.db import db
+    from mvi_challenges.db import REPLICA_ENGINE, db
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'primary.sqlite3'}",
-                      "SQLALCHEMY_BINDS": {"replica": f"sqlite:///{tmp_path / 'replica.sqlite3'}"}})
+                      "DATABASE_REPLICA_URL": f"sqlite:///{tmp_path / 'replica.sqlite3'}"})
+    replica = app.extensions[REPLICA_ENGINE]
     with app.app_context():
         db.create_all()
-        db.metadata.create_all(db.engines["replica"])
-        with db.engines["replica"].begin() as connection:  # what the replica has: only there
+        db.metadata.create_all(replica)
+        with replica.begin() as connection:  # what the replica has: only there
             connection.execute(Category.__table__.insert().values(
                 slug="alleen-replica", name_nl="Alleen replica", name_en="Replica only", target_level=3,
                 promising=True, approach_source="", approach_html=""))
@@ -67,5 +68,5 @@ def test_open_data_reads_from_the_replica_and_writes_stay_on_the_primary(tmp_pat
     assert "alleen-replica" in body
     with app.app_context():  # outside the open data, reads stay on the primary
         assert db.session.scalars(select(Category.slug)).all() == []
-        db.engines["replica"].dispose()
+        replica.dispose()
         db.engine.dispose()
