@@ -92,6 +92,20 @@ def test_login_on_a_holds_on_b_and_logout_on_b_ends_it_on_a(app: Flask, cluster:
     assert copied.get("/account").status == 302
 
 
+def test_password_change_on_a_ends_the_other_sessions_on_b(app: Flask, cluster: SimpleNamespace) -> None:
+    user = make_user(app, Role.CITIZEN)
+    laptop_a, laptop_b = browsers(cluster)
+    phone_b = Browser(cluster.b.base_url, timeout=30)
+    assert log_in(laptop_a, user) == 302 and log_in(phone_b, user) == 302
+    token = laptop_a.get("/account").csrf_token()
+    changed = laptop_a.post("/account/password", {"pw-csrf_token": token, "pw-current_password": user.password,
+                                                  "pw-password": "a-new-long-password",
+                                                  "pw-password_repeat": "a-new-long-password"})
+    assert changed.status == 302, changed.error_text()
+    assert phone_b.get("/account").status == 302  # the other session ended, on the other server too
+    assert laptop_b.get("/account").status == 200  # the one that changed it goes on, on either server
+
+
 def test_file_uploaded_through_a_downloads_through_b(app: Flask, cluster: SimpleNamespace) -> None:
     owner = make_user(app, Role.ENTREPRENEUR)
     proposal = make_proposal(app, owner, make_call(app))
