@@ -50,9 +50,11 @@ def enqueue(app: Flask, func: Callable[..., Any], *args: Any) -> bool:
     queue = queue_for(app)
     if queue is None:
         return False
+    from redis.exceptions import RedisError
+
     try:
         queue.enqueue(func, *args, result_ttl=60, failure_ttl=7 * 24 * 3600)
-    except OSError as error:  # redis.ConnectionError and timeouts are OSErrors
+    except (RedisError, OSError) as error:  # Redis away: after a commit, a request must not fail on it
         log.warning("could not enqueue %s: %s", func.__name__, error)
         return False
     return True
@@ -162,11 +164,13 @@ def run_due(app: Flask, now: float | None = None) -> list[str]:
 def start_scheduler(app: Flask, stop: threading.Event, interval: float = 15.0) -> threading.Thread:
     """A daemon thread that checks the schedules every `interval` seconds (Redis only, no database)."""
 
+    from redis.exceptions import RedisError
+
     def loop() -> None:
         while not stop.is_set():
             try:
                 run_due(app)
-            except OSError as error:
+            except (RedisError, OSError) as error:
                 log.warning("scheduler: Redis did not answer: %s", error)
             stop.wait(interval)
 

@@ -117,3 +117,15 @@ def test_worker_without_redis_says_what_to_do_instead(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code == 1
     assert "REDIS_URL is not set: run the CLI commands from cron instead" in result.output
+
+
+def test_mail_queued_while_redis_is_away_still_commits(app: Flask) -> None:
+    from scripts.liveserver import free_port
+
+    server = shared_app(app, "mvi-test-away:", REDIS_URL=f"redis://127.0.0.1:{free_port()}/7")
+    with server.app_context():
+        queue_email(db.session, "anna@example.org", "Bevestiging", "Body")
+        db.session.commit()  # the job could not be enqueued; the mail waits for the minute job or cron
+        assert [m.to for m in db.session.scalars(select(OutboxEmail))] == ["anna@example.org"]
+        db.session.remove()
+        db.engine.dispose()
