@@ -482,10 +482,15 @@ def serving(count: int, workers: int, env: dict[str, str], workdir: Path) -> Ite
 
 
 def forget_redis_keys(url: str, prefix: str) -> None:
-    """This run's sessions, counters and queue: nobody needs them after it."""
+    """This run's sessions, counters and queue: nobody needs them after it. RQ keeps each job under
+    `rq:job:<id>` (no queue name in it): emptying the queue removes those too."""
     import redis
+    from rq import Queue
 
     client = redis.Redis.from_url(url)
+    queue = Queue(f"{prefix}jobs", connection=client)
+    queue.empty()
+    client.srem("rq:queues", queue.key)
     keys = list(client.scan_iter(match=f"{prefix}*", count=1000)) + list(client.scan_iter(match=f"rq:*{prefix}*"))
     if keys:
         client.delete(*keys)

@@ -49,13 +49,9 @@ def unique_prefix() -> str:
 
 
 def delete_keys(prefix: str) -> None:
-    import redis
+    from scripts.rush import forget_redis_keys
 
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    for pattern in (f"{prefix}*", f"rq:*{prefix}*"):
-        keys = list(client.scan_iter(match=pattern, count=500))
-        if keys:
-            client.delete(*keys)
+    forget_redis_keys(REDIS_TEST_URL, prefix)
 
 
 @contextmanager
