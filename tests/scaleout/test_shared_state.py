@@ -30,7 +30,8 @@ def shared_app(app: Flask, prefix: str, **overrides: object) -> Flask:
     return create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"], "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret",
-        "RATELIMIT_ENABLED": False, "TWO_STEP_REQUIRED": False, "REDIS_URL": REDIS_TEST_URL,
+        "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://", "TWO_STEP_REQUIRED": False,
+        "REDIS_URL": REDIS_TEST_URL,
         "REDIS_PREFIX": prefix, **overrides,
     })
 
