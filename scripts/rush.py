@@ -437,7 +437,9 @@ def report(backend: str, workers: int, deadline: float, outcomes: list[Outcome],
     if problems:
         lines.append(f"  problems           {len(problems)}, the first ones:")
         lines += [f"    {p}" for p in problems[:10]]
+    # One version per proposal: a double click or retry must return the first one's receipt.
     passed = (stored == attempted and duplicates == 0 and lost == 0 and errors == 0 and not unknown
+              and figures["versions"] == stored
               and without_receipt == 0 and refused == len(late) and figures["late_stored"] == 0)
     lines.append(f"  verdict            {'PASS' if passed else 'FAIL'} (targets: stored = attempted, "
                  "0 duplicates, 0 lost, 0 5xx, late ones refused)")

@@ -298,6 +298,7 @@ def submit(session: Session, actor: User, proposal: Proposal, now: dt.datetime) 
     Side effects: status → submitted; a ProposalVersion with its SHA-256 digest; audit
     `proposal.submitted`; a receipt mail to the submitter (in their language).
     """
+    _wait_for_other_submissions(session, proposal)
     _ensure_editable(proposal, now)
     problems = completeness_problems(proposal)
     if problems:
@@ -329,6 +330,17 @@ def submit(session: Session, actor: User, proposal: Proposal, now: dt.datetime) 
     audit.record(session, actor, "proposal.submitted", proposal, {"version": number, "digest": digest})
     queue_user_email(session, actor, "proposal_receipt", proposal=proposal, version=version)
     return version
+
+
+def _wait_for_other_submissions(session: Session, proposal: Proposal) -> None:
+    """A double click or a retry after a timeout sends two submissions at the same moment. Both
+    read the proposal before either wrote, so the second would freeze another, identical version.
+    Writing the row first makes the second wait (row lock on PostgreSQL, the write lock on SQLite)
+    until the first has committed; reading it again then shows the first one's version."""
+    session.flush()
+    session.execute(update(Proposal).where(Proposal.id == proposal.id).values(status=Proposal.status)
+                    .execution_options(synchronize_session=False))
+    session.expire(proposal)
 
 
 def withdraw(session: Session, actor: User, proposal: Proposal, now: dt.datetime) -> None:

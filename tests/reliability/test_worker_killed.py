@@ -225,3 +225,36 @@ def test_worker_killed_between_staging_and_commit_leaves_no_record(app: Flask, s
     os.utime(orphan, (old, old))
     assert LocalStorage(uploads).sweep_staged() == 1
     assert stored_files(uploads) == [LocalStorage(uploads).path_for(attachment.storage_key)]
+
+
+def test_a_double_click_on_submit_freezes_one_version(app: Flask, server: GunicornServer, draft) -> None:
+    """Both clicks read the draft before either writes; the second must still get the first's receipt."""
+    import threading
+
+    first, second = logged_in(server, draft.owner), logged_in(server, draft.owner)
+    token = first.get(f"/proposals/{draft.proposal_id}/edit").csrf_token()
+    reply = first.post_multipart(f"/proposals/{draft.proposal_id}/attachments", {"csrf_token": token},
+                                 {"file": ("plan.pdf", "application/pdf", PDF_BYTES)})
+    assert reply.status == 302, reply.text[:500]
+    form = {"title": "Ons voorstel", "summary": "Kort gezegd.", "body_source": "## Aanpak\nZo doen we het.",
+            "requested_budget": "10000", "action": "submit"}
+    forms = [{**form, "csrf_token": browser.get(f"/proposals/{draft.proposal_id}/edit").csrf_token()}
+             for browser in (first, second)]
+    replies: dict[int, object] = {}
+
+    def click(index: int, browser: Browser) -> None:
+        replies[index] = browser.post(f"/proposals/{draft.proposal_id}/edit", forms[index])
+
+    with proposal_row_locked(app, draft.proposal_id):
+        clicks = [threading.Thread(target=click, args=(i, b)) for i, b in enumerate((first, second))]
+        for thread in clicks:
+            thread.start()
+        time.sleep(1.5)  # both requests have read the draft and now wait for the lock
+    for thread in clicks:
+        thread.join(timeout=30)
+    assert [(r.status, "/receipt/1" in r.location) for r in replies.values()] == [(302, True)] * 2, \
+        [(r.status, r.text[:300]) for r in replies.values()]
+    with app.app_context():
+        proposal = db.session.get(Proposal, draft.proposal_id)
+        assert [v.number for v in proposal.versions] == [1]
+        db.session.remove()
