@@ -244,6 +244,28 @@ def final_sheets(session: Session, phase: Phase) -> list[ScoreSheet]:
     return [s for s in session.scalars(stmt) if (s.member_id, s.proposal_id) not in conflicted]
 
 
+def _final_score_rows(session: Session, phase: Phase) -> list[SheetScores]:
+    """The final scores of members without a conflict, as plain values in one query.
+
+    The aggregation page of a big phase reads tens of thousands of scores: building an ORM
+    object per score (as `final_sheets` does) took seconds, plain rows take milliseconds.
+    """
+    conflicted = select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == ScoreSheet.member_id,
+                                                      ConflictDeclaration.proposal_id == ScoreSheet.proposal_id,
+                                                      ConflictDeclaration.has_conflict.is_(True))
+    stmt = (select(ScoreSheet.id, ScoreSheet.member_id, ScoreSheet.proposal_id, Score.criterion_id, Score.value)
+            .join(JuryMember, JuryMember.id == ScoreSheet.member_id)
+            .outerjoin(Score, Score.sheet_id == ScoreSheet.id)
+            .where(JuryMember.phase_id == phase.id, ScoreSheet.status == SheetStatus.FINAL, ~conflicted.exists())
+            .order_by(ScoreSheet.id))
+    sheets: dict[int, tuple[int, int, dict[int, int]]] = {}
+    for sheet_id, member_id, proposal_id, criterion_id, value in session.execute(stmt):
+        values = sheets.setdefault(sheet_id, (member_id, proposal_id, {}))[2]
+        if criterion_id is not None:
+            values[criterion_id] = value
+    return [SheetScores(member_id, proposal_id, values) for member_id, proposal_id, values in sheets.values()]
+
+
 def others_final_sheets(session: Session, member: JuryMember, proposal: Proposal) -> list[ScoreSheet] | None:
     """Other members' final scores, shown only once this member's own sheet is final (no anchoring)."""
     own = _sheet(session, member, proposal)
@@ -263,7 +285,7 @@ def progress(session: Session, phase: Phase) -> Progress:
     jury = members(session, phase)
     proposals = phase_proposals(session, phase)
     conflicted = {(d.member_id, d.proposal_id) for d in all_declarations(session, phase) if d.has_conflict}
-    final = {(s.member_id, s.proposal_id) for s in final_sheets(session, phase)}
+    final = {(s.member_id, s.proposal_id) for s in _final_score_rows(session, phase)}
     per_member = {}
     for member in jury:
         todo = [p for p in proposals if (member.id, p.id) not in conflicted]
@@ -285,8 +307,7 @@ def consensus_scores(session: Session, phase: Phase) -> dict[tuple[int, int], Co
 
 def results(session: Session, phase: Phase) -> list[ProposalResult]:
     criteria = [CriterionSpec(c.id, c.name, c.weight, c.knockout_minimum) for c in phase.criteria]
-    sheets = [SheetScores(s.member_id, s.proposal_id, {score.criterion_id: score.value for score in s.scores})
-              for s in final_sheets(session, phase)]
+    sheets = _final_score_rows(session, phase)
     agreed = {key: c.value for key, c in consensus_scores(session, phase).items()}
     return aggregate(criteria, [p.id for p in phase_proposals(session, phase)], sheets,
                      threshold=phase.disagreement_threshold, consensus=agreed)

@@ -161,7 +161,7 @@ def _render_results(phase: Phase, member: JuryMember | None, status: int = 200, 
         pid: DecisionForm(prefix=f"d{pid}", outcome=decided[pid].outcome.value if pid in decided else None,
                           motivation=decided[pid].motivation if pid in decided else "")
         for pid in proposals
-    }
+    } if member is None and not printable else {}  # only the staff view shows them: 500 forms cost
     return render_template(
         "evaluation/results.html", phase=phase, call=phase.call, member=member, proposals=proposals, now=request_time(),
         results=sorted(results, key=lambda r: (r.rank is None, r.rank or 0, r.proposal_id)),
