@@ -120,7 +120,12 @@ class Writer:
         for table in sorted(self.rows, key=self.order.__getitem__):
             rows = self.rows[table]
             if rows:
-                self.session.execute(insert(table), rows)
+                # executemany needs the same keys in every row of one call
+                by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+                for row in rows:
+                    by_keys.setdefault(tuple(row), []).append(row)
+                for group in by_keys.values():
+                    self.session.execute(insert(table), group)
                 self.written[table.name] = self.written.get(table.name, 0) + len(rows)
                 self.progress(len(rows))
                 self.rows[table] = []

@@ -74,6 +74,9 @@ class Call(Base):
     __table_args__ = (
         CheckConstraint("ambition_level BETWEEN 1 AND 3", name="ambition_level_range"),
         Index("ix_calls_status_published_at", "status", "published_at"),
+        # The public list's order, with status so that pages and counts are read from the index alone.
+        Index("ix_calls_public_order", "published_at", "id", "status"),
+        Index("ix_calls_open_data_order", "id", "status", "published_at"),  # OCDS pages in id order
     )
 
     id: Mapped[intpk]

@@ -1,0 +1,28 @@
+"""performance indexes: the public call and dialogue lists read in index order
+
+The call list (site, API) orders by publication time and id and skips drafts; with status in
+the index a page, a deep page and the count are read from the index alone. The dialogue list
+orders by start time and id. The OCDS package pages through public calls in id order: its
+keys are read from an index too.
+
+Revision ID: 0009
+Revises: 0007 (to be relinked to 0008 when merged after it)
+"""
+from alembic import op
+
+revision = '0009'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index('ix_calls_public_order', 'calls', ['published_at', 'id', 'status'], unique=False)
+    op.create_index('ix_calls_open_data_order', 'calls', ['id', 'status', 'published_at'], unique=False)
+    op.create_index('ix_dialogues_starts_at_id', 'dialogues', ['starts_at', 'id'], unique=False)
+
+
+def downgrade():
+    op.drop_index('ix_dialogues_starts_at_id', table_name='dialogues')
+    op.drop_index('ix_calls_open_data_order', table_name='calls')
+    op.drop_index('ix_calls_public_order', table_name='calls')
