@@ -302,6 +302,9 @@ def _calls(writer: Writer, rng: random.Random, counts: Counts, catalogue: _Catal
         })
         for value_id in rng.sample(catalogue.values, rng.randint(1, 3)):
             writer.add(call_social_values, {"call_id": call_id, "social_value_id": value_id})
+        if status in (CallStatus.DECIDED, CallStatus.ARCHIVED):
+            for row in phase_rows:  # decisions published three weeks after the deadline
+                row["decisions_published_at"] = row["closes_at"] + dt.timedelta(days=21)
         phases = [_write_phase(writer, ids, call_id, index, row) for row in phase_rows]
         record_id = None
         if not draft:

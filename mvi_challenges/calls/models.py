@@ -198,7 +198,7 @@ class Phase(Base):
     # Evaluation settings: names hidden from the jury; spread on a criterion that flags a proposal.
     blind_review: Mapped[bool] = mapped_column(default=False)
     disagreement_threshold: Mapped[int] = mapped_column(default=3)
-    decisions_published_at: Mapped[dt.datetime | None]
+    decisions_published_at: Mapped[dt.datetime | None] = mapped_column(index=True)  # awards per year
 
     call: Mapped[Call] = relationship(back_populates="phases")
     criteria: Mapped[list[Criterion]] = relationship(

@@ -51,7 +51,7 @@ class Proposal(Base):
     body_html: Mapped[str] = mapped_column(Text, default="")
     requested_budget_cents: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), default=ProposalStatus.DRAFT, index=True)
-    submitted_at: Mapped[dt.datetime | None]
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(index=True)  # the dashboard counts per year
     # True when the working copy differs from the last submitted version.
     has_unsubmitted_changes: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created_at]

@@ -41,8 +41,10 @@ LISTS = {
     "call list, text search": ("/calls?q=uitvraag&page=2", "/calls?q=uitvraag&page=8", 9),
     "dialogue list": ("/dialogues?when=past", "/dialogues?when=past&page=2", 8),
     "API call list": ("/api/v1/calls?per_page=4&page=2", "/api/v1/calls?per_page=4&page=8", 11),
+    # OCDS: calls with phases, criteria, values, documents; decisions, status changes, questions,
+    # dialogues and contracts with targets and updates, each read once for the whole page.
     "OCDS package": ("/api/v1/ocds/releases.json?per_page=4&page=2", "/api/v1/ocds/releases.json?per_page=4&page=8",
-                     17),
+                     24),
 }
 
 
