@@ -21,13 +21,13 @@ def upgrade():
     op.create_index('ix_calls_public_order', 'calls', ['published_at', 'id', 'status'], unique=False)
     op.create_index('ix_calls_open_data_order', 'calls', ['id', 'status', 'published_at'], unique=False)
     op.create_index('ix_dialogues_starts_at_id', 'dialogues', ['starts_at', 'id'], unique=False)
-    op.create_index('ix_proposals_submitted_at', 'proposals', ['submitted_at'], unique=False)
+    op.create_index('ix_proposals_submitted', 'proposals', ['submitted_at', 'status', 'call_id'], unique=False)
     op.create_index('ix_phases_decisions_published_at', 'phases', ['decisions_published_at'], unique=False)
 
 
 def downgrade():
     op.drop_index('ix_phases_decisions_published_at', table_name='phases')
-    op.drop_index('ix_proposals_submitted_at', table_name='proposals')
+    op.drop_index('ix_proposals_submitted', table_name='proposals')
     op.drop_index('ix_dialogues_starts_at_id', table_name='dialogues')
     op.drop_index('ix_calls_open_data_order', table_name='calls')
     op.drop_index('ix_calls_public_order', table_name='calls')

@@ -35,6 +35,8 @@ class Proposal(Base):
     __table_args__ = (
         UniqueConstraint("phase_id", "owner_key"),
         Index("ix_proposals_call_status", "call_id", "status"),
+        # The dashboard counts proposals received per year, from this index alone.
+        Index("ix_proposals_submitted", "submitted_at", "status", "call_id"),
     )
 
     id: Mapped[intpk]
@@ -51,7 +53,7 @@ class Proposal(Base):
     body_html: Mapped[str] = mapped_column(Text, default="")
     requested_budget_cents: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), default=ProposalStatus.DRAFT, index=True)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(index=True)  # the dashboard counts per year
+    submitted_at: Mapped[dt.datetime | None]
     # True when the working copy differs from the last submitted version.
     has_unsubmitted_changes: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created_at]
