@@ -38,7 +38,7 @@ messages: $(VENV)/.installed
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	MVI_DEMO=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -42,10 +42,12 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        # Staff, jury members and administrators log in with a second step (authenticator app).
-        # Required in production; on a developer's machine (`make run` demo) it is offered, not forced,
-        # so the demo roles can be tried without a phone. TWO_STEP_REQUIRED=1 forces it anywhere.
-        "TWO_STEP_REQUIRED": os.environ.get("TWO_STEP_REQUIRED", "1" if production else "0") != "0",
+        # Staff, jury members and administrators log in with a second step (authenticator app),
+        # everywhere. TWO_STEP_REQUIRED=0 exists for load tests and is refused in production.
+        "TWO_STEP_REQUIRED": production or os.environ.get("TWO_STEP_REQUIRED", "1") != "0",
+        # `make run`: the demo's staff accounts share a published authenticator secret and the code
+        # page shows their current code. Never in production.
+        "DEMO_MODE": not production and os.environ.get("MVI_DEMO", "0") == "1",
         # Behind a proxy that stamps X-Request-Start, deadlines are judged by that arrival time.
         "TRUST_REQUEST_START": os.environ.get("TRUST_REQUEST_START", "0") == "1",
         # Accounts without activity this long are anonymised by `flask apply-retention`.

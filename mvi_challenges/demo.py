@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from .accounts.models import Organisation, Role, User
 from .accounts.services import create_user, find_user_by_email
+from .accounts.two_step import TWO_STEP_ROLES, enrol_demo_account
 from .calls.models import Call, CallKind, CallStatus, Eligibility
 from .calls.services import CriterionInput, save_call, save_phase, transition_call
 from .catalogue.models import Category, SocialValue
@@ -154,8 +155,10 @@ def seed_users(session: Session) -> list[str]:
     for email, name, roles in DEMO_USERS:
         if find_user_by_email(session, email) is None:
             organisation = _organisation(session, *DEMO_ORGANISATIONS[email]) if email in DEMO_ORGANISATIONS else None
-            create_user(session, email=email, password=DEMO_PASSWORD, name=name, roles=roles,
-                        organisation=organisation)
+            user = create_user(session, email=email, password=DEMO_PASSWORD, name=name, roles=roles,
+                               organisation=organisation)
+            if set(roles) & TWO_STEP_ROLES:
+                enrol_demo_account(user, now_utc())
             created.append(email)
     return created
 

@@ -63,6 +63,11 @@ def queue_email(session: Session, to: str, subject: str, body: str, html_body: s
     return email
 
 
+def latest_to(session: Session, to: str) -> OutboxEmail | None:
+    """The newest mail queued for an address: what the demo shows instead of a mailbox."""
+    return session.scalars(select(OutboxEmail).where(OutboxEmail.to == to).order_by(OutboxEmail.id.desc())).first()
+
+
 def pending(session: Session) -> list[OutboxEmail]:
     stmt = (
         select(OutboxEmail)

@@ -18,6 +18,8 @@ LOGIN_PER_ACCOUNT = "5 per 5 minutes"
 LOGIN_PER_IP = "30 per 10 minutes"
 RESET_PER_ACCOUNT = "3 per hour"
 RESET_PER_IP = "10 per hour"
+# Every registration sends a mail: enough for a school class on one network, too few to flood mailboxes.
+REGISTER_PER_IP = "20 per hour"
 TWO_STEP_ATTEMPTS = "5 per 5 minutes"  # a 6-digit code must not be guessable by trying
 
 
@@ -29,3 +31,8 @@ def submitted_email() -> str:
 def failed(response) -> bool:
     """A login or reset attempt that did not succeed (success redirects)."""
     return response.status_code != 302
+
+
+def succeeded(response) -> bool:
+    """A submission that went through (and sent a mail): the ones that count towards a limit on mails."""
+    return response.status_code == 302

@@ -21,6 +21,7 @@ from mvi_challenges import create_app
 from mvi_challenges.catalogue.models import Category, SocialValue
 from mvi_challenges.catalogue.services import seed_catalogue
 from mvi_challenges.db import db
+from mvi_challenges.ratelimit import limiter
 
 
 def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -61,6 +62,16 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_off_after_each_test() -> Iterator[None]:
+    """Flask-Limiter is one object for every app in this process: a test that builds an app with
+    limits on (or a production app) would otherwise leave them on, with its counts, for later tests."""
+    yield
+    if limiter.initialized and limiter.storage.check():
+        limiter.reset()
+    limiter.enabled = False
 
 
 @pytest.fixture(autouse=True)

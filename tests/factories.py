@@ -117,6 +117,29 @@ def page_text(response) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
+def mailed_link(app: Flask, to: str, path_prefix: str) -> str:
+    """The path of the newest link starting with `path_prefix` in the mails queued for `to`."""
+    from sqlalchemy import select
+
+    from mvi_challenges.outbox import OutboxEmail
+
+    with app.app_context():
+        bodies = db.session.scalars(select(OutboxEmail.body).where(OutboxEmail.to == to)
+                                    .order_by(OutboxEmail.id.desc()))
+        for body in bodies:
+            found = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]+)", body)
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no mail to {to} with a link to {path_prefix}")
+
+
+def confirm_registration(app: Flask, client: FlaskClient, email: str, password: str = PASSWORD):
+    """Follow the confirmation mail's link and confirm with the password: what a registrant does."""
+    link = mailed_link(app, email, "/account/confirm/")
+    assert client.get(link).status_code == 200
+    return client.post(link, data={"password": password})
+
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 

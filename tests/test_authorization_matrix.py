@@ -39,6 +39,8 @@ EXPECTED: dict[str, str] = {
     "public.privacy": PUBLIC,
     "public.accessibility": PUBLIC,
     "accounts.register": GUEST,
+    "accounts.registration_sent": GUEST,  # without a registration in this session: back to the form
+    "accounts.confirm_email": GUEST,  # a forged token is a 400 for everyone
     "accounts.login": PUBLIC,
     "accounts.logout": PUBLIC,
     "accounts.profile": LOGIN,

@@ -33,6 +33,7 @@ class RegisterForm(FlaskForm):
         _l("Email address"),
         validators=[DataRequired(), Email(message=_l("Enter a valid email address.")), Length(max=320)],
         filters=[lambda value: value.strip() if value else value],
+        description=_l("We send a link to this address to confirm that it is yours."),
         render_kw={"autocomplete": "email"},
     )
     password = PasswordField(
@@ -88,6 +89,13 @@ class LoginForm(FlaskForm):
         _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
     next = HiddenField()
+
+
+class ConfirmEmailForm(FlaskForm):
+    password = PasswordField(
+        _l("The password you chose when registering"), validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class ProfileForm(FlaskForm):

@@ -86,6 +86,11 @@ class User(UserMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[dt.datetime | None]
     totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Self-registration: the account is usable once the owner of the address confirms it. The
+    # organisation an entrepreneur named is created or joined only then (see confirm_email).
+    email_confirmed_at: Mapped[dt.datetime | None]
+    pending_kvk_number: Mapped[str | None] = mapped_column(String(8))
+    pending_organisation_name: Mapped[str | None] = mapped_column(String(200))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -102,6 +107,10 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login: blocked users cannot log in
         return not self.blocked
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def has_two_step(self) -> bool:

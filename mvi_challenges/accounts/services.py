@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from pathlib import Path
@@ -90,7 +91,8 @@ def create_user(
     organisation: Organisation | None = None,
     actor: User | None = None,
 ) -> User:
-    """Create a user with the given roles. Side effects: audit `user.created`."""
+    """Create a confirmed user with the given roles (by staff, an invitation or the demo: the address
+    is vouched for). Side effects: audit `user.created`."""
     email = normalise_email(email)
     validate_password(password, email)
     with session.no_autoflush:
@@ -103,12 +105,17 @@ def create_user(
         name=one_line(name),
         locale=locale,
         organisation=organisation,
+        email_confirmed_at=utcnow(),
     )
     user.role_rows = [UserRole(role=role) for role in dict.fromkeys(roles)]
     session.add(user)
     session.flush()
     audit.record(session, actor or user, "user.created", user, {"roles": [r.value for r in roles]})
     return user
+
+
+CONFIRM_SALT = "confirm-email"
+CONFIRM_MAX_AGE = 48 * 60 * 60  # two days: a weekend is long enough to find the mail
 
 
 def register(
@@ -119,40 +126,109 @@ def register(
     name: str,
     account_type: Role,
     locale: str,
+    secret_key: str,
     organisation_name: str = "",
     kvk_number: str = "",
-) -> User:
-    """Self-registration as citizen or entrepreneur.
+) -> None:
+    """Self-registration as citizen or entrepreneur, answered the same whether or not the address
+    has an account, so nobody learns from this form who is registered:
 
-    An entrepreneur names an organisation by KvK number: a new number creates the organisation
-    with this person as its first member; a known number files a join request that a member
-    approves (side effects: JoinRequest, mail to the members, audit `organisation.join_requested`).
-    Also queues a welcome mail.
+    - a new address gets an unconfirmed account and a mail with a confirmation link;
+    - an address still awaiting confirmation takes these details instead (the last registration
+      counts, earlier links stop working) and gets a new link;
+    - a confirmed account gets a mail that someone tried, with the way to log in or reset.
+
+    The organisation an entrepreneur names is created or joined when the address is confirmed
+    (`confirm_email`). Side effects: mail; audit.
     """
     if account_type not in SELF_SERVICE_ROLES:
         raise DomainError(_l("Choose citizen or entrepreneur."), field="account_type")
-    organisation = existing = None
-    if account_type is Role.ENTREPRENEUR:
-        kvk = validate_kvk(kvk_number)
+    email = normalise_email(email)
+    validate_password(password, email)
+    kvk = validate_kvk(kvk_number) if account_type is Role.ENTREPRENEUR else ""
+    if kvk and find_organisation_by_kvk(session, kvk) is None and not organisation_name.strip():
+        raise DomainError(_l("Enter the name of your organisation."), field="organisation_name")
+    # Hashed in every case: the answer takes as long for a known address as for a new one.
+    password_hash = generate_password_hash(password)
+    existing = find_user_by_email(session, email)
+    if existing is not None and existing.email_confirmed:
+        queue_user_email(session, existing, "registration_existing")
+        audit.record(session, None, "user.registration_repeated", existing)
+        return
+    user = existing or User(email=email)
+    user.password_hash = password_hash
+    user.name = one_line(name)
+    user.locale = locale
+    user.pending_kvk_number = kvk or None
+    user.pending_organisation_name = one_line(organisation_name) or None
+    if existing is None:
+        user.role_rows = [UserRole(role=account_type)]
+        try:
+            with session.begin_nested():
+                session.add(user)
+        except IntegrityError:
+            return  # the same address registered at this very moment: that registration's mail counts
+    else:
+        user.auth_version += 1  # earlier confirmation links stop working
+        user.created_at = utcnow()  # the retention clock of an unconfirmed registration restarts
+        if user.roles != {account_type}:
+            user.role_rows = [UserRole(role=account_type)]
+    session.flush()
+    audit.record(session, None, "user.registered", user, {"roles": [account_type.value]})
+    send_confirmation(session, user, secret_key)
+
+
+def send_confirmation(session: Session, user: User, secret_key: str) -> None:
+    token = URLSafeTimedSerializer(secret_key, salt=CONFIRM_SALT).dumps([user.id, user.auth_version])
+    queue_user_email(session, user, "confirm_email", token=token, hours=CONFIRM_MAX_AGE // 3600)
+
+
+def user_for_confirmation(session: Session, secret_key: str, token: str) -> User | None:
+    """The account a confirmation link is for, while the link is valid (also when it was used)."""
+    try:
+        user_id, version = URLSafeTimedSerializer(secret_key, salt=CONFIRM_SALT).loads(token, max_age=CONFIRM_MAX_AGE)
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        return None
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.blocked or user.auth_version != version:
+        return None
+    return user
+
+
+def confirm_email(session: Session, user: User) -> JoinRequest | None:
+    """The owner of the address has shown it is theirs (a confirmation or reset link). Only now is the
+    organisation named at registration created, or asked to let this person join (the join request
+    is returned). Side effects: welcome mail; audit; the join request's mails."""
+    if user.email_confirmed:
+        return None
+    kvk, organisation_name = user.pending_kvk_number, user.pending_organisation_name
+    user.email_confirmed_at = utcnow()
+    user.pending_kvk_number = user.pending_organisation_name = None
+    audit.record(session, user, "user.email_confirmed", user)
+    join = None
+    if kvk:
         existing = find_organisation_by_kvk(session, kvk)
         if existing is None:
-            organisation = _new_organisation(session, organisation_name, kvk)
-    try:
-        with session.begin_nested():
-            user = create_user(session, email=email, password=password, name=name, roles=(account_type,),
-                               locale=locale, organisation=organisation)
-    except IntegrityError:
-        # Someone registered the same address or KvK number at this very moment.
-        raise DomainError(_l("An account with this email address already exists."), field="email") from None
-    if existing is not None:
-        request_to_join(session, user, existing)
+            user.organisation = _new_organisation(session, organisation_name or "", kvk)
+        else:
+            join = request_to_join(session, user, existing)
     queue_email(
         session,
         user.email,
         str(_l("Welcome to MVI Challenges")),
         str(_l("Hello %(name)s,\n\nYour account has been created. You can now log in.", name=user.name)),
     )
-    return user
+    return join
+
+
+def delete_unconfirmed(session: Session, now: dt.datetime) -> int:
+    """Registrations nobody confirmed within the link's lifetime hold only a name and an address
+    that may not even be the registrant's: they are removed, not kept."""
+    limit = now - dt.timedelta(seconds=CONFIRM_MAX_AGE)
+    stale = list(session.scalars(select(User).where(User.email_confirmed_at.is_(None), User.created_at < limit)))
+    for user in stale:
+        session.delete(user)
+    return len(stale)
 
 
 def _new_organisation(session: Session, name: str, kvk: str) -> Organisation:
@@ -357,6 +433,7 @@ def reset_password(session: Session, user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password)
     user.auth_version += 1
     audit.record(session, user, "user.password_reset", user)
+    confirm_email(session, user)  # the reset link reached the mailbox: that confirms the address
 
 
 def users_by_id(session: Session, ids: set[int]) -> dict[int, User]:

@@ -29,6 +29,11 @@ RECOVERY_CODES = 10
 STEP_SECONDS = 30
 
 
+# The demo's staff, jury and admin accounts share this published secret, so the demo shows the real
+# second step without a phone: in demo mode (`make run`) the code page shows their current code.
+DEMO_SECRET = "MVIDEMOUTRECHTMVIDEMOUTRECHT2345"  # noqa: S105 - demo data only, never in production
+
+
 def is_required_for(user: User, enforced: bool) -> bool:
     return enforced and bool(user.roles & TWO_STEP_ROLES)
 
@@ -106,6 +111,20 @@ def verify(session: Session, user: User, code: str, now: dt.datetime) -> bool:
             audit.record(session, user, "user.recovery_code_used", user)
             return True
     return False
+
+
+def enrol_demo_account(user: User, now: dt.datetime) -> None:
+    user.totp_secret, user.totp_confirmed_at = DEMO_SECRET, now
+
+
+def demo_code(user: User, demo_mode: bool, now: dt.datetime) -> str | None:
+    """The code a demo account may use now (the next step when this one was just used), in demo
+    mode only."""
+    if not demo_mode or user.totp_secret != DEMO_SECRET:
+        return None
+    current = int(now.timestamp()) // STEP_SECONDS
+    step = current if current > user.totp_last_step else current + 1
+    return pyotp.TOTP(DEMO_SECRET).at(step * STEP_SECONDS)
 
 
 def unused_recovery_codes(session: Session, user: User) -> int:

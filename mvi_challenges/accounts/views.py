@@ -8,21 +8,25 @@ from .. import audit
 from ..auth import is_safe_next, load_user, require, require_login
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
+from ..outbox import latest_to
 from ..pagination import filter_args, paginate
 from ..ratelimit import (
     LOGIN_PER_ACCOUNT,
     LOGIN_PER_IP,
+    REGISTER_PER_IP,
     RESET_PER_ACCOUNT,
     RESET_PER_IP,
     TWO_STEP_ATTEMPTS,
     failed,
     limiter,
     submitted_email,
+    succeeded,
 )
 from ..timezones import now_utc
 from . import services, two_step
 from .forms import (
     AuditFilterForm,
+    ConfirmEmailForm,
     LoginForm,
     NewPasswordForm,
     PasswordForm,
@@ -40,19 +44,21 @@ bp = Blueprint("accounts", __name__)
 
 
 @bp.route("/account/register", methods=["GET", "POST"])
+@limiter.limit(REGISTER_PER_IP, methods=["POST"], deduct_when=succeeded)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register(
+            services.register(
                 db.session,
                 email=form.email.data,
                 password=form.password.data,
                 name=form.name.data,
                 account_type=Role(form.account_type.data),
                 locale=session.get("lang", "nl"),
+                secret_key=current_app.config["SECRET_KEY"],
                 organisation_name=form.organisation_name.data or "",
                 kvk_number=form.kvk_number.data or "",
             )
@@ -61,14 +67,63 @@ def register():
             attach_to_form(form, error)
         else:
             db.session.commit()
-            login_user(user)
-            if user.organisation_id is None and form.account_type.data == Role.ENTREPRENEUR.value:
-                flash(_("Your account has been created. Your organisation is already registered: its members have "
-                        "been asked to approve that you join."), "success")
-            else:
-                flash(_("Your account has been created. Welcome!"), "success")
-            return redirect(url_for("accounts.profile"))
+            # The same page whether or not the address had an account: see services.register.
+            session["registered_email"] = services.normalise_email(form.email.data)
+            return redirect(url_for("accounts.registration_sent"))
     return render_template("accounts/register.html", form=form), status_for(form)
+
+
+@bp.route("/account/register/check-your-mail")
+def registration_sent():
+    email = session.get("registered_email")
+    if not email:
+        return redirect(url_for("accounts.register"))
+    # The demo sends no mail: it shows the mail here, so a registration can be tried end to end.
+    demo_mail = (latest_to(db.session, email) if current_app.config["DEMO_MODE"]
+                 and not current_app.config["MAIL_SERVER"] else None)
+    return render_template("accounts/registration_sent.html", email=email, demo_mail=demo_mail,
+                           hours=services.CONFIRM_MAX_AGE // 3600)
+
+
+def _confirmation_key() -> str:
+    return "confirm:" + str((request.view_args or {}).get("token", ""))[:40]
+
+
+@bp.route("/account/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=_confirmation_key, methods=["POST"], deduct_when=failed)
+@limiter.limit(LOGIN_PER_IP, methods=["POST"], deduct_when=failed)
+def confirm_email(token: str):
+    """The link from the confirmation mail. Opening it changes nothing (mail scanners open links);
+    the password chosen at registration confirms, so only the registrant can finish it."""
+    user = services.user_for_confirmation(db.session, current_app.config["SECRET_KEY"], token)
+    if user is None:
+        return render_template("accounts/confirm_expired.html"), 400
+    if user.email_confirmed:
+        flash(_("Your email address has been confirmed already. Log in with your password."), "success")
+        return redirect(url_for("accounts.login"))
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        if services.authenticate(db.session, user.email, form.password.data) is not user:
+            db.session.commit()  # the failed attempt is audited
+            form.password.errors = [_("This is not the password you chose when registering.")]
+        else:
+            try:
+                join = services.confirm_email(db.session, user)
+            except DomainError as error:
+                db.session.rollback()
+                attach_to_form(form, error)
+            else:
+                services.record_login(db.session, user, two_step=False)
+                db.session.commit()
+                logout_user()
+                login_user(user)
+                session.setdefault("lang", user.locale)
+                flash(_("Your email address has been confirmed and you are logged in. Welcome!"), "success")
+                if join is not None:
+                    flash(_("Your organisation is already registered: its members have been asked to approve "
+                            "that you join."), "success")
+                return redirect(url_for("accounts.profile"))
+    return render_template("accounts/confirm_email.html", form=form, user=user), status_for(form)
 
 
 @bp.route("/account/login", methods=["GET", "POST"])
@@ -78,7 +133,13 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = services.authenticate(db.session, form.email.data, form.password.data)
-        if user is not None:
+        if user is not None and not user.email_confirmed:
+            services.send_confirmation(db.session, user, current_app.config["SECRET_KEY"])
+            db.session.commit()
+            # Only someone who knows the password gets here, so saying this reveals nothing.
+            form.form_errors.append(_("Confirm your email address first: we have sent a new link to %(email)s.",
+                                      email=user.email))
+        elif user is not None:
             if user.has_two_step or two_step.is_required_for(user, current_app.config["TWO_STEP_REQUIRED"]):
                 # The password was right; the session is not logged in until the second step.
                 session["two_step_user"] = user.get_id()
@@ -86,8 +147,9 @@ def login():
                 endpoint = "accounts.two_step_code" if user.has_two_step else "accounts.two_step_setup"
                 return redirect(url_for(endpoint))
             return _complete_login(user, two_step_used=False)
-        db.session.commit()  # the failed attempt is audited
-        form.form_errors.append(_("The email address or password is not correct."))
+        else:
+            db.session.commit()  # the failed attempt is audited
+            form.form_errors.append(_("The email address or password is not correct."))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("accounts/login.html", form=form), status
 
@@ -330,7 +392,8 @@ def two_step_code():
         db.session.commit()
         form.code.errors = [_("That code is not right, or it was used already. Wait for the next code and "
                               "try again.")]
-    return render_template("accounts/two_step_code.html", form=form), status_for(form)
+    demo_code = two_step.demo_code(user, current_app.config["DEMO_MODE"], now_utc())
+    return render_template("accounts/two_step_code.html", form=form, demo_code=demo_code), status_for(form)
 
 
 @bp.route("/account/two-step/setup", methods=["GET", "POST"])

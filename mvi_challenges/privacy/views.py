@@ -11,6 +11,7 @@ from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
 from ..accounts.permissions import can_manage_users
+from ..accounts.services import delete_unconfirmed
 from ..auth import require, require_login
 from ..db import db
 from ..storage import get_storage
@@ -77,15 +78,18 @@ def retention():
 @bp.cli.command("apply-retention")
 @click.option("--dry-run", is_flag=True, help="Only list the accounts that are due.")
 def apply_retention_command(dry_run: bool) -> None:
-    """Anonymise accounts without activity for RETENTION_DAYS (staff excepted)."""
+    """Anonymise accounts without activity for RETENTION_DAYS (staff excepted); remove registrations
+    nobody confirmed."""
     days = current_app.config["RETENTION_DAYS"]
     if dry_run:
         due = services.due_for_deletion(db.session, days, now_utc())
         click.echo(f"{len(due)} accounts are due for deletion after {days} days: {[u.id for u in due]}")
         return
     ids, files = services.apply_retention(db.session, days, now_utc())
+    unconfirmed = delete_unconfirmed(db.session, now_utc())
     db.session.commit()
     storage = get_storage(current_app.config)
     for key in files:
         storage.delete(key)
     click.echo(f"{len(ids)} accounts anonymised after {days} days without activity: {ids}")
+    click.echo(f"{unconfirmed} registrations removed that nobody confirmed within two days")

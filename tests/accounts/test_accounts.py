@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from mvi_challenges.accounts import services
 from mvi_challenges.accounts.models import JoinRequest, Organisation, Role, User
 from mvi_challenges.audit import AuditEvent
 from mvi_challenges.db import db
 from mvi_challenges.outbox import OutboxEmail
+from mvi_challenges.timezones import now_utc
 
-from ..factories import PASSWORD, login, make_user, page_text
+from ..factories import PASSWORD, confirm_registration, login, mailed_link, make_user, page_text
 
 
 def _register(client: FlaskClient, follow_redirects: bool = False, **overrides: str):
@@ -21,28 +25,109 @@ def _register(client: FlaskClient, follow_redirects: bool = False, **overrides: 
     return client.post("/account/register", data=data, follow_redirects=follow_redirects)
 
 
-def test_register_citizen_logs_in_and_queues_welcome_mail(app: Flask, client_en: FlaskClient) -> None:
+def _mails_to(app: Flask, address: str) -> list[OutboxEmail]:
+    with app.app_context():
+        return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.to == address).order_by(OutboxEmail.id)))
+
+
+def test_register_citizen_confirms_by_mail_then_is_logged_in(app: Flask, client_en: FlaskClient) -> None:
     response = _register(client_en)
-    assert response.status_code == 302
-    assert response.location == "/account"
+    assert response.status_code == 302 and response.location == "/account/register/check-your-mail"
+    sent = client_en.get(response.location)
+    assert "We have sent a mail to fatima@example.org" in page_text(sent)
+    # Not usable before the address is confirmed: no session, and logging in sends a fresh link.
+    assert client_en.get("/account").status_code == 302
+    refused = client_en.post("/account/login", data={"email": "fatima@example.org", "password": PASSWORD})
+    assert "Confirm your email address first: we have sent a new link to fatima@example.org." in page_text(refused)
+    assert client_en.get("/account").status_code == 302
+    mails = _mails_to(app, "fatima@example.org")
+    assert [m.subject for m in mails] == ["Confirm your email address for MVI Challenges"] * 2
+    link = mailed_link(app, "fatima@example.org", "/account/confirm/")
+    # Opening the link (as a mail scanner does) changes nothing; the wrong password confirms nothing.
+    page = client_en.get(link)
+    assert "Enter the password you chose when registering" in page_text(page)
+    wrong = client_en.post(link, data={"password": "not-the-password-at-all"})
+    assert wrong.status_code == 400
+    assert "This is not the password you chose when registering." in page_text(wrong)
+    with app.app_context():
+        assert db.session.scalar(select(User.email_confirmed_at)) is None
+    confirmed = client_en.post(link, data={"password": PASSWORD})
+    assert confirmed.status_code == 302 and confirmed.location == "/account"
     profile = client_en.get("/account")
-    assert "fatima@example.org" in page_text(profile)
-    assert "citizen" in page_text(profile)
+    assert "Your email address has been confirmed and you are logged in." in page_text(profile)
+    assert "fatima@example.org" in page_text(profile) and "citizen" in page_text(profile)
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "fatima@example.org"))
-        assert user.roles == {Role.CITIZEN}
+        assert user.roles == {Role.CITIZEN} and user.email_confirmed
         assert user.password_hash != PASSWORD and user.password_hash.startswith("scrypt:")
-        assert db.session.scalar(select(OutboxEmail.to)) == "fatima@example.org"
+    assert _mails_to(app, "fatima@example.org")[-1].subject == "Welcome to MVI Challenges"
+    # The link has done its work: a second click says so and sends the person to the login page.
+    again = client_en.get(link)
+    assert again.status_code == 302 and again.location.startswith("/account/login")
 
 
-def test_register_entrepreneur_creates_organisation_and_a_member_approves_a_colleague(app: Flask, client_en) -> None:
+def test_registration_reveals_no_accounts(app: Flask, client_en: FlaskClient) -> None:
+    """A known address gets the same answer as a new one; the mail tells the owner instead."""
+    owner = make_user(app, email="taken@example.org", name="Tineke")
+    fresh = _register(client_en, email="new@example.org")
+    other = app.test_client()
+    other.post("/language", data={"lang": "en", "next": "/"})
+    taken = _register(other, email="TAKEN@example.org", password="an-attackers-password", password_repeat="an-attackers-password")
+    assert (fresh.status_code, fresh.location) == (taken.status_code, taken.location)
+    assert page_text(client_en.get(fresh.location)).replace("new@", "X@") == \
+        page_text(other.get(taken.location)).replace("taken@", "X@")
+    mail = _mails_to(app, "taken@example.org")[-1]
+    assert mail.subject == "U hebt al een account bij MVI Challenges"  # in the owner's language
+    assert "/account/password-reset" in mail.body and "/account/confirm/" not in mail.body
+    with app.app_context():  # nothing about the existing account changed
+        user = db.session.get(User, owner.id)
+        assert user.name == "Tineke" and services.authenticate(db.session, "taken@example.org", PASSWORD) is user
+
+
+def test_the_last_registration_of_an_unconfirmed_address_counts(app: Flask, client_en: FlaskClient) -> None:
+    """Someone who registers another person's address first cannot keep it: the owner's own
+    registration replaces the details, and the first link stops working."""
+    _register(client_en, name="Indringer", password="indringer-wachtwoord", password_repeat="indringer-wachtwoord")
+    first_link = mailed_link(app, "fatima@example.org", "/account/confirm/")
+    owner = app.test_client()
+    _register(owner)
+    expired = owner.get(first_link)
+    assert expired.status_code == 400 and "Deze link werkt niet meer" in page_text(expired)
+    assert owner.post(first_link, data={"password": "indringer-wachtwoord"}).status_code == 400
+    assert confirm_registration(app, owner, "fatima@example.org").status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "fatima@example.org"))
+        assert user.name == "Fatima de Vries" and user.email_confirmed
+
+
+def test_unconfirmed_registrations_are_removed_by_the_retention_command(app: Flask, client_en) -> None:
+    _register(client_en)
+    keeper = make_user(app)
+    with app.app_context():
+        db.session.execute(update(User).where(User.email == "fatima@example.org")
+                           .values(created_at=now_utc() - dt.timedelta(days=3)))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["apply-retention"])
+    assert "1 registrations removed that nobody confirmed" in result.output
+    with app.app_context():
+        assert [u.email for u in db.session.scalars(select(User))] == [keeper.email]
+
+
+def test_register_entrepreneur_creates_organisation_on_confirmation_and_a_member_approves_a_colleague(
+        app: Flask, client_en) -> None:
     first = _register(client_en, account_type="entrepreneur", organisation_name="Groen BV", kvk_number="1234 5678")
     assert first.status_code == 302
+    with app.app_context():  # nobody can claim a KvK number with an address they do not hold
+        assert db.session.scalar(select(Organisation)) is None
+    confirm_registration(app, client_en, "fatima@example.org")
     colleague = app.test_client()
     colleague.post("/language", data={"lang": "en", "next": "/"})
     second = _register(colleague, email="piet@example.org", name="Piet", account_type="entrepreneur",
                        kvk_number="12345678", follow_redirects=False)
     assert second.status_code == 302
+    confirmed = confirm_registration(app, colleague, "piet@example.org")
+    assert confirmed.status_code == 302
+    assert "its members have been asked to approve that you join" in page_text(colleague.get("/account"))
     # Knowing the (public) KvK number is not enough: Piet is not a member yet.
     assert "awaits approval" in page_text(colleague.get("/account"))
     with app.app_context():
@@ -95,11 +180,7 @@ def test_register_entrepreneur_without_kvk_is_refused(client_en) -> None:
     assert "Entrepreneurs must give a KvK number." in page_text(response)
 
 
-def test_register_duplicate_email_and_mismatched_passwords(app: Flask, client_en) -> None:
-    make_user(app, email="taken@example.org")
-    response = _register(client_en, email="TAKEN@example.org")
-    assert response.status_code == 400
-    assert "An account with this email address already exists." in page_text(response)
+def test_register_mismatched_passwords(app: Flask, client_en) -> None:
     response = _register(client_en, password_repeat="something-else-entirely")
     assert "The passwords do not match." in page_text(response)
 

@@ -65,3 +65,20 @@ def test_right_passwords_do_not_count(app: Flask, limited_app: Flask) -> None:
     for _ in range(8):
         assert _login(client, user.email, user.password).status_code == 302
         client.post("/account/logout")
+
+
+def test_registrations_from_one_address_are_limited_because_each_sends_a_mail(app: Flask, limited_app) -> None:
+    client = limited_app.test_client()
+
+    def register(n: int, ip: str):
+        return client.post("/account/register", environ_base={"REMOTE_ADDR": ip}, data={
+            "name": f"Bewoner {n}", "email": f"bewoner{n}@example.org", "password": "een-lang-wachtwoord",
+            "password_repeat": "een-lang-wachtwoord", "account_type": "citizen"})
+
+    # Forms with mistakes send no mail and do not count.
+    assert client.post("/account/register", data={"email": "x"}, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+                       ).status_code == 400
+    for n in range(20):
+        assert register(n, "10.0.0.9").status_code == 302
+    assert register(20, "10.0.0.9").status_code == 429
+    assert register(21, "10.0.0.10").status_code == 302

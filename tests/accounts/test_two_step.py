@@ -113,3 +113,46 @@ def test_guessing_codes_is_rate_limited(app: Flask) -> None:
     with limited.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_two_step_is_required_by_default_and_cannot_be_switched_off_in_production(monkeypatch, tmp_path) -> None:
+    from mvi_challenges.config import load_config
+
+    monkeypatch.delenv("TWO_STEP_REQUIRED", raising=False)
+    monkeypatch.delenv("MVI_ENV", raising=False)
+    assert load_config(tmp_path)["TWO_STEP_REQUIRED"] is True
+    monkeypatch.setenv("TWO_STEP_REQUIRED", "0")  # load tests only
+    assert load_config(tmp_path)["TWO_STEP_REQUIRED"] is False
+    monkeypatch.setenv("MVI_ENV", "production")
+    monkeypatch.setenv("MVI_DEMO", "1")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test")
+    production = load_config(tmp_path)
+    assert production["TWO_STEP_REQUIRED"] is True and production["DEMO_MODE"] is False
+
+
+def test_demo_staff_accounts_show_their_code_in_demo_mode_only(app: Flask, client_en, enforced) -> None:
+    from mvi_challenges.accounts.two_step import DEMO_SECRET, enrol_demo_account
+    from mvi_challenges.timezones import now_utc
+
+    staff = make_user(app, Role.STAFF)
+    with app.app_context():
+        enrol_demo_account(db.session.get(User, staff.id), now_utc())
+        db.session.commit()
+    assert _password_step(client_en, staff).headers["Location"].endswith("/account/login/code")
+    assert "Demo site" not in page_text(client_en.get("/account/login/code"))
+    app.config["DEMO_MODE"] = True
+    try:
+        page = page_text(client_en.get("/account/login/code"))
+        shown = re.search(r"Its code now is (\d{6})\.", page).group(1)
+        assert shown == pyotp.TOTP(DEMO_SECRET).now() or shown == pyotp.TOTP(DEMO_SECRET).at(
+            pyotp.TOTP(DEMO_SECRET).timecode(__import__("datetime").datetime.now()) * 30 + 30)
+        assert client_en.post("/account/login/code", data={"code": shown}).status_code == 302
+        assert client_en.get("/staff/calls").status_code == 200
+        # Logging in again at once: the code shown is the next one, not the one just used.
+        client_en.post("/account/logout")
+        _password_step(client_en, staff)
+        again = re.search(r"Its code now is (\d{6})\.", page_text(client_en.get("/account/login/code"))).group(1)
+        assert again != shown
+        assert client_en.post("/account/login/code", data={"code": again}).status_code == 302
+    finally:
+        app.config["DEMO_MODE"] = False

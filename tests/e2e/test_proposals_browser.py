@@ -14,7 +14,7 @@ from mvi_challenges.calls.models import CallKind, Phase
 from mvi_challenges.db import db
 from mvi_challenges.proposals.models import Proposal, ProposalStatus
 
-from ..factories import PASSWORD, PDF_BYTES, make_call, make_proposal, make_user
+from ..factories import PASSWORD, PDF_BYTES, mailed_link, make_call, make_proposal, make_user
 from .conftest import axe_violations
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -35,6 +35,12 @@ def test_entrepreneur_registers_finds_a_call_drafts_attaches_submits_and_gets_a_
     page.get_by_label("KvK-nummer", exact=True).fill("4321 8765")
     page.get_by_label("Naam van de organisatie").fill("Groene Logistiek BV")
     page.locator("form.form button[type=submit]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kijk in uw mailbox")
+    assert axe_violations(page) == []
+    page.goto(mailed_link(app, "olga@example.org", "/account/confirm/"))
+    assert axe_violations(page) == []
+    page.get_by_label("Het wachtwoord dat u bij het registreren koos").fill(PASSWORD)
+    page.get_by_role("button", name="Bevestigen en inloggen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mijn account")
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Uitvragen").click()

@@ -86,6 +86,9 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
     with app.app_context():
         assert db.session.query(Call).count() == 5
         assert find_user_by_email(db.session, "admin@demo.mvi.example").roles == {Role.ADMIN, Role.STAFF}
+        # The demo's staff and jury have the second step set up (a shared demo authenticator).
+        assert find_user_by_email(db.session, "jury@demo.mvi.example").has_two_step
+        assert not find_user_by_email(db.session, "burger@demo.mvi.example").has_two_step
     text = page_text(client.get("/"))
     assert "Zero-emissie bouwlogistiek binnenstad" in text and "Hittestress Overvecht" in text
     closed = page_text(client.get("/calls?state=closed"))

@@ -24,7 +24,7 @@ from mvi_challenges.db import db
 from mvi_challenges.outbox import OutboxEmail
 from mvi_challenges.timezones import now_utc
 
-from ..factories import PASSWORD, make_user
+from ..factories import PASSWORD, confirm_registration, mailed_link, make_user
 from .checks import Findings, check_outbox
 from .conftest import logged_in
 from .corpus import SAMPLE_STRIDE, all_payloads, cycle, markdown_document, pack
@@ -133,11 +133,19 @@ def test_people_and_organisation_names_are_escaped(app: Flask, catalogue, admin)
         if registered.status_code != 302:
             findings.page(registered, f"registration {index}", payloads, status=302)
             continue
+        findings.page(founder.get(registered.location), f"check your mail {index}", payloads)
+        link = mailed_link(app, data["email"], "/account/confirm/")
+        findings.page(founder.get(link), f"confirm the address {index}", payloads)
+        confirmed = founder.post(link, data={"password": PASSWORD})
+        if confirmed.status_code != 302:
+            findings.page(confirmed, f"confirmation {index}", payloads, status=302)
+            continue
         colleague = app.test_client()
         # Short enough that "<name> asks to join <organisation>" fits the subject column
         # (test_bug_a_long_name_in_a_join_request_overflows_the_mail_subject).
         colleague.post("/account/register", data={**data, "email": f"collega{index}@example.org",
                                                   "name": short[(index + 5) % n][:80]})
+        confirm_registration(app, colleague, f"collega{index}@example.org")
         findings.page(colleague.get("/account"), f"profile of the one asking to join {index}", payloads)
         findings.page(founder.get("/account"), f"profile with the join request {index}", payloads)
         renamed = founder.post("/account", data={"name": short[(index + 7) % n], "locale": "en"})
@@ -164,9 +172,13 @@ def test_bug_a_long_name_in_a_join_request_overflows_the_mail_subject(app: Flask
     long_name, long_org = "N" * 200, "O" * 200
     data = {"name": long_name, "email": "eerste@example.org", "password": PASSWORD, "password_repeat": PASSWORD,
             "account_type": "entrepreneur", "organisation_name": long_org, "kvk_number": "87654322"}
-    assert app.test_client().post("/account/register", data=data).status_code == 302
-    joining = app.test_client().post("/account/register", data={**data, "email": "tweede@example.org"})
-    assert joining.status_code == 302, f"registering to join an organisation answered {joining.status_code}"
+    founder = app.test_client()
+    assert founder.post("/account/register", data=data).status_code == 302
+    assert confirm_registration(app, founder, "eerste@example.org").status_code == 302
+    joining = app.test_client()
+    assert joining.post("/account/register", data={**data, "email": "tweede@example.org"}).status_code == 302
+    confirmed = confirm_registration(app, joining, "tweede@example.org")
+    assert confirmed.status_code == 302, f"joining an organisation answered {confirmed.status_code}"
     with app.app_context():
         limit = OutboxEmail.__table__.c.subject.type.length
         too_long = [m.subject for m in db.session.scalars(select(OutboxEmail)) if len(m.subject) > limit]
