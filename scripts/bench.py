@@ -5,8 +5,8 @@
 
 What happens, per database:
 1. The data set (`flask bench-data --scale S`) is built once and cached: a SQLite file under
-   instance/bench/, or a PostgreSQL database `mvi_bench_<scale>`; the cache key is the scale and
-   the Alembic head, so a new migration rebuilds it.
+   instance/bench/, or a PostgreSQL database `mvi_bench_<scale>`; the cache key is the scale, the
+   Alembic head and a digest of the migrations and the generator, so a change rebuilds it.
 2. gunicorn with 2 sync workers on loopback serves `app:app` with MVI_BENCH_ENDPOINTS=1, which adds
    the two ceilings: `/_bench/bare` (Flask alone) and `/_bench/list` (a 20-row SQLAlchemy list).
 3. wrk (Debian's; `apt-get install wrk`) sends 16 connections for DURATION seconds per page; the
@@ -19,6 +19,7 @@ What happens, per database:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import re
@@ -99,6 +100,16 @@ def alembic_head() -> str:
     return ScriptDirectory.from_config(config).get_current_head() or "none"
 
 
+def dataset_key(scale: float) -> str:
+    """Scale, Alembic head and a digest of the migrations and the generator: a change to either
+    (even an edited revision that keeps its number) builds a new data set."""
+    digest = hashlib.sha256()
+    migrations = sorted((PROJECT_ROOT / "migrations" / "versions").glob("*.py"))
+    for path in [*migrations, PROJECT_ROOT / "mvi_challenges" / "bench" / "data.py"]:
+        digest.update(path.read_bytes())
+    return f"{scale:g}-{alembic_head()}-{digest.hexdigest()[:10]}"
+
+
 def flask(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=PROJECT_ROOT,  # noqa: S603
                    env={**os.environ, **env}, check=True)
@@ -106,7 +117,7 @@ def flask(env: dict[str, str], *args: str) -> None:
 
 def sqlite_dataset(scale: float, cache: Path) -> str:
     """A cached SQLite file for this scale and schema; built on first use."""
-    path = cache / f"bench-{scale:g}-{alembic_head()}.sqlite3"
+    path = cache / f"bench-{dataset_key(scale)}.sqlite3"
     url = f"sqlite:///{path}"
     if not path.exists():
         print(f"building the SQLite data set at scale {scale:g} (once) …", flush=True)
@@ -131,7 +142,7 @@ def postgres_dataset(scale: float, server_url: str, cache: Path) -> str | None:
 
     base = make_url(server_url).set(drivername="postgresql")
     name = f"mvi_bench_{str(scale).replace('.', '_')}"
-    key = f"{scale:g}-{alembic_head()}"
+    key = dataset_key(scale)
     stamp = cache / f"{name}.stamp"
     admin = base.set(database="postgres").render_as_string(hide_password=False)
     try:

@@ -7,12 +7,12 @@ keys are read from an index too. The dashboard counts proposals received and awa
 in a year: by submission time and by the phase's publication of decisions.
 
 Revision ID: 0009
-Revises: 0007 (to be relinked to 0008 when merged after it)
+Revises: 0008
 """
 from alembic import op
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -45,6 +45,7 @@ BENCH_PASSWORD = "bench-wachtwoord-niet-geheim"  # noqa: S105 - a throw-away dat
 BENCH_JURY_EMAIL = "jury@bench.mvi.example"
 AGGREGATION_CALL_SLUG = "bench-jury-aggregatie"
 BATCH = 5_000
+CONFIRMED_AT = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 # At scale 1 (the figures).
 CALLS = 10_000
@@ -205,7 +206,8 @@ def _user(writer: Writer, ids: Ids, password_hash: str, email: str, name: str, r
           organisation_id: int | None = None) -> int:
     user_id = ids.take(_t(User))
     writer.add(_t(User), {"id": user_id, "email": email, "name": name, "password_hash": password_hash,
-                          "locale": "nl", "organisation_id": organisation_id})
+                          "locale": "nl", "organisation_id": organisation_id,
+                          "email_confirmed_at": CONFIRMED_AT})  # as if each had confirmed their address
     writer.add(_t(UserRole), {"user_id": user_id, "role": role})
     return user_id
 
