@@ -49,8 +49,9 @@ test: setup lint
 # Not part of `make test` (it takes two minutes): 200 entrepreneurs submit in the last minute before a
 # deadline through gunicorn, with double clicks and retries. SQLite by default; for PostgreSQL:
 # make rush DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/mvi_rush (dropped and recreated).
+# Two servers behind one address (they share Redis at 127.0.0.1:6379/7): make rush RUSH_ARGS="--servers 2".
 rush: $(VENV)/.installed
-	$(BIN)/python -m scripts.rush $(if $(DATABASE_URL),--database-url '$(DATABASE_URL)')
+	$(BIN)/python -m scripts.rush $(if $(DATABASE_URL),--database-url '$(DATABASE_URL)') $(RUSH_ARGS)
 
 # Not part of `make test` (it takes minutes): builds the bench data set once (cached in instance/bench/),
 # serves it with gunicorn (2 workers) and measures the key pages with wrk beside two ceilings, on SQLite

@@ -13,7 +13,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from .config import load_config
-from .db import db, render_migration_item
+from .db import db, install_replica, render_migration_item
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -44,6 +44,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(load_config(Path(app.instance_path), test_config))
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
 
@@ -52,15 +57,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_request_clock(app)  # first: the arrival time is taken before any body is read
     hardening.install(app)  # before the blueprints: their routes use the bounded int converter
     db.init_app(app)
+    install_replica(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      render_item=render_migration_item)
     csrf.init_app(app)
     from .ratelimit import limiter
 
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("REDIS_PREFIX", "mvi:") + "limits")
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
 
+    from . import jobs, sessions
+
+    sessions.install(app)  # server-side sessions in Redis when REDIS_URL is set
+    jobs.install(app)
     from .auth import login_manager
 
     login_manager.init_app(app)

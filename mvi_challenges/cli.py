@@ -32,6 +32,18 @@ def register_cli(app: Flask) -> None:
         swept = get_storage(current_app.config).sweep_staged(dt.timedelta(minutes=minutes))
         click.echo(f"{swept} abandoned staged files removed")
 
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and one-off runs).")
+    @click.option("--no-scheduler", is_flag=True, help="Only work the queue; leave scheduled work to others.")
+    def worker_command(burst: bool, no_scheduler: bool) -> None:
+        """Deliver mail and run slow and scheduled work from the Redis queue (needs REDIS_URL)."""
+        from .jobs import run_worker
+
+        try:
+            run_worker(current_app._get_current_object(), burst=burst, with_scheduler=not no_scheduler)
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from None
+
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--password", required=True)

@@ -19,12 +19,25 @@ def _default_database_url(instance_path: Path) -> str:
 def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) -> dict[str, Any]:
     production = os.environ.get("MVI_ENV") == "production"
     database_url = os.environ.get("DATABASE_URL") or _default_database_url(instance_path)
+    # One variable points every shared piece of state at Redis: sessions, rate-limit counters and
+    # the job queue. Unset: the embedded defaults (signed-cookie sessions, counters in memory, work
+    # done in-process by the CLI commands).
+    redis_url = os.environ.get("REDIS_URL") or None
     config: dict[str, Any] = {
         "MVI_ENV": "production" if production else "development",
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        # A read replica for read-heavy public pages (see db.RoutingSession); unset: none.
+        "DATABASE_REPLICA_URL": _replica_url(),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
+        # s3://bucket/prefix: uploads in S3-compatible object storage (endpoint and keys from AWS_*).
+        "UPLOAD_STORAGE": os.environ.get("UPLOAD_STORAGE") or None,
+        "REDIS_URL": redis_url,
+        # Keys in Redis start with this, so several sites (or test runs) can share one Redis.
+        "REDIS_PREFIX": os.environ.get("REDIS_PREFIX", "mvi:"),
+        # Server-side sessions live this long without activity (seconds); a week, like a browser session.
+        "SESSION_LIFETIME_SECONDS": int(os.environ.get("SESSION_LIFETIME_SECONDS", str(7 * 24 * 3600))),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
@@ -50,9 +63,12 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "DEMO_MODE": not production and os.environ.get("MVI_DEMO", "0") == "1",
         # Behind a proxy that stamps X-Request-Start, deadlines are judged by that arrival time.
         "TRUST_REQUEST_START": os.environ.get("TRUST_REQUEST_START", "0") == "1",
+        # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto we believe (nginx alone: 1).
+        # Without it every visitor behind nginx has nginx's address, and the per-IP login limit is shared.
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
         # Accounts without activity this long are anonymised by `flask apply-retention`.
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(2 * 365))),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         # `make bench` only: two ceiling endpoints under /_bench/ (never in production or tests).
         "BENCH_ENDPOINTS": os.environ.get("MVI_BENCH_ENDPOINTS") == "1" and not production,
@@ -64,6 +80,33 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
     if production and config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set when MVI_ENV=production")
     return config
+
+
+def _engine_options(database_url: str) -> dict[str, Any]:
+    """Connection pool per process. gunicorn runs several worker processes per server, each with its
+    own pool: keep workers × servers × (DB_POOL_SIZE + DB_MAX_OVERFLOW) under PostgreSQL's
+    max_connections (default 100; e.g. 2 servers × 4 workers × (5 + 5) = 80). pool_pre_ping replaces
+    a connection the database or a proxy closed while idle, instead of failing a request with it."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        return options
+    options.update({
+        "pool_size": int(os.environ.get("DB_POOL_SIZE", "5")),
+        "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "5")),
+        "pool_timeout": int(os.environ.get("DB_POOL_TIMEOUT", "30")),
+        # Recycle before a firewall or PgBouncer drops idle connections silently.
+        "pool_recycle": int(os.environ.get("DB_POOL_RECYCLE", "1800")),
+    })
+    return options
+
+
+def _replica_url() -> str | None:
+    replica = os.environ.get("DATABASE_REPLICA_URL")
+    return _normalise_database_url(replica) if replica else None
+
+
+def replica_engine_options(url: str) -> dict[str, Any]:
+    return _engine_options(url)
 
 
 def _normalise_database_url(url: str) -> str:

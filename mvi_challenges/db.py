@@ -10,8 +10,10 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
+from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, MetaData, String, event
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import BigInteger, DateTime, MetaData, Select, String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
@@ -80,7 +82,40 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+class RoutingSession(FlaskSession):
+    """Reads of a request marked `use_replica()` go to the read replica (DATABASE_REPLICA_URL);
+    everything else, and every flush, to the primary. Only pages that tolerate data a few seconds
+    old opt in (the public open data), so nobody ever misses their own change on a replica that
+    lags behind. The replica engine is ours (app.extensions), not a Flask-SQLAlchemy bind: a bind
+    would make create_all and migrations treat the replica as a database of its own."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        if bind is None and self.info.get(REPLICA) and not self._flushing and isinstance(clause, Select):
+            replica = current_app.extensions.get(REPLICA_ENGINE)
+            if replica is not None:
+                return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+REPLICA = "mvi_use_replica"
+REPLICA_ENGINE = "mvi_replica_engine"
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
+
+
+def install_replica(app: Any) -> None:
+    """One engine (with its pool) per process for DATABASE_REPLICA_URL, when set."""
+    from sqlalchemy import create_engine
+
+    from .config import replica_engine_options
+
+    url = app.config.get("DATABASE_REPLICA_URL")
+    if url:
+        app.extensions[REPLICA_ENGINE] = create_engine(url, **replica_engine_options(url))
+
+
+def use_replica() -> None:
+    """This request only reads public data: let its queries go to the read replica, if there is one."""
+    db.session.info[REPLICA] = True
 
 # Annotated column types shared by the models.
 intpk = Annotated[int, mapped_column(primary_key=True)]

@@ -17,6 +17,7 @@ from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, intpk, utcnow
+from .jobs import note_mail_queued
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def queue_email(session: Session, to: str, subject: str, body: str, html_body: s
     if attachment is not None:
         email.attachment_name, email.attachment_type, email.attachment_content = attachment
     session.add(email)
+    note_mail_queued(session)
     log.info("mail queued to %s: %s", to, subject)
     return email
 
@@ -73,6 +75,10 @@ def pending(session: Session) -> list[OutboxEmail]:
         select(OutboxEmail)
         .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
         .order_by(OutboxEmail.id)
+        # Several workers (or a worker and cron) may deliver at once: each takes the rows no one else
+        # holds, so a mail is sent once. PostgreSQL row locks until commit; SQLite ignores this and
+        # serialises writers, and runs only the cron command anyway.
+        .with_for_update(skip_locked=True)
     )
     return list(session.scalars(stmt))
 

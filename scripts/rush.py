@@ -2,6 +2,7 @@
 
     make rush                                   # SQLite file in a temporary folder
     make rush DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/mvi_rush
+    make rush RUSH_ARGS="--servers 2"           # two app servers behind one address (needs Redis)
 
 What happens:
 1. A fresh database: a SQLite file in a temporary folder, or the PostgreSQL database named in
@@ -19,6 +20,10 @@ What happens:
    the submit POST are sent twice at the same moment), some give up waiting for the submit answer
    (a client-side timeout) and send it again. A few late clients submit just after the deadline;
    they must be refused.
+   With `--servers 2` the workers are split over two gunicorn servers that share only the
+   database, Redis (REDIS_URL: sessions, login counts; `--redis-url`, default db 7 with a key
+   prefix of its own) and the upload folder, behind one round-robin address (scripts/roundrobin.py),
+   so consecutive requests of one client land on different servers.
 5. The figures: attempted (clients that submitted before the deadline), stored (distinct
    submitted proposals in the database), duplicates (more than one proposal per organisation and
    phase), lost (attempted - stored), 5xx answers and the latency percentiles. Each receipt's
@@ -52,6 +57,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from scripts.liveserver import PROJECT_ROOT, Browser, GunicornServer, Reply
+from scripts.roundrobin import RoundRobinProxy
 
 PASSWORD = "rush-een-heel-lang-wachtwoord-2025"  # noqa: S105 - throw-away accounts in a throw-away database
 APP_TARGET = "app:app"
@@ -439,6 +445,57 @@ def report(backend: str, workers: int, deadline: float, outcomes: list[Outcome],
     return passed
 
 
+# --- one or several servers behind one address ---------------------------------------------------
+
+
+class Site:
+    """The servers and the one address clients use (the server itself, or the round-robin proxy)."""
+
+    def __init__(self, servers: list[GunicornServer], proxy: RoundRobinProxy | None) -> None:
+        self.servers, self.proxy = servers, proxy
+
+    @property
+    def base_url(self) -> str:
+        return self.proxy.base_url if self.proxy else self.servers[0].base_url
+
+    def describe(self) -> str:
+        ports = ", ".join(str(s.port) for s in self.servers)
+        return f"gunicorn on port(s) {ports} behind {self.base_url}"
+
+    def log_tail(self) -> str:
+        return "\n".join(s.log_tail() for s in self.servers)
+
+
+@contextlib.contextmanager
+def serving(count: int, workers: int, env: dict[str, str], workdir: Path) -> Iterator[Site]:
+    per_server = max(1, workers // count)
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(GunicornServer(APP_TARGET, workers=per_server, env=env,
+                                                      log_path=workdir / f"gunicorn-{n}.log"))
+                   for n in range(count)]
+        proxy = None
+        if count > 1:
+            proxy = stack.enter_context(RoundRobinProxy([("127.0.0.1", s.port) for s in servers]))
+        yield Site(servers, proxy)
+        if proxy is not None:
+            print(f"connections per server: {dict(sorted(proxy.connections.items()))}", flush=True)
+
+
+def forget_redis_keys(url: str, prefix: str) -> None:
+    """This run's sessions, counters and queue: nobody needs them after it. RQ keeps each job under
+    `rq:job:<id>` (no queue name in it): emptying the queue removes those too."""
+    import redis
+    from rq import Queue
+
+    client = redis.Redis.from_url(url)
+    queue = Queue(f"{prefix}jobs", connection=client)
+    queue.empty()
+    client.srem("rq:queues", queue.key)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000)) + list(client.scan_iter(match=f"rq:*{prefix}*"))
+    if keys:
+        client.delete(*keys)
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -449,7 +506,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "default: a SQLite file in a temporary folder")
     parser.add_argument("--clients", type=int, default=200, help="entrepreneurs submitting on time")
     parser.add_argument("--late", type=int, default=5, help="entrepreneurs submitting just after the deadline")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers in all (split over the servers)")
+    parser.add_argument("--servers", type=int, default=1, help="app servers behind one round-robin address")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7",
+                        help="Redis the servers share when --servers > 1")
     parser.add_argument("--double-clicks", type=float, default=0.15, help="share of clients that double-click")
     parser.add_argument("--retries", type=float, default=0.15, help="share of clients that retry after a timeout")
     parser.add_argument("--deadline-in", type=float, default=70.0, help="seconds from setup to the deadline")
@@ -474,14 +534,15 @@ def main(argv: list[str] | None = None) -> int:
         app = make_app(database_url, workdir / "uploads")
         emails = create_entrepreneurs(app, args.clients, "ondernemer")
         late_emails = create_entrepreneurs(app, args.late, "laatkomer")
-        server = GunicornServer(APP_TARGET, workers=args.workers, env=env, log_path=workdir / "gunicorn.log")
-        with server:
+        if args.servers > 1:  # what they must share to be one site; the keys are this run's own
+            env.update({"REDIS_URL": args.redis_url, "REDIS_PREFIX": f"mvi-rush-{secrets.token_hex(6)}:"})
+        with serving(args.servers, args.workers, env, workdir) as server:
             deadline_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=args.deadline_in)
             call_id, slug = create_call(app, deadline_at)
             deadline = deadline_at.timestamp()
             clients = plan_clients(emails, late_emails, deadline,
                                    {"double-click": args.double_clicks, "retry": args.retries}, rng)
-            print(f"gunicorn on {server.base_url}; {len(clients)} clients start between "
+            print(f"{server.describe()}; {len(clients)} clients start between "
                   f"{FIRST_START:.0f} and {LAST_START:.0f} seconds before the deadline "
                   f"(in {args.deadline_in:.0f} s) ...", flush=True)
             log = Log()
@@ -492,7 +553,9 @@ def main(argv: list[str] | None = None) -> int:
             from mvi_challenges.db import db
 
             db.engine.dispose()
-        passed = report(backend, args.workers, deadline, outcomes, log, figures)
+        if "REDIS_PREFIX" in env:
+            forget_redis_keys(args.redis_url, env["REDIS_PREFIX"])
+        passed = report(f"{backend}, {args.servers} server(s)", args.workers, deadline, outcomes, log, figures)
         if not passed and server_log.strip():
             print(f"\nlast lines of the gunicorn log:\n{server_log}")
     return 0 if passed else 1

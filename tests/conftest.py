@@ -48,6 +48,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         # Counting failed logins across the whole suite would lock later tests out; the rate limit
         # tests switch it on for themselves.
         "RATELIMIT_ENABLED": False,
+        # The embedded defaults, even when the developer's shell has REDIS_URL: tests/scaleout/ brings
+        # its own Redis settings.
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
         # Tests log staff in with a password alone; tests/accounts/test_two_step.py switches it on.
         "TWO_STEP_REQUIRED": False,
         # The concurrency tests run 50 threads at once, as 50 workers would each with their own pool.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -81,8 +83,9 @@ def registration_sent():
     # The demo sends no mail: it shows the mail here, so a registration can be tried end to end.
     demo_mail = (latest_to(db.session, email) if current_app.config["DEMO_MODE"]
                  and not current_app.config["MAIL_SERVER"] else None)
+    demo_links = re.findall(r"https?://\S+", demo_mail.body) if demo_mail else []
     return render_template("accounts/registration_sent.html", email=email, demo_mail=demo_mail,
-                           hours=services.CONFIRM_MAX_AGE // 3600)
+                           demo_links=demo_links, hours=services.CONFIRM_MAX_AGE // 3600)
 
 
 def _confirmation_key() -> str:

@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from ..calls.models import Call
 from ..calls.services import visible_to_public
-from ..db import db
+from ..db import db, use_replica
 from ..timezones import now_utc
 from .serializers import absolute
 
 bp = Blueprint("feeds", __name__)
+bp.before_request(use_replica)  # feeds only read, and a few seconds' lag is harmless
 
 FEED_SIZE = 50
 

@@ -21,7 +21,7 @@ from ..calls.models import Call, CallKind, PublicState
 from ..calls.services import CallFilters
 from ..catalogue.models import Category, Department, SocialValue
 from ..catalogue.services import all_departments, all_social_values
-from ..db import db
+from ..db import db, use_replica
 from ..dialogues.models import DialogueKind
 from ..errors import render_error
 from ..monitoring import figures as monitoring_figures
@@ -32,6 +32,7 @@ from . import data, ocds, openapi, serializers
 from .params import MAX_PER_PAGE, ApiError, Params
 
 bp = Blueprint("api", __name__)
+bp.before_request(use_replica)  # open data only reads, and a few seconds' lag is harmless
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"

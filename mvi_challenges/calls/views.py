@@ -9,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -24,7 +23,7 @@ from ..catalogue.services import all_categories, all_social_values, department_c
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
 from ..pagination import filter_args, paginate
-from ..storage import get_storage
+from ..storage import get_storage, send_stored
 from ..timezones import now_utc
 from ..uploads import inspect_upload
 from . import services
@@ -134,11 +133,8 @@ def document_download(slug: str, document_id: int):
     document = db.session.get(CallDocument, document_id)
     if document is None or document.call_id != call.id or not can_view_call(current_user, call):
         abort(404)
-    path = get_storage(current_app.config).path_for(document.storage_key)
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=document.content_type, as_attachment=True,
-                     download_name=document.filename, max_age=0)
+    return send_stored(get_storage(current_app.config), document.storage_key, mimetype=document.content_type,
+                       download_name=document.filename)
 
 
 # --- staff pages ----------------------------------------------------------------------------

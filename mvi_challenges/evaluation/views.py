@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,7 +24,7 @@ from ..db import db
 from ..errors import DomainError, attach_to_form, flash_form_errors, status_for
 from ..exports import to_csv
 from ..proposals.models import Attachment, Proposal
-from ..storage import get_storage
+from ..storage import get_storage, send_stored
 from ..timezones import request_time
 from . import services
 from .forms import OUTCOME_LABELS, ConsensusForm, DecisionForm, InvitationForm, MemberForm, SettingsForm
@@ -348,12 +347,10 @@ def attachment(phase_id: int, proposal_id: int, attachment_id: int):
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.proposal_id != proposal.id:
         abort(404)
-    path = get_storage(current_app.config).path_for(item.storage_key)
-    if not path.is_file():
-        abort(404)
     name = f"proposal-{proposal.id}-attachment-{item.id}.{item.filename.rsplit('.', 1)[-1]}" if phase.blind_review \
         else item.filename
-    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=name, max_age=0)
+    return send_stored(get_storage(current_app.config), item.storage_key, mimetype=item.content_type,
+                       download_name=name)
 
 
 @bp.route("/jury/phases/<int:phase_id>/results")

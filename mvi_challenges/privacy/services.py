@@ -115,9 +115,9 @@ def export_archive(session: Session, user: User, storage: Any) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("personal-data.json", json.dumps(personal_data(session, user), indent=2, ensure_ascii=False))
         for attachment in own_files(session, user):
-            path = storage.path_for(attachment.storage_key)
-            if path.is_file():  # a file lost from disk must not stop the rest of the export
-                archive.write(path, f"files/{attachment.id}-{attachment.filename}")
+            data = storage.read(attachment.storage_key)
+            if data is not None:  # a lost file must not stop the rest of the export
+                archive.writestr(f"files/{attachment.id}-{attachment.filename}", data)
     audit.record(session, user, "privacy.exported", user)
     return buffer.getvalue()
 

@@ -263,9 +263,8 @@ def verify_version(version: ProposalVersion, attachments: Iterable[Attachment], 
     stored = {a.id: a for a in attachments}
     for item in version.attachment_manifest:
         attachment = stored.get(item["id"])
-        if attachment is None or not storage.exists(attachment.storage_key):
-            return False
-        if hashlib.sha256(storage.path_for(attachment.storage_key).read_bytes()).hexdigest() != item["sha256"]:
+        data = storage.read(attachment.storage_key) if attachment is not None else None
+        if data is None or hashlib.sha256(data).hexdigest() != item["sha256"]:
             return False
     return True
 

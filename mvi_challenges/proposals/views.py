@@ -28,7 +28,7 @@ from ..db import db
 from ..errors import DomainError, attach_to_form, flash_form_errors
 from ..exports import to_csv
 from ..pagination import paginate
-from ..storage import get_storage
+from ..storage import get_storage, send_stored
 from ..templating import local_datetime, money
 from ..timezones import request_time
 from ..uploads import inspect_upload
@@ -197,11 +197,8 @@ def download_attachment(proposal_id: int, attachment_id: int):
         submitted_ids = {item["id"] for version in proposal.versions for item in version.attachment_manifest}
         if attachment.id not in submitted_ids:
             abort(404)
-    path = get_storage(current_app.config).path_for(attachment.storage_key)
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.filename, max_age=0)
+    return send_stored(get_storage(current_app.config), attachment.storage_key, mimetype=attachment.content_type,
+                       download_name=attachment.filename)
 
 
 @bp.route("/proposals/<int:proposal_id>")
@@ -345,11 +342,11 @@ def export_zip(call_id: int):
             stored = {a.id: a for a in proposal.attachments}
             for item in latest.attachment_manifest:
                 attachment = stored.get(item["id"])
-                if attachment is None or not storage.exists(attachment.storage_key):
+                data = storage.read(attachment.storage_key) if attachment is not None else None
+                if data is None:
                     continue
                 # The attachment id keeps two files with the same name apart.
-                archive.write(storage.path_for(attachment.storage_key),
-                              f"{proposal.id:05d}/{attachment.id}-{item['filename']}")
+                archive.writestr(f"{proposal.id:05d}/{attachment.id}-{item['filename']}", data)
     buffer.seek(0)
     audit.record_export(db.session, current_user, "attachments_zip", call)
     return send_file(buffer, mimetype="application/zip", as_attachment=True,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -309,3 +310,18 @@ def test_create_user_command(app: Flask) -> None:
     again = runner.invoke(args=["create-user", "--email", "chair@example.org", "--password", PASSWORD, "--role", "staff"])
     assert again.exit_code != 0
     assert "Er bestaat al een account met dit e-mailadres." in again.output  # the CLI speaks Dutch
+
+
+def test_the_demo_shows_the_confirmation_mail_instead_of_sending_it(app: Flask, client_en) -> None:
+    assert "Demo site" not in page_text(client_en.get(_register(client_en).location))
+    app.config["DEMO_MODE"] = True
+    try:
+        other = app.test_client()
+        other.post("/language", data={"lang": "en", "next": "/"})
+        page = other.get(_register(other, email="demo@example.org").location).get_data(as_text=True)
+        link = re.search(r'href="http://localhost(/account/confirm/[^"]+)"', page).group(1)
+        assert "Open the link from the mail" in page
+        assert other.post(link, data={"password": PASSWORD}).status_code == 302
+        assert "demo@example.org" in page_text(other.get("/account"))
+    finally:
+        app.config["DEMO_MODE"] = False
