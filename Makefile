@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: setup run test lint translations messages clean rush
+.PHONY: setup run test lint translations messages clean rush bench
 
 setup: $(VENV)/.installed static/vendor/.built translations
 
@@ -52,6 +52,14 @@ test: setup lint
 # Two servers behind one address (they share Redis at 127.0.0.1:6379/7): make rush RUSH_ARGS="--servers 2".
 rush: $(VENV)/.installed
 	$(BIN)/python -m scripts.rush $(if $(DATABASE_URL),--database-url '$(DATABASE_URL)') $(RUSH_ARGS)
+
+# Not part of `make test` (it takes minutes): builds the bench data set once (cached in instance/bench/),
+# serves it with gunicorn (2 workers) and measures the key pages with wrk beside two ceilings, on SQLite
+# and then PostgreSQL (BENCH_PG_URL, default the local server). Writes bench/results.md.
+BENCH_SCALE ?= 1
+BENCH_SECONDS ?= 10
+bench: $(VENV)/.installed translations
+	$(BIN)/python -m scripts.bench --scale $(BENCH_SCALE) --seconds $(BENCH_SECONDS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/mvi.sqlite3*

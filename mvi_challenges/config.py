@@ -70,6 +70,8 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(2 * 365))),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        # `make bench` only: two ceiling endpoints under /_bench/ (never in production or tests).
+        "BENCH_ENDPOINTS": os.environ.get("MVI_BENCH_ENDPOINTS") == "1" and not production,
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
     }

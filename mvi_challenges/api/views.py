@@ -17,7 +17,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from ..calls.models import CallKind, PublicState
+from ..calls.models import Call, CallKind, PublicState
 from ..calls.services import CallFilters
 from ..catalogue.models import Category, Department, SocialValue
 from ..catalogue.services import all_departments, all_social_values
@@ -26,6 +26,7 @@ from ..dialogues.models import DialogueKind
 from ..errors import render_error
 from ..monitoring import figures as monitoring_figures
 from ..monitoring.services import RegisterFilters, register_query
+from ..pagination import paginate_by_key
 from ..timezones import request_time, to_local
 from . import data, ocds, openapi, serializers
 from .params import MAX_PER_PAGE, ApiError, Params
@@ -96,10 +97,14 @@ def _filter_args(names: Sequence[str]) -> dict[str, str]:
 
 
 def paginated(stmt: Select, params: Params, endpoint: str, filter_names: Sequence[str],
-              serialize: Callable[[list[Any]], list[Json]], *, default_per_page: int | None = None) -> Json:
-    """One page of `stmt` as {items, page, per_page, total, pages, links}; past the last page is a 404."""
+              serialize: Callable[[list[Any]], list[Json]], *, default_per_page: int | None = None,
+              key: Any = None) -> Json:
+    """One page of `stmt` as {items, page, per_page, total, pages, links}; past the last page is a 404.
+
+    With `key` (the model's id, last in the order) deep pages are read through the index."""
     page, per_page = params.page(default_per_page=default_per_page)
-    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    result = paginate_by_key(stmt, key, page=page, per_page=per_page, error_out=False) if key is not None \
+        else db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
     if page > 1 and page > result.pages:
         raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
     return {"items": serialize(list(result.items)), "page": page, "per_page": per_page, "total": result.total,
@@ -178,7 +183,7 @@ def call_list():
                           text=params.text("q"))
     now = request_time()
     return json_response(paginated(data.calls_query(filters, now), params, "api.call_list", CALL_FILTERS,
-                                   lambda calls: [serializers.call(c, now) for c in calls]))
+                                   lambda calls: [serializers.call(c, now) for c in calls], key=Call.id))
 
 
 @bp.route(f"{PREFIX}/calls/<slug>")
@@ -292,7 +297,7 @@ def catalogue():
 def ocds_releases():
     params = Params(request.args)
     page, per_page = params.page(default_per_page=MAX_PER_PAGE)
-    result = db.paginate(data.public_calls_by_id(), page=page, per_page=per_page, error_out=False, count=True)
+    result = paginate_by_key(data.public_calls_by_id(), Call.id, page=page, per_page=per_page, error_out=False)
     if page > 1 and page > result.pages:
         raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
     now = request_time()

@@ -74,6 +74,9 @@ class Call(Base):
     __table_args__ = (
         CheckConstraint("ambition_level BETWEEN 1 AND 3", name="ambition_level_range"),
         Index("ix_calls_status_published_at", "status", "published_at"),
+        # The public list's order, with status so that pages and counts are read from the index alone.
+        Index("ix_calls_public_order", "published_at", "id", "status"),
+        Index("ix_calls_open_data_order", "id", "status", "published_at"),  # OCDS pages in id order
     )
 
     id: Mapped[intpk]
@@ -195,7 +198,7 @@ class Phase(Base):
     # Evaluation settings: names hidden from the jury; spread on a criterion that flags a proposal.
     blind_review: Mapped[bool] = mapped_column(default=False)
     disagreement_threshold: Mapped[int] = mapped_column(default=3)
-    decisions_published_at: Mapped[dt.datetime | None]
+    decisions_published_at: Mapped[dt.datetime | None] = mapped_column(index=True)  # awards per year
 
     call: Mapped[Call] = relationship(back_populates="phases")
     criteria: Mapped[list[Criterion]] = relationship(

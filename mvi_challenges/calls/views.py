@@ -88,7 +88,8 @@ def _filter_form() -> tuple[CallFilterForm, services.CallFilters]:
 def call_list():
     form, filters = _filter_form()
     now = now_utc()
-    page = paginate(services.public_calls_query(filters, now), per_page=current_app.config["PAGE_SIZE"])
+    page = paginate(services.public_calls_query(filters, now), per_page=current_app.config["PAGE_SIZE"],
+                    key=Call.id)
     args = filter_args(form)
     return render_template("calls/list.html", form=form, page=page, now=now, args=args,
                            state_labels=STATE_LABELS)

@@ -51,6 +51,7 @@ class Dialogue(Base):
     __table_args__ = (
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         Index("ix_dialogues_status_starts_at", "status", "starts_at"),
+        Index("ix_dialogues_starts_at_id", "starts_at", "id"),  # the public list's order
     )
 
     id: Mapped[intpk]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import (
     Blueprint,
     Response,
@@ -152,6 +154,22 @@ def staff_report(call_id: int, number: int):
     return _render_results(_phase(call_id, number), member=None, printable=True)
 
 
+def _chair_form_texts(phase: Phase) -> dict[int, SimpleNamespace]:
+    """Per criterion, what each of the chair's consensus forms says, prepared once: the page has
+    a form per proposal and criterion (3,000 for 500 proposals), and translating and building
+    the URL 3,000 times was a large part of its time."""
+    sample = url_for("evaluation.consensus", phase_id=phase.id, proposal_id=1, criterion_id=1)
+    if not sample.endswith("/1/consensus/1"):
+        raise RuntimeError(f"unexpected consensus URL {sample}")
+    prefix = sample.removesuffix("1/consensus/1")
+    return {criterion.id: SimpleNamespace(
+        action_prefix=prefix,
+        value_label=_("Consensus score for %(name)s", name=criterion.name),
+        reason_label=_("Reason for the consensus on %(name)s", name=criterion.name),
+        button=_("Save consensus on %(name)s", name=criterion.name),
+    ) for criterion in phase.criteria}
+
+
 def _render_results(phase: Phase, member: JuryMember | None, status: int = 200, printable: bool = False):
     proposals = {p.id: p for p in services.phase_proposals(db.session, phase)}
     results = services.results(db.session, phase)
@@ -160,9 +178,10 @@ def _render_results(phase: Phase, member: JuryMember | None, status: int = 200, 
         pid: DecisionForm(prefix=f"d{pid}", outcome=decided[pid].outcome.value if pid in decided else None,
                           motivation=decided[pid].motivation if pid in decided else "")
         for pid in proposals
-    }
+    } if member is None and not printable else {}  # only the staff view shows them: 500 forms cost
     return render_template(
         "evaluation/results.html", phase=phase, call=phase.call, member=member, proposals=proposals, now=request_time(),
+        chair_forms=_chair_form_texts(phase) if member is not None and member.is_chair else {},
         results=sorted(results, key=lambda r: (r.rank is None, r.rank or 0, r.proposal_id)),
         consensus=services.consensus_scores(db.session, phase), decided=decided, decision_forms=decision_forms,
         progress=services.progress(db.session, phase), members=services.members(db.session, phase),

@@ -219,20 +219,32 @@ def latest_measurements(session: Session, target_ids: Select) -> dict[int, Decim
 
 
 def target_totals(session: Session, filters: DashboardFilters) -> list[TargetTotal]:
+    """Agreed and realised per social value and unit.
+
+    A year holds thousands of targets at city scale: loading each as an object with its social
+    value took most of the dashboard's time, so the targets are read as plain rows and the social
+    values once. (Adding up in SQL needs the latest measurement per target, a window function
+    that SQLite evaluated slowly in this join.)"""
     contract_ids = _contracts_in_year(filters)
-    targets = list(session.scalars(select(ContractTarget).where(ContractTarget.contract_id.in_(contract_ids))))
+    rows = session.execute(
+        select(ContractTarget.id, ContractTarget.social_value_id, ContractTarget.unit, ContractTarget.agreed_value)
+        .where(ContractTarget.contract_id.in_(contract_ids))).all()
+    if not rows:
+        return []
     realised = latest_measurements(
         session, select(ContractTarget.id).where(ContractTarget.contract_id.in_(contract_ids)))
-    grouped: dict[tuple[int, TargetUnit], list[ContractTarget]] = defaultdict(list)
-    for target in targets:
-        grouped[(target.social_value_id, target.unit)].append(target)
+    grouped: dict[tuple[int, TargetUnit], list[tuple[int, Decimal]]] = defaultdict(list)
+    for target_id, value_id, unit, agreed in rows:
+        grouped[(value_id, unit)].append((target_id, agreed))
+    values = {v.id: v for v in session.scalars(select(SocialValue).where(
+        SocialValue.id.in_({value_id for value_id, _ in grouped})))}
     totals = []
-    for (_, unit), members in grouped.items():
-        met = sum(1 for t in members if t.id in realised and realised[t.id] >= t.agreed_value)
-        agreed = sum((t.agreed_value for t in members), Decimal("0.00")) if unit.is_additive else None
-        done = sum((realised.get(t.id, Decimal("0.00")) for t in members), Decimal("0.00")) \
+    for (value_id, unit), members in grouped.items():
+        met = sum(1 for target_id, agreed in members if target_id in realised and realised[target_id] >= agreed)
+        agreed_sum = sum((agreed for _, agreed in members), Decimal("0.00")) if unit.is_additive else None
+        done = sum((realised.get(target_id, Decimal("0.00")) for target_id, _ in members), Decimal("0.00")) \
             if unit.is_additive else None
-        totals.append(TargetTotal(members[0].social_value, unit, len(members), met, agreed, done))
+        totals.append(TargetTotal(values[value_id], unit, len(members), met, agreed_sum, done))
     return sorted(totals, key=lambda total: (total.social_value.name_nl, total.unit.value))
 
 

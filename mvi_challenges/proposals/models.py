@@ -35,6 +35,8 @@ class Proposal(Base):
     __table_args__ = (
         UniqueConstraint("phase_id", "owner_key"),
         Index("ix_proposals_call_status", "call_id", "status"),
+        # The dashboard counts proposals received per year, from this index alone.
+        Index("ix_proposals_submitted", "submitted_at", "status", "call_id"),
     )
 
     id: Mapped[intpk]

@@ -1,0 +1,61 @@
+"""Speed guard rails: one small bench data set per module, shared by its tests (they only read).
+
+The root conftest empties every table after each test; here the data set is built once per
+module and emptied when the module is done, because building it (27,000 jury scores for the
+aggregation page) is the slow part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+from mvi_challenges.bench.data import AGGREGATION_CALL_SLUG, BENCH_JURY_EMAIL, BENCH_PASSWORD, generate
+from mvi_challenges.calls.models import Call, Phase
+from mvi_challenges.db import db
+from tests.conftest import empty_all_tables
+
+PERF_SCALE = 0.003  # 30 calls, 6 dialogues, 600 proposals: more than one page everywhere
+
+
+@pytest.fixture(autouse=True)
+def _clean_database() -> Iterator[None]:
+    """Overrides the root fixture: the module's data set stays between its tests."""
+    yield
+
+
+@pytest.fixture(scope="module")
+def bench_world(app: Flask) -> Iterator[SimpleNamespace]:
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables()
+        written = generate(db.session, PERF_SCALE)
+        phase_id = db.session.scalar(select(Phase.id).join(Call).where(Call.slug == AGGREGATION_CALL_SLUG))
+        call_slug = db.session.scalar(select(Call.slug).where(Call.published_at.is_not(None)).order_by(Call.id))
+        db.session.remove()
+    yield SimpleNamespace(written=written, aggregation_phase_id=phase_id, call_slug=call_slug,
+                          jury_email=BENCH_JURY_EMAIL, password=BENCH_PASSWORD)
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables()
+
+
+@contextmanager
+def counted_queries(engine: Engine) -> Iterator[list[str]]:
+    """Every statement sent to the database inside the block, in order."""
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)

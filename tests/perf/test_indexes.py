@@ -1,0 +1,122 @@
+"""The main list queries are read through indexes, on SQLite and PostgreSQL (EXPLAIN).
+
+Each statement is the one the page sends (with its page size and a deep offset). It is sent
+once with an event hook that catches the final SQL and parameters and stops it, then EXPLAINed
+with exactly those. On PostgreSQL the tables in a test are tiny and the planner would rightly
+prefer a sequential scan; `enable_seqscan = off` asks what it does when scanning is expensive,
+as it is at city scale. A full scan of a big table, or sorting it for ORDER BY, fails the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from flask import Flask
+from sqlalchemy import Select, event, func, select
+from sqlalchemy.engine import Connection
+
+from mvi_challenges.api.data import public_calls_by_id
+from mvi_challenges.calls.models import Call, CallKind, Phase
+from mvi_challenges.calls.services import CallFilters, public_calls_query
+from mvi_challenges.db import db
+from mvi_challenges.dialogues.services import public_dialogues_query
+from mvi_challenges.evaluation import services as evaluation
+
+NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+BIG_TABLES = ("calls", "dialogues", "proposals", "score_sheets", "scores", "registrations")
+
+
+class _Caught(Exception):
+    pass
+
+
+def _final_sql(connection: Connection, stmt: Select) -> tuple[str, object]:
+    caught: list[tuple[str, object]] = []
+
+    def stop(_conn, _cursor, statement, parameters, _context, _executemany):
+        caught.append((statement, parameters))
+        raise _Caught
+
+    event.listen(connection, "before_cursor_execute", stop)
+    try:
+        connection.execute(stmt)
+    except Exception as error:  # our _Caught, possibly wrapped by SQLAlchemy
+        assert caught, error  # anything else is a real failure
+    finally:
+        event.remove(connection, "before_cursor_execute", stop)
+    assert caught, "the statement was not sent"
+    return caught[0]
+
+
+def plan(stmt: Select) -> str:
+    with db.engine.connect() as connection:
+        statement, parameters = _final_sql(connection, stmt)
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
+            text = "\n".join(row[0] for row in rows)
+        else:
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            text = "\n".join(row[-1] for row in rows)
+        connection.rollback()
+    return text
+
+
+def assert_indexed(text: str, *, sorts: bool = False) -> None:
+    """No big table read in full; unless `sorts` (a filtered subset found by an index may be
+    sorted), no sort of the list either: its order comes from an index."""
+    for table in BIG_TABLES:
+        assert not re.search(rf"Seq Scan on {table}\b", text), text  # PostgreSQL
+        assert not re.search(rf"^\s*SCAN {table}\s*$", text, re.M), text  # SQLite: a scan without an index
+    if not sorts:
+        assert "USE TEMP B-TREE FOR ORDER BY" not in text, text  # SQLite sorted the whole list
+    assert re.search(r"Index|USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY|SEARCH", text), text
+
+
+def _page(stmt: Select, page: int = 400, per_page: int = 20) -> Select:
+    return stmt.limit(per_page).offset((page - 1) * per_page)
+
+
+def _keys(stmt: Select, page: int = 400) -> Select:
+    """The first step of a keyed page (pagination.KeyedPagination): only the ids."""
+    return _page(stmt.with_only_columns(Call.id), page=page)
+
+
+def _count(stmt: Select) -> Select:
+    return select(func.count()).select_from(stmt.with_only_columns(Call.id).order_by(None).subquery())
+
+
+def _calls(**filters) -> Select:
+    return public_calls_query(CallFilters(**filters), NOW)
+
+
+STATEMENTS = {
+    "call list keys": (lambda: _keys(_calls(), page=1), False),
+    "call list keys, deep page": (lambda: _keys(_calls()), False),
+    "call list rows of a page": (lambda: _calls().where(Call.id.in_([1, 2, 3])), True),
+    "call list keys, filtered deep page": (lambda: _keys(_calls(kind=CallKind.SBIR, level=3)), True),
+    "call list count": (lambda: _count(_calls()), False),
+    "call list count, filtered": (lambda: _count(_calls(kind=CallKind.SBIR)), False),
+    "dialogue list": (lambda: _page(public_dialogues_query(past=False, kind=None, category_slug=None, now=NOW)),
+                      False),
+    "past dialogues": (lambda: _page(public_dialogues_query(past=True, kind=None, category_slug=None, now=NOW)),
+                       False),
+    "OCDS package keys": (lambda: _page(public_calls_by_id().with_only_columns(Call.id), page=40, per_page=100),
+                          False),
+}
+
+
+@pytest.mark.parametrize("name", STATEMENTS)
+def test_list_query_uses_an_index(app: Flask, name: str) -> None:
+    statement, sorts = STATEMENTS[name]
+    with app.app_context():
+        assert_indexed(plan(statement()), sorts=sorts)
+
+
+def test_jury_scores_use_indexes(app: Flask) -> None:
+    with app.app_context():
+        phase = Phase(id=1, call_id=1, number=1)
+        assert_indexed(plan(evaluation.final_scores_statement(phase)))
+        assert_indexed(plan(evaluation.phase_proposals_statement(phase)), sorts=True)  # one phase's, by index

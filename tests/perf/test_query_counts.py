@@ -1,0 +1,87 @@
+"""No N+1: every key page sends a fixed number of queries, however many rows it shows.
+
+Each list is read with a small page size twice: on a full page and on its last, shorter page. The counts must be equal and within the budget; an
+N+1 would add a query per row shown and break both. Before changing a budget, look at the
+statements the failure prints.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from flask import Flask
+
+from mvi_challenges.db import db
+from tests.perf.conftest import counted_queries
+
+PAGE_SIZE = 4
+
+
+def _count(app: Flask, client, url: str) -> tuple[int, list[str], bytes]:
+    with app.app_context():
+        engine = db.engine
+    with counted_queries(engine) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(statements), statements, response.data
+
+
+@pytest.fixture
+def small_pages(app: Flask):
+    app.config["PAGE_SIZE"] = PAGE_SIZE
+    yield
+    app.config["PAGE_SIZE"] = 20
+
+
+# (full page, page with fewer rows, budget)
+LISTS = {
+    "call list": ("/calls?page=2", "/calls?page=8", 9),
+    "call list, filtered": ("/calls?kind=challenge&page=2", "/calls?kind=challenge&page=5", 9),
+    "call list, text search": ("/calls?q=uitvraag&page=2", "/calls?q=uitvraag&page=8", 9),
+    "dialogue list": ("/dialogues?when=past", "/dialogues?when=past&page=2", 8),
+    "API call list": ("/api/v1/calls?per_page=4&page=2", "/api/v1/calls?per_page=4&page=8", 11),
+    # OCDS: calls with phases, criteria, values, documents; decisions, status changes, questions,
+    # dialogues and contracts with targets and updates, each read once for the whole page.
+    "OCDS package": ("/api/v1/ocds/releases.json?per_page=4&page=2", "/api/v1/ocds/releases.json?per_page=4&page=8",
+                     24),
+}
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_list_query_count_constant(app: Flask, client, bench_world: SimpleNamespace, small_pages, name: str) -> None:
+    full_url, short_url, budget = LISTS[name]
+    full, full_statements, _ = _count(app, client, full_url)
+    short, short_statements, _ = _count(app, client, short_url)
+    # Equal, or fewer on the short page: a selectin loader skips its query when no row shown has
+    # that relation (no department, no contract). An N+1 adds queries with rows instead.
+    assert short <= full, (name, full_statements, short_statements)
+    assert full <= budget, (name, full, full_statements)
+
+
+PAGES = {
+    "home": ("/", 6),
+    "dashboard": ("/monitoring", 25),
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_query_count_within_budget(app: Flask, client, bench_world: SimpleNamespace, name: str) -> None:
+    url, budget = PAGES[name]
+    count, statements, _ = _count(app, client, url)
+    assert count <= budget, (name, count, statements)
+
+
+def test_call_detail_query_count(app: Flask, client, bench_world: SimpleNamespace) -> None:
+    count, statements, _body = _count(app, client, f"/calls/{bench_world.call_slug}")
+    assert count <= 8, (count, statements)
+
+
+def test_jury_aggregation_query_count(app: Flask, client, bench_world: SimpleNamespace) -> None:
+    """500 proposals × 9 members × 6 criteria on one page, in a fixed number of queries (the services
+    it calls read the phase's proposals and members more than once: fewer is a possible gain)."""
+    login = client.post("/account/login", data={"email": bench_world.jury_email, "password": bench_world.password})
+    assert login.status_code == 302
+    count, statements, body = _count(app, client, f"/jury/phases/{bench_world.aggregation_phase_id}/results")
+    assert body.count(b"<tr") >= 500
+    assert count <= 34, (count, statements)
