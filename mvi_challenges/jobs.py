@@ -112,12 +112,12 @@ def apply_retention() -> str:
     from .timezones import now_utc
 
     with current_app.app_context():
-        ids, files = anonymise(db.session, current_app.config["RETENTION_DAYS"], now_utc())
+        result = anonymise(db.session, current_app.config["RETENTION_DAYS"], now_utc())
         db.session.commit()
         storage = get_storage(current_app.config)
-        for key in files:
+        for key in result.files:
             storage.delete(key)
-    return f"{len(ids)} accounts anonymised"
+    return f"{len(result.anonymised_ids)} accounts anonymised, {result.unconfirmed_removed} unconfirmed removed"
 
 
 def sweep_uploads() -> str:

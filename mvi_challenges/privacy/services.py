@@ -13,6 +13,7 @@ import io
 import json
 import secrets
 import zipfile
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -21,6 +22,7 @@ from werkzeug.security import generate_password_hash
 
 from .. import audit
 from ..accounts.models import JoinRequest, Role, User, UserRole
+from ..accounts.services import delete_unconfirmed
 from ..audit import AuditEvent
 from ..dialogues.models import Contribution, Registration, RegistrationStatus
 from ..evaluation.models import ConflictDeclaration, JuryMember, ScoreSheet
@@ -178,8 +180,15 @@ def due_for_deletion(session: Session, retention_days: int, now: dt.datetime) ->
     return list(session.scalars(stmt))
 
 
-def apply_retention(session: Session, retention_days: int, now: dt.datetime) -> tuple[list[int], list[str]]:
-    """Anonymise every account due for deletion; returns their ids and the files to remove."""
+@dataclass(frozen=True)
+class RetentionResult:
+    anonymised_ids: list[int]
+    files: list[str]  # storage keys to delete once the transaction has committed
+    unconfirmed_removed: int
+
+
+def apply_retention(session: Session, retention_days: int, now: dt.datetime) -> RetentionResult:
+    """Anonymise every account due for deletion, and remove registrations nobody confirmed."""
     due = due_for_deletion(session, retention_days, now)
     files = [key for user in due for key in anonymise(session, None, user, now)]
-    return [user.id for user in due], files
+    return RetentionResult([user.id for user in due], files, delete_unconfirmed(session, now))

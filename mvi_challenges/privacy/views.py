@@ -11,7 +11,6 @@ from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
 from ..accounts.permissions import can_manage_users
-from ..accounts.services import delete_unconfirmed
 from ..auth import require, require_login
 from ..db import db
 from ..storage import get_storage
@@ -85,11 +84,11 @@ def apply_retention_command(dry_run: bool) -> None:
         due = services.due_for_deletion(db.session, days, now_utc())
         click.echo(f"{len(due)} accounts are due for deletion after {days} days: {[u.id for u in due]}")
         return
-    ids, files = services.apply_retention(db.session, days, now_utc())
-    unconfirmed = delete_unconfirmed(db.session, now_utc())
+    result = services.apply_retention(db.session, days, now_utc())
     db.session.commit()
     storage = get_storage(current_app.config)
-    for key in files:
+    for key in result.files:
         storage.delete(key)
-    click.echo(f"{len(ids)} accounts anonymised after {days} days without activity: {ids}")
-    click.echo(f"{unconfirmed} registrations removed that nobody confirmed within two days")
+    click.echo(f"{len(result.anonymised_ids)} accounts anonymised after {days} days without activity: "
+               f"{result.anonymised_ids}")
+    click.echo(f"{result.unconfirmed_removed} registrations removed that nobody confirmed within two days")

@@ -114,6 +114,17 @@ def test_unconfirmed_registrations_are_removed_by_the_retention_command(app: Fla
         assert [u.email for u in db.session.scalars(select(User))] == [keeper.email]
 
 
+def test_the_scheduled_retention_job_removes_unconfirmed_registrations_too(app: Flask, client_en) -> None:
+    from mvi_challenges import jobs
+
+    _register(client_en)
+    with app.app_context():
+        db.session.execute(update(User).values(created_at=now_utc() - dt.timedelta(days=3)))
+        db.session.commit()
+        assert jobs.apply_retention() == "0 accounts anonymised, 1 unconfirmed removed"
+        assert db.session.scalar(select(User)) is None
+
+
 def test_register_entrepreneur_creates_organisation_on_confirmation_and_a_member_approves_a_colleague(
         app: Flask, client_en) -> None:
     first = _register(client_en, account_type="entrepreneur", organisation_name="Groen BV", kvk_number="1234 5678")
