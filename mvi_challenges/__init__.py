@@ -100,6 +100,7 @@ def _import_models() -> None:
     from .dialogues import models as _dialogues  # noqa: F401
     from .evaluation import models as _evaluation  # noqa: F401
     from .monitoring import models as _monitoring  # noqa: F401
+    from .privacy import models as _privacy  # noqa: F401
     from .proposals import models as _proposals  # noqa: F401
 
 

@@ -120,6 +120,31 @@ def apply_retention() -> str:
     return f"{len(result.anonymised_ids)} accounts anonymised, {result.unconfirmed_removed} unconfirmed removed"
 
 
+def prepare_data_export(export_id: int) -> str:
+    """Build a person's ZIP (their data and files): too slow for a request when they uploaded a lot."""
+    from .db import db
+    from .privacy.models import DataExport
+    from .privacy.services import prepare_export
+    from .storage import get_storage
+    from .timezones import now_utc
+
+    with current_app.app_context():
+        export = db.session.get(DataExport, export_id)
+        if export is None:
+            return f"export {export_id} no longer exists"
+        storage = get_storage(current_app.config)
+        staged = prepare_export(db.session, export, storage, now_utc())
+        if staged is None:
+            return f"export {export_id} was ready already"
+        try:
+            db.session.commit()
+        except Exception:
+            storage.discard(staged)
+            raise
+        storage.promote(staged)
+    return f"export {export_id} ready"
+
+
 def sweep_uploads() -> str:
     from .storage import get_storage
 

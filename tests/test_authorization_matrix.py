@@ -53,6 +53,7 @@ EXPECTED: dict[str, str] = {
     "accounts.two_step_setup": LOGIN_FLOW,
     "privacy.my_data": LOGIN,
     "privacy.download": LOGIN,
+    "privacy.download_export": OWNER,  # a prepared ZIP of the owner's data: anyone else gets a 404
     "privacy.delete_account": LOGIN,
     "privacy.retention": ADMIN,
     "accounts.request_reset": PUBLIC,
@@ -250,7 +251,8 @@ def _world(app: Flask) -> SimpleNamespace:
         jurors = _jurors(app, phase_id, db.session.scalar(select(Phase.id).where(Phase.call_id == draft.id)),
                          proposal.id)
     record_id, contract_id, target_id = _monitoring_world(app)
-    return SimpleNamespace(jurors=jurors, record_id=record_id, contract_id=contract_id, target_id=target_id,
+    export_id = _prepared_export(app, owner.id)
+    return SimpleNamespace(export_id=export_id, jurors=jurors, record_id=record_id, contract_id=contract_id, target_id=target_id,
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
                            contribution_id=contribution_id)
@@ -273,6 +275,19 @@ def _jurors(app: Flask, phase_id: int, other_phase_id: int, proposal_id: int) ->
     ])
     db.session.commit()
     return people
+
+
+def _prepared_export(app: Flask, user_id: int) -> int:
+    """A ZIP of the owner's data, prepared as the worker does."""
+    from mvi_challenges import jobs
+    from mvi_challenges.privacy.services import request_export
+    from mvi_challenges.timezones import now_utc
+
+    with app.app_context():
+        export, _new = request_export(db.session, db.session.get(User, user_id), now_utc())
+        db.session.commit()
+        jobs.prepare_data_export(export.id)
+        return export.id
 
 
 def _monitoring_world(app: Flask) -> tuple[int, int, int]:
@@ -307,7 +322,7 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "contribution_id": world.contribution_id, "phase_id": world.phase_id, "member_id": world.member_id,
         "criterion_id": 1, "token": "not-a-valid-token", "department_id": 1, "category_slug": "mobiliteit",
         "record_id": world.record_id, "contract_id": world.contract_id, "target_id": world.target_id,
-        "name": "levels",
+        "name": "levels", "export_id": world.export_id,
     }
     with app.test_request_context():
         from flask import url_for

@@ -28,6 +28,8 @@ from ..dialogues.models import Contribution, Registration, RegistrationStatus
 from ..evaluation.models import ConflictDeclaration, JuryMember, ScoreSheet
 from ..outbox import OutboxEmail
 from ..proposals.models import Attachment, Proposal, ProposalStatus, Question, call_followers
+from ..storage import StagedFile
+from .models import DataExport
 
 ANONYMOUS_NAME = "Verwijderde gebruiker"
 
@@ -135,7 +137,8 @@ def anonymise(session: Session, actor: User | None, user: User, now: dt.datetime
     - unfinished drafts of a citizen are deleted; submitted proposals stay (with the organisation);
     - registrations for dialogues still to come are cancelled (the waitlist moves up);
     - questions, contributions and jury scores stay, no longer linked to a name.
-    Returns the storage keys of the deleted drafts' files, to remove once the change is committed.
+    - prepared exports of their data are deleted.
+    Returns the storage keys of the deleted files, to remove once the change is committed.
     Side effect: audit `privacy.anonymised` (without the old name or address).
     """
     from ..dialogues import services as dialogues
@@ -146,6 +149,7 @@ def anonymise(session: Session, actor: User | None, user: User, now: dt.datetime
             dialogues.cancel_registration(session, user, registration, now)
     drafts = select(Proposal.id).where(Proposal.owner_key == f"user:{user.id}", Proposal.status == ProposalStatus.DRAFT)
     files = list(session.scalars(select(Attachment.storage_key).where(Attachment.proposal_id.in_(drafts))))
+    files += _delete_exports(session, DataExport.user_id == user.id)
     session.execute(delete(Proposal).where(Proposal.id.in_(drafts)).execution_options(synchronize_session=False))
     session.execute(call_followers.delete().where(call_followers.c.user_id == user.id))
     session.execute(delete(JoinRequest).where(JoinRequest.user_id == user.id))
@@ -188,7 +192,61 @@ class RetentionResult:
 
 
 def apply_retention(session: Session, retention_days: int, now: dt.datetime) -> RetentionResult:
-    """Anonymise every account due for deletion, and remove registrations nobody confirmed."""
+    """Anonymise every account due for deletion, remove registrations nobody confirmed and
+    exports whose day has passed."""
     due = due_for_deletion(session, retention_days, now)
     files = [key for user in due for key in anonymise(session, None, user, now)]
+    files += _delete_exports(session, DataExport.expires_at <= now)
     return RetentionResult([user.id for user in due], files, delete_unconfirmed(session, now))
+
+
+# --- exports prepared off the request path -------------------------------------------------------
+
+EXPORT_HOURS = 24  # a download link for a day: long enough to come back, short enough not to linger
+EXPORT_PATIENCE = dt.timedelta(minutes=10)  # an export not ready by then is asked for again
+
+
+def request_export(session: Session, user: User, now: dt.datetime) -> tuple[DataExport, bool]:
+    """The export to prepare for this person, and whether it is new: a second click while one is
+    being prepared returns that one, so the worker builds it once."""
+    pending = session.scalars(select(DataExport).where(
+        DataExport.user_id == user.id, DataExport.ready_at.is_(None),
+        DataExport.requested_at > now - EXPORT_PATIENCE)).first()
+    if pending is not None:
+        return pending, False
+    export = DataExport(user_id=user.id, requested_at=now, expires_at=now + dt.timedelta(hours=EXPORT_HOURS))
+    session.add(export)
+    session.flush()
+    return export, True
+
+
+def prepare_export(session: Session, export: DataExport, storage: Any, now: dt.datetime) -> StagedFile | None:
+    """Build the ZIP and stage it in the storage; the caller promotes the file after the commit.
+    None when it was prepared already. Side effect: audit `privacy.exported`."""
+    if export.ready_at is not None:
+        return None
+    archive = export_archive(session, session.get(User, export.user_id), storage)
+    staged = storage.stage(archive)
+    export.storage_key, export.size_bytes = staged.key, len(archive)
+    export.ready_at, export.expires_at = now, now + dt.timedelta(hours=EXPORT_HOURS)
+    return staged
+
+
+def exports_of(session: Session, user: User, now: dt.datetime) -> list[DataExport]:
+    """This person's exports still to come or still to download, newest first."""
+    return list(session.scalars(select(DataExport).where(DataExport.user_id == user.id, DataExport.expires_at > now)
+                                .order_by(DataExport.requested_at.desc())))
+
+
+def downloadable_export(session: Session, user: User, export_id: int, now: dt.datetime) -> DataExport | None:
+    export = session.get(DataExport, export_id)
+    if export is None or export.user_id != user.id or export.ready_at is None or export.expires_at <= now:
+        return None
+    return export
+
+
+def _delete_exports(session: Session, condition: Any) -> list[str]:
+    exports = list(session.scalars(select(DataExport).where(condition)))
+    for export in exports:
+        session.delete(export)
+    return [export.storage_key for export in exports if export.storage_key]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import click
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
+from .. import jobs
 from ..accounts.permissions import can_manage_users
 from ..auth import require, require_login
 from ..db import db
@@ -29,21 +30,50 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
+def _my_data_page(form: DeleteAccountForm, status: int = 200):
+    return render_template("privacy/my_data.html", form=form, files=services.own_files(db.session, current_user),
+                           exports=services.exports_of(db.session, current_user, now_utc()),
+                           export_hours=services.EXPORT_HOURS), status
+
+
 @bp.route("/account/my-data")
 @require_login
 def my_data():
-    return render_template("privacy/my_data.html", form=DeleteAccountForm(),
-                           files=services.own_files(db.session, current_user))
+    return _my_data_page(DeleteAccountForm())
+
+
+ZIP_HEADERS = {"Content-Disposition": 'attachment; filename="mijn-gegevens-mvi-challenges.zip"'}
 
 
 @bp.route("/account/my-data.zip", methods=["POST"])
 @require_login
 def download():
-    """A POST (a button with a CSRF token): the export is audited, and GET requests change nothing."""
-    archive = services.export_archive(db.session, current_user, get_storage(current_app.config))
+    """A POST (a button with a CSRF token): the export is audited, and GET requests change nothing.
+
+    With a worker (REDIS_URL) the ZIP is prepared off the request path and offered on the page;
+    without one it is built and sent at once."""
+    if jobs.queue_for(current_app) is None:
+        archive = services.export_archive(db.session, current_user, get_storage(current_app.config))
+        db.session.commit()
+        return Response(archive, mimetype="application/zip", headers=ZIP_HEADERS)
+    export, new = services.request_export(db.session, current_user, now_utc())
     db.session.commit()
-    return Response(archive, mimetype="application/zip", headers={
-        "Content-Disposition": 'attachment; filename="mijn-gegevens-mvi-challenges.zip"'})
+    if new and not jobs.enqueue(current_app._get_current_object(), jobs.prepare_data_export, export.id):
+        jobs.prepare_data_export(export.id)  # the queue does not answer: do it now rather than never
+    flash(_("Your ZIP file is being prepared. Reload this page in a minute to download it; the link works for "
+            "%(hours)d hours.", hours=services.EXPORT_HOURS), "success")
+    return redirect(url_for("privacy.my_data") + "#download-heading")
+
+
+@bp.route("/account/my-data/exports/<int:export_id>.zip")
+@require_login
+def download_export(export_id: int):
+    """A prepared ZIP, for the person it holds only (anyone else: it does not exist)."""
+    export = services.downloadable_export(db.session, current_user, export_id, now_utc())
+    data = get_storage(current_app.config).read(export.storage_key) if export is not None else None
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="application/zip", headers={**ZIP_HEADERS, "Cache-Control": "no-store"})
 
 
 @bp.route("/account/delete", methods=["POST"])
@@ -53,8 +83,7 @@ def delete_account():
     if form.validate_on_submit() and not check_password_hash(current_user.password_hash, form.password.data):
         form.password.errors = [_("Your password is not correct.")]
     if form.errors or not form.is_submitted():
-        return render_template("privacy/my_data.html", form=form,
-                               files=services.own_files(db.session, current_user)), 400
+        return _my_data_page(form, 400)
     files = services.anonymise(db.session, current_user._get_current_object(), current_user, now_utc())
     db.session.commit()
     storage = get_storage(current_app.config)
