@@ -35,6 +35,7 @@ class Reply:
     location: str
     text: str
     seconds: float
+    body: bytes = b""  # the raw bytes, for downloads
 
     def csrf_token(self) -> str:
         """The CSRF token of the first form on the page."""
@@ -102,14 +103,15 @@ class Browser:
         try:
             connection.request(method, path, body=body or None, headers=headers)
             response = connection.getresponse()
-            text = response.read().decode("utf-8", "replace")
+            body = response.read()
+            text = body.decode("utf-8", "replace")
         finally:
             connection.close()
         seconds = time.perf_counter() - started
         self._store_cookies(response.headers.get_all("Set-Cookie") or [])
         if self.record is not None:
             self.record(label or method, response.status, seconds)
-        return Reply(response.status, response.headers.get("Location", ""), text, seconds)
+        return Reply(response.status, response.headers.get("Location", ""), text, seconds, body)
 
     def _store_cookies(self, headers: list[str]) -> None:
         with self._lock:

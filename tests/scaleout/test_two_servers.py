@@ -193,3 +193,24 @@ def test_mail_queued_on_a_is_delivered_once_by_the_worker(app: Flask, cluster: S
         db.session.remove()
     run_workers(cluster, 1)  # nothing left to do: still one mail
     assert cluster.sink.recipients() == [person.email]
+
+
+def test_zip_of_my_data_asked_on_a_is_prepared_by_the_worker_and_downloads_through_b(
+        app: Flask, cluster: SimpleNamespace) -> None:
+    import io
+    import re
+    import zipfile
+
+    person = make_user(app, Role.CITIZEN)
+    on_a, on_b = browsers(cluster)
+    assert log_in(on_a, person) == 302
+    token = on_a.get("/account/my-data").csrf_token()
+    assert on_a.post("/account/my-data.zip", {"csrf_token": token}).status == 302  # not built in the request
+    assert "/account/my-data/exports/" not in on_b.get("/account/my-data").text
+
+    run_workers(cluster, 2)
+    link = re.search(r'href="(/account/my-data/exports/\d+\.zip)"', on_b.get("/account/my-data").text).group(1)
+    download = on_b.get(link)
+    assert download.status == 200
+    with zipfile.ZipFile(io.BytesIO(download.body)) as archive:
+        assert person.email in archive.read("personal-data.json").decode()
