@@ -66,6 +66,8 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto we believe (nginx alone: 1).
         # Without it every visitor behind nginx has nginx's address, and the per-IP login limit is shared.
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        # Public pages as anonymous visitors see them are shared for this long (page_cache.py).
+        "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "5" if production else "0")),
         # Accounts without activity this long are anonymised by `flask apply-retention`.
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(2 * 365))),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",

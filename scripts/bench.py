@@ -235,8 +235,11 @@ def jury_cookie(base_url: str) -> str:
 
 def measure(label: str, url: str, seconds: int, wrk: str) -> list[Measurement]:
     marks = landmarks(url)
+    # As in production: public pages shared for PAGE_CACHE_SECONDS (5 s there); the jury page and
+    # the two ceilings are never cached.
     env = {"DATABASE_URL": url, "MVI_BENCH_ENDPOINTS": "1", "SECRET_KEY": "bench-only-secret",
-           "RATELIMIT_ENABLED": "0", "TWO_STEP_REQUIRED": "0"}
+           "RATELIMIT_ENABLED": "0", "TWO_STEP_REQUIRED": "0",
+           "PAGE_CACHE_SECONDS": os.environ.get("PAGE_CACHE_SECONDS", "5")}
     with tempfile.TemporaryDirectory() as folder, \
             GunicornServer("app:app", workers=WORKERS, env=env, log_path=Path(folder) / "gunicorn.log") as server:
         cookie = jury_cookie(server.base_url)

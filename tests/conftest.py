@@ -54,6 +54,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         "RATELIMIT_STORAGE_URI": "memory://",
         # Tests log staff in with a password alone; tests/accounts/test_two_step.py switches it on.
         "TWO_STEP_REQUIRED": False,
+        "PAGE_CACHE_SECONDS": 0,  # tests look at pages right after changing data (tests/test_page_cache.py)
         # The concurrency tests run 50 threads at once, as 50 workers would each with their own pool.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 50, "pool_timeout": 60},
     })

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import text
 from wtforms import HiddenField
 
+from .. import csrf
 from ..accounts.services import set_locale
 from ..auth import redirect_next
 from ..calls import services as call_services
@@ -44,9 +45,16 @@ def healthz():
 
 
 @bp.route("/language", methods=["POST"])
+@csrf.exempt
 def set_language():
-    """A POST with a button: works without JavaScript and changes nothing but the display."""
-    form = LanguageForm()
+    """A POST with a button: works without JavaScript and changes nothing but the display.
+
+    Logged in, the choice is saved to the account, so the CSRF token is required. Anonymous, the
+    button carries no token: a forged request could only switch a visitor's display language, and
+    a token would make every public page personal, so none could be shared (page_cache.py)."""
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    form = LanguageForm(meta={"csrf": False})
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
         session["lang"] = form.lang.data
         if current_user.is_authenticated and current_user.locale != form.lang.data:

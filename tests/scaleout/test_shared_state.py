@@ -130,3 +130,24 @@ def test_mail_queued_while_redis_is_away_still_commits(app: Flask) -> None:
         assert [m.to for m in db.session.scalars(select(OutboxEmail))] == ["anna@example.org"]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_public_pages_are_shared_through_redis_by_both_servers(app: Flask, prefix: str, catalogue) -> None:
+    from mvi_challenges import page_cache
+    from scripts.liveserver import free_port
+    from tests.factories import make_call
+
+    make_call(app, title="Schone bouwplaatsen")
+    server_a = shared_app(app, prefix, PAGE_CACHE_SECONDS=60)
+    server_b = shared_app(app, prefix, PAGE_CACHE_SECONDS=60)
+    try:
+        assert server_a.test_client().get("/calls").headers["X-Page-Cache"] == "miss"
+        assert server_b.test_client().get("/calls").headers["X-Page-Cache"] == "hit"  # stored by A
+        assert any(b"page:" in key for key in redis_for(server_a).keys(prefix + "*"))
+        # A Redis that does not answer only costs the cache, never the page.
+        away = shared_app(app, "mvi-test-away:", PAGE_CACHE_SECONDS=60,
+                          REDIS_URL=f"redis://127.0.0.1:{free_port()}/7")
+        assert away.test_client().get("/calls").status_code == 200
+    finally:
+        with server_a.app_context():
+            page_cache.cache.clear()
