@@ -11,16 +11,19 @@ served from the cache only when nothing about it is personal:
   starts a session, so pages with forms are never stored).
 
 Deadlines are not affected: they are enforced when a proposal arrives, never from a page. What a
-visitor sees may be PAGE_CACHE_SECONDS old. Off by default on a developer's machine and in the
-tests, 5 seconds in production. With REDIS_URL the entries live in Redis, shared by every server.
+visitor sees is at most PAGE_CACHE_SECONDS old, plus the time one request takes to render the page
+anew (meanwhile the others get the previous copy: no crowd renders a popular page at once). Off by
+default on a developer's machine and in the tests, 5 seconds in production. With REDIS_URL the
+entries live in Redis, shared by every server.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_babel import get_locale
 from flask_caching import Cache
 from flask_login import current_user
@@ -37,6 +40,11 @@ CACHEABLE_ENDPOINTS = frozenset({
     "api.dialogue_detail", "api.register_list", "api.contract_list", "api.figures", "api.catalogue",
     "api.ocds_releases",
 })
+# A copy is fresh for PAGE_CACHE_SECONDS and kept this many times as long: once stale, one request
+# renders the page anew while the others are still given the stale copy (never a crowd rendering).
+STALE_FACTOR = 6
+REFRESH_CLAIM_SECONDS = 30  # a renderer that died frees the claim after this long
+
 # What the view itself said about the response; the site-wide security headers are added to every
 # response afresh, from the cache or not.
 KEPT_HEADERS = ("Content-Type", "Content-Language", "ETag", "Last-Modified", "Cache-Control", "Vary",
@@ -52,7 +60,7 @@ def install(app: Flask) -> None:
                    "CACHE_KEY_PREFIX": app.config["REDIS_PREFIX"] + "page:"}
     else:
         backend = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
-    cache.init_app(app, config={**backend, "CACHE_DEFAULT_TIMEOUT": seconds})
+    cache.init_app(app, config={**backend, "CACHE_DEFAULT_TIMEOUT": seconds * STALE_FACTOR})
     app.before_request(_serve_from_cache)
     app.after_request(_keep_in_cache)
 
@@ -68,28 +76,53 @@ def _key() -> str:
 
 
 def _serve_from_cache() -> Response | None:
-    g.page_cache_key = None
+    g.page_cache_key = g.page_cache_lock = None
     if not _cacheable_request():
         return None
     key = _key()
     entry = _get(key)
-    if entry is None:
-        g.page_cache_key = key  # a miss: keep what this request renders, if it may be kept
-        return None
+    if entry is not None and entry["fresh_until"] > time.time():
+        return _from_entry(entry, "hit")
+    if entry is not None and not _claim_refresh(key):
+        # Someone else is rendering the new copy right now: meanwhile the previous one will do,
+        # so a popular page never has a crowd of requests rendering it at once.
+        return _from_entry(entry, "stale")
+    g.page_cache_key = key  # this request renders the page; keep it if it may be kept
+    return None
+
+
+def _from_entry(entry: dict[str, Any], state: str) -> Response:
     response = Response(entry["body"], status=200, headers=entry["headers"])
-    response.headers["X-Page-Cache"] = "hit"
+    response.headers["X-Page-Cache"] = state
     return response.make_conditional(request)  # If-None-Match still earns a 304
 
 
+def _claim_refresh(key: str) -> bool:
+    lock = key + "|refreshing"
+    try:
+        claimed = bool(cache.add(lock, 1, timeout=REFRESH_CLAIM_SECONDS))
+    except Exception as error:  # see _get
+        log.warning("page cache not available: %s", error)
+        return True
+    if claimed:
+        g.page_cache_lock = lock
+    return claimed
+
+
 def _keep_in_cache(response: Response) -> Response:
-    key = g.get("page_cache_key")
-    if key is None or response.status_code != 200 or response.direct_passthrough:
+    key, lock = g.get("page_cache_key"), g.get("page_cache_lock")
+    if key is None:
         return response
-    if session.modified or response.headers.getlist("Set-Cookie"):
-        return response  # something personal happened (a CSRF token, a cookie): never share it
-    headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
-    _set(key, {"body": response.get_data(), "headers": headers})
-    response.headers["X-Page-Cache"] = "miss"
+    storable = (response.status_code == 200 and not response.direct_passthrough and not session.modified
+                and not response.headers.getlist("Set-Cookie"))  # a CSRF token, a cookie: never share
+    if storable:
+        seconds = int(current_app.config["PAGE_CACHE_SECONDS"])
+        headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
+        _set(key, {"body": response.get_data(), "headers": headers, "fresh_until": time.time() + seconds},
+             timeout=seconds * STALE_FACTOR)
+        response.headers["X-Page-Cache"] = "miss"
+    if lock is not None:
+        _delete(lock)
     return response
 
 
@@ -101,8 +134,15 @@ def _get(key: str) -> dict[str, Any] | None:
         return None
 
 
-def _set(key: str, entry: dict[str, Any]) -> None:
+def _set(key: str, entry: dict[str, Any], timeout: int) -> None:
     try:
-        cache.set(key, entry)
+        cache.set(key, entry, timeout=timeout)
+    except Exception as error:  # see _get
+        log.warning("page cache not available: %s", error)
+
+
+def _delete(key: str) -> None:
+    try:
+        cache.delete(key)
     except Exception as error:  # see _get
         log.warning("page cache not available: %s", error)

@@ -77,3 +77,24 @@ def test_the_language_switch_needs_no_token_anonymously_but_does_logged_in(app: 
     assert visitor.post("/language", data={"lang": "en", "next": "/calls"}).status_code == 302
     assert "Calls" in page_text(visitor.get("/calls"))
     assert member.post("/language", data={"lang": "en", "next": "/"}).status_code == 400
+
+
+def test_a_call_page_is_shared_and_a_stale_copy_is_renewed_by_one_request(app: Flask, cached_app: Flask,
+                                                                          catalogue) -> None:
+    call = make_call(app, title="Schone bouwplaatsen")
+    assert cached_app.test_client().get(f"/calls/{call.slug}").headers["X-Page-Cache"] == "miss"
+    assert cached_app.test_client().get(f"/calls/{call.slug}").headers["X-Page-Cache"] == "hit"
+    assert cached_app.test_client().get("/calls").headers["X-Page-Cache"] == "miss"
+    make_call(app, title="Nieuwe uitvraag")
+    with cached_app.test_request_context("/calls"):
+        key = page_cache._key()
+        entry = page_cache.cache.get(key)
+        page_cache.cache.set(key, {**entry, "fresh_until": 0}, timeout=60)  # its seconds are over
+        page_cache.cache.add(key + "|refreshing", 1, timeout=30)  # and another request renews it now
+    stale = cached_app.test_client().get("/calls")
+    assert stale.headers["X-Page-Cache"] == "stale" and "Nieuwe uitvraag" not in page_text(stale)
+    with cached_app.test_request_context("/calls"):
+        page_cache.cache.delete(key + "|refreshing")  # that request is done, or died
+    renewed = cached_app.test_client().get("/calls")
+    assert renewed.headers["X-Page-Cache"] == "miss" and "Nieuwe uitvraag" in page_text(renewed)
+    assert cached_app.test_client().get("/calls").headers["X-Page-Cache"] == "hit"

@@ -429,7 +429,10 @@ def call_page_helpers() -> dict:
         return {
             "phase": phase, "own": own, "problem": problem,
             "questions": services.published_questions(db.session, call),
-            "questions_open": call.questions_open(now), "question_form": QuestionForm(),
+            "questions_open": call.questions_open(now),
+            # Only for those who may ask: a form starts a session (its CSRF token), and the page
+            # as anonymous visitors see it must stay the same for all of them (page_cache.py).
+            "question_form": QuestionForm() if current_user.is_authenticated else None,
             "following": services.is_following(db.session, current_user, call),
             "is_published": call.status is CallStatus.PUBLISHED,
         }
