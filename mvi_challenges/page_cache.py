@@ -121,6 +121,8 @@ def _keep_in_cache(response: Response) -> Response:
         _set(key, {"body": response.get_data(), "headers": headers, "fresh_until": time.time() + seconds},
              timeout=seconds * STALE_FACTOR)
         response.headers["X-Page-Cache"] = "miss"
+    elif lock is not None:
+        _delete(key)  # the page is gone or has become personal: its old copy must not be served again
     if lock is not None:
         _delete(lock)
     return response

@@ -98,3 +98,23 @@ def test_a_call_page_is_shared_and_a_stale_copy_is_renewed_by_one_request(app: F
     renewed = cached_app.test_client().get("/calls")
     assert renewed.headers["X-Page-Cache"] == "miss" and "Nieuwe uitvraag" in page_text(renewed)
     assert cached_app.test_client().get("/calls").headers["X-Page-Cache"] == "hit"
+
+
+def test_a_page_that_disappears_is_not_served_from_its_old_copy(app: Flask, cached_app: Flask, catalogue) -> None:
+    from sqlalchemy import update
+
+    from mvi_challenges.calls.models import Call, CallStatus
+
+    call = make_call(app, title="Schone bouwplaatsen")
+    assert cached_app.test_client().get(f"/calls/{call.slug}").headers["X-Page-Cache"] == "miss"
+    with app.app_context():
+        db.session.execute(update(Call).where(Call.id == call.id).values(status=CallStatus.DRAFT))
+        db.session.commit()
+    with cached_app.test_request_context(f"/calls/{call.slug}"):
+        key = page_cache._key()
+        page_cache.cache.set(key, {**page_cache.cache.get(key), "fresh_until": 0}, timeout=60)
+    assert cached_app.test_client().get(f"/calls/{call.slug}").status_code == 404  # renewed: gone
+    with cached_app.test_request_context(f"/calls/{call.slug}"):
+        assert page_cache.cache.get(key) is None
+        page_cache.cache.add(key + "|refreshing", 1, timeout=30)  # even while someone else renews it
+    assert cached_app.test_client().get(f"/calls/{call.slug}").status_code == 404
