@@ -302,7 +302,8 @@ def _demo_residents(session: Session, count: int) -> list[User]:
     password_hash = generate_password_hash(DEMO_PASSWORD)
     residents = []
     for n in range(1, count + 1):
-        resident = User(email=f"bewoner{n:02d}@demo.mvi.example", name=f"Bewoner {n}", password_hash=password_hash)
+        resident = User(email=f"bewoner{n:02d}@demo.mvi.example", name=f"Bewoner {n}", password_hash=password_hash,
+                        email_confirmed_at=now_utc())
         resident.role_rows = [UserRole(role=Role.CITIZEN)]
         session.add(resident)
         residents.append(resident)

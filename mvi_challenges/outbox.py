@@ -65,9 +65,11 @@ def queue_email(session: Session, to: str, subject: str, body: str, html_body: s
     return email
 
 
-def latest_to(session: Session, to: str) -> OutboxEmail | None:
-    """The newest mail queued for an address: what the demo shows instead of a mailbox."""
-    return session.scalars(select(OutboxEmail).where(OutboxEmail.to == to).order_by(OutboxEmail.id.desc())).first()
+def registration_mail(session: Session, mail_id: Any, to: str) -> OutboxEmail | None:
+    """The one mail a registration queued, for the demo to show instead of a mailbox: by its id,
+    never "the newest mail to this address" (that could be someone's password reset link)."""
+    mail = session.get(OutboxEmail, mail_id) if isinstance(mail_id, int) else None
+    return mail if mail is not None and mail.to == to else None
 
 
 def pending(session: Session) -> list[OutboxEmail]:

@@ -113,8 +113,10 @@ def _keep_in_cache(response: Response) -> Response:
     key, lock = g.get("page_cache_key"), g.get("page_cache_lock")
     if key is None:
         return response
-    storable = (response.status_code == 200 and not response.direct_passthrough and not session.modified
-                and not response.headers.getlist("Set-Cookie"))  # a CSRF token, a cookie: never share
+    # A CSRF token printed on the page (g.csrf_token, also when the session held one already), a
+    # changed session or a cookie: personal, never shared.
+    storable = (response.status_code == 200 and not response.direct_passthrough and "csrf_token" not in g
+                and not session.modified and not response.headers.getlist("Set-Cookie"))
     if storable:
         seconds = int(current_app.config["PAGE_CACHE_SECONDS"])
         headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]

@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import audit
 from ..db import escape_like, utcnow
 from ..errors import DomainError
-from ..outbox import queue_email, queue_user_email
+from ..outbox import OutboxEmail, queue_email, queue_user_email
 from .models import JoinRequest, Organisation, Role, User, UserRole
 
 KVK_PATTERN = re.compile(r"^[0-9]{8}$")  # ASCII only: full-width or Arabic-Indic digits are no KvK number
@@ -129,7 +129,7 @@ def register(
     secret_key: str,
     organisation_name: str = "",
     kvk_number: str = "",
-) -> None:
+) -> OutboxEmail | None:
     """Self-registration as citizen or entrepreneur, answered the same whether or not the address
     has an account, so nobody learns from this form who is registered:
 
@@ -139,7 +139,7 @@ def register(
     - a confirmed account gets a mail that someone tried, with the way to log in or reset.
 
     The organisation an entrepreneur names is created or joined when the address is confirmed
-    (`confirm_email`). Side effects: mail; audit.
+    (`confirm_email`). Returns the mail it queued (the demo shows it). Side effects: mail; audit.
     """
     if account_type not in SELF_SERVICE_ROLES:
         raise DomainError(_l("Choose citizen or entrepreneur."), field="account_type")
@@ -152,9 +152,9 @@ def register(
     password_hash = generate_password_hash(password)
     existing = find_user_by_email(session, email)
     if existing is not None and existing.email_confirmed:
-        queue_user_email(session, existing, "registration_existing")
+        mail = queue_user_email(session, existing, "registration_existing")
         audit.record(session, None, "user.registration_repeated", existing)
-        return
+        return mail
     user = existing or User(email=email)
     user.password_hash = password_hash
     user.name = one_line(name)
@@ -167,7 +167,7 @@ def register(
             with session.begin_nested():
                 session.add(user)
         except IntegrityError:
-            return  # the same address registered at this very moment: that registration's mail counts
+            return None  # the same address registered at this very moment: that registration's mail counts
     else:
         user.auth_version += 1  # earlier confirmation links stop working
         user.created_at = utcnow()  # the retention clock of an unconfirmed registration restarts
@@ -175,12 +175,14 @@ def register(
             user.role_rows = [UserRole(role=account_type)]
     session.flush()
     audit.record(session, None, "user.registered", user, {"roles": [account_type.value]})
-    send_confirmation(session, user, secret_key)
+    return send_confirmation(session, user, secret_key)
 
 
-def send_confirmation(session: Session, user: User, secret_key: str) -> None:
+def send_confirmation(session: Session, user: User, secret_key: str) -> OutboxEmail:
     token = URLSafeTimedSerializer(secret_key, salt=CONFIRM_SALT).dumps([user.id, user.auth_version])
-    queue_user_email(session, user, "confirm_email", token=token, hours=CONFIRM_MAX_AGE // 3600)
+    mail = queue_user_email(session, user, "confirm_email", token=token, hours=CONFIRM_MAX_AGE // 3600)
+    session.flush()
+    return mail
 
 
 def user_for_confirmation(session: Session, secret_key: str, token: str) -> User | None:
@@ -195,13 +197,17 @@ def user_for_confirmation(session: Session, secret_key: str, token: str) -> User
     return user
 
 
-def confirm_email(session: Session, user: User) -> JoinRequest | None:
+def confirm_email(session: Session, user: User, *, with_organisation: bool = True) -> JoinRequest | None:
     """The owner of the address has shown it is theirs (a confirmation or reset link). Only now is the
     organisation named at registration created, or asked to let this person join (the join request
-    is returned). Side effects: welcome mail; audit; the join request's mails."""
+    is returned). Not after a reset link (`with_organisation=False`): the registration may have been
+    a stranger's, who named the organisation. Side effects: welcome mail; audit; the join request's
+    mails."""
     if user.email_confirmed:
         return None
     kvk, organisation_name = user.pending_kvk_number, user.pending_organisation_name
+    if not with_organisation:
+        kvk = organisation_name = None
     user.email_confirmed_at = utcnow()
     user.pending_kvk_number = user.pending_organisation_name = None
     audit.record(session, user, "user.email_confirmed", user)
@@ -433,7 +439,9 @@ def reset_password(session: Session, user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password)
     user.auth_version += 1
     audit.record(session, user, "user.password_reset", user)
-    confirm_email(session, user)  # the reset link reached the mailbox: that confirms the address
+    # The reset link reached the mailbox: that confirms the address (but not what a stranger who
+    # registered it may have filled in about an organisation).
+    confirm_email(session, user, with_organisation=False)
 
 
 def users_by_id(session: Session, ids: set[int]) -> dict[int, User]:

@@ -10,7 +10,7 @@ from .. import audit
 from ..auth import is_safe_next, load_user, require, require_login
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
-from ..outbox import latest_to
+from ..outbox import registration_mail
 from ..pagination import filter_args, paginate
 from ..ratelimit import (
     LOGIN_PER_ACCOUNT,
@@ -53,7 +53,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            services.register(
+            mail = services.register(
                 db.session,
                 email=form.email.data,
                 password=form.password.data,
@@ -71,6 +71,8 @@ def register():
             db.session.commit()
             # The same page whether or not the address had an account: see services.register.
             session["registered_email"] = services.normalise_email(form.email.data)
+            # The demo shows this registration's own mail, never another one to the same address.
+            session["registered_mail"] = mail.id if mail is not None else None
             return redirect(url_for("accounts.registration_sent"))
     return render_template("accounts/register.html", form=form), status_for(form)
 
@@ -81,8 +83,8 @@ def registration_sent():
     if not email:
         return redirect(url_for("accounts.register"))
     # The demo sends no mail: it shows the mail here, so a registration can be tried end to end.
-    demo_mail = (latest_to(db.session, email) if current_app.config["DEMO_MODE"]
-                 and not current_app.config["MAIL_SERVER"] else None)
+    demo_mail = (registration_mail(db.session, session.get("registered_mail"), email)
+                 if current_app.config["DEMO_MODE"] and not current_app.config["MAIL_SERVER"] else None)
     demo_links = re.findall(r"https?://\S+", demo_mail.body) if demo_mail else []
     return render_template("accounts/registration_sent.html", email=email, demo_mail=demo_mail,
                            demo_links=demo_links, hours=services.CONFIRM_MAX_AGE // 3600)

@@ -85,7 +85,10 @@ def _render_detail(dialogue: Dialogue, *, contribution_form: ContributionForm | 
     registration = services.find_registration(db.session, dialogue, current_user)
     position = (services.waitlist_position(db.session, registration)
                 if registration is not None and registration.status.value == "waitlisted" else None)
-    slot_form = slot_form or SlotForm()
+    # Forms only post for people logged in: anonymous visitors get them without a CSRF token, so the
+    # page holds nothing personal and can be shared (page_cache.py).
+    meta = {} if current_user.is_authenticated else {"csrf": False}
+    slot_form = slot_form or SlotForm(meta=meta)
     booked = services.booked_slots(db.session, dialogue)
     slot_form.slot.choices = [(s.isoformat(), local_datetime(s)) for s in dialogue.slots()
                               if s not in booked or (registration is not None and registration.slot_start == s)]
@@ -95,7 +98,7 @@ def _render_detail(dialogue: Dialogue, *, contribution_form: ContributionForm | 
                                                                                                  current_user),
         show_location=can_see_location(registration) or can_manage_dialogues(current_user),
         can_contribute=services.can_contribute(db.session, dialogue, current_user),
-        contribution_form=contribution_form or ContributionForm(), slot_form=slot_form,
+        contribution_form=contribution_form or ContributionForm(meta=meta), slot_form=slot_form,
         own=services.own_contributions(db.session, dialogue, current_user),
         visible=services.visible_contributions(db.session, dialogue) if dialogue.report_published_at else [],
     ), status

@@ -306,6 +306,7 @@ def submit(session: Session, actor: User, proposal: Proposal, now: dt.datetime) 
         raise DomainError(message, field=field)
     latest = proposal.latest_version
     if proposal.status is ProposalStatus.SUBMITTED and latest is not None and not _differs_from_latest(proposal):
+        proposal.has_unsubmitted_changes = False  # its save_draft stored what was submitted already
         return latest  # a second click or a retry after a timeout: the same receipt, no new version
     if ProposalStatus.SUBMITTED not in TRANSITIONS[proposal.status]:
         raise DomainError(_l("This proposal cannot be submitted now."))

@@ -334,5 +334,28 @@ def test_the_demo_shows_the_confirmation_mail_instead_of_sending_it(app: Flask, 
         assert "Open the link from the mail" in page
         assert other.post(link, data={"password": PASSWORD}).status_code == 302
         assert "demo@example.org" in page_text(other.get("/account"))
+        # Only the mail of this registration is shown, never a later one to the same address: an
+        # attacker who registers someone's address and then asks a reset for it sees no reset link.
+        attacker = app.test_client()
+        _register(attacker, email="demo@example.org", password="aanvaller-wachtwoord",
+                  password_repeat="aanvaller-wachtwoord")
+        attacker.post("/account/password-reset", data={"email": "demo@example.org"})
+        shown = attacker.get("/account/register/check-your-mail").get_data(as_text=True)
+        assert "/account/password-reset/" not in shown and "/account/login" in shown
     finally:
         app.config["DEMO_MODE"] = False
+
+
+def test_a_reset_confirms_the_address_but_not_a_strangers_organisation(app: Flask, client_en) -> None:
+    _register(app.test_client(), email="eigenaar@example.org", account_type="entrepreneur",
+              organisation_name="Nep BV", kvk_number="55554444")
+    owner = app.test_client()
+    owner.post("/account/password-reset", data={"email": "eigenaar@example.org"})
+    link = mailed_link(app, "eigenaar@example.org", "/account/password-reset/")
+    owner.post(link, data={"password": "mijn-eigen-wachtwoord", "password_repeat": "mijn-eigen-wachtwoord"})
+    assert owner.post("/account/login", data={"email": "eigenaar@example.org",
+                                              "password": "mijn-eigen-wachtwoord"}).status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "eigenaar@example.org"))
+        assert user.email_confirmed and user.organisation_id is None and user.pending_kvk_number is None
+        assert db.session.scalar(select(Organisation)) is None

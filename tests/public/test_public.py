@@ -89,6 +89,7 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
         # The demo's staff and jury have the second step set up (a shared demo authenticator).
         assert find_user_by_email(db.session, "jury@demo.mvi.example").has_two_step
         assert not find_user_by_email(db.session, "burger@demo.mvi.example").has_two_step
+        assert find_user_by_email(db.session, "bewoner01@demo.mvi.example").email_confirmed  # can log in
     text = page_text(client.get("/"))
     assert "Zero-emissie bouwlogistiek binnenstad" in text and "Hittestress Overvecht" in text
     closed = page_text(client.get("/calls?state=closed"))
