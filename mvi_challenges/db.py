@@ -121,6 +121,17 @@ def use_replica() -> None:
 intpk = Annotated[int, mapped_column(primary_key=True)]
 
 
+def wait_for_row(session: Any, column: Any, row_id: int) -> None:
+    """Write a row without changing it (`column = column`). Of two requests doing this at the same
+    moment the second waits here until the first has committed: the row lock on PostgreSQL, the
+    write lock on SQLite. What it reads afterwards includes the first one's work."""
+    from sqlalchemy import update
+
+    table = column.class_
+    session.execute(update(table).where(table.id == row_id).values({column.key: column})
+                    .execution_options(synchronize_session=False))
+
+
 def escape_like(text: str) -> str:
     """Make % and _ literal in a LIKE pattern (use with escape="\\")."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

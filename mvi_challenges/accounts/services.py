@@ -178,23 +178,34 @@ def register(
     return send_confirmation(session, user, secret_key)
 
 
-def send_confirmation(session: Session, user: User, secret_key: str) -> OutboxEmail:
-    token = URLSafeTimedSerializer(secret_key, salt=CONFIRM_SALT).dumps([user.id, user.auth_version])
-    mail = queue_user_email(session, user, "confirm_email", token=token, hours=CONFIRM_MAX_AGE // 3600)
-    session.flush()
-    return mail
+def account_link_token(secret_key: str, salt: str, user: User) -> str:
+    """A signed link for one account (confirmation, jury invitation). It names the auth version, so it
+    dies when the password is set or changed, or a newer link is sent."""
+    return URLSafeTimedSerializer(secret_key, salt=salt).dumps([user.id, user.auth_version])
 
 
-def user_for_confirmation(session: Session, secret_key: str, token: str) -> User | None:
-    """The account a confirmation link is for, while the link is valid (also when it was used)."""
+def user_for_account_link(session: Session, secret_key: str, salt: str, token: str, max_age: int) -> User | None:
+    """The account an `account_link_token` is for, while it is fresh and its auth version current."""
     try:
-        user_id, version = URLSafeTimedSerializer(secret_key, salt=CONFIRM_SALT).loads(token, max_age=CONFIRM_MAX_AGE)
+        user_id, version = URLSafeTimedSerializer(secret_key, salt=salt).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         return None
     user = session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or user.blocked or user.auth_version != version:
         return None
     return user
+
+
+def send_confirmation(session: Session, user: User, secret_key: str) -> OutboxEmail:
+    mail = queue_user_email(session, user, "confirm_email", token=account_link_token(secret_key, CONFIRM_SALT, user),
+                            hours=CONFIRM_MAX_AGE // 3600)
+    session.flush()
+    return mail
+
+
+def user_for_confirmation(session: Session, secret_key: str, token: str) -> User | None:
+    """The account a confirmation link is for, while the link is valid (also when it was used)."""
+    return user_for_account_link(session, secret_key, CONFIRM_SALT, token, CONFIRM_MAX_AGE)
 
 
 def confirm_email(session: Session, user: User, *, with_organisation: bool = True) -> JoinRequest | None:

@@ -104,6 +104,8 @@ def confirm_email(token: str):
     if user is None:
         return render_template("accounts/confirm_expired.html"), 400
     if user.email_confirmed:
+        if current_user.is_authenticated and current_user.id == user.id:  # a second click on "confirm"
+            return redirect(url_for("accounts.profile"))
         flash(_("Your email address has been confirmed already. Log in with your password."), "success")
         return redirect(url_for("accounts.login"))
     form = ConfirmEmailForm()

@@ -12,13 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
 from ..accounts.models import Role, User, UserRole
-from ..accounts.services import create_user, find_user_by_email, normalise_email, validate_password
+from ..accounts.services import (
+    account_link_token,
+    create_user,
+    find_user_by_email,
+    normalise_email,
+    user_for_account_link,
+    validate_password,
+)
 from ..calls.models import Phase
 from ..errors import DomainError
 from ..outbox import queue_user_email
@@ -57,18 +63,12 @@ def memberships(session: Session, user: User) -> list[JuryMember]:
 
 
 def invitation_token(secret_key: str, user: User) -> str:
-    return URLSafeTimedSerializer(secret_key, salt=INVITATION_SALT).dumps([user.id, user.auth_version])
+    return account_link_token(secret_key, INVITATION_SALT, user)
 
 
 def user_for_invitation(session: Session, secret_key: str, token: str) -> User | None:
     """The invited user, while the link is fresh and unused (setting the password bumps auth_version)."""
-    try:
-        user_id, version = URLSafeTimedSerializer(secret_key, salt=INVITATION_SALT).loads(
-            token, max_age=INVITATION_MAX_AGE)
-    except (BadSignature, SignatureExpired, ValueError, TypeError):
-        return None
-    user = session.get(User, user_id)
-    return user if user is not None and user.auth_version == version else None
+    return user_for_account_link(session, secret_key, INVITATION_SALT, token, INVITATION_MAX_AGE)
 
 
 def accept_invitation(session: Session, user: User, password: str) -> None:

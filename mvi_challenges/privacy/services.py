@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -24,6 +24,7 @@ from .. import audit
 from ..accounts.models import JoinRequest, Role, User, UserRole
 from ..accounts.services import delete_unconfirmed
 from ..audit import AuditEvent
+from ..db import wait_for_row
 from ..dialogues.models import Contribution, Registration, RegistrationStatus
 from ..evaluation.models import ConflictDeclaration, JuryMember, ScoreSheet
 from ..outbox import OutboxEmail
@@ -209,10 +210,7 @@ EXPORT_PATIENCE = dt.timedelta(minutes=10)  # an export not ready by then is ask
 def request_export(session: Session, user: User, now: dt.datetime) -> tuple[DataExport, bool]:
     """The export to prepare for this person, and whether it is new: a second click while one is
     being prepared returns that one, so the worker builds it once."""
-    # Two clicks at the same moment: writing the person's row first makes the second wait for the
-    # first's commit (row lock on PostgreSQL, write lock on SQLite), and then it sees that export.
-    session.execute(update(User).where(User.id == user.id).values(auth_version=User.auth_version)
-                    .execution_options(synchronize_session=False))
+    wait_for_row(session, User.auth_version, user.id)  # two clicks at once: the second sees the first's export
     pending = session.scalars(select(DataExport).where(
         DataExport.user_id == user.id, DataExport.ready_at.is_(None),
         DataExport.requested_at > now - EXPORT_PATIENCE)).first()

@@ -22,6 +22,7 @@ from .. import audit
 from ..accounts.models import Role, User
 from ..calls.models import Call, CallStatus, Eligibility, Phase
 from ..calls.services import call_changed
+from ..db import wait_for_row
 from ..errors import DomainError
 from ..outbox import queue_user_email
 from ..sanitize import render_markdown
@@ -339,8 +340,7 @@ def _wait_for_other_submissions(session: Session, proposal: Proposal) -> None:
     Writing the row first makes the second wait (row lock on PostgreSQL, the write lock on SQLite)
     until the first has committed; reading it again then shows the first one's version."""
     session.flush()
-    session.execute(update(Proposal).where(Proposal.id == proposal.id).values(status=Proposal.status)
-                    .execution_options(synchronize_session=False))
+    wait_for_row(session, Proposal.status, proposal.id)
     session.expire(proposal)
 
 

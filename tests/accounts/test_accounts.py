@@ -62,9 +62,12 @@ def test_register_citizen_confirms_by_mail_then_is_logged_in(app: Flask, client_
         assert user.roles == {Role.CITIZEN} and user.email_confirmed
         assert user.password_hash != PASSWORD and user.password_hash.startswith("scrypt:")
     assert _mails_to(app, "fatima@example.org")[-1].subject == "Welcome to MVI Challenges"
-    # The link has done its work: a second click says so and sends the person to the login page.
-    again = client_en.get(link)
-    assert again.status_code == 302 and again.location.startswith("/account/login")
+    # The link has done its work: a second click (still logged in) goes to the account page; someone
+    # else who opens it is told so and sent to log in.
+    again = client_en.post(link, data={"password": PASSWORD})
+    assert again.status_code == 302 and again.location == "/account"
+    elsewhere = app.test_client().get(link)
+    assert elsewhere.status_code == 302 and elsewhere.location.startswith("/account/login")
 
 
 def test_registration_reveals_no_accounts(app: Flask, client_en: FlaskClient) -> None:
