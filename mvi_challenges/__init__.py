@@ -84,8 +84,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_templating(app)
     _register_response_headers(app)
-    from . import page_cache
+    from . import memo, page_cache
 
+    memo.install(app)  # computed values kept by what they were computed from (jury results)
     page_cache.install(app)  # after the headers: its after_request runs first, before theirs
 
     from .cli import register_cli

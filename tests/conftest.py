@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from mvi_challenges import create_app
+from mvi_challenges import create_app, memo
 from mvi_challenges.catalogue.models import Category, SocialValue
 from mvi_challenges.catalogue.services import seed_catalogue
 from mvi_challenges.db import db
@@ -89,6 +89,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     with app.app_context():
         db.session.remove()
         empty_all_tables()
+        memo.forget_all()
 
 
 def empty_all_tables() -> None:

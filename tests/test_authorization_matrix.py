@@ -146,7 +146,7 @@ EXPECTED: dict[str, str] = {
     "evaluation.settings": STAFF,
     "evaluation.remove_member": STAFF,
     "evaluation.staff_results": STAFF,
-    "evaluation.decide": STAFF,
+    "evaluation.staff_result": STAFF,
     "evaluation.publish": STAFF,
     "evaluation.scores_csv": STAFF,
     "evaluation.staff_report": STAFF,
@@ -156,6 +156,7 @@ EXPECTED: dict[str, str] = {
     "evaluation.score": JURY_CLEAR,
     "evaluation.attachment": JURY_CLEAR,
     "evaluation.chair_results": JURY_CHAIR,
+    "evaluation.chair_result": JURY_CHAIR,
     "evaluation.consensus": JURY_CHAIR,
     "evaluation.invitation": GUEST,  # a signed token decides; a wrong one is a 404
 }

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -40,7 +40,8 @@ class JuryMember(Base):
 
 class ConflictDeclaration(Base):
     __tablename__ = "conflict_declarations"
-    __table_args__ = (UniqueConstraint("member_id", "proposal_id"),)
+    __table_args__ = (UniqueConstraint("member_id", "proposal_id"),
+                      Index("ix_conflict_declarations_fingerprint", "member_id", "has_conflict", "declared_at"))
 
     id: Mapped[intpk]
     member_id: Mapped[int] = mapped_column(ForeignKey("jury_members.id", ondelete="CASCADE"), index=True)
@@ -54,7 +55,9 @@ class ConflictDeclaration(Base):
 
 class ScoreSheet(Base):
     __tablename__ = "score_sheets"
-    __table_args__ = (UniqueConstraint("member_id", "proposal_id"),)
+    __table_args__ = (UniqueConstraint("member_id", "proposal_id"),
+                      # The results' fingerprint (services.results_fingerprint) reads these from the index alone.
+                      Index("ix_score_sheets_fingerprint", "member_id", "status", "finalised_at"))
 
     id: Mapped[intpk]
     member_id: Mapped[int] = mapped_column(ForeignKey("jury_members.id", ondelete="CASCADE"), index=True)
@@ -85,7 +88,8 @@ class Score(Base):
 
 class ConsensusScore(Base):
     __tablename__ = "consensus_scores"
-    __table_args__ = (UniqueConstraint("proposal_id", "criterion_id"),)
+    __table_args__ = (UniqueConstraint("proposal_id", "criterion_id"),
+                      Index("ix_consensus_scores_fingerprint", "proposal_id", "decided_at"))
 
     id: Mapped[intpk]
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
@@ -100,6 +104,7 @@ class Decision(Base):
     """The municipality's decision on a proposal, with the motivation that is published."""
 
     __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_fingerprint", "proposal_id", "decided_at"),)
 
     id: Mapped[intpk]
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), unique=True)

@@ -6,16 +6,19 @@ Every change to a declaration, a score, a consensus score or a decision is writt
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import CompoundSelect, Integer, Select, String, bindparam, func, literal, select, union_all
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session, selectinload
 
-from .. import audit
+from .. import audit, memo
 from ..accounts.models import Role, User, UserRole
 from ..accounts.services import (
     account_link_token,
@@ -26,9 +29,10 @@ from ..accounts.services import (
     validate_password,
 )
 from ..calls.models import Phase
+from ..db import utcnow
 from ..errors import DomainError
 from ..outbox import queue_user_email
-from ..proposals.models import Proposal, ProposalStatus
+from ..proposals.models import Proposal, ProposalStatus, ProposalVersion
 from ..proposals.services import transition_proposal
 from .aggregation import CriterionSpec, ProposalResult, SheetScores, aggregate
 from .models import ConflictDeclaration, ConsensusScore, Decision, JuryMember, Outcome, Score, ScoreSheet, SheetStatus
@@ -159,6 +163,7 @@ def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal
         declaration = ConflictDeclaration(member_id=member.id, proposal_id=proposal.id, has_conflict=has_conflict)
         session.add(declaration)
     declaration.has_conflict, declaration.reason = has_conflict, reason.strip() if has_conflict else ""
+    declaration.declared_at = utcnow()  # the latest declaration counts; the results' fingerprint sees it
     if has_conflict and sheet is not None:
         session.delete(sheet)  # a conflicted member's draft scores must not count
     session.flush()
@@ -287,18 +292,19 @@ class Progress:
 
 
 def progress(session: Session, phase: Phase) -> Progress:
-    jury = members(session, phase)
-    proposals = phase_proposals(session, phase)
-    conflicted = {(d.member_id, d.proposal_id) for d in all_declarations(session, phase) if d.has_conflict}
-    final = {(s.member_id, s.proposal_id) for s in _final_score_rows(session, phase)}
+    return results_snapshot(session, phase).progress
+
+
+def _progress(member_ids: list[int], proposal_ids: list[int], conflicted: set[tuple[int, int]],
+              final: set[tuple[int, int]]) -> Progress:
     per_member = {}
-    for member in jury:
-        todo = [p for p in proposals if (member.id, p.id) not in conflicted]
-        per_member[member.id] = (sum((member.id, p.id) in final for p in todo), len(todo))
+    for member_id in member_ids:
+        todo = [pid for pid in proposal_ids if (member_id, pid) not in conflicted]
+        per_member[member_id] = (sum((member_id, pid) in final for pid in todo), len(todo))
     per_proposal = {}
-    for proposal in proposals:
-        eligible = [m for m in jury if (m.id, proposal.id) not in conflicted]
-        per_proposal[proposal.id] = (sum((m.id, proposal.id) in final for m in eligible), len(eligible))
+    for proposal_id in proposal_ids:
+        eligible = [mid for mid in member_ids if (mid, proposal_id) not in conflicted]
+        per_proposal[proposal_id] = (sum((mid, proposal_id) in final for mid in eligible), len(eligible))
     return Progress(per_member, per_proposal)
 
 
@@ -310,12 +316,121 @@ def consensus_scores(session: Session, phase: Phase) -> dict[tuple[int, int], Co
     return {(c.proposal_id, c.criterion_id): c for c in session.scalars(stmt)}
 
 
+def proposal_consensus(session: Session, proposal: Proposal) -> dict[int, ConsensusScore]:
+    """The chair's consensus scores on one proposal, by criterion."""
+    rows = session.scalars(select(ConsensusScore).where(ConsensusScore.proposal_id == proposal.id))
+    return {c.criterion_id: c for c in rows}
+
+
 def results(session: Session, phase: Phase) -> list[ProposalResult]:
-    criteria = [CriterionSpec(c.id, c.name, c.weight, c.knockout_minimum) for c in phase.criteria]
+    """Every proposal's result, in ranking order (ranked first, then the rest by proposal)."""
+    return results_snapshot(session, phase).results
+
+
+@dataclass(frozen=True)
+class ResultsSnapshot:
+    """A phase's jury results as they stand: ranking, progress, titles and recorded outcomes.
+
+    Kept (see memo) under a fingerprint of everything it is computed from, so the chair's ranking
+    of 500 proposals × 9 members × 6 criteria is aggregated once per change instead of per request.
+    """
+
+    version: str
+    results: list[ProposalResult]
+    progress: Progress
+    titles: dict[int, str]  # the title of the submitted version; the views decide whether to show it
+    outcomes: dict[int, Outcome]
+
+    def result_for(self, proposal_id: int) -> ProposalResult | None:
+        return next((r for r in self.results if r.proposal_id == proposal_id), None)
+
+    def neighbours(self, proposal_id: int) -> tuple[int | None, int | None]:
+        """The proposals before and after this one in the ranking."""
+        order = [r.proposal_id for r in self.results]
+        if proposal_id not in order:
+            return None, None
+        index = order.index(proposal_id)
+        return (order[index - 1] if index > 0 else None), (order[index + 1] if index + 1 < len(order) else None)
+
+
+def results_fingerprint(session: Session, phase: Phase) -> str:
+    """A digest of everything the results depend on, read in one query of indexed aggregates.
+
+    Final sheets never change once final; conflict declarations, consensus scores and decisions
+    stamp their time on every change (a conflict withdrawn lowers the count of conflicts, one
+    declared brings a newer time); proposals stamp `updated_at`; members are listed with their
+    names; the phase's own settings and criteria are already loaded with it.
+    """
+    counts = session.execute(_fingerprint_statement(), {"phase_id": phase.id}).all()
+    jury = session.execute(_jury_names_statement(), {"phase_id": phase.id}).all()
+    criteria = [(c.id, c.name, c.weight, c.knockout_minimum) for c in phase.criteria]
+    settings = (phase.disagreement_threshold, phase.score_scale_max)
+    text = repr((sorted(tuple(row) for row in counts), [tuple(m) for m in jury], criteria, settings))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+@functools.cache
+def _fingerprint_statement() -> CompoundSelect:
+    """Per table one pass over an index (migration 0011): how many rows, and the latest change.
+    Built once: composing and compiling it on every request cost more than running it."""
+    phase_id = bindparam("phase_id", type_=Integer)
+    members = select(JuryMember.id).where(JuryMember.phase_id == phase_id)
+    in_phase = select(Proposal.id).where(Proposal.phase_id == phase_id)
+    latest = sa_cast(func.max(ScoreSheet.finalised_at), String)
+    return union_all(
+        select(literal("final sheets"), func.count(), latest)
+        .where(ScoreSheet.member_id.in_(members), ScoreSheet.status == SheetStatus.FINAL),
+        select(literal("conflicts"), func.count(), sa_cast(func.max(ConflictDeclaration.declared_at), String))
+        .where(ConflictDeclaration.member_id.in_(members), ConflictDeclaration.has_conflict.is_(True)),
+        select(literal("consensus"), func.count(), sa_cast(func.max(ConsensusScore.decided_at), String))
+        .where(ConsensusScore.proposal_id.in_(in_phase)),
+        select(literal("decisions"), func.count(), sa_cast(func.max(Decision.decided_at), String))
+        .where(Decision.proposal_id.in_(in_phase)),
+        select(literal("in evaluation"), func.count(), literal(""))
+        .where(Proposal.phase_id == phase_id, Proposal.status.in_(IN_EVALUATION)),
+        select(literal("proposals"), func.count(), sa_cast(func.max(Proposal.updated_at), String))
+        .where(Proposal.phase_id == phase_id),
+    )
+
+
+@functools.cache
+def _jury_names_statement() -> Select:
+    return (select(JuryMember.id, JuryMember.is_chair, User.name).join(User, User.id == JuryMember.user_id)
+            .where(JuryMember.phase_id == bindparam("phase_id", type_=Integer)).order_by(JuryMember.id))
+
+
+def results_snapshot(session: Session, phase: Phase, version: str | None = None) -> ResultsSnapshot:
+    version = version or results_fingerprint(session, phase)
+    return memo.remember(f"results|{phase.id}|{version}", lambda: _compute_snapshot(session, phase, version))
+
+
+def _compute_snapshot(session: Session, phase: Phase, version: str) -> ResultsSnapshot:
+    proposal_rows = session.execute(
+        select(Proposal.id, Proposal.title).where(Proposal.phase_id == phase.id, Proposal.status.in_(IN_EVALUATION))
+        .order_by(Proposal.submitted_at, Proposal.id)).all()
+    proposal_ids = [pid for pid, _title in proposal_rows]
+    titles = dict(proposal_rows)
+    for proposal_id, title in session.execute(  # the latest submitted version's title wins
+            select(ProposalVersion.proposal_id, ProposalVersion.title).join(Proposal)
+            .where(Proposal.phase_id == phase.id).order_by(ProposalVersion.number)):
+        if proposal_id in titles:
+            titles[proposal_id] = title
+    member_ids = list(session.scalars(select(JuryMember.id).where(JuryMember.phase_id == phase.id)))
+    conflicted = {(member_id, proposal_id) for member_id, proposal_id in session.execute(
+        select(ConflictDeclaration.member_id, ConflictDeclaration.proposal_id)
+        .where(ConflictDeclaration.member_id.in_(member_ids), ConflictDeclaration.has_conflict.is_(True)))}
     sheets = _final_score_rows(session, phase)
-    agreed = {key: c.value for key, c in consensus_scores(session, phase).items()}
-    return aggregate(criteria, [p.id for p in phase_proposals(session, phase)], sheets,
-                     threshold=phase.disagreement_threshold, consensus=agreed)
+    agreed = {(pid, cid): value for pid, cid, value in session.execute(
+        select(ConsensusScore.proposal_id, ConsensusScore.criterion_id, ConsensusScore.value)
+        .join(Proposal).where(Proposal.phase_id == phase.id))}
+    outcomes = {pid: outcome for pid, outcome in session.execute(
+        select(Decision.proposal_id, Decision.outcome).join(Proposal).where(Proposal.phase_id == phase.id))}
+    criteria = [CriterionSpec(c.id, c.name, c.weight, c.knockout_minimum) for c in phase.criteria]
+    computed = aggregate(criteria, proposal_ids, sheets, threshold=phase.disagreement_threshold, consensus=agreed)
+    computed.sort(key=lambda r: (r.rank is None, r.rank or 0, r.proposal_id))
+    final = {(s.member_id, s.proposal_id) for s in sheets}
+    return ResultsSnapshot(version=version, results=computed, titles=titles, outcomes=outcomes,
+                           progress=_progress(member_ids, proposal_ids, conflicted, final))
 
 
 def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion_id: int, value: int,
@@ -333,6 +448,7 @@ def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion
         consensus = ConsensusScore(proposal_id=proposal.id, criterion_id=criterion_id, value=value, reason="")
         session.add(consensus)
     consensus.value, consensus.reason, consensus.decided_by_id = value, reason.strip(), getattr(actor, "id", None)
+    consensus.decided_at = utcnow()  # the results' fingerprint sees every change
     session.flush()
     audit.record(session, actor, "jury.consensus", proposal, {"criterion_id": criterion_id, "value": value})
 
@@ -340,6 +456,10 @@ def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion
 def decisions(session: Session, phase: Phase) -> dict[int, Decision]:
     stmt = select(Decision).join(Proposal).where(Proposal.phase_id == phase.id)
     return {d.proposal_id: d for d in session.scalars(stmt)}
+
+
+def decision_for(session: Session, proposal: Proposal) -> Decision | None:
+    return session.scalar(select(Decision).where(Decision.proposal_id == proposal.id))
 
 
 def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, motivation: str) -> Decision:
@@ -360,12 +480,12 @@ def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, m
         budget = sum(d.proposal.requested_budget_cents or 0 for d in others) + (proposal.requested_budget_cents or 0)
         if budget > phase.budget_cents:
             raise DomainError(_l("The awarded budgets would exceed the budget of this phase."), field="outcome")
-    decision = session.scalar(select(Decision).where(Decision.proposal_id == proposal.id))
+    decision = decision_for(session, proposal)
     if decision is None:
         decision = Decision(proposal_id=proposal.id, outcome=outcome, motivation="")
         session.add(decision)
     decision.outcome, decision.motivation = outcome, motivation.strip()
-    decision.decided_by_id = getattr(actor, "id", None)
+    decision.decided_by_id, decision.decided_at = getattr(actor, "id", None), utcnow()
     if proposal.status is ProposalStatus.SUBMITTED:
         transition_proposal(session, actor, proposal, ProposalStatus.UNDER_REVIEW)
     if proposal.status is not OUTCOME_STATUS[outcome]:

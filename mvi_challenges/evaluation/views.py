@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from flask import (
     Blueprint,
     Response,
@@ -13,15 +11,17 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
+from markupsafe import Markup
 
-from .. import audit
+from .. import audit, memo
 from ..auth import require, require_login
 from ..calls.models import Call, Phase
 from ..db import db
-from ..errors import DomainError, attach_to_form, flash_form_errors, status_for
+from ..errors import DomainError, attach_to_form, status_for
 from ..exports import to_csv
 from ..proposals.models import Attachment, Proposal
 from ..storage import get_storage, send_stored
@@ -143,72 +143,92 @@ def remove_member(member_id: int):
 @bp.route("/staff/calls/<int:call_id>/phases/<int:number>/results")
 @require(can_manage_juries)
 def staff_results(call_id: int, number: int):
+    return _render_ranking(_phase(call_id, number), member=None)
+
+
+@bp.route("/staff/calls/<int:call_id>/phases/<int:number>/results/<int:proposal_id>", methods=["GET", "POST"])
+@require(can_manage_juries)
+def staff_result(call_id: int, number: int, proposal_id: int):
+    """One proposal's scores and the municipality's decision on it (the form posts here)."""
     phase = _phase(call_id, number)
-    return _render_results(phase, member=None)
+    proposal = _jury_proposal(phase, proposal_id)
+    decided = services.decision_for(db.session, proposal)
+    form = DecisionForm(outcome=decided.outcome.value if decided else None,
+                        motivation=decided.motivation if decided else "")
+    if form.validate_on_submit():
+        try:
+            services.decide(db.session, current_user, proposal, Outcome(form.outcome.data), form.motivation.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The decision has been recorded."), "success")
+            return redirect(url_for("evaluation.staff_result", call_id=call_id, number=number, proposal_id=proposal.id))
+    return _render_result(phase, proposal, member=None, decision_form=form), status_for(form)
 
 
 @bp.route("/staff/calls/<int:call_id>/phases/<int:number>/report")
 @require(can_manage_juries)
 def staff_report(call_id: int, number: int):
     """The printable jury report: ranking, scores, consensus and decisions, without any form."""
-    return _render_results(_phase(call_id, number), member=None, printable=True)
-
-
-def _chair_form_texts(phase: Phase) -> dict[int, SimpleNamespace]:
-    """Per criterion, what each of the chair's consensus forms says, prepared once: the page has
-    a form per proposal and criterion (3,000 for 500 proposals), and translating and building
-    the URL 3,000 times was a large part of its time."""
-    sample = url_for("evaluation.consensus", phase_id=phase.id, proposal_id=1, criterion_id=1)
-    if not sample.endswith("/1/consensus/1"):
-        raise RuntimeError(f"unexpected consensus URL {sample}")
-    prefix = sample.removesuffix("1/consensus/1")
-    return {criterion.id: SimpleNamespace(
-        action_prefix=prefix,
-        value_label=_("Consensus score for %(name)s", name=criterion.name),
-        reason_label=_("Reason for the consensus on %(name)s", name=criterion.name),
-        button=_("Save consensus on %(name)s", name=criterion.name),
-    ) for criterion in phase.criteria}
-
-
-def _render_results(phase: Phase, member: JuryMember | None, status: int = 200, printable: bool = False):
-    proposals = {p.id: p for p in services.phase_proposals(db.session, phase)}
-    results = services.results(db.session, phase)
-    decided = services.decisions(db.session, phase)
-    decision_forms = {
-        pid: DecisionForm(prefix=f"d{pid}", outcome=decided[pid].outcome.value if pid in decided else None,
-                          motivation=decided[pid].motivation if pid in decided else "")
-        for pid in proposals
-    } if member is None and not printable else {}  # only the staff view shows them: 500 forms cost
+    phase = _phase(call_id, number)
+    snapshot = services.results_snapshot(db.session, phase)
     return render_template(
-        "evaluation/results.html", phase=phase, call=phase.call, member=member, proposals=proposals, now=request_time(),
-        chair_forms=_chair_form_texts(phase) if member is not None and member.is_chair else {},
-        results=sorted(results, key=lambda r: (r.rank is None, r.rank or 0, r.proposal_id)),
-        consensus=services.consensus_scores(db.session, phase), decided=decided, decision_forms=decision_forms,
-        progress=services.progress(db.session, phase), members=services.members(db.session, phase),
-        consensus_form=ConsensusForm(), is_staff_view=member is None and not printable, printable=printable,
-        blind=phase.blind_review and member is not None,
-    ), status
+        "evaluation/report.html", phase=phase, call=phase.call, now=request_time(), snapshot=snapshot,
+        members=services.members(db.session, phase), consensus=services.consensus_scores(db.session, phase),
+        decided=services.decisions(db.session, phase))
 
 
-@bp.route("/staff/proposals/<int:proposal_id>/decision", methods=["POST"])
-@require(can_manage_juries)
-def decide(proposal_id: int):
-    proposal = db.session.get(Proposal, proposal_id) or abort(404)
-    form = DecisionForm(prefix=f"d{proposal.id}")
-    if form.validate_on_submit():
-        try:
-            services.decide(db.session, current_user, proposal, Outcome(form.outcome.data), form.motivation.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(_("The decision has been recorded."), "success")
-    else:
-        flash_form_errors(form)
-    phase = proposal.phase
-    return redirect(url_for("evaluation.staff_results", call_id=phase.call_id, number=phase.number)
-                    + f"#proposal-{proposal.id}")
+def _ranking_view(member: JuryMember | None, phase: Phase) -> str:
+    """Which of the ranking's versions a reader gets: staff see names and decisions; a jury sees
+    names unless the review is blind."""
+    if member is None:
+        return "staff"
+    return "jury-blind" if phase.blind_review else "jury"
+
+
+def _render_ranking(phase: Phase, member: JuryMember | None):
+    """Progress and ranking. The table of 500 rows is the same for every reader of one view, so it
+    is rendered once per change of the results (memo) and then reused: the page costs a handful
+    of small queries however big the phase is."""
+    view = _ranking_view(member, phase)
+    version = services.results_fingerprint(db.session, phase)
+
+    def render() -> str:
+        snapshot = services.results_snapshot(db.session, phase, version)
+        return render_template("evaluation/_ranking.html", phase=phase, call=phase.call, view=view,
+                               snapshot=snapshot, members=services.members(db.session, phase))
+
+    ranking = memo.remember(f"ranking|{phase.id}|{version}|{view}|{get_locale()}", render)
+    return render_template("evaluation/results.html", phase=phase, call=phase.call, member=member,
+                           is_staff_view=member is None, ranking=Markup(ranking))  # noqa: S704 - rendered by Jinja above
+
+
+def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, *,
+                   decision_form: DecisionForm | None = None, consensus_form: ConsensusForm | None = None,
+                   consensus_criterion: int | None = None) -> str:
+    """One proposal's result: its rank, each member's total, mean and spread per criterion, the
+    consensus (with the chair's forms) and, for staff, the decision."""
+    snapshot = services.results_snapshot(db.session, phase)
+    agreed = services.proposal_consensus(db.session, proposal)
+    forms = {}
+    if member is not None and member.is_chair:
+        for criterion in phase.criteria:
+            if consensus_form is not None and criterion.id == consensus_criterion:
+                forms[criterion.id] = consensus_form
+            else:
+                current = agreed.get(criterion.id)
+                forms[criterion.id] = ConsensusForm(prefix=f"c{criterion.id}", formdata=None,
+                                                    value=current.value if current else None,
+                                                    reason=current.reason if current else "")
+    previous, following = snapshot.neighbours(proposal.id)
+    return render_template(
+        "evaluation/result.html", phase=phase, call=phase.call, member=member, proposal=proposal,
+        snapshot=snapshot, result=snapshot.result_for(proposal.id), previous=previous, following=following,
+        view=_ranking_view(member, phase), members=services.members(db.session, phase), agreed=agreed,
+        consensus_forms=forms, decision_form=decision_form,
+        decided=services.decision_for(db.session, proposal) if member is None else None)
 
 
 @bp.route("/staff/calls/<int:call_id>/phases/<int:number>/publish-decisions", methods=["POST"])
@@ -356,11 +376,23 @@ def attachment(phase_id: int, proposal_id: int, attachment_id: int):
 @bp.route("/jury/phases/<int:phase_id>/results")
 @require_login
 def chair_results(phase_id: int):
+    phase, member = _results_reader(phase_id)
+    return _render_ranking(phase, member)
+
+
+@bp.route("/jury/phases/<int:phase_id>/results/<int:proposal_id>")
+@require_login
+def chair_result(phase_id: int, proposal_id: int):
+    phase, member = _results_reader(phase_id)
+    return _render_result(phase, _jury_proposal(phase, proposal_id), member)
+
+
+def _results_reader(phase_id: int) -> tuple[Phase, JuryMember]:
     phase = db.session.get(Phase, phase_id) or abort(404)
     member = services.member_for(db.session, current_user, phase)
-    if not can_see_results(current_user, member) or member is None:
+    if member is None or not can_see_results(current_user, member):
         abort(403)
-    return _render_results(phase, member)
+    return phase, member
 
 
 @bp.route("/jury/phases/<int:phase_id>/proposals/<int:proposal_id>/consensus/<int:criterion_id>", methods=["POST"])
@@ -370,20 +402,20 @@ def consensus(phase_id: int, proposal_id: int, criterion_id: int):
     if not member.is_chair:
         abort(403)
     proposal = _jury_proposal(phase, proposal_id)
-    form = ConsensusForm()
+    form = ConsensusForm(prefix=f"c{criterion_id}")
     if form.validate_on_submit():
         try:
             services.record_consensus(db.session, current_user, proposal, criterion_id, form.value.data,
                                       form.reason.data)
         except DomainError as error:
             db.session.rollback()
-            flash(str(error.message), "error")
+            attach_to_form(form, error)
         else:
             db.session.commit()
             flash(_("The consensus score has been saved."), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("evaluation.chair_results", phase_id=phase.id) + f"#proposal-{proposal.id}")
+            return redirect(url_for("evaluation.chair_result", phase_id=phase.id, proposal_id=proposal.id)
+                            + f"#criterion-{criterion_id}")
+    return _render_result(phase, proposal, member, consensus_form=form, consensus_criterion=criterion_id), 400
 
 
 @bp.route("/jury/invitation/<token>", methods=["GET", "POST"])

@@ -37,6 +37,8 @@ class Proposal(Base):
         Index("ix_proposals_call_status", "call_id", "status"),
         # The dashboard counts proposals received per year, from this index alone.
         Index("ix_proposals_submitted", "submitted_at", "status", "call_id"),
+        # The jury results' fingerprint: proposals of a phase, their status and last change, from the index.
+        Index("ix_proposals_phase_fingerprint", "phase_id", "status", "updated_at"),
     )
 
     id: Mapped[intpk]

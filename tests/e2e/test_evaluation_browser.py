@@ -82,6 +82,14 @@ def test_blind_jury_scores_chair_sees_flag_staff_publish(app: Flask, page: Page)
     expect(page.get_by_text("Flagged for discussion").first).to_be_visible()
     assert "Geheime Firma" not in page.content()
     assert axe_violations(page) == []
+    page.get_by_role("link", name=f"Proposal {proposals[0].id}", exact=True).click()  # the chair opens one
+    assert "Geheime Firma" not in page.content() and "Koel plan" not in page.content()
+    page.get_by_label("Consensus score for Impact (0 to 10)").fill("6")
+    page.get_by_label("Reason for the consensus on Impact").fill("Besproken in de jury.")
+    page.get_by_role("button", name="Save consensus on Impact").click()
+    expect(page.get_by_text("The consensus score has been saved.")).to_be_visible()
+    expect(page.get_by_text("6: Besproken in de jury.")).to_be_visible()
+    assert axe_violations(page) == []
 
     with app.app_context():  # the deadline passes; staff decide and publish
         phase = db.session.scalar(select(Phase).where(Phase.call_id == call.id, Phase.number == 1))
@@ -90,13 +98,16 @@ def test_blind_jury_scores_chair_sees_flag_staff_publish(app: Flask, page: Page)
     _log_in(page, staff.email)
     page.goto(f"/staff/calls/{call.id}/phases/1/results")
     assert axe_violations(page) == []
-    for made, outcome, motivation in ((proposals[0], "awarded", "Grote impact op hitte."),
-                                      (proposals[1], "not awarded", "Te weinig onderbouwd.")):
-        section = page.locator(f"#proposal-{made.id}")
-        section.get_by_role("radio", name=outcome, exact=True).check()
-        section.get_by_label("Motivation (published and sent to the applicant)").fill(motivation)
-        section.get_by_role("button", name=f"Record the decision on proposal {made.id}").click()
+    for title, made, outcome, motivation in (("Koel plan 0", proposals[0], "awarded", "Grote impact op hitte."),
+                                             ("Koel plan 1", proposals[1], "not awarded", "Te weinig onderbouwd.")):
+        page.goto(f"/staff/calls/{call.id}/phases/1/results")
+        page.get_by_role("link", name=title, exact=True).click()  # staff see the titles
+        page.get_by_role("radio", name=outcome, exact=True).check()
+        page.get_by_label("Motivation (published and sent to the applicant)").fill(motivation)
+        page.get_by_role("button", name=f"Record the decision on proposal {made.id}").click()
         expect(page.get_by_text("The decision has been recorded.")).to_be_visible()
+        assert axe_violations(page) == []
+    page.get_by_role("link", name="Back to the ranking").click()
     page.get_by_role("button", name="Publish the decisions").click()
     expect(page.get_by_text("The decisions have been published")).to_be_visible()
     page.goto(f"/calls/{call.slug}")

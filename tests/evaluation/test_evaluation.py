@@ -147,14 +147,33 @@ def test_chair_sees_flags_and_records_consensus(app: Flask, catalogue) -> None:
         client.post(base, data={f"declare-{p.id}": "none" for p in world.proposals})
     chair.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [9, 6]))
     juror.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [2, 6]))  # Impact differs by 7 > 3
-    results = page_text(chair.get(f"{base}/results"))
-    assert "Flagged for discussion" in results
+    ranking = chair.get(f"{base}/results")
+    assert "Flagged for discussion" in page_text(ranking)
     assert juror.get(f"{base}/results").status_code == 403  # only the chair (and staff)
-    chair.post(f"{base}/proposals/{first}/consensus/{world.criteria[0]}", data={"value": "6", "reason": "Besproken"})
-    results = page_text(chair.get(f"{base}/results"))
-    assert "6: Besproken" in results
-    assert juror.post(f"{base}/proposals/{first}/consensus/{world.criteria[0]}",
-                      data={"value": "1", "reason": "x"}).status_code == 403
+    assert juror.get(f"{base}/results/{first}").status_code == 403
+    score_before = _ranking_score(ranking, "Plan 0")
+    detail_url = f"{base}/results/{first}"
+    assert f'href="{detail_url}"' in ranking.get_data(as_text=True)  # the ranking links to each proposal's page
+    impact = world.criteria[0]
+    consensus_url = f"{base}/proposals/{first}/consensus/{impact}"
+    wrong = chair.post(consensus_url, data={f"c{impact}-value": "99", f"c{impact}-reason": "Besproken in de vergadering"})
+    assert wrong.status_code == 400
+    assert "Number must be between 0 and 100." in page_text(wrong) or "between 0 and 10" in page_text(wrong)
+    assert "Besproken in de vergadering" in wrong.get_data(as_text=True)  # what the chair typed stays
+    saved = chair.post(consensus_url, data={f"c{impact}-value": "6", f"c{impact}-reason": "Besproken"},
+                       follow_redirects=True)
+    assert "The consensus score has been saved." in page_text(saved)
+    assert "6: Besproken" in page_text(saved)
+    score_after = _ranking_score(chair.get(f"{base}/results"), "Plan 0")
+    assert score_after != score_before  # the consensus counts at once: the kept ranking is not served stale
+    assert f"{score_after:.2f}" in page_text(chair.get(detail_url))
+    assert juror.post(consensus_url, data={f"c{impact}-value": "1", f"c{impact}-reason": "x"}).status_code == 403
+
+
+def _ranking_score(response, title: str) -> float:
+    row = re.search(rf"{re.escape(title)}</a></th>\s*<td[^>]*>([0-9.]+)</td>", response.get_data(as_text=True))
+    assert row, f"{title} not ranked"
+    return float(row.group(1))
 
 
 def test_decisions_respect_max_awards_and_budget_then_publish(app: Flask, catalogue) -> None:
@@ -169,15 +188,16 @@ def test_decisions_respect_max_awards_and_budget_then_publish(app: Flask, catalo
     ids = [p.id for p in world.proposals]
     url = f"/staff/calls/{world.call.id}/phases/1/results"
     for pid in ids[:2]:
-        staff.post(f"/staff/proposals/{pid}/decision", data={f"d{pid}-outcome": "awarded",
-                                                              f"d{pid}-motivation": "Sterk en haalbaar."})
-    response = staff.post(f"/staff/proposals/{ids[2]}/decision", data={
-        f"d{ids[2]}-outcome": "awarded", f"d{ids[2]}-motivation": "Ook goed."}, follow_redirects=True)
+        staff.post(f"{url}/{pid}", data={"outcome": "awarded", "motivation": "Sterk en haalbaar."})
+    response = staff.post(f"{url}/{ids[2]}", data={"outcome": "awarded", "motivation": "Ook goed."})
+    assert response.status_code == 400
     assert "This phase allows at most 2 awards." in page_text(response)
+    assert "Ook goed." in response.get_data(as_text=True)  # the motivation is not lost
+    ranking = page_text(staff.get(url))
+    assert ranking.count("awarded") == 2 and ranking.count("not decided yet") == 1  # the decision column
     response = staff.post(f"/staff/calls/{world.call.id}/phases/1/publish-decisions", follow_redirects=True)
     assert "1 proposals have no decision yet." in page_text(response)
-    staff.post(f"/staff/proposals/{ids[2]}/decision", data={f"d{ids[2]}-outcome": "not_awarded",
-                                                             f"d{ids[2]}-motivation": "Te weinig impact."})
+    staff.post(f"{url}/{ids[2]}", data={"outcome": "not_awarded", "motivation": "Te weinig impact."})
     response = staff.post(f"/staff/calls/{world.call.id}/phases/1/publish-decisions", follow_redirects=True)
     assert "The decisions have been published" in page_text(response)
     assert staff.get(url).status_code == 200
@@ -214,8 +234,9 @@ def test_staff_cannot_advance_a_proposal_to_a_phase_that_does_not_exist(app: Fla
     staff = app.test_client()
     login(staff, make_user(app, Role.STAFF))
     staff.post("/language", data={"lang": "en", "next": "/"})
-    response = staff.post(f"/staff/proposals/{made.id}/decision", data={
-        f"d{made.id}-outcome": "advanced", f"d{made.id}-motivation": "Door"}, follow_redirects=True)
+    response = staff.post(f"/staff/calls/{call.id}/phases/1/results/{made.id}",
+                          data={"outcome": "advanced", "motivation": "Door"})
+    assert response.status_code == 400
     assert "There is no next phase to advance to." in page_text(response)
     with app.app_context():
         assert db.session.get(Call, call.id) is not None
@@ -227,4 +248,5 @@ def test_the_printable_jury_report_has_no_forms(app: Flask, catalogue) -> None:
     report = world.staff.get(f"/staff/calls/{world.call.id}/phases/1/report")
     html = report.get_data(as_text=True)
     assert report.status_code == 200 and "Jury report, state on" in page_text(report)
-    assert "<form method=\"post\" action=\"/staff/proposals" not in html
+    assert "Plan 0" in html and "Plan 1" in html
+    assert "Record the decision" not in html and "Save consensus" not in html

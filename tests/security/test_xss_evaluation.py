@@ -67,19 +67,23 @@ def test_jury_texts_are_escaped_everywhere(app: Flask, catalogue, admin) -> None
                 findings.page(saved, "finalising scores", payloads, status=302)
     for (proposal_id, criterion), reason in zip(((first, criteria[0]), (first, criteria[1]), (second, criteria[0])),
                                                 pack(5000), strict=False):
-        chair_client.post(f"{base}/proposals/{proposal_id}/consensus/{criterion}", data={"value": "6", "reason": reason})
+        chair_client.post(f"{base}/proposals/{proposal_id}/consensus/{criterion}",
+                          data={f"c{criterion}-value": "6", f"c{criterion}-reason": reason})
     decisions = pack(10_000)
     for proposal_id, outcome, motivation in ((first, "awarded", decisions[0]),
                                              (second, "not_awarded", decisions[-1]),
                                              (third, "not_awarded", "Past niet binnen de uitvraag.")):
-        staff.post(f"/staff/proposals/{proposal_id}/decision",
-                   data={f"d{proposal_id}-outcome": outcome, f"d{proposal_id}-motivation": motivation})
+        staff.post(f"/staff/calls/{call.id}/phases/1/results/{proposal_id}",
+                   data={"outcome": outcome, "motivation": motivation})
 
     for where, client, url in (
         ("staff jury page", staff, f"/staff/calls/{call.id}/phases/1/jury"),
         ("staff results", staff, f"/staff/calls/{call.id}/phases/1/results"),
         ("staff report", staff, f"/staff/calls/{call.id}/phases/1/report"),
         ("chair results", chair_client, f"{base}/results"),
+        ("chair's page of the first proposal", chair_client, f"{base}/results/{first}"),
+        ("staff page of the first proposal", staff, f"/staff/calls/{call.id}/phases/1/results/{first}"),
+        ("staff page of the second proposal", staff, f"/staff/calls/{call.id}/phases/1/results/{second}"),
         ("chair overview", chair_client, base),
         ("member overview", member_client, base),
         ("chair's juries", chair_client, "/jury"),

@@ -1,0 +1,62 @@
+"""Values that are expensive to compute and cheap to recognise, kept under a key that says what
+they were computed from.
+
+The jury's results for a phase of 500 proposals × 9 members × 6 criteria read 27,000 scores and
+take a tenth of a second or more to aggregate and render; they change only when someone scores,
+declares, agrees or decides. The caller puts a fingerprint of everything the value depends on in
+the key, so a changed input is a new key and nothing is ever served stale; old keys simply expire.
+
+In Redis when REDIS_URL is set (shared by every server and worker), else in the process. Unlike
+the page cache this is on everywhere, tests included: a key can only match what it describes. A
+cache that does not answer never fails a page: the value is computed instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, current_app
+from flask_caching import Cache
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# A key that no longer describes the data is never asked for again: it only waits to expire. A
+# ranking of 500 proposals is some 300 kB, so few are kept per process and not for long.
+DEFAULT_SECONDS = 15 * 60
+IN_PROCESS_ENTRIES = 64
+
+
+def install(app: Flask) -> None:
+    if app.config.get("REDIS_URL"):
+        backend = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"],
+                   "CACHE_KEY_PREFIX": app.config["REDIS_PREFIX"] + "memo:"}
+    else:
+        backend = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": IN_PROCESS_ENTRIES}
+    cache = Cache()
+    cache.init_app(app, config={**backend, "CACHE_DEFAULT_TIMEOUT": DEFAULT_SECONDS})
+    app.extensions["memo"] = cache
+
+
+def remember(key: str, compute: Callable[[], T], seconds: int = DEFAULT_SECONDS) -> T:
+    """The value kept under `key`, computed (and kept) when there is none."""
+    cache: Cache = current_app.extensions["memo"]
+    try:
+        value = cache.get(key)
+    except Exception as error:
+        log.warning("memo cache not available: %s", error)
+        return compute()
+    if value is not None:
+        return value
+    value = compute()
+    try:
+        cache.set(key, value, timeout=seconds)
+    except Exception as error:
+        log.warning("memo cache not available: %s", error)
+    return value
+
+
+def forget_all() -> None:
+    """For tests: a database emptied between tests starts its ids (and so its keys) again."""
+    current_app.extensions["memo"].clear()
