@@ -7,6 +7,7 @@ with Flask-Migrate; the models themselves are plain typed SQLAlchemy 2 declarati
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
@@ -142,6 +143,16 @@ def utcnow() -> dt.datetime:
 
 
 created_at = Annotated[dt.datetime, mapped_column(default=utcnow)]
+
+
+def new_revision() -> int:
+    return secrets.randbits(31)
+
+
+# A random number drawn anew at every insert and update of the row. A sum of revisions changes with
+# any change to any of the rows, whatever order concurrent changes commit in and whatever the
+# servers' clocks say (unlike the latest change time): evaluation.services.results_fingerprint.
+random_revision = Annotated[int, mapped_column(default=new_revision, onupdate=new_revision, server_default="0")]
 
 
 @event.listens_for(Engine, "connect")

@@ -5,6 +5,8 @@ The jury's results for a phase of 500 proposals × 9 members × 6 criteria read 
 take a tenth of a second or more to aggregate and render; they change only when someone scores,
 declares, agrees or decides. The caller puts a fingerprint of everything the value depends on in
 the key, so a changed input is a new key and nothing is ever served stale; old keys simply expire.
+Every key also carries a digest of the code (the package and the templates), so a deploy never
+serves what the previous release computed or rendered.
 
 In Redis when REDIS_URL is set (shared by every server and worker), else in the process. Unlike
 the page cache this is on everywhere, tests included: a key can only match what it describes. A
@@ -13,12 +15,16 @@ cache that does not answer never fails a page: the value is computed instead.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from flask import Flask, current_app
 from flask_caching import Cache
+
+from .shared_state import CACHE_REDIS_OPTIONS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -26,22 +32,34 @@ T = TypeVar("T")
 # ranking of 500 proposals is some 300 kB, so few are kept per process and not for long.
 DEFAULT_SECONDS = 15 * 60
 IN_PROCESS_ENTRIES = 64
+PACKAGE = Path(__file__).parent
 
 
 def install(app: Flask) -> None:
     if app.config.get("REDIS_URL"):
         backend = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"],
-                   "CACHE_KEY_PREFIX": app.config["REDIS_PREFIX"] + "memo:"}
+                   "CACHE_KEY_PREFIX": app.config["REDIS_PREFIX"] + "memo:", "CACHE_OPTIONS": dict(CACHE_REDIS_OPTIONS)}
     else:
         backend = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": IN_PROCESS_ENTRIES}
     cache = Cache()
     cache.init_app(app, config={**backend, "CACHE_DEFAULT_TIMEOUT": DEFAULT_SECONDS})
     app.extensions["memo"] = cache
+    app.extensions["memo_release"] = code_digest(PACKAGE, Path(app.root_path, app.template_folder or "templates"))
+
+
+def code_digest(*folders: Path) -> str:
+    """A digest of the Python code and templates this release runs."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted([*folder.rglob("*.py"), *folder.rglob("*.html")]):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def remember(key: str, compute: Callable[[], T], seconds: int = DEFAULT_SECONDS) -> T:
     """The value kept under `key`, computed (and kept) when there is none."""
     cache: Cache = current_app.extensions["memo"]
+    key = f"{current_app.extensions['memo_release']}|{key}"
     try:
         value = cache.get(key)
     except Exception as error:

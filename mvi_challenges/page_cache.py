@@ -28,6 +28,8 @@ from flask_babel import get_locale
 from flask_caching import Cache
 from flask_login import current_user
 
+from .shared_state import CACHE_REDIS_OPTIONS
+
 log = logging.getLogger(__name__)
 cache = Cache()
 
@@ -57,7 +59,7 @@ def install(app: Flask) -> None:
         return
     if app.config.get("REDIS_URL"):
         backend = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"],
-                   "CACHE_KEY_PREFIX": app.config["REDIS_PREFIX"] + "page:"}
+                   "CACHE_KEY_PREFIX": app.config["REDIS_PREFIX"] + "page:", "CACHE_OPTIONS": dict(CACHE_REDIS_OPTIONS)}
     else:
         backend = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
     cache.init_app(app, config={**backend, "CACHE_DEFAULT_TIMEOUT": seconds * STALE_FACTOR})

@@ -11,6 +11,9 @@ from typing import Any
 
 from flask import Flask
 
+# For Flask-Caching's Redis backends: a cache that stops answering must not hold a page for long.
+CACHE_REDIS_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1, "health_check_interval": 30}
+
 
 def redis_for(app: Flask) -> Any | None:
     """The app's Redis client, or None when REDIS_URL is unset (the embedded defaults apply)."""

@@ -14,6 +14,9 @@ What happens, per database:
    in through the login form.
 4. One line per page: requests/s, p50, p99, and the ratio to each ceiling of the same run. The
    table goes to bench/results.md with a description of the machine.
+5. As in production the workers share Redis when one answers (BENCH_REDIS_URL, default
+   redis://127.0.0.1:6379/8, keys under a prefix of the run, deleted afterwards); without it each
+   worker keeps its own page cache and kept results.
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ from sqlalchemy.engine import make_url
 from scripts.liveserver import PROJECT_ROOT, Browser, GunicornServer
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# As in production, the workers share Redis (sessions, the page cache, the kept jury results) when
+# one answers here; its keys get a prefix of this run and are deleted afterwards. BENCH_REDIS_URL=""
+# measures the embedded default instead: every worker keeps its own caches.
+DEFAULT_REDIS = "redis://127.0.0.1:6379/8"
 CONNECTIONS = 16
 WORKERS = 2
 WARM_UP_SECONDS = 2
@@ -234,13 +241,37 @@ def jury_cookie(base_url: str) -> str:
     return browser.cookie_header()
 
 
-def measure(label: str, url: str, seconds: int, wrk: str) -> list[Measurement]:
+def reachable_redis(url: str) -> str | None:
+    if not url:
+        return None
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+    except Exception as error:  # any failure: measure the embedded default instead
+        print(f"Redis at {url} not reachable ({error}); every worker keeps its own caches", flush=True)
+        return None
+    return url
+
+
+def forget_redis_keys(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(match=prefix + "*", count=1000):
+        client.delete(key)
+
+
+def measure(label: str, url: str, seconds: int, wrk: str, redis_url: str | None) -> list[Measurement]:
     marks = landmarks(url)
     # As in production: public pages shared for PAGE_CACHE_SECONDS (5 s there); the jury page and
     # the two ceilings are never cached.
     env = {"DATABASE_URL": url, "MVI_BENCH_ENDPOINTS": "1", "SECRET_KEY": "bench-only-secret",
            "RATELIMIT_ENABLED": "0", "TWO_STEP_REQUIRED": "0",
            "PAGE_CACHE_SECONDS": os.environ.get("PAGE_CACHE_SECONDS", "5")}
+    prefix = f"mvi-bench-{os.getpid()}-{label.lower()}:"
+    if redis_url:
+        env.update({"REDIS_URL": redis_url, "REDIS_PREFIX": prefix})
     with tempfile.TemporaryDirectory() as folder, \
             GunicornServer("app:app", workers=WORKERS, env=env, log_path=Path(folder) / "gunicorn.log") as server:
         cookie = jury_cookie(server.base_url)
@@ -254,6 +285,8 @@ def measure(label: str, url: str, seconds: int, wrk: str) -> list[Measurement]:
             result = run_wrk(wrk, server.base_url, page, seconds, cookie)
             results.append(result)
             print(line(result, results), flush=True)
+        if redis_url:
+            forget_redis_keys(redis_url, prefix)
         return results
 
 
@@ -306,10 +339,13 @@ def machine() -> list[str]:
             f"SQLite {sqlite3.sqlite_version}, PostgreSQL client: {pg}", f"- {platform.platform()}"]
 
 
-def markdown(scale: float, seconds: int, runs: dict[str, list[Measurement]]) -> str:
+def markdown(scale: float, seconds: int, runs: dict[str, list[Measurement]], redis_url: str | None) -> str:
+    shared = (f"the workers share Redis ({redis_url}: sessions, page cache, kept jury results), as in production"
+              if redis_url else "no Redis: each worker keeps its own page cache and kept results")
     out = ["# Benchmark results", "", f"`make bench BENCH_SCALE={scale:g}`: gunicorn {WORKERS} sync workers, "
-           f"wrk {CONNECTIONS} connections, {seconds} s per page, on loopback. Ratios are requests/s against the "
-           "ceilings of the same run.", "", *machine(), ""]
+           f"wrk {CONNECTIONS} connections, {seconds} s per page after {WARM_UP_SECONDS} s of the same load "
+           f"(not counted), on loopback; {shared}. Ratios are requests/s against the ceilings of the same run.",
+           "", *machine(), ""]
     for label, results in runs.items():
         out += [f"## {label}", "", "| page | req/s | p50 ms | p99 ms | of bare | of 20-row list | target | met |",
                 "|---|---:|---:|---:|---:|---:|---|---|"]
@@ -329,6 +365,8 @@ def main() -> int:
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG),
                         help="a PostgreSQL server (its database is not used; mvi_bench_<scale> is created)")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS),
+                        help='a Redis the workers share, as in production ("" for none)')
     args = parser.parse_args()
     wrk = ensure_wrk()
     if wrk is None:
@@ -336,14 +374,15 @@ def main() -> int:
         return 2
     cache = PROJECT_ROOT / "instance" / "bench"
     cache.mkdir(parents=True, exist_ok=True)
-    runs = {"SQLite": measure("SQLite", sqlite_dataset(args.scale, cache), args.seconds, wrk)}
+    redis_url = reachable_redis(args.redis_url)
+    runs = {"SQLite": measure("SQLite", sqlite_dataset(args.scale, cache), args.seconds, wrk, redis_url)}
     if not args.skip_postgres:
         pg_url = postgres_dataset(args.scale, args.postgres_url, cache)
         if pg_url:
-            runs["PostgreSQL"] = measure("PostgreSQL", pg_url, args.seconds, wrk)
+            runs["PostgreSQL"] = measure("PostgreSQL", pg_url, args.seconds, wrk, redis_url)
     report = PROJECT_ROOT / "bench" / "results.md"
     report.parent.mkdir(exist_ok=True)
-    report.write_text(markdown(args.scale, args.seconds, runs))
+    report.write_text(markdown(args.scale, args.seconds, runs, redis_url))
     print(f"\nwritten to {report.relative_to(PROJECT_ROOT)}")
     return 0
 

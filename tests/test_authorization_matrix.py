@@ -157,7 +157,6 @@ EXPECTED: dict[str, str] = {
     "evaluation.attachment": JURY_CLEAR,
     "evaluation.chair_results": JURY_CHAIR,
     "evaluation.chair_result": JURY_CHAIR,
-    "evaluation.consensus": JURY_CHAIR,
     "evaluation.invitation": GUEST,  # a signed token decides; a wrong one is a 404
 }
 

@@ -39,8 +39,8 @@ class DecisionForm(FlaskForm):
 
 
 class ConsensusForm(FlaskForm):
-    value = IntegerField(_l("Consensus score"), validators=[InputRequired(), NumberRange(min=0, max=100)],
-                         render_kw={"inputmode": "numeric"})
+    # The range is the phase's own scale: services.record_consensus says which.
+    value = IntegerField(_l("Consensus score"), validators=[InputRequired()], render_kw={"inputmode": "numeric"})
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 2})
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..calls.models import Criterion, Phase, _enum
-from ..db import Base, created_at, intpk, utcnow
+from ..db import Base, created_at, intpk, random_revision, utcnow
 from ..proposals.models import Proposal
 
 
@@ -41,7 +41,7 @@ class JuryMember(Base):
 class ConflictDeclaration(Base):
     __tablename__ = "conflict_declarations"
     __table_args__ = (UniqueConstraint("member_id", "proposal_id"),
-                      Index("ix_conflict_declarations_fingerprint", "member_id", "has_conflict", "declared_at"))
+                      Index("ix_conflict_declarations_fingerprint", "member_id", "has_conflict", "revision"))
 
     id: Mapped[intpk]
     member_id: Mapped[int] = mapped_column(ForeignKey("jury_members.id", ondelete="CASCADE"), index=True)
@@ -49,6 +49,7 @@ class ConflictDeclaration(Base):
     has_conflict: Mapped[bool]
     reason: Mapped[str] = mapped_column(Text, default="")
     declared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revision: Mapped[random_revision]
 
     member: Mapped[JuryMember] = relationship()
 
@@ -57,7 +58,7 @@ class ScoreSheet(Base):
     __tablename__ = "score_sheets"
     __table_args__ = (UniqueConstraint("member_id", "proposal_id"),
                       # The results' fingerprint (services.results_fingerprint) reads these from the index alone.
-                      Index("ix_score_sheets_fingerprint", "member_id", "status", "finalised_at"))
+                      Index("ix_score_sheets_fingerprint", "member_id", "status", "revision"))
 
     id: Mapped[intpk]
     member_id: Mapped[int] = mapped_column(ForeignKey("jury_members.id", ondelete="CASCADE"), index=True)
@@ -65,6 +66,7 @@ class ScoreSheet(Base):
     status: Mapped[SheetStatus] = mapped_column(_enum(SheetStatus), default=SheetStatus.DRAFT)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finalised_at: Mapped[dt.datetime | None]
+    revision: Mapped[random_revision]
 
     member: Mapped[JuryMember] = relationship()
     proposal: Mapped[Proposal] = relationship()
@@ -89,7 +91,7 @@ class Score(Base):
 class ConsensusScore(Base):
     __tablename__ = "consensus_scores"
     __table_args__ = (UniqueConstraint("proposal_id", "criterion_id"),
-                      Index("ix_consensus_scores_fingerprint", "proposal_id", "decided_at"))
+                      Index("ix_consensus_scores_fingerprint", "proposal_id", "revision"))
 
     id: Mapped[intpk]
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
@@ -98,13 +100,14 @@ class ConsensusScore(Base):
     reason: Mapped[str] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[created_at]
+    revision: Mapped[random_revision]
 
 
 class Decision(Base):
     """The municipality's decision on a proposal, with the motivation that is published."""
 
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_fingerprint", "proposal_id", "decided_at"),)
+    __table_args__ = (Index("ix_decisions_fingerprint", "proposal_id", "revision"),)
 
     id: Mapped[intpk]
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), unique=True)
@@ -112,5 +115,6 @@ class Decision(Base):
     motivation: Mapped[str] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revision: Mapped[random_revision]
 
     proposal: Mapped[Proposal] = relationship()

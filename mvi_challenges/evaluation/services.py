@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CompoundSelect, Integer, Select, String, bindparam, func, literal, select, union_all
-from sqlalchemy import cast as sa_cast
+from sqlalchemy import CompoundSelect, Integer, Select, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, memo
@@ -29,7 +28,7 @@ from ..accounts.services import (
     validate_password,
 )
 from ..calls.models import Phase
-from ..db import utcnow
+from ..db import utcnow, wait_for_row
 from ..errors import DomainError
 from ..outbox import queue_user_email
 from ..proposals.models import Proposal, ProposalStatus, ProposalVersion
@@ -163,13 +162,19 @@ def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal
         declaration = ConflictDeclaration(member_id=member.id, proposal_id=proposal.id, has_conflict=has_conflict)
         session.add(declaration)
     declaration.has_conflict, declaration.reason = has_conflict, reason.strip() if has_conflict else ""
-    declaration.declared_at = utcnow()  # the latest declaration counts; the results' fingerprint sees it
+    declaration.declared_at = utcnow()  # when the declaration that counts was made
     if has_conflict and sheet is not None:
         session.delete(sheet)  # a conflicted member's draft scores must not count
     session.flush()
     audit.record(session, actor, "jury.conflict_declared", proposal,
                  {"member_id": member.id, "conflict": has_conflict, "reason": declaration.reason})
     return declaration
+
+
+def conflicted(session: Session, member: JuryMember, proposal: Proposal) -> bool:
+    declaration = session.scalar(select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id,
+                                                                   ConflictDeclaration.proposal_id == proposal.id))
+    return declaration is not None and declaration.has_conflict
 
 
 def all_declarations(session: Session, phase: Phase) -> list[ConflictDeclaration]:
@@ -353,50 +358,61 @@ class ResultsSnapshot:
         return (order[index - 1] if index > 0 else None), (order[index + 1] if index + 1 < len(order) else None)
 
 
-def results_fingerprint(session: Session, phase: Phase) -> str:
+def results_fingerprint(session: Session, phase: Phase, jury: list[tuple[int, str]] | None = None) -> str:
     """A digest of everything the results depend on, read in one query of indexed aggregates.
 
-    Final sheets never change once final; conflict declarations, consensus scores and decisions
-    stamp their time on every change (a conflict withdrawn lowers the count of conflicts, one
-    declared brings a newer time); proposals stamp `updated_at`; members are listed with their
-    names; the phase's own settings and criteria are already loaded with it.
+    Score sheets, conflict declarations, consensus scores, decisions and proposals draw a new
+    `revision` at every change (db.random_revision): their count and the sum of their revisions
+    change with any of them. Members are listed with their names; the phase's own settings and
+    criteria are already loaded with it.
     """
     counts = session.execute(_fingerprint_statement(), {"phase_id": phase.id}).all()
-    jury = session.execute(_jury_names_statement(), {"phase_id": phase.id}).all()
+    jury = jury if jury is not None else member_names(session, phase)  # chair first: a new chair changes it
     criteria = [(c.id, c.name, c.weight, c.knockout_minimum) for c in phase.criteria]
     settings = (phase.disagreement_threshold, phase.score_scale_max)
-    text = repr((sorted(tuple(row) for row in counts), [tuple(m) for m in jury], criteria, settings))
+    text = repr((sorted(tuple(row) for row in counts), jury, criteria, settings))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 @functools.cache
 def _fingerprint_statement() -> CompoundSelect:
-    """Per table one pass over an index (migration 0011): how many rows, and the latest change.
-    Built once: composing and compiling it on every request cost more than running it."""
+    """Per table one pass over an index (migration 0011): how many rows, and the sum of their
+    revisions. Built once: composing and compiling it on every request cost more than running it."""
     phase_id = bindparam("phase_id", type_=Integer)
     members = select(JuryMember.id).where(JuryMember.phase_id == phase_id)
     in_phase = select(Proposal.id).where(Proposal.phase_id == phase_id)
-    latest = sa_cast(func.max(ScoreSheet.finalised_at), String)
+
+    def tally(label: str, model: Any, *where: Any) -> Select:
+        return select(literal(label), func.count(), func.coalesce(func.sum(model.revision), 0)).where(*where)
+
     return union_all(
-        select(literal("final sheets"), func.count(), latest)
-        .where(ScoreSheet.member_id.in_(members), ScoreSheet.status == SheetStatus.FINAL),
-        select(literal("conflicts"), func.count(), sa_cast(func.max(ConflictDeclaration.declared_at), String))
-        .where(ConflictDeclaration.member_id.in_(members), ConflictDeclaration.has_conflict.is_(True)),
-        select(literal("consensus"), func.count(), sa_cast(func.max(ConsensusScore.decided_at), String))
-        .where(ConsensusScore.proposal_id.in_(in_phase)),
-        select(literal("decisions"), func.count(), sa_cast(func.max(Decision.decided_at), String))
-        .where(Decision.proposal_id.in_(in_phase)),
-        select(literal("in evaluation"), func.count(), literal(""))
-        .where(Proposal.phase_id == phase_id, Proposal.status.in_(IN_EVALUATION)),
-        select(literal("proposals"), func.count(), sa_cast(func.max(Proposal.updated_at), String))
-        .where(Proposal.phase_id == phase_id),
+        tally("final sheets", ScoreSheet, ScoreSheet.member_id.in_(members), ScoreSheet.status == SheetStatus.FINAL),
+        tally("conflicts", ConflictDeclaration, ConflictDeclaration.member_id.in_(members),
+              ConflictDeclaration.has_conflict.is_(True)),
+        tally("consensus", ConsensusScore, ConsensusScore.proposal_id.in_(in_phase)),
+        tally("decisions", Decision, Decision.proposal_id.in_(in_phase)),
+        tally("in evaluation", Proposal, Proposal.phase_id == phase_id, Proposal.status.in_(IN_EVALUATION)),
     )
 
 
-@functools.cache
-def _jury_names_statement() -> Select:
-    return (select(JuryMember.id, JuryMember.is_chair, User.name).join(User, User.id == JuryMember.user_id)
-            .where(JuryMember.phase_id == bindparam("phase_id", type_=Integer)).order_by(JuryMember.id))
+def member_names(session: Session, phase: Phase) -> list[tuple[int, str]]:
+    """(member id, name) of the jury, chair first: for lists that need nothing else of them."""
+    stmt = (select(JuryMember.id, User.name).join(User, User.id == JuryMember.user_id)
+            .where(JuryMember.phase_id == phase.id).order_by(JuryMember.is_chair.desc(), JuryMember.id))
+    return [(member_id, name) for member_id, name in session.execute(stmt)]
+
+
+def member_progress(session: Session, phase: Phase, version: str) -> dict[int, tuple[int, int]]:
+    """Per member (final sheets, proposals to score), kept apart from the big snapshot: a page
+    that shows only this need not load the whole ranking."""
+    return memo.remember(f"progress|{phase.id}|{version}",
+                         lambda: results_snapshot(session, phase, version).progress.per_member)
+
+
+def may_record_consensus(session: Session, member: JuryMember, proposal: Proposal) -> bool:
+    """The chair, until the decisions are published, on proposals without their own conflict."""
+    return (member.is_chair and proposal.phase.decisions_published_at is None
+            and not conflicted(session, member, proposal))
 
 
 def results_snapshot(session: Session, phase: Phase, version: str | None = None) -> ResultsSnapshot:
@@ -442,13 +458,20 @@ def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion
         raise DomainError(_l("A score lies between 0 and %(max)d.", max=phase.score_scale_max), field="value")
     if not reason.strip():
         raise DomainError(_l("Give the reason for the consensus score."), field="reason")
+    if phase.decisions_published_at is not None:
+        raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
+    member = member_for(session, actor, phase)
+    if member is not None and conflicted(session, member, proposal):
+        raise DomainError(_l("You declared a conflict of interest with this proposal, so you cannot record its "
+                             "consensus."))
+    wait_for_row(session, Phase.max_awards, phase.id)  # a double click: the second sees the first's row
     consensus = session.scalar(select(ConsensusScore).where(ConsensusScore.proposal_id == proposal.id,
                                                             ConsensusScore.criterion_id == criterion_id))
     if consensus is None:
         consensus = ConsensusScore(proposal_id=proposal.id, criterion_id=criterion_id, value=value, reason="")
         session.add(consensus)
     consensus.value, consensus.reason, consensus.decided_by_id = value, reason.strip(), getattr(actor, "id", None)
-    consensus.decided_at = utcnow()  # the results' fingerprint sees every change
+    consensus.decided_at = utcnow()
     session.flush()
     audit.record(session, actor, "jury.consensus", proposal, {"criterion_id": criterion_id, "value": value})
 
@@ -472,6 +495,8 @@ def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, m
         raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
     if outcome is Outcome.ADVANCED and phase.number >= len(phase.call.phases):
         raise DomainError(_l("There is no next phase to advance to."), field="outcome")
+    # Two clicks, or two staff members awarding at once: the second waits and counts the first's award.
+    wait_for_row(session, Phase.max_awards, phase.id)
     winning = (Outcome.AWARDED, Outcome.ADVANCED)
     others = [d for pid, d in decisions(session, phase).items() if pid != proposal.id and d.outcome in winning]
     if outcome in winning:

@@ -25,6 +25,7 @@ from ..errors import DomainError, attach_to_form, status_for
 from ..exports import to_csv
 from ..proposals.models import Attachment, Proposal
 from ..storage import get_storage, send_stored
+from ..templating import form_error_list
 from ..timezones import request_time
 from . import services
 from .forms import OUTCOME_LABELS, ConsensusForm, DecisionForm, InvitationForm, MemberForm, SettingsForm
@@ -176,7 +177,8 @@ def staff_report(call_id: int, number: int):
     snapshot = services.results_snapshot(db.session, phase)
     return render_template(
         "evaluation/report.html", phase=phase, call=phase.call, now=request_time(), snapshot=snapshot,
-        members=services.members(db.session, phase), consensus=services.consensus_scores(db.session, phase),
+        members=services.members(db.session, phase), jury=services.member_names(db.session, phase),
+        progress=snapshot.progress.per_member, consensus=services.consensus_scores(db.session, phase),
         decided=services.decisions(db.session, phase))
 
 
@@ -191,18 +193,21 @@ def _ranking_view(member: JuryMember | None, phase: Phase) -> str:
 def _render_ranking(phase: Phase, member: JuryMember | None):
     """Progress and ranking. The table of 500 rows is the same for every reader of one view, so it
     is rendered once per change of the results (memo) and then reused: the page costs a handful
-    of small queries however big the phase is."""
+    of small queries however big the phase is. Names of people are not in it: the progress list
+    is rendered for each request."""
     view = _ranking_view(member, phase)
-    version = services.results_fingerprint(db.session, phase)
+    jury = services.member_names(db.session, phase)
+    version = services.results_fingerprint(db.session, phase, jury)
 
     def render() -> str:
         snapshot = services.results_snapshot(db.session, phase, version)
-        return render_template("evaluation/_ranking.html", phase=phase, call=phase.call, view=view,
-                               snapshot=snapshot, members=services.members(db.session, phase))
+        return render_template("evaluation/_ranking.html", phase=phase, call=phase.call, view=view, snapshot=snapshot)
 
     ranking = memo.remember(f"ranking|{phase.id}|{version}|{view}|{get_locale()}", render)
-    return render_template("evaluation/results.html", phase=phase, call=phase.call, member=member,
-                           is_staff_view=member is None, ranking=Markup(ranking))  # noqa: S704 - rendered by Jinja above
+    return render_template(
+        "evaluation/results.html", phase=phase, call=phase.call, member=member, is_staff_view=member is None,
+        ranking=Markup(ranking),  # noqa: S704 - rendered by Jinja above, from escaped values
+        jury=jury, progress=services.member_progress(db.session, phase, version))
 
 
 def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, *,
@@ -213,7 +218,7 @@ def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, 
     snapshot = services.results_snapshot(db.session, phase)
     agreed = services.proposal_consensus(db.session, proposal)
     forms = {}
-    if member is not None and member.is_chair:
+    if member is not None and services.may_record_consensus(db.session, member, proposal):
         for criterion in phase.criteria:
             if consensus_form is not None and criterion.id == consensus_criterion:
                 forms[criterion.id] = consensus_form
@@ -228,6 +233,7 @@ def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, 
         snapshot=snapshot, result=snapshot.result_for(proposal.id), previous=previous, following=following,
         view=_ranking_view(member, phase), members=services.members(db.session, phase), agreed=agreed,
         consensus_forms=forms, decision_form=decision_form,
+        failed_form=next((f for f in (consensus_form, decision_form) if f is not None and form_error_list(f)), None),
         decided=services.decision_for(db.session, proposal) if member is None else None)
 
 
@@ -380,28 +386,17 @@ def chair_results(phase_id: int):
     return _render_ranking(phase, member)
 
 
-@bp.route("/jury/phases/<int:phase_id>/results/<int:proposal_id>")
+@bp.route("/jury/phases/<int:phase_id>/results/<int:proposal_id>", methods=["GET", "POST"])
 @require_login
 def chair_result(phase_id: int, proposal_id: int):
+    """One proposal's result; the chair's consensus forms (one per criterion) post here."""
     phase, member = _results_reader(phase_id)
-    return _render_result(phase, _jury_proposal(phase, proposal_id), member)
-
-
-def _results_reader(phase_id: int) -> tuple[Phase, JuryMember]:
-    phase = db.session.get(Phase, phase_id) or abort(404)
-    member = services.member_for(db.session, current_user, phase)
-    if member is None or not can_see_results(current_user, member):
-        abort(403)
-    return phase, member
-
-
-@bp.route("/jury/phases/<int:phase_id>/proposals/<int:proposal_id>/consensus/<int:criterion_id>", methods=["POST"])
-@require_login
-def consensus(phase_id: int, proposal_id: int, criterion_id: int):
-    phase, member = _jury_phase(phase_id)
-    if not member.is_chair:
-        abort(403)
     proposal = _jury_proposal(phase, proposal_id)
+    if request.method == "GET":
+        return _render_result(phase, proposal, member)
+    criterion_id = request.form.get("criterion", type=int)
+    if not member.is_chair or criterion_id not in {c.id for c in phase.criteria}:
+        abort(400 if member.is_chair else 403)
     form = ConsensusForm(prefix=f"c{criterion_id}")
     if form.validate_on_submit():
         try:
@@ -416,6 +411,14 @@ def consensus(phase_id: int, proposal_id: int, criterion_id: int):
             return redirect(url_for("evaluation.chair_result", phase_id=phase.id, proposal_id=proposal.id)
                             + f"#criterion-{criterion_id}")
     return _render_result(phase, proposal, member, consensus_form=form, consensus_criterion=criterion_id), 400
+
+
+def _results_reader(phase_id: int) -> tuple[Phase, JuryMember]:
+    phase = db.session.get(Phase, phase_id) or abort(404)
+    member = services.member_for(db.session, current_user, phase)
+    if member is None or not can_see_results(current_user, member):
+        abort(403)
+    return phase, member
 
 
 @bp.route("/jury/invitation/<token>", methods=["GET", "POST"])

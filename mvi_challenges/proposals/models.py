@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
 from ..calls.models import Call, Phase, _enum
-from ..db import Base, created_at, intpk, utcnow
+from ..db import Base, created_at, intpk, random_revision, utcnow
 
 
 class ProposalStatus(enum.StrEnum):
@@ -38,7 +38,7 @@ class Proposal(Base):
         # The dashboard counts proposals received per year, from this index alone.
         Index("ix_proposals_submitted", "submitted_at", "status", "call_id"),
         # The jury results' fingerprint: proposals of a phase, their status and last change, from the index.
-        Index("ix_proposals_phase_fingerprint", "phase_id", "status", "updated_at"),
+        Index("ix_proposals_phase_fingerprint", "phase_id", "status", "revision"),
     )
 
     id: Mapped[intpk]
@@ -60,6 +60,7 @@ class Proposal(Base):
     has_unsubmitted_changes: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    revision: Mapped[random_revision]
 
     call: Mapped[Call] = relationship()
     phase: Mapped[Phase] = relationship()

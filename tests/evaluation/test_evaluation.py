@@ -155,19 +155,22 @@ def test_chair_sees_flags_and_records_consensus(app: Flask, catalogue) -> None:
     detail_url = f"{base}/results/{first}"
     assert f'href="{detail_url}"' in ranking.get_data(as_text=True)  # the ranking links to each proposal's page
     impact = world.criteria[0]
-    consensus_url = f"{base}/proposals/{first}/consensus/{impact}"
-    wrong = chair.post(consensus_url, data={f"c{impact}-value": "99", f"c{impact}-reason": "Besproken in de vergadering"})
+    wrong = chair.post(detail_url, data={"criterion": impact, f"c{impact}-value": "99",
+                                         f"c{impact}-reason": "Besproken in de vergadering"})
     assert wrong.status_code == 400
-    assert "Number must be between 0 and 100." in page_text(wrong) or "between 0 and 10" in page_text(wrong)
+    assert "A score lies between 0 and 10." in page_text(wrong)
+    assert f'href="#c{impact}-value"' in wrong.get_data(as_text=True)  # the summary links to the field
     assert "Besproken in de vergadering" in wrong.get_data(as_text=True)  # what the chair typed stays
-    saved = chair.post(consensus_url, data={f"c{impact}-value": "6", f"c{impact}-reason": "Besproken"},
+    assert chair.post(detail_url, data={"criterion": "999999", f"c{impact}-value": "6"}).status_code == 400
+    saved = chair.post(detail_url, data={"criterion": impact, f"c{impact}-value": "6", f"c{impact}-reason": "Besproken"},
                        follow_redirects=True)
     assert "The consensus score has been saved." in page_text(saved)
     assert "6: Besproken" in page_text(saved)
     score_after = _ranking_score(chair.get(f"{base}/results"), "Plan 0")
     assert score_after != score_before  # the consensus counts at once: the kept ranking is not served stale
     assert f"{score_after:.2f}" in page_text(chair.get(detail_url))
-    assert juror.post(consensus_url, data={f"c{impact}-value": "1", f"c{impact}-reason": "x"}).status_code == 403
+    assert juror.post(detail_url, data={"criterion": impact, f"c{impact}-value": "1",
+                                        f"c{impact}-reason": "x"}).status_code == 403
 
 
 def _ranking_score(response, title: str) -> float:
@@ -250,3 +253,26 @@ def test_the_printable_jury_report_has_no_forms(app: Flask, catalogue) -> None:
     assert report.status_code == 200 and "Jury report, state on" in page_text(report)
     assert "Plan 0" in html and "Plan 1" in html
     assert "Record the decision" not in html and "Save consensus" not in html
+
+
+def test_no_consensus_from_a_conflicted_chair_or_after_publication(app: Flask, catalogue) -> None:
+    world = _setup(app)
+    chair = _client(app, world.chair)
+    base = f"/jury/phases/{world.phase_id}"
+    first, second = (p.id for p in world.proposals)
+    chair.post(base, data={f"declare-{first}": "conflict", f"reason-{first}": "Mijn zwager", f"declare-{second}": "none"})
+    impact = world.criteria[0]
+    conflicted_page = page_text(chair.get(f"{base}/results/{first}"))
+    assert "Save consensus on" not in conflicted_page
+    refused = chair.post(f"{base}/results/{first}", data={"criterion": impact, f"c{impact}-value": "5",
+                                                          f"c{impact}-reason": "Toch"})
+    assert refused.status_code == 400
+    assert "You declared a conflict of interest with this proposal" in page_text(refused)
+    assert "Save consensus on" in page_text(chair.get(f"{base}/results/{second}"))
+    with app.app_context():
+        db.session.get(Phase, world.phase_id).decisions_published_at = dt.datetime.now(dt.UTC)
+        db.session.commit()
+    assert "Save consensus on" not in page_text(chair.get(f"{base}/results/{second}"))
+    late = chair.post(f"{base}/results/{second}", data={"criterion": impact, f"c{impact}-value": "5",
+                                                        f"c{impact}-reason": "Te laat"})
+    assert late.status_code == 400 and "can no longer change" in page_text(late)

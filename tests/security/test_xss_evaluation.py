@@ -67,8 +67,8 @@ def test_jury_texts_are_escaped_everywhere(app: Flask, catalogue, admin) -> None
                 findings.page(saved, "finalising scores", payloads, status=302)
     for (proposal_id, criterion), reason in zip(((first, criteria[0]), (first, criteria[1]), (second, criteria[0])),
                                                 pack(5000), strict=False):
-        chair_client.post(f"{base}/proposals/{proposal_id}/consensus/{criterion}",
-                          data={f"c{criterion}-value": "6", f"c{criterion}-reason": reason})
+        chair_client.post(f"{base}/results/{proposal_id}",
+                          data={"criterion": criterion, f"c{criterion}-value": "6", f"c{criterion}-reason": reason})
     decisions = pack(10_000)
     for proposal_id, outcome, motivation in ((first, "awarded", decisions[0]),
                                              (second, "not_awarded", decisions[-1]),

@@ -1,0 +1,103 @@
+"""The jury's ranking is kept until something it shows changes: every such change must give the
+phase a new fingerprint (else a chair would be shown a stale ranking), and nothing else may."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from sqlalchemy import select
+
+from mvi_challenges.accounts.models import Role, User
+from mvi_challenges.calls.models import CallKind, Phase
+from mvi_challenges.db import db
+from mvi_challenges.evaluation import services as evaluation
+from mvi_challenges.evaluation.models import JuryMember, Outcome
+from mvi_challenges.proposals import services as proposals
+from mvi_challenges.proposals.models import Proposal
+
+from ..factories import make_call, make_proposal, make_user
+
+
+def test_every_change_the_results_show_gives_a_new_fingerprint(app: Flask, catalogue) -> None:
+    call = make_call(app, kind=CallKind.SBIR)
+    owners = [make_user(app, Role.ENTREPRENEUR, organisation_name=f"Bedrijf {n}") for n in range(3)]
+    made = [make_proposal(app, owner, call, submit=True, title=f"Plan {n}") for n, owner in enumerate(owners)]
+    chair_user, juror_user = make_user(app, Role.JURY), make_user(app, Role.JURY, name="Joris Jurylid")
+    with app.app_context():
+        session = db.session
+        phase = session.scalar(select(Phase).where(Phase.call_id == call.id, Phase.number == 1))
+        staff = session.get(User, make_user(app, Role.STAFF).id)
+        first, second, third = (session.get(Proposal, p.id) for p in made)
+        seen: list[str] = []
+
+        def changed(what: str) -> None:
+            session.flush()
+            session.expire_all()  # what another request would read
+            fingerprint = evaluation.results_fingerprint(session, session.get(Phase, phase.id))
+            # (withdrawing a conflict may return to an earlier state, and so to its fingerprint)
+            assert not seen or fingerprint != seen[-1], f"{what} left the fingerprint as it was"
+            seen.append(fingerprint)
+
+        def unchanged(what: str) -> None:
+            session.flush()
+            session.expire_all()
+            assert evaluation.results_fingerprint(session, session.get(Phase, phase.id)) == seen[-1], what
+
+        changed("the start")
+        unchanged("nothing happened")
+        chair = evaluation.assign_member(session, staff, phase, email=chair_user.email, name="", is_chair=True,
+                                         secret_key="k")
+        changed("a member added")
+        juror = evaluation.assign_member(session, staff, phase, email=juror_user.email, name="", is_chair=False,
+                                         secret_key="k")
+        changed("a second member added")
+        evaluation.save_settings(session, staff, phase, blind_review=True, threshold=4)
+        changed("the disagreement threshold")
+        for proposal in (first, second, third):
+            evaluation.declare(session, chair_user, chair, proposal, has_conflict=False, reason="")
+        unchanged("declarations without a conflict change no count")
+        evaluation.declare(session, juror_user, juror, third, has_conflict=True, reason="Oud-collega")
+        changed("a conflict declared")
+        evaluation.declare(session, juror_user, juror, third, has_conflict=False, reason="")
+        changed("a conflict withdrawn")
+        evaluation.declare(session, juror_user, juror, second, has_conflict=True, reason="Familie")
+        changed("a conflict declared on another proposal")
+        now = dt.datetime.now(dt.UTC)
+        scores = {c.id: evaluation.ScoreInput(7, "Goed") for c in phase.criteria}
+        evaluation.save_sheet(session, chair_user, chair, first, scores, finalise=False, now=now)
+        unchanged("a draft sheet counts nowhere")
+        evaluation.save_sheet(session, chair_user, chair, first, scores, finalise=True, now=now)
+        changed("a sheet finalised")
+        criterion = phase.criteria[0]
+        evaluation.record_consensus(session, chair_user, first, criterion.id, 6, "Besproken")
+        changed("a consensus score")
+        evaluation.record_consensus(session, chair_user, first, criterion.id, 5, "Opnieuw besproken")
+        changed("a consensus score changed")
+        phase.closes_at = now - dt.timedelta(minutes=1)
+        evaluation.decide(session, staff, first, Outcome.AWARDED, "Sterk")
+        changed("a decision")
+        evaluation.decide(session, staff, first, Outcome.NOT_AWARDED, "Toch niet")
+        changed("a decision changed")
+        criterion.weight += 1
+        changed("a criterion's weight")
+        session.get(User, juror_user.id).name = "Joris J. Jurylid"
+        changed("a member's name")
+        session.delete(session.get(JuryMember, juror.id))  # (the service refuses once they have scored)
+        changed("a member removed")
+        phase.closes_at = now + dt.timedelta(days=1)
+        proposals.withdraw(session, session.get(User, owners[2].id), third, now)
+        changed("a proposal withdrawn")
+        session.rollback()
+
+
+def test_the_ranking_shows_a_newly_final_sheet_at_once(app: Flask, catalogue) -> None:
+    from .test_evaluation import _client, _scores, _setup
+
+    world = _setup(app)
+    chair = _client(app, world.chair)
+    base = f"/jury/phases/{world.phase_id}"
+    chair.post(base, data={f"declare-{p.id}": "none" for p in world.proposals})
+    assert "0 of 2 sheets final" in chair.get(f"{base}/results").get_data(as_text=True)
+    chair.post(f"{base}/proposals/{world.proposals[0].id}", data=_scores(world.criteria, [9, 6]))
+    assert "1 of 2 sheets final" in chair.get(f"{base}/results").get_data(as_text=True)
