@@ -276,3 +276,41 @@ def test_no_consensus_from_a_conflicted_chair_or_after_publication(app: Flask, c
     late = chair.post(f"{base}/results/{second}", data={"criterion": impact, f"c{impact}-value": "5",
                                                         f"c{impact}-reason": "Te laat"})
     assert late.status_code == 400 and "can no longer change" in page_text(late)
+
+
+def test_a_double_click_on_consensus_or_decision_records_one_row(app: Flask, catalogue) -> None:
+    import threading
+
+    from mvi_challenges.evaluation.models import ConsensusScore, Decision
+
+    world = _setup(app)
+    with app.app_context():
+        phase = db.session.get(Phase, world.phase_id)
+        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.session.commit()
+    first, impact = world.proposals[0].id, world.criteria[0]
+    chairs = [_client(app, world.chair) for _ in range(6)]
+    staffs = [world.staff for _ in range(1)] + [app.test_client() for _ in range(5)]
+    for staff in staffs[1:]:
+        login(staff, make_user(app, Role.STAFF))
+    chairs[0].post(f"/jury/phases/{world.phase_id}", data={f"declare-{p.id}": "none" for p in world.proposals})
+    barrier = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def click(client: FlaskClient, url: str, data: dict) -> None:
+        barrier.wait(timeout=30)
+        statuses.append(client.post(url, data=data).status_code)
+
+    threads = [threading.Thread(target=click, args=(c, f"/jury/phases/{world.phase_id}/results/{first}",
+                                                    {"criterion": impact, f"c{impact}-value": "7",
+                                                     f"c{impact}-reason": "Besproken"})) for c in chairs]
+    threads += [threading.Thread(target=click, args=(s, f"/staff/calls/{world.call.id}/phases/1/results/{first}",
+                                                     {"outcome": "awarded", "motivation": "Sterk"})) for s in staffs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * 12
+    with app.app_context():
+        assert len(db.session.scalars(select(ConsensusScore)).all()) == 1
+        assert len(db.session.scalars(select(Decision)).all()) == 1
