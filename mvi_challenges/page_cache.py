@@ -20,7 +20,9 @@ entries live in Redis, shared by every server.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
@@ -58,6 +60,7 @@ def install(app: Flask) -> None:
     if seconds <= 0:
         return
     if app.config.get("REDIS_URL"):
+        app.extensions["page_cache_local"] = _LocalCopies()
         backend = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"],
                    "CACHE_KEY_PREFIX": app.config["REDIS_PREFIX"] + "page:", "CACHE_OPTIONS": dict(CACHE_REDIS_OPTIONS)}
     else:
@@ -82,15 +85,25 @@ def _serve_from_cache() -> Response | None:
     if not _cacheable_request():
         return None
     key = _key()
+    copy = _local_copy(key)  # with Redis: this worker's own copy, fresh or not
+    if copy is not None and _fresh(copy):
+        return _from_entry(copy, "hit")
+    if copy is not None and not _claim_refresh(key):
+        return _from_entry(copy, "stale")  # another request renews it (see below); ours will do meanwhile
     entry = _get(key)
-    if entry is not None and entry["fresh_until"] > time.time():
+    if entry is not None and _fresh(entry):
+        _release_claim()  # another server renewed it meanwhile
         return _from_entry(entry, "hit")
-    if entry is not None and not _claim_refresh(key):
+    if entry is not None and g.page_cache_lock is None and not _claim_refresh(key):
         # Someone else is rendering the new copy right now: meanwhile the previous one will do,
         # so a popular page never has a crowd of requests rendering it at once.
         return _from_entry(entry, "stale")
     g.page_cache_key = key  # this request renders the page; keep it if it may be kept
     return None
+
+
+def _fresh(entry: dict[str, Any]) -> bool:
+    return entry["fresh_until"] > time.time()
 
 
 def _from_entry(entry: dict[str, Any], state: str) -> Response:
@@ -109,6 +122,12 @@ def _claim_refresh(key: str) -> bool:
     if claimed:
         g.page_cache_lock = lock
     return claimed
+
+
+def _release_claim() -> None:
+    if g.page_cache_lock is not None:
+        _delete(g.page_cache_lock)
+        g.page_cache_lock = None
 
 
 def _keep_in_cache(response: Response) -> Response:
@@ -134,13 +153,17 @@ def _keep_in_cache(response: Response) -> Response:
 
 def _get(key: str) -> dict[str, Any] | None:
     try:
-        return cache.get(key)
+        entry = cache.get(key)
     except Exception as error:  # a cache that does not answer must never fail a page
         log.warning("page cache not available: %s", error)
         return None
+    if entry is not None:
+        _keep_locally(key, entry)
+    return entry
 
 
 def _set(key: str, entry: dict[str, Any], timeout: int) -> None:
+    _keep_locally(key, entry)
     try:
         cache.set(key, entry, timeout=timeout)
     except Exception as error:  # see _get
@@ -148,7 +171,61 @@ def _set(key: str, entry: dict[str, Any], timeout: int) -> None:
 
 
 def _delete(key: str) -> None:
+    if (local := _local()) is not None:
+        local.drop(key)
     try:
         cache.delete(key)
     except Exception as error:  # see _get
         log.warning("page cache not available: %s", error)
+
+
+# With Redis, each worker also keeps its own copy of what it fetched or stored. An entry never
+# changes, so while fresh it is exactly what Redis holds, and a popular page (an OCDS package is
+# over a megabyte) is not fetched over the network for every visitor. Once stale, the worker first
+# claims the renewal: if another request holds it, the worker's own stale copy is served meanwhile
+# (as the shared one would be); if not, Redis is asked for a copy another server may have renewed.
+LOCAL_ENTRIES = 128
+
+
+class _LocalCopies:
+    def __init__(self) -> None:
+        self.entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self.lock:
+            return self.entries.get(key)
+
+    def keep(self, key: str, entry: dict[str, Any]) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > LOCAL_ENTRIES:
+                self.entries.popitem(last=False)
+
+    def drop(self, key: str) -> None:
+        with self.lock:
+            self.entries.pop(key, None)
+
+
+def _local() -> _LocalCopies | None:
+    """This app's own copies; None without Redis (the cache itself is in this process then)."""
+    return current_app.extensions.get("page_cache_local")
+
+
+def _local_copy(key: str) -> dict[str, Any] | None:
+    local = _local()
+    entry = local.get(key) if local is not None else None
+    if entry is None:
+        return None
+    seconds = int(current_app.config["PAGE_CACHE_SECONDS"])
+    if entry["fresh_until"] + seconds * (STALE_FACTOR - 1) < time.time():
+        local.drop(key)  # as old as the shared copy may get: never served again
+        return None
+    return entry
+
+
+def _keep_locally(key: str, entry: dict[str, Any]) -> None:
+    local = _local()
+    if local is not None:
+        local.keep(key, entry)

@@ -6,6 +6,7 @@ and PostgreSQL alike."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -144,6 +145,22 @@ def test_public_pages_are_shared_through_redis_by_both_servers(app: Flask, prefi
         assert server_a.test_client().get("/calls").headers["X-Page-Cache"] == "miss"
         assert server_b.test_client().get("/calls").headers["X-Page-Cache"] == "hit"  # stored by A
         assert any(b"page:" in key for key in redis_for(server_a).keys(prefix + "*"))
+        # While fresh, a server answers from its own copy of the shared entry, without asking Redis.
+        for key in redis_for(server_a).keys(prefix + "page:*"):
+            redis_for(server_a).delete(key)
+        assert server_b.test_client().get("/calls").headers["X-Page-Cache"] == "hit"
+        server_c = shared_app(app, prefix, PAGE_CACHE_SECONDS=60)
+        assert server_c.test_client().get("/calls").headers["X-Page-Cache"] == "miss"
+        # Once stale, while another server renews it, a server serves its own stale copy.
+        local = server_b.extensions["page_cache_local"]
+        ((key, entry),) = list(local.entries.items())
+        local.keep(key, {**entry, "fresh_until": time.time() - 1})
+        with server_c.app_context():
+            page_cache.cache.add(key + "|refreshing", 1, timeout=30)
+        assert server_b.test_client().get("/calls").headers["X-Page-Cache"] == "stale"
+        with server_c.app_context():
+            page_cache.cache.delete(key + "|refreshing")
+        assert server_b.test_client().get("/calls").headers["X-Page-Cache"] == "hit"  # C's copy, from Redis
         # A Redis that does not answer only costs the cache, never the page.
         away = shared_app(app, "mvi-test-away:", PAGE_CACHE_SECONDS=60,
                           REDIS_URL=f"redis://127.0.0.1:{free_port()}/7")
