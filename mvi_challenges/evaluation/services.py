@@ -321,6 +321,14 @@ def consensus_scores(session: Session, phase: Phase) -> dict[tuple[int, int], Co
     return {(c.proposal_id, c.criterion_id): c for c in session.scalars(stmt)}
 
 
+def consensus_by_proposal(session: Session, phase: Phase) -> dict[int, dict[int, ConsensusScore]]:
+    """The phase's consensus scores: proposal id → criterion id → consensus."""
+    grouped: dict[int, dict[int, ConsensusScore]] = {}
+    for (proposal_id, criterion_id), consensus in consensus_scores(session, phase).items():
+        grouped.setdefault(proposal_id, {})[criterion_id] = consensus
+    return grouped
+
+
 def proposal_consensus(session: Session, proposal: Proposal) -> dict[int, ConsensusScore]:
     """The chair's consensus scores on one proposal, by criterion."""
     rows = session.scalars(select(ConsensusScore).where(ConsensusScore.proposal_id == proposal.id))

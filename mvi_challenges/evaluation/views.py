@@ -178,7 +178,7 @@ def staff_report(call_id: int, number: int):
     return render_template(
         "evaluation/report.html", phase=phase, call=phase.call, now=request_time(), snapshot=snapshot,
         members=services.members(db.session, phase), jury=services.member_names(db.session, phase),
-        progress=snapshot.progress.per_member, consensus=services.consensus_scores(db.session, phase),
+        progress=snapshot.progress.per_member, consensus=services.consensus_by_proposal(db.session, phase),
         decided=services.decisions(db.session, phase))
 
 
