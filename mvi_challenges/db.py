@@ -133,6 +133,21 @@ def wait_for_row(session: Any, column: Any, row_id: int) -> None:
                     .execution_options(synchronize_session=False))
 
 
+def is_referenced(session: Any, row: Any) -> bool:
+    """Whether any row of any table points at this one by a foreign key (so deleting it would
+    cascade into, or be refused by, data that refers to it)."""
+    from sqlalchemy import literal, select
+
+    table = row.__table__
+    for other in row.metadata.tables.values():
+        for key in other.foreign_keys:
+            if key.column.table is table and key.column.name == "id":
+                found = session.execute(select(literal(1)).select_from(other).where(key.parent == row.id).limit(1))
+                if found.first() is not None:
+                    return True
+    return False
+
+
 def escape_like(text: str) -> str:
     """Make % and _ literal in a LIKE pattern (use with escape="\\")."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import audit
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
-from ..db import escape_like
+from ..db import escape_like, is_referenced
 from ..errors import DomainError
 from ..sanitize import render_markdown
 from ..slugs import unique_slug
@@ -238,21 +238,30 @@ def save_phase(
     phase.budget_cents = budget_cents
     phase.max_awards = max_awards
     phase.score_scale_max = score_scale_max
-    phase.criteria = [
-        Criterion(
-            position=index,
-            name=item.name.strip(),
-            description=item.description.strip(),
-            weight=item.weight,
-            knockout_minimum=item.knockout_minimum,
-        )
-        for index, item in enumerate(criteria, start=1)
-    ]
+    phase.criteria = _merged_criteria(session, phase, criteria)
     session.flush()
     audit.record(session, actor, "phase.saved", phase, {"call_id": call.id, "number": number})
     if call.is_public:
         announce_change(session, call, "updated")
     return phase
+
+
+def _merged_criteria(session: Session, phase: Phase, criteria: Sequence[CriterionInput]) -> list[Criterion]:
+    """The new set of criteria, keeping the rows of those that stay (matched by name): the jury's
+    scores and consensus hang on them, and replacing every row would delete those with it. A
+    criterion something already refers to (a score, a consensus) cannot be dropped or renamed."""
+    existing = {criterion.name.strip().lower(): criterion for criterion in phase.criteria}
+    merged = []
+    for index, item in enumerate(criteria, start=1):
+        criterion = existing.pop(item.name.strip().lower(), None) or Criterion()
+        criterion.position, criterion.name, criterion.description = index, item.name.strip(), item.description.strip()
+        criterion.weight, criterion.knockout_minimum = item.weight, item.knockout_minimum
+        merged.append(criterion)
+    for dropped in existing.values():
+        if dropped.id is not None and is_referenced(session, dropped):
+            raise DomainError(_l("The jury has already scored “%(name)s”: it stays a criterion of this phase.",
+                                 name=dropped.name), field="criteria")
+    return merged
 
 
 def _check_published_phase_edit(phase: Phase | None, closes_at: dt.datetime, criteria: Sequence[CriterionInput],

@@ -101,3 +101,47 @@ def test_the_ranking_shows_a_newly_final_sheet_at_once(app: Flask, catalogue) ->
     assert "0 of 2 sheets final" in chair.get(f"{base}/results").get_data(as_text=True)
     chair.post(f"{base}/proposals/{world.proposals[0].id}", data=_scores(world.criteria, [9, 6]))
     assert "1 of 2 sheets final" in chair.get(f"{base}/results").get_data(as_text=True)
+
+
+def test_editing_a_published_phase_keeps_the_jurys_scores(app: Flask, catalogue) -> None:
+    """Moving a deadline or re-weighting must not delete what the jury scored against the criteria."""
+    import pytest
+
+    from mvi_challenges.calls.services import CriterionInput, save_phase
+    from mvi_challenges.errors import DomainError
+    from mvi_challenges.evaluation.models import Score
+
+    call = make_call(app, kind=CallKind.SBIR)
+    owner = make_user(app, Role.ENTREPRENEUR, organisation_name="Bedrijf A")
+    made = make_proposal(app, owner, call, submit=True)
+    chair_user = make_user(app, Role.JURY)
+    with app.app_context():
+        session = db.session
+        phase = session.scalar(select(Phase).where(Phase.call_id == call.id, Phase.number == 1))
+        proposal = session.get(Proposal, made.id)
+        chair = evaluation.assign_member(session, None, phase, email=chair_user.email, name="", is_chair=True,
+                                         secret_key="k")
+        evaluation.declare(session, None, chair, proposal, has_conflict=False, reason="")
+        evaluation.save_sheet(session, None, chair, proposal,
+                              {c.id: evaluation.ScoreInput(7, "Goed") for c in phase.criteria},
+                              finalise=True, now=dt.datetime.now(dt.UTC))
+        evaluation.record_consensus(session, chair_user, proposal, phase.criteria[0].id, 6, "Besproken")
+        session.commit()
+        names = [c.name for c in phase.criteria]
+        ids = [c.id for c in phase.criteria]
+
+        def save(criteria: list[CriterionInput]) -> None:
+            save_phase(session, None, call_obj, phase, title=phase.title, opens_at=phase.opens_at,
+                       closes_at=phase.closes_at + dt.timedelta(days=7), budget_cents=phase.budget_cents,
+                       max_awards=phase.max_awards, score_scale_max=phase.score_scale_max, criteria=criteria)
+
+        call_obj = phase.call
+        save([CriterionInput(names[1], 50), CriterionInput(names[0], 50)])  # re-weighted and re-ordered
+        session.commit()
+        assert [c.id for c in phase.criteria] == ids[::-1]
+        assert len(session.scalars(select(Score)).all()) == len(ids)
+        assert len(evaluation.consensus_scores(session, phase)) == 1
+        with pytest.raises(DomainError, match="it stays a criterion of this phase"):
+            save([CriterionInput(names[0], 100)])
+        session.rollback()
+        assert len(session.scalars(select(Score)).all()) == len(ids)
