@@ -141,7 +141,7 @@ def test_editing_a_published_phase_keeps_the_jurys_scores(app: Flask, catalogue)
         assert [c.id for c in phase.criteria] == ids[::-1]
         assert len(session.scalars(select(Score)).all()) == len(ids)
         assert len(evaluation.consensus_scores(session, phase)) == 1
-        with pytest.raises(DomainError, match="it stays a criterion of this phase"):
+        with pytest.raises(DomainError, match=names[1]):  # (in the default language, Dutch)
             save([CriterionInput(names[0], 100)])
         session.rollback()
         assert len(session.scalars(select(Score)).all()) == len(ids)
