@@ -196,14 +196,17 @@ def _render_ranking(phase: Phase, member: JuryMember | None):
     of small queries however big the phase is. Names of people are not in it: the progress list
     is rendered for each request."""
     view = _ranking_view(member, phase)
+    only_flagged = request.args.get("show") == "flagged"
     jury = services.member_names(db.session, phase)
     version = services.results_fingerprint(db.session, phase, jury)
 
     def render() -> str:
         snapshot = services.results_snapshot(db.session, phase, version)
-        return render_template("evaluation/_ranking.html", phase=phase, call=phase.call, view=view, snapshot=snapshot)
+        return render_template("evaluation/_ranking.html", phase=phase, call=phase.call, view=view, snapshot=snapshot,
+                               only_flagged=only_flagged)
 
-    ranking = memo.remember(f"ranking|{phase.id}|{version}|{view}|{get_locale()}", render)
+    key = f"ranking|{phase.id}|{version}|{view}|{'flagged' if only_flagged else 'all'}|{get_locale()}"
+    ranking = memo.remember(key, render)
     return render_template(
         "evaluation/results.html", phase=phase, call=phase.call, member=member, is_staff_view=member is None,
         ranking=Markup(ranking),  # noqa: S704 - rendered by Jinja above, from escaped values

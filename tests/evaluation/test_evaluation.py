@@ -149,6 +149,10 @@ def test_chair_sees_flags_and_records_consensus(app: Flask, catalogue) -> None:
     juror.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [2, 6]))  # Impact differs by 7 > 3
     ranking = chair.get(f"{base}/results")
     assert "Flagged for discussion" in page_text(ranking)
+    assert "Plan 1" in page_text(ranking)  # not scored, not flagged
+    flagged = page_text(chair.get(f"{base}/results?show=flagged"))
+    assert "Shown: the proposals flagged for discussion (1 of 2)." in flagged
+    assert "Plan 0" in flagged and "Plan 1" not in flagged and "Show all proposals" in flagged
     assert juror.get(f"{base}/results").status_code == 403  # only the chair (and staff)
     assert juror.get(f"{base}/results/{first}").status_code == 403
     score_before = _ranking_score(ranking, "Plan 0")
