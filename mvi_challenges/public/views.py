@@ -4,7 +4,6 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, sessi
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from wtforms import HiddenField
 
@@ -50,21 +49,15 @@ def healthz():
 def set_language():
     """A POST with a button: works without JavaScript and changes nothing but the display.
 
-    Logged in, the choice is saved to the account, which needs the CSRF token. Anonymous, the
+    Logged in, the choice is saved to the account, so the CSRF token is required. Anonymous, the
     button carries no token: a forged request could only switch a visitor's display language, and
     a token would make every public page personal, so none could be shared (page_cache.py)."""
-    save_to_account = current_user.is_authenticated
-    if save_to_account and current_app.config.get("WTF_CSRF_ENABLED", True):
-        try:
-            csrf.protect()
-        except CSRFError:
-            # A page opened before logging in (in another tab) has a button without a token: switch
-            # the display as for any visitor, but leave the account's saved choice alone.
-            save_to_account = False
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
     form = LanguageForm(meta={"csrf": False})
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
         session["lang"] = form.lang.data
-        if save_to_account and current_user.locale != form.lang.data:
+        if current_user.is_authenticated and current_user.locale != form.lang.data:
             set_locale(db.session, current_user, form.lang.data)
             db.session.commit()
     return redirect_next()
