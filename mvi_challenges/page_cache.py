@@ -88,6 +88,9 @@ def _serve_from_cache() -> Response | None:
     copy = _local_copy(key)  # with Redis: this worker's own copy, fresh or not
     if copy is not None and _fresh(copy):
         return _from_entry(copy, "hit")
+    if copy is not None and _marked_gone(key):
+        _local().drop(key)  # another worker found the page gone or personal: never serve ours again
+        copy = None
     if copy is not None and not _claim_refresh(key):
         return _from_entry(copy, "stale")  # another request renews it (see below); ours will do meanwhile
     entry = _get(key)
@@ -145,7 +148,8 @@ def _keep_in_cache(response: Response) -> Response:
              timeout=seconds * STALE_FACTOR)
         response.headers["X-Page-Cache"] = "miss"
     elif lock is not None:
-        _delete(key)  # the page is gone or has become personal: its old copy must not be served again
+        _delete(key)  # the page is gone or has become personal: its old copy must not be served again,
+        _mark_gone(key)  # by any worker (each may hold a copy of its own)
     if lock is not None:
         _delete(lock)
     return response
@@ -179,33 +183,67 @@ def _delete(key: str) -> None:
         log.warning("page cache not available: %s", error)
 
 
+def _mark_gone(key: str) -> None:
+    if _local() is not None:
+        _set_small(key + "|gone", int(current_app.config["PAGE_CACHE_SECONDS"]) * STALE_FACTOR)
+
+
+def _marked_gone(key: str) -> bool:
+    try:
+        return bool(cache.get(key + "|gone"))
+    except Exception as error:  # see _get
+        log.warning("page cache not available: %s", error)
+        return False
+
+
+def _set_small(key: str, timeout: int) -> None:
+    try:
+        cache.set(key, 1, timeout=timeout)
+    except Exception as error:  # see _get
+        log.warning("page cache not available: %s", error)
+
+
 # With Redis, each worker also keeps its own copy of what it fetched or stored. An entry never
 # changes, so while fresh it is exactly what Redis holds, and a popular page (an OCDS package is
 # over a megabyte) is not fetched over the network for every visitor. Once stale, the worker first
 # claims the renewal: if another request holds it, the worker's own stale copy is served meanwhile
-# (as the shared one would be); if not, Redis is asked for a copy another server may have renewed.
-LOCAL_ENTRIES = 128
+# (as the shared one would be), unless a renewal found the page gone or personal; if not, Redis is
+# asked for a copy another server may have renewed. Bounded in bytes: any URL can be asked for.
+LOCAL_BYTES = 32 * 1024 * 1024
+LOCAL_LARGEST = 4 * 1024 * 1024
 
 
 class _LocalCopies:
     def __init__(self) -> None:
         self.entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.size = 0
         self.lock = threading.Lock()
 
     def get(self, key: str) -> dict[str, Any] | None:
         with self.lock:
-            return self.entries.get(key)
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)  # the least recently used go first
+            return entry
 
     def keep(self, key: str, entry: dict[str, Any]) -> None:
+        if len(entry["body"]) > LOCAL_LARGEST:
+            return
         with self.lock:
+            self._remove(key)
             self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > LOCAL_ENTRIES:
-                self.entries.popitem(last=False)
+            self.size += len(entry["body"])
+            while self.size > LOCAL_BYTES:
+                self._remove(next(iter(self.entries)))
 
     def drop(self, key: str) -> None:
         with self.lock:
-            self.entries.pop(key, None)
+            self._remove(key)
+
+    def _remove(self, key: str) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.size -= len(entry["body"])
 
 
 def _local() -> _LocalCopies | None:

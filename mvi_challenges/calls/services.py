@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import audit
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
-from ..db import escape_like, is_referenced
+from ..db import escape_like, is_referenced, wait_for_row
 from ..errors import DomainError
 from ..sanitize import render_markdown
 from ..slugs import unique_slug
@@ -229,6 +229,10 @@ def save_phase(
         _check_published_phase_edit(phase, closes_at, criteria, now or now_utc())
     number = phase.number if phase is not None else len(call.phases) + 1
     _check_phase_order(call, number, opens_at, closes_at)
+    if phase is not None:
+        # A juror saving scores at this moment waits (evaluation.services.save_sheet takes the same lock).
+        wait_for_row(session, Phase.max_awards, phase.id)
+        _check_scored_phase_edit(session, phase, score_scale_max, criteria)
     if phase is None:
         phase = Phase(call=call, number=number)
         session.add(phase)
@@ -250,18 +254,44 @@ def _merged_criteria(session: Session, phase: Phase, criteria: Sequence[Criterio
     """The new set of criteria, keeping the rows of those that stay (matched by name): the jury's
     scores and consensus hang on them, and replacing every row would delete those with it. A
     criterion something already refers to (a score, a consensus) cannot be dropped or renamed."""
-    existing = {criterion.name.strip().lower(): criterion for criterion in phase.criteria}
+    available = list(phase.criteria)
     merged = []
     for index, item in enumerate(criteria, start=1):
-        criterion = existing.pop(item.name.strip().lower(), None) or Criterion()
-        criterion.position, criterion.name, criterion.description = index, item.name.strip(), item.description.strip()
+        name = item.name.strip()
+        criterion = next((c for c in available if c.name.strip().lower() == name.lower()), None)
+        if criterion is None:
+            criterion = Criterion()
+        else:
+            available.remove(criterion)
+        criterion.position, criterion.name, criterion.description = index, name, item.description.strip()
         criterion.weight, criterion.knockout_minimum = item.weight, item.knockout_minimum
         merged.append(criterion)
-    for dropped in existing.values():
+    for dropped in available:
         if dropped.id is not None and is_referenced(session, dropped):
             raise DomainError(_l("The jury has already scored “%(name)s”: it stays a criterion of this phase.",
                                  name=dropped.name), field="criteria")
     return merged
+
+
+def _check_scored_phase_edit(session: Session, phase: Phase, scale_max: int,
+                             criteria: Sequence[CriterionInput]) -> None:
+    """Once the jury has scored, what they scored against stays: no criterion added (their final
+    sheets have no score for it), none dropped or renamed, the same scale; and once the decisions
+    are published (and mailed) the weights and knock-out minimums stay too."""
+    if not any(c.id is not None and is_referenced(session, c) for c in phase.criteria):
+        return
+    current = {c.name.strip().lower(): c for c in phase.criteria}
+    wanted = {item.name.strip().lower(): item for item in criteria}
+    if any(name not in current for name in wanted):
+        raise DomainError(_l("The jury has begun scoring this phase: no criterion can be added."), field="criteria")
+    if scale_max != phase.score_scale_max:
+        raise DomainError(_l("The jury has begun scoring this phase: the highest score stays %(max)d.",
+                             max=phase.score_scale_max), field="score_scale_max")
+    if phase.decisions_published_at is not None and any(
+            name not in wanted or (wanted[name].weight, wanted[name].knockout_minimum) != (c.weight, c.knockout_minimum)
+            for name, c in current.items()):
+        raise DomainError(_l("The decisions of this phase have been published: its criteria and weights stay as "
+                             "they were."), field="criteria")
 
 
 def _check_published_phase_edit(phase: Phase | None, closes_at: dt.datetime, criteria: Sequence[CriterionInput],

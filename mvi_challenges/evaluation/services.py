@@ -207,6 +207,8 @@ def save_sheet(session: Session, actor: Any, member: JuryMember, proposal: Propo
 
     Side effects: audit `jury.scores_saved` / `jury.sheet_finalised` with the values.
     """
+    # A change to the phase's criteria at this moment (calls.services.save_phase) waits, or we do.
+    wait_for_row(session, Phase.max_awards, member.phase_id)
     declaration = declarations(session, member).get(proposal.id)
     if declaration is None or declaration.has_conflict:
         raise DomainError(_l("Declare that you have no conflict of interest before scoring."))

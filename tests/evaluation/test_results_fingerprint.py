@@ -144,4 +144,23 @@ def test_editing_a_published_phase_keeps_the_jurys_scores(app: Flask, catalogue)
         with pytest.raises(DomainError, match=names[1]):  # (in the default language, Dutch)
             save([CriterionInput(names[0], 100)])
         session.rollback()
+        # The final sheets have no score for a new criterion: none can be added once scoring began.
+        with pytest.raises(DomainError) as added:
+            save([CriterionInput(names[0], 40), CriterionInput(names[1], 40), CriterionInput("Nieuw", 20)])
+        assert added.value.field == "criteria"
+        session.rollback()
+        with pytest.raises(DomainError) as rescaled:
+            save_phase(session, None, call_obj, phase, title=phase.title, opens_at=phase.opens_at,
+                       closes_at=phase.closes_at, budget_cents=phase.budget_cents, max_awards=phase.max_awards,
+                       score_scale_max=5, criteria=[CriterionInput(n, 50) for n in names])
+        assert rescaled.value.field == "score_scale_max"
+        session.rollback()
+        phase.decisions_published_at = dt.datetime.now(dt.UTC)
+        session.commit()
+        with pytest.raises(DomainError) as reweighted:
+            save([CriterionInput(names[0], 70), CriterionInput(names[1], 30)])
+        assert reweighted.value.field == "criteria"
+        session.rollback()
+        save([CriterionInput(names[1], 50), CriterionInput(names[0], 50)])  # a new deadline alone is fine
+        session.commit()
         assert len(session.scalars(select(Score)).all()) == len(ids)

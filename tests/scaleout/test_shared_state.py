@@ -161,6 +161,16 @@ def test_public_pages_are_shared_through_redis_by_both_servers(app: Flask, prefi
         with server_c.app_context():
             page_cache.cache.delete(key + "|refreshing")
         assert server_b.test_client().get("/calls").headers["X-Page-Cache"] == "hit"  # C's copy, from Redis
+        # A renewal that finds the page gone (or personal) deletes it for every server: B's own stale
+        # copy is not served again, not even while someone holds the renewal.
+        local.keep(key, {**local.get(key), "fresh_until": time.time() - 1})
+        with server_c.app_context():
+            page_cache.cache.delete(key)
+            page_cache._mark_gone(key)
+            page_cache.cache.add(key + "|refreshing", 1, timeout=30)
+        assert server_b.test_client().get("/calls").headers["X-Page-Cache"] == "miss"
+        with server_c.app_context():
+            page_cache.cache.delete(key + "|refreshing")
         # A Redis that does not answer only costs the cache, never the page.
         away = shared_app(app, "mvi-test-away:", PAGE_CACHE_SECONDS=60,
                           REDIS_URL=f"redis://127.0.0.1:{free_port()}/7")
