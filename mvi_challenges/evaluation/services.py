@@ -359,9 +359,9 @@ class ResultsSnapshot:
     def result_for(self, proposal_id: int) -> ProposalResult | None:
         return next((r for r in self.results if r.proposal_id == proposal_id), None)
 
-    def neighbours(self, proposal_id: int) -> tuple[int | None, int | None]:
-        """The proposals before and after this one in the ranking."""
-        order = [r.proposal_id for r in self.results]
+    def neighbours(self, proposal_id: int, only_flagged: bool = False) -> tuple[int | None, int | None]:
+        """The proposals before and after this one in the ranking (or among those flagged)."""
+        order = [r.proposal_id for r in self.results if r.flagged or not only_flagged]
         if proposal_id not in order:
             return None, None
         index = order.index(proposal_id)

@@ -165,7 +165,8 @@ def staff_result(call_id: int, number: int, proposal_id: int):
         else:
             db.session.commit()
             flash(_("The decision has been recorded."), "success")
-            return redirect(url_for("evaluation.staff_result", call_id=call_id, number=number, proposal_id=proposal.id))
+            return redirect(url_for("evaluation.staff_result", call_id=call_id, number=number, proposal_id=proposal.id,
+                                    **_show_args()))
     return _render_result(phase, proposal, member=None, decision_form=form), status_for(form)
 
 
@@ -196,7 +197,7 @@ def _render_ranking(phase: Phase, member: JuryMember | None):
     of small queries however big the phase is. Names of people are not in it: the progress list
     is rendered for each request."""
     view = _ranking_view(member, phase)
-    only_flagged = request.args.get("show") == "flagged"
+    only_flagged = _only_flagged()
     jury = services.member_names(db.session, phase)
     version = services.results_fingerprint(db.session, phase, jury)
 
@@ -211,6 +212,15 @@ def _render_ranking(phase: Phase, member: JuryMember | None):
         "evaluation/results.html", phase=phase, call=phase.call, member=member, is_staff_view=member is None,
         ranking=Markup(ranking),  # noqa: S704 - rendered by Jinja above, from escaped values
         jury=jury, progress=services.member_progress(db.session, phase, version))
+
+
+def _only_flagged() -> bool:
+    """The chair goes through the proposals flagged for discussion only (?show=flagged)."""
+    return request.args.get("show") == "flagged"
+
+
+def _show_args() -> dict[str, str]:
+    return {"show": "flagged"} if _only_flagged() else {}
 
 
 def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, *,
@@ -230,9 +240,11 @@ def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, 
                 forms[criterion.id] = ConsensusForm(prefix=f"c{criterion.id}", formdata=None,
                                                     value=current.value if current else None,
                                                     reason=current.reason if current else "")
-    previous, following = snapshot.neighbours(proposal.id)
+    only_flagged = _only_flagged()
+    previous, following = snapshot.neighbours(proposal.id, only_flagged)
     return render_template(
         "evaluation/result.html", phase=phase, call=phase.call, member=member, proposal=proposal,
+        only_flagged=only_flagged, show=_show_args(),
         snapshot=snapshot, result=snapshot.result_for(proposal.id), previous=previous, following=following,
         view=_ranking_view(member, phase), members=services.members(db.session, phase), agreed=agreed,
         consensus_forms=forms, decision_form=decision_form,
@@ -411,8 +423,8 @@ def chair_result(phase_id: int, proposal_id: int):
         else:
             db.session.commit()
             flash(_("The consensus score has been saved."), "success")
-            return redirect(url_for("evaluation.chair_result", phase_id=phase.id, proposal_id=proposal.id)
-                            + f"#criterion-{criterion_id}")
+            return redirect(url_for("evaluation.chair_result", phase_id=phase.id, proposal_id=proposal.id,
+                                    **_show_args()) + f"#criterion-{criterion_id}")
     return _render_result(phase, proposal, member, consensus_form=form, consensus_criterion=criterion_id), 400
 
 

@@ -318,3 +318,29 @@ def test_a_double_click_on_consensus_or_decision_records_one_row(app: Flask, cat
     with app.app_context():
         assert len(db.session.scalars(select(ConsensusScore)).all()) == 1
         assert len(db.session.scalars(select(Decision)).all()) == 1
+
+
+def test_the_chair_can_go_through_the_flagged_proposals_only(app: Flask, catalogue) -> None:
+    world = _setup(app, proposals=3)
+    chair, juror = _client(app, world.chair), _client(app, world.juror)
+    base = f"/jury/phases/{world.phase_id}"
+    for client in (chair, juror):
+        client.post(base, data={f"declare-{p.id}": "none" for p in world.proposals})
+    first, second, third = (p.id for p in world.proposals)
+    for proposal_id, chair_scores, juror_scores in ((first, [9, 6], [2, 6]), (second, [5, 5], [5, 5]),
+                                                    (third, [8, 2], [8, 9])):
+        chair.post(f"{base}/proposals/{proposal_id}", data=_scores(world.criteria, chair_scores))
+        juror.post(f"{base}/proposals/{proposal_id}", data=_scores(world.criteria, juror_scores))
+    ranking = chair.get(f"{base}/results?show=flagged").get_data(as_text=True)
+    assert f'href="{base}/results/{first}?show=flagged"' in ranking and f"{base}/results/{second}" not in ranking
+    links = {f"{base}/results/{first}?show=flagged", f"{base}/results/{third}?show=flagged"}
+    pages = {pid: chair.get(f"{base}/results/{pid}?show=flagged").get_data(as_text=True) for pid in (first, third)}
+    for pid, html in pages.items():
+        assert f"{base}/results/{second}" not in html  # the unflagged one is skipped
+        assert (links - {f"{base}/results/{pid}?show=flagged"}).pop() in html
+        assert f'href="{base}/results?show=flagged"' in html  # back to the flagged ranking
+    impact = world.criteria[0]
+    saved = chair.post(f"{base}/results/{first}?show=flagged",
+                       data={"criterion": impact, f"c{impact}-value": "6", f"c{impact}-reason": "Besproken"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(
+        f"{base}/results/{first}?show=flagged#criterion-{impact}")
