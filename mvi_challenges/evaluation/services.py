@@ -156,8 +156,7 @@ def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal
     sheet = _sheet(session, member, proposal)
     if sheet is not None and sheet.status is SheetStatus.FINAL:
         raise DomainError(_l("You have finalised your scores for this proposal; the declaration stands."))
-    declaration = session.scalar(select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id,
-                                                                   ConflictDeclaration.proposal_id == proposal.id))
+    declaration = declaration_for(session, member, proposal)
     if declaration is None:
         declaration = ConflictDeclaration(member_id=member.id, proposal_id=proposal.id, has_conflict=has_conflict)
         session.add(declaration)
@@ -171,9 +170,13 @@ def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal
     return declaration
 
 
+def declaration_for(session: Session, member: JuryMember, proposal: Proposal) -> ConflictDeclaration | None:
+    return session.scalar(select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id,
+                                                            ConflictDeclaration.proposal_id == proposal.id))
+
+
 def conflicted(session: Session, member: JuryMember, proposal: Proposal) -> bool:
-    declaration = session.scalar(select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id,
-                                                                   ConflictDeclaration.proposal_id == proposal.id))
+    declaration = declaration_for(session, member, proposal)
     return declaration is not None and declaration.has_conflict
 
 
@@ -209,7 +212,7 @@ def save_sheet(session: Session, actor: Any, member: JuryMember, proposal: Propo
     """
     # A change to the phase's criteria at this moment (calls.services.save_phase) waits, or we do.
     wait_for_row(session, Phase.max_awards, member.phase_id)
-    declaration = declarations(session, member).get(proposal.id)
+    declaration = declaration_for(session, member, proposal)
     if declaration is None or declaration.has_conflict:
         raise DomainError(_l("Declare that you have no conflict of interest before scoring."))
     sheet = _sheet(session, member, proposal)
