@@ -103,6 +103,7 @@ def make_call(
             else:
                 transition_call(db.session, None, call, CallStatus.CLOSED)
                 if status in (CallStatus.DECIDED, CallStatus.ARCHIVED):
+                    call.phases[-1].decisions_published_at = now  # a call is decided by its published decisions
                     transition_call(db.session, None, call, CallStatus.DECIDED)
                 if status is CallStatus.ARCHIVED:
                     transition_call(db.session, None, call, CallStatus.ARCHIVED)
@@ -213,4 +214,14 @@ def decide_and_publish(app: Flask, call: SimpleNamespace, outcomes: dict[int, st
             evaluation.decide(db.session, None, db.session.get(Proposal, proposal_id), Outcome(outcome),
                               "Zo besloten, met redenen.")
         evaluation.publish_decisions(db.session, None, phase, now_utc())
+        db.session.commit()
+
+
+def close_phase(app: Flask, call: SimpleNamespace, number: int = 1) -> None:
+    """Let the deadline of phase `number` pass (a minute ago): its proposals are no longer sealed."""
+    from mvi_challenges.calls.models import Call
+
+    with app.app_context():
+        phase = next(p for p in db.session.get(Call, call.id).phases if p.number == number)
+        phase.closes_at = now_utc() - dt.timedelta(minutes=1)
         db.session.commit()

@@ -21,7 +21,7 @@ from mvi_challenges.dialogues.models import Contribution
 from mvi_challenges.evaluation.models import JuryMember
 from mvi_challenges.proposals.models import Question
 
-from .factories import login, make_call, make_dialogue, make_proposal, make_user
+from .factories import close_phase, login, make_call, make_dialogue, make_proposal, make_user
 
 PUBLIC, GUEST, LOGIN, STAFF, ADMIN = "public", "guest", "login", "staff", "admin"
 OWNER, OWNER_OR_STAFF = "owner", "owner-or-staff"  # the proposal's own organisation (and staff)
@@ -158,6 +158,8 @@ EXPECTED: dict[str, str] = {
     "evaluation.chair_results": JURY_CHAIR,
     "evaluation.chair_result": JURY_CHAIR,
     "evaluation.invitation": GUEST,  # a signed token decides; a wrong one is a 404
+    "evaluation.lift_conflict": STAFF,
+    "evaluation.decision": OWNER_OR_STAFF,
 }
 
 ROLES: dict[str, tuple[Role, ...]] = {
@@ -223,6 +225,7 @@ def _world(app: Flask) -> SimpleNamespace:
         "title": "PvE", "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "pve.pdf")}, content_type="multipart/form-data")
     owner = make_user(app, Role.ENTREPRENEUR)
     proposal = make_proposal(app, owner, published, submit=True, attachment=True)
+    close_phase(app, published)  # opened: the jury and staff may read it (sealed before: tests/proposals)
     newcomer = make_user(app, Role.ENTREPRENEUR)
     with app.app_context():
         document_id = db.session.scalar(select(CallDocument.id))
@@ -248,19 +251,21 @@ def _world(app: Flask) -> SimpleNamespace:
         db.session.add(member)
         db.session.commit()
         member_id = member.id
-        jurors = _jurors(app, phase_id, db.session.scalar(select(Phase.id).where(Phase.call_id == draft.id)),
-                         proposal.id)
+        jurors, declaration_id = _jurors(
+            app, phase_id, db.session.scalar(select(Phase.id).where(Phase.call_id == draft.id)), proposal.id)
     record_id, contract_id, target_id = _monitoring_world(app)
     export_id = _prepared_export(app, owner.id)
-    return SimpleNamespace(export_id=export_id, jurors=jurors, record_id=record_id, contract_id=contract_id, target_id=target_id,
+    return SimpleNamespace(export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
                            contribution_id=contribution_id)
 
 
-def _jurors(app: Flask, phase_id: int, other_phase_id: int, proposal_id: int) -> dict[str, SimpleNamespace]:
-    """The chair (no conflict), a member with a conflict, and a member of another call's jury."""
-    from mvi_challenges.evaluation.models import ConflictDeclaration
+def _jurors(app: Flask, phase_id: int, other_phase_id: int,
+            proposal_id: int) -> tuple[dict[str, SimpleNamespace], int]:
+    """The chair (no conflict, scores final), a member with a conflict, and a member of another
+    call's jury; and the id of the conflict declaration."""
+    from mvi_challenges.evaluation.models import ConflictDeclaration, Score, ScoreSheet, SheetStatus
 
     people = {role: make_user(app, Role.JURY) for role in ("jury_chair", "jury_conflicted", "jury_other_call")}
     chair = JuryMember(phase_id=phase_id, user_id=people["jury_chair"].id, is_chair=True)
@@ -268,13 +273,18 @@ def _jurors(app: Flask, phase_id: int, other_phase_id: int, proposal_id: int) ->
     db.session.add_all([chair, conflicted,
                         JuryMember(phase_id=other_phase_id, user_id=people["jury_other_call"].id)])
     db.session.flush()
+    declaration = ConflictDeclaration(member_id=conflicted.id, proposal_id=proposal_id, has_conflict=True,
+                                      reason="Oud-collega van de indiener")
     db.session.add_all([
         ConflictDeclaration(member_id=chair.id, proposal_id=proposal_id, has_conflict=False),
-        ConflictDeclaration(member_id=conflicted.id, proposal_id=proposal_id, has_conflict=True,
-                            reason="Oud-collega van de indiener"),
+        declaration,
+        # The chair has finalised their own sheet: the other members' scores are theirs to see.
+        ScoreSheet(member_id=chair.id, proposal_id=proposal_id, status=SheetStatus.FINAL,
+                   scores=[Score(criterion_id=criterion.id, value=7, motivation="Goed")
+                           for criterion in db.session.get(Phase, phase_id).criteria]),
     ])
     db.session.commit()
-    return people
+    return people, declaration.id
 
 
 def _prepared_export(app: Flask, user_id: int) -> int:
@@ -322,7 +332,7 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "contribution_id": world.contribution_id, "phase_id": world.phase_id, "member_id": world.member_id,
         "criterion_id": 1, "token": "not-a-valid-token", "department_id": 1, "category_slug": "mobiliteit",
         "record_id": world.record_id, "contract_id": world.contract_id, "target_id": world.target_id,
-        "name": "levels", "export_id": world.export_id,
+        "name": "levels", "export_id": world.export_id, "declaration_id": world.declaration_id,
     }
     with app.test_request_context():
         from flask import url_for

@@ -113,6 +113,9 @@ class Call(Base):
     experiment_extra_weeks: Mapped[int] = mapped_column(default=0, server_default="0")
     experiment_budget_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     experiment_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Calendar days between publishing the decisions and signing a contract (the Alcatel period):
+    # losing applicants can object in that time.
+    standstill_days: Mapped[int] = mapped_column(default=20, server_default="20")
 
     category: Mapped[Category] = relationship(lazy="joined")
     department: Mapped[Department | None] = relationship()
@@ -199,6 +202,8 @@ class Phase(Base):
     blind_review: Mapped[bool] = mapped_column(default=False)
     disagreement_threshold: Mapped[int] = mapped_column(default=3)
     decisions_published_at: Mapped[dt.datetime | None] = mapped_column(index=True)  # awards per year
+    # When the sealed proposals were first read after the closing time (the opening of the bids).
+    opened_at: Mapped[dt.datetime | None]
 
     call: Mapped[Call] = relationship(back_populates="phases")
     criteria: Mapped[list[Criterion]] = relationship(
@@ -207,6 +212,14 @@ class Phase(Base):
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at <= now < self.closes_at
+
+    @property
+    def standstill_ends_at(self) -> dt.datetime | None:
+        """The end of the standstill period after the decisions were published: until then no
+        contract is signed, so that an applicant who objects can still be heard."""
+        if self.decisions_published_at is None:
+            return None
+        return self.decisions_published_at + dt.timedelta(days=self.call.standstill_days)
 
     @property
     def total_weight(self) -> int:

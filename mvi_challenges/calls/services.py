@@ -21,6 +21,7 @@ from ..sanitize import render_markdown
 from ..slugs import unique_slug
 from ..timezones import now_utc
 from ..uploads import InspectedUpload
+from . import lifecycle
 from .models import (
     Call,
     CallDocument,
@@ -39,17 +40,6 @@ call_changed = Namespace().signal("call-changed")
 MAX_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 3}
 MIN_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 2}
 MAX_DOCUMENTS = 20
-
-# The lifecycle from DESIGN.md: every legal move, and nothing else.
-TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {
-    CallStatus.DRAFT: frozenset({CallStatus.PUBLISHED, CallStatus.CANCELLED}),
-    CallStatus.PUBLISHED: frozenset({CallStatus.CLOSED, CallStatus.CANCELLED}),
-    CallStatus.CLOSED: frozenset({CallStatus.DECIDED}),
-    CallStatus.DECIDED: frozenset({CallStatus.ARCHIVED}),
-    CallStatus.ARCHIVED: frozenset(),
-    CallStatus.CANCELLED: frozenset(),
-}
-
 
 @dataclass(frozen=True)
 class CriterionInput:
@@ -421,14 +411,14 @@ def transition_call(
 ) -> None:
     """The one place where a call's status changes.
 
-    Checks that the move is legal (TRANSITIONS) and, for publishing, that the call is complete
+    Checks that the move is legal (lifecycle.MOVES, with its guard) and, for publishing, that the call is complete
     (publication_problems). Side effects: sets `published_at` on first publication; closing early
     ends the open phase now; cancelling stores the public reason; audit `call.<status>`.
     """
     now = now or now_utc()
-    if target not in TRANSITIONS[call.status]:
-        raise DomainError(_l("This call cannot go from %(old)s to %(new)s.",
-                             old=status_label(call.status), new=status_label(target)))
+    problem = lifecycle.refusal(call, target, now)
+    if problem is not None:
+        raise DomainError(problem)
     if target is CallStatus.PUBLISHED:
         problems = publication_problems(call, now)
         if problems:

@@ -26,7 +26,7 @@ from ..pagination import filter_args, paginate
 from ..storage import get_storage, send_stored
 from ..timezones import now_utc
 from ..uploads import inspect_upload
-from . import services
+from . import lifecycle, services
 from .forms import (
     ELIGIBILITY_CHOICES,
     KIND_CHOICES,
@@ -245,7 +245,7 @@ def _render_manage(call: Call, *, document_form: DocumentForm | None = None, clo
         "calls/manage.html", call=call, now=now, problems=services.publication_problems(call, now),
         document_form=document_form or DocumentForm(), close_form=close_form or ReasonForm(prefix="close"),
         cancel_form=cancel_form or ReasonForm(prefix="cancel"), status_labels=services.STATUS_LABELS,
-        transitions=services.TRANSITIONS[call.status], max_phases=services.MAX_PHASES[call.kind],
+        transitions=lifecycle.allowed_targets(call, now), max_phases=services.MAX_PHASES[call.kind],
         open_phase=call.current_phase(now), can_edit=can_edit_call(current_user, call),
     ), status
 

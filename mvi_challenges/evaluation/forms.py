@@ -36,6 +36,16 @@ class DecisionForm(FlaskForm):
                          validators=[DataRequired()])
     motivation = TextAreaField(_l("Motivation (published and sent to the applicant)"),
                                validators=[DataRequired(), Length(max=10000)], render_kw={"rows": 3})
+    knockout_reason = TextAreaField(
+        _l("Why it is awarded or advanced despite a score below a knock-out minimum (only then)"),
+        validators=[Length(max=5000)], render_kw={"rows": 2})
+
+
+class LiftConflictForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for lifting the conflict of interest (kept in the record)"),
+                           validators=[DataRequired(message=_l("Give the reason for lifting the conflict of "
+                                                               "interest.")), Length(max=2000)],
+                           render_kw={"rows": 2})
 
 
 class ConsensusForm(FlaskForm):

@@ -49,6 +49,8 @@ class ConflictDeclaration(Base):
     has_conflict: Mapped[bool]
     reason: Mapped[str] = mapped_column(Text, default="")
     declared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Why staff lifted a declared conflict (empty unless lifted).
+    lift_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     revision: Mapped[random_revision]
 
     member: Mapped[JuryMember] = relationship()
@@ -113,6 +115,8 @@ class Decision(Base):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), unique=True)
     outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
     motivation: Mapped[str] = mapped_column(Text)
+    # Why a proposal below a knock-out minimum is awarded or advanced all the same (jury report).
+    knockout_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revision: Mapped[random_revision]

@@ -27,21 +27,23 @@ from ..accounts.services import (
     user_for_account_link,
     validate_password,
 )
-from ..calls.models import Phase
+from ..calls import lifecycle as call_lifecycle
+from ..calls.models import CallStatus, Phase
+from ..calls.services import transition_call
 from ..db import utcnow, wait_for_row
 from ..errors import DomainError
 from ..outbox import queue_user_email
+from ..proposals import lifecycle
 from ..proposals.models import Proposal, ProposalStatus, ProposalVersion
-from ..proposals.services import transition_proposal
 from .aggregation import CriterionSpec, ProposalResult, SheetScores, aggregate
 from .models import ConflictDeclaration, ConsensusScore, Decision, JuryMember, Outcome, Score, ScoreSheet, SheetStatus
 
 INVITATION_SALT = "jury-invitation"
 INVITATION_MAX_AGE = 14 * 24 * 3600
-IN_EVALUATION = (ProposalStatus.SUBMITTED, ProposalStatus.UNDER_REVIEW, ProposalStatus.ADVANCED,
-                 ProposalStatus.SHORTLISTED, ProposalStatus.AWARDED, ProposalStatus.NOT_AWARDED)
+IN_EVALUATION = tuple(sorted(lifecycle.IN_EVALUATION))
 OUTCOME_STATUS = {Outcome.AWARDED: ProposalStatus.AWARDED, Outcome.SHORTLISTED: ProposalStatus.SHORTLISTED,
                   Outcome.ADVANCED: ProposalStatus.ADVANCED, Outcome.NOT_AWARDED: ProposalStatus.NOT_AWARDED}
+WINNING = (Outcome.AWARDED, Outcome.ADVANCED)
 
 
 # --- jury ---------------------------------------------------------------------------------
@@ -147,16 +149,25 @@ def declarations(session: Session, member: JuryMember) -> dict[int, ConflictDecl
 
 
 def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal, *, has_conflict: bool,
-            reason: str) -> ConflictDeclaration:
-    """No conflict, or a conflict with its reason. A member who finalised a sheet cannot change it."""
+            reason: str, now: dt.datetime | None = None) -> ConflictDeclaration:
+    """No conflict, or a conflict with its reason. A member who finalised a sheet cannot change it;
+    a declared conflict is lifted only by staff (`lift_conflict`). Nothing is declared while the
+    proposals are sealed: the member could not know whom they declare about."""
     if proposal.phase_id != member.phase_id:
         raise DomainError(_l("This proposal is not part of your jury's phase."))
+    if lifecycle.is_sealed(proposal.phase, now or utcnow()):
+        raise DomainError(_l("Proposals are sealed until the deadline: the jury scores them once the phase has "
+                             "closed."))
     if has_conflict and not reason.strip():
         raise DomainError(_l("Give the reason for the conflict of interest."), field="reason")
     sheet = _sheet(session, member, proposal)
     if sheet is not None and sheet.status is SheetStatus.FINAL:
         raise DomainError(_l("You have finalised your scores for this proposal; the declaration stands."))
     declaration = declaration_for(session, member, proposal)
+    if declaration is not None and declaration.has_conflict and not has_conflict:
+        # Lifting a conflict is not the member's call: staff do it, with a reason (lift_conflict).
+        raise DomainError(_l("You declared a conflict of interest with this proposal. Only staff can lift it, "
+                             "with a reason."))
     if declaration is None:
         declaration = ConflictDeclaration(member_id=member.id, proposal_id=proposal.id, has_conflict=has_conflict)
         session.add(declaration)
@@ -168,6 +179,29 @@ def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal
     audit.record(session, actor, "jury.conflict_declared", proposal,
                  {"member_id": member.id, "conflict": has_conflict, "reason": declaration.reason})
     return declaration
+
+
+def lift_conflict(session: Session, actor: Any, declaration: ConflictDeclaration, reason: str) -> None:
+    """Staff lift a declared conflict (a mistaken declaration, say), with a reason that is kept.
+
+    Side effects: the member may open and score the proposal again; audit `jury.conflict_lifted`
+    with the reason and the declaration's original reason.
+    """
+    if not declaration.has_conflict:
+        raise DomainError(_l("This member declared no conflict of interest with this proposal."))
+    if not reason.strip():
+        raise DomainError(_l("Give the reason for lifting the conflict of interest; it is kept in the record."),
+                          field="reason")
+    proposal = session.get(Proposal, declaration.proposal_id)
+    if proposal is not None and proposal.phase.decisions_published_at is not None:
+        raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
+    original = declaration.reason
+    declaration.has_conflict = False
+    declaration.lift_reason = reason.strip()
+    declaration.declared_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "jury.conflict_lifted", proposal or declaration,
+                 {"member_id": declaration.member_id, "reason": reason.strip(), "declared_reason": original})
 
 
 def declaration_for(session: Session, member: JuryMember, proposal: Proposal) -> ConflictDeclaration | None:
@@ -215,6 +249,11 @@ def save_sheet(session: Session, actor: Any, member: JuryMember, proposal: Propo
     declaration = declaration_for(session, member, proposal)
     if declaration is None or declaration.has_conflict:
         raise DomainError(_l("Declare that you have no conflict of interest before scoring."))
+    if not lifecycle.can_score(member, proposal, now, has_conflict=False):
+        raise DomainError(_l("Proposals are sealed until the deadline: the jury scores them once the phase has "
+                             "closed."))
+    if proposal.phase.decisions_published_at is not None:
+        raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
     sheet = _sheet(session, member, proposal)
     if sheet is not None and sheet.status is SheetStatus.FINAL:
         raise DomainError(_l("Your scores for this proposal are final."))
@@ -286,10 +325,39 @@ def _final_score_rows(session: Session, phase: Phase) -> list[SheetScores]:
     return [SheetScores(member_id, proposal_id, values) for member_id, proposal_id, values in sheets.values()]
 
 
+def may_see_others(session: Session, member: JuryMember, proposal: Proposal) -> bool:
+    """Independent scoring, for every member and the chair alike: others' scores of a proposal
+    only after finalising one's own sheet for it, and never with a declared conflict."""
+    if conflicted(session, member, proposal):
+        return False
+    own = _sheet(session, member, proposal)
+    return own is not None and own.status is SheetStatus.FINAL
+
+
+def hidden_from(session: Session, member: JuryMember) -> frozenset[int]:
+    """The proposals of the phase whose scores this member may not see (yet): those without their
+    own final sheet, and those they declared a conflict with."""
+    in_phase = set(session.scalars(select(Proposal.id).where(Proposal.phase_id == member.phase_id,
+                                                             Proposal.status.in_(IN_EVALUATION))))
+    final = set(session.scalars(select(ScoreSheet.proposal_id).where(ScoreSheet.member_id == member.id,
+                                                                     ScoreSheet.status == SheetStatus.FINAL)))
+    conflicts = set(session.scalars(select(ConflictDeclaration.proposal_id).where(
+        ConflictDeclaration.member_id == member.id, ConflictDeclaration.has_conflict.is_(True))))
+    return frozenset((in_phase - final) | conflicts)
+
+
+def consensus_problem(session: Session, proposal: Proposal) -> str | None:
+    """The consensus step starts when every member without a conflict has finalised their sheet."""
+    done, eligible = progress(session, proposal.phase).per_proposal.get(proposal.id, (0, 0))
+    if eligible == 0 or done < eligible:
+        return str(_l("The consensus starts when every jury member without a conflict of interest has finalised "
+                      "their scores (%(done)d of %(todo)d so far).", done=done, todo=eligible))
+    return None
+
+
 def others_final_sheets(session: Session, member: JuryMember, proposal: Proposal) -> list[ScoreSheet] | None:
     """Other members' final scores, shown only once this member's own sheet is final (no anchoring)."""
-    own = _sheet(session, member, proposal)
-    if own is None or own.status is not SheetStatus.FINAL:
+    if not may_see_others(session, member, proposal):
         return None
     return [s for s in final_sheets(session, proposal.phase) if s.proposal_id == proposal.id and
             s.member_id != member.id]
@@ -423,9 +491,10 @@ def member_progress(session: Session, phase: Phase, version: str) -> dict[int, t
 
 
 def may_record_consensus(session: Session, member: JuryMember, proposal: Proposal) -> bool:
-    """The chair, until the decisions are published, on proposals without their own conflict."""
+    """The chair, until the decisions are published, on proposals without their own conflict,
+    once every member without a conflict has finalised their scores."""
     return (member.is_chair and proposal.phase.decisions_published_at is None
-            and not conflicted(session, member, proposal))
+            and not conflicted(session, member, proposal) and consensus_problem(session, proposal) is None)
 
 
 def results_snapshot(session: Session, phase: Phase, version: str | None = None) -> ResultsSnapshot:
@@ -477,6 +546,9 @@ def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion
     if member is not None and conflicted(session, member, proposal):
         raise DomainError(_l("You declared a conflict of interest with this proposal, so you cannot record its "
                              "consensus."))
+    problem = consensus_problem(session, proposal)
+    if problem is not None:
+        raise DomainError(problem)
     wait_for_row(session, Phase.max_awards, phase.id)  # a double click: the second sees the first's row
     consensus = session.scalar(select(ConsensusScore).where(ConsensusScore.proposal_id == proposal.id,
                                                             ConsensusScore.criterion_id == criterion_id))
@@ -498,44 +570,78 @@ def decision_for(session: Session, proposal: Proposal) -> Decision | None:
     return session.scalar(select(Decision).where(Decision.proposal_id == proposal.id))
 
 
-def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, motivation: str) -> Decision:
-    """Record the outcome. The phase's maximum number of awards and its budget are respected;
-    'advanced' exists only when there is a next phase. Side effects: proposal status; audit."""
+def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, motivation: str, *,
+           knockout_reason: str = "", now: dt.datetime | None = None) -> Decision:
+    """Record the outcome, as a draft: it takes effect (the proposal's status, the applicant, the
+    public) only when the phase's decisions are published together (`publish_decisions`).
+
+    The phase's maximum number of awards and its budget are respected, counted with the budgets
+    of the submitted versions; 'advanced' exists only when there is a next phase; a proposal below
+    a knock-out minimum is awarded or advanced only with a recorded reason.
+    Side effects: the Decision row; audit `decision.recorded`.
+    """
     phase = proposal.phase
     if not motivation.strip():
         raise DomainError(_l("Give the motivation; it is published and sent to the applicant."), field="motivation")
     if phase.decisions_published_at is not None:
         raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
+    if lifecycle.is_sealed(phase, now or utcnow()) or proposal.status not in lifecycle.IN_EVALUATION:
+        raise DomainError(_l("Proposals are judged after the deadline; until then the applicant may still change "
+                             "or withdraw them."))
     if outcome is Outcome.ADVANCED and phase.number >= len(phase.call.phases):
         raise DomainError(_l("There is no next phase to advance to."), field="outcome")
     # Two clicks, or two staff members awarding at once: the second waits and counts the first's award.
     wait_for_row(session, Phase.max_awards, phase.id)
-    winning = (Outcome.AWARDED, Outcome.ADVANCED)
-    others = [d for pid, d in decisions(session, phase).items() if pid != proposal.id and d.outcome in winning]
-    if outcome in winning:
+    others = [d for pid, d in decisions(session, phase).items() if pid != proposal.id and d.outcome in WINNING]
+    if outcome in WINNING:
         if len(others) + 1 > phase.max_awards:
             raise DomainError(_l("This phase allows at most %(n)d awards.", n=phase.max_awards), field="outcome")
-        budget = sum(d.proposal.requested_budget_cents or 0 for d in others) + (proposal.requested_budget_cents or 0)
+        budget = (sum(lifecycle.submitted_budget_cents(d.proposal) or 0 for d in others)
+                  + (lifecycle.submitted_budget_cents(proposal) or 0))
         if budget > phase.budget_cents:
             raise DomainError(_l("The awarded budgets would exceed the budget of this phase."), field="outcome")
+        knocked_out = knocked_out_on(session, proposal)
+        if knocked_out and not knockout_reason.strip():
+            raise DomainError(_l("This proposal scored below the knock-out minimum on %(names)s. Record why it is "
+                                 "awarded all the same; the reason is part of the jury report.",
+                                 names=", ".join(knocked_out)), field="knockout_reason")
+    else:
+        knockout_reason = ""
     decision = decision_for(session, proposal)
     if decision is None:
         decision = Decision(proposal_id=proposal.id, outcome=outcome, motivation="")
         session.add(decision)
     decision.outcome, decision.motivation = outcome, motivation.strip()
+    decision.knockout_reason = knockout_reason.strip()
     decision.decided_by_id, decision.decided_at = getattr(actor, "id", None), utcnow()
-    if proposal.status is ProposalStatus.SUBMITTED:
-        transition_proposal(session, actor, proposal, ProposalStatus.UNDER_REVIEW)
-    if proposal.status is not OUTCOME_STATUS[outcome]:
-        proposal.status = OUTCOME_STATUS[outcome]  # re-deciding before publication is allowed
     session.flush()
-    audit.record(session, actor, "decision.recorded", proposal, {"outcome": outcome.value})
+    audit.record(session, actor, "decision.recorded", proposal,
+                 {"outcome": outcome.value, "knockout_reason": decision.knockout_reason})
     return decision
 
 
+def knocked_out_on(session: Session, proposal: Proposal) -> list[str]:
+    """The criteria on which the proposal scored below its knock-out minimum (none: not knocked out)."""
+    result = results_snapshot(session, proposal.phase).result_for(proposal.id)
+    return list(result.knocked_out_on) if result is not None and result.knocked_out else []
+
+
 def publish_decisions(session: Session, actor: Any, phase: Phase, now: dt.datetime) -> None:
-    """Every proposal in evaluation needs a decision. Side effects: the call page shows them; each
-    applicant gets their own outcome by mail with the score and motivation per criterion; audit."""
+    """Publish every decision of the phase at once: until now they were drafts.
+
+    Every proposal in evaluation needs a decision. Side effects: each proposal moves to its
+    outcome (proposals.lifecycle.transition, audited per proposal), so the applicant, the public,
+    the API, OCDS and the next phase's gate learn all outcomes at the same moment; the standstill
+    period starts; after the last phase the call is decided; each applicant gets their outcome by
+    mail with a link to the decision page; audit `decision.published`.
+    """
+    wait_for_row(session, Phase.max_awards, phase.id)  # a second click waits and finds them published
+    session.refresh(phase)
+    if phase.decisions_published_at is not None:
+        raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
+    if lifecycle.is_sealed(phase, now):
+        raise DomainError(_l("Proposals are judged after the deadline; until then the applicant may still change "
+                             "or withdraw them."))
     proposals = phase_proposals(session, phase)
     decided = decisions(session, phase)
     missing = [p for p in proposals if p.id not in decided]
@@ -544,7 +650,13 @@ def publish_decisions(session: Session, actor: Any, phase: Phase, now: dt.dateti
     phase.decisions_published_at = now
     phase.call.updated_at = now  # the call page (and its feed entry) now shows the decisions
     session.flush()
+    for proposal in proposals:
+        target = OUTCOME_STATUS[decided[proposal.id].outcome]
+        if proposal.status is not target:
+            lifecycle.transition(session, actor, proposal, target, now, outcome=target.value)
     audit.record(session, actor, "decision.published", phase, {"count": len(proposals)})
+    if call_lifecycle.refusal(phase.call, CallStatus.DECIDED, now) is None:
+        transition_call(session, actor, phase.call, CallStatus.DECIDED, now=now)
     by_id = {r.proposal_id: r for r in results(session, phase)}
     agreed = consensus_scores(session, phase)
     for proposal in proposals:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+import io
+
 from flask import (
     Blueprint,
     Response,
@@ -9,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -19,17 +23,28 @@ from markupsafe import Markup
 
 from .. import audit, memo
 from ..auth import require, require_login
+from ..blind import strip_document_metadata
 from ..calls.models import Call, Phase
 from ..db import db
-from ..errors import DomainError, attach_to_form, status_for
+from ..errors import DomainError, attach_to_form, flash_form_errors, status_for
 from ..exports import to_csv
+from ..proposals import lifecycle
 from ..proposals.models import Attachment, Proposal
+from ..proposals.permissions import is_owner
 from ..storage import get_storage, send_stored
 from ..templating import form_error_list
 from ..timezones import request_time
 from . import services
-from .forms import OUTCOME_LABELS, ConsensusForm, DecisionForm, InvitationForm, MemberForm, SettingsForm
-from .models import JuryMember, Outcome, SheetStatus
+from .forms import (
+    OUTCOME_LABELS,
+    ConsensusForm,
+    DecisionForm,
+    InvitationForm,
+    LiftConflictForm,
+    MemberForm,
+    SettingsForm,
+)
+from .models import ConflictDeclaration, JuryMember, Outcome, SheetStatus
 from .permissions import can_manage_juries, can_open_proposal, can_see_results
 
 bp = Blueprint("evaluation", __name__)
@@ -71,9 +86,27 @@ def _jury_phase(phase_id: int) -> tuple[Phase, JuryMember]:
 
 def _jury_proposal(phase: Phase, proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.phase_id != phase.id or proposal.status not in services.IN_EVALUATION:
+    if proposal is None or proposal.phase_id != phase.id or proposal.status not in lifecycle.IN_EVALUATION:
         abort(404)  # drafts and withdrawn proposals are not for the jury
+    if _sealed(phase):
+        abort(403)  # sealed until the deadline, for the jury and staff alike
     return proposal
+
+
+def _sealed(phase: Phase) -> bool:
+    """Whether the phase's proposals are still sealed; the first reading after the closing time
+    records the opening (an audit event, like the opening of bids)."""
+    now = request_time()
+    if lifecycle.is_sealed(phase, now):
+        return True
+    if phase.opened_at is None and lifecycle.record_opening(db.session, current_user, phase, now):
+        db.session.commit()
+    return False
+
+
+def _render_sealed(phase: Phase, member: JuryMember | None):
+    return render_template("evaluation/sealed.html", phase=phase, call=phase.call, member=member,
+                           arrived=lifecycle.arrived_count(db.session, phase)), 200
 
 
 # --- staff: the jury of a phase -------------------------------------------------------------
@@ -141,10 +174,34 @@ def remove_member(member_id: int):
     return redirect(url_for("evaluation.jury", call_id=phase.call_id, number=phase.number))
 
 
+@bp.route("/staff/conflicts/<int:declaration_id>/lift", methods=["POST"])
+@require(can_manage_juries)
+def lift_conflict(declaration_id: int):
+    """Only staff lift a declared conflict, with a reason that stays in the record."""
+    declaration = db.session.get(ConflictDeclaration, declaration_id) or abort(404)
+    phase = declaration.member.phase
+    form = LiftConflictForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    else:
+        try:
+            services.lift_conflict(db.session, current_user, declaration, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The conflict of interest has been lifted; the reason is kept in the record."), "success")
+    return redirect(url_for("evaluation.jury", call_id=phase.call_id, number=phase.number) + "#declarations-heading")
+
+
 @bp.route("/staff/calls/<int:call_id>/phases/<int:number>/results")
 @require(can_manage_juries)
 def staff_results(call_id: int, number: int):
-    return _render_ranking(_phase(call_id, number), member=None)
+    phase = _phase(call_id, number)
+    if _sealed(phase):
+        return _render_sealed(phase, None)
+    return _render_ranking(phase, member=None)
 
 
 @bp.route("/staff/calls/<int:call_id>/phases/<int:number>/results/<int:proposal_id>", methods=["GET", "POST"])
@@ -158,7 +215,8 @@ def staff_result(call_id: int, number: int, proposal_id: int):
                         motivation=decided.motivation if decided else "")
     if form.validate_on_submit():
         try:
-            services.decide(db.session, current_user, proposal, Outcome(form.outcome.data), form.motivation.data)
+            services.decide(db.session, current_user, proposal, Outcome(form.outcome.data), form.motivation.data,
+                            knockout_reason=form.knockout_reason.data or "", now=request_time())
         except DomainError as error:
             db.session.rollback()
             attach_to_form(form, error)
@@ -175,6 +233,8 @@ def staff_result(call_id: int, number: int, proposal_id: int):
 def staff_report(call_id: int, number: int):
     """The printable jury report: ranking, scores, consensus and decisions, without any form."""
     phase = _phase(call_id, number)
+    if _sealed(phase):
+        return _render_sealed(phase, None)
     snapshot = services.results_snapshot(db.session, phase)
     return render_template(
         "evaluation/report.html", phase=phase, call=phase.call, now=request_time(), snapshot=snapshot,
@@ -200,18 +260,24 @@ def _render_ranking(phase: Phase, member: JuryMember | None):
     only_flagged = _only_flagged()
     jury = services.member_names(db.session, phase)
     version = services.results_fingerprint(db.session, phase, jury)
+    progress = services.member_progress(db.session, phase, version)
+    # Independent scoring, the chair included: a proposal's scores and place in the ranking only
+    # once one's own sheet for it is final, and never with a declared conflict.
+    hidden = frozenset() if member is None else services.hidden_from(db.session, member)
 
     def render() -> str:
         snapshot = services.results_snapshot(db.session, phase, version)
         return render_template("evaluation/_ranking.html", phase=phase, call=phase.call, view=view, snapshot=snapshot,
-                               only_flagged=only_flagged)
+                               only_flagged=only_flagged, hidden=hidden)
 
-    key = f"ranking|{phase.id}|{version}|{view}|{'flagged' if only_flagged else 'all'}|{get_locale()}"
+    hidden_key = hashlib.sha256(repr(sorted(hidden)).encode()).hexdigest()[:16] if hidden else "none"
+    key = f"ranking|{phase.id}|{version}|{view}|{'flagged' if only_flagged else 'all'}|{hidden_key}|{get_locale()}"
     ranking = memo.remember(key, render)
     return render_template(
         "evaluation/results.html", phase=phase, call=phase.call, member=member, is_staff_view=member is None,
         ranking=Markup(ranking),  # noqa: S704 - rendered by Jinja above, from escaped values
-        jury=jury, progress=services.member_progress(db.session, phase, version))
+        jury=jury, progress=progress)
+
 
 
 def _only_flagged() -> bool:
@@ -301,6 +367,8 @@ def my_juries():
 def phase_overview(phase_id: int):
     """The member's list: declare (also in bulk) and open proposals to score."""
     phase, member = _jury_phase(phase_id)
+    if _sealed(phase):
+        return _render_sealed(phase, member)
     proposals = services.phase_proposals(db.session, phase)
     if request.method == "POST":
         declared = 0
@@ -310,7 +378,7 @@ def phase_overview(phase_id: int):
                 if choice not in ("none", "conflict"):
                     continue
                 services.declare(db.session, current_user, member, proposal, has_conflict=choice == "conflict",
-                                 reason=request.form.get(f"reason-{proposal.id}", ""))
+                                 reason=request.form.get(f"reason-{proposal.id}", ""), now=request_time())
                 declared += 1
         except DomainError as error:
             db.session.rollback()
@@ -330,7 +398,7 @@ def phase_overview(phase_id: int):
 def score(phase_id: int, proposal_id: int):
     phase, member = _jury_phase(phase_id)
     proposal = _jury_proposal(phase, proposal_id)
-    declaration = services.declarations(db.session, member).get(proposal.id)
+    declaration = services.declaration_for(db.session, member, proposal)
     if not can_open_proposal(member, declaration):
         if declaration is not None and declaration.has_conflict:
             abort(403)  # conflicted: this proposal is not for them
@@ -383,21 +451,30 @@ def attachment(phase_id: int, proposal_id: int, attachment_id: int):
     """Files for the jury; in a blind review under a neutral name."""
     phase, member = _jury_phase(phase_id)
     proposal = _jury_proposal(phase, proposal_id)
-    if not can_open_proposal(member, services.declarations(db.session, member).get(proposal.id)):
+    if not can_open_proposal(member, services.declaration_for(db.session, member, proposal)):
         abort(403)
     item = db.session.get(Attachment, attachment_id)
-    if item is None or item.proposal_id != proposal.id:
+    submitted = proposal.latest_version.attachment_manifest if proposal.latest_version else []
+    if item is None or item.proposal_id != proposal.id or item.id not in {entry["id"] for entry in submitted}:
+        abort(404)  # only the files of the submitted version under evaluation: no drafts, nothing removed
+    storage = get_storage(current_app.config)
+    if not phase.blind_review:
+        return send_stored(storage, item.storage_key, mimetype=item.content_type, download_name=item.filename)
+    data = storage.read(item.storage_key)
+    if data is None:
         abort(404)
-    name = f"proposal-{proposal.id}-attachment-{item.id}.{item.filename.rsplit('.', 1)[-1]}" if phase.blind_review \
-        else item.filename
-    return send_stored(get_storage(current_app.config), item.storage_key, mimetype=item.content_type,
-                       download_name=name)
+    extension = item.filename.rsplit(".", 1)[-1] if "." in item.filename else "bin"
+    return send_file(io.BytesIO(strip_document_metadata(data, item.content_type)), mimetype=item.content_type,
+                     as_attachment=True, download_name=f"proposal-{proposal.id}-attachment-{item.id}.{extension}",
+                     max_age=0)
 
 
 @bp.route("/jury/phases/<int:phase_id>/results")
 @require_login
 def chair_results(phase_id: int):
     phase, member = _results_reader(phase_id)
+    if _sealed(phase):
+        return _render_sealed(phase, member)
     return _render_ranking(phase, member)
 
 
@@ -407,6 +484,12 @@ def chair_result(phase_id: int, proposal_id: int):
     """One proposal's result; the chair's consensus forms (one per criterion) post here."""
     phase, member = _results_reader(phase_id)
     proposal = _jury_proposal(phase, proposal_id)
+    if services.conflicted(db.session, member, proposal):
+        abort(403)  # a declared conflict shuts the member out of this proposal everywhere
+    if not services.may_see_others(db.session, member, proposal):
+        flash(_("Finalise your own scores for this proposal first: the other members' scores are shown after "
+                "that."), "info")
+        return redirect(url_for("evaluation.score", phase_id=phase.id, proposal_id=proposal.id))
     if request.method == "GET":
         return _render_result(phase, proposal, member)
     criterion_id = request.form.get("criterion", type=int)
@@ -434,6 +517,31 @@ def _results_reader(phase_id: int) -> tuple[Phase, JuryMember]:
     if member is None or not can_see_results(current_user, member):
         abort(403)
     return phase, member
+
+
+# --- applicants: the decision on their proposal ----------------------------------------------
+
+
+@bp.route("/proposals/<int:proposal_id>/decision")
+@require_login
+def decision(proposal_id: int):
+    """What the applicant is owed once the decisions are published (and nothing before): the
+    outcome with its motivation, the consensus score and reason per criterion, the scores of the
+    winning proposals beside theirs, the end of the standstill period and how to object."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not (is_owner(current_user, proposal) or can_manage_juries(current_user)):
+        abort(404)
+    phase = proposal.phase
+    if not lifecycle.decisions_published(proposal):
+        return render_template("evaluation/decision.html", proposal=proposal, phase=phase, call=phase.call,
+                               published=False)
+    snapshot = services.results_snapshot(db.session, phase)
+    winners = [(pid, snapshot.titles.get(pid, ""), snapshot.result_for(pid)) for r in snapshot.results
+               for pid in [r.proposal_id] if snapshot.outcomes.get(pid) in services.WINNING and pid != proposal.id]
+    return render_template(
+        "evaluation/decision.html", proposal=proposal, phase=phase, call=phase.call, published=True,
+        decided=services.decision_for(db.session, proposal), result=snapshot.result_for(proposal.id),
+        agreed=services.proposal_consensus(db.session, proposal), winners=winners, now=request_time())
 
 
 @bp.route("/jury/invitation/<token>", methods=["GET", "POST"])

@@ -1,25 +1,27 @@
-"""Who may see and change proposals and their files. Views and templates ask these predicates."""
+"""Who may see and change proposals and their files. Views and templates ask these predicates;
+the rules behind them (the seal until the deadline, the states) live in `lifecycle`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..accounts.permissions import is_staff
-from .models import Proposal, ProposalStatus
+from . import lifecycle
+from .models import Proposal
 
-
-def is_owner(user: Any, proposal: Proposal) -> bool:
-    """The submitter, or a member of the organisation the proposal belongs to."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if proposal.organisation_id is not None:
-        return user.organisation_id == proposal.organisation_id
-    return proposal.submitter_id == user.id
+is_owner = lifecycle.is_owner
 
 
 def can_view_proposal(user: Any, proposal: Proposal) -> bool:
-    """Owners always; staff once it has been submitted (a draft is the applicant's own business)."""
-    return is_owner(user, proposal) or (is_staff(user) and proposal.status is not ProposalStatus.DRAFT)
+    """The proposal's page: owners always; staff once it has arrived, and before the deadline
+    only that it arrived (`can_read_proposal` decides about its content)."""
+    return lifecycle.can_see_arrival(user, proposal)
+
+
+def can_read_proposal(user: Any, proposal: Proposal, now: dt.datetime) -> bool:
+    """Its text, amounts and files: sealed for everyone but the applicant until the deadline."""
+    return lifecycle.can_read(user, proposal, now)
 
 
 def can_edit_proposal(user: Any, proposal: Proposal) -> bool:

@@ -28,24 +28,10 @@ from ..outbox import queue_user_email
 from ..sanitize import render_markdown
 from ..timezones import now_utc
 from ..uploads import InspectedUpload
+from . import lifecycle
 from .models import Attachment, Proposal, ProposalStatus, ProposalVersion, Question, call_followers
 
 MAX_ATTACHMENTS = 10
-EDITABLE = (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN)
-
-# Staff may move a proposal on before the evaluation area takes this over.
-TRANSITIONS: dict[ProposalStatus, frozenset[ProposalStatus]] = {
-    ProposalStatus.DRAFT: frozenset({ProposalStatus.SUBMITTED}),
-    ProposalStatus.SUBMITTED: frozenset({ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN,
-                                         ProposalStatus.UNDER_REVIEW, ProposalStatus.ADVANCED}),
-    ProposalStatus.WITHDRAWN: frozenset({ProposalStatus.SUBMITTED}),
-    ProposalStatus.UNDER_REVIEW: frozenset({ProposalStatus.ADVANCED, ProposalStatus.SHORTLISTED,
-                                            ProposalStatus.AWARDED, ProposalStatus.NOT_AWARDED}),
-    ProposalStatus.ADVANCED: frozenset(),
-    ProposalStatus.SHORTLISTED: frozenset({ProposalStatus.AWARDED, ProposalStatus.NOT_AWARDED}),
-    ProposalStatus.AWARDED: frozenset(),
-    ProposalStatus.NOT_AWARDED: frozenset(),
-}
 
 
 # --- who ---------------------------------------------------------------------------------
@@ -73,17 +59,18 @@ def eligibility_problem(call: Call, user: Any) -> str | None:
     return None
 
 
-def _phase_accepts(call: Call, phase: Phase, now: dt.datetime) -> bool:
-    return call.status is CallStatus.PUBLISHED and phase.is_open(now)
+def _phase_problem(call: Call, phase: Phase, now: dt.datetime) -> DomainError | None:
+    """Why nobody can start a proposal in this phase now (None while it is open)."""
+    if call.status is CallStatus.PUBLISHED and phase.is_open(now):
+        return None
+    if phase.closes_at <= now:
+        from ..templating import local_datetime
 
-
-def _deadline_passed_error(phase: Phase) -> DomainError:
-    from ..templating import local_datetime
-
-    return DomainError(_l(
-        "The deadline (%(deadline)s) has passed. Nothing was submitted; what you wrote is kept.",
-        deadline=local_datetime(phase.closes_at, "long"),
-    ))
+        return DomainError(_l(
+            "The deadline (%(deadline)s) has passed. Nothing was submitted; what you wrote is kept.",
+            deadline=local_datetime(phase.closes_at, "long"),
+        ))
+    return DomainError(_l("This phase is not open for proposals."))
 
 
 def find_own_proposal(session: Session, user: User, phase: Phase) -> Proposal | None:
@@ -95,8 +82,7 @@ def admitted_to_phase(session: Session, user: User, call: Call, phase: Phase) ->
     """Phase 1 is open to all eligible; later phases only to those selected in the phase before."""
     if phase.number == 1:
         return True
-    previous = previous_phase_proposal(session, user, call, phase)
-    return previous is not None and previous.status is ProposalStatus.ADVANCED
+    return lifecycle.can_advance(previous_phase_proposal(session, user, call, phase))
 
 
 def previous_phase_proposal(session: Session, user: User, call: Call, phase: Phase) -> Proposal | None:
@@ -119,14 +105,14 @@ def start_proposal(session: Session, actor: User, call: Call, phase: Phase, now:
     problem = eligibility_problem(call, actor)
     if problem:
         raise DomainError(problem)
-    if not _phase_accepts(call, phase, now):
-        raise _deadline_passed_error(phase) if phase.closes_at <= now else DomainError(
-            _l("This phase is not open for proposals."))
+    problem = _phase_problem(call, phase, now)
+    if problem is not None:
+        raise problem
     existing = find_own_proposal(session, actor, phase)
     if existing is not None:
         return existing
     previous = previous_phase_proposal(session, actor, call, phase)
-    if phase.number > 1 and (previous is None or previous.status is not ProposalStatus.ADVANCED):
+    if phase.number > 1 and not lifecycle.can_advance(previous):
         raise DomainError(_l("Only participants whose proposal in phase %(n)d was selected can take part "
                              "in this phase.", n=phase.number - 1))
     proposal = Proposal(
@@ -156,10 +142,11 @@ def start_proposal(session: Session, actor: User, call: Call, phase: Phase, now:
 
 
 def _ensure_editable(proposal: Proposal, now: dt.datetime) -> None:
-    if proposal.status not in EDITABLE:
+    if proposal.status not in lifecycle.EDITABLE:
         raise DomainError(_l("This proposal is being evaluated and can no longer be changed."))
-    if not _phase_accepts(proposal.call, proposal.phase, now):
-        raise _deadline_passed_error(proposal.phase)
+    problem = lifecycle.while_open(proposal, now)
+    if problem is not None:
+        raise DomainError(problem)
 
 
 def save_draft(
@@ -309,7 +296,7 @@ def submit(session: Session, actor: User, proposal: Proposal, now: dt.datetime) 
     if proposal.status is ProposalStatus.SUBMITTED and latest is not None and not _differs_from_latest(proposal):
         proposal.has_unsubmitted_changes = False  # its save_draft stored what was submitted already
         return latest  # a second click or a retry after a timeout: the same receipt, no new version
-    if ProposalStatus.SUBMITTED not in TRANSITIONS[proposal.status]:
+    if lifecycle.refusal(proposal, ProposalStatus.SUBMITTED, now) is not None:
         raise DomainError(_l("This proposal cannot be submitted now."))
     manifest = attachment_manifest(proposal.current_attachments)
     number = len(proposal.versions) + 1
@@ -325,11 +312,9 @@ def submit(session: Session, actor: User, proposal: Proposal, now: dt.datetime) 
         attachment_manifest=manifest, submitted_at=now, submitted_by_id=actor.id, digest=digest,
     )
     proposal.versions.append(version)
-    proposal.status = ProposalStatus.SUBMITTED
-    proposal.submitted_at = now
     proposal.has_unsubmitted_changes = False
-    session.flush()
-    audit.record(session, actor, "proposal.submitted", proposal, {"version": number, "digest": digest})
+    lifecycle.transition(session, actor, proposal, ProposalStatus.SUBMITTED, now,
+                         details={"version": number, "digest": digest})
     queue_user_email(session, actor, "proposal_receipt", proposal=proposal, version=version)
     return version
 
@@ -348,26 +333,14 @@ def withdraw(session: Session, actor: User, proposal: Proposal, now: dt.datetime
     """Until the deadline a submitted proposal can be withdrawn; it can be submitted again."""
     if proposal.status is not ProposalStatus.SUBMITTED:
         raise DomainError(_l("Only a submitted proposal can be withdrawn."))
-    if not _phase_accepts(proposal.call, proposal.phase, now):
-        raise _deadline_passed_error(proposal.phase)
-    proposal.status = ProposalStatus.WITHDRAWN
-    session.flush()
-    audit.record(session, actor, "proposal.withdrawn", proposal)
+    lifecycle.transition(session, actor, proposal, ProposalStatus.WITHDRAWN, now)
 
 
 def transition_proposal(session: Session, actor: Any, proposal: Proposal, target: ProposalStatus,
                         now: dt.datetime | None = None) -> None:
-    """Staff moves on a proposal. Never before the deadline: until then the applicant may still
-    change or withdraw it."""
-    if target not in TRANSITIONS[proposal.status] or target in (ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN):
-        raise DomainError(_l("This step is not possible for this proposal."))
-    if proposal.phase.closes_at > (now or now_utc()):
-        raise DomainError(_l("Proposals are judged after the deadline; until then the applicant may still change "
-                             "or withdraw them."))
-    previous = proposal.status
-    proposal.status = target
-    session.flush()
-    audit.record(session, actor, f"proposal.{target.value}", proposal, {"from": previous.value})
+    """Staff moves on a proposal: only what the lifecycle allows (an outcome needs a published
+    decision; nothing before the deadline)."""
+    lifecycle.transition(session, actor, proposal, target, now or now_utc())
 
 
 # --- queries ------------------------------------------------------------------------------

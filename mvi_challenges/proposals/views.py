@@ -32,10 +32,16 @@ from ..storage import get_storage, send_stored
 from ..templating import local_datetime, money
 from ..timezones import request_time
 from ..uploads import inspect_upload
-from . import services
+from . import lifecycle, services
 from .forms import STATUS_LABELS, AnswerForm, AttachmentForm, ProposalForm, QuestionForm
 from .models import Attachment, Proposal, ProposalStatus, Question
-from .permissions import can_answer_questions, can_edit_proposal, can_manage_proposals, can_view_proposal
+from .permissions import (
+    can_answer_questions,
+    can_edit_proposal,
+    can_manage_proposals,
+    can_read_proposal,
+    can_view_proposal,
+)
 
 bp = Blueprint("proposals", __name__)
 
@@ -193,7 +199,9 @@ def download_attachment(proposal_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.proposal_id != proposal.id:
         abort(404)
-    if not can_edit_proposal(current_user, proposal):  # others see only what was submitted
+    if not can_edit_proposal(current_user, proposal):  # others see only what was submitted, once opened
+        if not can_read_proposal(current_user, proposal, request_time()):
+            abort(403)
         submitted_ids = {item["id"] for version in proposal.versions for item in version.attachment_manifest}
         if attachment.id not in submitted_ids:
             abort(404)
@@ -205,17 +213,24 @@ def download_attachment(proposal_id: int, attachment_id: int):
 @require_login
 def detail(proposal_id: int):
     proposal = _load_proposal(proposal_id)
+    now = request_time()
     storage = get_storage(current_app.config)
     verified = {version.number: services.verify_version(version, proposal.attachments, storage)
                 for version in proposal.versions}
-    return render_template("proposals/detail.html", proposal=proposal, verified=verified, now=request_time(),
-                           can_edit=can_edit_proposal(current_user, proposal))
+    return render_template("proposals/detail.html", proposal=proposal, verified=verified, now=now,
+                           can_edit=can_edit_proposal(current_user, proposal),
+                           readable=can_read_proposal(current_user, proposal, now),
+                           may_change=lifecycle.can_edit(proposal, now),
+                           may_withdraw=lifecycle.can_withdraw(proposal, now),
+                           decision_published=lifecycle.decisions_published(proposal))
 
 
 @bp.route("/proposals/<int:proposal_id>/receipt/<int:number>")
 @require_login
 def receipt(proposal_id: int, number: int):
     proposal = _load_proposal(proposal_id)
+    if not can_read_proposal(current_user, proposal, request_time()):
+        abort(403)  # the receipt names the title and files: sealed like the rest until the deadline
     version = next((v for v in proposal.versions if v.number == number), None) or abort(404)
     return render_template("proposals/receipt.html", proposal=proposal, version=version)
 
@@ -311,16 +326,19 @@ def export_csv(call_id: int):
               _("Email address"), _("Status"), _("Submitted at"), _("Version"), _("Requested budget"),
               _("SHA-256 digest")]
     rows = []
+    now = request_time()
     for proposal in services.submitted_proposals(db.session, call):
-        latest = proposal.latest_version
+        # Sealed until the deadline: that it arrived (who, when, the digest), not what it says.
+        latest = proposal.latest_version if can_read_proposal(current_user, proposal, now) else None
         rows.append([
-            proposal.id, proposal.phase.number, latest.title if latest else proposal.title,
+            proposal.id, proposal.phase.number, latest.title if latest else "",
             proposal.organisation.name if proposal.organisation else "",
             proposal.organisation.kvk_number if proposal.organisation else "",
             proposal.submitter.name if proposal.submitter else "",
             proposal.submitter.email if proposal.submitter else "",
-            str(STATUS_LABELS[proposal.status]), local_datetime(proposal.submitted_at), latest.number if latest else "",
-            money(latest.requested_budget_cents) if latest else "", latest.digest if latest else "",
+            str(STATUS_LABELS[proposal.status]), local_datetime(proposal.submitted_at),
+            len(proposal.versions) or "", money(latest.requested_budget_cents) if latest else "",
+            proposal.latest_version.digest if proposal.latest_version else "",
         ])
     audit.record_export(db.session, current_user, "proposals_csv", call)
     return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8", headers={
@@ -334,11 +352,12 @@ def export_zip(call_id: int):
     call = _staff_call(call_id)
     storage = get_storage(current_app.config)
     buffer = io.BytesIO()
+    now = request_time()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for proposal in services.submitted_proposals(db.session, call):
             latest = proposal.latest_version
-            if latest is None:
-                continue
+            if latest is None or not can_read_proposal(current_user, proposal, now):
+                continue  # sealed until its phase's deadline, withdrawn proposals are not evaluated
             stored = {a.id: a for a in proposal.attachments}
             for item in latest.attachment_manifest:
                 attachment = stored.get(item["id"])
@@ -437,6 +456,19 @@ def call_page_helpers() -> dict:
             "is_published": call.status is CallStatus.PUBLISHED,
         }
 
+    def status_label(proposal_or_status: Proposal | ProposalStatus | str) -> str:
+        """A proposal's status as its readers see it (after the deadline "under evaluation" until the
+        decisions are published), or a bare status's label."""
+        if isinstance(proposal_or_status, Proposal):
+            return str(STATUS_LABELS[ProposalStatus(lifecycle.status_label_key(proposal_or_status, request_time()))])
+        return str(STATUS_LABELS[ProposalStatus(proposal_or_status)])
+
     return {"proposal_panel": proposal_panel,
-            "proposal_status_label": lambda status: str(STATUS_LABELS[ProposalStatus(status)])}
+            "proposal_status_label": status_label,
+            # The lifecycle's guards, for templates: they never compare status strings themselves.
+            "proposal_can_edit": lambda proposal: lifecycle.can_edit(proposal, request_time()),
+            "proposal_can_withdraw": lambda proposal: lifecycle.can_withdraw(proposal, request_time()),
+            "proposal_is_sealed": lambda proposal: lifecycle.is_sealed(proposal.phase, request_time()),
+            "proposal_is_submitted": lambda proposal: lifecycle.has_arrived(proposal),
+            "proposal_readable": lambda proposal: can_read_proposal(current_user, proposal, request_time())}
 

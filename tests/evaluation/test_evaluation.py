@@ -16,7 +16,7 @@ from mvi_challenges.db import db
 from mvi_challenges.outbox import OutboxEmail
 from mvi_challenges.proposals.models import Proposal, ProposalStatus
 
-from ..factories import login, make_call, make_proposal, make_user, page_text
+from ..factories import close_phase, login, make_call, make_proposal, make_user, page_text
 
 
 def _setup(app: Flask, *, blind: bool = False, proposals: int = 2) -> SimpleNamespace:
@@ -24,6 +24,7 @@ def _setup(app: Flask, *, blind: bool = False, proposals: int = 2) -> SimpleName
     owners = [make_user(app, Role.ENTREPRENEUR, organisation_name=f"Bedrijf Nummer {n}") for n in range(proposals)]
     made = [make_proposal(app, owner, call, submit=True, attachment=True, title=f"Plan {n}", budget_cents=2_000_000)
             for n, owner in enumerate(owners)]
+    close_phase(app, call)  # the jury reads and scores once the deadline has passed
     staff = app.test_client()
     login(staff, make_user(app, Role.STAFF))
     chair, juror = make_user(app, Role.JURY, name="Carla Chair"), make_user(app, Role.JURY, name="Joris Jurylid")
@@ -238,6 +239,7 @@ def test_staff_cannot_advance_a_proposal_to_a_phase_that_does_not_exist(app: Fla
     call = make_call(app)  # a challenge: one phase
     owner = make_user(app, Role.ENTREPRENEUR)
     made = make_proposal(app, owner, call, submit=True)
+    close_phase(app, call)
     staff = app.test_client()
     login(staff, make_user(app, Role.STAFF))
     staff.post("/language", data={"lang": "en", "next": "/"})
@@ -266,12 +268,15 @@ def test_no_consensus_from_a_conflicted_chair_or_after_publication(app: Flask, c
     first, second = (p.id for p in world.proposals)
     chair.post(base, data={f"declare-{first}": "conflict", f"reason-{first}": "Mijn zwager", f"declare-{second}": "none"})
     impact = world.criteria[0]
-    conflicted_page = page_text(chair.get(f"{base}/results/{first}"))
-    assert "Save consensus on" not in conflicted_page
+    # A declared conflict shuts the chair out of the proposal's result page, reading and writing.
+    assert chair.get(f"{base}/results/{first}").status_code == 403
     refused = chair.post(f"{base}/results/{first}", data={"criterion": impact, f"c{impact}-value": "5",
                                                           f"c{impact}-reason": "Toch"})
-    assert refused.status_code == 400
-    assert "You declared a conflict of interest with this proposal" in page_text(refused)
+    assert refused.status_code == 403
+    juror = _client(app, world.juror)
+    juror.post(base, data={f"declare-{second}": "none"})
+    chair.post(f"{base}/proposals/{second}", data=_scores(world.criteria, [7, 7]))
+    juror.post(f"{base}/proposals/{second}", data=_scores(world.criteria, [6, 6]))
     assert "Save consensus on" in page_text(chair.get(f"{base}/results/{second}"))
     with app.app_context():
         db.session.get(Phase, world.phase_id).decisions_published_at = dt.datetime.now(dt.UTC)
@@ -298,6 +303,10 @@ def test_a_double_click_on_consensus_or_decision_records_one_row(app: Flask, cat
     for staff in staffs[1:]:
         login(staff, make_user(app, Role.STAFF))
     chairs[0].post(f"/jury/phases/{world.phase_id}", data={f"declare-{p.id}": "none" for p in world.proposals})
+    juror = _client(app, world.juror)
+    juror.post(f"/jury/phases/{world.phase_id}", data={f"declare-{first}": "none"})
+    for member in (chairs[0], juror):  # the consensus starts when every member's sheet is final
+        member.post(f"/jury/phases/{world.phase_id}/proposals/{first}", data=_scores(world.criteria, [7, 7]))
     barrier = threading.Barrier(12)
     statuses: list[int] = []
 

@@ -16,13 +16,14 @@ from mvi_challenges.evaluation.models import JuryMember, Outcome
 from mvi_challenges.proposals import services as proposals
 from mvi_challenges.proposals.models import Proposal
 
-from ..factories import make_call, make_proposal, make_user
+from ..factories import close_phase, make_call, make_proposal, make_user
 
 
 def test_every_change_the_results_show_gives_a_new_fingerprint(app: Flask, catalogue) -> None:
     call = make_call(app, kind=CallKind.SBIR)
     owners = [make_user(app, Role.ENTREPRENEUR, organisation_name=f"Bedrijf {n}") for n in range(3)]
     made = [make_proposal(app, owner, call, submit=True, title=f"Plan {n}") for n, owner in enumerate(owners)]
+    close_phase(app, call)
     chair_user, juror_user = make_user(app, Role.JURY), make_user(app, Role.JURY, name="Joris Jurylid")
     with app.app_context():
         session = db.session
@@ -59,8 +60,9 @@ def test_every_change_the_results_show_gives_a_new_fingerprint(app: Flask, catal
         unchanged("declarations without a conflict change no count")
         evaluation.declare(session, juror_user, juror, third, has_conflict=True, reason="Oud-collega")
         changed("a conflict declared")
-        evaluation.declare(session, juror_user, juror, third, has_conflict=False, reason="")
-        changed("a conflict withdrawn")
+        declared = evaluation.declaration_for(session, juror, third)
+        evaluation.lift_conflict(session, staff, declared, "Verkeerd aangeklikt")
+        changed("a conflict lifted by staff")
         evaluation.declare(session, juror_user, juror, second, has_conflict=True, reason="Familie")
         changed("a conflict declared on another proposal")
         now = dt.datetime.now(dt.UTC)
@@ -69,6 +71,9 @@ def test_every_change_the_results_show_gives_a_new_fingerprint(app: Flask, catal
         unchanged("a draft sheet counts nowhere")
         evaluation.save_sheet(session, chair_user, chair, first, scores, finalise=True, now=now)
         changed("a sheet finalised")
+        evaluation.declare(session, juror_user, juror, first, has_conflict=False, reason="")
+        evaluation.save_sheet(session, juror_user, juror, first, scores, finalise=True, now=now)
+        changed("the last sheet finalised")
         criterion = phase.criteria[0]
         evaluation.record_consensus(session, chair_user, first, criterion.id, 6, "Besproken")
         changed("a consensus score")
@@ -114,6 +119,7 @@ def test_editing_a_published_phase_keeps_the_jurys_scores(app: Flask, catalogue)
     call = make_call(app, kind=CallKind.SBIR)
     owner = make_user(app, Role.ENTREPRENEUR, organisation_name="Bedrijf A")
     made = make_proposal(app, owner, call, submit=True)
+    close_phase(app, call)
     chair_user = make_user(app, Role.JURY)
     with app.app_context():
         session = db.session

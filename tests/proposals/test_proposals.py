@@ -22,7 +22,16 @@ from mvi_challenges.outbox import OutboxEmail
 from mvi_challenges.proposals import services
 from mvi_challenges.proposals.models import Proposal, ProposalStatus, ProposalVersion
 
-from ..factories import PDF_BYTES, login, make_call, make_proposal, make_user, page_text
+from ..factories import (
+    PDF_BYTES,
+    close_phase,
+    decide_and_publish,
+    login,
+    make_call,
+    make_proposal,
+    make_user,
+    page_text,
+)
 
 FORM = {"title": "Vrachtfietshub", "summary": "Een hub aan de rand.", "body_source": "## Aanpak\nFietsen.",
         "requested_budget": "12.500"}
@@ -230,17 +239,17 @@ def test_phase_two_only_for_advanced_participants_and_starts_from_phase_one(app:
     advanced_owner = make_user(app, Role.ENTREPRENEUR)
     other_owner = make_user(app, Role.ENTREPRENEUR)
     first = make_proposal(app, advanced_owner, call, submit=True, title="Fase een plan")
-    make_proposal(app, other_owner, call, submit=True)
+    other = make_proposal(app, other_owner, call, submit=True)
     staff = app.test_client()
     login(staff, make_user(app, Role.STAFF))
     staff.post("/language", data={"lang": "en", "next": "/"})
+    # No shortcut past the jury: an outcome (phase 2 included) follows only from a published decision.
     early = staff.post(f"/staff/proposals/{first.id}/status/advanced", follow_redirects=True)
-    assert "Proposals are judged after the deadline" in page_text(early)  # the applicant may still withdraw
-    with app.app_context():
-        phase_one = db.session.scalar(select(Phase).where(Phase.call_id == call.id, Phase.number == 1))
-        phase_one.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-        db.session.commit()
-    assert staff.post(f"/staff/proposals/{first.id}/status/advanced").status_code == 302
+    assert "An outcome follows from a recorded decision" in page_text(early)
+    close_phase(app, call)
+    late = staff.post(f"/staff/proposals/{first.id}/status/advanced", follow_redirects=True)
+    assert "An outcome follows from a recorded decision" in page_text(late)
+    decide_and_publish(app, call, {first.id: "advanced", other.id: "not_awarded"})
     with app.test_request_context():
         call_obj = db.session.get(Call, call.id)
         phase_two = call_obj.phases[1]
@@ -336,6 +345,7 @@ def test_staff_list_csv_and_zip(app: Flask, client: FlaskClient, catalogue) -> N
     owner = make_user(app, Role.ENTREPRENEUR)
     submitted = make_proposal(app, owner, call, submit=True, attachment=True, title="=HYPERLINK(\"http://x\")")
     make_proposal(app, make_user(app, Role.ENTREPRENEUR), call, title="Nog een concept")
+    close_phase(app, call)
     login(client, make_user(app, Role.STAFF))
     listing = page_text(client.get(f"/staff/calls/{call.id}/proposals"))
     assert "Nog een concept" not in listing  # drafts are not staff's business
@@ -394,6 +404,7 @@ def test_staff_see_only_what_was_submitted(app: Flask, catalogue) -> None:
         from mvi_challenges.proposals.models import Attachment
 
         new_attachment = db.session.scalar(select(Attachment.id).where(Attachment.filename == "nieuw.pdf"))
+    close_phase(app, call)
     staff = app.test_client()
     login(staff, make_user(app, Role.STAFF))
     page = page_text(staff.get(f"/proposals/{made.id}"))

@@ -1,0 +1,97 @@
+"""Blind review: document properties removed from files before a blind jury receives them.
+
+A PDF's Info dictionary (/Author, /Creator, /Producer, /Title …) and its XMP metadata stream, and
+the core, app and custom properties of Word (DOCX) and OpenDocument (ODT) files, often carry the
+applicant's name or organisation. They are removed from the copy the jury downloads; the stored
+file stays as it was submitted, so the receipt's digest still verifies.
+
+PDF is handled by pypdf (pure Python, actively maintained, no system libraries to install on a
+server, unlike pikepdf's qpdf): it rewrites the document without the /Info entry and without the
+catalogue's /Metadata stream. DOCX and ODT are ZIP packages: their property parts are replaced by
+empty ones with the standard library's zipfile. Text on the pages themselves cannot be removed
+here; applicants are told so (templates/proposals/_blind_note.html).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
+
+log = logging.getLogger(__name__)
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ODT = "application/vnd.oasis.opendocument.text"
+
+_EMPTY_DOCX_PARTS = {
+    "docProps/core.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/>'
+    ),
+    "docProps/app.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"/>'
+    ),
+    "docProps/custom.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"/>'
+    ),
+}
+_EMPTY_ODT_PARTS = {
+    "meta.xml": (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'office:version="1.3"><office:meta/></office:document-meta>'
+    ),
+}
+
+
+def strip_document_metadata(data: bytes, content_type: str) -> bytes:
+    """The file without its document properties. A file that cannot be rewritten (damaged, or
+    encrypted) is returned unchanged rather than withheld from the jury; this is logged."""
+    try:
+        if content_type == PDF:
+            return _strip_pdf(data)
+        if content_type == DOCX:
+            return _replace_zip_parts(data, _EMPTY_DOCX_PARTS)
+        if content_type == ODT:
+            return _replace_zip_parts(data, _EMPTY_ODT_PARTS)
+    except Exception:
+        log.warning("could not remove document properties from a %s file", content_type, exc_info=True)
+    return data
+
+
+def _strip_pdf(data: bytes) -> bytes:
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        return data
+    writer = PdfWriter(clone_from=reader)
+    writer.metadata = None  # the /Info dictionary
+    root = writer._root_object
+    if NameObject("/Metadata") in root:
+        del root[NameObject("/Metadata")]  # the XMP stream
+    for page in writer.pages:
+        if NameObject("/Metadata") in page:
+            del page[NameObject("/Metadata")]
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _replace_zip_parts(data: bytes, replacements: dict[str, str]) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename in replacements:
+                content = replacements[item.filename].encode("utf-8")
+            # ODT's "mimetype" entry must stay first and uncompressed: keep each entry's own method.
+            target.writestr(item, content, compress_type=item.compress_type)
+    return out.getvalue()

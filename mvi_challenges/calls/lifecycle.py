@@ -1,0 +1,72 @@
+"""The life of a call: its states and the moves between them, with the guard of each move.
+
+    draft ──publish──▶ published ──close──▶ closed ──▶ decided ──▶ archived
+      └──cancel──▶ cancelled ◀──cancel──┘      published ──▶ decided
+
+"decided" follows from the procedure, not from a button: it is reached when the decisions of the
+call's last phase are published (for a call that staff closed: of the phase that ran), in
+evaluation.services.publish_decisions, so the public filter "Besloten" shows exactly the calls
+whose outcome is known. `services.transition_call` is the one function that writes
+`Call.status`; it asks `refusal` first. Views and templates ask `allowed_targets`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from flask_babel import lazy_gettext as _l
+
+from .models import Call, CallStatus
+
+C = CallStatus
+
+Guard = Callable[[Call, dt.datetime], "str | None"]
+
+
+def always(call: Call, now: dt.datetime) -> str | None:
+    return None
+
+
+def last_decisions_published(call: Call, now: dt.datetime) -> str | None:
+    """A running call is decided once the decisions of its last phase are public."""
+    last = call.phases[-1] if call.phases else None
+    if last is None or last.decisions_published_at is None:
+        return str(_l("A call is decided when the decisions of its last phase are published."))
+    return None
+
+
+def some_decisions_published(call: Call, now: dt.datetime) -> str | None:
+    """A call that staff closed (no later phase will run) is decided once the decisions of a phase
+    are public."""
+    if not any(phase.decisions_published_at is not None for phase in call.phases):
+        return str(_l("A call is decided when the decisions of its last phase are published."))
+    return None
+
+
+MOVES: dict[tuple[CallStatus, CallStatus], Guard] = {
+    (C.DRAFT, C.PUBLISHED): always,  # completeness is checked by services.publication_problems
+    (C.DRAFT, C.CANCELLED): always,
+    (C.PUBLISHED, C.CLOSED): always,
+    (C.PUBLISHED, C.CANCELLED): always,
+    (C.PUBLISHED, C.DECIDED): last_decisions_published,
+    (C.CLOSED, C.DECIDED): some_decisions_published,
+    (C.DECIDED, C.ARCHIVED): always,
+}
+
+
+def refusal(call: Call, target: CallStatus, now: dt.datetime) -> str | None:
+    """Why the call cannot move to `target` now (None when it can)."""
+    guard = MOVES.get((call.status, target))
+    if guard is None:
+        from .services import status_label  # the labels live with the other texts of the area
+
+        return str(_l("This call cannot go from %(old)s to %(new)s.", old=status_label(call.status),
+                      new=status_label(target)))
+    return guard(call, now)
+
+
+def allowed_targets(call: Call, now: dt.datetime) -> frozenset[CallStatus]:
+    """The moves a staff member can make now (the manage page offers these)."""
+    return frozenset(target for (source, target), guard in MOVES.items()
+                     if source is call.status and guard(call, now) is None)

@@ -1,0 +1,254 @@
+"""The life of a proposal: its states, the moves between them, and who may do what, when.
+
+One home for these rules, in the spirit of pretalx's `set_submission_state`: services, views and
+templates ask the guards below; only `transition` writes `Proposal.status`.
+
+    draft ──submit──▶ submitted ──withdraw──▶ withdrawn ──submit──▶ submitted
+                       │  (each submission freezes a version; only while the phase is open)
+                       ├──(after the deadline, staff)──▶ under_review
+                       └──(a published decision)──▶ advanced | shortlisted | awarded | not_awarded
+
+The procedure's promises that live here:
+- **Sealed until the deadline.** Until the phase closes nobody but the applicant reads the
+  proposal; staff see only that it arrived (`can_read`, `is_sealed`).
+- **Decisions are drafts until published.** A recorded decision does not touch the status: the
+  outcome moves happen only when the phase's decisions are published, so everything derived from
+  the status (the applicant's pages, the public, the API, OCDS, the next phase's gate) learns the
+  outcome at the same moment (`outcome_for`).
+- **The submitted version counts**: amounts and texts that are judged or published come from the
+  latest submitted version (`submitted_budget_cents`), never the working copy.
+
+Nothing here reads the request or the clock: the caller passes the actor and `now`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..accounts.permissions import is_staff
+from ..calls.models import CallStatus, Phase
+from ..errors import DomainError
+from .models import Proposal, ProposalStatus
+
+S = ProposalStatus
+
+# What an applicant may still change (while the phase is open).
+EDITABLE = frozenset({S.DRAFT, S.SUBMITTED, S.WITHDRAWN})
+# What the jury evaluates once the phase is opened: submitted, and never withdrawn or a draft.
+IN_EVALUATION = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.ADVANCED, S.SHORTLISTED, S.AWARDED, S.NOT_AWARDED})
+OUTCOMES = frozenset({S.ADVANCED, S.SHORTLISTED, S.AWARDED, S.NOT_AWARDED})
+
+
+# --- time --------------------------------------------------------------------------------
+
+
+def is_sealed(phase: Phase, now: dt.datetime) -> bool:
+    """Before the phase's closing time its proposals are sealed: the applicant may still change or
+    withdraw them, and nobody at the municipality may read them."""
+    return now < phase.closes_at
+
+
+def accepts_submissions(proposal: Proposal, now: dt.datetime) -> bool:
+    return proposal.call.status is CallStatus.PUBLISHED and proposal.phase.is_open(now)
+
+
+def decisions_published(proposal: Proposal) -> bool:
+    return proposal.phase.decisions_published_at is not None
+
+
+# --- guards of the moves -----------------------------------------------------------------
+# A guard returns None when the move may happen, or the reason (for a person) why not.
+
+Guard = Callable[[Proposal, dt.datetime, "str | None"], "str | None"]
+
+
+def while_open(proposal: Proposal, now: dt.datetime, outcome: str | None = None) -> str | None:
+    """Applicants' moves: only while the call is published and the phase open."""
+    if accepts_submissions(proposal, now):
+        return None
+    if proposal.phase.closes_at <= now:
+        from ..templating import local_datetime
+
+        return str(_l("The deadline (%(deadline)s) has passed. Nothing was submitted; what you wrote is kept.",
+                      deadline=local_datetime(proposal.phase.closes_at, "long")))
+    return str(_l("This phase is not open for proposals."))
+
+
+def after_deadline(proposal: Proposal, now: dt.datetime, outcome: str | None = None) -> str | None:
+    """Evaluation starts after the deadline: until then the applicant may change or withdraw."""
+    if is_sealed(proposal.phase, now):
+        return str(_l("Proposals are judged after the deadline; until then the applicant may still change "
+                      "or withdraw them."))
+    return None
+
+
+def by_published_decision(proposal: Proposal, now: dt.datetime, outcome: str | None = None) -> str | None:
+    """An outcome is never set by hand: only publishing the phase's decisions moves a proposal to
+    the outcome that was recorded for it."""
+    if outcome is None or not decisions_published(proposal):
+        return str(_l("An outcome follows from a recorded decision, when the decisions of the phase are "
+                      "published."))
+    return None
+
+
+MOVES: dict[tuple[ProposalStatus, ProposalStatus], Guard] = {
+    (S.DRAFT, S.SUBMITTED): while_open,
+    (S.SUBMITTED, S.SUBMITTED): while_open,  # a changed proposal submitted again: a new version
+    (S.WITHDRAWN, S.SUBMITTED): while_open,
+    (S.SUBMITTED, S.WITHDRAWN): while_open,
+    (S.SUBMITTED, S.UNDER_REVIEW): after_deadline,
+    **{(source, target): by_published_decision for source in (S.SUBMITTED, S.UNDER_REVIEW) for target in OUTCOMES},
+}
+
+
+def refusal(proposal: Proposal, target: ProposalStatus, now: dt.datetime, outcome: str | None = None) -> str | None:
+    """Why `proposal` cannot move to `target` now (None when it can)."""
+    guard = MOVES.get((proposal.status, target))
+    if guard is None:
+        return str(_l("This step is not possible for this proposal."))
+    problem = guard(proposal, now, outcome)
+    if problem is None and target in OUTCOMES and outcome != target.value:
+        return str(_l("This step is not possible for this proposal."))
+    return problem
+
+
+def transition(session: Session, actor: Any, proposal: Proposal, target: ProposalStatus, now: dt.datetime, *,
+               outcome: str | None = None, details: dict[str, Any] | None = None) -> None:
+    """Move the proposal to `target`, or raise DomainError with the guard's reason.
+
+    `outcome` is the published decision's outcome, for the outcome moves only.
+
+    Side effects: `proposal.status`; for a submission `submitted_at`; audit
+    `proposal.<target>` with from, to and the actor (plus `details`). Mails, versions and receipts
+    are the callers' (services.submit, evaluation.services.publish_decisions).
+    """
+    problem = refusal(proposal, target, now, outcome)
+    if problem is not None:
+        raise DomainError(problem)
+    previous = proposal.status
+    proposal.status = target
+    if target is S.SUBMITTED:
+        proposal.submitted_at = now
+    session.flush()
+    audit.record(session, actor, f"proposal.{target.value}", proposal,
+                 {"from": previous.value, "to": target.value, **(details or {})})
+
+
+# --- who may do what ---------------------------------------------------------------------
+
+
+def is_owner(user: Any, proposal: Proposal) -> bool:
+    """The submitter, or a member of the organisation the proposal belongs to."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if proposal.organisation_id is not None:
+        return user.organisation_id == proposal.organisation_id
+    return proposal.submitter_id == user.id
+
+
+def can_edit(proposal: Proposal, now: dt.datetime) -> bool:
+    """The working copy can change (and be submitted) while the phase is open."""
+    return proposal.status in EDITABLE and accepts_submissions(proposal, now)
+
+
+def can_submit(proposal: Proposal, now: dt.datetime) -> bool:
+    return can_edit(proposal, now)
+
+
+def can_withdraw(proposal: Proposal, now: dt.datetime) -> bool:
+    return proposal.status is S.SUBMITTED and accepts_submissions(proposal, now)
+
+
+def has_arrived(proposal: Proposal) -> bool:
+    """Submitted at least once and not taken back: what staff may count before the deadline."""
+    return proposal.status in IN_EVALUATION
+
+
+def can_read(actor: Any, proposal: Proposal, now: dt.datetime) -> bool:
+    """The proposal's text, amounts and files. The applicant always; staff once the phase is
+    opened, and only what was submitted (never a draft, never a withdrawn proposal). The jury
+    reads through `can_score`."""
+    if is_owner(actor, proposal):
+        return True
+    return is_staff(actor) and has_arrived(proposal) and not is_sealed(proposal.phase, now)
+
+
+def can_see_arrival(actor: Any, proposal: Proposal) -> bool:
+    """That a proposal arrived (who, when, the receipt's digest): staff, from the moment it did."""
+    return is_owner(actor, proposal) or (is_staff(actor) and has_arrived(proposal))
+
+
+def can_score(member: Any, proposal: Proposal, now: dt.datetime, *, has_conflict: bool | None) -> bool:
+    """A jury member reads and scores a proposal of their phase once the phase is opened, after
+    declaring no conflict of interest (`has_conflict` is None while undeclared)."""
+    return (member is not None and member.phase_id == proposal.phase_id and proposal.status in IN_EVALUATION
+            and not is_sealed(proposal.phase, now) and has_conflict is False)
+
+
+def can_advance(proposal: Proposal | None) -> bool:
+    """The next phase admits the owner of a proposal advanced by a published decision."""
+    return proposal is not None and proposal.status is S.ADVANCED and decisions_published(proposal)
+
+
+def outcome_for(proposal: Proposal, decision: Any, *, sees_drafts: bool = False) -> Any:
+    """The decision on this proposal as a viewer may know it: for the applicant and the public
+    only once the phase's decisions are published; staff and the chair (`sees_drafts`) see the
+    recorded draft."""
+    if decision is None:
+        return None
+    return decision if (sees_drafts or decisions_published(proposal)) else None
+
+
+def submitted_budget_cents(proposal: Proposal) -> int | None:
+    """The budget the applicant submitted (latest version), never the working copy."""
+    latest = proposal.latest_version
+    return latest.requested_budget_cents if latest is not None else None
+
+
+def status_label_key(proposal: Proposal, now: dt.datetime) -> str:
+    """The status as the applicant reads it: after the deadline a submitted proposal is being
+    evaluated, whatever was decided but not yet published."""
+    if proposal.status is S.SUBMITTED and not is_sealed(proposal.phase, now):
+        return S.UNDER_REVIEW.value
+    return proposal.status.value
+
+
+# --- the opening of a phase --------------------------------------------------------------
+
+
+def arrived_count(session: Session, phase: Phase) -> int:
+    """How many proposals arrived in the phase (submitted and not withdrawn): what may be said
+    while they are sealed."""
+    return session.scalar(select(func.count(Proposal.id)).where(Proposal.phase_id == phase.id,
+                                                                Proposal.status.in_(IN_EVALUATION))) or 0
+
+
+def record_opening(session: Session, actor: Any, phase: Phase, now: dt.datetime) -> bool:
+    """Record that the phase's proposals were opened, once, at the first reading after the closing
+    time. The seal lifts by time alone (no job has to run); this only leaves the trace that an
+    opening of bids leaves. Two first readers at once: the UPDATE that finds `opened_at` still
+    empty wins, the other records nothing.
+
+    Side effects: `phase.opened_at`; audit `phase.opened` with the number of proposals.
+    Returns whether this call recorded it (the caller commits).
+    """
+    if is_sealed(phase, now) or phase.opened_at is not None:
+        return False
+    written = session.execute(update(Phase).where(Phase.id == phase.id, Phase.opened_at.is_(None))
+                              .values(opened_at=now).execution_options(synchronize_session=False))
+    if written.rowcount != 1:
+        session.refresh(phase)
+        return False
+    phase.opened_at = now
+    session.flush()
+    audit.record(session, actor, "phase.opened", phase, {"call_id": phase.call_id,
+                                                         "proposals": arrived_count(session, phase),
+                                                         "closed_at": phase.closes_at.isoformat()})
+    return True
