@@ -89,9 +89,10 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
         ),
         prize="Fase 1: 5 × €40.000; fase 2: 2 × €200.000",
         phases=(
-            DemoPhase("Fase 1: haalbaarheid", -5, 21, 200_000, 5, (
+            # Phase 1 has closed: the (blind) jury is scoring it; phase 2 is ahead.
+            DemoPhase("Fase 1: haalbaarheid", -45, -3, 200_000, 5, (
                 ("Impact", 40), ("Technische haalbaarheid", 30), ("Economisch perspectief", 30))),
-            DemoPhase("Fase 2: ontwikkeling en prototype", 90, 150, 400_000, 2, (
+            DemoPhase("Fase 2: ontwikkeling en prototype", 60, 150, 400_000, 2, (
                 ("Impact", 30), ("Technische haalbaarheid", 30), ("Economisch perspectief", 40))),
         ),
     ),
@@ -102,7 +103,8 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
         summary="Meer biodiversiteit op bedrijventerrein Lage Weide, samen met de ondernemers daar.",
         body="## Vraag\nOntwerp met ondernemers op Lage Weide ingrepen die de biodiversiteit meetbaar vergroten.\n",
         prize="€25.000 plus een publieksprijs van €5.000",
-        phases=(DemoPhase("Voorstellen", -60, -10, 30_000, 2, (
+        # Closed long enough ago that the decisions are published and the standstill period is over.
+        phases=(DemoPhase("Voorstellen", -90, -40, 30_000, 2, (
             ("Ecologische waarde", 35), ("Co-creatie", 25), ("Circulariteit", 20), ("Kosten", 20))),),
         status=CallStatus.CLOSED,
         eligibility=Eligibility.BOTH,
@@ -178,8 +180,9 @@ def _past_proposals(session: Session, call: Call, moment: dt.datetime) -> None:
 
 
 def seed_evaluation(session: Session, staff: User) -> int:
-    """The demo jury: a blind SBIR phase and an open challenge with sheets (one strong
-    disagreement), and the closed challenge with published decisions."""
+    """The demo jury: a blind SBIR phase after its deadline with sheets (one strong disagreement),
+    an open challenge whose jury waits for the deadline, and the closed challenge with published
+    decisions."""
     from .evaluation import services as evaluation
     from .evaluation.models import JuryMember, Outcome
 
@@ -195,13 +198,14 @@ def seed_evaluation(session: Session, staff: User) -> int:
     for title, blind in (("Hittestress Overvecht", True), ("Zero-emissie bouwlogistiek binnenstad", False),
                          ("Biodiversiteit Lage Weide", False)):
         phase = calls[title].phases[0]
+        sealed = phase.closes_at > now  # an open call's jury waits for the deadline
         evaluation.save_settings(session, staff, phase, blind_review=blind, threshold=3)
         chair = evaluation.assign_member(session, staff, phase, email=jan.email, name="", is_chair=True,
                                          secret_key=secret)
         member = evaluation.assign_member(session, staff, phase, email=jet.email, name="", is_chair=False,
                                           secret_key=secret)
         criteria = phase.criteria
-        for proposal in evaluation.phase_proposals(session, phase):
+        for proposal in ([] if sealed else evaluation.phase_proposals(session, phase)):
             for juror, user, values in ((chair, jan, [8, 7, 6, 7, 5]), (member, jet, [3, 7, 6, 7, 5])):
                 evaluation.declare(session, user, juror, proposal, has_conflict=False, reason="")
                 if title == "Hittestress Overvecht" and juror is member:
@@ -211,9 +215,12 @@ def seed_evaluation(session: Session, staff: User) -> int:
                 evaluation.save_sheet(session, user, juror, proposal, inputs, finalise=True, now=now)
     closed = calls["Biodiversiteit Lage Weide"].phases[0]
     first, second = evaluation.phase_proposals(session, closed)
-    evaluation.decide(session, staff, first, Outcome.AWARDED, "Sterke ecologische waarde en veel co-creatie.")
-    evaluation.decide(session, staff, second, Outcome.NOT_AWARDED, "Goed idee, maar weinig effect op biodiversiteit.")
-    evaluation.publish_decisions(session, staff, closed, now)
+    evaluation.decide(session, staff, first, Outcome.AWARDED, "Sterke ecologische waarde en veel co-creatie.",
+                      now=now)
+    evaluation.decide(session, staff, second, Outcome.NOT_AWARDED, "Goed idee, maar weinig effect op biodiversiteit.",
+                      now=now)
+    # Published four weeks ago: the standstill period is over, so the contract can be shown signed.
+    evaluation.publish_decisions(session, staff, closed, now - dt.timedelta(days=28))
     return 3
 
 
@@ -238,15 +245,18 @@ def seed_proposals_and_questions(session: Session) -> int:
     )
     count = 0
     for user, call, title, budget, outcome in plans:
-        proposal = proposal_services.start_proposal(session, user, call, call.phases[0], now)
+        phase = call.phases[0]
+        # Proposals on a phase that has closed were written while it was open.
+        moment = now if phase.is_open(now) else phase.opens_at + dt.timedelta(days=3)
+        proposal = proposal_services.start_proposal(session, user, call, phase, moment)
         proposal_services.save_draft(
             session, user, proposal, title=title, summary=f"{title}: een demo-voorstel.",
             body_source="## Aanpak\nWe beginnen klein en meten het effect.\n\n## Team\nVijf mensen uit Utrecht.",
-            requested_budget_cents=budget, now=now)
+            requested_budget_cents=budget, now=moment)
         if outcome in ("submit", "withdraw"):
-            proposal_services.submit(session, user, proposal, now)
+            proposal_services.submit(session, user, proposal, moment)
         if outcome == "withdraw":
-            proposal_services.withdraw(session, user, proposal, now)
+            proposal_services.withdraw(session, user, proposal, moment)
         count += 1
     answered = proposal_services.ask_question(session, sam, logistics, "Mag de hub buiten de gemeentegrens liggen?",
                                               now)

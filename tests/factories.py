@@ -199,9 +199,10 @@ def make_dialogue(app: Flask, *, title: str = "Stadsgesprek", capacity: int = 10
         return SimpleNamespace(id=dialogue.id, slug=dialogue.slug, title=dialogue.title)
 
 
-def decide_and_publish(app: Flask, call: SimpleNamespace, outcomes: dict[int, str]) -> None:
+def decide_and_publish(app: Flask, call: SimpleNamespace, outcomes: dict[int, str], *, days_ago: int = 0) -> None:
     """Close phase 1 of `call`, decide every proposal (`{proposal_id: "awarded" | "not_awarded"}`)
-    and publish the decisions, as staff would after the jury."""
+    and publish the decisions, as staff would after the jury; `days_ago` days ago (a contract
+    can be recorded once the 20-day standstill period after publication is over)."""
     from mvi_challenges.calls.models import Call
     from mvi_challenges.evaluation import services as evaluation
     from mvi_challenges.evaluation.models import Outcome
@@ -209,11 +210,12 @@ def decide_and_publish(app: Flask, call: SimpleNamespace, outcomes: dict[int, st
 
     with app.test_request_context():
         phase = db.session.get(Call, call.id).phases[0]
-        phase.closes_at = now_utc() - dt.timedelta(minutes=1)
+        published_at = now_utc() - dt.timedelta(days=days_ago)
+        phase.closes_at = published_at - dt.timedelta(minutes=1)
         for proposal_id, outcome in outcomes.items():
             evaluation.decide(db.session, None, db.session.get(Proposal, proposal_id), Outcome(outcome),
                               "Zo besloten, met redenen.")
-        evaluation.publish_decisions(db.session, None, phase, now_utc())
+        evaluation.publish_decisions(db.session, None, phase, published_at)
         db.session.commit()
 
 

@@ -33,6 +33,7 @@ from ..evaluation.models import (
 from ..evaluation.services import IN_EVALUATION
 from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, ResultUpdate
 from ..monitoring.services import year_bounds
+from ..proposals.lifecycle import submitted_budget_cents
 from ..proposals.models import Proposal, Question
 
 # The outcomes the call page lists under "Decisions" (evaluation/_decisions_panel.html).
@@ -125,6 +126,11 @@ class PublishedDecision:
     def title(self) -> str:
         latest = self.proposal.latest_version
         return latest.title if latest is not None else self.proposal.title
+
+    @property
+    def budget_cents(self) -> int | None:
+        """The budget of the submitted version: the working copy may have changed since."""
+        return submitted_budget_cents(self.proposal)
 
 
 @dataclass

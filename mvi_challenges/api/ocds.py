@@ -217,8 +217,8 @@ def award_releases(stages: CallStages) -> list[Json]:
                            "description": item.decision.motivation, "status": "active", "date": date,
                            "mvi": {"phase": phase.number, "outcome": item.decision.outcome.value,
                                    "score": round(score, 2) if score is not None else None}}
-            if item.proposal.requested_budget_cents is not None:
-                award["value"] = value(item.proposal.requested_budget_cents)
+            if item.budget_cents is not None:  # the submitted version's budget, never the working copy
+                award["value"] = value(item.budget_cents)
             organisation = item.proposal.organisation
             if organisation is not None:  # a private person who won is not named
                 party = supplier_party(organisation.id, organisation.name, "")

@@ -154,7 +154,7 @@ def published_decision(item: PublishedDecision, phase_: Phase) -> Json:
                              for c in phase_.criteria if c.id in effective],
         "motivation": item.decision.motivation,
         # Funded outcomes are OCDS awards whose value is the requested budget; the others keep it private.
-        "requested_budget": money(item.proposal.requested_budget_cents) if item.funded else None,
+        "requested_budget": money(item.budget_cents) if item.funded else None,
     }
 
 

@@ -224,10 +224,20 @@ def save_contract(
     value_cents: int,
     signed_on: dt.date,
     ends_on: dt.date | None,
+    now: dt.datetime | None = None,
 ) -> Contract:
-    """Create or update a contract. Side effect: audit `contract.saved`."""
+    """Create or update a contract. An award's contract waits for the end of the standstill
+    period, so that applicants who object can still be heard. Side effect: audit `contract.saved`."""
     if proposal is not None and (proposal.call_id != record.call_id or not is_published_award(proposal)):
         raise DomainError(_l("Choose a proposal that was awarded in this call."), field="proposal_id")
+    standstill_end = proposal.phase.standstill_ends_at if proposal is not None else None
+    if standstill_end is not None and contract is None and (
+            (now or now_utc()) < standstill_end or signed_on < to_local(standstill_end).date()):
+        from ..templating import local_datetime  # (templating reaches into the areas' forms)
+
+        raise DomainError(_l("The standstill period after the decision runs until %(end)s: a contract for this "
+                             "award can be recorded from then on, signed on that day or later.",
+                             end=local_datetime(standstill_end, "long")), field="signed_on")
     _check_cents(value_cents, "value")
     if ends_on is not None and ends_on < signed_on:
         raise DomainError(_l("The end date cannot be before the date of signing."), field="ends_on")

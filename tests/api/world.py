@@ -76,6 +76,7 @@ def _call_details(sbir_id: int, below_id: int) -> None:
     manager = User(email=f"manon{uuid.uuid4().hex[:8]}@utrecht.example", name=MANAGER_NAME, password_hash="x")
     db.session.add(manager)
     sbir.department = db.session.scalar(select(Department).where(Department.slug == "ruimte"))
+    sbir.standstill_days = 3  # a short standstill period: the contract below is signed 20 days ago
     sbir.manager = manager
     db.session.get(Call, below_id).department = sbir.department
     db.session.add(CallDocument(call_id=sbir_id, title="Programma van eisen", filename="pve.pdf",
@@ -116,6 +117,7 @@ def _evaluate(call_id: int, proposals: dict[str, SimpleNamespace]) -> None:
                 "not_awarded": Outcome.NOT_AWARDED}
     for key, outcome in outcomes.items():
         evaluation.decide(db.session, None, by_key[key], outcome, f"Motivatie voor {key}.")
+    # Published long enough ago that the standstill period (20 days) is over before the contract.
     evaluation.publish_decisions(db.session, None, phase, now - dt.timedelta(days=25))
 
 

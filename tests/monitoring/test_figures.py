@@ -75,7 +75,7 @@ def build_world(app: Flask) -> SimpleNamespace:
         db.session.commit()
     # The fourth proposal is a draft: it is not decided (only submitted proposals are).
     decide_and_publish(app, first, {proposals[0].id: "awarded", proposals[1].id: "awarded",
-                                    proposals[2].id: "not_awarded"})
+                                    proposals[2].id: "not_awarded"}, days_ago=21)  # standstill over
     dialogue = make_dialogue(app, capacity=5, starts_in=dt.timedelta(days=3))
     people = [make_user(app, Role.CITIZEN) for _ in range(4)]
     with app.test_request_context():

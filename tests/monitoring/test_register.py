@@ -131,7 +131,7 @@ def _awarded_world(app: Flask):
     loser = make_user(app, Role.ENTREPRENEUR)
     won = make_proposal(app, owner, call, submit=True, title="Elektrische bakfietsen")
     lost = make_proposal(app, loser, call, submit=True)
-    decide_and_publish(app, call, {won.id: "awarded", lost.id: "not_awarded"})
+    decide_and_publish(app, call, {won.id: "awarded", lost.id: "not_awarded"}, days_ago=21)  # standstill over
     with app.app_context():
         record_id = db.session.scalar(select(ProcurementRecord.id).where(ProcurementRecord.call_id == call.id))
     return call, won, record_id
@@ -252,7 +252,7 @@ def test_no_contract_before_the_award_is_published_and_a_private_winner_stays_un
     proposal = make_proposal(app, citizen, call, submit=True, title="Buurtbakfiets")
     with app.test_request_context():
         row = db.session.get(Proposal, proposal.id)
-        row.phase.closes_at = now_utc() - dt.timedelta(minutes=1)
+        row.phase.closes_at = now_utc() - dt.timedelta(days=22)
         evaluation.decide(db.session, None, row, Outcome.AWARDED, "Mooi plan.")
         db.session.commit()
         record_id = db.session.scalar(select(ProcurementRecord.id).where(ProcurementRecord.call_id == call.id))
@@ -265,7 +265,9 @@ def test_no_contract_before_the_award_is_published_and_a_private_winner_stays_un
     refused = staff.post(f"/staff/monitoring/records/{record_id}/contracts/new", data=form)
     assert refused.status_code == 400
     with app.test_request_context():
-        evaluation.publish_decisions(db.session, None, db.session.get(Proposal, proposal.id).phase, now_utc())
+        # Published three weeks ago: the standstill period is over.
+        evaluation.publish_decisions(db.session, None, db.session.get(Proposal, proposal.id).phase,
+                                     now_utc() - dt.timedelta(days=21))
         db.session.commit()
     assert "Record the contract for “Buurtbakfiets”" in page_text(staff.get("/staff/monitoring"))
     choices = page_text(staff.get(f"/staff/monitoring/records/{record_id}/contracts/new"))

@@ -91,9 +91,12 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
         assert not find_user_by_email(db.session, "burger@demo.mvi.example").has_two_step
         assert find_user_by_email(db.session, "bewoner01@demo.mvi.example").email_confirmed  # can log in
     text = page_text(client.get("/"))
-    assert "Zero-emissie bouwlogistiek binnenstad" in text and "Hittestress Overvecht" in text
-    closed = page_text(client.get("/calls?state=closed"))
-    assert "Biodiversiteit Lage Weide" in closed
+    assert "Zero-emissie bouwlogistiek binnenstad" in text  # open, with time to start a proposal
+    assert "Hittestress Overvecht" in page_text(client.get("/calls"))  # phase 1 being judged, phase 2 ahead
+    # Its decisions are published, so the call is decided: the public "Besloten" filter finds it.
+    decided = page_text(client.get("/calls?state=decided"))
+    assert "Biodiversiteit Lage Weide" in decided
+    assert "Biodiversiteit Lage Weide" not in page_text(client.get("/calls?state=closed"))
     catering = page_text(client.get("/calls/catering-stadskantoor-2027"))
     assert "Het lopende contract loopt binnen vier maanden af" in catering
     # Monitoring: the catering tender below target with its explanation, contracts with results.
