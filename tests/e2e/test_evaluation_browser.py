@@ -14,7 +14,7 @@ from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import CallKind, Phase
 from mvi_challenges.db import db
 
-from ..factories import PASSWORD, login, make_call, make_proposal, make_user
+from ..factories import PASSWORD, close_phase, login, make_call, make_proposal, make_user
 from .conftest import axe_violations
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -35,6 +35,7 @@ def test_blind_jury_scores_chair_sees_flag_staff_publish(app: Flask, page: Page)
     owners = [make_user(app, Role.ENTREPRENEUR, organisation_name=f"Geheime Firma {n}") for n in range(2)]
     proposals = [make_proposal(app, owner, call, submit=True, attachment=True, title=f"Koel plan {n}")
                  for n, owner in enumerate(owners)]
+    close_phase(app, call)  # the jury opens the proposals after the deadline
     staff, chair, juror = (make_user(app, Role.STAFF), make_user(app, Role.JURY, name="Carla Chair"),
                            make_user(app, Role.JURY, name="Joris Jurylid"))
     app.config["WTF_CSRF_ENABLED"] = False
