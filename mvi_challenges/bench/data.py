@@ -342,7 +342,9 @@ def _weights(rng: random.Random, n: int) -> list[int]:
 
 def _write_phase(writer: Writer, ids: Ids, call_id: int, call_index: int, row: dict[str, Any]) -> _Phase:
     phase_id = ids.take(_t(Phase))
-    writer.add(_t(Phase), {"id": phase_id, "call_id": call_id, **row})
+    # A phase whose deadline passed long ago was opened then (the opening of its sealed proposals).
+    opened_at = row["closes_at"] if row.get("decisions_published_at") else None
+    writer.add(_t(Phase), {"id": phase_id, "call_id": call_id, "opened_at": opened_at, **row})
     names = ("Impact", "Haalbaarheid", "Economisch perspectief", "Team", "Lokale werkgelegenheid")
     criteria = []
     # The weights of a phase do not depend on what came before; reproducible data, not secrets.
@@ -476,6 +478,7 @@ def _aggregation_phase(writer: Writer, rng: random.Random, catalogue: _Catalogue
     phase_id = ids.take(_t(Phase))
     writer.add(_t(Phase), {"id": phase_id, "call_id": call_id, "number": 1, "title": "Inzendingen",
                            "opens_at": opened, "closes_at": now - dt.timedelta(days=14),
+                           "opened_at": now - dt.timedelta(days=14),  # its proposals were opened at the deadline
                            "budget_cents": 4_500_000, "max_awards": 3})
     criteria = []
     names = ("Impact", "Haalbaarheid", "Opschaalbaarheid", "Team", "Lokale banen", "Circulariteit")

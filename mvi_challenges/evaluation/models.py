@@ -75,6 +75,11 @@ class ScoreSheet(Base):
     scores: Mapped[list[Score]] = relationship(back_populates="sheet", cascade="all, delete-orphan",
                                                lazy="selectin")
 
+    @property
+    def is_final(self) -> bool:
+        """A sheet's life: draft → final, and nothing after (evaluation.services.save_sheet)."""
+        return self.status is SheetStatus.FINAL
+
 
 class Score(Base):
     __tablename__ = "scores"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CompoundSelect, Integer, Select, bindparam, func, literal, select, union_all
+from sqlalchemy import CompoundSelect, Integer, Select, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, memo
@@ -325,30 +325,54 @@ def _final_score_rows(session: Session, phase: Phase) -> list[SheetScores]:
     return [SheetScores(member_id, proposal_id, values) for member_id, proposal_id, values in sheets.values()]
 
 
+@dataclass(frozen=True)
+class Standing:
+    """A member's own position on one proposal: the declaration (None while undeclared) and
+    whether their sheet is final."""
+
+    has_conflict: bool | None
+    final: bool
+
+    @property
+    def may_see_others(self) -> bool:
+        """Independent scoring, for every member and the chair alike: others' scores of a proposal
+        only after finalising one's own sheet for it, and never with a declared conflict."""
+        return self.final and not self.has_conflict  # (a final sheet was scored after a declaration)
+
+
+def standing(session: Session, member: JuryMember, proposal: Proposal) -> Standing:
+    """The member's declaration and sheet status on the proposal, in one query."""
+    declared = (select(ConflictDeclaration.has_conflict)
+                .where(ConflictDeclaration.member_id == member.id, ConflictDeclaration.proposal_id == proposal.id)
+                .scalar_subquery())
+    sheet = (select(ScoreSheet.status)
+             .where(ScoreSheet.member_id == member.id, ScoreSheet.proposal_id == proposal.id).scalar_subquery())
+    has_conflict, status = session.execute(select(declared, sheet)).one()
+    return Standing(None if has_conflict is None else bool(has_conflict),
+                    status is not None and SheetStatus(status) is SheetStatus.FINAL)
+
+
 def may_see_others(session: Session, member: JuryMember, proposal: Proposal) -> bool:
-    """Independent scoring, for every member and the chair alike: others' scores of a proposal
-    only after finalising one's own sheet for it, and never with a declared conflict."""
-    if conflicted(session, member, proposal):
-        return False
-    own = _sheet(session, member, proposal)
-    return own is not None and own.status is SheetStatus.FINAL
+    return standing(session, member, proposal).may_see_others
 
 
 def hidden_from(session: Session, member: JuryMember) -> frozenset[int]:
     """The proposals of the phase whose scores this member may not see (yet): those without their
     own final sheet, and those they declared a conflict with."""
-    in_phase = set(session.scalars(select(Proposal.id).where(Proposal.phase_id == member.phase_id,
-                                                             Proposal.status.in_(IN_EVALUATION))))
-    final = set(session.scalars(select(ScoreSheet.proposal_id).where(ScoreSheet.member_id == member.id,
-                                                                     ScoreSheet.status == SheetStatus.FINAL)))
-    conflicts = set(session.scalars(select(ConflictDeclaration.proposal_id).where(
-        ConflictDeclaration.member_id == member.id, ConflictDeclaration.has_conflict.is_(True))))
-    return frozenset((in_phase - final) | conflicts)
+    own_final = select(ScoreSheet.id).where(ScoreSheet.member_id == member.id, ScoreSheet.proposal_id == Proposal.id,
+                                            ScoreSheet.status == SheetStatus.FINAL)
+    own_conflict = select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == member.id,
+                                                        ConflictDeclaration.proposal_id == Proposal.id,
+                                                        ConflictDeclaration.has_conflict.is_(True))
+    return frozenset(session.scalars(
+        select(Proposal.id).where(Proposal.phase_id == member.phase_id, Proposal.status.in_(IN_EVALUATION),
+                                  or_(~own_final.exists(), own_conflict.exists()))))
 
 
-def consensus_problem(session: Session, proposal: Proposal) -> str | None:
+def consensus_problem(session: Session, proposal: Proposal, progress_: Progress | None = None) -> str | None:
     """The consensus step starts when every member without a conflict has finalised their sheet."""
-    done, eligible = progress(session, proposal.phase).per_proposal.get(proposal.id, (0, 0))
+    progress_ = progress_ or progress(session, proposal.phase)
+    done, eligible = progress_.per_proposal.get(proposal.id, (0, 0))
     if eligible == 0 or done < eligible:
         return str(_l("The consensus starts when every jury member without a conflict of interest has finalised "
                       "their scores (%(done)d of %(todo)d so far).", done=done, todo=eligible))
@@ -490,11 +514,16 @@ def member_progress(session: Session, phase: Phase, version: str) -> dict[int, t
                          lambda: results_snapshot(session, phase, version).progress.per_member)
 
 
-def may_record_consensus(session: Session, member: JuryMember, proposal: Proposal) -> bool:
+def may_record_consensus(session: Session, member: JuryMember, proposal: Proposal, *,
+                         has_conflict: bool | None = None, progress_: Progress | None = None) -> bool:
     """The chair, until the decisions are published, on proposals without their own conflict,
-    once every member without a conflict has finalised their scores."""
-    return (member.is_chair and proposal.phase.decisions_published_at is None
-            and not conflicted(session, member, proposal) and consensus_problem(session, proposal) is None)
+    once every member without a conflict has finalised their scores. (A caller that knows the
+    chair's declaration or the phase's progress passes them.)"""
+    if not member.is_chair or proposal.phase.decisions_published_at is not None:
+        return False
+    if has_conflict if has_conflict is not None else conflicted(session, member, proposal):
+        return False
+    return consensus_problem(session, proposal, progress_) is None
 
 
 def results_snapshot(session: Session, phase: Phase, version: str | None = None) -> ResultsSnapshot:

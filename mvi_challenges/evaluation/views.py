@@ -263,7 +263,8 @@ def _render_ranking(phase: Phase, member: JuryMember | None):
     progress = services.member_progress(db.session, phase, version)
     # Independent scoring, the chair included: a proposal's scores and place in the ranking only
     # once one's own sheet for it is final, and never with a declared conflict.
-    hidden = frozenset() if member is None else services.hidden_from(db.session, member)
+    hidden = frozenset() if member is None else memo.remember(  # own sheets and conflicts are in the fingerprint
+        f"hidden|{phase.id}|{version}|{member.id}", lambda: services.hidden_from(db.session, member))
 
     def render() -> str:
         snapshot = services.results_snapshot(db.session, phase, version)
@@ -291,13 +292,14 @@ def _show_args() -> dict[str, str]:
 
 def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, *,
                    decision_form: DecisionForm | None = None, consensus_form: ConsensusForm | None = None,
-                   consensus_criterion: int | None = None) -> str:
+                   consensus_criterion: int | None = None, has_conflict: bool | None = None) -> str:
     """One proposal's result: its rank, each member's total, mean and spread per criterion, the
     consensus (with the chair's forms) and, for staff, the decision."""
     snapshot = services.results_snapshot(db.session, phase)
     agreed = services.proposal_consensus(db.session, proposal)
     forms = {}
-    if member is not None and services.may_record_consensus(db.session, member, proposal):
+    if member is not None and services.may_record_consensus(db.session, member, proposal, has_conflict=has_conflict,
+                                                             progress_=snapshot.progress):
         for criterion in phase.criteria:
             if consensus_form is not None and criterion.id == consensus_criterion:
                 forms[criterion.id] = consensus_form
@@ -484,14 +486,15 @@ def chair_result(phase_id: int, proposal_id: int):
     """One proposal's result; the chair's consensus forms (one per criterion) post here."""
     phase, member = _results_reader(phase_id)
     proposal = _jury_proposal(phase, proposal_id)
-    if services.conflicted(db.session, member, proposal):
+    standing = services.standing(db.session, member, proposal)
+    if standing.has_conflict:
         abort(403)  # a declared conflict shuts the member out of this proposal everywhere
-    if not services.may_see_others(db.session, member, proposal):
+    if not standing.may_see_others:
         flash(_("Finalise your own scores for this proposal first: the other members' scores are shown after "
                 "that."), "info")
         return redirect(url_for("evaluation.score", phase_id=phase.id, proposal_id=proposal.id))
     if request.method == "GET":
-        return _render_result(phase, proposal, member)
+        return _render_result(phase, proposal, member, has_conflict=False)
     criterion_id = request.form.get("criterion", type=int)
     if not member.is_chair or criterion_id not in {c.id for c in phase.criteria}:
         abort(400 if member.is_chair else 403)
@@ -508,7 +511,8 @@ def chair_result(phase_id: int, proposal_id: int):
             flash(_("The consensus score has been saved."), "success")
             return redirect(url_for("evaluation.chair_result", phase_id=phase.id, proposal_id=proposal.id,
                                     **_show_args()) + f"#criterion-{criterion_id}")
-    return _render_result(phase, proposal, member, consensus_form=form, consensus_criterion=criterion_id), 400
+    return _render_result(phase, proposal, member, consensus_form=form, consensus_criterion=criterion_id,
+                          has_conflict=False), 400
 
 
 def _results_reader(phase_id: int) -> tuple[Phase, JuryMember]:

@@ -53,6 +53,18 @@ def _load_proposal(proposal_id: int) -> Proposal:
     return proposal
 
 
+def _readable(proposal: Proposal) -> bool:
+    """Whether the current user may read the proposal's content; a first reading by the
+    municipality after the deadline records the opening of the phase."""
+    now = request_time()
+    if not can_read_proposal(current_user, proposal, now):
+        return False
+    if proposal.phase.opened_at is None and not lifecycle.is_owner(current_user, proposal) and \
+            lifecycle.record_opening(db.session, current_user, proposal.phase, now):
+        db.session.commit()
+    return True
+
+
 def _load_public_call(slug: str) -> Call:
     call = find_call_by_slug(db.session, slug)
     if call is None or not can_view_call(current_user, call):
@@ -200,7 +212,7 @@ def download_attachment(proposal_id: int, attachment_id: int):
     if attachment is None or attachment.proposal_id != proposal.id:
         abort(404)
     if not can_edit_proposal(current_user, proposal):  # others see only what was submitted, once opened
-        if not can_read_proposal(current_user, proposal, request_time()):
+        if not _readable(proposal):
             abort(403)
         submitted_ids = {item["id"] for version in proposal.versions for item in version.attachment_manifest}
         if attachment.id not in submitted_ids:
@@ -219,7 +231,7 @@ def detail(proposal_id: int):
                 for version in proposal.versions}
     return render_template("proposals/detail.html", proposal=proposal, verified=verified, now=now,
                            can_edit=can_edit_proposal(current_user, proposal),
-                           readable=can_read_proposal(current_user, proposal, now),
+                           readable=_readable(proposal),
                            may_change=lifecycle.can_edit(proposal, now),
                            may_withdraw=lifecycle.can_withdraw(proposal, now),
                            decision_published=lifecycle.decisions_published(proposal))
@@ -229,7 +241,7 @@ def detail(proposal_id: int):
 @require_login
 def receipt(proposal_id: int, number: int):
     proposal = _load_proposal(proposal_id)
-    if not can_read_proposal(current_user, proposal, request_time()):
+    if not _readable(proposal):
         abort(403)  # the receipt names the title and files: sealed like the rest until the deadline
     version = next((v for v in proposal.versions if v.number == number), None) or abort(404)
     return render_template("proposals/receipt.html", proposal=proposal, version=version)

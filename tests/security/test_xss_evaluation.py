@@ -34,11 +34,15 @@ def test_jury_texts_are_escaped_everywhere(app: Flask, catalogue, admin) -> None
     staff = admin.client
     for user, is_chair in ((chair, True), (member, False)):
         staff.post(f"/staff/calls/{call.id}/phases/1/jury", data={"email": user.email, "is_chair": "y" if is_chair else ""})
+    # The external experts sit on another call's jury: on this one, the consensus waits for every
+    # member's final sheet, and they do not score.
+    experts_call = make_call(app, title="Uitvraag voor de experts")
     with app.test_request_context():
         phase = db.session.scalar(select(Phase).where(Phase.call_id == call.id))
+        experts_phase = db.session.scalar(select(Phase).where(Phase.call_id == experts_call.id))
         actor = db.session.get(User, admin.id)
         for index, name in enumerate(short):  # external experts, invited by mail
-            evaluation.assign_member(db.session, actor, phase, email=f"expert{index}@example.org", name=name,
+            evaluation.assign_member(db.session, actor, experts_phase, email=f"expert{index}@example.org", name=name,
                                      is_chair=False, secret_key=app.config["SECRET_KEY"])
         phase.closes_at = now_utc() - dt.timedelta(minutes=1)  # the jury works after the deadline
         db.session.commit()
@@ -78,6 +82,7 @@ def test_jury_texts_are_escaped_everywhere(app: Flask, catalogue, admin) -> None
 
     for where, client, url in (
         ("staff jury page", staff, f"/staff/calls/{call.id}/phases/1/jury"),
+        ("staff jury page of the experts", staff, f"/staff/calls/{experts_call.id}/phases/1/jury"),
         ("staff results", staff, f"/staff/calls/{call.id}/phases/1/results"),
         ("staff report", staff, f"/staff/calls/{call.id}/phases/1/report"),
         ("chair results", chair_client, f"{base}/results"),

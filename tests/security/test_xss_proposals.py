@@ -25,7 +25,7 @@ from mvi_challenges.storage import get_storage
 from mvi_challenges.timezones import now_utc
 from mvi_challenges.uploads import inspect_upload
 
-from ..factories import PDF_BYTES, make_call, make_user
+from ..factories import PDF_BYTES, close_phase, make_call, make_user
 from .checks import Findings, check_outbox
 from .conftest import logged_in
 from .corpus import SAMPLE_STRIDE, all_payloads, cycle, markdown_document, pack
@@ -77,6 +77,7 @@ def make_payload_proposals(app: Flask, admin_id: int) -> SimpleNamespace:
 
 def test_proposal_fields_are_escaped_for_applicant_staff_and_jury(app: Flask, catalogue, admin) -> None:
     made = make_payload_proposals(app, admin.id)
+    close_phase(app, made.call)  # staff and the jury read proposals once the deadline has passed
     payloads = all_payloads()
     findings = Findings()
     staff = admin.client
