@@ -139,7 +139,8 @@ def confirm_email(token: str):
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data)
+        user = services.authenticate(db.session, form.email.data, form.password.data,
+                                     refuse_demo=current_app.config["MVI_ENV"] == "production")
         if user is not None and not user.email_confirmed:
             services.send_confirmation(db.session, user, current_app.config["SECRET_KEY"])
             db.session.commit()
