@@ -15,8 +15,9 @@ import pyotp
 import segno
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
@@ -100,17 +101,33 @@ def verify(session: Session, user: User, code: str, now: dt.datetime) -> bool:
         return False
     if typed.isdigit():
         step = _matching_step(user.totp_secret, typed, now)
-        if step is None or step <= user.totp_last_step:
-            return False
-        user.totp_last_step = step
-        return True
+        return step is not None and use_step(session, user, step)
     for recovery in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
                                                                RecoveryCode.used_at.is_(None))):
         if check_password_hash(recovery.code_hash, typed.lower()):
-            recovery.used_at = now
+            # The same compare-and-set: of two logins with one recovery code, one wins.
+            taken = session.execute(update(RecoveryCode).where(RecoveryCode.id == recovery.id,
+                                                               RecoveryCode.used_at.is_(None))
+                                    .values(used_at=now).execution_options(synchronize_session=False))
+            if taken.rowcount != 1:
+                return False
+            set_committed_value(recovery, "used_at", now)
             audit.record(session, user, "user.recovery_code_used", user)
             return True
     return False
+
+
+def use_step(session: Session, user: User, step: int) -> bool:
+    """Use up a time step: an atomic compare-and-set in the database (`UPDATE … WHERE last_step <
+    step` must touch the row), so one code opens one session, even when several requests carry it
+    at the same moment to different servers. Reading, comparing and writing in Python would let
+    them all pass the comparison before any of them wrote."""
+    done = session.execute(update(User).where(User.id == user.id, User.totp_last_step < step)
+                           .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
 
 
 def enrol_demo_account(user: User, now: dt.datetime) -> None:
