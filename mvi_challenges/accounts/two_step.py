@@ -39,6 +39,12 @@ def is_required_for(user: User, enforced: bool) -> bool:
     return enforced and bool(user.roles & TWO_STEP_ROLES)
 
 
+def needs_second_step(user: User, enforced: bool) -> bool:
+    """Whether a session of this person counts only after the second step: they switched it on, or
+    their role requires it (then they must enrol first)."""
+    return user.has_two_step or is_required_for(user, enforced)
+
+
 def new_secret() -> str:
     return pyotp.random_base32()
 
