@@ -78,15 +78,26 @@ def _digits(code: str) -> str:
     return re.sub(r"\s+", "", code or "")
 
 
-def confirm_setup(session: Session, user: User, secret: str, code: str, now: dt.datetime) -> list[str]:
+def confirm_setup(session: Session, user: User, secret: str, code: str, now: dt.datetime,
+                  current_code: str = "") -> list[str]:
     """Switch two-step verification on once the app shows a right code; returns recovery codes to
-    show once. Side effect: audit `user.two_step_enabled`."""
+    show once. Replacing an app that is set up needs a code of that app (or a recovery code) first,
+    so a hijacked session cannot swap it. Side effects: audit `user.two_step_enabled` (or
+    `user.two_step_replaced`, with a mail to the owner)."""
+    from ..outbox import queue_user_email
+
+    replacing = user.has_two_step
+    if replacing and not verify(session, user, current_code, now):
+        raise DomainError(_l("Type a code from the app you use now, or one of your recovery codes: only then can "
+                             "two-step verification move to another app."), field="current_code")
     step = _matching_step(secret, _digits(code), now)
     if step is None:
         raise DomainError(_l("That code is not right. Type the 6 digits your app shows now."), field="code")
     user.totp_secret, user.totp_confirmed_at, user.totp_last_step = secret, now, step
     codes = new_recovery_codes(session, user)
-    audit.record(session, user, "user.two_step_enabled", user)
+    audit.record(session, user, "user.two_step_replaced" if replacing else "user.two_step_enabled", user)
+    if replacing:
+        queue_user_email(session, user, "two_step_replaced")
     return codes
 
 

@@ -449,7 +449,8 @@ def two_step_setup():
     form = TwoStepSetupForm()
     if form.validate_on_submit():
         try:
-            codes = two_step.confirm_setup(db.session, user, secret, form.code.data, now_utc())
+            codes = two_step.confirm_setup(db.session, user, secret, form.code.data, now_utc(),
+                                           current_code=form.current_code.data or "")
         except DomainError as error:
             db.session.rollback()
             attach_to_form(form, error)
@@ -463,5 +464,6 @@ def two_step_setup():
             return render_template("accounts/recovery_codes.html", codes=codes)
     return render_template(
         "accounts/two_step_setup.html", form=form, secret=two_step.grouped(secret), required=pending is not None,
+        replacing=user.has_two_step,
         qr=two_step.qr_svg(secret, user.email, _("QR code to add MVI Challenges to your authenticator app")),
     ), status_for(form)
