@@ -44,6 +44,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(load_config(Path(app.instance_path), test_config))
+    from . import hardening
+
+    hardening.install_host_guard(app)  # production: only requests for PUBLIC_URL's host
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -51,8 +54,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
-
-    from . import hardening
 
     _register_request_clock(app)  # first: the arrival time is taken before any body is read
     hardening.install(app)  # before the blueprints: their routes use the bounded int converter

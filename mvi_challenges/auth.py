@@ -12,12 +12,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from sqlalchemy import select
 
 from .accounts.models import Role, User
+from .accounts.services import is_demo_account
 from .db import db
 
 login_manager = LoginManager()
@@ -49,6 +50,8 @@ def load_user(user_id: str) -> User | None:
     user = db.session.scalar(select(User).where(User.id == uid))
     if user is None or user.auth_version != version or user.blocked:
         return None
+    if current_app.config["MVI_ENV"] == "production" and is_demo_account(user):
+        return None  # the demo's published passwords and secret never open anything in production
     return user
 
 

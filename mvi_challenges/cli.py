@@ -70,6 +70,10 @@ def register_cli(app: Flask) -> None:
         from .accounts.models import User
         from .demo import seed_demo
 
+        if current_app.config["MVI_ENV"] == "production":
+            # The demo's administrator has a published password and authenticator secret.
+            raise click.ClickException("seed-demo refuses to run with MVI_ENV=production: demo accounts have "
+                                       "published passwords. Nothing was created.")
         if if_empty and (db.session.scalar(select(func.count(User.id))) or 0) > 0:
             click.echo("database already has data; demo seed skipped")
             return

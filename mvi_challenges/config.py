@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see load_config
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"  # refused in production: mails would carry unusable links
 
 
 def _default_database_url(instance_path: Path) -> str:
@@ -40,7 +41,11 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "SESSION_LIFETIME_SECONDS": int(os.environ.get("SESSION_LIFETIME_SECONDS", str(7 * 24 * 3600))),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # The one address of the site: every absolute link (mails, feeds, open data, iCalendar) uses it,
+        # and in production only requests for its host are answered (see hosts.py).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL") or DEV_PUBLIC_URL,
+        # Further host names answered in production (comma-separated), e.g. an internal health-check name.
+        "EXTRA_HOSTS": tuple(h.strip() for h in os.environ.get("EXTRA_HOSTS", "").split(",") if h.strip()),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "MVI Challenges <noreply@utrecht.example>"),
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
@@ -81,7 +86,25 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         config.update(test_config)
     if production and config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set when MVI_ENV=production")
+    if production:
+        problem = public_url_problem(config["PUBLIC_URL"])
+        if problem:
+            raise RuntimeError(f"PUBLIC_URL {problem} when MVI_ENV=production (for example https://mvi.utrecht.nl)")
     return config
+
+
+def public_url_problem(url: str) -> str | None:
+    """Why this PUBLIC_URL cannot be the address of a production site, or None when it can."""
+    from urllib.parse import urlsplit
+
+    if not url or url.rstrip("/") == DEV_PUBLIC_URL:
+        return "must be set to the site's real address"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be a full address with http(s):// and a host name"
+    if parts.query or parts.fragment or parts.username:
+        return "must hold only scheme, host, port and path"
+    return None
 
 
 def _engine_options(database_url: str) -> dict[str, Any]:

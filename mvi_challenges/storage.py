@@ -202,8 +202,11 @@ def send_stored(storage: Storage, key: str, *, mimetype: str, download_name: str
 
     from flask import abort, send_file
 
+    from .uploads import safe_download_name
+
     data = storage.read(key)
     if data is None:
         abort(404)
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=download_name,
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=safe_download_name(download_name),
                      max_age=0)

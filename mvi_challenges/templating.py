@@ -16,6 +16,7 @@ from .accounts.permissions import can_manage_users
 from .calls.permissions import can_manage_calls
 from .catalogue.forms import LEVEL_LABELS
 from .catalogue.permissions import can_manage_catalogue
+from .links import public_url
 from .sanitize import as_markup
 from .timezones import now_utc, to_local
 
@@ -93,6 +94,7 @@ def register_templating(app: Flask) -> None:
         rich=as_markup, localised=localised, local_date=local_date,
     )
     app.jinja_env.globals["form_error_list"] = form_error_list
+    app.jinja_env.globals["public_url"] = public_url  # mails: links on PUBLIC_URL, never the request's Host
     app.jinja_env.globals["level_label"] = lambda level: str(LEVEL_LABELS.get(level, level))
     app.jinja_env.globals["role_label"] = lambda role: str(ROLE_LABELS[role])
     app.jinja_env.trim_blocks = True

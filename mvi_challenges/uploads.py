@@ -7,7 +7,6 @@ storage.py writes the bytes. Both are shared by call documents and (later) propo
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import IO
@@ -40,13 +39,42 @@ class InspectedUpload:
     data: bytes
 
 
+KEPT_PUNCTUATION = frozenset(" .-_()")
+DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})  # controls, format, separators
+FALLBACK_STEM = "bijlage"
+
+
+def _clean_stem(text: str) -> str:
+    """Letters and digits of any script (with their accents), spaces and `.-_()`; control and format
+    characters (CR/LF, bidi overrides, zero-width) and line/paragraph separators go; other spaces
+    become one plain space; the rest of the punctuation goes."""
+    kept = []
+    for char in unicodedata.normalize("NFKC", text):
+        category = unicodedata.category(char)
+        if category in DROPPED_CATEGORIES:
+            continue
+        if char in KEPT_PUNCTUATION or category[0] in ("L", "N") or category in ("Mn", "Mc"):
+            kept.append(char)
+        elif category == "Zs":
+            kept.append(" ")
+    return " ".join("".join(kept).split()).strip(" .")[:100].strip(" .")
+
+
 def clean_filename(name: str, extension: str) -> str:
-    """A safe, readable download name: no paths, no control characters, the true extension."""
+    """A safe, readable download name: no paths, no control characters, the true extension; a name
+    with nothing left becomes `bijlage.<extension>`."""
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = unicodedata.normalize("NFKC", base)
     stem = base.rsplit(".", 1)[0] if "." in base else base
-    stem = re.sub(r"[^\w\s.()-]", "", stem, flags=re.UNICODE).strip(" .")[:100]
-    return f"{stem or 'document'}.{extension}"
+    return f"{_clean_stem(stem) or FALLBACK_STEM}.{extension}"
+
+
+def safe_download_name(stored: str) -> str:
+    """The name a download is offered under: stored names from before cleaning may hold a line break,
+    which would break the Content-Disposition header (a 500); cleaned the same way here."""
+    _stem, dot, extension = (stored or "").rpartition(".")
+    if not dot:
+        return _clean_stem(stored or "") or FALLBACK_STEM
+    return clean_filename(stored, _clean_stem(extension).replace(" ", "") or "bin")
 
 
 def inspect_upload(stream: IO[bytes], original_name: str, max_bytes: int) -> InspectedUpload:

@@ -36,6 +36,7 @@ EXPECTED: dict[str, str] = {
     "public.home": PUBLIC,
     "public.healthz": PUBLIC,
     "public.set_language": PUBLIC,
+    "public.set_language:GET": GUEST,  # everyone; it only sets the display language and redirects back
     "public.privacy": PUBLIC,
     "public.accessibility": PUBLIC,
     "accounts.register": GUEST,

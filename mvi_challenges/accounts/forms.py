@@ -161,6 +161,12 @@ class TwoStepCodeForm(FlaskForm):
 
 
 class TwoStepSetupForm(FlaskForm):
+    # Only when an app is set up already: a hijacked session must not be able to swap it.
+    current_code = StringField(
+        _l("A code from the app you use now, or one of your recovery codes"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code"},
+    )
     code = StringField(
         _l("The 6-digit code your app shows now"),
         validators=[DataRequired(), Length(max=20)],

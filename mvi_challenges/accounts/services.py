@@ -308,15 +308,27 @@ def decide_join_request(session: Session, actor: User, join: JoinRequest, approv
                     else _l("Your request to join %(org)s has been declined.", org=join.organisation.name)))
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user for these credentials, or None. Blocked users never authenticate. Failures are audited;
-    the login itself is recorded by `record_login` once every step is done."""
+DEMO_DOMAIN = "demo.mvi.example"  # `flask seed-demo` accounts: published password and authenticator secret
+
+
+def is_demo_account(user: User) -> bool:
+    """An account of the demo data, whose password and authenticator secret are in the README."""
+    from .two_step import DEMO_SECRET
+
+    return user.email.endswith("@" + DEMO_DOMAIN) or user.totp_secret == DEMO_SECRET
+
+
+def authenticate(session: Session, email: str, password: str, *, refuse_demo: bool = False) -> User | None:
+    """The user for these credentials, or None. Blocked users never authenticate, nor demo accounts
+    when `refuse_demo` (production). Failures are audited; the login itself is recorded by
+    `record_login` once every step is done."""
     user = find_user_by_email(session, email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)  # the same time as for a real account: no enumeration
         return None
-    if not check_password_hash(user.password_hash, password) or user.blocked:
-        audit.record(session, None, "user.login_failed", user, {"blocked": user.blocked})
+    demo_refused = refuse_demo and is_demo_account(user)
+    if not check_password_hash(user.password_hash, password) or user.blocked or demo_refused:
+        audit.record(session, None, "user.login_failed", user, {"blocked": user.blocked, "demo": demo_refused})
         return None
     return user
 

@@ -15,8 +15,9 @@ import pyotp
 import segno
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
@@ -36,6 +37,12 @@ DEMO_SECRET = "MVIDEMOUTRECHTMVIDEMOUTRECHT2345"  # noqa: S105 - demo data only,
 
 def is_required_for(user: User, enforced: bool) -> bool:
     return enforced and bool(user.roles & TWO_STEP_ROLES)
+
+
+def needs_second_step(user: User, enforced: bool) -> bool:
+    """Whether a session of this person counts only after the second step: they switched it on, or
+    their role requires it (then they must enrol first)."""
+    return user.has_two_step or is_required_for(user, enforced)
 
 
 def new_secret() -> str:
@@ -71,15 +78,26 @@ def _digits(code: str) -> str:
     return re.sub(r"\s+", "", code or "")
 
 
-def confirm_setup(session: Session, user: User, secret: str, code: str, now: dt.datetime) -> list[str]:
+def confirm_setup(session: Session, user: User, secret: str, code: str, now: dt.datetime,
+                  current_code: str = "") -> list[str]:
     """Switch two-step verification on once the app shows a right code; returns recovery codes to
-    show once. Side effect: audit `user.two_step_enabled`."""
+    show once. Replacing an app that is set up needs a code of that app (or a recovery code) first,
+    so a hijacked session cannot swap it. Side effects: audit `user.two_step_enabled` (or
+    `user.two_step_replaced`, with a mail to the owner)."""
+    from ..outbox import queue_user_email
+
+    replacing = user.has_two_step
+    if replacing and not verify(session, user, current_code, now):
+        raise DomainError(_l("Type a code from the app you use now, or one of your recovery codes: only then can "
+                             "two-step verification move to another app."), field="current_code")
     step = _matching_step(secret, _digits(code), now)
     if step is None:
         raise DomainError(_l("That code is not right. Type the 6 digits your app shows now."), field="code")
     user.totp_secret, user.totp_confirmed_at, user.totp_last_step = secret, now, step
     codes = new_recovery_codes(session, user)
-    audit.record(session, user, "user.two_step_enabled", user)
+    audit.record(session, user, "user.two_step_replaced" if replacing else "user.two_step_enabled", user)
+    if replacing:
+        queue_user_email(session, user, "two_step_replaced")
     return codes
 
 
@@ -100,17 +118,33 @@ def verify(session: Session, user: User, code: str, now: dt.datetime) -> bool:
         return False
     if typed.isdigit():
         step = _matching_step(user.totp_secret, typed, now)
-        if step is None or step <= user.totp_last_step:
-            return False
-        user.totp_last_step = step
-        return True
+        return step is not None and use_step(session, user, step)
     for recovery in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
                                                                RecoveryCode.used_at.is_(None))):
         if check_password_hash(recovery.code_hash, typed.lower()):
-            recovery.used_at = now
+            # The same compare-and-set: of two logins with one recovery code, one wins.
+            taken = session.execute(update(RecoveryCode).where(RecoveryCode.id == recovery.id,
+                                                               RecoveryCode.used_at.is_(None))
+                                    .values(used_at=now).execution_options(synchronize_session=False))
+            if taken.rowcount != 1:
+                return False
+            set_committed_value(recovery, "used_at", now)
             audit.record(session, user, "user.recovery_code_used", user)
             return True
     return False
+
+
+def use_step(session: Session, user: User, step: int) -> bool:
+    """Use up a time step: an atomic compare-and-set in the database (`UPDATE … WHERE last_step <
+    step` must touch the row), so one code opens one session, even when several requests carry it
+    at the same moment to different servers. Reading, comparing and writing in Python would let
+    them all pass the comparison before any of them wrote."""
+    done = session.execute(update(User).where(User.id == user.id, User.totp_last_step < step)
+                           .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
 
 
 def enrol_demo_account(user: User, now: dt.datetime) -> None:

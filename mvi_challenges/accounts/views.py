@@ -139,7 +139,8 @@ def confirm_email(token: str):
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data)
+        user = services.authenticate(db.session, form.email.data, form.password.data,
+                                     refuse_demo=current_app.config["MVI_ENV"] == "production")
         if user is not None and not user.email_confirmed:
             services.send_confirmation(db.session, user, current_app.config["SECRET_KEY"])
             db.session.commit()
@@ -167,6 +168,7 @@ def logout():
         services.end_all_sessions(db.session, current_user)
         db.session.commit()
     logout_user()
+    session.pop(SECOND_STEP_DONE, None)
     flash(_("You are logged out."), "success")
     return redirect(url_for("public.home"))
 
@@ -362,6 +364,32 @@ def _local_midnight(day, days: int = 0):
 # --- two-step verification --------------------------------------------------------------------
 
 
+# The session's proof that this login passed the second step (the user's id): see hold_for_second_step.
+SECOND_STEP_DONE = "second_step_done"
+# Pages a person between password and second step may still open.
+OPEN_BEFORE_SECOND_STEP = frozenset({"static", "accounts.two_step_code", "accounts.two_step_setup", "accounts.logout",
+                                     "public.set_language", "public.healthz"})
+
+
+@bp.before_app_request
+def hold_for_second_step():
+    """Every way in asks for the second factor where it is needed, not only the login form: a jury
+    invitation, a confirmation link, a session from before the role was granted. A session that
+    did not pass the second step is turned back into a pending login and sent to the code page, or
+    to the enrolment page for a person whose role requires an authenticator they have not set up."""
+    if request.endpoint in OPEN_BEFORE_SECOND_STEP or request.endpoint is None or not current_user.is_authenticated:
+        return None
+    user = current_user._get_current_object()
+    if session.get(SECOND_STEP_DONE) == user.id or not two_step.needs_second_step(
+            user, current_app.config["TWO_STEP_REQUIRED"]):
+        return None
+    target = request.full_path.rstrip("?") if request.method == "GET" else ""
+    logout_user()
+    session["two_step_user"] = user.get_id()
+    session["two_step_next"] = target if is_safe_next(target) else ""
+    return redirect(url_for("accounts.two_step_code" if user.has_two_step else "accounts.two_step_setup"))
+
+
 def _complete_login(user: User, *, two_step_used: bool):
     services.record_login(db.session, user, two_step=two_step_used)
     db.session.commit()
@@ -370,6 +398,8 @@ def _complete_login(user: User, *, two_step_used: bool):
     session.pop("two_step_user", None)
     session.pop("two_step_secret", None)
     login_user(user)
+    if two_step_used:
+        session[SECOND_STEP_DONE] = user.id
     session.setdefault("lang", user.locale)  # a language chosen before logging in wins
     flash(_("You are logged in."), "success")
     return redirect(target if is_safe_next(target) else url_for("accounts.profile"))
@@ -419,7 +449,8 @@ def two_step_setup():
     form = TwoStepSetupForm()
     if form.validate_on_submit():
         try:
-            codes = two_step.confirm_setup(db.session, user, secret, form.code.data, now_utc())
+            codes = two_step.confirm_setup(db.session, user, secret, form.code.data, now_utc(),
+                                           current_code=form.current_code.data or "")
         except DomainError as error:
             db.session.rollback()
             attach_to_form(form, error)
@@ -429,8 +460,10 @@ def two_step_setup():
                 _complete_login(user, two_step_used=True)
             else:
                 db.session.commit()
+                session[SECOND_STEP_DONE] = user.id  # the person just showed a code from the new app
             return render_template("accounts/recovery_codes.html", codes=codes)
     return render_template(
         "accounts/two_step_setup.html", form=form, secret=two_step.grouped(secret), required=pending is not None,
+        replacing=user.has_two_step,
         qr=two_step.qr_svg(secret, user.email, _("QR code to add MVI Challenges to your authenticator app")),
     ), status_for(form)

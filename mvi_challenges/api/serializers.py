@@ -18,11 +18,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, url_for
-
 from ..calls.models import Call, CallDocument, CallStatus, Criterion, Phase
 from ..catalogue.models import Category, Department, SocialValue
 from ..dialogues.models import Contribution, Dialogue
+from ..links import public_url
 from ..monitoring.figures import CategoryRow, Figures, TargetTotal
 from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, ResultUpdate
 from .data import DialogueExtras, PhaseDecisions, PublishedDecision
@@ -36,8 +35,7 @@ Json = dict[str, Any]
 def absolute(endpoint: str, **values: Any) -> str:
     """A full URL on the public address of the site (PUBLIC_URL), whatever Host the request used:
     identifiers in open data must not depend on how a client reached the server."""
-    base = str(current_app.config.get("PUBLIC_URL", "")).rstrip("/")
-    return base + url_for(endpoint, **values)
+    return public_url(endpoint, **values)
 
 
 def timestamp(moment: dt.datetime | None) -> str | None:

@@ -151,7 +151,10 @@ def anonymise(session: Session, actor: User | None, user: User, now: dt.datetime
     drafts = select(Proposal.id).where(Proposal.owner_key == f"user:{user.id}", Proposal.status == ProposalStatus.DRAFT)
     files = list(session.scalars(select(Attachment.storage_key).where(Attachment.proposal_id.in_(drafts))))
     files += _delete_exports(session, DataExport.user_id == user.id)
+    session.execute(delete(Attachment).where(Attachment.proposal_id.in_(drafts))
+                    .execution_options(synchronize_session=False))
     session.execute(delete(Proposal).where(Proposal.id.in_(drafts)).execution_options(synchronize_session=False))
+    files = unreferenced_keys(session, files)
     session.execute(call_followers.delete().where(call_followers.c.user_id == user.id))
     session.execute(delete(JoinRequest).where(JoinRequest.user_id == user.id))
     session.execute(delete(OutboxEmail).where(OutboxEmail.to == user.email))
@@ -166,6 +169,21 @@ def anonymise(session: Session, actor: User | None, user: User, now: dt.datetime
     user.last_login_at = None
     audit.record(session, actor, "privacy.anonymised", user)
     return files
+
+
+def unreferenced_keys(session: Session, keys: list[str]) -> list[str]:
+    """Of these storage keys, the ones no row refers to any more: the files that may go.
+
+    One stored file can have several rows: a phase-2 draft starts with copies of the phase-1
+    attachment rows, pointing to the same bytes. Deleting the draft must not delete the file the
+    submitted phase-1 proposal (and its receipt) still needs: a file goes with its last reference."""
+    wanted = list(dict.fromkeys(key for key in keys if key))
+    if not wanted:
+        return []
+    session.flush()
+    still = set(session.scalars(select(Attachment.storage_key).where(Attachment.storage_key.in_(wanted))))
+    still |= set(session.scalars(select(DataExport.storage_key).where(DataExport.storage_key.in_(wanted))))
+    return [key for key in wanted if key not in still]
 
 
 def is_anonymised(user: User) -> bool:
@@ -198,6 +216,7 @@ def apply_retention(session: Session, retention_days: int, now: dt.datetime) -> 
     due = due_for_deletion(session, retention_days, now)
     files = [key for user in due for key in anonymise(session, None, user, now)]
     files += _delete_exports(session, DataExport.expires_at <= now)
+    files = unreferenced_keys(session, files)
     return RetentionResult([user.id for user in due], files, delete_unconfirmed(session, now))
 
 

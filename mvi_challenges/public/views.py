@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, session
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -44,14 +44,21 @@ def healthz():
     return jsonify(status="ok")
 
 
-@bp.route("/language", methods=["POST"])
+@bp.route("/language", methods=["GET", "POST"])
 @csrf.exempt
 def set_language():
-    """A POST with a button: works without JavaScript and changes nothing but the display.
+    """The language button: works on every page, for everyone, without JavaScript.
 
-    Logged in, the choice is saved to the account, so the CSRF token is required. Anonymous, the
-    button carries no token: a forged request could only switch a visitor's display language, and
-    a token would make every public page personal, so none could be shared (page_cache.py)."""
+    Anonymous pages carry a GET form: it only sets the display language in the session (a cookie),
+    changes no data, and needs no token, so public pages hold nothing personal and can be shared
+    (page_cache.py), and a page opened before logging in (in another tab) still switches instead of
+    showing a 400. Logged-in pages POST with the CSRF token, which also saves the choice to the
+    account (the language of mails)."""
+    if request.method == "GET":
+        chosen = request.args.get("lang", "")
+        if chosen in current_app.config["LANGUAGES"]:
+            session["lang"] = chosen
+        return redirect_next()
     if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
     form = LanguageForm(meta={"csrf": False})

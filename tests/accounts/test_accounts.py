@@ -333,7 +333,7 @@ def test_the_demo_shows_the_confirmation_mail_instead_of_sending_it(app: Flask, 
         other = app.test_client()
         other.post("/language", data={"lang": "en", "next": "/"})
         page = other.get(_register(other, email="demo@example.org").location).get_data(as_text=True)
-        link = re.search(r'href="http://localhost(/account/confirm/[^"]+)"', page).group(1)
+        link = re.search(r'href="http://127.0.0.1:5000(/account/confirm/[^"]+)"', page).group(1)  # PUBLIC_URL
         assert "Open the link from the mail" in page
         assert other.post(link, data={"password": PASSWORD}).status_code == 302
         assert "demo@example.org" in page_text(other.get("/account"))

@@ -86,6 +86,7 @@ def test_common_and_too_short_passwords_are_refused_at_registration(app: Flask, 
 
 def test_production_sends_hsts_and_secure_cookies(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("MVI_ENV", "production")
+    monkeypatch.setenv("PUBLIC_URL", "http://localhost")
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test")
     production = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
     assert production.config["SESSION_COOKIE_SECURE"] is True

@@ -124,6 +124,7 @@ def test_two_step_is_required_by_default_and_cannot_be_switched_off_in_productio
     monkeypatch.setenv("TWO_STEP_REQUIRED", "0")  # load tests only
     assert load_config(tmp_path)["TWO_STEP_REQUIRED"] is False
     monkeypatch.setenv("MVI_ENV", "production")
+    monkeypatch.setenv("PUBLIC_URL", "http://localhost")
     monkeypatch.setenv("MVI_DEMO", "1")
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test")
     production = load_config(tmp_path)

@@ -26,10 +26,11 @@ def production(tmp_path_factory) -> Flask:
     import os
 
     os.environ["MVI_ENV"], os.environ["SECRET_KEY"] = "production", "a-real-secret-for-this-test"
+    os.environ["PUBLIC_URL"] = "http://localhost"  # the test client's host
     try:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('prod') / 'p.sqlite3'}"})
     finally:
-        del os.environ["MVI_ENV"], os.environ["SECRET_KEY"]
+        del os.environ["MVI_ENV"], os.environ["SECRET_KEY"], os.environ["PUBLIC_URL"]
     for code in PAGES:
         app.add_url_rule(f"/boom/{code}", f"boom{code}", _raiser(code))
     with app.app_context():

@@ -43,6 +43,7 @@ def cluster(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
     folder = tmp_path_factory.mktemp("scaleout")
     with s3_server(BUCKET) as s3_env, mail_sink() as (sink, smtp_port):
         env = {**s3_env, "MVI_ENV": "production", "SECRET_KEY": "scale-out-test-secret",
+               "PUBLIC_URL": "http://127.0.0.1:8000",
                "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": REDIS_TEST_URL,
                "REDIS_PREFIX": prefix, "UPLOAD_STORAGE": f"s3://{BUCKET}/uploads",
                "UPLOAD_FOLDER": str(folder / "must-stay-empty"), "MAIL_SERVER": "127.0.0.1",
