@@ -21,17 +21,16 @@ from mvi_challenges.proposals.models import Proposal, ProposalVersion
 from mvi_challenges.storage import get_storage
 from mvi_challenges.timezones import now_utc
 
-from ..factories import login, make_call, make_proposal, make_user, page_text
+from ..factories import decide_and_publish, login, make_call, make_proposal, make_user, page_text
 
 
 def _advance_and_start_phase_two(app: Flask, call, proposals, staff) -> list[int]:
+    # Phase 1 closes and every proposal is advanced by a published decision; phase 2 opens.
+    decide_and_publish(app, call, {proposal.id: "advanced" for proposal in proposals})
     with app.app_context():
-        one, two = db.session.scalars(select(Phase).where(Phase.call_id == call.id).order_by(Phase.number)).all()
-        one.closes_at = now_utc() - dt.timedelta(minutes=2)
-        two.opens_at = now_utc() - dt.timedelta(minutes=1)
+        two = db.session.scalars(select(Phase).where(Phase.call_id == call.id).order_by(Phase.number)).all()[1]
+        two.opens_at = now_utc() - dt.timedelta(seconds=30)
         db.session.commit()
-    for proposal in proposals:
-        assert staff.post(f"/staff/proposals/{proposal.id}/status/advanced").status_code == 302
     drafts = []
     with app.test_request_context():
         for proposal in proposals:
