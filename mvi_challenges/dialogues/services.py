@@ -23,6 +23,7 @@ from ..outbox import queue_user_email
 from ..sanitize import render_markdown
 from ..slugs import unique_slug
 from ..timezones import LOCAL_TZ, now_utc
+from . import lifecycle
 from .models import (
     Contribution,
     Dialogue,
@@ -33,13 +34,7 @@ from .models import (
     RegistrationStatus,
 )
 
-ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
-TRANSITIONS: dict[DialogueStatus, frozenset[DialogueStatus]] = {
-    DialogueStatus.DRAFT: frozenset({DialogueStatus.PUBLISHED, DialogueStatus.CANCELLED}),
-    DialogueStatus.PUBLISHED: frozenset({DialogueStatus.CANCELLED, DialogueStatus.REPORTED}),
-    DialogueStatus.REPORTED: frozenset(),
-    DialogueStatus.CANCELLED: frozenset(),
-}
+ACTIVE = lifecycle.ACTIVE
 
 
 # --- staff: the dialogue itself -------------------------------------------------------------
@@ -105,8 +100,9 @@ def transition_dialogue(session: Session, actor: Any, dialogue: Dialogue, target
     everyone registered; reporting is done by `publish_report`; audit `dialogue.<status>`.
     """
     now = now or now_utc()
-    if target not in TRANSITIONS[dialogue.status]:
-        raise DomainError(_l("This step is not possible for this dialogue."))
+    problem = lifecycle.refusal(dialogue, target, now)
+    if problem is not None:
+        raise DomainError(problem)
     if target is DialogueStatus.CANCELLED:
         if not reason.strip():
             raise DomainError(_l("Give the reason for cancelling; it is published."), field="reason")

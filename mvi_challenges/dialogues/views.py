@@ -19,7 +19,7 @@ from ..exports import to_csv
 from ..pagination import paginate
 from ..templating import local_datetime
 from ..timezones import request_time
-from . import services
+from . import lifecycle, services
 from .forms import (
     DISPOSITION_LABELS,
     KIND_LABELS,
@@ -274,7 +274,7 @@ def _render_manage(dialogue: Dialogue, *, reason_form: DialogueReasonForm | None
         "dialogues/manage.html", dialogue=dialogue, now=request_time(), moderation=moderation,
         registrations=services.active_registrations(db.session, dialogue),
         reason_form=reason_form or DialogueReasonForm(), report_form=report_form,
-        transitions=services.TRANSITIONS[dialogue.status],
+        transitions=lifecycle.allowed_targets(dialogue, request_time()),
         seats_left=services.seats_left(db.session, dialogue),
     ), status
 
