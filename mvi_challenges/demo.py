@@ -205,8 +205,9 @@ def seed_evaluation(session: Session, staff: User) -> int:
         member = evaluation.assign_member(session, staff, phase, email=jet.email, name="", is_chair=False,
                                           secret_key=secret)
         criteria = phase.criteria
-        for proposal in ([] if sealed else evaluation.phase_proposals(session, phase)):
-            for juror, user, values in ((chair, jan, [8, 7, 6, 7, 5]), (member, jet, [3, 7, 6, 7, 5])):
+        for rank, proposal in enumerate([] if sealed else evaluation.phase_proposals(session, phase)):
+            for juror, user, base in ((chair, jan, [8, 7, 6, 7, 5]), (member, jet, [3, 7, 6, 7, 5])):
+                values = [max(0, value - rank) for value in base]  # later proposals score a little lower
                 evaluation.declare(session, user, juror, proposal, has_conflict=False, reason="")
                 if title == "Hittestress Overvecht" and juror is member:
                     continue  # Jet has not finished this one yet

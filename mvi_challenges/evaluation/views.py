@@ -308,6 +308,9 @@ def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, 
                 forms[criterion.id] = ConsensusForm(prefix=f"c{criterion.id}", formdata=None,
                                                     value=current.value if current else None,
                                                     reason=current.reason if current else "")
+    waiting = None
+    if member is not None and member.is_chair and not forms and phase.decisions_published_at is None:
+        waiting = services.consensus_problem(db.session, proposal, snapshot.progress)  # why no forms yet
     only_flagged = _only_flagged()
     previous, following = snapshot.neighbours(proposal.id, only_flagged)
     return render_template(
@@ -315,7 +318,7 @@ def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, 
         only_flagged=only_flagged, show=_show_args(),
         snapshot=snapshot, result=snapshot.result_for(proposal.id), previous=previous, following=following,
         view=_ranking_view(member, phase), members=services.members(db.session, phase), agreed=agreed,
-        consensus_forms=forms, decision_form=decision_form,
+        consensus_forms=forms, decision_form=decision_form, consensus_waiting=waiting,
         failed_form=next((f for f in (consensus_form, decision_form) if f is not None and form_error_list(f)), None),
         decided=services.decision_for(db.session, proposal) if member is None else None)
 

@@ -141,6 +141,8 @@ def test_the_consensus_waits_for_every_member_without_a_conflict(app: Flask, cat
         client.post(base, data={f"declare-{first}": "none"})
     chair.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [8, 8]))
     impact = world.criteria[0]
+    waiting = page_text(chair.get(f"{base}/results/{first}"))
+    assert "Save consensus on" not in waiting and "(1 of 2 so far)" in waiting  # says why there is no form yet
     early = chair.post(f"{base}/results/{first}", data={"criterion": impact, f"c{impact}-value": "6",
                                                         f"c{impact}-reason": "Te vroeg"})
     assert early.status_code == 400 and "(1 of 2 so far)" in page_text(early)
