@@ -1,4 +1,4 @@
-"""Form fields shared by the areas: euros, Amsterdam times, checkbox lists."""
+"""Form fields shared by the areas: euros, Amsterdam times, choices, checkbox lists."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, SelectMultipleField, StringField, widgets
+from wtforms import Field, RadioField, SelectMultipleField, StringField, widgets
+from wtforms.validators import StopValidation
 from wtforms.widgets import DateInput, DateTimeLocalInput
 
 from .timezones import NonexistentLocalTime, local_to_utc, to_local_input
@@ -127,6 +128,20 @@ class LocalDateTimeField(Field):
             return self.raw_data[0]
         local = to_local_input(self.data)
         return local.strftime("%Y-%m-%dT%H:%M") if local else ""
+
+
+class ChoiceField(RadioField):
+    """Radio buttons where a person must choose: nothing is chosen for them, and choosing nothing
+    gives one message that says what to choose (not WTForms' "Not a valid choice")."""
+
+    def __init__(self, *args: Any, required_message: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.required_message = required_message
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data in (None, "", "None") and not self.process_errors:
+            raise StopValidation(self.required_message)
+        super().pre_validate(form)
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -176,7 +176,6 @@ def create_call():
     if not form.is_submitted():
         kind = request.args.get("kind", CallKind.CHALLENGE.value)
         form.kind.data = kind if kind in {k.value for k in CallKind} else CallKind.CHALLENGE.value
-        form.ambition_level.data = "3"
         form.contact_name.data = current_user.name
         form.contact_email.data = current_user.email
     return _save_call_form(form, None)
