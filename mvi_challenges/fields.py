@@ -9,7 +9,9 @@ from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, RadioField, SelectMultipleField, StringField, widgets
+from flask_babel.speaklater import LazyString
+from wtforms import Field, RadioField, SelectMultipleField, StringField, validators, widgets
+from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import StopValidation
 from wtforms.widgets import DateInput, DateTimeLocalInput
 
@@ -212,3 +214,96 @@ class LocalDateField(Field):
         if self.raw_data:
             return self.raw_data[0]
         return self.data.isoformat() if self.data else ""
+
+
+# --- Validators whose messages say what to do, naming the field ------------------------------
+# WTForms' own messages are generic ("This field is required.", "Field must be between 12 and
+# 200 characters long."). These take the same arguments; a message given explicitly still wins.
+# Forms import them from here instead of from wtforms.validators.
+
+def _label(field: Any) -> Any:
+    # Lazy, like the messages: working out the language here would fix it for the whole request
+    # before a view that changes it (the profile's language choice) has run.
+    return field.label.text
+
+
+def _number(value: Any) -> LazyString:
+    return LazyString(format_decimal, value)
+
+
+def _is_choice(field: Any) -> bool:
+    return isinstance(field, SelectFieldBase)
+
+
+def _required_message(field: Any) -> Any:
+    if _is_choice(field):
+        return _l("Choose an option for “%(label)s”.", label=_label(field))
+    return _l("Fill in “%(label)s”.", label=_label(field))
+
+
+class DataRequired(validators.DataRequired):
+    def __call__(self, form: Any, field: Any) -> None:
+        validators.DataRequired(self.message or _required_message(field))(form, field)
+
+
+class InputRequired(validators.InputRequired):
+    def __call__(self, form: Any, field: Any) -> None:
+        validators.InputRequired(self.message or _required_message(field))(form, field)
+
+
+class Length(validators.Length):
+    def __call__(self, form: Any, field: Any) -> None:
+        length = len(field.data) if field.data else 0
+        if self.min != -1 and length < self.min:
+            raise validators.ValidationError(self.message or _l(
+                "Write at least %(min)d characters in “%(label)s” (now %(length)d).",
+                min=self.min, label=_label(field), length=length))
+        if self.max != -1 and length > self.max:
+            raise validators.ValidationError(self.message or _l(
+                "Shorten “%(label)s” to at most %(max)s characters (now %(length)s).",
+                max=_number(self.max), label=_label(field), length=_number(length)))
+
+
+class NumberRange(validators.NumberRange):
+    def __call__(self, form: Any, field: Any) -> None:
+        if self.message is not None:
+            return super().__call__(form, field)
+        data = field.data
+        low, high = self.min, self.max
+        if data is not None and (low is None or data >= low) and (high is None or data <= high):
+            return None
+        if low is not None and high is not None:
+            message = _l("Enter a number from %(min)s to %(max)s.", min=_number(low), max=_number(high))
+        elif low is not None:
+            message = _l("Enter a number of at least %(min)s.", min=_number(low))
+        else:
+            message = _l("Enter a number of at most %(max)s.", max=_number(high))
+        raise validators.ValidationError(message)
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?(\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+)")
+
+
+def parse_whole_number(raw: str) -> int:
+    """'2500', '2.500', '2,500', '1.000.000' → int: a dot or comma before groups of three digits
+    only groups thousands (a whole number has no decimals). Raises ValueError."""
+    text = raw.strip().replace(" ", "").replace("\u00a0", "")
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise ValueError(raw)
+    return int(text.replace(".", "").replace(",", ""))
+
+
+class IntegerField(_WrittenNumberField):
+    """A whole number, written the Dutch or English way ("2.500" and "2500" alike)."""
+
+    invalid_message = _l("Enter a whole number, for example 2500 or 2.500.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric"})
+        super().__init__(*args, **kwargs)
+
+    def parse(self, raw: str) -> int:
+        return parse_whole_number(raw)
+
+    def display(self, data: int) -> str:
+        return str(data)

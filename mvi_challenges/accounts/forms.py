@@ -6,16 +6,15 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import Email, EqualTo, Optional
 
 from ..db import db
 from ..errors import DomainError
-from ..fields import ChoiceField
+from ..fields import ChoiceField, DataRequired, IntegerField, Length, NumberRange
 from . import services
 from .models import Role
 from .services import MIN_PASSWORD_LENGTH

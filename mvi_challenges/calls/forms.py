@@ -6,15 +6,24 @@ from wtforms import FieldList as _FieldList
 from wtforms import (
     Form,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, Optional
 
 from ..catalogue.forms import LEVEL_CHOICES
-from ..fields import ChoiceField, EuroField, LocalDateTimeField, MultiCheckboxField
+from ..fields import (
+    ChoiceField,
+    DataRequired,
+    EuroField,
+    InputRequired,
+    IntegerField,
+    Length,
+    LocalDateTimeField,
+    MultiCheckboxField,
+    NumberRange,
+)
 from .models import CallKind, Eligibility
 from .services import CriterionInput
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
-from ..fields import ChoiceField, MultiCheckboxField
+from ..fields import ChoiceField, DataRequired, Length, MultiCheckboxField
 
 LEVEL_CHOICES = [
     ("1", _l("1 – basic: at least the national (PIANOo) minimum criteria")),

@@ -2,11 +2,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
 
 from ..calls.forms import ELIGIBILITY_CHOICES
-from ..fields import ChoiceField, LocalDateTimeField, MultiCheckboxField
+from ..fields import (
+    ChoiceField,
+    DataRequired,
+    InputRequired,
+    IntegerField,
+    Length,
+    LocalDateTimeField,
+    MultiCheckboxField,
+    NumberRange,
+)
 from .models import DialogueKind, DialogueStatus, Disposition
 
 TIME_HINT = _l("Time in Amsterdam (CET/CEST).")

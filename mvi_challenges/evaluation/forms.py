@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+from wtforms.validators import Email, EqualTo
 
 from ..accounts.services import MIN_PASSWORD_LENGTH
-from ..fields import ChoiceField
+from ..fields import ChoiceField, DataRequired, InputRequired, IntegerField, Length, NumberRange
 from .models import Outcome
 
 OUTCOME_LABELS = {

@@ -3,11 +3,21 @@ from __future__ import annotations
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
 
 from ..catalogue.forms import LEVEL_CHOICES
-from ..fields import AmountField, ChoiceField, EuroField, LocalDateField
+from ..fields import (
+    AmountField,
+    ChoiceField,
+    DataRequired,
+    EuroField,
+    InputRequired,
+    IntegerField,
+    Length,
+    LocalDateField,
+    NumberRange,
+)
 from .models import TargetUnit
 
 UNIT_LABELS = {

@@ -96,6 +96,10 @@ def edit(proposal_id: int):
             if submitting and error.field is not None:
                 # The content itself is fine; keep it saved so nothing is lost.
                 _save_quietly(proposal_id, form)
+                # Say everything that is missing at once, not one thing per round.
+                for field, message in services.completeness_problems(db.session.get(Proposal, proposal_id)):
+                    if field != error.field:
+                        attach_to_form(form, DomainError(message, field=field))
         else:
             db.session.commit()
             if version is not None:

@@ -54,7 +54,7 @@ def test_dialogue_form_errors_keep_input(app: Flask, client_en: FlaskClient, cat
         "capacity": "0", "registration_closes_at": "2027-03-09T12:00", "eligibility": "both"})
     assert response.status_code == 400
     text = page_text(response)
-    assert "Number must be between 1 and 100000." in text
+    assert "Enter a number from 1 to 100,000." in text
     assert 'value="Te vroeg"' in response.get_data(as_text=True)
 
 
