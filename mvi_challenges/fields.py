@@ -7,7 +7,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import format_decimal
+from babel.numbers import get_group_symbol
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from wtforms import Field, RadioField, SelectMultipleField, StringField, validators, widgets
@@ -155,11 +156,13 @@ _PLAIN_QUANTITY = re.compile(r"\d+(?:[.,]\d{1,2})?")
 _GROUPED_QUANTITY = re.compile(r"(\d{1,3}(?:([.,])\d{3})+)(?:([.,])(\d{1,2}))?")
 
 
-def parse_quantity(raw: str) -> Decimal:
+def parse_quantity(raw: str, group_separator: str | None = None) -> Decimal:
     """'1250', '12,5', '12.50', '1.250.000', '1.250,5', '1,250.75' → Decimal. Raises ValueError.
 
-    Unlike amounts in euros, a quantity such as '1.250' or '12,345' is refused: it could be a
-    thousand times too large or too small (tonnes of CO2!), so we ask rather than guess.
+    A quantity such as '1.250' or '12,345' could be a thousand times too large or too small
+    (tonnes of CO2!): it is read as thousands only when its separator is the page language's
+    thousands separator (`group_separator`: '.' on Dutch pages, ',' on English ones, as the
+    numbers are shown there), and refused otherwise, so we ask rather than guess.
     """
     text = raw.strip().replace(" ", "").replace("\u00a0", "")
     if _PLAIN_QUANTITY.fullmatch(text):
@@ -168,7 +171,8 @@ def parse_quantity(raw: str) -> Decimal:
     if grouped:
         whole, separator, decimal_mark, decimals = grouped.groups()
         several_groups = decimal_mark is None and whole.count(separator) > 1
-        if several_groups or decimal_mark not in (None, separator):
+        if decimal_mark != separator and (several_groups or decimal_mark is not None
+                                          or separator == group_separator):
             return Decimal(whole.replace(separator, "") + (f".{decimals}" if decimals else ""))
     raise ValueError(raw)
 
@@ -176,11 +180,10 @@ def parse_quantity(raw: str) -> Decimal:
 class AmountField(_WrittenNumberField):
     """A quantity with at most two decimals (tonnes, hours, %); `.data` is a Decimal."""
 
-    invalid_message = _l("Enter a number with at most two decimals and no thousands separator, "
-                         "for example 1250 or 12,5.")
+    invalid_message = _l("Enter a number with at most two decimals, for example 1250 or 12,5.")
 
     def parse(self, raw: str) -> Decimal:
-        return parse_quantity(raw)
+        return parse_quantity(raw, get_group_symbol(str(get_locale())))
 
     def display(self, data: Decimal) -> str:
         return format_decimal(data, format="#,##0.##")

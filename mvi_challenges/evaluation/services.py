@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import CompoundSelect, Integer, Select, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
@@ -514,7 +515,9 @@ def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, m
     others = [d for pid, d in decisions(session, phase).items() if pid != proposal.id and d.outcome in winning]
     if outcome in winning:
         if len(others) + 1 > phase.max_awards:
-            raise DomainError(_l("This phase allows at most %(n)d awards.", n=phase.max_awards), field="outcome")
+            raise DomainError(lazy_ngettext("This phase allows at most %(num)d award.",
+                                            "This phase allows at most %(num)d awards.", phase.max_awards),
+                              field="outcome")
         budget = sum(d.proposal.requested_budget_cents or 0 for d in others) + (proposal.requested_budget_cents or 0)
         if budget > phase.budget_cents:
             raise DomainError(_l("The awarded budgets would exceed the budget of this phase."), field="outcome")
@@ -540,7 +543,8 @@ def publish_decisions(session: Session, actor: Any, phase: Phase, now: dt.dateti
     decided = decisions(session, phase)
     missing = [p for p in proposals if p.id not in decided]
     if missing:
-        raise DomainError(_l("%(n)d proposals have no decision yet.", n=len(missing)))
+        raise DomainError(lazy_ngettext("%(num)d proposal has no decision yet.",
+                                        "%(num)d proposals have no decision yet.", len(missing)))
     phase.decisions_published_at = now
     phase.call.updated_at = now  # the call page (and its feed entry) now shows the decisions
     session.flush()

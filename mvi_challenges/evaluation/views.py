@@ -11,7 +11,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
@@ -317,7 +317,7 @@ def phase_overview(phase_id: int):
             flash(str(error.message), "error")
         else:
             db.session.commit()
-            flash(_("%(n)d declarations saved.", n=declared), "success")
+            flash(ngettext("%(num)d declaration saved.", "%(num)d declarations saved.", declared), "success")
         return redirect(url_for("evaluation.phase_overview", phase_id=phase.id))
     sheets = {p.id: services.sheet_for(db.session, member, p) for p in proposals}
     return render_template("evaluation/phase.html", phase=phase, member=member, proposals=proposals,

@@ -203,7 +203,7 @@ def test_decisions_respect_max_awards_and_budget_then_publish(app: Flask, catalo
     ranking = page_text(staff.get(url))
     assert ranking.count("awarded") == 2 and ranking.count("not decided yet") == 1  # the decision column
     response = staff.post(f"/staff/calls/{world.call.id}/phases/1/publish-decisions", follow_redirects=True)
-    assert "1 proposals have no decision yet." in page_text(response)
+    assert "1 proposal has no decision yet." in page_text(response)
     staff.post(f"{url}/{ids[2]}", data={"outcome": "not_awarded", "motivation": "Te weinig impact."})
     response = staff.post(f"/staff/calls/{world.call.id}/phases/1/publish-decisions", follow_redirects=True)
     assert "The decisions have been published" in page_text(response)
