@@ -24,6 +24,7 @@ from ..auth import require, require_login
 from ..calls.models import Call, CallStatus
 from ..calls.permissions import can_view_call
 from ..calls.services import find_call_by_slug
+from ..confirmation import ask_first
 from ..db import db
 from ..errors import DomainError, attach_to_form, flash_form_errors
 from ..exports import to_csv
@@ -256,6 +257,14 @@ def withdraw(proposal_id: int):
     proposal = _load_proposal(proposal_id)
     if not can_edit_proposal(current_user, proposal):
         abort(403)
+    if (question := ask_first(
+            title=_("Withdraw your proposal “%(title)s”?", title=proposal.title or proposal.call.title),
+            consequences=[_("Your proposal no longer counts: the jury will not judge it."),
+                          _("To take part again you must submit it again before the deadline (%(deadline)s).",
+                            deadline=local_datetime(proposal.phase.closes_at, "long"))],
+            button=_("Yes, withdraw my proposal"),
+            back_url=url_for("proposals.edit", proposal_id=proposal.id))) is not None:
+        return question
     try:
         services.withdraw(db.session, current_user, proposal, request_time())
     except DomainError as error:

@@ -75,7 +75,7 @@ def test_register_confirm_waitlist_cancel_and_promotion(app: Flask, catalogue) -
         confirmation = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to == first.email))
         assert confirmation.attachment_type == "text/calendar" and "BEGIN:VEVENT" in confirmation.attachment_content
         assert "LOCATION:Stadhuis\\, Utrecht" in confirmation.attachment_content
-    one.post(f"/dialogues/{dialogue.slug}/cancel")
+    one.post(f"/dialogues/{dialogue.slug}/cancel", data={"confirm": "yes"})
     assert "You are registered." in page_text(two.get(f"/dialogues/{dialogue.slug}"))
     with app.app_context():
         promoted = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to == "tweede@example.org")

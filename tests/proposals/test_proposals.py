@@ -117,7 +117,7 @@ def test_withdraw_and_submit_again_before_the_deadline(app: Flask, client_en, ca
     owner = make_user(app, Role.ENTREPRENEUR)
     made = make_proposal(app, owner, call, submit=True)
     login(client_en, owner)
-    response = client_en.post(f"/proposals/{made.id}/withdraw", follow_redirects=True)
+    response = client_en.post(f"/proposals/{made.id}/withdraw", data={"confirm": "yes"}, follow_redirects=True)
     assert "Your proposal has been withdrawn." in page_text(response)
     client_en.post(f"/proposals/{made.id}/edit", data={**FORM, "action": "submit"})
     with app.app_context():
