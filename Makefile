@@ -31,7 +31,7 @@ translations: $(VENV)/.installed
 
 # For developers: refresh the catalogue after changing texts, then translate the new entries.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o messages.pot .
 	$(BIN)/pybabel update -i messages.pot -d mvi_challenges/translations --no-fuzzy-matching
 	rm messages.pot
 

@@ -1,4 +1,4 @@
-"""Form fields shared by the areas: euros, Amsterdam times, checkbox lists."""
+"""Form fields shared by the areas: euros, Amsterdam times, choices, checkbox lists."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import format_decimal
+from babel.numbers import get_group_symbol
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, SelectMultipleField, StringField, widgets
+from flask_babel.speaklater import LazyString
+from wtforms import Field, RadioField, SelectMultipleField, StringField, validators, widgets
+from wtforms.fields.choices import SelectFieldBase
+from wtforms.validators import StopValidation
 from wtforms.widgets import DateInput, DateTimeLocalInput
 
 from .timezones import NonexistentLocalTime, local_to_utc, to_local_input
@@ -129,6 +133,20 @@ class LocalDateTimeField(Field):
         return local.strftime("%Y-%m-%dT%H:%M") if local else ""
 
 
+class ChoiceField(RadioField):
+    """Radio buttons where a person must choose: nothing is chosen for them, and choosing nothing
+    gives one message that says what to choose (not WTForms' "Not a valid choice")."""
+
+    def __init__(self, *args: Any, required_message: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.required_message = required_message
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data in (None, "", "None") and not self.process_errors:
+            raise StopValidation(self.required_message)
+        super().pre_validate(form)
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -138,11 +156,13 @@ _PLAIN_QUANTITY = re.compile(r"\d+(?:[.,]\d{1,2})?")
 _GROUPED_QUANTITY = re.compile(r"(\d{1,3}(?:([.,])\d{3})+)(?:([.,])(\d{1,2}))?")
 
 
-def parse_quantity(raw: str) -> Decimal:
+def parse_quantity(raw: str, group_separator: str | None = None) -> Decimal:
     """'1250', '12,5', '12.50', '1.250.000', '1.250,5', '1,250.75' → Decimal. Raises ValueError.
 
-    Unlike amounts in euros, a quantity such as '1.250' or '12,345' is refused: it could be a
-    thousand times too large or too small (tonnes of CO2!), so we ask rather than guess.
+    A quantity such as '1.250' or '12,345' could be a thousand times too large or too small
+    (tonnes of CO2!): it is read as thousands only when its separator is the page language's
+    thousands separator (`group_separator`: '.' on Dutch pages, ',' on English ones, as the
+    numbers are shown there), and refused otherwise, so we ask rather than guess.
     """
     text = raw.strip().replace(" ", "").replace("\u00a0", "")
     if _PLAIN_QUANTITY.fullmatch(text):
@@ -151,7 +171,8 @@ def parse_quantity(raw: str) -> Decimal:
     if grouped:
         whole, separator, decimal_mark, decimals = grouped.groups()
         several_groups = decimal_mark is None and whole.count(separator) > 1
-        if several_groups or decimal_mark not in (None, separator):
+        if decimal_mark != separator and (several_groups or decimal_mark is not None
+                                          or separator == group_separator):
             return Decimal(whole.replace(separator, "") + (f".{decimals}" if decimals else ""))
     raise ValueError(raw)
 
@@ -159,11 +180,10 @@ def parse_quantity(raw: str) -> Decimal:
 class AmountField(_WrittenNumberField):
     """A quantity with at most two decimals (tonnes, hours, %); `.data` is a Decimal."""
 
-    invalid_message = _l("Enter a number with at most two decimals and no thousands separator, "
-                         "for example 1250 or 12,5.")
+    invalid_message = _l("Enter a number with at most two decimals, for example 1250 or 12,5.")
 
     def parse(self, raw: str) -> Decimal:
-        return parse_quantity(raw)
+        return parse_quantity(raw, get_group_symbol(str(get_locale())))
 
     def display(self, data: Decimal) -> str:
         return format_decimal(data, format="#,##0.##")
@@ -197,3 +217,96 @@ class LocalDateField(Field):
         if self.raw_data:
             return self.raw_data[0]
         return self.data.isoformat() if self.data else ""
+
+
+# --- Validators whose messages say what to do, naming the field ------------------------------
+# WTForms' own messages are generic ("This field is required.", "Field must be between 12 and
+# 200 characters long."). These take the same arguments; a message given explicitly still wins.
+# Forms import them from here instead of from wtforms.validators.
+
+def _label(field: Any) -> Any:
+    # Lazy, like the messages: working out the language here would fix it for the whole request
+    # before a view that changes it (the profile's language choice) has run.
+    return field.label.text
+
+
+def _number(value: Any) -> LazyString:
+    return LazyString(format_decimal, value)
+
+
+def _is_choice(field: Any) -> bool:
+    return isinstance(field, SelectFieldBase)
+
+
+def _required_message(field: Any) -> Any:
+    if _is_choice(field):
+        return _l("Choose an option for “%(label)s”.", label=_label(field))
+    return _l("Fill in “%(label)s”.", label=_label(field))
+
+
+class DataRequired(validators.DataRequired):
+    def __call__(self, form: Any, field: Any) -> None:
+        validators.DataRequired(self.message or _required_message(field))(form, field)
+
+
+class InputRequired(validators.InputRequired):
+    def __call__(self, form: Any, field: Any) -> None:
+        validators.InputRequired(self.message or _required_message(field))(form, field)
+
+
+class Length(validators.Length):
+    def __call__(self, form: Any, field: Any) -> None:
+        length = len(field.data) if field.data else 0
+        if self.min != -1 and length < self.min:
+            raise validators.ValidationError(self.message or _l(
+                "Write at least %(min)d characters in “%(label)s” (now %(length)d).",
+                min=self.min, label=_label(field), length=length))
+        if self.max != -1 and length > self.max:
+            raise validators.ValidationError(self.message or _l(
+                "Shorten “%(label)s” to at most %(max)s characters (now %(length)s).",
+                max=_number(self.max), label=_label(field), length=_number(length)))
+
+
+class NumberRange(validators.NumberRange):
+    def __call__(self, form: Any, field: Any) -> None:
+        if self.message is not None:
+            return super().__call__(form, field)
+        data = field.data
+        low, high = self.min, self.max
+        if data is not None and (low is None or data >= low) and (high is None or data <= high):
+            return None
+        if low is not None and high is not None:
+            message = _l("Enter a number from %(min)s to %(max)s.", min=_number(low), max=_number(high))
+        elif low is not None:
+            message = _l("Enter a number of at least %(min)s.", min=_number(low))
+        else:
+            message = _l("Enter a number of at most %(max)s.", max=_number(high))
+        raise validators.ValidationError(message)
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?(\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+)")
+
+
+def parse_whole_number(raw: str) -> int:
+    """'2500', '2.500', '2,500', '1.000.000' → int: a dot or comma before groups of three digits
+    only groups thousands (a whole number has no decimals). Raises ValueError."""
+    text = raw.strip().replace(" ", "").replace("\u00a0", "")
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise ValueError(raw)
+    return int(text.replace(".", "").replace(",", ""))
+
+
+class IntegerField(_WrittenNumberField):
+    """A whole number, written the Dutch or English way ("2.500" and "2500" alike)."""
+
+    invalid_message = _l("Enter a whole number, for example 2500 or 2.500.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric"})
+        super().__init__(*args, **kwargs)
+
+    def parse(self, raw: str) -> int:
+        return parse_whole_number(raw)
+
+    def display(self, data: int) -> str:
+        return str(data)

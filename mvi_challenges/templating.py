@@ -38,12 +38,23 @@ def amount(value: Any) -> str:
     return format_decimal(value, format="#,##0.##")
 
 
+def decimal(value: Any, places: int = 2) -> str:
+    """A score or mean with a fixed number of decimals, in the user's locale: 6,15 / 6.15."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0")
+
+
 def local_datetime(moment: dt.datetime | None, fmt: str = "medium") -> str:
     if moment is None:
         return ""
-    # Long forms name the zone (CET/CEST): visitors from elsewhere must know whose 12:00 it is.
-    patterns = {"long": "EEEE d MMMM y, HH:mm z", "precise": "EEEE d MMMM y, HH:mm:ss z"}
-    return format_datetime(moment, patterns.get(fmt, "d MMM y, HH:mm"))
+    # Long forms name the zone (CET/CEST): visitors from elsewhere must know whose 12:00 it is. The
+    # abbreviation comes from the zone itself, so every language says CET/CEST (Babel's English
+    # would write "+0100").
+    patterns = {"long": "EEEE d MMMM y, HH:mm", "precise": "EEEE d MMMM y, HH:mm:ss"}
+    if fmt in patterns:
+        return f"{format_datetime(moment, patterns[fmt])} {to_local(moment).tzname()}"
+    return format_datetime(moment, "d MMM y, HH:mm")
 
 
 def local_date(day: dt.date | None) -> str:
@@ -90,8 +101,8 @@ def form_error_list(form: Any) -> list[tuple[str, str]]:
 
 def register_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=money, amount=amount, local_datetime=local_datetime, iso_local=iso_local, time_left=time_left,
-        rich=as_markup, localised=localised, local_date=local_date,
+        money=money, amount=amount, decimal=decimal, local_datetime=local_datetime, iso_local=iso_local,
+        time_left=time_left, rich=as_markup, localised=localised, local_date=local_date,
     )
     app.jinja_env.globals["form_error_list"] = form_error_list
     app.jinja_env.globals["public_url"] = public_url  # mails: links on PUBLIC_URL, never the request's Host

@@ -6,16 +6,24 @@ from wtforms import FieldList as _FieldList
 from wtforms import (
     Form,
     FormField,
-    IntegerField,
-    RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, Optional
 
 from ..catalogue.forms import LEVEL_CHOICES
-from ..fields import EuroField, LocalDateTimeField, MultiCheckboxField
+from ..fields import (
+    ChoiceField,
+    DataRequired,
+    EuroField,
+    InputRequired,
+    IntegerField,
+    Length,
+    LocalDateTimeField,
+    MultiCheckboxField,
+    NumberRange,
+)
 from .models import CallKind, Eligibility
 from .services import CriterionInput
 
@@ -29,7 +37,8 @@ TIME_HINT = _l("Time in Amsterdam (CET/CEST).")
 
 
 class CallForm(FlaskForm):
-    kind = RadioField(_l("Kind of call"), choices=KIND_CHOICES, validators=[DataRequired()])
+    kind = ChoiceField(_l("Kind of call"), choices=KIND_CHOICES,
+                       required_message=_l("Choose whether this is a challenge or an SBIR call."))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(
         _l("Summary"),
@@ -45,7 +54,8 @@ class CallForm(FlaskForm):
         render_kw={"rows": 12},
     )
     category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired()])
-    ambition_level = RadioField(_l("Ambition level"), choices=LEVEL_CHOICES, validators=[DataRequired()])
+    ambition_level = ChoiceField(_l("Ambition level"), choices=LEVEL_CHOICES,
+                                 required_message=_l("Choose the ambition level of this call."))
     level_explanation = TextAreaField(
         _l("Explanation when below the category's target level"),
         validators=[Length(max=5000)],
@@ -54,8 +64,9 @@ class CallForm(FlaskForm):
         render_kw={"rows": 4},
     )
     social_values = MultiCheckboxField(_l("Social values"), coerce=int)
-    eligibility = RadioField(_l("Who may submit a proposal"), choices=ELIGIBILITY_CHOICES,
-                             default=Eligibility.ENTREPRENEURS.value, validators=[DataRequired()])
+    eligibility = ChoiceField(_l("Who may submit a proposal"), choices=ELIGIBILITY_CHOICES,
+                              default=Eligibility.ENTREPRENEURS.value,
+                              required_message=_l("Choose who may submit a proposal."))
     prize_text = StringField(
         _l("Budget or prize, in words"),
         validators=[Length(max=300)],

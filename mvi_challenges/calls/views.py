@@ -20,6 +20,7 @@ from ..accounts.services import manager_choices, staff_member
 from ..auth import require
 from ..catalogue.models import Department
 from ..catalogue.services import all_categories, all_social_values, department_choices
+from ..confirmation import ask_first
 from ..db import db
 from ..errors import DomainError, attach_to_form, status_for
 from ..pagination import filter_args, paginate
@@ -176,7 +177,6 @@ def create_call():
     if not form.is_submitted():
         kind = request.args.get("kind", CallKind.CHALLENGE.value)
         form.kind.data = kind if kind in {k.value for k in CallKind} else CallKind.CHALLENGE.value
-        form.ambition_level.data = "3"
         form.contact_name.data = current_user.name
         form.contact_email.data = current_user.email
     return _save_call_form(form, None)
@@ -410,6 +410,14 @@ def change_status(call_id: int, target: str):
     if not form.validate_on_submit():
         return _render_manage(call, cancel_form=form, status=400)
     status = CallStatus(target)
+    if (question := ask_first(
+            condition=status is CallStatus.PUBLISHED,
+            title=_("Publish the call “%(title)s”?", title=call.title),
+            consequences=[_("Everyone can read the call, its criteria and deadlines, and it appears in the news feed "
+                            "and the open data."),
+                          _("Entrepreneurs and residents can start proposals and ask questions when a phase opens.")],
+            button=_("Yes, publish the call"), back_url=url_for("calls.manage", call_id=call.id))) is not None:
+        return question
     try:
         services.transition_call(db.session, current_user, call, status, reason=form.reason.data or "")
     except DomainError as error:

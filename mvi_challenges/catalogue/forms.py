@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, StringField, TextAreaField
 
-from ..fields import MultiCheckboxField
+from ..fields import ChoiceField, DataRequired, Length, MultiCheckboxField
 
 LEVEL_CHOICES = [
     ("1", _l("1 – basic: at least the national (PIANOo) minimum criteria")),
@@ -24,8 +23,8 @@ LEVEL_LABELS = {
 class CategoryForm(FlaskForm):
     name_nl = StringField(_l("Name in Dutch"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
-    target_level = RadioField(_l("Target ambition level"), choices=LEVEL_CHOICES, default="1",
-                              validators=[DataRequired()])
+    target_level = ChoiceField(_l("Target ambition level"), choices=LEVEL_CHOICES, default="1",
+                               required_message=_l("Choose the target ambition level of this category."))
     promising = BooleanField(_l("Promising category (kansrijke categorie)"))
     approach_source = TextAreaField(
         _l("Tailored MVI approach"),

@@ -2,11 +2,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
 
 from ..calls.forms import ELIGIBILITY_CHOICES
-from ..fields import LocalDateTimeField, MultiCheckboxField
+from ..fields import (
+    ChoiceField,
+    DataRequired,
+    InputRequired,
+    IntegerField,
+    Length,
+    LocalDateTimeField,
+    MultiCheckboxField,
+    NumberRange,
+)
 from .models import DialogueKind, DialogueStatus, Disposition
 
 TIME_HINT = _l("Time in Amsterdam (CET/CEST).")
@@ -23,8 +32,9 @@ DISPOSITION_LABELS = {
 
 
 class DialogueForm(FlaskForm):
-    kind = RadioField(_l("Kind of dialogue"), choices=[(k.value, label) for k, label in KIND_LABELS.items()],
-                      validators=[DataRequired()], default=DialogueKind.CITY.value)
+    kind = ChoiceField(_l("Kind of dialogue"), choices=[(k.value, label) for k, label in KIND_LABELS.items()],
+                       default=DialogueKind.CITY.value,
+                       required_message=_l("Choose a city dialogue or a market dialogue."))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body_source = TextAreaField(_l("Description"), validators=[Length(max=50000)], render_kw={"rows": 8},
                                 description=_l("What the dialogue is about and what we ask. Markdown: **bold**, "
@@ -41,8 +51,8 @@ class DialogueForm(FlaskForm):
                             render_kw={"inputmode": "numeric"})
     registration_closes_at = LocalDateTimeField(_l("Registration closes at"), validators=[InputRequired()],
                                                 description=TIME_HINT)
-    eligibility = RadioField(_l("Who may register"), choices=ELIGIBILITY_CHOICES, validators=[DataRequired()],
-                             default="both")
+    eligibility = ChoiceField(_l("Who may register"), choices=ELIGIBILITY_CHOICES, default="both",
+                              required_message=_l("Choose who may register."))
     slot_minutes = IntegerField(_l("Length of one-to-one slots in minutes (market dialogues, optional)"),
                                 validators=[Optional(), NumberRange(min=5, max=240)],
                                 render_kw={"inputmode": "numeric"})

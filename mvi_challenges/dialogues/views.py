@@ -13,6 +13,7 @@ from ..auth import require, require_login
 from ..calls.models import Call, CallStatus, Eligibility
 from ..catalogue.models import Category
 from ..catalogue.services import all_categories
+from ..confirmation import ask_first
 from ..db import commit_with_retry, db
 from ..errors import DomainError, attach_to_form, flash_form_errors, status_for
 from ..exports import to_csv
@@ -144,6 +145,13 @@ def register(slug: str):
 def cancel(slug: str):
     dialogue = _public_dialogue(slug)
     registration = services.find_registration(db.session, dialogue, current_user) or abort(404)
+    if (question := ask_first(
+            title=_("Cancel your registration for “%(title)s”?", title=dialogue.title),
+            consequences=[_("Your seat goes to the next person on the waiting list."),
+                          _("To come after all you must register again; the dialogue may be full by then.")],
+            button=_("Yes, cancel my registration"),
+            back_url=url_for("dialogues.detail", slug=slug) + "#registration")) is not None:
+        return question
     try:
         commit_with_retry(lambda: services.cancel_registration(db.session, current_user, registration,
                                                                request_time()))

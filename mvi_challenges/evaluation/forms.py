@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+from wtforms.validators import Email, EqualTo
 
 from ..accounts.services import MIN_PASSWORD_LENGTH
+from ..fields import ChoiceField, DataRequired, InputRequired, IntegerField, Length, NumberRange
 from .models import Outcome
 
 OUTCOME_LABELS = {
@@ -32,8 +33,8 @@ class SettingsForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField(_l("Outcome"), choices=[(o.value, label) for o, label in OUTCOME_LABELS.items()],
-                         validators=[DataRequired()])
+    outcome = ChoiceField(_l("Outcome"), choices=[(o.value, label) for o, label in OUTCOME_LABELS.items()],
+                          required_message=_l("Choose the outcome for this proposal."))
     motivation = TextAreaField(_l("Motivation (published and sent to the applicant)"),
                                validators=[DataRequired(), Length(max=10000)], render_kw={"rows": 3})
     knockout_reason = TextAreaField(

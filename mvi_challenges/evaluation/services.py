@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import CompoundSelect, Integer, Select, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
@@ -624,7 +625,9 @@ def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, m
     others = [d for pid, d in decisions(session, phase).items() if pid != proposal.id and d.outcome in WINNING]
     if outcome in WINNING:
         if len(others) + 1 > phase.max_awards:
-            raise DomainError(_l("This phase allows at most %(n)d awards.", n=phase.max_awards), field="outcome")
+            raise DomainError(lazy_ngettext("This phase allows at most %(num)d award.",
+                                            "This phase allows at most %(num)d awards.", phase.max_awards),
+                              field="outcome")
         budget = (sum(lifecycle.submitted_budget_cents(d.proposal) or 0 for d in others)
                   + (lifecycle.submitted_budget_cents(proposal) or 0))
         if budget > phase.budget_cents:
@@ -675,7 +678,8 @@ def publish_decisions(session: Session, actor: Any, phase: Phase, now: dt.dateti
     decided = decisions(session, phase)
     missing = [p for p in proposals if p.id not in decided]
     if missing:
-        raise DomainError(_l("%(n)d proposals have no decision yet.", n=len(missing)))
+        raise DomainError(lazy_ngettext("%(num)d proposal has no decision yet.",
+                                        "%(num)d proposals have no decision yet.", len(missing)))
     phase.decisions_published_at = now
     phase.call.updated_at = now  # the call page (and its feed entry) now shows the decisions
     session.flush()

@@ -15,7 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
@@ -25,6 +25,7 @@ from .. import audit, memo
 from ..auth import require, require_login
 from ..blind import strip_document_metadata
 from ..calls.models import Call, Phase
+from ..confirmation import ask_first
 from ..db import db
 from ..errors import DomainError, attach_to_form, flash_form_errors, status_for
 from ..exports import to_csv
@@ -163,6 +164,13 @@ def settings(call_id: int, number: int):
 def remove_member(member_id: int):
     member = db.session.get(JuryMember, member_id) or abort(404)
     phase = member.phase
+    if (question := ask_first(
+            title=_("Remove %(name)s from the jury of %(phase)s?", name=member.user.name, phase=phase.title),
+            consequences=[_("They can no longer declare, open or score the proposals of this phase."),
+                          _("To bring them back you must invite them again.")],
+            button=_("Yes, remove this jury member"),
+            back_url=url_for("evaluation.jury", call_id=phase.call_id, number=phase.number))) is not None:
+        return question
     try:
         services.remove_member(db.session, current_user, member)
     except DomainError as error:
@@ -327,6 +335,14 @@ def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, 
 @require(can_manage_juries)
 def publish(call_id: int, number: int):
     phase = _phase(call_id, number)
+    if (question := ask_first(
+            title=_("Publish the decisions of %(phase)s?", phase=phase.title),
+            consequences=[_("Every applicant is emailed their own outcome, with the scores and the motivation."),
+                          _("The winners, their scores per criterion and the motivations appear on the call page "
+                            "and in the open data.")],
+            button=_("Yes, publish the decisions"),
+            back_url=url_for("evaluation.staff_results", call_id=call_id, number=number))) is not None:
+        return question
     try:
         services.publish_decisions(db.session, current_user, phase, request_time())
     except DomainError as error:
@@ -390,7 +406,7 @@ def phase_overview(phase_id: int):
             flash(str(error.message), "error")
         else:
             db.session.commit()
-            flash(_("%(n)d declarations saved.", n=declared), "success")
+            flash(ngettext("%(num)d declaration saved.", "%(num)d declarations saved.", declared), "success")
         return redirect(url_for("evaluation.phase_overview", phase_id=phase.id))
     sheets = {p.id: services.sheet_for(db.session, member, p) for p in proposals}
     return render_template("evaluation/phase.html", phase=phase, member=member, proposals=proposals,
@@ -413,6 +429,15 @@ def score(phase_id: int, proposal_id: int):
     typed: dict[str, str] = {}
     if request.method == "POST":
         inputs, errors, typed = _parse_scores(phase, request.form)
+        if not errors and (question := ask_first(
+                condition=request.form.get("action") == "finalise",
+                title=_("Finalise your scores for %(label)s?", label=_proposal_label(phase, proposal)),
+                consequences=[_("Your scores and motivations for this proposal become final: you can no longer "
+                                "change them."),
+                              _("You then see the final scores of the other members.")],
+                button=_("Yes, finalise my scores"),
+                back_url=url_for("evaluation.score", phase_id=phase.id, proposal_id=proposal.id))) is not None:
+            return question
         if not errors:
             try:
                 services.save_sheet(db.session, current_user, member, proposal, inputs,
@@ -431,6 +456,13 @@ def score(phase_id: int, proposal_id: int):
         others=services.others_final_sheets(db.session, member, proposal),
         final=sheet is not None and sheet.status is SheetStatus.FINAL,
     ), 400 if errors else 200
+
+
+def _proposal_label(phase: Phase, proposal) -> str:
+    """As the jury pages name a proposal: by number in a blind review, else by its title."""
+    if phase.blind_review:
+        return _("Proposal %(n)d", n=proposal.id)
+    return proposal.latest_version.title if proposal.latest_version else proposal.title
 
 
 def _parse_scores(phase: Phase, form) -> tuple[dict, dict[str, str], dict[str, str]]:

@@ -3,11 +3,21 @@ from __future__ import annotations
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
 
 from ..catalogue.forms import LEVEL_CHOICES
-from ..fields import AmountField, EuroField, LocalDateField
+from ..fields import (
+    AmountField,
+    ChoiceField,
+    DataRequired,
+    EuroField,
+    InputRequired,
+    IntegerField,
+    Length,
+    LocalDateField,
+    NumberRange,
+)
 from .models import TargetUnit
 
 UNIT_LABELS = {
@@ -31,10 +41,12 @@ class RecordForm(FlaskForm):
     category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired()])
     department_id = SelectField(_l("Department responsible"), coerce=int, validators=[Optional()])
     manager_id = SelectField(_l("Responsible manager"), coerce=int, validators=[Optional()])
-    target_level = RadioField(
-        _l("Target ambition level of the category at the time"), choices=LEVEL_CHOICES, validators=[DataRequired()],
+    target_level = ChoiceField(
+        _l("Target ambition level of the category at the time"), choices=LEVEL_CHOICES,
+        required_message=_l("Choose the target ambition level the category had at the time."),
     )
-    applied_level = RadioField(_l("Ambition level applied"), choices=LEVEL_CHOICES, validators=[DataRequired()])
+    applied_level = ChoiceField(_l("Ambition level applied"), choices=LEVEL_CHOICES,
+                                required_message=_l("Choose the ambition level this tender applied."))
     explanation = TextAreaField(
         _l("Explanation when below the target level"),
         validators=[Length(max=5000)],

@@ -8,12 +8,12 @@ from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField, PasswordField
-from wtforms.validators import DataRequired
 
 from .. import jobs
 from ..accounts.permissions import can_manage_users
 from ..auth import require, require_login
 from ..db import db
+from ..fields import DataRequired
 from ..storage import get_storage
 from ..timezones import now_utc
 from . import services

@@ -3,9 +3,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm, file
 from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Optional
 
-from ..fields import EuroField
+from ..fields import DataRequired, EuroField, Length
 from .models import ProposalStatus
 
 STATUS_LABELS = {
@@ -41,7 +41,8 @@ class AttachmentForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    text = TextAreaField(_l("Your question"), validators=[DataRequired(), Length(max=5000)],
+    text = TextAreaField(_l("Your question"),
+                         validators=[DataRequired(message=_l("Type your question.")), Length(max=5000)],
                          description=_l("The question and its answer are published for everyone, without your name."),
                          render_kw={"rows": 4})
 

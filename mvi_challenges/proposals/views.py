@@ -24,6 +24,7 @@ from ..auth import require, require_login
 from ..calls.models import Call, CallStatus
 from ..calls.permissions import can_view_call
 from ..calls.services import find_call_by_slug
+from ..confirmation import ask_first
 from ..db import db
 from ..errors import DomainError, attach_to_form, flash_form_errors
 from ..exports import to_csv
@@ -114,24 +115,49 @@ def edit(proposal_id: int):
             if submitting and error.field is not None:
                 # The content itself is fine; keep it saved so nothing is lost.
                 _save_quietly(proposal_id, form)
+                # Say everything that is missing at once, not one thing per round.
+                for field, message in services.completeness_problems(db.session.get(Proposal, proposal_id)):
+                    if field != error.field:
+                        attach_to_form(form, DomainError(message, field=field))
         else:
             db.session.commit()
             if version is not None:
                 return redirect(url_for("proposals.receipt", proposal_id=proposal.id, number=version.number))
             flash(_("Your draft has been saved."), "success")
             return redirect(url_for("proposals.edit", proposal_id=proposal.id))
-    status = 400 if form.errors else 200
+    return _render_edit(proposal, form)
+
+
+def _render_edit(proposal: Proposal, form: ProposalForm):
+    status = 400 if form.errors or form.form_errors else 200
     return render_template("proposals/edit.html", form=form, proposal=proposal, now=request_time(),
                            attachment_form=AttachmentForm(), problems=services.completeness_problems(proposal),
                            max_attachments=services.MAX_ATTACHMENTS), status
 
 
-def _save_typed_text(proposal: Proposal) -> None:
-    """The attachment buttons belong to the proposal form: keep what was typed there too."""
+def _save_typed_text(proposal: Proposal) -> ProposalForm | None:
+    """The attachment buttons belong to the proposal form: keep what was typed there too.
+
+    Returns the form, with its errors, when what was typed could not be saved (a budget above the
+    maximum, a title too long): the page is then shown again with the typed text, never lost."""
     form = ProposalForm()
-    if "title" not in request.form or not form.validate():
-        return
-    _save_quietly(proposal.id, form)
+    if "title" not in request.form:
+        return None
+    if form.validate():
+        try:
+            services.save_draft(
+                db.session, current_user, proposal, title=form.title.data or "", summary=form.summary.data or "",
+                body_source=form.body_source.data or "", requested_budget_cents=form.requested_budget.data,
+                now=request_time(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            return None
+    form.form_errors.append(_("What you typed is not saved yet: correct the marked fields and save your draft."))
+    return form
 
 
 def _save_quietly(proposal_id: int, form: ProposalForm) -> None:
@@ -157,11 +183,12 @@ def upload_attachment(proposal_id: int):
         abort(403)
     form = AttachmentForm()
     storage = get_storage(current_app.config)
+    unsaved = _save_typed_text(proposal)
     if not form.validate_on_submit():
-        _save_typed_text(proposal)
         flash_form_errors(form)
+        if unsaved is not None:
+            return _render_edit(proposal, unsaved)
         return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")
-    _save_typed_text(proposal)
     staged = None
     try:
         upload = inspect_upload(form.file.data.stream, form.file.data.filename or "",
@@ -182,6 +209,8 @@ def upload_attachment(proposal_id: int):
     else:
         storage.promote(staged)
         flash(_("The attachment has been added."), "success")
+    if unsaved is not None:
+        return _render_edit(db.session.get(Proposal, proposal_id), unsaved)
     return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")
 
 
@@ -192,7 +221,7 @@ def remove_attachment(proposal_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if not can_edit_proposal(current_user, proposal) or attachment is None or attachment.proposal_id != proposal.id:
         abort(404)
-    _save_typed_text(proposal)
+    unsaved = _save_typed_text(proposal)
     try:
         services.remove_attachment(db.session, current_user, proposal, attachment, request_time())
     except DomainError as error:
@@ -201,6 +230,8 @@ def remove_attachment(proposal_id: int, attachment_id: int):
     else:
         db.session.commit()
         flash(_("The attachment has been removed from your proposal."), "success")
+    if unsaved is not None:
+        return _render_edit(db.session.get(Proposal, proposal_id), unsaved)
     return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")
 
 
@@ -253,6 +284,14 @@ def withdraw(proposal_id: int):
     proposal = _load_proposal(proposal_id)
     if not can_edit_proposal(current_user, proposal):
         abort(403)
+    if (question := ask_first(
+            title=_("Withdraw your proposal “%(title)s”?", title=proposal.title or proposal.call.title),
+            consequences=[_("Your proposal no longer counts: the jury will not judge it."),
+                          _("To take part again you must submit it again before the deadline (%(deadline)s).",
+                            deadline=local_datetime(proposal.phase.closes_at, "long"))],
+            button=_("Yes, withdraw my proposal"),
+            back_url=url_for("proposals.edit", proposal_id=proposal.id))) is not None:
+        return question
     try:
         services.withdraw(db.session, current_user, proposal, request_time())
     except DomainError as error:

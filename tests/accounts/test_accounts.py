@@ -192,12 +192,12 @@ def test_register_entrepreneur_with_bad_kvk_keeps_input_and_explains(app: Flask,
 def test_register_entrepreneur_without_kvk_is_refused(client_en) -> None:
     response = _register(client_en, account_type="entrepreneur", organisation_name="Groen BV")
     assert response.status_code == 400
-    assert "Entrepreneurs must give a KvK number." in page_text(response)
+    assert "Enter the 8-digit KvK number of your organisation." in page_text(response)
 
 
 def test_register_mismatched_passwords(app: Flask, client_en) -> None:
     response = _register(client_en, password_repeat="something-else-entirely")
-    assert "The passwords do not match." in page_text(response)
+    assert "Type the same password twice: the two passwords are not the same." in page_text(response)
 
 
 def test_register_short_password_and_invalid_email(client_en) -> None:
@@ -205,7 +205,8 @@ def test_register_short_password_and_invalid_email(client_en) -> None:
     text = page_text(response)
     assert response.status_code == 400
     assert "Enter a valid email address." in text
-    assert "Field must be between 12 and 200 characters long." in text
+    assert "Choose a password of at least 12 characters." in text
+    assert "Field must be" not in text
 
 
 def test_login_wrong_password_gives_one_message_for_both_cases(app: Flask, client_en) -> None:

@@ -64,7 +64,8 @@ def test_staff_creates_and_publishes_sbir_call_with_two_phases(app: Flask, clien
         _local(60), _local(90), [("Impact", "30"), ("Economisch perspectief", "70")], budget="200000", max_awards="2"))
     assert response.status_code == 302
 
-    response = client_en.post(f"/staff/calls/{call_id}/status/published", follow_redirects=True)
+    response = client_en.post(f"/staff/calls/{call_id}/status/published", data={"confirm": "yes"},
+                               follow_redirects=True)
     assert "The call has been published." in page_text(response)
     with app.app_context():
         call = db.session.get(Call, call_id)

@@ -40,7 +40,7 @@ def test_category_form_errors_keep_input(app: Flask, client_en: FlaskClient, cat
         "name_nl": "Nieuwe groep", "name_en": "", "target_level": "5"})
     assert response.status_code == 400
     assert 'value="Nieuwe groep"' in response.get_data(as_text=True)
-    assert "This field is required." in page_text(response)
+    assert "Fill in “Name in English”." in page_text(response)
 
 
 def test_admin_adds_a_social_value(app: Flask, client: FlaskClient, catalogue) -> None:

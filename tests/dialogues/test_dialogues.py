@@ -54,7 +54,7 @@ def test_dialogue_form_errors_keep_input(app: Flask, client_en: FlaskClient, cat
         "capacity": "0", "registration_closes_at": "2027-03-09T12:00", "eligibility": "both"})
     assert response.status_code == 400
     text = page_text(response)
-    assert "Number must be between 1 and 100000." in text
+    assert "Enter a number from 1 to 100,000." in text
     assert 'value="Te vroeg"' in response.get_data(as_text=True)
 
 
@@ -75,7 +75,7 @@ def test_register_confirm_waitlist_cancel_and_promotion(app: Flask, catalogue) -
         confirmation = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to == first.email))
         assert confirmation.attachment_type == "text/calendar" and "BEGIN:VEVENT" in confirmation.attachment_content
         assert "LOCATION:Stadhuis\\, Utrecht" in confirmation.attachment_content
-    one.post(f"/dialogues/{dialogue.slug}/cancel")
+    one.post(f"/dialogues/{dialogue.slug}/cancel", data={"confirm": "yes"})
     assert "You are registered." in page_text(two.get(f"/dialogues/{dialogue.slug}"))
     with app.app_context():
         promoted = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to == "tweede@example.org")

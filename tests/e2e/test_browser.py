@@ -59,6 +59,7 @@ def test_staff_creates_and_publishes_an_sbir_call_with_two_phases(app: Flask, pa
     page.get_by_label("Main text").fill("## Vraag\nMeet de hitte.")
     page.get_by_label("Category", exact=True).select_option(label="Public space and civil works (incl. green) — target level 3")
     page.get_by_role("checkbox", name="Healthy living environment").check()
+    page.get_by_role("radio", name="3 – ambitious: challenge the market maximally").check()  # nothing chosen for you
     page.get_by_role("button", name="Save call").click()
     expect(page.get_by_text("The call has been saved.")).to_be_visible()
 
@@ -84,6 +85,7 @@ def test_staff_creates_and_publishes_an_sbir_call_with_two_phases(app: Flask, pa
 
     assert axe_violations(page) == []
     page.get_by_role("button", name="Publish call").click()
+    page.get_by_role("button", name="Yes, publish the call").click()  # it asks first
     expect(page.get_by_text("The call has been published.")).to_be_visible()
     page.get_by_role("link", name="View the public page").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Slimme hittesensoren")

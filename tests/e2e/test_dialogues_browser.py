@@ -56,7 +56,7 @@ def test_resident_on_a_phone_waitlist_promotion_input_and_report(app: Flask, pho
     expect(page.get_by_text("U staat op plaats 1 van de wachtlijst.").first).to_be_visible()
 
     app.config["WTF_CSRF_ENABLED"] = False
-    early.post(f"/dialogues/{dialogue.slug}/cancel")  # a seat comes free
+    early.post(f"/dialogues/{dialogue.slug}/cancel", data={"confirm": "yes"})  # a seat comes free
     app.config["WTF_CSRF_ENABLED"] = True
     page.reload()
     expect(page.get_by_text("U bent aangemeld.")).to_be_visible()

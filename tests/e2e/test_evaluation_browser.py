@@ -71,6 +71,7 @@ def test_blind_jury_scores_chair_sees_flag_staff_publish(app: Flask, page: Page)
         page.get_by_role("button", name="Save as draft").click()
         expect(page.get_by_text("Your scores have been saved.")).to_be_visible()
         page.get_by_role("button", name="Finalise my scores").click()
+        page.get_by_role("button", name="Yes, finalise my scores").click()  # it asks first
         expect(page.get_by_role("heading", name="Your scores (final)")).to_be_visible()
         assert axe_violations(page) == []
 
@@ -110,6 +111,7 @@ def test_blind_jury_scores_chair_sees_flag_staff_publish(app: Flask, page: Page)
         assert axe_violations(page) == []
     page.get_by_role("link", name="Back to the ranking").click()
     page.get_by_role("button", name="Publish the decisions").click()
+    page.get_by_role("button", name="Yes, publish the decisions").click()  # it asks first
     expect(page.get_by_text("The decisions have been published")).to_be_visible()
     page.goto(f"/calls/{call.slug}")
     expect(page.get_by_text("Grote impact op hitte.")).to_be_visible()

@@ -47,7 +47,7 @@ def test_entrepreneur_registers_finds_a_call_drafts_attaches_submits_and_gets_a_
     page.get_by_role("textbox", name="Zoek op woord").fill("bouwlogistiek")
     page.get_by_role("button", name="Uitvragen tonen").click()
     page.get_by_role("link", name="Zero-emissie bouwlogistiek").click()
-    page.get_by_role("button", name="Voorstel starten voor Fase 1").click()
+    page.get_by_role("button", name="Voorstel starten").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Uw voorstel")
     assert axe_violations(page) == []
 

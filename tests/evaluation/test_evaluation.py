@@ -48,7 +48,7 @@ def _client(app: Flask, user) -> FlaskClient:
 
 
 def _scores(criteria: list[int], values: list[int], action: str = "finalise") -> dict:
-    data = {"action": action}
+    data = {"action": action, "confirm": "yes"}  # finalising asks first (tests/test_confirmation.py)
     for criterion, value in zip(criteria, values, strict=True):
         data[f"score-{criterion}"], data[f"motivation-{criterion}"] = str(value), "Omdat het zo is."
     return data
@@ -203,10 +203,12 @@ def test_decisions_respect_max_awards_and_budget_then_publish(app: Flask, catalo
     assert "Ook goed." in response.get_data(as_text=True)  # the motivation is not lost
     ranking = page_text(staff.get(url))
     assert ranking.count("awarded") == 2 and ranking.count("not decided yet") == 1  # the decision column
-    response = staff.post(f"/staff/calls/{world.call.id}/phases/1/publish-decisions", follow_redirects=True)
-    assert "1 proposals have no decision yet." in page_text(response)
+    response = staff.post(f"/staff/calls/{world.call.id}/phases/1/publish-decisions", data={"confirm": "yes"},
+                          follow_redirects=True)
+    assert "1 proposal has no decision yet." in page_text(response)
     staff.post(f"{url}/{ids[2]}", data={"outcome": "not_awarded", "motivation": "Te weinig impact."})
-    response = staff.post(f"/staff/calls/{world.call.id}/phases/1/publish-decisions", follow_redirects=True)
+    response = staff.post(f"/staff/calls/{world.call.id}/phases/1/publish-decisions", data={"confirm": "yes"},
+                          follow_redirects=True)
     assert "The decisions have been published" in page_text(response)
     assert staff.get(url).status_code == 200
     public = page_text(app.test_client().get(f"/calls/{world.call.slug}"))

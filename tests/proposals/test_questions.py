@@ -78,4 +78,4 @@ def test_an_empty_question_gets_a_message(app: Flask, client_en: FlaskClient, ca
     login(client_en, make_user(app, Role.ENTREPRENEUR))
     response = client_en.post(f"/calls/{call.slug}/questions", data={"text": ""})
     assert response.status_code == 400
-    assert "This field is required." in page_text(response)
+    assert "Type your question." in page_text(response)

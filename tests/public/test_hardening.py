@@ -50,7 +50,7 @@ def test_very_long_input_is_refused_with_a_message(app: Flask, client_en: FlaskC
         "ambition_level": "7", "eligibility": "both",
     })
     assert response.status_code == 400
-    assert "Field cannot be longer than 200 characters." in page_text(response)
+    assert "Shorten “Title” to at most 200 characters (now 5,000)." in page_text(response)
 
 
 def test_upload_beyond_the_limit_gets_a_friendly_413(app: Flask, client_en: FlaskClient, catalogue) -> None:

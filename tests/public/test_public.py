@@ -119,7 +119,8 @@ def test_dutch_catalogue_is_complete_and_current() -> None:
     with open(ROOT / "mvi_challenges/translations/nl/LC_MESSAGES/messages.po", "rb") as handle:
         catalogue = read_po(handle)
     method_map = [("mvi_challenges/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+                "lazy_ngettext": (1, 2)}
     missing = []
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=keywords,

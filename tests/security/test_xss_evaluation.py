@@ -61,7 +61,7 @@ def test_jury_texts_are_escaped_everywhere(app: Flask, catalogue, admin) -> None
     motivations = ["\n".join(payloads[:half]), "\n".join(payloads[half:])]
     for client, order in ((chair_client, motivations), (member_client, motivations[::-1])):
         for proposal_id in (first, second):
-            data = {"action": "finalise"}
+            data = {"action": "finalise", "confirm": "yes"}
             for criterion, motivation in zip(criteria, order, strict=True):
                 data[f"score-{criterion}"], data[f"motivation-{criterion}"] = "5", motivation
             refused = client.post(f"{base}/proposals/{proposal_id}", data={**data, f"score-{criteria[0]}": "veel"})
@@ -97,7 +97,7 @@ def test_jury_texts_are_escaped_everywhere(app: Flask, catalogue, admin) -> None
         ("chair scores second", chair_client, f"{base}/proposals/{second}"),
     ):
         findings.page(client.get(url), where, payloads)
-    published = staff.post(f"/staff/calls/{call.id}/phases/1/publish-decisions")
+    published = staff.post(f"/staff/calls/{call.id}/phases/1/publish-decisions", data={"confirm": "yes"})
     if published.status_code != 302:
         findings.page(published, "publishing decisions", payloads, status=302)
     findings.page(staff.get(f"/staff/calls/{call.id}/phases/1/results"), "published results", payloads)
