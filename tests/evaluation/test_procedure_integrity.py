@@ -232,7 +232,8 @@ def test_a_recorded_decision_stays_unknown_until_published(app: Flask, catalogue
     # The "advanced" applicant cannot start phase 2 on an unpublished decision.
     refused = winner.post(f"/calls/{call.slug}/phases/2/proposal", follow_redirects=True)
     assert "Only participants whose proposal in phase 1 was selected" in page_text(refused)
-    published = staff.post(f"/staff/calls/{call.id}/phases/1/publish-decisions", follow_redirects=True)
+    published = staff.post(f"/staff/calls/{call.id}/phases/1/publish-decisions", data={"confirm": "yes"},
+                            follow_redirects=True)
     assert "The decisions have been published" in page_text(published)
     assert "selected for the next phase" in page_text(winner.get(f"/proposals/{won.id}"))
     assert winner.post(f"/calls/{call.slug}/phases/2/proposal").headers["Location"].endswith("/edit")
@@ -422,7 +423,7 @@ def test_awarding_a_knocked_out_proposal_needs_a_recorded_reason(app: Flask, cat
 
 def test_the_applicant_learns_everything_the_law_requires_after_publication(app: Flask, catalogue) -> None:
     call, _winner, loser_user, won, lost, staff = _decided_world(app)
-    staff.post(f"/staff/calls/{call.id}/phases/1/publish-decisions")
+    staff.post(f"/staff/calls/{call.id}/phases/1/publish-decisions", data={"confirm": "yes"})
     loser = _english(app, loser_user)
     page = loser.get(f"/proposals/{lost.id}/decision")
     text = page_text(page)
