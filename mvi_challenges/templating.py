@@ -13,9 +13,11 @@ from flask_login import current_user
 
 from .accounts.forms import ROLE_LABELS
 from .accounts.permissions import can_manage_users
+from .calls import lifecycle as call_lifecycle
 from .calls.permissions import can_manage_calls
 from .catalogue.forms import LEVEL_LABELS
 from .catalogue.permissions import can_manage_catalogue
+from .dialogues import lifecycle as dialogue_lifecycle
 from .links import public_url
 from .sanitize import as_markup
 from .timezones import now_utc, to_local
@@ -105,6 +107,8 @@ def register_templating(app: Flask) -> None:
         time_left=time_left, rich=as_markup, localised=localised, local_date=local_date,
     )
     app.jinja_env.globals["form_error_list"] = form_error_list
+    # The lifecycles' guards: templates ask these, never compare status strings themselves.
+    app.jinja_env.globals.update(call_lifecycle.TEMPLATE_GUARDS, **dialogue_lifecycle.TEMPLATE_GUARDS)
     app.jinja_env.globals["public_url"] = public_url  # mails: links on PUBLIC_URL, never the request's Host
     app.jinja_env.globals["level_label"] = lambda level: str(LEVEL_LABELS.get(level, level))
     app.jinja_env.globals["role_label"] = lambda role: str(ROLE_LABELS[role])

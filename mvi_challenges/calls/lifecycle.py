@@ -70,3 +70,31 @@ def allowed_targets(call: Call, now: dt.datetime) -> frozenset[CallStatus]:
     """The moves a staff member can make now (the manage page offers these)."""
     return frozenset(target for (source, target), guard in MOVES.items()
                      if source is call.status and guard(call, now) is None)
+
+
+# --- guards for pages (templates ask these instead of comparing status strings) -----------
+
+
+def is_draft(call: Call) -> bool:
+    return call.status is C.DRAFT
+
+
+def is_running(call: Call) -> bool:
+    """Published and not closed, decided or cancelled: its phases' deadlines count."""
+    return call.status is C.PUBLISHED
+
+
+def is_closed(call: Call) -> bool:
+    return call.status is C.CLOSED
+
+
+def is_cancelled(call: Call) -> bool:
+    return call.status is C.CANCELLED
+
+
+def may_add_phase(call: Call) -> bool:
+    return call.status in (C.DRAFT, C.PUBLISHED)
+
+
+TEMPLATE_GUARDS = {"call_is_draft": is_draft, "call_is_running": is_running, "call_is_closed": is_closed,
+                   "call_is_cancelled": is_cancelled, "call_may_add_phase": may_add_phase}

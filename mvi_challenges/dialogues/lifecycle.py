@@ -88,3 +88,12 @@ def is_confirmed(registration: Registration | None) -> bool:
 
 def is_waitlisted(registration: Registration | None) -> bool:
     return registration is not None and registration.status is RegistrationStatus.WAITLISTED
+
+
+def is_published(dialogue: Dialogue) -> bool:
+    return dialogue.status is D.PUBLISHED
+
+
+TEMPLATE_GUARDS = {"dialogue_is_cancelled": is_cancelled, "dialogue_is_editable": is_editable,
+                   "dialogue_is_published": is_published, "registration_is_active": is_active,
+                   "registration_is_confirmed": is_confirmed, "registration_is_waitlisted": is_waitlisted}
