@@ -98,6 +98,10 @@ def test_conflict_declaration_and_decision_outcome_show_the_choice(app: Flask, p
     login(client, staff)
     client.post(f"/staff/calls/{call.id}/phases/1/jury", data={"email": juror.email})
     app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():  # the jury declares and scores once the deadline has passed
+        phase = db.session.scalar(select(Phase).where(Phase.call_id == call.id, Phase.number == 1))
+        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.session.commit()
     _log_in(page, juror.email)
     page.get_by_role("link", name="My juries").click()
     page.get_by_role("link", name="Hittestress Overvecht — Fase 1").click()
@@ -105,10 +109,6 @@ def test_conflict_declaration_and_decision_outcome_show_the_choice(app: Flask, p
                                                  exact=False).first, "jury-declaration")
     _shoot(page, "jury-declaration")
 
-    with app.app_context():
-        phase = db.session.scalar(select(Phase).where(Phase.call_id == call.id, Phase.number == 1))
-        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-        db.session.commit()
     _log_in(page, staff.email)
     page.goto(f"/staff/calls/{call.id}/phases/1/results/{proposal.id}")
     assert_choosing_shows(page, page.get_by_role("radio", name="awarded", exact=True), "decision-outcome")
