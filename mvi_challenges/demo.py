@@ -110,6 +110,21 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
         eligibility=Eligibility.BOTH,
     ),
     DemoCall(
+        # Open, and nobody has started on it yet: the demo entrepreneur can try submitting here.
+        title="Circulair meubilair voor scholen",
+        kind=CallKind.CHALLENGE, category="kantoorinrichting-kleding", values=("circulaire-economie", "lokaal-mkb"),
+        level=2,
+        summary="Meubilair voor basisscholen uit hergebruikte materialen, gemaakt door Utrechtse makers.",
+        body=("## Vraag\nHoe richten we klaslokalen in met circulair meubilair dat lang meegaat en lokaal "
+              "gerepareerd kan worden?\n\n## Wat bieden we\n- twee pilots op scholen\n- €20.000 per pilot\n"),
+        prize="2 pilots van €20.000",
+        explanation=("De markt voor circulair schoolmeubilair is nog klein; deze challenge verkent wat op "
+                     "niveau 3 haalbaar is."),
+        phases=(DemoPhase("Voorstellen", -2, 35, 40_000, 2, (
+            ("Circulariteit", 40), ("Lokale maakindustrie", 30), ("Kosten", 30))),),
+        eligibility=Eligibility.BOTH,
+    ),
+    DemoCall(
         title="Catering Stadskantoor 2027",
         kind=CallKind.CHALLENGE, category="catering", values=("gezonde-leefomgeving", "lokaal-mkb"), level=1,
         summary="Ideeën voor gezonde, plantaardige catering in het Stadskantoor, met lokale leveranciers.",

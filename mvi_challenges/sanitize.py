@@ -8,6 +8,7 @@ means a replacement such as nh3 only has to pass tests/test_sanitize.py.
 
 from __future__ import annotations
 
+import html
 import re
 
 import bleach
@@ -58,3 +59,11 @@ def _shift_heading(match: re.Match[str]) -> str:
 def as_markup(clean: str | None) -> Markup:
     """Mark stored, already-cleaned HTML as safe for Jinja (the template filter `rich`)."""
     return Markup(clean or "")  # noqa: S704 - input is produced by render_markdown above
+
+
+def plain_text(source: str | None) -> str:
+    """Markdown as plain text, for places that show no HTML (a calendar event's description):
+    rendered, then stripped of every tag, entities decoded, blank lines folded."""
+    text = bleach.clean(render_markdown(source), tags=set(), strip=True)
+    text = html.unescape(text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

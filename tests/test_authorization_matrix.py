@@ -63,6 +63,7 @@ EXPECTED: dict[str, str] = {
     "catalogue.edit_category": ADMIN,
     "catalogue.edit_social_value": ADMIN,
     "catalogue.edit_department": ADMIN,
+    "public.my_home": LOGIN,
     "public.categories": PUBLIC,
     "public.category": PUBLIC,
     "calls.mvi_paragraph": PUBLIC,

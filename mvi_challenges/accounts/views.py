@@ -402,7 +402,7 @@ def _complete_login(user: User, *, two_step_used: bool):
         session[SECOND_STEP_DONE] = user.id
     session.setdefault("lang", user.locale)  # a language chosen before logging in wins
     flash(_("You are logged in."), "success")
-    return redirect(target if is_safe_next(target) else url_for("accounts.profile"))
+    return redirect(target if is_safe_next(target) else url_for("public.my_home"))  # what waits for them
 
 
 def _pending_user() -> User | None:

@@ -20,7 +20,7 @@ from ..calls.models import Call, Eligibility
 from ..catalogue.models import Category
 from ..errors import DomainError
 from ..outbox import queue_user_email
-from ..sanitize import render_markdown
+from ..sanitize import plain_text, render_markdown
 from ..slugs import unique_slug
 from ..timezones import LOCAL_TZ, now_utc
 from . import lifecycle
@@ -437,12 +437,14 @@ def _event(dialogue: Dialogue, *, for_participant: bool) -> Event:
     event.add("summary", dialogue.title)
     url = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/dialogues/{dialogue.slug}"
     event.add("url", url)
-    description = dialogue.body_source[:1000]
-    if for_participant:
-        if dialogue.address:
-            event.add("location", dialogue.address)
-        if dialogue.online_url:
-            description = f"{dialogue.online_url}\n\n{description}"
+    description = plain_text(dialogue.body_source)[:1000]  # calendars show no Markdown
+    # The place is public; the online link goes to confirmed participants only.
+    if dialogue.address:
+        event.add("location", dialogue.address)
+    elif dialogue.online_url:
+        event.add("location", "Online")
+    if for_participant and dialogue.online_url:
+        description = f"{dialogue.online_url}\n\n{description}"
     event.add("description", f"{description}\n\n{url}")
     if dialogue.status is DialogueStatus.CANCELLED:
         event.add("status", "CANCELLED")

@@ -9,13 +9,14 @@ from wtforms import HiddenField
 
 from .. import csrf
 from ..accounts.services import set_locale
-from ..auth import redirect_next
+from ..auth import redirect_next, require_login
 from ..calls import services as call_services
 from ..calls.models import PublicState
 from ..catalogue.services import all_categories, find_category_by_slug
 from ..db import db
 from ..monitoring.figures import category_overview
-from ..timezones import now_utc
+from ..timezones import now_utc, request_time
+from . import work
 
 bp = Blueprint("public", __name__)
 
@@ -32,6 +33,21 @@ def home():
     counts = call_services.count_calls_by_state(db.session, now)
     return render_template("public/home.html", open_calls=open_calls, now=now,
                            open_count=counts[PublicState.OPEN], upcoming_count=counts[PublicState.UPCOMING])
+
+
+@bp.route("/my")
+@require_login
+def my_home():
+    """Where a person lands after logging in: what waits for them, by role."""
+    now = request_time()
+    user = current_user
+    return render_template(
+        "public/my.html", now=now,
+        staff=work.staff_work(db.session, now) if work.shows_staff_work(user) else None,
+        juries=work.jury_work(db.session, user, now),
+        proposals=work.my_proposals(db.session, user),
+        open_calls=work.open_calls_for(db.session, user, now),
+        dialogues=work.my_dialogues(db.session, user, now))
 
 
 @bp.route("/healthz")

@@ -86,7 +86,7 @@ def test_a_password_alone_cannot_replace_the_app(app: Flask, client_en, enforced
 
 def test_citizens_need_no_second_step_but_may_switch_it_on(app: Flask, client_en, enforced) -> None:
     citizen = make_user(app, Role.CITIZEN)
-    assert _password_step(client_en, citizen).headers["Location"].endswith("/account")
+    assert _password_step(client_en, citizen).headers["Location"].endswith("/my")
     page = page_text(client_en.get("/account"))
     assert "Set up two-step verification" in page
     _enrol(client_en)

@@ -43,7 +43,7 @@ def test_staff_create_and_publish_a_dialogue_and_drafts_stay_hidden(app: Flask, 
     staff.post(f"/staff/dialogues/{dialogue_id}/status/published")
     text = page_text(client_en.get("/dialogues/circulaire-fietspaden"))
     assert "Circulaire fietspaden" in text and "15 seats left" in text
-    assert "Stadskantoor" not in text  # the address is for confirmed participants
+    assert "Stadskantoor" in text  # the place is shown to everyone (only an online link is for participants)
 
 
 def test_dialogue_form_errors_keep_input(app: Flask, client_en: FlaskClient, catalogue) -> None:
@@ -70,7 +70,7 @@ def test_register_confirm_waitlist_cancel_and_promotion(app: Flask, catalogue) -
     response = two.post(f"/dialogues/{dialogue.slug}/register", follow_redirects=True)
     assert "You are on the waitlist at place 1." in page_text(response)
     assert "Stadhuis, Utrecht" in page_text(one.get(f"/dialogues/{dialogue.slug}"))
-    assert "Stadhuis, Utrecht" not in page_text(two.get(f"/dialogues/{dialogue.slug}"))
+    assert "Stadhuis, Utrecht" in page_text(two.get(f"/dialogues/{dialogue.slug}"))  # the place is public
     with app.app_context():
         confirmation = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to == first.email))
         assert confirmation.attachment_type == "text/calendar" and "BEGIN:VEVENT" in confirmation.attachment_content
@@ -124,6 +124,20 @@ def test_online_link_is_not_visible_to_anonymous_visitors(app: Flask, client: Fl
     login(participant, make_user(app, Role.CITIZEN))
     participant.post(f"/dialogues/{dialogue.slug}/register")
     assert "geheim-1234" in participant.get(f"/dialogues/{dialogue.slug}").get_data(as_text=True)
+
+
+def test_the_place_is_public_and_a_past_dialogue_shows_its_report_not_seats(app: Flask, client_en: FlaskClient,
+                                                                          catalogue) -> None:
+    online = make_dialogue(app, title="Online gesprek", online_url="https://meet.example/geheim-9", address="")
+    text = page_text(client_en.get(f"/dialogues/{online.slug}"))
+    assert "Online: the link is sent to people with a confirmed registration." in text and "geheim-9" not in text
+    calendar = client_en.get(f"/dialogues/{online.slug}.ics").get_data(as_text=True)
+    assert "LOCATION:Online" in calendar and "**" not in calendar and "Praat mee." in calendar  # plain text
+    past = make_dialogue(app, title="Vorig gesprek", starts_in=dt.timedelta(days=-3), address="Stadhuis")
+    text = page_text(client_en.get(f"/dialogues/{past.slug}"))
+    assert "This dialogue took place on" in text and "The report follows." in text
+    assert "seats left" not in text and "Registration closes" not in text and "Add this dialogue" not in text
+    assert "This dialogue has taken place." in text
 
 
 def test_calendar_times_are_right_across_the_daylight_saving_change(app: Flask, catalogue) -> None:

@@ -54,7 +54,7 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
     page.locator("form.form button[type=submit]").click()
     if language == "en":
         _switch_language(page, "English")
-    urls = ["/account", "/staff/calls", "/staff/calls/new?kind=challenge", f"/staff/calls/{published.id}",
+    urls = ["/account", "/my", "/staff/calls", "/staff/calls/new?kind=challenge", f"/staff/calls/{published.id}",
             f"/staff/calls/{published.id}/edit", f"/staff/calls/{published.id}/phases/1",
             f"/staff/calls/{draft.id}", f"/staff/calls/{draft.id}/phases/new", f"/calls/{draft.slug}",
             "/admin/users", "/admin/catalogue/", "/admin/catalogue/categories/1", "/admin/catalogue/categories/new",

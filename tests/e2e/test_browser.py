@@ -51,6 +51,7 @@ def test_staff_creates_and_publishes_an_sbir_call_with_two_phases(app: Flask, pa
     staff = make_user(app, Role.STAFF)
     _log_in(page, staff.email)
     page.get_by_role("button", name="English").click()
+    page.locator(".site-nav__list--bar summary", has_text="Manage").click()  # staff pages are under "Manage"
     page.get_by_role("link", name="Manage calls").click()
     page.get_by_role("link", name="New SBIR call").click()
     expect(page.get_by_role("radio", name="SBIR call")).to_be_checked()

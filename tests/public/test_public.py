@@ -80,11 +80,11 @@ def test_every_page_has_one_h1_and_a_title(app: Flask, client: FlaskClient, cata
 def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: FlaskClient) -> None:
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
-    assert "7 users, 5 calls, 4 proposals, 3 dialogues, 3 juries and 5 external tenders added" in first.output
+    assert "7 users, 6 calls, 4 proposals, 3 dialogues, 3 juries and 5 external tenders added" in first.output
     second = runner.invoke(args=["seed-demo"])
     assert "0 users, 0 calls, 0 proposals, 0 dialogues, 0 juries and 0 external tenders added" in second.output
     with app.app_context():
-        assert db.session.query(Call).count() == 5
+        assert db.session.query(Call).count() == 6
         assert find_user_by_email(db.session, "admin@demo.mvi.example").roles == {Role.ADMIN, Role.STAFF}
         # The demo's staff and jury have the second step set up (a shared demo authenticator).
         assert find_user_by_email(db.session, "jury@demo.mvi.example").has_two_step
@@ -92,6 +92,7 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
         assert find_user_by_email(db.session, "bewoner01@demo.mvi.example").email_confirmed  # can log in
     text = page_text(client.get("/"))
     assert "Zero-emissie bouwlogistiek binnenstad" in text  # open, with time to start a proposal
+    assert "Circulair meubilair voor scholen" in text  # open, and the demo entrepreneur has not started on it
     assert "Hittestress Overvecht" in page_text(client.get("/calls"))  # phase 1 being judged, phase 2 ahead
     # Its decisions are published, so the call is decided: the public "Besloten" filter finds it.
     decided = page_text(client.get("/calls?state=decided"))
@@ -106,7 +107,7 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
     with app.app_context():
         from mvi_challenges.monitoring.models import Contract, ProcurementRecord
 
-        assert db.session.query(ProcurementRecord).count() == 5 + 4  # the tenders and the published calls
+        assert db.session.query(ProcurementRecord).count() == 5 + 5  # the tenders and the published calls
         contracts = db.session.query(Contract).all()
         assert {c.supplier_name for c in contracts} >= {"Smaak van Utrecht Catering BV", "Groene Logistiek Utrecht BV"}
         assert all(c.updates for c in contracts), "every demo contract reports results"

@@ -1,0 +1,139 @@
+"""What waits for each person after logging in: one home per role.
+
+Staff get a work list (questions to answer, calls closing this week, phases ready for a decision,
+explanations due, contracts to record or to report on); jury members their juries with what is
+left to declare and score; applicants their proposals and the open calls that fit them; everyone
+their upcoming dialogues. Only reads: the areas' own services decide who may do what.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..accounts.permissions import is_staff
+from ..calls.models import Call, CallStatus, Phase
+from ..calls.services import open_calls_by_deadline
+from ..dialogues import lifecycle as dialogue_lifecycle
+from ..dialogues.models import Dialogue, Registration
+from ..evaluation.models import ConflictDeclaration, JuryMember, ScoreSheet, SheetStatus
+from ..monitoring import services as monitoring
+from ..monitoring.models import Contract, ResultUpdate
+from ..proposals import lifecycle as proposal_lifecycle
+from ..proposals.models import Proposal, Question
+from ..proposals.services import eligibility_problem, owner_key_for, proposals_for_user_query
+
+RESULT_UPDATE_EVERY = dt.timedelta(days=182)  # contracts report results at least twice a year
+
+
+@dataclass
+class StaffWork:
+    questions: list[tuple[Call, int]] = field(default_factory=list)  # call, unanswered questions
+    closing: list[tuple[Call, Phase]] = field(default_factory=list)
+    to_decide: list[tuple[Call, Phase, int]] = field(default_factory=list)  # call, phase, proposals
+    explanations: list[Any] = field(default_factory=list)
+    contracts_to_record: list[tuple[Proposal, Any]] = field(default_factory=list)
+    updates_due: list[Contract] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.questions or self.closing or self.to_decide or self.explanations
+                    or self.contracts_to_record or self.updates_due)
+
+
+def staff_work(session: Session, now: dt.datetime) -> StaffWork:
+    week = now + dt.timedelta(days=7)
+    questions = session.execute(
+        select(Call, func.count(Question.id)).join(Question, Question.call_id == Call.id)
+        .where(Question.published_at.is_(None)).group_by(Call.id).order_by(func.min(Question.asked_at))).all()
+    closing = session.execute(
+        select(Call, Phase).join(Phase, Phase.call_id == Call.id)
+        .where(Call.status == CallStatus.PUBLISHED, Phase.closes_at > now, Phase.closes_at <= week)
+        .order_by(Phase.closes_at)).all()
+    arrived = (select(func.count(Proposal.id))
+               .where(Proposal.phase_id == Phase.id, Proposal.status.in_(proposal_lifecycle.IN_EVALUATION))
+               .scalar_subquery())
+    to_decide = [(call, phase, count) for call, phase, count in session.execute(
+        select(Call, Phase, arrived).join(Phase, Phase.call_id == Call.id)
+        .where(Call.status.in_((CallStatus.PUBLISHED, CallStatus.CLOSED)), Phase.closes_at <= now,
+               Phase.decisions_published_at.is_(None))
+        .order_by(Phase.closes_at)) if count]
+    last_update = (select(func.max(ResultUpdate.reported_on)).where(ResultUpdate.contract_id == Contract.id)
+                   .scalar_subquery())
+    due_before = (now - RESULT_UPDATE_EVERY).date()
+    updates_due = list(session.scalars(
+        select(Contract).where(Contract.signed_on <= due_before,
+                               (Contract.ends_on.is_(None)) | (Contract.ends_on >= now.date()),
+                               (last_update.is_(None)) | (last_update <= due_before))
+        .order_by(Contract.signed_on).limit(20)))
+    return StaffWork(questions=[(c, n) for c, n in questions], closing=[(c, p) for c, p in closing],
+                     to_decide=to_decide, explanations=monitoring.records_lacking_explanation(session),
+                     contracts_to_record=monitoring.awarded_without_contract(session), updates_due=updates_due)
+
+
+@dataclass(frozen=True)
+class JuryWork:
+    member: JuryMember
+    sealed: bool
+    proposals: int
+    undeclared: int
+    to_score: int  # declared without a conflict, sheet not final yet
+
+    @property
+    def done(self) -> bool:
+        return not self.sealed and self.undeclared == 0 and self.to_score == 0
+
+
+def jury_work(session: Session, user: Any, now: dt.datetime) -> list[JuryWork]:
+    members = session.scalars(select(JuryMember).where(JuryMember.user_id == user.id)
+                              .options(selectinload(JuryMember.phase).selectinload(Phase.call))
+                              .order_by(JuryMember.id.desc())).all()
+    work = []
+    for member in members:
+        phase = member.phase
+        if phase.decisions_published_at is not None:
+            continue  # finished: nothing waits
+        in_phase = select(Proposal.id).where(Proposal.phase_id == phase.id,
+                                             Proposal.status.in_(proposal_lifecycle.IN_EVALUATION))
+        total = session.scalar(select(func.count()).select_from(in_phase.subquery())) or 0
+        declared = session.scalar(select(func.count(ConflictDeclaration.id)).where(
+            ConflictDeclaration.member_id == member.id, ConflictDeclaration.proposal_id.in_(in_phase))) or 0
+        clear = session.scalar(select(func.count(ConflictDeclaration.id)).where(
+            ConflictDeclaration.member_id == member.id, ConflictDeclaration.proposal_id.in_(in_phase),
+            ConflictDeclaration.has_conflict.is_(False))) or 0
+        final = session.scalar(select(func.count(ScoreSheet.id)).where(
+            ScoreSheet.member_id == member.id, ScoreSheet.proposal_id.in_(in_phase),
+            ScoreSheet.status == SheetStatus.FINAL)) or 0
+        work.append(JuryWork(member, proposal_lifecycle.is_sealed(phase, now), total, total - declared,
+                             max(clear - final, 0)))
+    return work
+
+
+def my_proposals(session: Session, user: Any, limit: int = 10) -> list[Proposal]:
+    return list(session.scalars(proposals_for_user_query(user).limit(limit)))
+
+
+def open_calls_for(session: Session, user: Any, now: dt.datetime, limit: int = 6) -> list[tuple[Call, Phase]]:
+    """Open calls this person may submit on and has not started on yet."""
+    started = set(session.scalars(select(Proposal.phase_id).where(Proposal.owner_key == owner_key_for(user))))
+    fitting = [(call, phase) for call, phase in open_calls_by_deadline(session, now, limit=50)
+               if phase.id not in started and eligibility_problem(call, user) is None]
+    return fitting[:limit]
+
+
+def my_dialogues(session: Session, user: Any, now: dt.datetime) -> list[tuple[Dialogue, Registration]]:
+    """Upcoming dialogues this person is registered for (confirmed or on the waiting list)."""
+    rows = session.execute(
+        select(Dialogue, Registration).join(Registration, Registration.dialogue_id == Dialogue.id)
+        .where(Registration.user_id == user.id, Registration.status.in_(dialogue_lifecycle.ACTIVE),
+               Dialogue.ends_at > now)
+        .order_by(Dialogue.starts_at)).all()
+    return [(dialogue, registration) for dialogue, registration in rows]
+
+
+def shows_staff_work(user: Any) -> bool:
+    return is_staff(user)

@@ -1,0 +1,79 @@
+"""A home per role after logging in: what waits for staff, a jury member, an applicant, a resident."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from sqlalchemy import select
+
+from mvi_challenges.accounts.models import Role
+from mvi_challenges.calls.models import Call, CallKind
+from mvi_challenges.db import db
+from mvi_challenges.proposals.models import Question
+from mvi_challenges.timezones import now_utc
+
+from ..factories import PASSWORD, close_phase, make_call, make_dialogue, make_proposal, make_user, page_text
+
+
+def _log_in(app: Flask, user):
+    client = app.test_client()
+    client.post("/language", data={"lang": "en", "next": "/"})
+    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/my"  # where they land
+    return client
+
+
+def test_staff_land_on_their_work_list(app: Flask, catalogue) -> None:
+    closing = make_call(app, title="Bijna dicht", closes_in=dt.timedelta(days=3))
+    judged = make_call(app, title="Klaar voor besluit", kind=CallKind.SBIR)
+    owner = make_user(app, Role.ENTREPRENEUR)
+    make_proposal(app, owner, judged, submit=True)
+    close_phase(app, judged)
+    with app.app_context():
+        db.session.add(Question(call_id=closing.id, asker_id=owner.id, text="Mag dat?"))
+        db.session.commit()
+    text = page_text(_log_in(app, make_user(app, Role.STAFF)).get("/my"))
+    assert "Work list" in text
+    assert "Questions waiting for an answer Bijna dicht : 1 question" in text
+    assert "Calls closing this week Bijna dicht" in text
+    assert "Phases ready for a decision Klaar voor besluit — Fase 1 : 1 proposal" in text
+    # An applicant sees no work list.
+    assert "Work list" not in page_text(_log_in(app, owner).get("/my"))
+
+
+def test_a_jury_member_sees_what_is_left_per_phase(app: Flask, catalogue) -> None:
+    call = make_call(app, title="Jurywerk")
+    owners = [make_user(app, Role.ENTREPRENEUR) for _ in range(2)]
+    for owner in owners:
+        make_proposal(app, owner, call, submit=True)
+    juror = make_user(app, Role.JURY)
+    staff = _log_in(app, make_user(app, Role.STAFF))
+    staff.post(f"/staff/calls/{call.id}/phases/1/jury", data={"email": juror.email})
+    member = _log_in(app, juror)
+    assert "Jurywerk — Fase 1 : sealed until the deadline" in page_text(member.get("/my"))
+    close_phase(app, call)
+    assert "2 proposals to declare, 0 to score" in page_text(member.get("/my"))
+
+
+def test_an_applicant_sees_proposals_fitting_calls_and_dialogues(app: Flask, catalogue) -> None:
+    started = make_call(app, title="Al begonnen")
+    make_call(app, title="Nog te beginnen")
+    owner = make_user(app, Role.ENTREPRENEUR)
+    make_proposal(app, owner, started, title="Mijn plan")
+    dialogue = make_dialogue(app, title="Buurtgesprek")
+    client = _log_in(app, owner)
+    client.post(f"/dialogues/{dialogue.slug}/register")
+    text = page_text(client.get("/my"))
+    assert "My proposals Mijn plan — Al begonnen" in text
+    assert "Open calls you can submit on Nog te beginnen" in text
+    assert "Al begonnen — deadline" not in text  # started already: not offered again
+    assert "My dialogues Buurtgesprek" in text and "Add “Buurtgesprek” to your calendar" in text
+    with app.app_context():
+        assert db.session.scalar(select(Call.id).where(Call.title == "Nog te beginnen")) is not None
+
+
+def test_a_resident_without_anything_is_told_where_to_look(app: Flask, catalogue) -> None:
+    text = page_text(_log_in(app, make_user(app, Role.CITIZEN)).get("/my"))
+    assert "You are not registered for any upcoming dialogue." in text
+    assert now_utc()  # (the page needs no data to render)
