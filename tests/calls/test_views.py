@@ -273,3 +273,16 @@ def test_rich_text_body_is_sanitized(app: Flask, client: FlaskClient, catalogue)
     assert 'href="javascript:' not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as the text the author typed
     assert "<strong>vet</strong>" in html
+
+
+def test_the_call_page_starts_with_its_facts(app: Flask, client_en: FlaskClient, catalogue) -> None:
+    call = make_call(app, title="Feiten eerst", closes_in=dt.timedelta(days=3))
+    text = page_text(client_en.get(f"/calls/{call.slug}"))
+    facts = text[text.index("At a glance"):text.index("About this call")]
+    assert "Status Open" in facts and "Deadline" in facts and "days left" in facts
+    assert "Budget or prize € 10.000" in facts and "Who may submit" in facts and "Ambition level 3 of 3" in facts
+    assert "Submit a proposal" in facts
+    closed = make_call(app, title="Al dicht", opens_in=dt.timedelta(days=-20), closes_in=dt.timedelta(days=-1))
+    shut = page_text(client_en.get(f"/calls/{closed.slug}"))
+    facts = shut[shut.index("At a glance"):shut.index("About this call")]
+    assert "Deadline" not in facts and "Submit a proposal" not in facts
