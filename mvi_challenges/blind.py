@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+import struct
 import zipfile
 
 from pypdf import PdfReader, PdfWriter
@@ -25,7 +27,16 @@ log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+PNG = "image/png"
+JPEG = "image/jpeg"
+
+# Names of people inside the parts themselves: comment and tracked-change authors (Word, Excel,
+# OpenDocument). Their values are emptied; the comments' text stays (the jury may need it).
+_AUTHOR_ATTRIBUTE = re.compile(rb'(\b[\w]+:(?:author|initials|userId|providerId))="[^"]*"')
+_AUTHOR_ELEMENTS = re.compile(rb"<(author|dc:creator|displayName)>[^<]*</\1>")
 
 _EMPTY_DOCX_PARTS = {
     "docProps/core.xml": (
@@ -58,10 +69,14 @@ def strip_document_metadata(data: bytes, content_type: str) -> bytes:
     try:
         if content_type == PDF:
             return _strip_pdf(data)
-        if content_type == DOCX:
+        if content_type in (DOCX, XLSX):
             return _replace_zip_parts(data, _EMPTY_DOCX_PARTS)
-        if content_type == ODT:
+        if content_type in (ODT, ODS):
             return _replace_zip_parts(data, _EMPTY_ODT_PARTS)
+        if content_type == PNG:
+            return _strip_png(data)
+        if content_type == JPEG:
+            return _strip_jpeg(data)
     except Exception:
         log.warning("could not remove document properties from a %s file", content_type, exc_info=True)
     return data
@@ -69,7 +84,10 @@ def strip_document_metadata(data: bytes, content_type: str) -> bytes:
 
 def _strip_pdf(data: bytes) -> bytes:
     reader = PdfReader(io.BytesIO(data))
-    if reader.is_encrypted:
+    # "Restrict editing" encrypts with an empty user password: any viewer opens it, and its author
+    # with it. Such a file is decrypted and rewritten; one with a real password stays as it is (its
+    # properties are encrypted too, and the jury would need the password to read it at all).
+    if reader.is_encrypted and not reader.decrypt(""):
         return data
     writer = PdfWriter(clone_from=reader)
     writer.metadata = None  # the /Info dictionary
@@ -92,6 +110,46 @@ def _replace_zip_parts(data: bytes, replacements: dict[str, str]) -> bytes:
             content = source.read(item.filename)
             if item.filename in replacements:
                 content = replacements[item.filename].encode("utf-8")
+            elif item.filename.endswith(".xml"):
+                content = _AUTHOR_ELEMENTS.sub(rb"<\1></\1>", _AUTHOR_ATTRIBUTE.sub(rb'\1=""', content))
             # ODT's "mimetype" entry must stay first and uncompressed: keep each entry's own method.
             target.writestr(item, content, compress_type=item.compress_type)
     return out.getvalue()
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_TEXT_CHUNKS = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
+
+
+def _strip_png(data: bytes) -> bytes:
+    """The PNG without its text, EXIF and time chunks (author, software, place); pixels untouched."""
+    if not data.startswith(_PNG_SIGNATURE):
+        return data
+    out, position = [_PNG_SIGNATURE], len(_PNG_SIGNATURE)
+    while position + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[position:position + 4])
+        kind = data[position + 4:position + 8]
+        end = position + 12 + length
+        if kind not in _PNG_TEXT_CHUNKS:
+            out.append(data[position:end])
+        position = end
+    return b"".join(out)
+
+
+def _strip_jpeg(data: bytes) -> bytes:
+    """The JPEG without its APP1..APP15 and comment segments (EXIF, XMP with author and GPS);
+    APP0 (JFIF) and the image data stay."""
+    if not data.startswith(b"\xff\xd8"):
+        return data
+    out, position = [b"\xff\xd8"], 2
+    while position + 4 <= len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker == 0xDA:  # start of scan: the rest is image data
+            out.append(data[position:])
+            return b"".join(out)
+        (length,) = struct.unpack(">H", data[position + 2:position + 4])
+        end = position + 2 + length
+        if not (0xE1 <= marker <= 0xEF or marker == 0xFE):
+            out.append(data[position:end])
+        position = end
+    return data  # not a layout we recognise: unchanged rather than damaged

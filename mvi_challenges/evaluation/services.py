@@ -62,6 +62,13 @@ def member_for(session: Session, user: Any, phase: Phase) -> JuryMember | None:
     return session.scalar(select(JuryMember).where(JuryMember.phase_id == phase.id, JuryMember.user_id == user.id))
 
 
+def _sits_on_jury(session: Session, user: Any, phase: Phase) -> bool:
+    return member_for(session, user, phase) is not None
+
+
+lifecycle.sits_on_jury = _sits_on_jury  # the proposals area asks this through its lifecycle
+
+
 def memberships(session: Session, user: User) -> list[JuryMember]:
     stmt = (select(JuryMember).where(JuryMember.user_id == user.id)
             .options(selectinload(JuryMember.phase).selectinload(Phase.call)).order_by(JuryMember.id.desc()))
@@ -452,12 +459,19 @@ class ResultsSnapshot:
     titles: dict[int, str]  # the title of the submitted version; the views decide whether to show it
     outcomes: dict[int, Outcome]
 
+    def visible_rank(self, proposal_id: int, hidden: frozenset[int]) -> tuple[int | None, int]:
+        """The proposal's place among the ranked proposals the reader may see, and how many there are."""
+        ranked = [r.proposal_id for r in self.results if r.rank is not None and r.proposal_id not in hidden]
+        return (ranked.index(proposal_id) + 1 if proposal_id in ranked else None), len(ranked)
+
     def result_for(self, proposal_id: int) -> ProposalResult | None:
         return next((r for r in self.results if r.proposal_id == proposal_id), None)
 
-    def neighbours(self, proposal_id: int, only_flagged: bool = False) -> tuple[int | None, int | None]:
-        """The proposals before and after this one in the ranking (or among those flagged)."""
-        order = [r.proposal_id for r in self.results if r.flagged or not only_flagged]
+    def neighbours(self, proposal_id: int, only_flagged: bool = False,
+                   hidden: frozenset[int] = frozenset()) -> tuple[int | None, int | None]:
+        """The proposals before and after this one in the ranking (or among those flagged), leaving
+        out those the reader may not see."""
+        order = [r.proposal_id for r in self.results if (r.flagged or not only_flagged) and r.proposal_id not in hidden]
         if proposal_id not in order:
             return None, None
         index = order.index(proposal_id)

@@ -76,6 +76,15 @@ def _phase(call_id: int, number: int) -> Phase:
     return next((p for p in call.phases if p.number == number), None) or abort(404)
 
 
+def _results_phase(call_id: int, number: int) -> Phase:
+    """Staff's view of the scores. A staff member who sits on this phase's jury reads them through
+    the jury pages only, where independent scoring and their conflicts apply."""
+    phase = _phase(call_id, number)
+    if services.member_for(db.session, current_user, phase) is not None:
+        abort(403)
+    return phase
+
+
 def _jury_phase(phase_id: int) -> tuple[Phase, JuryMember]:
     """A jury page: only members of this phase's jury (staff use the staff pages)."""
     phase = db.session.get(Phase, phase_id) or abort(404)
@@ -206,7 +215,7 @@ def lift_conflict(declaration_id: int):
 @bp.route("/staff/calls/<int:call_id>/phases/<int:number>/results")
 @require(can_manage_juries)
 def staff_results(call_id: int, number: int):
-    phase = _phase(call_id, number)
+    phase = _results_phase(call_id, number)
     if _sealed(phase):
         return _render_sealed(phase, None)
     return _render_ranking(phase, member=None)
@@ -216,7 +225,7 @@ def staff_results(call_id: int, number: int):
 @require(can_manage_juries)
 def staff_result(call_id: int, number: int, proposal_id: int):
     """One proposal's scores and the municipality's decision on it (the form posts here)."""
-    phase = _phase(call_id, number)
+    phase = _results_phase(call_id, number)
     proposal = _jury_proposal(phase, proposal_id)
     decided = services.decision_for(db.session, proposal)
     form = DecisionForm(outcome=decided.outcome.value if decided else None,
@@ -240,7 +249,7 @@ def staff_result(call_id: int, number: int, proposal_id: int):
 @require(can_manage_juries)
 def staff_report(call_id: int, number: int):
     """The printable jury report: ranking, scores, consensus and decisions, without any form."""
-    phase = _phase(call_id, number)
+    phase = _results_phase(call_id, number)
     if _sealed(phase):
         return _render_sealed(phase, None)
     snapshot = services.results_snapshot(db.session, phase)
@@ -320,11 +329,19 @@ def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, 
     if member is not None and member.is_chair and not forms and phase.decisions_published_at is None:
         waiting = services.consensus_problem(db.session, proposal, snapshot.progress)  # why no forms yet
     only_flagged = _only_flagged()
-    previous, following = snapshot.neighbours(proposal.id, only_flagged)
+    hidden = frozenset() if member is None else memo.remember(
+        f"hidden|{phase.id}|{snapshot.version}|{member.id}", lambda: services.hidden_from(db.session, member))
+    previous, following = snapshot.neighbours(proposal.id, only_flagged, hidden)
+    if hidden:  # the place among the proposals this member may see, so no gap gives a hidden one away
+        rank, ranked = snapshot.visible_rank(proposal.id, hidden)
+    else:
+        result = snapshot.result_for(proposal.id)
+        rank, ranked = (result.rank if result else None), len(snapshot.results)
     return render_template(
         "evaluation/result.html", phase=phase, call=phase.call, member=member, proposal=proposal,
         only_flagged=only_flagged, show=_show_args(),
         snapshot=snapshot, result=snapshot.result_for(proposal.id), previous=previous, following=following,
+        rank=rank, ranked=ranked, hide_normalised=bool(hidden),
         view=_ranking_view(member, phase), members=services.members(db.session, phase), agreed=agreed,
         consensus_forms=forms, decision_form=decision_form, consensus_waiting=waiting,
         failed_form=next((f for f in (consensus_form, decision_form) if f is not None and form_error_list(f)), None),
@@ -358,7 +375,7 @@ def publish(call_id: int, number: int):
 @require(can_manage_juries)
 def scores_csv(call_id: int, number: int):
     """Every final score with its motivation; blind-aware: in a blind review no applicant names."""
-    phase = _phase(call_id, number)
+    phase = _results_phase(call_id, number)
     criteria = {c.id: c.name for c in phase.criteria}
     rows = []
     for sheet in services.final_sheets(db.session, phase):
@@ -568,8 +585,9 @@ def decision(proposal_id: int):
     outcome with its motivation, the consensus score and reason per criterion, the scores of the
     winning proposals beside theirs, the end of the standstill period and how to object."""
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or not (is_owner(current_user, proposal) or can_manage_juries(current_user)):
-        abort(404)
+    if proposal is None or not (is_owner(current_user, proposal) or (
+            can_manage_juries(current_user) and lifecycle.can_read(current_user, proposal, request_time()))):
+        abort(404)  # staff: only a proposal that arrived and is no longer sealed
     phase = proposal.phase
     if not lifecycle.decisions_published(proposal):
         return render_template("evaluation/decision.html", proposal=proposal, phase=phase, call=phase.call,

@@ -197,7 +197,7 @@ def awarded_proposals(session: Session, record: ProcurementRecord) -> list[Propo
     if record.call_id is None:
         return []
     stmt = (_published_awards().where(Proposal.call_id == record.call_id)
-            .options(selectinload(Proposal.organisation)).order_by(Proposal.title))
+            .options(selectinload(Proposal.organisation), selectinload(Proposal.versions)).order_by(Proposal.id))
     return list(session.scalars(stmt))
 
 
@@ -231,7 +231,8 @@ def save_contract(
     if proposal is not None and (proposal.call_id != record.call_id or not is_published_award(proposal)):
         raise DomainError(_l("Choose a proposal that was awarded in this call."), field="proposal_id")
     standstill_end = proposal.phase.standstill_ends_at if proposal is not None else None
-    if standstill_end is not None and contract is None and (
+    # Creating or editing alike: an award's contract is never dated, nor recorded, within the period.
+    if standstill_end is not None and (
             (now or now_utc()) < standstill_end or signed_on < to_local(standstill_end).date()):
         from ..templating import local_datetime  # (templating reaches into the areas' forms)
 

@@ -251,7 +251,8 @@ def _contract_form(contract: Contract | None, record: ProcurementRecord):
     proposals = services.awarded_proposals(db.session, record)
     private_person = _("a private person")
     form.proposal_id.choices = [(0, _("— not from a proposal on this platform —"))] + [
-        (p.id, p.title + " — " + (p.organisation.name if p.organisation else private_person)) for p in proposals]
+        (p.id, p.submitted_title + " — " + (p.organisation.name if p.organisation else private_person))
+        for p in proposals]
     if not form.is_submitted():
         if contract is not None:
             form.proposal_id.data = contract.proposal_id or 0

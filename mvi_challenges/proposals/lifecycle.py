@@ -180,6 +180,16 @@ def can_read(actor: Any, proposal: Proposal, now: dt.datetime) -> bool:
     return is_staff(actor) and has_arrived(proposal) and not is_sealed(proposal.phase, now)
 
 
+def _nobody_sits_on_a_jury(session: Session, actor: Any, phase: Phase) -> bool:
+    return False
+
+
+# Whether the actor is a member of the phase's jury. The evaluation area knows juries and sets
+# this when it is imported (proposals may not import evaluation): a staff member on the jury then
+# reads the proposals through the jury pages, where conflicts and independent scoring apply.
+sits_on_jury: Callable[[Session, Any, Phase], bool] = _nobody_sits_on_a_jury
+
+
 def can_see_arrival(actor: Any, proposal: Proposal) -> bool:
     """That a proposal arrived (who, when, the receipt's digest): staff, from the moment it did."""
     return is_owner(actor, proposal) or (is_staff(actor) and has_arrived(proposal))

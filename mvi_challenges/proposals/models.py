@@ -81,6 +81,12 @@ class Proposal(Base):
     def latest_version(self) -> ProposalVersion | None:
         return self.versions[-1] if self.versions else None
 
+    @property
+    def submitted_title(self) -> str:
+        """The title of the latest submitted version: what others may see, never the working copy."""
+        latest = self.latest_version
+        return latest.title if latest is not None else self.title
+
 
 class ProposalVersion(Base):
     """A submitted version, frozen: what the jury evaluates and what the receipt proves."""

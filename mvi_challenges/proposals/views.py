@@ -60,6 +60,9 @@ def _readable(proposal: Proposal) -> bool:
     now = request_time()
     if not can_read_proposal(current_user, proposal, now):
         return False
+    if not lifecycle.is_owner(current_user, proposal) and lifecycle.sits_on_jury(db.session, current_user,
+                                                                                 proposal.phase):
+        return False  # a juror who is also staff reads it through the jury pages
     if proposal.phase.opened_at is None and not lifecycle.is_owner(current_user, proposal) and \
             lifecycle.record_opening(db.session, current_user, proposal.phase, now):
         db.session.commit()
@@ -377,10 +380,9 @@ def export_csv(call_id: int):
               _("Email address"), _("Status"), _("Submitted at"), _("Version"), _("Requested budget"),
               _("SHA-256 digest")]
     rows = []
-    now = request_time()
     for proposal in services.submitted_proposals(db.session, call):
         # Sealed until the deadline: that it arrived (who, when, the digest), not what it says.
-        latest = proposal.latest_version if can_read_proposal(current_user, proposal, now) else None
+        latest = proposal.latest_version if _readable(proposal) else None
         rows.append([
             proposal.id, proposal.phase.number, latest.title if latest else "",
             proposal.organisation.name if proposal.organisation else "",
@@ -403,11 +405,10 @@ def export_zip(call_id: int):
     call = _staff_call(call_id)
     storage = get_storage(current_app.config)
     buffer = io.BytesIO()
-    now = request_time()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for proposal in services.submitted_proposals(db.session, call):
             latest = proposal.latest_version
-            if latest is None or not can_read_proposal(current_user, proposal, now):
+            if latest is None or not _readable(proposal):
                 continue  # sealed until its phase's deadline, withdrawn proposals are not evaluated
             stored = {a.id: a for a in proposal.attachments}
             for item in latest.attachment_manifest:
@@ -521,5 +522,5 @@ def call_page_helpers() -> dict:
             "proposal_can_withdraw": lambda proposal: lifecycle.can_withdraw(proposal, request_time()),
             "proposal_is_sealed": lambda proposal: lifecycle.is_sealed(proposal.phase, request_time()),
             "proposal_is_submitted": lambda proposal: lifecycle.has_arrived(proposal),
-            "proposal_readable": lambda proposal: can_read_proposal(current_user, proposal, request_time())}
+            "proposal_readable": _readable}
 
