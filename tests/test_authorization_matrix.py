@@ -59,6 +59,7 @@ EXPECTED: dict[str, str] = {
     "privacy.retention": ADMIN,
     "accounts.request_reset": PUBLIC,
     "accounts.reset_password": GUEST,  # a forged token is a 400 for everyone
+    "accounts.login_link": GUEST,  # a forged or used login link is a 400 for everyone
     "catalogue.index": ADMIN,
     "catalogue.edit_category": ADMIN,
     "catalogue.edit_social_value": ADMIN,

@@ -98,6 +98,10 @@ class ConfirmEmailForm(FlaskForm):
     )
 
 
+class ConfirmForm(FlaskForm):
+    """A button and its token: links in mails change nothing until the person presses it."""
+
+
 class ProfileForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     locale = SelectField(_l("Language for pages and emails"), choices=LOCALE_CHOICES)

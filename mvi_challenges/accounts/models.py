@@ -91,6 +91,13 @@ class User(UserMixin, Base):
     email_confirmed_at: Mapped[dt.datetime | None]
     pending_kvk_number: Mapped[str | None] = mapped_column(String(8))
     pending_organisation_name: Mapped[str | None] = mapped_column(String(200))
+    # Wrong passwords for this account from anywhere (see services.note_failed_login): counted in a
+    # window; past a threshold the account is "attacked" and a right password from an address the
+    # owner never logged in from needs a second proof. The owner is warned once per period.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_logins_since: Mapped[dt.datetime | None]
+    attacked_at: Mapped[dt.datetime | None]
+    attack_warned_at: Mapped[dt.datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -129,3 +136,16 @@ class RecoveryCode(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[dt.datetime | None]
+
+
+class KnownAddress(Base):
+    """An address (network) this account logged in from successfully: its owner there is never held up by
+    wrong passwords typed elsewhere. Only a keyed hash is kept, never the address itself."""
+
+    __tablename__ = "known_addresses"
+    __table_args__ = (UniqueConstraint("user_id", "address_hash"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    address_hash: Mapped[str] = mapped_column(String(64))
+    last_seen_at: Mapped[dt.datetime]

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
-from ..db import escape_like, utcnow
+from ..db import UTCDateTime, escape_like, utcnow
 from ..errors import DomainError
 from ..outbox import OutboxEmail, queue_email, queue_user_email
-from .models import JoinRequest, Organisation, Role, User, UserRole
+from .models import JoinRequest, KnownAddress, Organisation, Role, User, UserRole
 
 KVK_PATTERN = re.compile(r"^[0-9]{8}$")  # ASCII only: full-width or Arabic-Indic digits are no KvK number
 MIN_PASSWORD_LENGTH = 12
@@ -178,22 +181,30 @@ def register(
     return send_confirmation(session, user, secret_key)
 
 
-def account_link_token(secret_key: str, salt: str, user: User) -> str:
-    """A signed link for one account (confirmation, jury invitation). It names the auth version, so it
-    dies when the password is set or changed, or a newer link is sent."""
-    return URLSafeTimedSerializer(secret_key, salt=salt).dumps([user.id, user.auth_version])
+def account_link_token(secret_key: str, salt: str, user: User, *extra: object) -> str:
+    """A signed link for one account (confirmation, jury invitation, login link, new address). It names the
+    auth version, so it dies when the password is set or changed, or a newer link is sent; `extra` is
+    signed with it (what the link is for: the new address, the last login)."""
+    return URLSafeTimedSerializer(secret_key, salt=salt).dumps([user.id, user.auth_version, *extra])
 
 
-def user_for_account_link(session: Session, secret_key: str, salt: str, token: str, max_age: int) -> User | None:
-    """The account an `account_link_token` is for, while it is fresh and its auth version current."""
+def account_link(session: Session, secret_key: str, salt: str, token: str, max_age: int) -> tuple[User, list] | None:
+    """The account an `account_link_token` is for and its extra values, while it is fresh and its auth
+    version current."""
     try:
-        user_id, version = URLSafeTimedSerializer(secret_key, salt=salt).loads(token, max_age=max_age)
+        user_id, version, *extra = URLSafeTimedSerializer(secret_key, salt=salt).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         return None
     user = session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or user.blocked or user.auth_version != version:
         return None
-    return user
+    return user, extra
+
+
+def user_for_account_link(session: Session, secret_key: str, salt: str, token: str, max_age: int) -> User | None:
+    """The account an `account_link_token` is for, while it is fresh and its auth version current."""
+    found = account_link(session, secret_key, salt, token, max_age)
+    return found[0] if found is not None and not found[1] else None
 
 
 def send_confirmation(session: Session, user: User, secret_key: str) -> OutboxEmail:
@@ -326,16 +337,143 @@ def authenticate(session: Session, email: str, password: str, *, refuse_demo: bo
     if user is None:
         check_password_hash(_DUMMY_HASH, password)  # the same time as for a real account: no enumeration
         return None
+    return user if _password_accepted(session, user, password, refuse_demo) else None
+
+
+def _password_accepted(session: Session, user: User, password: str, refuse_demo: bool) -> bool:
     demo_refused = refuse_demo and is_demo_account(user)
     if not check_password_hash(user.password_hash, password) or user.blocked or demo_refused:
         audit.record(session, None, "user.login_failed", user, {"blocked": user.blocked, "demo": demo_refused})
+        return False
+    return True
+
+
+# --- lock-out that protects the owner -----------------------------------------------------------
+#
+# A lock-out per account is a weapon: wrong passwords from anywhere would lock the owner out. So a
+# guessing address is paused per account and address (ratelimit.py), one address guessing many
+# accounts per address; and an account guessed at from many places asks for more instead of refusing
+# everyone: a right password from an address the owner never logged in from needs the second factor,
+# or a one-time login link mailed to the owner. From a known address the owner logs in as always.
+
+ATTACK_FAILURES = 10  # wrong passwords for one account within the window, from anywhere
+ATTACK_WINDOW = dt.timedelta(hours=1)  # the warning mail says "in the last hour"
+ATTACK_PERIOD = dt.timedelta(hours=24)  # logins from new addresses need more this long; one warning mail per period
+KNOWN_ADDRESSES_KEPT = 20  # per account, the most recently used
+LOGIN_LINK_SALT = "login-link"
+LOGIN_LINK_MAX_AGE = 15 * 60
+
+
+def address_hash(secret_key: str, address: str) -> str:
+    """A keyed hash of a network address: enough to recognise it again, useless to read it back (an
+    unkeyed hash of an IPv4 address is undone by trying all four billion)."""
+    return hmac.new(secret_key.encode(), b"login-address:" + address.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoginCheck:
+    """The outcome of a password check: the user when the password was right, and whether a mailed
+    login link is needed before this login may go on (the account is attacked, the address new)."""
+
+    user: User | None
+    needs_link: bool = False
+
+
+def check_login(session: Session, email: str, password: str, *, address: str, now: dt.datetime,
+                refuse_demo: bool = False) -> LoginCheck:
+    """The login form's password check. A wrong password counts against the account (`note_failed_login`);
+    a right one from an address this account never logged in from while the account is attacked asks for
+    more: people with an authenticator get its code step anyway, others a login link by mail. The answer
+    for an unknown address is the answer for a wrong password: nobody learns who has an account."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)  # the same time as for a real account: no enumeration
+        return LoginCheck(None)
+    if not _password_accepted(session, user, password, refuse_demo):
+        note_failed_login(session, user, now)
+        return LoginCheck(None)
+    needs_link = is_attacked(user, now) and not user.has_two_step and not is_known_address(session, user, address)
+    return LoginCheck(user, needs_link=needs_link)
+
+
+def is_attacked(user: User, now: dt.datetime) -> bool:
+    return user.attacked_at is not None and user.attacked_at > now - ATTACK_PERIOD
+
+
+def is_known_address(session: Session, user: User, address: str) -> bool:
+    return session.scalar(select(KnownAddress.id).where(
+        KnownAddress.user_id == user.id, KnownAddress.address_hash == address)) is not None
+
+
+def note_failed_login(session: Session, user: User, now: dt.datetime) -> None:
+    """Count a wrong password for this account, atomically (a botnet posts in parallel). Past
+    ATTACK_FAILURES within ATTACK_WINDOW the account is attacked for ATTACK_PERIOD. Side effects: the
+    owner gets one warning mail per period (a compare-and-set on `attack_warned_at`, so parallel
+    failures send one); audit `user.login_attacked`."""
+    fresh = User.failed_logins_since > now - ATTACK_WINDOW
+    session.execute(update(User).where(User.id == user.id).values(
+        failed_logins=case((fresh, User.failed_logins + 1), else_=1),
+        failed_logins_since=case((fresh, User.failed_logins_since), else_=literal(now, UTCDateTime())),
+    ).execution_options(synchronize_session=False))
+    session.expire(user, ["failed_logins", "failed_logins_since"])
+    if user.failed_logins < ATTACK_FAILURES:
+        return
+    user.attacked_at = now
+    warn = session.execute(update(User).where(
+        User.id == user.id, or_(User.attack_warned_at.is_(None), User.attack_warned_at < now - ATTACK_PERIOD),
+    ).values(attack_warned_at=now).execution_options(synchronize_session=False))
+    session.expire(user, ["attack_warned_at"])
+    if warn.rowcount == 1:
+        queue_user_email(session, user, "login_attacked", attempts=user.failed_logins)
+        audit.record(session, None, "user.login_attacked", user, {"failures": user.failed_logins})
+
+
+def remember_address(session: Session, user: User, address: str, now: dt.datetime) -> None:
+    """The owner logged in from here: from now on failures elsewhere never hold them up here. Keeps the
+    KNOWN_ADDRESSES_KEPT most recent addresses of the account."""
+    known = session.scalar(select(KnownAddress).where(KnownAddress.user_id == user.id,
+                                                      KnownAddress.address_hash == address))
+    if known is not None:
+        known.last_seen_at = now
+        return
+    try:
+        with session.begin_nested():
+            session.add(KnownAddress(user_id=user.id, address_hash=address, last_seen_at=now))
+    except IntegrityError:
+        return  # the same login twice at once: the other one remembered it
+    kept = (select(KnownAddress.id).where(KnownAddress.user_id == user.id)
+            .order_by(KnownAddress.last_seen_at.desc(), KnownAddress.id.desc()).limit(KNOWN_ADDRESSES_KEPT))
+    session.execute(delete(KnownAddress).where(KnownAddress.user_id == user.id, KnownAddress.id.not_in(
+        select(kept.subquery().c.id))).execution_options(synchronize_session=False))
+
+
+def _last_login_stamp(user: User) -> str:
+    return user.last_login_at.isoformat() if user.last_login_at else ""
+
+
+def send_login_link(session: Session, user: User, secret_key: str) -> OutboxEmail:
+    """Mail a one-time login link: it expires after LOGIN_LINK_MAX_AGE and dies at the next login (it
+    names the last login). Side effects: mail; audit."""
+    token = account_link_token(secret_key, LOGIN_LINK_SALT, user, _last_login_stamp(user))
+    mail = queue_user_email(session, user, "login_link", token=token, minutes=LOGIN_LINK_MAX_AGE // 60)
+    audit.record(session, None, "user.login_link_sent", user)
+    return mail
+
+
+def user_for_login_link(session: Session, secret_key: str, token: str) -> User | None:
+    """The account a login link is for, while it is fresh and nobody logged in to the account since."""
+    found = account_link(session, secret_key, LOGIN_LINK_SALT, token, LOGIN_LINK_MAX_AGE)
+    if found is None or found[1] != [_last_login_stamp(found[0])]:
         return None
-    return user
+    return found[0]
 
 
-def record_login(session: Session, user: User, *, two_step: bool) -> None:
-    """The login is complete (after the second step when there is one). Side effect: audit."""
+def record_login(session: Session, user: User, *, two_step: bool, address: str | None = None) -> None:
+    """The login is complete (after the second step when there is one). Side effects: the address is
+    remembered as the owner's; audit."""
     user.last_login_at = utcnow()
+    if address is not None:
+        remember_address(session, user, address, user.last_login_at)
     audit.record(session, user, "user.login", user, {"two_step": two_step})
 
 

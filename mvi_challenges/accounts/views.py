@@ -19,9 +19,11 @@ from ..ratelimit import (
     RESET_PER_ACCOUNT,
     RESET_PER_IP,
     TWO_STEP_ATTEMPTS,
+    client_address,
     failed,
     limiter,
     submitted_email,
+    submitted_email_from_address,
     succeeded,
 )
 from ..timezones import now_utc
@@ -29,6 +31,7 @@ from . import services, two_step
 from .forms import (
     AuditFilterForm,
     ConfirmEmailForm,
+    ConfirmForm,
     LoginForm,
     NewPasswordForm,
     PasswordForm,
@@ -120,7 +123,7 @@ def confirm_email(token: str):
                 db.session.rollback()
                 attach_to_form(form, error)
             else:
-                services.record_login(db.session, user, two_step=False)
+                services.record_login(db.session, user, two_step=False, address=_address())
                 db.session.commit()
                 logout_user()
                 login_user(user)
@@ -133,33 +136,65 @@ def confirm_email(token: str):
     return render_template("accounts/confirm_email.html", form=form, user=user), status_for(form)
 
 
+def _address() -> str:
+    """The keyed hash of the address this request comes from (see services.address_hash)."""
+    return services.address_hash(current_app.config["SECRET_KEY"], client_address())
+
+
 @bp.route("/account/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_PER_ACCOUNT, key_func=submitted_email, methods=["POST"], deduct_when=failed)
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=submitted_email_from_address, methods=["POST"], deduct_when=failed)
 @limiter.limit(LOGIN_PER_IP, methods=["POST"], deduct_when=failed)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data,
-                                     refuse_demo=current_app.config["MVI_ENV"] == "production")
+        check = services.check_login(db.session, form.email.data, form.password.data, address=_address(),
+                                     now=now_utc(), refuse_demo=current_app.config["MVI_ENV"] == "production")
+        user = check.user
         if user is not None and not user.email_confirmed:
             services.send_confirmation(db.session, user, current_app.config["SECRET_KEY"])
             db.session.commit()
             # Only someone who knows the password gets here, so saying this reveals nothing.
             form.form_errors.append(_("Confirm your email address first: we have sent a new link to %(email)s.",
                                       email=user.email))
+        elif check.needs_link:
+            # Wrong passwords for this account came from many places: from a new address the right
+            # password alone is not enough. Only someone who knows the password gets here.
+            services.send_login_link(db.session, user, current_app.config["SECRET_KEY"])
+            db.session.commit()
+            return render_template("accounts/login_link_sent.html", email=user.email,
+                                   minutes=services.LOGIN_LINK_MAX_AGE // 60)
         elif user is not None:
-            if user.has_two_step or two_step.is_required_for(user, current_app.config["TWO_STEP_REQUIRED"]):
-                # The password was right; the session is not logged in until the second step.
-                session["two_step_user"] = user.get_id()
-                session["two_step_next"] = form.next.data if is_safe_next(form.next.data) else ""
-                endpoint = "accounts.two_step_code" if user.has_two_step else "accounts.two_step_setup"
-                return redirect(url_for(endpoint))
-            return _complete_login(user, two_step_used=False)
+            return _after_password(user, form.next.data)
         else:
-            db.session.commit()  # the failed attempt is audited
+            db.session.commit()  # the failed attempt is audited and counted
             form.form_errors.append(_("The email address or password is not correct."))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("accounts/login.html", form=form), status
+
+
+def _after_password(user: User, next_url: str):
+    """The first factor is done (a password, or a mailed login link): the second step, or logged in."""
+    if user.has_two_step or two_step.is_required_for(user, current_app.config["TWO_STEP_REQUIRED"]):
+        # The session is not logged in until the second step.
+        session["two_step_user"] = user.get_id()
+        session["two_step_next"] = next_url if is_safe_next(next_url) else ""
+        endpoint = "accounts.two_step_code" if user.has_two_step else "accounts.two_step_setup"
+        return redirect(url_for(endpoint))
+    return _complete_login(user, two_step_used=False)
+
+
+@bp.route("/account/login/link/<token>", methods=["GET", "POST"])
+def login_link(token: str):
+    """The one-time login link mailed when an attacked account logs in from a new address. Opening it
+    changes nothing (mail scanners open links); the button logs in, and remembers this address."""
+    user = services.user_for_login_link(db.session, current_app.config["SECRET_KEY"], token)
+    if user is None:
+        return render_template("accounts/login_link_expired.html"), 400
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        return _after_password(user, "")
+    return render_template("accounts/login_link.html", form=form, user=user)
 
 
 @bp.route("/account/logout", methods=["POST"])
@@ -391,7 +426,7 @@ def hold_for_second_step():
 
 
 def _complete_login(user: User, *, two_step_used: bool):
-    services.record_login(db.session, user, two_step=two_step_used)
+    services.record_login(db.session, user, two_step=two_step_used, address=_address())
     db.session.commit()
     # Where the person was going: the login form's `next`, kept in the session across the second step.
     target = session.pop("two_step_next", "") if two_step_used else request.values.get("next", "")
