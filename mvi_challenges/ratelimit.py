@@ -43,6 +43,7 @@ RESET_PER_ACCOUNT = "3 per hour"
 RESET_PER_IP = "10 per hour"
 # Every registration sends a mail: enough for a school class on one network, too few to flood mailboxes.
 REGISTER_PER_IP = "20 per hour"
+EMAIL_CHANGES = "5 per hour"  # per account: each sends a mail to an address the person types
 TWO_STEP_ATTEMPTS = "5 per 5 minutes"  # a 6-digit code must not be guessable by trying
 
 

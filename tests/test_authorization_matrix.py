@@ -46,6 +46,8 @@ EXPECTED: dict[str, str] = {
     "accounts.logout": PUBLIC,
     "accounts.profile": LOGIN,
     "accounts.change_password": LOGIN,
+    "accounts.change_email": LOGIN,
+    "accounts.confirm_email_change": GUEST,  # a forged, used or expired link is a 400 for everyone
     "accounts.user_list": ADMIN,
     "accounts.change_role": ADMIN,
     "accounts.block_user": ADMIN,

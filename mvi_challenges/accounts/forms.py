@@ -129,6 +129,19 @@ class PasswordForm(NewPasswordForm):
     )
 
 
+class EmailChangeForm(FlaskForm):
+    email = EmailField(
+        _l("New email address"),
+        validators=[DataRequired(), Email(message=_l("Enter a valid email address.")), Length(max=320)],
+        filters=[lambda value: value.strip() if value else value],
+        description=_l("We send a link to this address; your address changes when you open it."),
+        render_kw={"autocomplete": "email"},
+    )
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"},
+    )
+
+
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
 

@@ -500,6 +500,70 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     audit.record(session, user, "user.password_changed", user)
 
 
+EMAIL_CHANGE_SALT = "email-change"
+EMAIL_CHANGE_MAX_AGE = 24 * 60 * 60
+
+
+def request_email_change(session: Session, user: User, new_email: str, password: str, secret_key: str) -> None:
+    """Ask to use another address: the current password first (a borrowed session is not enough), then
+    a link to the new address that makes the change when opened (`change_email`). An address another
+    account uses gets the same answer (the caller says the same words), no link, and its owner a note
+    that nothing changed. Side effects: a mail; audit."""
+    if not check_password_hash(user.password_hash, password):
+        audit.record(session, user, "user.email_change_refused", user)
+        raise DomainError(_l("Your current password is not correct."), field="current_password")
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise DomainError(_l("This is already your email address."), field="email")
+    other = find_user_by_email(session, new_email)
+    if other is not None and other.email_confirmed:
+        queue_user_email(session, other, "email_change_taken")
+        audit.record(session, user, "user.email_change_requested", user, {"taken": True})
+        return
+    token = account_link_token(secret_key, EMAIL_CHANGE_SALT, user, user.email, new_email)
+    queue_user_email(session, user, "email_change_confirm", to=new_email, token=token, new_email=new_email,
+                     hours=EMAIL_CHANGE_MAX_AGE // 3600)
+    audit.record(session, user, "user.email_change_requested", user, {"taken": False})
+
+
+def email_change_for_link(session: Session, secret_key: str, token: str) -> tuple[User, str] | None:
+    """The account and the new address a change link is for, while it is fresh, the account still has the
+    address it had when asking, and its sessions are the same (the change itself ends them: single use)."""
+    found = account_link(session, secret_key, EMAIL_CHANGE_SALT, token, EMAIL_CHANGE_MAX_AGE)
+    if found is None:
+        return None
+    user, extra = found
+    if len(extra) != 2 or extra[0] != user.email or not isinstance(extra[1], str):
+        return None
+    return user, extra[1]
+
+
+def change_email(session: Session, user: User, new_email: str) -> str:
+    """The owner of the new address opened the link: it becomes the account's address. An unconfirmed
+    registration holding the address (nobody proved it theirs) gives way. Returns the old address.
+    Side effects: every session of the account ends (auth_version bump, which also uses up the link);
+    a mail to the old address; audit."""
+    other = find_user_by_email(session, new_email)
+    if other is not None and other.id != user.id:
+        if other.email_confirmed:
+            raise DomainError(_l("This address has been taken by another account in the meantime; your address "
+                                 "has not changed."))
+        session.delete(other)
+        session.flush()
+    old_email = user.email
+    user.email = new_email
+    user.auth_version += 1
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise DomainError(_l("This address has been taken by another account in the meantime; your address "
+                             "has not changed.")) from None
+    queue_user_email(session, user, "email_changed", to=old_email, old_email=old_email, new_email=new_email)
+    audit.record(session, user, "user.email_changed", user)
+    return old_email
+
+
 def grant_role(session: Session, actor: User, user: User, role: Role) -> None:
     if role in user.roles:
         return

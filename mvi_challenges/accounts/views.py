@@ -13,6 +13,7 @@ from ..errors import DomainError, attach_to_form, status_for
 from ..outbox import registration_mail
 from ..pagination import filter_args, paginate
 from ..ratelimit import (
+    EMAIL_CHANGES,
     LOGIN_PER_ACCOUNT,
     LOGIN_PER_IP,
     REGISTER_PER_IP,
@@ -32,6 +33,7 @@ from .forms import (
     AuditFilterForm,
     ConfirmEmailForm,
     ConfirmForm,
+    EmailChangeForm,
     LoginForm,
     NewPasswordForm,
     PasswordForm,
@@ -222,9 +224,11 @@ def profile():
     return _render_profile(form, password_form, status_for(form))
 
 
-def _render_profile(form: ProfileForm, password_form: PasswordForm, status: int):
+def _render_profile(form: ProfileForm, password_form: PasswordForm, status: int,
+                    email_form: EmailChangeForm | None = None):
     return render_template(
         "accounts/profile.html", form=form, password_form=password_form,
+        email_form=email_form or EmailChangeForm(prefix="em"),
         join_requests=services.pending_join_requests(db.session, current_user),
         own_request=services.own_join_request(db.session, current_user),
     ), status
@@ -249,6 +253,59 @@ def change_password():
             flash(_("Your password has been changed. Other sessions have been logged out."), "success")
             return redirect(url_for("accounts.profile"))
     return _render_profile(form, password_form, 400)
+
+
+def _email_change_key() -> str:
+    return "email-change:" + str(current_user.get_id() if current_user.is_authenticated else client_address())
+
+
+@bp.route("/account/email", methods=["POST"])
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=_email_change_key, methods=["POST"], deduct_when=failed)
+@limiter.limit(EMAIL_CHANGES, key_func=_email_change_key, methods=["POST"], deduct_when=succeeded)
+@require_login
+def change_email():
+    """Ask to use another address: the change itself waits for the link mailed to it."""
+    email_form = EmailChangeForm(prefix="em")
+    if email_form.validate_on_submit():
+        try:
+            services.request_email_change(db.session, current_user, email_form.email.data,
+                                          email_form.current_password.data, current_app.config["SECRET_KEY"])
+        except DomainError as error:
+            db.session.commit()  # a wrong password is audited
+            attach_to_form(email_form, error)
+        else:
+            db.session.commit()
+            # The same words whether or not another account has this address: the form reveals nobody.
+            flash(_("We have sent a link to %(email)s. Your email address changes when you open it, within "
+                    "%(hours)d hours; until then it stays %(old)s.", email=email_form.email.data,
+                    hours=services.EMAIL_CHANGE_MAX_AGE // 3600, old=current_user.email), "success")
+            return redirect(url_for("accounts.profile"))
+    return _render_profile(ProfileForm(obj=current_user), PasswordForm(prefix="pw"), 400, email_form)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    """The link mailed to the new address. Opening it changes nothing (mail scanners open links); the
+    button makes the change, which ends every other session of the account."""
+    found = services.email_change_for_link(db.session, current_app.config["SECRET_KEY"], token)
+    if found is None:
+        return render_template("accounts/email_change_expired.html"), 400
+    user, new_email = found
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.change_email(db.session, user, new_email)
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Your email address is now %(email)s.", email=new_email), "success")
+            if current_user.is_authenticated and current_user.id == user.id:
+                login_user(user)  # this session stays, with the new auth version; others have ended
+                return redirect(url_for("accounts.profile"))
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/email_change_confirm.html", form=form, new_email=new_email), status_for(form)
 
 
 @bp.route("/account/join-requests/<int:request_id>", methods=["POST"])
