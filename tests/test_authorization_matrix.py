@@ -52,6 +52,8 @@ EXPECTED: dict[str, str] = {
     "accounts.change_role": ADMIN,
     "accounts.block_user": ADMIN,
     "accounts.audit_log": ADMIN,
+    "accounts.organisation_queue": ADMIN,
+    "accounts.check_organisation": ADMIN,
     "accounts.two_step_code": LOGIN_FLOW,
     "accounts.two_step_setup": LOGIN_FLOW,
     "privacy.my_data": LOGIN,
@@ -337,6 +339,7 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "criterion_id": 1, "token": "not-a-valid-token", "department_id": 1, "category_slug": "mobiliteit",
         "record_id": world.record_id, "contract_id": world.contract_id, "target_id": world.target_id,
         "name": "levels", "export_id": world.export_id, "declaration_id": world.declaration_id,
+        "organisation_id": world.owner.organisation_id,
     }
     with app.test_request_context():
         from flask import url_for

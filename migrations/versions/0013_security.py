@@ -32,9 +32,27 @@ def upgrade():
     )
     with op.batch_alter_table('known_addresses', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_known_addresses_user_id'), ['user_id'], unique=False)
+    # Organisations registered before this rule were accepted then: they start out verified; new ones
+    # start unverified (the server default after this revision).
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('kvk_status', sa.Enum('unverified', 'verified', 'rejected', name='kvkstatus',
+                                                            native_enum=False, length=20),
+                                      server_default='verified', nullable=False))
+        batch_op.add_column(sa.Column('kvk_checked_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('kvk_rejection_reason', sa.Text(), server_default='', nullable=False))
+        batch_op.create_index(batch_op.f('ix_organisations_kvk_status'), ['kvk_status'], unique=False)
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.alter_column('kvk_status', server_default='unverified', existing_nullable=False,
+                              existing_type=sa.Enum('unverified', 'verified', 'rejected', name='kvkstatus',
+                                                    native_enum=False, length=20))
 
 
 def downgrade():
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_organisations_kvk_status'))
+        batch_op.drop_column('kvk_rejection_reason')
+        batch_op.drop_column('kvk_checked_at')
+        batch_op.drop_column('kvk_status')
     with op.batch_alter_table('known_addresses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_known_addresses_user_id'))
     op.drop_table('known_addresses')

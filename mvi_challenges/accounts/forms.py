@@ -11,6 +11,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
@@ -139,6 +140,12 @@ class EmailChangeForm(FlaskForm):
     )
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"},
+    )
+
+
+class OrganisationCheckForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason (needed to reject; the members read it)"), validators=[Optional(), Length(max=1000)],
     )
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, created_at, intpk
@@ -20,6 +20,14 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class KvkStatus(enum.StrEnum):
+    """Whether an organisation's KvK number has been checked against the register (see accounts/kvk.py)."""
+
+    UNVERIFIED = "unverified"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
 class Organisation(Base):
     __tablename__ = "organisations"
 
@@ -27,6 +35,18 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     kvk_number: Mapped[str] = mapped_column(String(8), unique=True)
     created_at: Mapped[created_at]
+    # Anyone with a mailbox can name a KvK number: until it is checked, the organisation is shown as
+    # unverified to staff and administrators (not its first registrant) decide who joins it.
+    kvk_status: Mapped[KvkStatus] = mapped_column(
+        Enum(KvkStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=KvkStatus.UNVERIFIED, server_default=KvkStatus.UNVERIFIED.value, index=True,
+    )
+    kvk_checked_at: Mapped[dt.datetime | None]
+    kvk_rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    @property
+    def verified(self) -> bool:
+        return self.kvk_status is KvkStatus.VERIFIED
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
 

@@ -14,14 +14,14 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..db import UTCDateTime, escape_like, utcnow
 from ..errors import DomainError
 from ..outbox import OutboxEmail, queue_email, queue_user_email
-from .models import JoinRequest, KnownAddress, Organisation, Role, User, UserRole
+from .models import JoinRequest, KnownAddress, KvkStatus, Organisation, Role, User, UserRole
 
 KVK_PATTERN = re.compile(r"^[0-9]{8}$")  # ASCII only: full-width or Arabic-Indic digits are no KvK number
 MIN_PASSWORD_LENGTH = 12
@@ -260,25 +260,43 @@ def delete_unconfirmed(session: Session, now: dt.datetime) -> int:
 
 
 def _new_organisation(session: Session, name: str, kvk: str) -> Organisation:
+    """A new organisation, unverified until its KvK number is checked (`kvk.verifier()`; by hand, an
+    administrator in the queue: `decide_organisation`). Side effect: audit when a verifier decided."""
+    from . import kvk as kvk_register
+
     if not name.strip():
         raise DomainError(_l("Enter the name of your organisation."), field="organisation_name")
-    organisation = Organisation(name=one_line(name), kvk_number=kvk)
+    organisation = Organisation(name=one_line(name), kvk_number=kvk, kvk_status=KvkStatus.UNVERIFIED)
     try:
         with session.begin_nested():
             session.add(organisation)
     except IntegrityError:
         raise DomainError(_l("This KvK number was registered at this very moment; please send the form again."),
                           field="kvk_number") from None
+    check = kvk_register.verifier().check(kvk, organisation.name)
+    if check.status is not KvkStatus.UNVERIFIED:
+        organisation.kvk_status, organisation.kvk_checked_at = check.status, utcnow()
+        organisation.kvk_rejection_reason = check.reason
+        audit.record(session, None, f"organisation.kvk_{check.status.value}", organisation,
+                     {"source": check.source, "reason": check.reason})
     return organisation
 
 
+def _administrators(session: Session) -> list[User]:
+    stmt = (select(User).join(UserRole).where(UserRole.role == Role.ADMIN, User.blocked.is_(False))
+            .order_by(User.id))
+    return list(session.scalars(stmt))
+
+
 def request_to_join(session: Session, user: User, organisation: Organisation) -> JoinRequest:
-    """Side effects: a mail to every member of the organisation; audit."""
+    """Side effects: a mail to every member of a verified organisation, or to the administrators while
+    its KvK number is unchecked (its first registrant may not be who they say); audit."""
     join = JoinRequest(user_id=user.id, organisation_id=organisation.id)
     session.add(join)
     session.flush()
     audit.record(session, user, "organisation.join_requested", organisation, {"user_id": user.id})
-    for member in organisation.members:
+    deciders = organisation.members if organisation.verified else _administrators(session)
+    for member in deciders:
         subject = str(_l("%(name)s asks to join %(org)s", name=user.name, org=organisation.name))
         queue_email(session, member.email, subject,
                     str(_l("Hello %(member)s,\n\n%(name)s (%(email)s) registered and asks to join %(org)s on "
@@ -288,12 +306,14 @@ def request_to_join(session: Session, user: User, organisation: Organisation) ->
 
 
 def pending_join_requests(session: Session, user: User) -> list[JoinRequest]:
-    """Requests this user may decide on: for their organisation, or all of them for an admin."""
+    """Requests this user may decide on: for their organisation once it is verified, or all of them
+    for an admin."""
     stmt = select(JoinRequest).where(JoinRequest.decided_at.is_(None)).order_by(JoinRequest.created_at)
     if not user.has_role(Role.ADMIN):
         if user.organisation_id is None:
             return []
-        stmt = stmt.where(JoinRequest.organisation_id == user.organisation_id)
+        stmt = stmt.join(Organisation).where(JoinRequest.organisation_id == user.organisation_id,
+                                             Organisation.kvk_status == KvkStatus.VERIFIED)
     return list(session.scalars(stmt))
 
 
@@ -302,9 +322,14 @@ def own_join_request(session: Session, user: User) -> JoinRequest | None:
     return session.scalars(stmt).first()
 
 
+def may_decide_join(user: User, join: JoinRequest) -> bool:
+    """Administrators; members of the organisation once its KvK number is verified."""
+    return user.has_role(Role.ADMIN) or (join.organisation.verified and user.organisation_id == join.organisation_id)
+
+
 def decide_join_request(session: Session, actor: User, join: JoinRequest, approve: bool) -> None:
-    """Members of the organisation and administrators decide. Side effects: membership; mail; audit."""
-    if not (actor.has_role(Role.ADMIN) or actor.organisation_id == join.organisation_id):
+    """Members of a verified organisation and administrators decide. Side effects: membership; mail; audit."""
+    if not may_decide_join(actor, join):
         raise DomainError(_l("Only members of this organisation can decide on this request."))
     if join.decided_at is not None:
         raise DomainError(_l("This request has already been decided."))
@@ -317,6 +342,35 @@ def decide_join_request(session: Session, actor: User, join: JoinRequest, approv
     queue_email(session, join.user.email, str(_l("Your request to join %(org)s", org=join.organisation.name)),
                 str(_l("Your request to join %(org)s has been approved.", org=join.organisation.name) if approve
                     else _l("Your request to join %(org)s has been declined.", org=join.organisation.name)))
+
+
+def unverified_organisations_query():
+    """The administrators' queue: organisations whose KvK number nobody checked yet, oldest first."""
+    return (select(Organisation).where(Organisation.kvk_status == KvkStatus.UNVERIFIED)
+            .options(selectinload(Organisation.members)).order_by(Organisation.created_at, Organisation.id))
+
+
+def decide_organisation(session: Session, actor: User, organisation: Organisation, *, confirm: bool,
+                        reason: str = "") -> None:
+    """An administrator checked the KvK number in the register: confirmed, or rejected with a reason (the
+    members read it). Side effects: mail to the members; audit with the reason."""
+    from .permissions import can_verify_organisations
+
+    if not can_verify_organisations(actor):
+        raise DomainError(_l("Only administrators can verify organisations."))
+    if organisation.kvk_status is not KvkStatus.UNVERIFIED:
+        raise DomainError(_l("This organisation has been checked already."))
+    reason = reason.strip()
+    if not confirm and not reason:
+        raise DomainError(_l("Say why the KvK number is rejected: the members of the organisation read it."),
+                          field="reason")
+    organisation.kvk_status = KvkStatus.VERIFIED if confirm else KvkStatus.REJECTED
+    organisation.kvk_checked_at = utcnow()
+    organisation.kvk_rejection_reason = "" if confirm else reason
+    audit.record(session, actor, "organisation.kvk_verified" if confirm else "organisation.kvk_rejected",
+                 organisation, {"reason": organisation.kvk_rejection_reason})
+    for member in organisation.members:
+        queue_user_email(session, member, "organisation_checked", organisation=organisation)
 
 
 DEMO_DOMAIN = "demo.mvi.example"  # `flask seed-demo` accounts: published password and authenticator secret

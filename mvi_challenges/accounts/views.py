@@ -28,7 +28,7 @@ from ..ratelimit import (
     succeeded,
 )
 from ..timezones import now_utc
-from . import services, two_step
+from . import kvk, services, two_step
 from .forms import (
     AuditFilterForm,
     ConfirmEmailForm,
@@ -36,6 +36,7 @@ from .forms import (
     EmailChangeForm,
     LoginForm,
     NewPasswordForm,
+    OrganisationCheckForm,
     PasswordForm,
     ProfileForm,
     RegisterForm,
@@ -44,8 +45,8 @@ from .forms import (
     TwoStepCodeForm,
     TwoStepSetupForm,
 )
-from .models import JoinRequest, Role, User
-from .permissions import can_manage_users
+from .models import JoinRequest, Organisation, Role, User
+from .permissions import can_manage_users, can_verify_organisations
 
 bp = Blueprint("accounts", __name__)
 
@@ -131,8 +132,11 @@ def confirm_email(token: str):
                 login_user(user)
                 session.setdefault("lang", user.locale)
                 flash(_("Your email address has been confirmed and you are logged in. Welcome!"), "success")
-                if join is not None:
+                if join is not None and join.organisation.verified:
                     flash(_("Your organisation is already registered: its members have been asked to approve "
+                            "that you join."), "success")
+                elif join is not None:
+                    flash(_("Your organisation is already registered: an administrator has been asked to approve "
                             "that you join."), "success")
                 return redirect(url_for("accounts.profile"))
     return render_template("accounts/confirm_email.html", form=form, user=user), status_for(form)
@@ -373,6 +377,45 @@ def block_user(user_id: int):
         flash(_("%(name)s has been blocked and logged out everywhere.", name=user.name) if block
               else _("%(name)s can log in again.", name=user.name), "success")
     return redirect(url_for("accounts.user_list", q=request.form.get("q", ""), page=request.form.get("page", 1)))
+
+
+@bp.route("/admin/organisations")
+@require(can_verify_organisations)
+def organisation_queue():
+    """New organisations whose KvK number an administrator still has to check in the register."""
+    return _render_organisation_queue()
+
+
+def _render_organisation_queue(failed: Organisation | None = None, failed_form: OrganisationCheckForm | None = None):
+    page = paginate(services.unverified_organisations_query(), per_page=20)
+    forms = {organisation.id: failed_form if failed is not None and organisation.id == failed.id
+             else OrganisationCheckForm(prefix=f"org{organisation.id}") for organisation in page.items}
+    return render_template("accounts/organisation_queue.html", page=page, forms=forms,
+                           register_url=kvk.register_url), 400 if failed_form is not None else 200
+
+
+@bp.route("/admin/organisations/<int:organisation_id>", methods=["POST"])
+@require(can_verify_organisations)
+def check_organisation(organisation_id: int):
+    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    form = OrganisationCheckForm(prefix=f"org{organisation.id}")
+    confirm = request.form.get("action") == "confirm"
+    if form.validate_on_submit():
+        try:
+            services.decide_organisation(db.session, current_user, organisation, confirm=confirm,
+                                         reason=form.reason.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            if error.field is None:  # checked already (another administrator): nothing to correct here
+                flash(str(error.message), "error")
+                return redirect(url_for("accounts.organisation_queue"))
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The KvK number of %(org)s has been confirmed.", org=organisation.name) if confirm
+                  else _("The KvK number of %(org)s has been rejected.", org=organisation.name), "success")
+            return redirect(url_for("accounts.organisation_queue"))
+    return _render_organisation_queue(organisation, form)
 
 
 @bp.route("/account/password-reset", methods=["GET", "POST"])
