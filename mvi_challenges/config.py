@@ -47,6 +47,8 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         # Further host names answered in production (comma-separated), e.g. an internal health-check name.
         "EXTRA_HOSTS": tuple(h.strip() for h in os.environ.get("EXTRA_HOSTS", "").split(",") if h.strip()),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "MVI Challenges <noreply@utrecht.example>"),
+        # Who checks a new organisation's KvK number (accounts/kvk.py): "manual" = an administrator.
+        "KVK_VERIFIER": os.environ.get("KVK_VERIFIER", "manual"),
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ("nl", "en"),

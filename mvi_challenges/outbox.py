@@ -122,8 +122,9 @@ def _send_smtp(email: OutboxEmail, server: str, port: int, sender: str) -> None:
 
 
 def queue_user_email(session: Session, user: Any, template: str, attachment: tuple[str, str, str] | None = None,
-                     **context: Any) -> OutboxEmail:
-    """Queue `templates/emails/<template>.txt` (+ `.html` alternative) in the user's language.
+                     to: str | None = None, **context: Any) -> OutboxEmail:
+    """Queue `templates/emails/<template>.txt` (+ `.html` alternative) in the user's language, to the
+    user's address (or `to`: a new address to confirm, the old one to tell about a change).
 
     The subject is the first line of the text template, so one file holds one mail's words.
     """
@@ -139,4 +140,4 @@ def queue_user_email(session: Session, user: Any, template: str, attachment: tup
         text = render_template(f"emails/{template}.txt", user=user, **context)
         html = render_template(f"emails/{template}.html", user=user, **context)
     subject, _, body = text.partition("\n")
-    return queue_email(session, user.email, subject.strip(), body.strip() + "\n", html, attachment)
+    return queue_email(session, to or user.email, subject.strip(), body.strip() + "\n", html, attachment)

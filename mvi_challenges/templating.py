@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .accounts.forms import ROLE_LABELS
-from .accounts.permissions import can_manage_users
+from .accounts.permissions import can_manage_users, can_see_kvk_status
 from .calls import lifecycle as call_lifecycle
 from .calls.permissions import can_manage_calls
 from .catalogue.forms import LEVEL_LABELS
@@ -125,4 +125,5 @@ def register_templating(app: Flask) -> None:
             "can_manage_calls": can_manage_calls(current_user),
             "can_manage_catalogue": can_manage_catalogue(current_user),
             "can_manage_users": can_manage_users(current_user),
+            "can_see_kvk_status": can_see_kvk_status(current_user),
         }

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mvi_challenges.accounts.models import Organisation, Role
+from mvi_challenges.accounts.models import KvkStatus, Organisation, Role
 from mvi_challenges.accounts.services import create_user
 from mvi_challenges.calls.models import CallKind, CallStatus, Eligibility
 from mvi_challenges.calls.services import CriterionInput, save_call, save_phase, transition_call
@@ -35,8 +35,10 @@ def make_user(app: Flask, *roles: Role, **overrides: object) -> SimpleNamespace:
     with app.app_context():
         organisation = None
         if Role.ENTREPRENEUR in roles:
+            # Verified unless a test says otherwise: a KvK number an administrator confirmed.
             organisation = Organisation(name=overrides.pop("organisation_name", f"Bedrijf {n}"),
-                                        kvk_number=str(overrides.pop("kvk", f"{10000000 + n}")))
+                                        kvk_number=str(overrides.pop("kvk", f"{10000000 + n}")),
+                                        kvk_status=KvkStatus(overrides.pop("kvk_status", KvkStatus.VERIFIED)))
             db.session.add(organisation)
         user = create_user(
             db.session,

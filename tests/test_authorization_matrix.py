@@ -46,10 +46,14 @@ EXPECTED: dict[str, str] = {
     "accounts.logout": PUBLIC,
     "accounts.profile": LOGIN,
     "accounts.change_password": LOGIN,
+    "accounts.change_email": LOGIN,
+    "accounts.confirm_email_change": GUEST,  # a forged, used or expired link is a 400 for everyone
     "accounts.user_list": ADMIN,
     "accounts.change_role": ADMIN,
     "accounts.block_user": ADMIN,
     "accounts.audit_log": ADMIN,
+    "accounts.organisation_queue": ADMIN,
+    "accounts.check_organisation": ADMIN,
     "accounts.two_step_code": LOGIN_FLOW,
     "accounts.two_step_setup": LOGIN_FLOW,
     "privacy.my_data": LOGIN,
@@ -59,6 +63,7 @@ EXPECTED: dict[str, str] = {
     "privacy.retention": ADMIN,
     "accounts.request_reset": PUBLIC,
     "accounts.reset_password": GUEST,  # a forged token is a 400 for everyone
+    "accounts.login_link": GUEST,  # a forged or used login link is a 400 for everyone
     "catalogue.index": ADMIN,
     "catalogue.edit_category": ADMIN,
     "catalogue.edit_social_value": ADMIN,
@@ -335,6 +340,7 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "criterion_id": 1, "token": "not-a-valid-token", "department_id": 1, "category_slug": "mobiliteit",
         "record_id": world.record_id, "contract_id": world.contract_id, "target_id": world.target_id,
         "name": "levels", "export_id": world.export_id, "declaration_id": world.declaration_id,
+        "organisation_id": world.owner.organisation_id,
     }
     with app.test_request_context():
         from flask import url_for

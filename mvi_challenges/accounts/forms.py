@@ -9,6 +9,7 @@ from wtforms import (
     PasswordField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import Email, EqualTo, Optional
 
@@ -144,6 +145,10 @@ class ConfirmEmailForm(FlaskForm):
     )
 
 
+class ConfirmForm(FlaskForm):
+    """A button and its token: links in mails change nothing until the person presses it."""
+
+
 class ProfileForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     locale = SelectField(_l("Language for pages and emails"), choices=LOCALE_CHOICES)
@@ -168,6 +173,25 @@ class PasswordForm(NewPasswordForm):
         _l("Current password"),
         validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField(
+        _l("New email address"),
+        validators=[DataRequired(), Email(message=_l("Enter a valid email address.")), Length(max=320)],
+        filters=[lambda value: value.strip() if value else value],
+        description=_l("We send a link to this address; your address changes when you open it."),
+        render_kw={"autocomplete": "email"},
+    )
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"},
+    )
+
+
+class OrganisationCheckForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason (needed to reject; the members read it)"), validators=[Optional(), Length(max=1000)],
     )
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, created_at, intpk
@@ -20,6 +20,14 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class KvkStatus(enum.StrEnum):
+    """Whether an organisation's KvK number has been checked against the register (see accounts/kvk.py)."""
+
+    UNVERIFIED = "unverified"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
 class Organisation(Base):
     __tablename__ = "organisations"
 
@@ -27,6 +35,18 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     kvk_number: Mapped[str] = mapped_column(String(8), unique=True)
     created_at: Mapped[created_at]
+    # Anyone with a mailbox can name a KvK number: until it is checked, the organisation is shown as
+    # unverified to staff and administrators (not its first registrant) decide who joins it.
+    kvk_status: Mapped[KvkStatus] = mapped_column(
+        Enum(KvkStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=KvkStatus.UNVERIFIED, server_default=KvkStatus.UNVERIFIED.value, index=True,
+    )
+    kvk_checked_at: Mapped[dt.datetime | None]
+    kvk_rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    @property
+    def verified(self) -> bool:
+        return self.kvk_status is KvkStatus.VERIFIED
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
 
@@ -91,6 +111,13 @@ class User(UserMixin, Base):
     email_confirmed_at: Mapped[dt.datetime | None]
     pending_kvk_number: Mapped[str | None] = mapped_column(String(8))
     pending_organisation_name: Mapped[str | None] = mapped_column(String(200))
+    # Wrong passwords for this account from anywhere (see services.note_failed_login): counted in a
+    # window; past a threshold the account is "attacked" and a right password from an address the
+    # owner never logged in from needs a second proof. The owner is warned once per period.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_logins_since: Mapped[dt.datetime | None]
+    attacked_at: Mapped[dt.datetime | None]
+    attack_warned_at: Mapped[dt.datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -129,3 +156,16 @@ class RecoveryCode(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[dt.datetime | None]
+
+
+class KnownAddress(Base):
+    """An address (network) this account logged in from successfully: its owner there is never held up by
+    wrong passwords typed elsewhere. Only a keyed hash is kept, never the address itself."""
+
+    __tablename__ = "known_addresses"
+    __table_args__ = (UniqueConstraint("user_id", "address_hash"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    address_hash: Mapped[str] = mapped_column(String(64))
+    last_seen_at: Mapped[dt.datetime]

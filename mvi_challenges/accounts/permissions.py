@@ -18,3 +18,13 @@ def is_staff(user: Any) -> bool:
 
 def can_manage_users(user: Any) -> bool:
     return is_admin(user)
+
+
+def can_verify_organisations(user: Any) -> bool:
+    """Confirm or reject a new organisation's KvK number."""
+    return is_admin(user)
+
+
+def can_see_kvk_status(user: Any) -> bool:
+    """Whether an organisation's KvK number was checked is shown to staff (and administrators)."""
+    return is_staff(user)

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
-from ..db import escape_like, utcnow
+from ..db import UTCDateTime, escape_like, utcnow
 from ..errors import DomainError
 from ..outbox import OutboxEmail, queue_email, queue_user_email
-from .models import JoinRequest, Organisation, Role, User, UserRole
+from .models import JoinRequest, KnownAddress, KvkStatus, Organisation, Role, User, UserRole
 
 KVK_PATTERN = re.compile(r"^[0-9]{8}$")  # ASCII only: full-width or Arabic-Indic digits are no KvK number
 MIN_PASSWORD_LENGTH = 12
@@ -178,22 +181,30 @@ def register(
     return send_confirmation(session, user, secret_key)
 
 
-def account_link_token(secret_key: str, salt: str, user: User) -> str:
-    """A signed link for one account (confirmation, jury invitation). It names the auth version, so it
-    dies when the password is set or changed, or a newer link is sent."""
-    return URLSafeTimedSerializer(secret_key, salt=salt).dumps([user.id, user.auth_version])
+def account_link_token(secret_key: str, salt: str, user: User, *extra: object) -> str:
+    """A signed link for one account (confirmation, jury invitation, login link, new address). It names the
+    auth version, so it dies when the password is set or changed, or a newer link is sent; `extra` is
+    signed with it (what the link is for: the new address, the last login)."""
+    return URLSafeTimedSerializer(secret_key, salt=salt).dumps([user.id, user.auth_version, *extra])
 
 
-def user_for_account_link(session: Session, secret_key: str, salt: str, token: str, max_age: int) -> User | None:
-    """The account an `account_link_token` is for, while it is fresh and its auth version current."""
+def account_link(session: Session, secret_key: str, salt: str, token: str, max_age: int) -> tuple[User, list] | None:
+    """The account an `account_link_token` is for and its extra values, while it is fresh and its auth
+    version current."""
     try:
-        user_id, version = URLSafeTimedSerializer(secret_key, salt=salt).loads(token, max_age=max_age)
+        user_id, version, *extra = URLSafeTimedSerializer(secret_key, salt=salt).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         return None
     user = session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or user.blocked or user.auth_version != version:
         return None
-    return user
+    return user, extra
+
+
+def user_for_account_link(session: Session, secret_key: str, salt: str, token: str, max_age: int) -> User | None:
+    """The account an `account_link_token` is for, while it is fresh and its auth version current."""
+    found = account_link(session, secret_key, salt, token, max_age)
+    return found[0] if found is not None and not found[1] else None
 
 
 def send_confirmation(session: Session, user: User, secret_key: str) -> OutboxEmail:
@@ -249,25 +260,43 @@ def delete_unconfirmed(session: Session, now: dt.datetime) -> int:
 
 
 def _new_organisation(session: Session, name: str, kvk: str) -> Organisation:
+    """A new organisation, unverified until its KvK number is checked (`kvk.verifier()`; by hand, an
+    administrator in the queue: `decide_organisation`). Side effect: audit when a verifier decided."""
+    from . import kvk as kvk_register
+
     if not name.strip():
         raise DomainError(_l("Enter the name of your organisation."), field="organisation_name")
-    organisation = Organisation(name=one_line(name), kvk_number=kvk)
+    organisation = Organisation(name=one_line(name), kvk_number=kvk, kvk_status=KvkStatus.UNVERIFIED)
     try:
         with session.begin_nested():
             session.add(organisation)
     except IntegrityError:
         raise DomainError(_l("This KvK number was registered at this very moment; please send the form again."),
                           field="kvk_number") from None
+    check = kvk_register.verifier().check(kvk, organisation.name)
+    if check.status is not KvkStatus.UNVERIFIED:
+        organisation.kvk_status, organisation.kvk_checked_at = check.status, utcnow()
+        organisation.kvk_rejection_reason = check.reason
+        audit.record(session, None, f"organisation.kvk_{check.status.value}", organisation,
+                     {"source": check.source, "reason": check.reason})
     return organisation
 
 
+def _administrators(session: Session) -> list[User]:
+    stmt = (select(User).join(UserRole).where(UserRole.role == Role.ADMIN, User.blocked.is_(False))
+            .order_by(User.id))
+    return list(session.scalars(stmt))
+
+
 def request_to_join(session: Session, user: User, organisation: Organisation) -> JoinRequest:
-    """Side effects: a mail to every member of the organisation; audit."""
+    """Side effects: a mail to every member of a verified organisation, or to the administrators while
+    its KvK number is unchecked (its first registrant may not be who they say); audit."""
     join = JoinRequest(user_id=user.id, organisation_id=organisation.id)
     session.add(join)
     session.flush()
     audit.record(session, user, "organisation.join_requested", organisation, {"user_id": user.id})
-    for member in organisation.members:
+    deciders = organisation.members if organisation.verified else _administrators(session)
+    for member in deciders:
         subject = str(_l("%(name)s asks to join %(org)s", name=user.name, org=organisation.name))
         queue_email(session, member.email, subject,
                     str(_l("Hello %(member)s,\n\n%(name)s (%(email)s) registered and asks to join %(org)s on "
@@ -277,12 +306,14 @@ def request_to_join(session: Session, user: User, organisation: Organisation) ->
 
 
 def pending_join_requests(session: Session, user: User) -> list[JoinRequest]:
-    """Requests this user may decide on: for their organisation, or all of them for an admin."""
+    """Requests this user may decide on: for their organisation once it is verified, or all of them
+    for an admin."""
     stmt = select(JoinRequest).where(JoinRequest.decided_at.is_(None)).order_by(JoinRequest.created_at)
     if not user.has_role(Role.ADMIN):
         if user.organisation_id is None:
             return []
-        stmt = stmt.where(JoinRequest.organisation_id == user.organisation_id)
+        stmt = stmt.join(Organisation).where(JoinRequest.organisation_id == user.organisation_id,
+                                             Organisation.kvk_status == KvkStatus.VERIFIED)
     return list(session.scalars(stmt))
 
 
@@ -291,9 +322,14 @@ def own_join_request(session: Session, user: User) -> JoinRequest | None:
     return session.scalars(stmt).first()
 
 
+def may_decide_join(user: User, join: JoinRequest) -> bool:
+    """Administrators; members of the organisation once its KvK number is verified."""
+    return user.has_role(Role.ADMIN) or (join.organisation.verified and user.organisation_id == join.organisation_id)
+
+
 def decide_join_request(session: Session, actor: User, join: JoinRequest, approve: bool) -> None:
-    """Members of the organisation and administrators decide. Side effects: membership; mail; audit."""
-    if not (actor.has_role(Role.ADMIN) or actor.organisation_id == join.organisation_id):
+    """Members of a verified organisation and administrators decide. Side effects: membership; mail; audit."""
+    if not may_decide_join(actor, join):
         raise DomainError(_l("Only members of this organisation can decide on this request."))
     if join.decided_at is not None:
         raise DomainError(_l("This request has already been decided."))
@@ -306,6 +342,35 @@ def decide_join_request(session: Session, actor: User, join: JoinRequest, approv
     queue_email(session, join.user.email, str(_l("Your request to join %(org)s", org=join.organisation.name)),
                 str(_l("Your request to join %(org)s has been approved.", org=join.organisation.name) if approve
                     else _l("Your request to join %(org)s has been declined.", org=join.organisation.name)))
+
+
+def unverified_organisations_query():
+    """The administrators' queue: organisations whose KvK number nobody checked yet, oldest first."""
+    return (select(Organisation).where(Organisation.kvk_status == KvkStatus.UNVERIFIED)
+            .options(selectinload(Organisation.members)).order_by(Organisation.created_at, Organisation.id))
+
+
+def decide_organisation(session: Session, actor: User, organisation: Organisation, *, confirm: bool,
+                        reason: str = "") -> None:
+    """An administrator checked the KvK number in the register: confirmed, or rejected with a reason (the
+    members read it). Side effects: mail to the members; audit with the reason."""
+    from .permissions import can_verify_organisations
+
+    if not can_verify_organisations(actor):
+        raise DomainError(_l("Only administrators can verify organisations."))
+    if organisation.kvk_status is not KvkStatus.UNVERIFIED:
+        raise DomainError(_l("This organisation has been checked already."))
+    reason = reason.strip()
+    if not confirm and not reason:
+        raise DomainError(_l("Say why the KvK number is rejected: the members of the organisation read it."),
+                          field="reason")
+    organisation.kvk_status = KvkStatus.VERIFIED if confirm else KvkStatus.REJECTED
+    organisation.kvk_checked_at = utcnow()
+    organisation.kvk_rejection_reason = "" if confirm else reason
+    audit.record(session, actor, "organisation.kvk_verified" if confirm else "organisation.kvk_rejected",
+                 organisation, {"reason": organisation.kvk_rejection_reason})
+    for member in organisation.members:
+        queue_user_email(session, member, "organisation_checked", organisation=organisation)
 
 
 DEMO_DOMAIN = "demo.mvi.example"  # `flask seed-demo` accounts: published password and authenticator secret
@@ -326,16 +391,143 @@ def authenticate(session: Session, email: str, password: str, *, refuse_demo: bo
     if user is None:
         check_password_hash(_DUMMY_HASH, password)  # the same time as for a real account: no enumeration
         return None
+    return user if _password_accepted(session, user, password, refuse_demo) else None
+
+
+def _password_accepted(session: Session, user: User, password: str, refuse_demo: bool) -> bool:
     demo_refused = refuse_demo and is_demo_account(user)
     if not check_password_hash(user.password_hash, password) or user.blocked or demo_refused:
         audit.record(session, None, "user.login_failed", user, {"blocked": user.blocked, "demo": demo_refused})
+        return False
+    return True
+
+
+# --- lock-out that protects the owner -----------------------------------------------------------
+#
+# A lock-out per account is a weapon: wrong passwords from anywhere would lock the owner out. So a
+# guessing address is paused per account and address (ratelimit.py), one address guessing many
+# accounts per address; and an account guessed at from many places asks for more instead of refusing
+# everyone: a right password from an address the owner never logged in from needs the second factor,
+# or a one-time login link mailed to the owner. From a known address the owner logs in as always.
+
+ATTACK_FAILURES = 10  # wrong passwords for one account within the window, from anywhere
+ATTACK_WINDOW = dt.timedelta(hours=1)  # the warning mail says "in the last hour"
+ATTACK_PERIOD = dt.timedelta(hours=24)  # logins from new addresses need more this long; one warning mail per period
+KNOWN_ADDRESSES_KEPT = 20  # per account, the most recently used
+LOGIN_LINK_SALT = "login-link"
+LOGIN_LINK_MAX_AGE = 15 * 60
+
+
+def address_hash(secret_key: str, address: str) -> str:
+    """A keyed hash of a network address: enough to recognise it again, useless to read it back (an
+    unkeyed hash of an IPv4 address is undone by trying all four billion)."""
+    return hmac.new(secret_key.encode(), b"login-address:" + address.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoginCheck:
+    """The outcome of a password check: the user when the password was right, and whether a mailed
+    login link is needed before this login may go on (the account is attacked, the address new)."""
+
+    user: User | None
+    needs_link: bool = False
+
+
+def check_login(session: Session, email: str, password: str, *, address: str, now: dt.datetime,
+                refuse_demo: bool = False) -> LoginCheck:
+    """The login form's password check. A wrong password counts against the account (`note_failed_login`);
+    a right one from an address this account never logged in from while the account is attacked asks for
+    more: people with an authenticator get its code step anyway, others a login link by mail. The answer
+    for an unknown address is the answer for a wrong password: nobody learns who has an account."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)  # the same time as for a real account: no enumeration
+        return LoginCheck(None)
+    if not _password_accepted(session, user, password, refuse_demo):
+        note_failed_login(session, user, now)
+        return LoginCheck(None)
+    needs_link = is_attacked(user, now) and not user.has_two_step and not is_known_address(session, user, address)
+    return LoginCheck(user, needs_link=needs_link)
+
+
+def is_attacked(user: User, now: dt.datetime) -> bool:
+    return user.attacked_at is not None and user.attacked_at > now - ATTACK_PERIOD
+
+
+def is_known_address(session: Session, user: User, address: str) -> bool:
+    return session.scalar(select(KnownAddress.id).where(
+        KnownAddress.user_id == user.id, KnownAddress.address_hash == address)) is not None
+
+
+def note_failed_login(session: Session, user: User, now: dt.datetime) -> None:
+    """Count a wrong password for this account, atomically (a botnet posts in parallel). Past
+    ATTACK_FAILURES within ATTACK_WINDOW the account is attacked for ATTACK_PERIOD. Side effects: the
+    owner gets one warning mail per period (a compare-and-set on `attack_warned_at`, so parallel
+    failures send one); audit `user.login_attacked`."""
+    fresh = User.failed_logins_since > now - ATTACK_WINDOW
+    session.execute(update(User).where(User.id == user.id).values(
+        failed_logins=case((fresh, User.failed_logins + 1), else_=1),
+        failed_logins_since=case((fresh, User.failed_logins_since), else_=literal(now, UTCDateTime())),
+    ).execution_options(synchronize_session=False))
+    session.expire(user, ["failed_logins", "failed_logins_since"])
+    if user.failed_logins < ATTACK_FAILURES:
+        return
+    user.attacked_at = now
+    warn = session.execute(update(User).where(
+        User.id == user.id, or_(User.attack_warned_at.is_(None), User.attack_warned_at < now - ATTACK_PERIOD),
+    ).values(attack_warned_at=now).execution_options(synchronize_session=False))
+    session.expire(user, ["attack_warned_at"])
+    if warn.rowcount == 1:
+        queue_user_email(session, user, "login_attacked", attempts=user.failed_logins)
+        audit.record(session, None, "user.login_attacked", user, {"failures": user.failed_logins})
+
+
+def remember_address(session: Session, user: User, address: str, now: dt.datetime) -> None:
+    """The owner logged in from here: from now on failures elsewhere never hold them up here. Keeps the
+    KNOWN_ADDRESSES_KEPT most recent addresses of the account."""
+    known = session.scalar(select(KnownAddress).where(KnownAddress.user_id == user.id,
+                                                      KnownAddress.address_hash == address))
+    if known is not None:
+        known.last_seen_at = now
+        return
+    try:
+        with session.begin_nested():
+            session.add(KnownAddress(user_id=user.id, address_hash=address, last_seen_at=now))
+    except IntegrityError:
+        return  # the same login twice at once: the other one remembered it
+    kept = (select(KnownAddress.id).where(KnownAddress.user_id == user.id)
+            .order_by(KnownAddress.last_seen_at.desc(), KnownAddress.id.desc()).limit(KNOWN_ADDRESSES_KEPT))
+    session.execute(delete(KnownAddress).where(KnownAddress.user_id == user.id, KnownAddress.id.not_in(
+        select(kept.subquery().c.id))).execution_options(synchronize_session=False))
+
+
+def _last_login_stamp(user: User) -> str:
+    return user.last_login_at.isoformat() if user.last_login_at else ""
+
+
+def send_login_link(session: Session, user: User, secret_key: str) -> OutboxEmail:
+    """Mail a one-time login link: it expires after LOGIN_LINK_MAX_AGE and dies at the next login (it
+    names the last login). Side effects: mail; audit."""
+    token = account_link_token(secret_key, LOGIN_LINK_SALT, user, _last_login_stamp(user))
+    mail = queue_user_email(session, user, "login_link", token=token, minutes=LOGIN_LINK_MAX_AGE // 60)
+    audit.record(session, None, "user.login_link_sent", user)
+    return mail
+
+
+def user_for_login_link(session: Session, secret_key: str, token: str) -> User | None:
+    """The account a login link is for, while it is fresh and nobody logged in to the account since."""
+    found = account_link(session, secret_key, LOGIN_LINK_SALT, token, LOGIN_LINK_MAX_AGE)
+    if found is None or found[1] != [_last_login_stamp(found[0])]:
         return None
-    return user
+    return found[0]
 
 
-def record_login(session: Session, user: User, *, two_step: bool) -> None:
-    """The login is complete (after the second step when there is one). Side effect: audit."""
+def record_login(session: Session, user: User, *, two_step: bool, address: str | None = None) -> None:
+    """The login is complete (after the second step when there is one). Side effects: the address is
+    remembered as the owner's; audit."""
     user.last_login_at = utcnow()
+    if address is not None:
+        remember_address(session, user, address, user.last_login_at)
     audit.record(session, user, "user.login", user, {"two_step": two_step})
 
 
@@ -360,6 +552,70 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     user.password_hash = generate_password_hash(new)
     user.auth_version += 1
     audit.record(session, user, "user.password_changed", user)
+
+
+EMAIL_CHANGE_SALT = "email-change"
+EMAIL_CHANGE_MAX_AGE = 24 * 60 * 60
+
+
+def request_email_change(session: Session, user: User, new_email: str, password: str, secret_key: str) -> None:
+    """Ask to use another address: the current password first (a borrowed session is not enough), then
+    a link to the new address that makes the change when opened (`change_email`). An address another
+    account uses gets the same answer (the caller says the same words), no link, and its owner a note
+    that nothing changed. Side effects: a mail; audit."""
+    if not check_password_hash(user.password_hash, password):
+        audit.record(session, user, "user.email_change_refused", user)
+        raise DomainError(_l("Your current password is not correct."), field="current_password")
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise DomainError(_l("This is already your email address."), field="email")
+    other = find_user_by_email(session, new_email)
+    if other is not None and other.email_confirmed:
+        queue_user_email(session, other, "email_change_taken")
+        audit.record(session, user, "user.email_change_requested", user, {"taken": True})
+        return
+    token = account_link_token(secret_key, EMAIL_CHANGE_SALT, user, user.email, new_email)
+    queue_user_email(session, user, "email_change_confirm", to=new_email, token=token, new_email=new_email,
+                     hours=EMAIL_CHANGE_MAX_AGE // 3600)
+    audit.record(session, user, "user.email_change_requested", user, {"taken": False})
+
+
+def email_change_for_link(session: Session, secret_key: str, token: str) -> tuple[User, str] | None:
+    """The account and the new address a change link is for, while it is fresh, the account still has the
+    address it had when asking, and its sessions are the same (the change itself ends them: single use)."""
+    found = account_link(session, secret_key, EMAIL_CHANGE_SALT, token, EMAIL_CHANGE_MAX_AGE)
+    if found is None:
+        return None
+    user, extra = found
+    if len(extra) != 2 or extra[0] != user.email or not isinstance(extra[1], str):
+        return None
+    return user, extra[1]
+
+
+def change_email(session: Session, user: User, new_email: str) -> str:
+    """The owner of the new address opened the link: it becomes the account's address. An unconfirmed
+    registration holding the address (nobody proved it theirs) gives way. Returns the old address.
+    Side effects: every session of the account ends (auth_version bump, which also uses up the link);
+    a mail to the old address; audit."""
+    other = find_user_by_email(session, new_email)
+    if other is not None and other.id != user.id:
+        if other.email_confirmed:
+            raise DomainError(_l("This address has been taken by another account in the meantime; your address "
+                                 "has not changed."))
+        session.delete(other)
+        session.flush()
+    old_email = user.email
+    user.email = new_email
+    user.auth_version += 1
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise DomainError(_l("This address has been taken by another account in the meantime; your address "
+                             "has not changed.")) from None
+    queue_user_email(session, user, "email_changed", to=old_email, old_email=old_email, new_email=new_email)
+    audit.record(session, user, "user.email_changed", user)
+    return old_email
 
 
 def grant_role(session: Session, actor: User, user: User, role: Role) -> None:

@@ -13,24 +13,30 @@ from ..errors import DomainError, attach_to_form, status_for
 from ..outbox import registration_mail
 from ..pagination import filter_args, paginate
 from ..ratelimit import (
+    EMAIL_CHANGES,
     LOGIN_PER_ACCOUNT,
     LOGIN_PER_IP,
     REGISTER_PER_IP,
     RESET_PER_ACCOUNT,
     RESET_PER_IP,
     TWO_STEP_ATTEMPTS,
+    client_address,
     failed,
     limiter,
     submitted_email,
+    submitted_email_from_address,
     succeeded,
 )
 from ..timezones import now_utc
-from . import services, two_step
+from . import kvk, services, two_step
 from .forms import (
     AuditFilterForm,
     ConfirmEmailForm,
+    ConfirmForm,
+    EmailChangeForm,
     LoginForm,
     NewPasswordForm,
+    OrganisationCheckForm,
     PasswordForm,
     ProfileForm,
     RegisterForm,
@@ -39,8 +45,8 @@ from .forms import (
     TwoStepCodeForm,
     TwoStepSetupForm,
 )
-from .models import JoinRequest, Role, User
-from .permissions import can_manage_users
+from .models import JoinRequest, Organisation, Role, User
+from .permissions import can_manage_users, can_verify_organisations
 
 bp = Blueprint("accounts", __name__)
 
@@ -120,46 +126,81 @@ def confirm_email(token: str):
                 db.session.rollback()
                 attach_to_form(form, error)
             else:
-                services.record_login(db.session, user, two_step=False)
+                services.record_login(db.session, user, two_step=False, address=_address())
                 db.session.commit()
                 logout_user()
                 login_user(user)
                 session.setdefault("lang", user.locale)
                 flash(_("Your email address has been confirmed and you are logged in. Welcome!"), "success")
-                if join is not None:
+                if join is not None and join.organisation.verified:
                     flash(_("Your organisation is already registered: its members have been asked to approve "
+                            "that you join."), "success")
+                elif join is not None:
+                    flash(_("Your organisation is already registered: an administrator has been asked to approve "
                             "that you join."), "success")
                 return redirect(url_for("accounts.profile"))
     return render_template("accounts/confirm_email.html", form=form, user=user), status_for(form)
 
 
+def _address() -> str:
+    """The keyed hash of the address this request comes from (see services.address_hash)."""
+    return services.address_hash(current_app.config["SECRET_KEY"], client_address())
+
+
 @bp.route("/account/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_PER_ACCOUNT, key_func=submitted_email, methods=["POST"], deduct_when=failed)
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=submitted_email_from_address, methods=["POST"], deduct_when=failed)
 @limiter.limit(LOGIN_PER_IP, methods=["POST"], deduct_when=failed)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data,
-                                     refuse_demo=current_app.config["MVI_ENV"] == "production")
+        check = services.check_login(db.session, form.email.data, form.password.data, address=_address(),
+                                     now=now_utc(), refuse_demo=current_app.config["MVI_ENV"] == "production")
+        user = check.user
         if user is not None and not user.email_confirmed:
             services.send_confirmation(db.session, user, current_app.config["SECRET_KEY"])
             db.session.commit()
             # Only someone who knows the password gets here, so saying this reveals nothing.
             form.form_errors.append(_("Confirm your email address first: we have sent a new link to %(email)s.",
                                       email=user.email))
+        elif check.needs_link:
+            # Wrong passwords for this account came from many places: from a new address the right
+            # password alone is not enough. Only someone who knows the password gets here.
+            services.send_login_link(db.session, user, current_app.config["SECRET_KEY"])
+            db.session.commit()
+            return render_template("accounts/login_link_sent.html", email=user.email,
+                                   minutes=services.LOGIN_LINK_MAX_AGE // 60)
         elif user is not None:
-            if user.has_two_step or two_step.is_required_for(user, current_app.config["TWO_STEP_REQUIRED"]):
-                # The password was right; the session is not logged in until the second step.
-                session["two_step_user"] = user.get_id()
-                session["two_step_next"] = form.next.data if is_safe_next(form.next.data) else ""
-                endpoint = "accounts.two_step_code" if user.has_two_step else "accounts.two_step_setup"
-                return redirect(url_for(endpoint))
-            return _complete_login(user, two_step_used=False)
+            return _after_password(user, form.next.data)
         else:
-            db.session.commit()  # the failed attempt is audited
+            db.session.commit()  # the failed attempt is audited and counted
             form.form_errors.append(_("The email address or password is not correct."))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("accounts/login.html", form=form), status
+
+
+def _after_password(user: User, next_url: str):
+    """The first factor is done (a password, or a mailed login link): the second step, or logged in."""
+    if user.has_two_step or two_step.is_required_for(user, current_app.config["TWO_STEP_REQUIRED"]):
+        # The session is not logged in until the second step.
+        session["two_step_user"] = user.get_id()
+        session["two_step_next"] = next_url if is_safe_next(next_url) else ""
+        endpoint = "accounts.two_step_code" if user.has_two_step else "accounts.two_step_setup"
+        return redirect(url_for(endpoint))
+    return _complete_login(user, two_step_used=False)
+
+
+@bp.route("/account/login/link/<token>", methods=["GET", "POST"])
+def login_link(token: str):
+    """The one-time login link mailed when an attacked account logs in from a new address. Opening it
+    changes nothing (mail scanners open links); the button logs in, and remembers this address."""
+    user = services.user_for_login_link(db.session, current_app.config["SECRET_KEY"], token)
+    if user is None:
+        return render_template("accounts/login_link_expired.html"), 400
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        return _after_password(user, "")
+    return render_template("accounts/login_link.html", form=form, user=user)
 
 
 @bp.route("/account/logout", methods=["POST"])
@@ -187,9 +228,11 @@ def profile():
     return _render_profile(form, password_form, status_for(form))
 
 
-def _render_profile(form: ProfileForm, password_form: PasswordForm, status: int):
+def _render_profile(form: ProfileForm, password_form: PasswordForm, status: int,
+                    email_form: EmailChangeForm | None = None):
     return render_template(
         "accounts/profile.html", form=form, password_form=password_form,
+        email_form=email_form or EmailChangeForm(prefix="em"),
         join_requests=services.pending_join_requests(db.session, current_user),
         own_request=services.own_join_request(db.session, current_user),
     ), status
@@ -214,6 +257,59 @@ def change_password():
             flash(_("Your password has been changed. Other sessions have been logged out."), "success")
             return redirect(url_for("accounts.profile"))
     return _render_profile(form, password_form, 400)
+
+
+def _email_change_key() -> str:
+    return "email-change:" + str(current_user.get_id() if current_user.is_authenticated else client_address())
+
+
+@bp.route("/account/email", methods=["POST"])
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=_email_change_key, methods=["POST"], deduct_when=failed)
+@limiter.limit(EMAIL_CHANGES, key_func=_email_change_key, methods=["POST"], deduct_when=succeeded)
+@require_login
+def change_email():
+    """Ask to use another address: the change itself waits for the link mailed to it."""
+    email_form = EmailChangeForm(prefix="em")
+    if email_form.validate_on_submit():
+        try:
+            services.request_email_change(db.session, current_user, email_form.email.data,
+                                          email_form.current_password.data, current_app.config["SECRET_KEY"])
+        except DomainError as error:
+            db.session.commit()  # a wrong password is audited
+            attach_to_form(email_form, error)
+        else:
+            db.session.commit()
+            # The same words whether or not another account has this address: the form reveals nobody.
+            flash(_("We have sent a link to %(email)s. Your email address changes when you open it, within "
+                    "%(hours)d hours; until then it stays %(old)s.", email=email_form.email.data,
+                    hours=services.EMAIL_CHANGE_MAX_AGE // 3600, old=current_user.email), "success")
+            return redirect(url_for("accounts.profile"))
+    return _render_profile(ProfileForm(obj=current_user), PasswordForm(prefix="pw"), 400, email_form)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    """The link mailed to the new address. Opening it changes nothing (mail scanners open links); the
+    button makes the change, which ends every other session of the account."""
+    found = services.email_change_for_link(db.session, current_app.config["SECRET_KEY"], token)
+    if found is None:
+        return render_template("accounts/email_change_expired.html"), 400
+    user, new_email = found
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.change_email(db.session, user, new_email)
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Your email address is now %(email)s.", email=new_email), "success")
+            if current_user.is_authenticated and current_user.id == user.id:
+                login_user(user)  # this session stays, with the new auth version; others have ended
+                return redirect(url_for("accounts.profile"))
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/email_change_confirm.html", form=form, new_email=new_email), status_for(form)
 
 
 @bp.route("/account/join-requests/<int:request_id>", methods=["POST"])
@@ -281,6 +377,45 @@ def block_user(user_id: int):
         flash(_("%(name)s has been blocked and logged out everywhere.", name=user.name) if block
               else _("%(name)s can log in again.", name=user.name), "success")
     return redirect(url_for("accounts.user_list", q=request.form.get("q", ""), page=request.form.get("page", 1)))
+
+
+@bp.route("/admin/organisations")
+@require(can_verify_organisations)
+def organisation_queue():
+    """New organisations whose KvK number an administrator still has to check in the register."""
+    return _render_organisation_queue()
+
+
+def _render_organisation_queue(failed: Organisation | None = None, failed_form: OrganisationCheckForm | None = None):
+    page = paginate(services.unverified_organisations_query(), per_page=20)
+    forms = {organisation.id: failed_form if failed is not None and organisation.id == failed.id
+             else OrganisationCheckForm(prefix=f"org{organisation.id}") for organisation in page.items}
+    return render_template("accounts/organisation_queue.html", page=page, forms=forms,
+                           register_url=kvk.register_url), 400 if failed_form is not None else 200
+
+
+@bp.route("/admin/organisations/<int:organisation_id>", methods=["POST"])
+@require(can_verify_organisations)
+def check_organisation(organisation_id: int):
+    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    form = OrganisationCheckForm(prefix=f"org{organisation.id}")
+    confirm = request.form.get("action") == "confirm"
+    if form.validate_on_submit():
+        try:
+            services.decide_organisation(db.session, current_user, organisation, confirm=confirm,
+                                         reason=form.reason.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            if error.field is None:  # checked already (another administrator): nothing to correct here
+                flash(str(error.message), "error")
+                return redirect(url_for("accounts.organisation_queue"))
+            attach_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The KvK number of %(org)s has been confirmed.", org=organisation.name) if confirm
+                  else _("The KvK number of %(org)s has been rejected.", org=organisation.name), "success")
+            return redirect(url_for("accounts.organisation_queue"))
+    return _render_organisation_queue(organisation, form)
 
 
 @bp.route("/account/password-reset", methods=["GET", "POST"])
@@ -391,7 +526,7 @@ def hold_for_second_step():
 
 
 def _complete_login(user: User, *, two_step_used: bool):
-    services.record_login(db.session, user, two_step=two_step_used)
+    services.record_login(db.session, user, two_step=two_step_used, address=_address())
     db.session.commit()
     # Where the person was going: the login form's `next`, kept in the session across the second step.
     target = session.pop("two_step_next", "") if two_step_used else request.values.get("next", "")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from .. import audit
-from ..accounts.models import JoinRequest, Role, User, UserRole
+from ..accounts.models import JoinRequest, KnownAddress, Role, User, UserRole
 from ..accounts.services import delete_unconfirmed
 from ..audit import AuditEvent
 from ..db import wait_for_row
@@ -157,6 +157,7 @@ def anonymise(session: Session, actor: User | None, user: User, now: dt.datetime
     files = unreferenced_keys(session, files)
     session.execute(call_followers.delete().where(call_followers.c.user_id == user.id))
     session.execute(delete(JoinRequest).where(JoinRequest.user_id == user.id))
+    session.execute(delete(KnownAddress).where(KnownAddress.user_id == user.id))
     session.execute(delete(OutboxEmail).where(OutboxEmail.to == user.email))
     session.execute(delete(UserRole).where(UserRole.user_id == user.id))
     session.expire(user, ["role_rows"])

@@ -135,6 +135,13 @@ def test_register_entrepreneur_creates_organisation_on_confirmation_and_a_member
     with app.app_context():  # nobody can claim a KvK number with an address they do not hold
         assert db.session.scalar(select(Organisation)) is None
     confirm_registration(app, client_en, "fatima@example.org")
+    # An administrator checks the KvK number first (tests/security/test_verified_organisations.py: until
+    # then the administrators decide who joins).
+    admin = app.test_client()
+    login(admin, make_user(app, Role.ADMIN))
+    with app.app_context():
+        organisation_id = db.session.scalar(select(Organisation.id))
+    assert admin.post(f"/admin/organisations/{organisation_id}", data={"action": "confirm"}).status_code == 302
     colleague = app.test_client()
     colleague.post("/language", data={"lang": "en", "next": "/"})
     second = _register(colleague, email="piet@example.org", name="Piet", account_type="entrepreneur",
