@@ -78,6 +78,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     _import_models()
     _register_blueprints(app)
+    from . import operations
+
+    operations.install(app)  # /readyz, /metrics, a log line and an id per request
 
     from .errors import register_error_handlers
     from .templating import register_templating

@@ -75,6 +75,8 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "5" if production else "0")),
         # Accounts without activity this long are anonymised by `flask apply-retention`.
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(2 * 365))),
+        # /readyz gives each dependency (database, Redis, object store) this long to answer (seconds).
+        "READYZ_TIMEOUT": float(os.environ.get("READYZ_TIMEOUT", "2")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         # `make bench` only: two ceiling endpoints under /_bench/ (never in production or tests).
