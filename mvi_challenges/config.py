@@ -75,6 +75,8 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "5" if production else "0")),
         # Accounts without activity this long are anonymised by `flask apply-retention`.
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(2 * 365))),
+        # Log lines: `json` (one object per line, with the request id) or `text` for a developer's console.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or ("json" if production else "text"),
         # /readyz gives each dependency (database, Redis, object store) this long to answer (seconds).
         "READYZ_TIMEOUT": float(os.environ.get("READYZ_TIMEOUT", "2")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
