@@ -77,6 +77,9 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(2 * 365))),
         # Log lines: `json` (one object per line, with the request id) or `text` for a developer's console.
         "LOG_FORMAT": os.environ.get("LOG_FORMAT") or ("json" if production else "text"),
+        # /metrics answers these addresses or networks (comma-separated), or a `Bearer METRICS_TOKEN`.
+        "METRICS_ALLOWED_IPS": os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1"),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         # /readyz gives each dependency (database, Redis, object store) this long to answer (seconds).
         "READYZ_TIMEOUT": float(os.environ.get("READYZ_TIMEOUT", "2")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",

@@ -11,6 +11,13 @@
   method, endpoint, route pattern (never the URL: no query strings, no tokens in paths), status,
   duration and the user's id or "anonymous". LOG_FORMAT=text (the default elsewhere) keeps a
   developer's console as it was: plain lines, no line per request.
+- `/metrics` in the Prometheus text format (prometheus_client, the Prometheus project's own Python
+  client: the exposition format, and a multi-process mode that adds up gunicorn's workers when
+  PROMETHEUS_MULTIPROC_DIR is set), only for METRICS_ALLOWED_IPS (default loopback) or with
+  `Authorization: Bearer <METRICS_TOKEN>`; anyone else gets a 404. Counted per request: requests and
+  latency per endpoint and status, login failures, rate-limit refusals, database connections in use.
+  Read at each scrape: RQ queue length and failed jobs, outbox backlog and its oldest mail, proposals
+  submitted per phase in the last hour.
 """
 
 from __future__ import annotations
@@ -19,16 +26,21 @@ import concurrent.futures
 import contextvars
 import datetime as dt
 import functools
+import hmac
+import ipaddress
 import json
 import logging
+import os
 import re
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from sqlalchemy import text
+from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import event, func, select, text
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__)
@@ -199,6 +211,165 @@ def _finish_request(response: Response) -> Response:
         "route": request.url_rule.rule if request.url_rule is not None else None,
         "status": response.status_code, "duration_ms": round(seconds * 1000, 1), "user": _user_label(),
     })
+    _count_request(endpoint, response.status_code, seconds)
+    return response
+
+
+# --- metrics -----------------------------------------------------------------------------------------
+
+REQUESTS = Counter("mvi_http_requests", "Requests answered, per endpoint, method and status.",
+                   ["endpoint", "method", "status"])
+LATENCY = Histogram("mvi_http_request_duration_seconds", "Time to answer a request, per endpoint and method.",
+                    ["endpoint", "method"],
+                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+LOGIN_FAILURES = Counter("mvi_login_failures", "Login attempts that did not get in (password or second step).",
+                         ["step"])
+RATE_LIMITED = Counter("mvi_rate_limit_refusals", "Requests refused by a rate limit (429), per endpoint.",
+                       ["endpoint"])
+# livesum: in multi-process mode the workers alive now are added up.
+DB_IN_USE = Gauge("mvi_db_pool_connections_in_use", "Database connections checked out of the pools.",
+                  ["database"], multiprocess_mode="livesum")
+# The text format every Prometheus (2.x and 3.x) reads.
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+LOGIN_STEPS = {"accounts.login": "password", "accounts.two_step_code": "second_step"}
+
+
+def _count_request(endpoint: str, status: int, seconds: float) -> None:
+    REQUESTS.labels(endpoint, request.method, str(status)).inc()
+    LATENCY.labels(endpoint, request.method).observe(seconds)
+    if status == 429:
+        RATE_LIMITED.labels(endpoint).inc()
+    elif request.method == "POST" and endpoint in LOGIN_STEPS and status not in (301, 302, 303):
+        LOGIN_FAILURES.labels(LOGIN_STEPS[endpoint]).inc()  # success redirects, as ratelimit.failed has it
+
+
+def _watch_pools(app: Flask) -> None:
+    from .db import db
+
+    with app.app_context():
+        engines = dict(db.engines)
+    for bind, engine in engines.items():
+        gauge = DB_IN_USE.labels(bind or "primary")
+        event.listen(engine, "checkout", lambda *_args, gauge=gauge: gauge.inc())
+        event.listen(engine, "checkin", lambda *_args, gauge=gauge: gauge.dec())
+
+
+class StateCollector:
+    """What is read at each scrape rather than counted: the queue, the outbox, the deadline rush."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def collect(self) -> Any:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .db import db
+
+        # A part that cannot be read is left out and counted here: the page still answers, and
+        # an alert on this gauge (or on /readyz) tells why the other figures are missing.
+        errors = GaugeMetricFamily("mvi_metrics_read_errors", "Parts of this page that could not be read now.",
+                                   labels=["part"])
+        for name, part in (("outbox", self._outbox), ("submissions", self._submissions)):
+            try:
+                families = list(part())
+            except SQLAlchemyError as error:
+                db.session.rollback()
+                log.warning("metrics: could not read the %s: %s", name, error)
+                errors.add_metric([name], 1)
+            else:
+                yield from families
+        if self.app.config.get("REDIS_URL"):
+            families = list(self._queue())
+            if not families:
+                errors.add_metric(["queue"], 1)
+            yield from families
+        yield errors
+
+    def _outbox(self) -> Any:
+        from .db import db, utcnow
+        from .outbox import MAX_ATTEMPTS, OutboxEmail
+
+        unsent = OutboxEmail.sent_at.is_(None)
+        count, oldest = db.session.execute(
+            select(func.count(OutboxEmail.id), func.min(OutboxEmail.created_at))
+            .where(unsent, OutboxEmail.attempts < MAX_ATTEMPTS)).one()
+        given_up = db.session.scalar(select(func.count(OutboxEmail.id))
+                                     .where(unsent, OutboxEmail.attempts >= MAX_ATTEMPTS))
+        yield GaugeMetricFamily("mvi_outbox_pending", "Mails waiting in the outbox to be sent.", value=count)
+        age = 0.0
+        if oldest is not None:
+            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)  # SQLite forgets the zone
+            age = max(0.0, (utcnow() - oldest).total_seconds())
+        yield GaugeMetricFamily("mvi_outbox_oldest_pending_age_seconds",
+                                "Age of the oldest mail waiting to be sent (0 when none waits).", value=age)
+        yield GaugeMetricFamily("mvi_outbox_given_up", f"Unsent mails that failed {MAX_ATTEMPTS} times.",
+                                value=given_up or 0)
+
+    def _submissions(self) -> Any:
+        from .calls.models import Call, Phase
+        from .db import db, utcnow
+        from .proposals.models import Proposal
+
+        since = utcnow() - dt.timedelta(hours=1)
+        rows = db.session.execute(
+            select(Call.slug, Phase.number, func.count(Proposal.id))
+            .join(Phase, Proposal.phase_id == Phase.id).join(Call, Phase.call_id == Call.id)
+            .where(Proposal.submitted_at >= since).group_by(Call.slug, Phase.number))
+        family = GaugeMetricFamily("mvi_proposals_submitted_last_hour",
+                                   "Proposals submitted (or submitted anew) in the last hour, per call and phase.",
+                                   labels=["call", "phase"])
+        for slug, number, count in rows:
+            family.add_metric([slug, str(number)], count)
+        yield family
+
+    def _queue(self) -> Any:
+        from redis.exceptions import RedisError
+
+        from .jobs import queue_for
+
+        try:
+            queue = queue_for(self.app)
+            length, failed = queue.count, queue.failed_job_registry.count
+        except (RedisError, OSError) as error:
+            log.warning("metrics: Redis did not answer: %s", error)
+            return
+        yield GaugeMetricFamily("mvi_rq_queue_length", "Jobs waiting in the RQ queue.", value=length)
+        yield GaugeMetricFamily("mvi_rq_failed_jobs", "Jobs in RQ's failed-job registry (kept 7 days).", value=failed)
+
+
+def metrics_allowed(app: Flask) -> bool:
+    token = app.config.get("METRICS_TOKEN")
+    given = request.headers.get("Authorization", "")
+    if token and given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(address in network for network in app.config["METRICS_ALLOWED_NETWORKS"])
+
+
+def allowed_networks(setting: str) -> tuple[Any, ...]:
+    """METRICS_ALLOWED_IPS: addresses or networks, comma-separated (`10.0.0.5, 10.1.0.0/16`)."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in setting.split(",") if part.strip())
+
+
+@bp.route("/metrics")
+def metrics():
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not metrics_allowed(app):
+        abort(404)  # nothing to see here: a stranger does not learn that metrics exist
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        counted = CollectorRegistry()
+        multiprocess.MultiProcessCollector(counted)  # every gunicorn worker's counts, added up
+    else:
+        counted = REGISTRY
+    state = CollectorRegistry(auto_describe=False)
+    state.register(StateCollector(app))
+    response = Response(generate_latest(counted) + generate_latest(state), content_type=PROMETHEUS_TEXT)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -227,7 +398,13 @@ def job_worker_class() -> type:
 
 
 def install(app: Flask) -> None:
+    from .page_cache import CACHEABLE_ENDPOINTS
+
+    if NEVER_CACHED & CACHEABLE_ENDPOINTS:
+        raise RuntimeError(f"the page cache must never keep {sorted(NEVER_CACHED & CACHEABLE_ENDPOINTS)}")
+    app.config.setdefault("METRICS_ALLOWED_NETWORKS", allowed_networks(app.config["METRICS_ALLOWED_IPS"]))
     app.register_blueprint(bp)
+    _watch_pools(app)
     # First of all: the id and the clock are set before any other hook may answer the request.
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_finish_request)  # after the page cache's and the headers' hooks: the final status
