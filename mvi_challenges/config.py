@@ -41,6 +41,10 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "SESSION_LIFETIME_SECONDS": int(os.environ.get("SESSION_LIFETIME_SECONDS", str(7 * 24 * 3600))),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        # STARTTLS before anything else is said (port 587), then log in when a user name is set.
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         # The one address of the site: every absolute link (mails, feeds, open data, iCalendar) uses it,
         # and in production only requests for its host are answered (see hosts.py).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL") or DEV_PUBLIC_URL,
