@@ -404,6 +404,8 @@ def install(app: Flask) -> None:
         raise RuntimeError(f"the page cache must never keep {sorted(NEVER_CACHED & CACHEABLE_ENDPOINTS)}")
     app.config.setdefault("METRICS_ALLOWED_NETWORKS", allowed_networks(app.config["METRICS_ALLOWED_IPS"]))
     app.register_blueprint(bp)
+    if folder := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.makedirs(folder, exist_ok=True)  # a command run with gunicorn's environment must still start
     _watch_pools(app)
     # First of all: the id and the clock are set before any other hook may answer the request.
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
