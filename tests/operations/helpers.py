@@ -18,6 +18,22 @@ from mvi_challenges.db import db
 REDIS_OPS_URL = os.environ.get("REDIS_OPS_URL", "redis://127.0.0.1:6379/9")
 
 
+@contextmanager
+def redis_keys_removed(url: str = REDIS_OPS_URL) -> Iterator[None]:
+    """Every key the test wrote in its Redis database is removed afterwards, also RQ's own
+    (`rq:job:<id>`, `rq:results:<id>`, `rq:worker:<name>`), which carry no prefix of ours."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    before = set(client.scan_iter(count=1000))
+    try:
+        yield
+    finally:
+        new = set(client.scan_iter(count=1000)) - before
+        if new:
+            client.delete(*new)
+
+
 def closed_port() -> int:
     """A loopback port with nobody listening: connecting is refused at once."""
     with socket.socket() as probe:

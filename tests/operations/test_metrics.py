@@ -10,7 +10,6 @@ import textwrap
 import uuid
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -127,17 +126,12 @@ def test_proposals_submitted_in_the_last_hour_per_call_and_phase(app: Flask, cli
     close_phase(app, call)
 
 
-def test_queue_length_and_failed_jobs_with_redis(app: Flask) -> None:
-    import redis
+def test_queue_length_and_failed_jobs_with_redis(app: Flask, ops_redis) -> None:
     from rq import Queue
 
     from mvi_challenges.jobs import queue_for
     from scripts.rush import forget_redis_keys
 
-    try:
-        redis.Redis.from_url(REDIS_OPS_URL, socket_connect_timeout=1).ping()
-    except OSError:
-        pytest.skip(f"needs Redis at {REDIS_OPS_URL}")
     prefix = f"mvi-ops-test-{uuid.uuid4().hex[:8]}:"
     server = other_app(app, REDIS_URL=REDIS_OPS_URL, REDIS_PREFIX=prefix)
     try:

@@ -111,15 +111,10 @@ def json_log() -> Iterator[io.StringIO]:
     request_log.setLevel(old_request_level)
 
 
-def test_the_request_id_travels_into_the_job_and_its_log_lines(app: Flask, json_log: io.StringIO) -> None:
-    import redis
+def test_the_request_id_travels_into_the_job_and_its_log_lines(app: Flask, json_log: io.StringIO, ops_redis) -> None:
 
     from scripts.rush import forget_redis_keys
 
-    try:
-        redis.Redis.from_url(REDIS_OPS_URL, socket_connect_timeout=1).ping()
-    except OSError:
-        pytest.skip(f"needs Redis at {REDIS_OPS_URL}")
     prefix = f"mvi-ops-test-{uuid.uuid4().hex[:8]}:"
     server = other_app(app, REDIS_URL=REDIS_OPS_URL, REDIS_PREFIX=prefix)
     try:

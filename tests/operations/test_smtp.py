@@ -234,16 +234,11 @@ def test_without_starttls_or_with_a_wrong_password_the_mail_stays(app: Flask, tl
     assert handler.received == [] and row(app, mail_id).sent_at is None
 
 
-def test_the_worker_delivers_what_a_request_queued(app: Flask) -> None:
-    import redis
+def test_the_worker_delivers_what_a_request_queued(app: Flask, ops_redis) -> None:
 
     from mvi_challenges.jobs import run_worker
     from scripts.rush import forget_redis_keys
 
-    try:
-        redis.Redis.from_url(REDIS_OPS_URL, socket_connect_timeout=1).ping()
-    except OSError:
-        pytest.skip(f"needs Redis at {REDIS_OPS_URL}")
     prefix = f"mvi-ops-test-{uuid.uuid4().hex[:8]}:"
     handler = Recorder()
     user = make_user(app, Role.CITIZEN)
