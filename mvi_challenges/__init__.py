@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +52,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO)
+    from . import operations
+
+    operations.configure_logging(app.config["LOG_FORMAT"])  # JSON lines in production, text otherwise
 
     _register_request_clock(app)  # first: the arrival time is taken before any body is read
     hardening.install(app)  # before the blueprints: their routes use the bounded int converter
@@ -78,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     _import_models()
     _register_blueprints(app)
+    operations.install(app)  # /readyz, /metrics, a log line and an id per request
 
     from .errors import register_error_handlers
     from .templating import register_templating

@@ -41,6 +41,10 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "SESSION_LIFETIME_SECONDS": int(os.environ.get("SESSION_LIFETIME_SECONDS", str(7 * 24 * 3600))),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        # STARTTLS before anything else is said (port 587), then log in when a user name is set.
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         # The one address of the site: every absolute link (mails, feeds, open data, iCalendar) uses it,
         # and in production only requests for its host are answered (see hosts.py).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL") or DEV_PUBLIC_URL,
@@ -77,6 +81,13 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "5" if production else "0")),
         # Accounts without activity this long are anonymised by `flask apply-retention`.
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(2 * 365))),
+        # Log lines: `json` (one object per line, with the request id) or `text` for a developer's console.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or ("json" if production else "text"),
+        # /metrics answers these addresses or networks (comma-separated), or a `Bearer METRICS_TOKEN`.
+        "METRICS_ALLOWED_IPS": os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1"),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        # /readyz gives each dependency (database, Redis, object store) this long to answer (seconds).
+        "READYZ_TIMEOUT": float(os.environ.get("READYZ_TIMEOUT", "2")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         # `make bench` only: two ceiling endpoints under /_bench/ (never in production or tests).

@@ -52,8 +52,12 @@ def enqueue(app: Flask, func: Callable[..., Any], *args: Any) -> bool:
         return False
     from redis.exceptions import RedisError
 
+    from .operations import current_request_id
+
     try:
-        queue.enqueue(func, *args, result_ttl=60, failure_ttl=7 * 24 * 3600)
+        # The request's id travels with the job: the worker writes it on the job's log lines.
+        queue.enqueue(func, *args, result_ttl=60, failure_ttl=7 * 24 * 3600,
+                      meta={"request_id": current_request_id()})
     except (RedisError, OSError) as error:  # Redis away: after a commit, a request must not fail on it
         log.warning("could not enqueue %s: %s", func.__name__, error)
         return False
@@ -207,7 +211,7 @@ def start_scheduler(app: Flask, stop: threading.Event, interval: float = 15.0) -
 def run_worker(app: Flask, *, burst: bool = False, with_scheduler: bool = True) -> None:
     """Work the queue in this process (RQ's SimpleWorker: no fork, so the app context and its
     connection pool are this process's own)."""
-    from rq import SimpleWorker
+    from .operations import job_worker_class
 
     queue = queue_for(app)
     if queue is None:
@@ -216,6 +220,6 @@ def run_worker(app: Flask, *, burst: bool = False, with_scheduler: bool = True) 
     if with_scheduler:
         start_scheduler(app, stop)
     try:
-        SimpleWorker([queue], connection=queue.connection).work(burst=burst, logging_level="INFO")
+        job_worker_class()([queue], connection=queue.connection).work(burst=burst, logging_level="INFO")
     finally:
         stop.set()

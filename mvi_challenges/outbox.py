@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import ssl
 from email.message import EmailMessage
 from typing import Any
 
@@ -95,7 +96,7 @@ def deliver_pending(session: Session, config: dict[str, Any]) -> tuple[int, int]
             continue
         email.attempts += 1
         try:
-            _send_smtp(email, server, int(config.get("MAIL_PORT", 25)), config["MAIL_SENDER"])
+            _send_smtp(email, config)
         except (OSError, smtplib.SMTPException, ValueError) as error:  # ValueError: a header email refuses
             email.last_error = str(error)[:500]
             failed += 1
@@ -105,9 +106,9 @@ def deliver_pending(session: Session, config: dict[str, Any]) -> tuple[int, int]
     return sent, failed
 
 
-def _send_smtp(email: OutboxEmail, server: str, port: int, sender: str) -> None:
+def _send_smtp(email: OutboxEmail, config: dict[str, Any]) -> None:
     message = EmailMessage()
-    message["From"] = sender
+    message["From"] = config["MAIL_SENDER"]
     message["To"] = email.to
     message["Subject"] = email.subject
     message.set_content(email.body)
@@ -117,7 +118,11 @@ def _send_smtp(email: OutboxEmail, server: str, port: int, sender: str) -> None:
         maintype, _, subtype = (email.attachment_type or "text/plain").partition("/")
         message.add_attachment(email.attachment_content.encode("utf-8"), maintype=maintype, subtype=subtype,
                                filename=email.attachment_name)
-    with smtplib.SMTP(server, port, timeout=10) as smtp:
+    with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS"):  # STARTTLS, the server's certificate checked against its name
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         smtp.send_message(message)
 
 

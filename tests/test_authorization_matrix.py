@@ -35,6 +35,8 @@ LOGIN_FLOW = "login-flow"
 EXPECTED: dict[str, str] = {
     "public.home": PUBLIC,
     "public.healthz": PUBLIC,
+    "ops.readyz": PUBLIC,  # a load balancer asks it; it names what is down, nothing more
+    "ops.metrics": PUBLIC,  # loopback (the test client) by default; anyone else not listed gets a 404
     "public.set_language": PUBLIC,
     "public.set_language:GET": GUEST,  # everyone; it only sets the display language and redirects back
     "public.privacy": PUBLIC,
