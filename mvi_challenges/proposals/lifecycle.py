@@ -158,10 +158,6 @@ def can_edit(proposal: Proposal, now: dt.datetime) -> bool:
     return proposal.status in EDITABLE and accepts_submissions(proposal, now)
 
 
-def can_submit(proposal: Proposal, now: dt.datetime) -> bool:
-    return can_edit(proposal, now)
-
-
 def can_withdraw(proposal: Proposal, now: dt.datetime) -> bool:
     return proposal.status is S.SUBMITTED and accepts_submissions(proposal, now)
 

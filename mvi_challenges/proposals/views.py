@@ -520,7 +520,6 @@ def call_page_helpers() -> dict:
             # The lifecycle's guards, for templates: they never compare status strings themselves.
             "proposal_can_edit": lambda proposal: lifecycle.can_edit(proposal, request_time()),
             "proposal_can_withdraw": lambda proposal: lifecycle.can_withdraw(proposal, request_time()),
-            "proposal_is_sealed": lambda proposal: lifecycle.is_sealed(proposal.phase, request_time()),
             "proposal_is_submitted": lambda proposal: lifecycle.has_arrived(proposal),
             "proposal_readable": _readable}
 
