@@ -17,7 +17,7 @@ from .accounts.models import KvkStatus, Organisation, Role, User
 from .accounts.services import create_user, find_user_by_email
 from .accounts.two_step import TWO_STEP_ROLES, enrol_demo_account
 from .calls.models import Call, CallKind, CallStatus, Eligibility
-from .calls.services import CriterionInput, save_call, save_phase, transition_call
+from .calls.services import CriterionInput, EnglishTexts, save_call, save_phase, transition_call
 from .catalogue.models import Category, SocialValue
 from .catalogue.services import seed_catalogue
 from .timezones import LOCAL_TZ, local_to_utc, now_utc
@@ -59,6 +59,7 @@ class DemoCall:
     status: CallStatus = CallStatus.PUBLISHED
     explanation: str = ""
     eligibility: Eligibility = Eligibility.ENTREPRENEURS
+    english: EnglishTexts | None = None  # None: the call is only in Dutch
 
 
 DEMO_CALLS: tuple[DemoCall, ...] = (
@@ -77,6 +78,18 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
         phases=(DemoPhase("Voorstellen", -12, 2, 45_000, 3, (
             ("Impact op luchtkwaliteit", 30), ("Haalbaarheid", 25), ("Opschaalbaarheid", 20),
             ("Team", 15), ("Lokale werkgelegenheid", 10))),),
+        english=EnglishTexts(
+            title="Zero-emission construction logistics in the city centre",
+            summary="How do we bring building materials into the city centre without emissions and with fewer lorries?",
+            body_source=(
+                "## The challenge\nConstruction traffic is a major source of nitrogen and particulate matter in the "
+                "city centre. We are looking for **zero-emission construction logistics**: hubs on the edge of town, "
+                "light electric vehicles, smart planning.\n\n"
+                "## What we offer\n- 3 pilots of €15,000\n- support from the municipality\n"
+                "- the option to become a *launching customer*\n"
+            ),
+            prize_text="3 pilots of €15,000, with the option of a launching customer",
+        ),
     ),
     DemoCall(
         title="Hittestress Overvecht",
@@ -95,6 +108,16 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
             DemoPhase("Fase 2: ontwikkeling en prototype", 60, 150, 400_000, 2, (
                 ("Impact", 30), ("Technische haalbaarheid", 30), ("Economisch perspectief", 40))),
         ),
+        english=EnglishTexts(
+            title="Heat stress in Overvecht",
+            summary="SBIR: innovations that measurably reduce heat stress in the Overvecht district.",
+            body_source=(
+                "## The problem\nIn summer, Overvecht gets up to 8 degrees warmer than the surrounding area. "
+                "Residents in poor health suffer most.\n\n"
+                "## Phases\n1. Feasibility study (5 × €40,000)\n2. Development and prototype (2 × €200,000)\n"
+            ),
+            prize_text="Phase 1: 5 × €40,000; phase 2: 2 × €200,000",
+        ),
     ),
     DemoCall(
         title="Biodiversiteit Lage Weide",
@@ -108,6 +131,13 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
             ("Ecologische waarde", 35), ("Co-creatie", 25), ("Circulariteit", 20), ("Kosten", 20))),),
         status=CallStatus.CLOSED,
         eligibility=Eligibility.BOTH,
+        english=EnglishTexts(
+            title="Biodiversity at Lage Weide",
+            summary="More biodiversity on the Lage Weide business park, together with the businesses there.",
+            body_source="## The question\nDesign, with the businesses at Lage Weide, measures that measurably increase "
+                        "biodiversity.\n",
+            prize_text="€25,000 plus a public prize of €5,000",
+        ),
     ),
     DemoCall(
         # Open, and nobody has started on it yet: the demo entrepreneur can try submitting here.
@@ -123,6 +153,15 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
         phases=(DemoPhase("Voorstellen", -2, 35, 40_000, 2, (
             ("Circulariteit", 40), ("Lokale maakindustrie", 30), ("Kosten", 30))),),
         eligibility=Eligibility.BOTH,
+        english=EnglishTexts(
+            title="Circular furniture for schools",
+            summary="Furniture for primary schools made from reused materials by makers from Utrecht.",
+            body_source=("## The question\nHow do we furnish classrooms with circular furniture that lasts and can be "
+                         "repaired locally?\n\n## What we offer\n- two pilots at schools\n- €20,000 per pilot\n"),
+            prize_text="2 pilots of €20,000",
+            level_explanation=("The market for circular school furniture is still small; this challenge explores "
+                               "what is feasible at level 3."),
+        ),
     ),
     DemoCall(
         title="Catering Stadskantoor 2027",
@@ -294,6 +333,7 @@ def seed_calls(session: Session, owner: User) -> list[str]:
             body_source=demo.body, category=category, ambition_level=demo.level,
             level_explanation=demo.explanation, social_values=values, eligibility=demo.eligibility,
             prize_text=demo.prize, contact_name=owner.name, contact_email="mvi@utrecht.example",
+            english=demo.english,
         )
         for phase in demo.phases:
             save_phase(

@@ -153,6 +153,8 @@ def tender(stages: CallStages, status: str) -> Json:
         "id": f"call-{call.id}",
         "title": call.title,
         "description": call.summary,
+        # OCDS language variants (field_lang); Dutch stays the main text.
+        **({"title_en": call.title_en, "description_en": call.summary_en} if call.has_english else {}),
         "status": status,
         "procuringEntity": buyer_ref(),
         "value": value(sum(phase.budget_cents for phase in phases)),

@@ -150,6 +150,10 @@ def _calls() -> dict[str, Schema]:
             "title": string(), "summary": string(),
             "body_markdown": string("The call text as written (Markdown)."),
             "body_html": string("The call text as sanitised HTML."),
+            "english": nullable(obj({
+                "title": string(), "summary": string(), "body_markdown": string(), "body_html": string(),
+                "prize_text": string("Empty: only in Dutch."), "level_explanation": string("Empty: only in Dutch."),
+            }, "The English version of the call's texts; null when the call is only in Dutch.")),
             "category": ref("CategoryRef"), "department": nullable(ref("DepartmentRef")),
             "ambition_level": LEVEL,
             "target_level": integer("The category's target level when the call was published.", minimum=1,

@@ -110,10 +110,20 @@ def document(call: Call, item: CallDocument) -> Json:
             "url": absolute("calls.document_download", slug=call.slug, document_id=item.id)}
 
 
+def english_texts(item: Call) -> Json | None:
+    """The call's English version, or null when it is only in Dutch (an empty field: Dutch only)."""
+    if not item.has_english:
+        return None
+    return {"title": item.title_en, "summary": item.summary_en, "body_markdown": item.body_source_en,
+            "body_html": item.body_html_en, "prize_text": item.prize_text_en,
+            "level_explanation": item.level_explanation_en}
+
+
 def call(item: Call, now: dt.datetime) -> Json:
     return {
         "id": item.id, "slug": item.slug, "kind": item.kind.value, "title": item.title, "summary": item.summary,
         "body_markdown": item.body_source, "body_html": item.body_html,
+        "english": english_texts(item),
         "category": category_ref(item.category), "department": department_ref(item.department),
         "ambition_level": item.ambition_level, "target_level": item.effective_target_level,
         "below_target": item.below_target, "level_explanation": item.level_explanation,

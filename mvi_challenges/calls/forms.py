@@ -25,7 +25,7 @@ from ..fields import (
     NumberRange,
 )
 from .models import CallKind, Eligibility
-from .services import CriterionInput
+from .services import CriterionInput, EnglishTexts, english_problems
 
 KIND_CHOICES = [(CallKind.CHALLENGE.value, _l("Challenge")), (CallKind.SBIR.value, _l("SBIR call"))]
 ELIGIBILITY_CHOICES = [
@@ -98,6 +98,37 @@ class CallForm(FlaskForm):
         description=_l("Reported in monitoring and in the MVI paragraph for decision documents."),
         render_kw={"rows": 3},
     )
+    # The English version (optional). lang="en" lets spelling checkers and screen readers treat the
+    # typed text as English, whatever the language of the page.
+    title_en = StringField(_l("Title in English"), validators=[Length(max=200)], render_kw={"lang": "en"})
+    summary_en = TextAreaField(_l("Summary in English"), validators=[Length(max=600)],
+                               render_kw={"rows": 3, "lang": "en"})
+    body_source_en = TextAreaField(
+        _l("Main text in English"), validators=[Length(max=50000)],
+        description=_l("Markdown, like the Dutch main text. Empty: the Dutch text is shown, marked as Dutch."),
+        render_kw={"rows": 8, "lang": "en"},
+    )
+    prize_text_en = StringField(_l("Budget or prize in English"), validators=[Length(max=300)],
+                                render_kw={"lang": "en"})
+    level_explanation_en = TextAreaField(
+        _l("Explanation below the target level in English"), validators=[Length(max=5000)],
+        render_kw={"rows": 3, "lang": "en"},
+    )
+
+    def english(self) -> EnglishTexts:
+        return EnglishTexts(
+            title=self.title_en.data or "", summary=self.summary_en.data or "",
+            body_source=self.body_source_en.data or "", prize_text=self.prize_text_en.data or "",
+            level_explanation=self.level_explanation_en.data or "",
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        # All at once: an English title missing is told together with every other error.
+        valid = super().validate(extra_validators)
+        for name, message in english_problems(self.english()).items():
+            self[name].errors = [*self[name].errors, message]
+            valid = False
+        return valid
 
 
 class _TranslatedMeta:

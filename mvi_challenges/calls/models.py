@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -49,6 +50,35 @@ class CallStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class LocalText(NamedTuple):
+    """A call's text in the language asked for, or the Dutch original with lang "nl" when no
+    translation exists: the page marks it with that lang attribute (WCAG 3.1.2)."""
+
+    text: str
+    lang: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+# A call's own public texts that may have an English version (`<field>_en` beside the Dutch one).
+TRANSLATABLE_FIELDS = ("title", "summary", "body_html", "prize_text", "level_explanation")
+
+
+def call_text(call: Any, field: str, locale: str) -> LocalText:
+    """`field` of a call (or of any row with the same attribute names) in `locale`, Dutch as the
+    fallback. English only exists as a whole: without an English title nothing English is shown."""
+    dutch = getattr(call, field) or ""
+    if locale != "nl" and getattr(call, "title_en", ""):
+        translated = getattr(call, f"{field}_en", "") or ""
+        if translated:
+            return LocalText(translated, locale)
+    return LocalText(dutch, "nl")
+
+
 class PublicState(enum.StrEnum):
     """What a visitor sees, derived from the status and the phase windows at a moment."""
 
@@ -92,6 +122,13 @@ class Call(Base):
     level_explanation: Mapped[str] = mapped_column(Text, default="")
     eligibility: Mapped[Eligibility] = mapped_column(_enum(Eligibility))
     prize_text: Mapped[str] = mapped_column(String(300), default="")
+    # The English version of the public texts (optional; the Dutch ones above are the original).
+    title_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    summary_en: Mapped[str] = mapped_column(String(600), default="", server_default="")
+    body_source_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    body_html_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    prize_text_en: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    level_explanation_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(320), default="")
     status: Mapped[CallStatus] = mapped_column(_enum(CallStatus), default=CallStatus.DRAFT, index=True)
@@ -130,6 +167,13 @@ class Call(Base):
     documents: Mapped[list[CallDocument]] = relationship(
         back_populates="call", order_by="CallDocument.id", cascade="all, delete-orphan"
     )
+
+    def text(self, field: str, locale: str) -> LocalText:
+        return call_text(self, field, locale)
+
+    @property
+    def has_english(self) -> bool:
+        return bool(self.title_en)
 
     @property
     def effective_target_level(self) -> int:

@@ -59,6 +59,34 @@ class ExperimentSpace:
 
 
 @dataclass(frozen=True)
+class EnglishTexts:
+    """The optional English version of a call's public texts; all empty: the call is only in Dutch."""
+
+    title: str = ""
+    summary: str = ""
+    body_source: str = ""
+    prize_text: str = ""
+    level_explanation: str = ""
+
+    def is_empty(self) -> bool:
+        return not any(value.strip() for value in (self.title, self.summary, self.body_source, self.prize_text,
+                                                   self.level_explanation))
+
+
+def english_problems(english: EnglishTexts) -> dict[str, Any]:
+    """What an English version still lacks, per form field: visitors see English texts only with an
+    English title, and a card without a summary would mix languages mid-sentence."""
+    if english.is_empty():
+        return {}
+    problems: dict[str, Any] = {}
+    if not english.title.strip():
+        problems["title_en"] = _l("Give the English title too, or leave all English fields empty.")
+    if not english.summary.strip():
+        problems["summary_en"] = _l("Give the English summary too, or leave all English fields empty.")
+    return problems
+
+
+@dataclass(frozen=True)
 class CallFilters:
     kind: CallKind | None = None
     category_slug: str | None = None
@@ -128,8 +156,12 @@ def save_call(
     department: Department | None = None,
     manager: User | None = None,
     experiment: ExperimentSpace | None = None,
+    english: EnglishTexts | None = None,
 ) -> Call:
     """Create a draft call or update an editable one. Side effect: audit `call.created|updated`."""
+    english = english or EnglishTexts()
+    for field, message in english_problems(english).items():
+        raise DomainError(message, field=field)
     if ambition_level not in (1, 2, 3):
         raise DomainError(_l("The ambition level is 1, 2 or 3."), field="ambition_level")
     # A published call keeps the target it was published under, unless it moves category.
@@ -171,6 +203,7 @@ def save_call(
     call.experiment_extra_weeks = experiment.extra_weeks
     call.experiment_budget_cents = experiment.budget_cents
     call.experiment_note = experiment.note.strip()
+    _set_english(call, english, below_target=ambition_level < target)
     if creating or call.status is CallStatus.DRAFT:  # public links stay stable once published
         call.slug = unique_slug(session, Call, call.title, "uitvraag", call.id)
     session.flush()
@@ -178,6 +211,16 @@ def save_call(
     if not creating and call.is_public:
         announce_change(session, call, "updated")
     return call
+
+
+def _set_english(call: Call, english: EnglishTexts, *, below_target: bool) -> None:
+    """Store the English texts; the main text goes through the one sanitizer, like the Dutch one."""
+    call.title_en = english.title.strip()
+    call.summary_en = english.summary.strip()
+    call.body_source_en = english.body_source
+    call.body_html_en = render_markdown(english.body_source)
+    call.prize_text_en = english.prize_text.strip()
+    call.level_explanation_en = english.level_explanation.strip() if below_target else ""
 
 
 def save_phase(
@@ -537,7 +580,8 @@ def public_calls_query(filters: CallFilters, now: dt.datetime) -> Select[tuple[C
         pattern = f"%{escape_like(text)}%"
         stmt = stmt.where(
             or_(Call.title.ilike(pattern, escape="\\"), Call.summary.ilike(pattern, escape="\\"),
-                Call.body_source.ilike(pattern, escape="\\"))
+                Call.body_source.ilike(pattern, escape="\\"), Call.title_en.ilike(pattern, escape="\\"),
+                Call.summary_en.ilike(pattern, escape="\\"), Call.body_source_en.ilike(pattern, escape="\\"))
         )
     return stmt
 

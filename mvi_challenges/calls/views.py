@@ -37,7 +37,7 @@ from .forms import (
     PhaseForm,
     ReasonForm,
 )
-from .models import Call, CallDocument, CallKind, CallStatus, Eligibility, Phase, PublicState
+from .models import Call, CallDocument, CallKind, CallStatus, Eligibility, LocalText, Phase, PublicState, call_text
 from .permissions import can_edit_call, can_manage_calls, can_view_call
 
 bp = Blueprint("calls", __name__)
@@ -50,6 +50,13 @@ STATE_LABELS = {
     PublicState.CANCELLED: _l("Cancelled"),
     PublicState.DRAFT: _l("Draft"),
 }
+
+
+@bp.app_template_global("call_text")
+def call_text_in_locale(call: Call, field: str) -> LocalText:
+    """A call's text in the visitor's language (Dutch when there is no English version), with the
+    language it is actually in, for the lang attribute."""
+    return call_text(call, field, str(get_locale()))
 
 
 # --- public pages ---------------------------------------------------------------------------
@@ -220,6 +227,7 @@ def _save_call_form(form: CallForm, call: Call | None):
                     budget_cents=form.experiment_budget.data or 0,
                     note=form.experiment_note.data or "",
                 ),
+                english=form.english(),
             )
         except DomainError as error:
             db.session.rollback()
