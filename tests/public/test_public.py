@@ -100,6 +100,14 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
     assert "Biodiversiteit Lage Weide" not in page_text(client.get("/calls?state=closed"))
     catering = page_text(client.get("/calls/catering-stadskantoor-2027"))
     assert "Het lopende contract loopt binnen vier maanden af" in catering
+    # Most demo calls have an English version; the catering call is left in Dutch only.
+    english = app.test_client()
+    with english.session_transaction() as session:
+        session["lang"] = "en"
+    english_list = page_text(english.get("/calls"))
+    assert "Zero-emission construction logistics in the city centre" in english_list
+    assert "Circular furniture for schools" in english_list
+    assert "This call is only available in Dutch." in page_text(english.get("/calls/catering-stadskantoor-2027"))
     # Monitoring: the catering tender below target with its explanation, contracts with results.
     register = page_text(client.get("/monitoring/register?category=catering&source=external"))
     assert "Catering stadskantoor en stadhuis 2026–2030" in register and "huurcontract" in register
