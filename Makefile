@@ -35,10 +35,13 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel update -i messages.pot -d mvi_challenges/translations --no-fuzzy-matching
 	rm messages.pot
 
+# Quiet: the migration's and the demo's notes go to instance/run-setup.log and are shown only when a
+# step fails; the server prints the address it serves and what goes wrong.
 run: setup
-	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
-	MVI_DEMO=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	@mkdir -p instance
+	@$(FLASK) db upgrade > instance/run-setup.log 2>&1 || { cat instance/run-setup.log; exit 1; }
+	@$(FLASK) seed-demo --if-empty 2>> instance/run-setup.log || { cat instance/run-setup.log; exit 1; }
+	@MVI_DEMO=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

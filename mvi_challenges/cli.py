@@ -75,7 +75,7 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException("seed-demo refuses to run with MVI_ENV=production: demo accounts have "
                                        "published passwords. Nothing was created.")
         if if_empty and (db.session.scalar(select(func.count(User.id))) or 0) > 0:
-            click.echo("database already has data; demo seed skipped")
+            click.echo("database already has data; demo seed skipped", err=True)  # `make run` stays quiet
             return
         report = seed_demo(db.session)
         db.session.commit()

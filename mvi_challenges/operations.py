@@ -183,6 +183,32 @@ def configure_logging(log_format: str) -> None:
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     # A line per request is for log collectors; on a developer's console the server prints its own.
     request_log.setLevel(logging.INFO if log_format == "json" else logging.WARNING)
+    if log_format != "json":
+        quiet_console()
+
+
+class DeveloperConsoleFilter(logging.Filter):
+    """On the development server's console (`make run`): the address it serves, then only what went
+    wrong; no line per request, no banner about development servers in the same message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        message = record.getMessage()
+        if " * Running on " not in message:
+            return False
+        record.msg = "\n".join(line for line in message.splitlines() if line.startswith(" * Running on "))
+        record.args = ()
+        return True
+
+
+def quiet_console() -> None:
+    """A developer's console shows warnings and errors of the site, not its INFO notes ("mail
+    queued" for each of the demo's seventy mails); log collectors get them in JSON."""
+    logging.getLogger("mvi_challenges").setLevel(logging.WARNING)
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DeveloperConsoleFilter) for f in werkzeug.filters):
+        werkzeug.addFilter(DeveloperConsoleFilter())
 
 
 def _start_request() -> None:
