@@ -50,6 +50,12 @@ def my_home():
         dialogues=work.my_dialogues(db.session, user, now))
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico at the root, whatever the page links."""
+    return current_app.send_static_file("favicon.ico")
+
+
 @bp.route("/healthz")
 def healthz():
     try:

@@ -1,0 +1,159 @@
+"""The key pages of every role, in Dutch and English, at 1280 px and on a 375 px phone: each one
+answers, is no wider than the screen, lays its alerts out as the NL Design System intends, and is
+saved under tests/e2e/screenshots/ (not committed) for a person to look at before calling it done."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from mvi_challenges.accounts.models import Role
+from mvi_challenges.calls.models import Call
+from mvi_challenges.db import db
+
+from ..factories import PASSWORD, close_phase, login, make_call, make_dialogue, make_proposal, make_user
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+SHOTS = Path(__file__).parent / "screenshots"
+WIDTHS = (1280, 375)
+# An English title with long words, as a staff member might paste it: it must wrap, not widen a phone.
+LONG_TITLE = ("Zero-emission construction logistics for the inner city of Utrecht: "
+              "hubs, cargo bikes and electrically-powered-lightweight-distribution-vehicles")
+
+
+def _world(app: Flask) -> dict[str, object]:
+    english = make_call(app, title="Zero-emissie bouwlogistiek binnenstad")
+    with app.app_context():
+        call = db.session.get(Call, english.id)
+        call.title_en, call.summary_en = LONG_TITLE, "How do we bring building materials into the city without emissions?"
+        call.body_html_en, call.prize_text_en = "<h3>The challenge</h3><p>Fewer lorries.</p>", "3 pilots of €15,000"
+        db.session.commit()
+    dutch = make_call(app, title="Catering Stadskantoor")
+    judged = make_call(app, title="Hittestress Overvecht", closes_in=dt.timedelta(days=3))
+    dialogue = make_dialogue(app, title="Hoe koopt Utrecht eerlijk in?")
+    entrepreneur, resident = make_user(app, Role.ENTREPRENEUR), make_user(app, Role.CITIZEN)
+    staff, admin, jury = make_user(app, Role.STAFF), make_user(app, Role.ADMIN, Role.STAFF), make_user(app, Role.JURY)
+    made = make_proposal(app, entrepreneur, english, title="Stille vrachtfietshub", submit=True)
+    other = make_user(app, Role.ENTREPRENEUR)
+    make_proposal(app, other, judged, title="Koele daken", submit=True)
+    close_phase(app, judged)
+    csrf = app.config["WTF_CSRF_ENABLED"]
+    app.config["WTF_CSRF_ENABLED"] = False  # staff seat the jury through the test client
+    client = app.test_client()
+    login(client, staff)
+    client.post(f"/staff/calls/{judged.id}/phases/1/jury", data={"email": jury.email, "is_chair": "y"})
+    app.config["WTF_CSRF_ENABLED"] = csrf
+    return {"english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue, "proposal": made,
+            "users": {"entrepreneur": entrepreneur, "resident": resident, "jury": jury, "staff": staff,
+                      "admin": admin}}
+
+
+def _pages(world: dict[str, object]) -> dict[str, list[str]]:
+    english, dutch, judged = world["english"], world["dutch"], world["judged"]
+    dialogue, proposal = world["dialogue"], world["proposal"]
+    public = ["/", "/calls", f"/calls/{english.slug}", f"/calls/{dutch.slug}", "/dialogues",
+              f"/dialogues/{dialogue.slug}", "/monitoring"]
+    return {
+        "anonymous": [*public, "/account/register", "/account/login"],
+        "entrepreneur": ["/my", f"/calls/{english.slug}", f"/proposals/{proposal.id}", f"/proposals/{proposal.id}/edit"],
+        "resident": ["/my", f"/dialogues/{dialogue.slug}"],
+        "jury": ["/my", "/jury"],
+        "staff": ["/my", "/staff/calls", f"/staff/calls/{english.id}", f"/staff/calls/{english.id}/edit",
+                  f"/staff/calls/{judged.id}/phases/1/jury", "/staff/monitoring"],
+        "admin": ["/my", "/admin/users", "/admin/audit"],
+    }
+
+
+def _log_in(page: Page, email: str) -> None:
+    page.goto("/account/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    expect(page.locator("h1")).to_be_visible()
+
+
+def _problems(page: Page, path: str) -> list[str]:
+    """What a person would see as broken on this page."""
+    problems = []
+    scroll, screen = page.evaluate("() => [document.documentElement.scrollWidth, screen.width]")
+    if scroll > screen:
+        problems.append(f"{path}: {scroll} px wide on a {screen} px screen")
+    # An alert whose heading, text and list sit side by side in a row: its content is not in the
+    # design system's message box.
+    loose = page.evaluate("""() => [...document.querySelectorAll('.utrecht-alert')]
+        .filter(a => !a.querySelector(':scope > .utrecht-alert__content > .utrecht-alert__message'))
+        .map(a => a.className)""")
+    problems += [f"{path}: alert without its message box ({name})" for name in loose]
+    return problems
+
+
+def _visit(page: Page, paths: list[str], role: str, lang: str, width: int) -> list[str]:
+    problems = []
+    for path in paths:
+        response = page.goto(path)
+        assert response is not None and response.status == 200, f"{role} {lang} {width}: {path} → {response.status}"
+        problems += [f"{role} {lang} {width}: {problem}" for problem in _problems(page, path)]
+        slug = path.strip("/").replace("/", "-") or "home"
+        page.screenshot(path=str(SHOTS / f"{role}-{lang}-{slug}-{width}.png"), full_page=True)
+    return problems
+
+
+def test_key_pages_of_every_role_in_both_languages_at_desktop_and_phone_width(
+        app: Flask, browser, live_server: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    world = _world(app)
+    app.config["WTF_CSRF_ENABLED"] = True
+    problems: list[str] = []
+    for role, paths in _pages(world).items():
+        for width in WIDTHS:
+            context = browser.new_context(
+                base_url=live_server, viewport={"width": width, "height": 900}, screen={"width": width, "height": 900},
+                is_mobile=width < 400, has_touch=width < 400)
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            if role != "anonymous":
+                _log_in(page, world["users"][role].email)
+            for lang in ("nl", "en"):
+                page.goto(f"/language?lang={lang}&next=/")
+                problems += _visit(page, paths, role, lang, width)
+            context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_english_call_page_reads_english_and_marks_a_dutch_only_call(app: Flask, page: Page) -> None:
+    world = _world(app)
+    page.goto("/language?lang=en&next=/")
+    page.goto(f"/calls/{world['english'].slug}")
+    expect(page.locator("h1")).to_have_text(LONG_TITLE)
+    expect(page.locator("h1")).to_have_attribute("lang", "en")
+    page.goto(f"/calls/{world['dutch'].slug}")
+    expect(page.locator("h1")).to_have_attribute("lang", "nl")
+    expect(page.get_by_text("This call is only available in Dutch.")).to_be_visible()
+
+
+def test_the_error_summary_lists_its_errors_below_its_heading(app: Flask, page: Page) -> None:
+    """The summary's heading and its list of errors stack, as the design system's alert lays them
+    out; as plain children of the alert's flex row they stood side by side."""
+    page.goto("/account/register")
+    page.locator("form.form button[type=submit]").click()
+    heading = page.locator(".error-summary h2").bounding_box()
+    first_error = page.locator(".error-summary li").first.bounding_box()
+    assert heading is not None and first_error is not None
+    assert first_error["y"] >= heading["y"] + heading["height"], (heading, first_error)
+
+
+def test_the_page_header_shows_the_logo_and_the_favicon_is_served(app: Flask, page: Page) -> None:
+    page.goto("/")
+    logo = page.get_by_role("img", name="Gemeente Utrecht")
+    expect(logo).to_be_visible()
+    box = logo.bounding_box()
+    assert box is not None and box["height"] >= 40  # drawn at a readable size, not squeezed
+    expect(page.locator("header.utrecht-page-header")).to_be_visible()
+    icon = page.locator("link[rel=icon][type='image/svg+xml']").get_attribute("href")
+    assert page.request.get(icon).headers["content-type"].startswith("image/svg+xml")
+    response = page.request.get("/favicon.ico")
+    assert response.status == 200 and response.body()[:4] == b"\x00\x00\x01\x00"  # an ICO file
