@@ -157,3 +157,18 @@ def test_the_page_header_shows_the_logo_and_the_favicon_is_served(app: Flask, pa
     assert page.request.get(icon).headers["content-type"].startswith("image/svg+xml")
     response = page.request.get("/favicon.ico")
     assert response.status == 200 and response.body()[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_the_monitoring_charts_are_legible_on_a_phone(app: Flask, browser, live_server: str) -> None:
+    """Chart labels keep a readable size at 375 px (a scaled-down drawing printed them at 7 px)."""
+    make_call(app, title="Zero-emissie bouwlogistiek binnenstad")
+    context = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 800},
+                                  screen={"width": 375, "height": 800}, is_mobile=True)
+    page = context.new_page()
+    page.goto("/monitoring")
+    sizes = page.evaluate("""() => [...document.querySelectorAll('.chart__label')]
+        .map(t => t.getBoundingClientRect().height)""")
+    assert sizes and min(sizes) >= 14, sizes
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(SHOTS / "anonymous-nl-monitoring-charts-375.png"), full_page=True)
+    context.close()
