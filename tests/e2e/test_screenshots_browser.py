@@ -30,7 +30,8 @@ def _world(app: Flask) -> dict[str, object]:
     with app.app_context():
         call = db.session.get(Call, english.id)
         call.title_en, call.summary_en = LONG_TITLE, "How do we bring building materials into the city without emissions?"
-        call.body_html_en, call.prize_text_en = "<h3>The challenge</h3><p>Fewer lorries.</p>", "3 pilots of €15,000"
+        call.body_source_en, call.body_html_en = "## The challenge\nFewer lorries.", "<h3>The challenge</h3><p>Fewer lorries.</p>"
+        call.prize_text_en = "3 pilots of €15,000"
         db.session.commit()
     dutch = make_call(app, title="Catering Stadskantoor")
     judged = make_call(app, title="Hittestress Overvecht", closes_in=dt.timedelta(days=3))
