@@ -55,9 +55,9 @@ def test_staff_creates_and_publishes_an_sbir_call_with_two_phases(app: Flask, pa
     page.get_by_role("link", name="Manage calls").click()
     page.get_by_role("link", name="New SBIR call").click()
     expect(page.get_by_role("radio", name="SBIR call")).to_be_checked()
-    page.get_by_label("Title").fill("Slimme hittesensoren")
-    page.get_by_label("Summary").fill("Sensoren die hitte in de wijk meten.")
-    page.get_by_label("Main text").fill("## Vraag\nMeet de hitte.")
+    page.get_by_label("Title", exact=True).fill("Slimme hittesensoren")
+    page.get_by_label("Summary", exact=True).fill("Sensoren die hitte in de wijk meten.")
+    page.get_by_label("Main text", exact=True).fill("## Vraag\nMeet de hitte.")
     page.get_by_label("Category", exact=True).select_option(label="Public space and civil works (incl. green) — target level 3")
     page.get_by_role("checkbox", name="Healthy living environment").check()
     page.get_by_role("radio", name="3 – ambitious: challenge the market maximally").check()  # nothing chosen for you

@@ -22,7 +22,7 @@ SHOTS = Path(__file__).parent / "screenshots"
 WIDTHS = (1280, 375)
 # An English title with long words, as a staff member might paste it: it must wrap, not widen a phone.
 LONG_TITLE = ("Zero-emission construction logistics for the inner city of Utrecht: "
-              "hubs, cargo bikes and electrically-powered-lightweight-distribution-vehicles")
+              "hubs, cargo bikes and Binnenstadsbevoorradingsvoertuigenelektrificatieprogramma")
 
 
 def _world(app: Flask) -> dict[str, object]:
