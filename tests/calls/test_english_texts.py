@@ -48,7 +48,7 @@ def _publish(app: Flask, client: FlaskClient, call_id: int) -> str:
     assert client.post(f"/staff/calls/{call_id}/phases/new", data=phase).status_code == 302
     assert client.post(f"/staff/calls/{call_id}/status/published", data={"confirm": "yes"}).status_code == 302
     from mvi_challenges.calls.models import Call
-    from mvi_challenges.db import db
+    from mvi_challenges.core.db import db
 
     with app.app_context():
         return db.session.get(Call, call_id).slug

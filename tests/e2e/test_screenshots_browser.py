@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import Call
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 from ..factories import PASSWORD, close_phase, login, make_call, make_dialogue, make_proposal, make_user
 
