@@ -27,7 +27,7 @@ static/vendor/.built: node_modules/.installed
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d mvi_challenges/translations
+	@$(BIN)/pybabel --quiet compile --use-fuzzy -d mvi_challenges/translations
 
 # For developers: refresh the catalogue after changing texts, then translate the new entries.
 messages: $(VENV)/.installed
