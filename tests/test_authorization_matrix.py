@@ -35,6 +35,7 @@ LOGIN_FLOW = "login-flow"
 EXPECTED: dict[str, str] = {
     "public.home": PUBLIC,
     "public.healthz": PUBLIC,
+    "public.favicon": PUBLIC,
     "ops.readyz": PUBLIC,  # a load balancer asks it; it names what is down, nothing more
     "ops.metrics": PUBLIC,  # loopback (the test client) by default; anyone else not listed gets a 404
     "public.set_language": PUBLIC,
