@@ -127,10 +127,6 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp, dialogues_bp, evaluation_bp,
                       monitoring_bp, api_bp, feeds_bp, privacy_bp):
         app.register_blueprint(blueprint)
-    if app.config.get("BENCH_ENDPOINTS"):
-        from .bench.views import bp as bench_bp
-
-        app.register_blueprint(bench_bp)
 
 
 def _register_request_clock(app: Flask) -> None:

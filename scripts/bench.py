@@ -46,6 +46,8 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/8"
 CONNECTIONS = 16
 WORKERS = 2
 WARM_UP_SECONDS = 2
+# The normal app plus the ceilings, without two-step verification or rate limits (bench/app.py).
+BENCH_APP = "bench.app:create_bench_app()"
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,13 @@ def dataset_key(scale: float) -> str:
     (even an edited revision that keeps its number) builds a new data set."""
     digest = hashlib.sha256()
     migrations = sorted((PROJECT_ROOT / "migrations" / "versions").glob("*.py"))
-    for path in [*migrations, PROJECT_ROOT / "mvi_challenges" / "bench" / "data.py"]:
+    for path in [*migrations, PROJECT_ROOT / "bench" / "data.py"]:
         digest.update(path.read_bytes())
     return f"{scale:g}-{alembic_head()}-{digest.hexdigest()[:10]}"
 
 
 def flask(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=PROJECT_ROOT,  # noqa: S603
+    subprocess.run([sys.executable, "-m", "flask", "--app", BENCH_APP, *args], cwd=PROJECT_ROOT,  # noqa: S603
                    env={**os.environ, **env}, check=True)
 
 
@@ -179,8 +181,8 @@ def landmarks(url: str) -> Landmarks:
     """The aggregation phase, an SBIR call's slug and the deep pages, read from the data set."""
     from sqlalchemy import func, select
 
+    from bench.data import AGGREGATION_CALL_SLUG
     from mvi_challenges import create_app
-    from mvi_challenges.bench.data import AGGREGATION_CALL_SLUG
     from mvi_challenges.calls.models import Call, CallKind, Phase
     from mvi_challenges.calls.services import visible_to_public
     from mvi_challenges.db import db
@@ -230,7 +232,7 @@ def run_wrk(wrk: str, base_url: str, page: Page, seconds: int, cookie: str) -> M
 
 
 def jury_cookie(base_url: str) -> str:
-    from mvi_challenges.bench.data import BENCH_JURY_EMAIL, BENCH_PASSWORD
+    from bench.data import BENCH_JURY_EMAIL, BENCH_PASSWORD
 
     browser = Browser(base_url)
     form = browser.get("/account/login")
@@ -266,14 +268,13 @@ def measure(label: str, url: str, seconds: int, wrk: str, redis_url: str | None)
     marks = landmarks(url)
     # As in production: public pages shared for PAGE_CACHE_SECONDS (5 s there); the jury page and
     # the two ceilings are never cached.
-    env = {"DATABASE_URL": url, "MVI_BENCH_ENDPOINTS": "1", "SECRET_KEY": "bench-only-secret",
-           "RATELIMIT_ENABLED": "0", "TWO_STEP_REQUIRED": "0",
+    env = {"DATABASE_URL": url, "SECRET_KEY": "bench-only-secret",
            "PAGE_CACHE_SECONDS": os.environ.get("PAGE_CACHE_SECONDS", "5")}
     prefix = f"mvi-bench-{os.getpid()}-{label.lower()}:"
     if redis_url:
         env.update({"REDIS_URL": redis_url, "REDIS_PREFIX": prefix})
     with tempfile.TemporaryDirectory() as folder, \
-            GunicornServer("app:app", workers=WORKERS, env=env, log_path=Path(folder) / "gunicorn.log") as server:
+            GunicornServer(BENCH_APP, workers=WORKERS, env=env, log_path=Path(folder) / "gunicorn.log") as server:
         cookie = jury_cookie(server.base_url)
         results = []
         print(f"\n{label}: gunicorn {WORKERS} workers, wrk {CONNECTIONS} connections, {seconds} s per page", flush=True)

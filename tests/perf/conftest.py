@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
-from mvi_challenges.bench.data import AGGREGATION_CALL_SLUG, BENCH_JURY_EMAIL, BENCH_PASSWORD, generate
+from bench.data import AGGREGATION_CALL_SLUG, BENCH_JURY_EMAIL, BENCH_PASSWORD, generate
 from mvi_challenges.calls.models import Call, Phase
 from mvi_challenges.db import db
 from tests.conftest import empty_all_tables

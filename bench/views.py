@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template_string
 from sqlalchemy import select
 
-from ..calls.models import Call
-from ..db import db
+from mvi_challenges.calls.models import Call
+from mvi_challenges.db import db
 
 bp = Blueprint("bench", __name__, url_prefix="/_bench")
 
