@@ -29,7 +29,15 @@ from mvi_challenges.calls.models import Call, CallKind, CallStatus, Criterion, E
 from mvi_challenges.catalogue.models import Category, Department, SocialValue
 from mvi_challenges.catalogue.services import seed_catalogue
 from mvi_challenges.dialogues.models import Dialogue, DialogueKind, DialogueStatus, Registration, RegistrationStatus
-from mvi_challenges.evaluation.models import Decision, JuryMember, Outcome, Score, ScoreSheet, SheetStatus
+from mvi_challenges.evaluation.models import (
+    ConflictDeclaration,
+    Decision,
+    JuryMember,
+    Outcome,
+    Score,
+    ScoreSheet,
+    SheetStatus,
+)
 from mvi_challenges.monitoring.models import (
     Contract,
     ContractTarget,
@@ -419,8 +427,10 @@ def _write_proposals(writer: Writer, rng: random.Random, ids: Ids, call: _Call, 
 
 
 def _write_jury(writer: Writer, rng: random.Random, ids: Ids, phase: _Phase, members: list[int],
-                proposal_ids: list[int], now: dt.datetime, chair: int | None = None) -> None:
-    """Every member scores every proposal on every criterion, final."""
+                proposal_ids: list[int], now: dt.datetime, chair: int | None = None, declare: bool = False) -> None:
+    """Every member scores every proposal on every criterion, final; with `declare`, after declaring
+    no conflict of interest with it (what opens the score sheet; left out elsewhere to keep the
+    data set quick to build)."""
     chair = members[0] if chair is None else chair
     for user_id in members:
         member_id = ids.take(_t(JuryMember))
@@ -428,6 +438,10 @@ def _write_jury(writer: Writer, rng: random.Random, ids: Ids, phase: _Phase, mem
                                     "is_chair": user_id == chair})
         harshness = rng.randint(-2, 1)  # some members score lower: the normalised ranking shows it
         for proposal_id in proposal_ids:
+            if declare:
+                writer.add(_t(ConflictDeclaration), {"id": ids.take(_t(ConflictDeclaration)), "member_id": member_id,
+                                                     "proposal_id": proposal_id, "has_conflict": False,
+                                                     "declared_at": now, "revision": 1})
             sheet_id = ids.take(_t(ScoreSheet))
             writer.add(_t(ScoreSheet), {"id": sheet_id, "member_id": member_id, "proposal_id": proposal_id,
                                         "status": SheetStatus.FINAL, "updated_at": now, "finalised_at": now})
@@ -504,7 +518,7 @@ def _aggregation_phase(writer: Writer, rng: random.Random, catalogue: _Catalogue
     owners = people.organisations[:n_proposals]
     proposal_ids = _write_proposals(writer, rng, ids, call, phase, owners, now)
     members = [people.bench_jury, *people.jury[:n_members - 1]]
-    _write_jury(writer, rng, ids, phase, members, proposal_ids, now, chair=people.bench_jury)
+    _write_jury(writer, rng, ids, phase, members, proposal_ids, now, chair=people.bench_jury, declare=True)
 
 
 # --- dialogues -----------------------------------------------------------------------------------
