@@ -163,9 +163,8 @@ class PhaseRow:
     sheet: SheetStatus | None
 
 
-def phase_rows(session: Session, member: JuryMember) -> list[PhaseRow]:
-    """The member's phase page in one query: each proposal in evaluation with the member's own
-    declaration and sheet status, in the order of `phase_proposals`."""
+def phase_rows_statement(member: JuryMember) -> Select[tuple[int, str, int | None, bool | None, str | None,
+                                                          SheetStatus | None]]:
     latest_title = (select(ProposalVersion.title).where(ProposalVersion.proposal_id == Proposal.id)
                     .order_by(ProposalVersion.number.desc()).limit(1).scalar_subquery())
     stmt = (select(Proposal.id, func.coalesce(latest_title, Proposal.title), ConflictDeclaration.id,
@@ -175,6 +174,13 @@ def phase_rows(session: Session, member: JuryMember) -> list[PhaseRow]:
             .outerjoin(ScoreSheet, (ScoreSheet.proposal_id == Proposal.id) & (ScoreSheet.member_id == member.id))
             .where(Proposal.phase_id == member.phase_id, Proposal.status.in_(IN_EVALUATION))
             .order_by(Proposal.submitted_at, Proposal.id))
+    return stmt
+
+
+def phase_rows(session: Session, member: JuryMember) -> list[PhaseRow]:
+    """The member's phase page in one query: each proposal in evaluation with the member's own
+    declaration and sheet status, in the order of `phase_proposals`."""
+    stmt = phase_rows_statement(member)
     return [PhaseRow(id=row[0], title=row[1], declared=row[2] is not None, has_conflict=bool(row[3]),
                      reason=row[4] or "", sheet=row[5]) for row in session.execute(stmt)]
 
@@ -331,6 +337,10 @@ def save_sheet(session: Session, actor: Any, member: JuryMember, proposal: Propo
 def final_sheets(session: Session, phase: Phase, proposal: Proposal | None = None) -> list[ScoreSheet]:
     """Final sheets of members without a conflict for that proposal (only those of `proposal` when
     given: a score sheet page shows one proposal's, not the phase's 4,500 sheets)."""
+    return list(session.scalars(final_sheets_statement(phase, proposal)))
+
+
+def final_sheets_statement(phase: Phase, proposal: Proposal | None = None) -> Select[tuple[ScoreSheet]]:
     conflicted = select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == ScoreSheet.member_id,
                                                       ConflictDeclaration.proposal_id == ScoreSheet.proposal_id,
                                                       ConflictDeclaration.has_conflict.is_(True))
@@ -341,7 +351,7 @@ def final_sheets(session: Session, phase: Phase, proposal: Proposal | None = Non
             .order_by(ScoreSheet.id))
     if proposal is not None:
         stmt = stmt.where(ScoreSheet.proposal_id == proposal.id)
-    return list(session.scalars(stmt))
+    return stmt
 
 
 def final_scores_statement(phase: Phase) -> Select[tuple[int, int, int, int | None, int | None]]:
