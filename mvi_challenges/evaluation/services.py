@@ -185,11 +185,6 @@ def phase_rows(session: Session, member: JuryMember) -> list[PhaseRow]:
                      reason=row[4] or "", sheet=row[5]) for row in session.execute(stmt)]
 
 
-def declarations(session: Session, member: JuryMember) -> dict[int, ConflictDeclaration]:
-    rows = session.scalars(select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id))
-    return {d.proposal_id: d for d in rows}
-
-
 def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal, *, has_conflict: bool,
             reason: str, now: dt.datetime | None = None) -> ConflictDeclaration:
     """No conflict, or a conflict with its reason. A member who finalised a sheet cannot change it;
