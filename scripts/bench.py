@@ -38,6 +38,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -293,6 +294,19 @@ def session_cookies(base_url: str) -> dict[str, str]:
     return cookies
 
 
+def settle(base_url: str, timeout: float = 60.0) -> None:
+    """Until the workers are idle again: requests of a slow page that wrk gave up on still sit in
+    gunicorn's backlog and would otherwise be served during (and counted against) the next page."""
+    deadline = time.monotonic() + timeout
+    browser = Browser(base_url, timeout=timeout)
+    while time.monotonic() < deadline:
+        start = time.monotonic()
+        browser.get("/_bench/bare")
+        if time.monotonic() - start < 0.05:
+            return
+        time.sleep(0.2)
+
+
 def resident_memory_mb(pid: int) -> float:
     """A process's resident set (VmRSS) in MB, from /proc."""
     for row in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -354,6 +368,7 @@ def measure(label: str, url: str, seconds: int, wrk: str, redis_url: str | None,
             run_wrk(wrk, server.base_url, page, WARM_UP_SECONDS, cookies)
             result = run_wrk(wrk, server.base_url, page, seconds, cookies)
             results.append(result)
+            settle(server.base_url)
             print(line(result, results), flush=True)
         memory = [resident_memory_mb(pid) for pid in server.worker_pids()]
         print(f"  resident memory per worker: {', '.join(f'{mb:.0f} MB' for mb in memory)}", flush=True)
