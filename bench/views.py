@@ -1,4 +1,4 @@
-"""The two ceilings the benchmark compares pages with, registered only when BENCH_ENDPOINTS is on.
+"""The two ceilings the benchmark compares pages with, registered only by the bench app (bench/app.py).
 
 `/_bench/bare`: Flask with nothing behind it. `/_bench/list`: a Flask page that renders a 20-row
 SQLAlchemy list in a bare template: what a list page costs before any feature of ours.
