@@ -54,8 +54,9 @@ rush: $(VENV)/.installed
 	$(BIN)/python -m scripts.rush $(if $(DATABASE_URL),--database-url '$(DATABASE_URL)') $(RUSH_ARGS)
 
 # Not part of `make test` (it takes minutes): builds the bench data set once (cached in instance/bench/),
-# serves it with gunicorn (2 workers) and measures the key pages with wrk beside two ceilings, on SQLite
-# and then PostgreSQL (BENCH_PG_URL, default the local server). Writes bench/results.md.
+# serves it with gunicorn (2 workers, bench/app.py) and measures the key pages, public and logged in,
+# with wrk beside two ceilings, with the page cache and without it, on SQLite and then PostgreSQL
+# (BENCH_PG_URL, default the local server). Writes bench/results.md.
 BENCH_SCALE ?= 1
 BENCH_SECONDS ?= 10
 bench: $(VENV)/.installed translations
