@@ -17,7 +17,7 @@ import click
 from flask import Flask
 
 from mvi_challenges import create_app
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 BENCH_SETTINGS = {"TWO_STEP_REQUIRED": False, "RATELIMIT_ENABLED": False}
 

@@ -28,6 +28,7 @@ from mvi_challenges.accounts.models import Organisation, Role, User, UserRole
 from mvi_challenges.calls.models import Call, CallKind, CallStatus, Criterion, Eligibility, Phase, call_social_values
 from mvi_challenges.catalogue.models import Category, Department, SocialValue
 from mvi_challenges.catalogue.services import seed_catalogue
+from mvi_challenges.core.sanitize import render_markdown
 from mvi_challenges.dialogues.models import Dialogue, DialogueKind, DialogueStatus, Registration, RegistrationStatus
 from mvi_challenges.evaluation.models import (
     ConflictDeclaration,
@@ -47,7 +48,6 @@ from mvi_challenges.monitoring.models import (
     TargetUnit,
 )
 from mvi_challenges.proposals.models import Proposal, ProposalStatus, Question
-from mvi_challenges.sanitize import render_markdown
 
 BENCH_PASSWORD = "bench-wachtwoord-niet-geheim"  # noqa: S105 - a throw-away data set on loopback
 BENCH_JURY_EMAIL = "jury@bench.mvi.example"

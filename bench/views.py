@@ -11,7 +11,7 @@ from flask import Blueprint, render_template_string
 from sqlalchemy import select
 
 from mvi_challenges.calls.models import Call
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 bp = Blueprint("bench", __name__, url_prefix="/_bench")
 

@@ -222,7 +222,7 @@ def landmarks(url: str) -> Landmarks:
     from mvi_challenges.accounts.models import User
     from mvi_challenges.calls.models import Call, CallKind, CallStatus, Phase
     from mvi_challenges.calls.services import visible_to_public
-    from mvi_challenges.db import db
+    from mvi_challenges.core.db import db
     from mvi_challenges.proposals.models import Proposal
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})

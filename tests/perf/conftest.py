@@ -29,7 +29,7 @@ from bench.data import (
 )
 from mvi_challenges.accounts.models import User
 from mvi_challenges.calls.models import Call, CallStatus, Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from mvi_challenges.proposals.models import Proposal
 from tests.conftest import empty_all_tables
 

@@ -15,7 +15,7 @@ from bench.data import (
     Counts,
     generate,
 )
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from tests.perf.conftest import PERF_SCALE
 
 
