@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import JoinRequest, Role, User
-from mvi_challenges.calls.models import CallDocument, CallKind, CallStatus, Phase
+from mvi_challenges.calls.models import Call, CallDocument, CallKind, CallStatus, Phase
 from mvi_challenges.db import db
 from mvi_challenges.dialogues.models import Contribution
 from mvi_challenges.evaluation.models import JuryMember
@@ -135,6 +135,11 @@ EXPECTED: dict[str, str] = {
     "proposals.change_status": STAFF,
     "proposals.staff_questions": STAFF,
     "proposals.answer": STAFF,
+    "notices.note": PUBLIC,
+    "notices.note_download": PUBLIC,
+    "notices.note_json": PUBLIC,
+    "notices.staff_notes": STAFF,
+    "notices.issue": STAFF,
     "dialogues.dialogue_list": PUBLIC,
     "dialogues.detail": PUBLIC,
     "dialogues.ics": PUBLIC,
@@ -245,6 +250,7 @@ def _world(app: Flask) -> SimpleNamespace:
         db.session.add(join)
         db.session.commit()
         question_id, join_id = question.id, join.id
+    _clarification_note(app, published.id, question_id)
     other = make_user(app, Role.CITIZEN)
     # The dialogue shares the call's slug, so one `slug` value serves both kinds of route.
     dialogue = make_dialogue(app, title=published.title)
@@ -268,6 +274,20 @@ def _world(app: Flask) -> SimpleNamespace:
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
                            contribution_id=contribution_id)
+
+
+def _clarification_note(app: Flask, call_id: int, question_id: int) -> None:
+    """Clarification note 1 of the call, with the question answered and published in it."""
+    from mvi_challenges.notices.services import issue_note
+    from mvi_challenges.timezones import now_utc
+
+    with app.test_request_context():
+        question = db.session.get(Question, question_id)
+        question.answer_source, question.answer_html = "Ja.", "<p>Ja.</p>"
+        question.published_at, question.number = now_utc(), 1
+        issue_note(db.session, None, db.session.get(Call, call_id), changes_source="", expected_number=1,
+                   now=now_utc())
+        db.session.commit()
 
 
 def _jurors(app: Flask, phase_id: int, other_phase_id: int,
