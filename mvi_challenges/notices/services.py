@@ -122,10 +122,10 @@ def issue_note(session: Session, actor: Any, call: Call, *, changes_source: str,
         raise DomainError(_l("There is nothing to issue: no published answers are waiting and no changes are listed."),
                           field="changes_source")
     items = [(q.number or 0, q.text, q.answer_source) for q in answers]
-    content = canonical_content(call, number, now, changes_source.strip(), items)
+    changes = changes_source.strip()
+    content = canonical_content(call, number, now, changes, items)
     note = ClarificationNote(call_id=call.id, number=number, issued_at=now, issued_by_id=getattr(actor, "id", None),
-                             changes_source=changes_source.strip(), changes_html=render_markdown(changes_source.strip()),
-                             digest=digest_of(content))
+                             changes_source=changes, changes_html=render_markdown(changes), digest=digest_of(content))
     note.items = [ClarificationNoteItem(question_id=q.id, number=q.number or 0, question_text=q.text,
                                         answer_source=q.answer_source, answer_html=q.answer_html) for q in answers]
     session.add(note)

@@ -63,7 +63,8 @@ def _render_staff(call: Call, form: NoteForm, status: int = 200):
     if not form.is_submitted():
         form.expected_number.data = str(number)
     return render_template("notices/staff.html", call=call, form=form, next_number=number,
-                           pending=services.pending_answers(db.session, call), notes=services.issued_notes(db.session, call),
+                           pending=services.pending_answers(db.session, call),
+                           notes=services.issued_notes(db.session, call),
                            refusal=call_lifecycle.clarification_note_refusal(call, now),
                            recipient_count=len(services.recipients(db.session, call))), status
 

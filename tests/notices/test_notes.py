@@ -22,7 +22,6 @@ from mvi_challenges.proposals.models import Question
 
 from ..factories import login, make_call, make_proposal, make_user, page_text
 
-
 _ASKED: dict[int, str] = {}
 
 
