@@ -217,7 +217,7 @@ def test_residents_see_their_outcome_and_the_reserve_moves_up_in_drawn_order(app
         order, selected = list(draw.order), list(draw.selected)
     reserve = [n for n in order if n not in selected]
     by_number = {index + 1: pair for index, pair in enumerate(people)}
-    seated_person, seated_client = by_number[selected[0]]
+    _seated, seated_client = by_number[selected[0]]
     assert "ingeloot: u hebt een plaats" in page_text(seated_client.get("/my"))
     assert "U bent ingeloot: u hebt een plaats." in page_text(seated_client.get(f"/dialogues/{dialogue.slug}"))
     first_reserve_person, first_reserve_client = by_number[reserve[0]]
