@@ -156,6 +156,9 @@ EXPECTED: dict[str, str] = {
     "dialogues.attendance": STAFF,
     "dialogues.moderate": STAFF,
     "dialogues.publish_report": STAFF,
+    "dialogues.draw_page": PUBLIC,
+    "dialogues.draw_json": PUBLIC,
+    "dialogues.draw": STAFF,
     "evaluation.jury": STAFF,
     "evaluation.settings": STAFF,
     "evaluation.remove_member": STAFF,
@@ -255,6 +258,7 @@ def _world(app: Flask) -> SimpleNamespace:
     # The dialogue shares the call's slug, so one `slug` value serves both kinds of route.
     dialogue = make_dialogue(app, title=published.title)
     assert dialogue.slug == published.slug
+    _drawn_by_lot(app, dialogue.id)
     with app.app_context():
         contribution = Contribution(dialogue_id=dialogue.id, user_id=other.id, text_source="Idee", text_html="Idee")
         db.session.add(contribution)
@@ -274,6 +278,22 @@ def _world(app: Flask) -> SimpleNamespace:
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
                            contribution_id=contribution_id)
+
+
+def _drawn_by_lot(app: Flask, dialogue_id: int) -> None:
+    """The dialogue selects by lot and its (empty) draw is published: the draw pages answer."""
+    from mvi_challenges.dialogues import lottery
+    from mvi_challenges.dialogues.models import Dialogue, LotDraw, Selection
+    from mvi_challenges.timezones import now_utc
+
+    with app.app_context():
+        dialogue = db.session.get(Dialogue, dialogue_id)
+        dialogue.selection, dialogue.lot_secret = Selection.LOT, "0" * 64
+        dialogue.lot_commitment = lottery.commitment_of(dialogue.lot_secret)
+        db.session.add(LotDraw(dialogue_id=dialogue_id, drawn_at=now_utc(), algorithm=lottery.ALGORITHM,
+                               secret=dialogue.lot_secret, seed=lottery.seed_of(dialogue.lot_secret, []),
+                               capacity=dialogue.capacity, quotas={}, candidates=[], order=[], selected=[]))
+        db.session.commit()
 
 
 def _clarification_note(app: Flask, call_id: int, question_id: int) -> None:
