@@ -30,6 +30,13 @@ def _log_in(page: Page, user) -> None:
     page.get_by_role("main").get_by_role("button", name="Inloggen").click()
 
 
+def _fits_a_phone(page: Page) -> bool:
+    page.set_viewport_size({"width": 375, "height": 740})
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    page.set_viewport_size({"width": 1100, "height": 900})
+    return width <= 375
+
+
 def test_staff_issue_a_clarification_note_that_everyone_can_read(app: Flask, page: Page) -> None:
     call = make_call(app, title="Schone bouwplaatsen")
     app.config["WTF_CSRF_ENABLED"] = False  # the asker and the answer go through the test client
@@ -61,6 +68,7 @@ def test_staff_issue_a_clarification_note_that_everyone_can_read(app: Flask, pag
     expect(page.get_by_text("De deadline schuift een week op.")).to_be_visible()
     expect(page.get_by_text("Tellen elektrische kranen mee?")).to_be_visible()
     assert axe_violations(page) == []
+    assert _fits_a_phone(page)  # the 64-character digest wraps
 
 
 def test_a_resident_registers_for_a_draw_and_sees_the_outcome(app: Flask, page: Page) -> None:
@@ -97,3 +105,4 @@ def test_a_resident_registers_for_a_draw_and_sees_the_outcome(app: Flask, page: 
     expect(page.get_by_role("heading", name="Loting", exact=True)).to_be_visible()
     expect(page.get_by_role("table")).to_contain_text("Overvecht")
     assert axe_violations(page) == []
+    assert _fits_a_phone(page)
