@@ -272,3 +272,16 @@ def test_selection_by_lot_is_for_city_dialogues_and_fixed_once_people_registered
             else:
                 raise AssertionError(f"{kind} {selection} was accepted")
             db.session.rollback()
+
+
+def test_what_a_registrant_stated_is_in_their_own_data_export(app: Flask, catalogue) -> None:
+    from mvi_challenges.accounts.models import User
+    from mvi_challenges.privacy.services import personal_data
+
+    dialogue = _lot_dialogue(app, quotas={"district": {"zuid": 2}})
+    person, _client = _register_people(app, dialogue, 1)[0]
+    with app.app_context():
+        data = personal_data(db.session, db.session.get(User, person.id))
+    [registration] = data["dialogue_registrations"]
+    assert (registration["status"], registration["district"], registration["candidate_number"]) == (
+        "candidate", "overvecht", 1)
