@@ -235,3 +235,19 @@ def test_notes_of_a_call_are_not_readable_through_another_call_or_a_draft(app: F
     assert client.get(f"/calls/{other.slug}/notes/1").status_code == 404
     assert client.get(f"/calls/{call.slug}/notes/2.pdf").status_code == 404
     assert client.get(f"/calls/{call.slug}/notes/1.pdf").status_code == 200
+
+
+def test_each_issued_note_is_a_clarifications_document_in_the_open_contracting_data(app: Flask, client: FlaskClient,
+                                                                                     catalogue) -> None:
+    from ..api.test_ocds import assert_valid_package
+
+    call = make_call(app)
+    staff = _staff(app)
+    _answer(staff, _ask(app, call, "Vraag?"), "Antwoord.")
+    _issue(staff, call, 1)
+    package = client.get("/api/v1/ocds/releases.json").get_json()
+    assert_valid_package(package)
+    documents = [d for release in package["releases"] for d in release.get("tender", {}).get("documents", [])
+                 if d["id"] == "clarification-note-1"]
+    assert documents and documents[0]["documentType"] == "clarifications"
+    assert documents[0]["url"].endswith(f"/calls/{call.slug}/notes/1.pdf") and documents[0]["format"] == "application/pdf"
