@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import JoinRequest, Role, User
 from mvi_challenges.calls.models import Call, CallDocument, CallKind, CallStatus, Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from mvi_challenges.dialogues.models import Contribution
 from mvi_challenges.evaluation.models import JuryMember
 from mvi_challenges.proposals.models import Question
@@ -282,9 +282,9 @@ def _world(app: Flask) -> SimpleNamespace:
 
 def _drawn_by_lot(app: Flask, dialogue_id: int) -> None:
     """The dialogue selects by lot and its (empty) draw is published: the draw pages answer."""
+    from mvi_challenges.core.timezones import now_utc
     from mvi_challenges.dialogues import lottery
     from mvi_challenges.dialogues.models import Dialogue, LotDraw, Selection
-    from mvi_challenges.timezones import now_utc
 
     with app.app_context():
         dialogue = db.session.get(Dialogue, dialogue_id)
@@ -298,8 +298,8 @@ def _drawn_by_lot(app: Flask, dialogue_id: int) -> None:
 
 def _clarification_note(app: Flask, call_id: int, question_id: int) -> None:
     """Clarification note 1 of the call, with the question answered and published in it."""
+    from mvi_challenges.core.timezones import now_utc
     from mvi_challenges.notices.services import issue_note
-    from mvi_challenges.timezones import now_utc
 
     with app.test_request_context():
         question = db.session.get(Question, question_id)
@@ -338,9 +338,9 @@ def _jurors(app: Flask, phase_id: int, other_phase_id: int,
 
 def _prepared_export(app: Flask, user_id: int) -> int:
     """A ZIP of the owner's data, prepared as the worker does."""
-    from mvi_challenges import jobs
+    from mvi_challenges.core.timezones import now_utc
+    from mvi_challenges.infra import jobs
     from mvi_challenges.privacy.services import request_export
-    from mvi_challenges.timezones import now_utc
 
     with app.app_context():
         export, _new = request_export(db.session, db.session.get(User, user_id), now_utc())

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 
-from ..fields import Length
+from ..core.fields import Length
 from .services import MAX_CHANGES_LENGTH
 
 

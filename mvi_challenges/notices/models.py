@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..calls.models import Call
-from ..db import Base, intpk
+from ..core.db import Base, intpk
 
 
 class ClarificationNote(Base):

@@ -18,15 +18,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from .. import audit
 from ..accounts.models import User
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call
-from ..db import wait_for_row
-from ..errors import DomainError
-from ..outbox import queue_user_email
+from ..core import audit
+from ..core.db import wait_for_row
+from ..core.errors import DomainError
+from ..core.outbox import queue_user_email
+from ..core.sanitize import render_markdown
 from ..proposals.models import Proposal, Question, call_followers
-from ..sanitize import render_markdown
 from .models import ClarificationNote, ClarificationNoteItem
 
 MAX_CHANGES_LENGTH = 20_000

@@ -7,15 +7,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..auth import require
+from ..accounts.auth import require
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call
 from ..calls.permissions import can_manage_calls, can_view_call
 from ..calls.services import find_call_by_slug
-from ..confirmation import ask_first
-from ..db import db
-from ..errors import DomainError, attach_to_form
-from ..timezones import request_time
+from ..core.confirmation import ask_first
+from ..core.db import db
+from ..core.errors import DomainError, attach_to_form
+from ..core.timezones import request_time
 from . import services
 from .forms import NoteForm
 from .models import ClarificationNote

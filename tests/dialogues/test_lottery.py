@@ -15,7 +15,10 @@ from sqlalchemy import func, select
 
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import Eligibility
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.errors import DomainError
+from mvi_challenges.core.outbox import OutboxEmail
+from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.dialogues import lottery, services
 from mvi_challenges.dialogues.models import (
     Dialogue,
@@ -26,9 +29,6 @@ from mvi_challenges.dialogues.models import (
     RegistrationStatus,
     Selection,
 )
-from mvi_challenges.errors import DomainError
-from mvi_challenges.outbox import OutboxEmail
-from mvi_challenges.timezones import now_utc
 
 from ..factories import login, make_user, page_text
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import Eligibility
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.dialogues import services as dialogue_services
 from mvi_challenges.dialogues.models import Dialogue, DialogueKind, DialogueStatus, Selection
 from mvi_challenges.proposals.models import Question
-from mvi_challenges.timezones import now_utc
 
 from ..factories import PASSWORD, login, make_call, make_user
 from .conftest import axe_violations

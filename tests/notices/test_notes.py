@@ -14,10 +14,10 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.audit import AuditEvent
-from mvi_challenges.db import db
+from mvi_challenges.core.audit import AuditEvent
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail
 from mvi_challenges.notices.models import ClarificationNote
-from mvi_challenges.outbox import OutboxEmail
 from mvi_challenges.proposals.models import Question
 
 from ..factories import login, make_call, make_proposal, make_user, page_text
