@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from flask_wtf import CSRFProtect
 from .config import load_config
 from .db import db, install_replica, render_migration_item
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
 csrf = CSRFProtect()
 # Open data does not depend on who asks (no personal data, no language from the session).
 PUBLIC_DATA_PATHS = ("/api/v1/",)
@@ -35,12 +37,32 @@ def select_locale() -> str:
     return "nl"
 
 
+def is_release() -> bool:
+    """Installed from the wheel (`make dist`), which carries templates/, static/ and migrations/
+    inside the package; otherwise this is a checkout, where they sit next to the package."""
+    return (PACKAGE_DIR / "templates").is_dir()
+
+
+def resource_folder(name: str) -> Path:
+    """`templates`, `static` or `migrations`: the release's copy, or the checkout's folder."""
+    return PACKAGE_DIR / name if is_release() else PROJECT_ROOT / name
+
+
+def instance_folder() -> Path:
+    """Where the SQLite database, local uploads and backups go: MVI_INSTANCE_PATH when set, else
+    `instance/` of the checkout, or of the working directory for the release (never site-packages)."""
+    configured = os.environ.get("MVI_INSTANCE_PATH")
+    if configured:
+        return Path(configured).resolve()
+    return Path.cwd() / "instance" if is_release() else PROJECT_ROOT / "instance"
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(instance_folder()),
+        template_folder=str(resource_folder("templates")),
+        static_folder=str(resource_folder("static")),
     )
     app.config.from_mapping(load_config(Path(app.instance_path), test_config))
     from . import hardening
@@ -60,7 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     hardening.install(app)  # before the blueprints: their routes use the bounded int converter
     db.init_app(app)
     install_replica(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+    migrate.init_app(app, db, directory=str(resource_folder("migrations")), render_as_batch=True,
                      render_item=render_migration_item)
     csrf.init_app(app)
     from .ratelimit import limiter
@@ -68,7 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("REDIS_PREFIX", "mvi:") + "limits")
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(Path(__file__).parent / "translations"))
+                   default_translation_directories=str(PACKAGE_DIR / "translations"))
 
     from . import jobs, sessions
 
