@@ -41,6 +41,9 @@ class OutboxEmail(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # The id of the request (or job) that queued it, sent as the mail's X-Request-Id header: a
+    # complaint about a mail leads to the log lines of what caused it.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 SUBJECT_MAX = 300
@@ -57,7 +60,10 @@ def queue_email(session: Session, to: str, subject: str, body: str, html_body: s
                 attachment: tuple[str, str, str] | None = None) -> OutboxEmail:
     """Queue a mail: plain text, optionally with an HTML alternative rendered by an
     autoescaping template (so user text in it cannot inject markup) and one text attachment."""
-    email = OutboxEmail(to=to, subject=_header_safe(subject), body=body, html_body=html_body)
+    from .operations import current_request_id
+
+    email = OutboxEmail(to=to, subject=_header_safe(subject), body=body, html_body=html_body,
+                        request_id=current_request_id())
     if attachment is not None:
         email.attachment_name, email.attachment_type, email.attachment_content = attachment
     session.add(email)
@@ -111,6 +117,9 @@ def _send_smtp(email: OutboxEmail, config: dict[str, Any]) -> None:
     message["From"] = config["MAIL_SENDER"]
     message["To"] = email.to
     message["Subject"] = email.subject
+    request_id = _request_id_header(email.request_id)
+    if request_id:
+        message["X-Request-Id"] = request_id
     message.set_content(email.body)
     if email.html_body:
         message.add_alternative(email.html_body, subtype="html")
@@ -124,6 +133,14 @@ def _send_smtp(email: OutboxEmail, config: dict[str, Any]) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         smtp.send_message(message)
+
+
+def _request_id_header(value: str | None) -> str | None:
+    """The stored id, only when it still has the shape operations.incoming_request_id lets through
+    (letters, digits, `.-_:`): a row written some other way can never add a header line."""
+    from .operations import SANE_REQUEST_ID
+
+    return value if value and SANE_REQUEST_ID.fullmatch(value) else None
 
 
 def queue_user_email(session: Session, user: Any, template: str, attachment: tuple[str, str, str] | None = None,
