@@ -57,7 +57,7 @@ RUNTIME_FILES = (
 )
 # Never in a release: data, secrets, the developer's tools and trees, the benchmark, the browser tests' axe.
 FORBIDDEN = re.compile(r"(^|/)(instance|node_modules|tests|\.venv|\.git|\.ci|dist|bench|axe|__pycache__)/"
-                       r"|\.sqlite3|\.env$|\.pem$|\.key$|(^|/)\.built$|(^|/)mvi\.env")
+                       r"|\.sqlite3|(^|/)\.env$|\.pem$|\.key$|(^|/)\.built$|(^|/)mvi\.env$")
 
 
 def _require_build_tools() -> None:
@@ -103,7 +103,7 @@ def test_the_wheel_holds_what_the_site_runs_on_and_nothing_of_a_developer_machin
     with tarfile.open(release.sdist) as sdist:
         members = [name.split("/", 1)[-1] for name in sdist.getnames()]
     assert [name for name in members if FORBIDDEN.search(name)] == []
-    assert "static/vendor/utrecht/design-tokens.css" in members and "setup.py" in members
+    assert {"static/vendor/utrecht/design-tokens.css", "setup.py", "deploy/mvi-web.service"} <= set(members)
 
 
 def test_a_build_without_the_css_or_the_catalogue_is_refused(tmp_path: Path) -> None:
