@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -41,8 +42,8 @@ class OutboxEmail(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
-    # The id of the request (or job) that queued it, sent as the mail's X-Request-Id header: a
-    # complaint about a mail leads to the log lines of what caused it.
+    # The id of the request (or job) that queued it (set by operations.py when the row is made), sent
+    # as the mail's X-Request-Id header: a question about a mail leads to the log lines of its cause.
     request_id: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -60,10 +61,7 @@ def queue_email(session: Session, to: str, subject: str, body: str, html_body: s
                 attachment: tuple[str, str, str] | None = None) -> OutboxEmail:
     """Queue a mail: plain text, optionally with an HTML alternative rendered by an
     autoescaping template (so user text in it cannot inject markup) and one text attachment."""
-    from .operations import current_request_id
-
-    email = OutboxEmail(to=to, subject=_header_safe(subject), body=body, html_body=html_body,
-                        request_id=current_request_id())
+    email = OutboxEmail(to=to, subject=_header_safe(subject), body=body, html_body=html_body)
     if attachment is not None:
         email.attachment_name, email.attachment_type, email.attachment_content = attachment
     session.add(email)
@@ -135,12 +133,13 @@ def _send_smtp(email: OutboxEmail, config: dict[str, Any]) -> None:
         smtp.send_message(message)
 
 
-def _request_id_header(value: str | None) -> str | None:
-    """The stored id, only when it still has the shape operations.incoming_request_id lets through
-    (letters, digits, `.-_:`): a row written some other way can never add a header line."""
-    from .operations import SANE_REQUEST_ID
+REQUEST_ID_HEADER = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
-    return value if value and SANE_REQUEST_ID.fullmatch(value) else None
+
+def _request_id_header(value: str | None) -> str | None:
+    """The stored id, only when it has the shape a request id is given (letters, digits, `.-_:`):
+    a row written some other way can never add a header line or a recipient."""
+    return value if value and REQUEST_ID_HEADER.fullmatch(value) else None
 
 
 def queue_user_email(session: Session, user: Any, template: str, attachment: tuple[str, str, str] | None = None,
