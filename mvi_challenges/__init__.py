@@ -120,6 +120,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def main() -> None:
+    """`mvi-challenges …`, the installed release's command: the Flask CLI with the app factory, so
+    `mvi-challenges db upgrade` is `flask --app mvi_challenges:create_app db upgrade` (and so for
+    `worker`, `send-outbox`, `create-user`, `backup`, ...)."""
+    from flask.cli import FlaskGroup
+
+    # No .env/.flaskenv from the working directory: a server's settings come from its environment
+    # file (deploy/mvi.env.example), not from whatever file lies where the command was typed.
+    cli = FlaskGroup(create_app=create_app, load_dotenv=False,
+                     help="MVI Challenges: the Flask commands of the installed release.")
+    cli.main(prog_name="mvi-challenges")
+
+
 def _import_models() -> None:
     """Every model must be known to the metadata before migrations or create_all look at it."""
     from . import audit, outbox  # noqa: F401

@@ -43,7 +43,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "mvi_challenges"
 # What the site reads at run time, as paths inside the wheel.
 RUNTIME_FILES = (
-    "mvi_challenges/__main__.py",
     "mvi_challenges/templates/base.html",
     "mvi_challenges/templates/emails/",
     "mvi_challenges/static/css/site.css",
@@ -98,7 +97,7 @@ def test_the_wheel_holds_what_the_site_runs_on_and_nothing_of_a_developer_machin
     assert {name.split("/")[0] for name in names} == {PACKAGE, f"{PACKAGE}-{version}.dist-info"}
     assert [name for name in names if FORBIDDEN.search(name)] == []
     entry_points = zipfile.ZipFile(release.wheel).read(next(n for n in names if n.endswith("entry_points.txt")))
-    assert b"mvi-challenges = mvi_challenges.__main__:main" in entry_points
+    assert b"mvi-challenges = mvi_challenges:main" in entry_points
     # The sdist builds the wheel above, so it holds the inputs; but none of the machine's either.
     with tarfile.open(release.sdist) as sdist:
         members = [name.split("/", 1)[-1] for name in sdist.getnames()]
