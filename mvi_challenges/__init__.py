@@ -15,8 +15,7 @@ from flask_wtf import CSRFProtect
 from .config import load_config
 from .db import db, install_replica, render_migration_item
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_ROOT = PACKAGE_DIR.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
 # Open data does not depend on who asks (no personal data, no language from the session).
 PUBLIC_DATA_PATHS = ("/api/v1/",)
@@ -37,6 +36,9 @@ def select_locale() -> str:
     return "nl"
 
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
 def is_release() -> bool:
     """Installed from the wheel (`make dist`), which carries templates/, static/ and migrations/
     inside the package; otherwise this is a checkout, where they sit next to the package."""
@@ -55,6 +57,19 @@ def instance_folder() -> Path:
     if configured:
         return Path(configured).resolve()
     return Path.cwd() / "instance" if is_release() else PROJECT_ROOT / "instance"
+
+
+def main() -> None:
+    """`mvi-challenges …`, the installed release's command: the Flask CLI with the app factory, so
+    `mvi-challenges db upgrade` is `flask --app mvi_challenges:create_app db upgrade` (and so for
+    `worker`, `send-outbox`, `create-user`, `backup`, ...)."""
+    from flask.cli import FlaskGroup
+
+    # No .env/.flaskenv from the working directory: a server's settings come from its environment
+    # file (deploy/mvi.env.example), not from whatever file lies where the command was typed.
+    cli = FlaskGroup(create_app=create_app, load_dotenv=False,
+                     help="MVI Challenges: the Flask commands of the installed release.")
+    cli.main(prog_name="mvi-challenges")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -118,19 +133,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
-
-
-def main() -> None:
-    """`mvi-challenges …`, the installed release's command: the Flask CLI with the app factory, so
-    `mvi-challenges db upgrade` is `flask --app mvi_challenges:create_app db upgrade` (and so for
-    `worker`, `send-outbox`, `create-user`, `backup`, ...)."""
-    from flask.cli import FlaskGroup
-
-    # No .env/.flaskenv from the working directory: a server's settings come from its environment
-    # file (deploy/mvi.env.example), not from whatever file lies where the command was typed.
-    cli = FlaskGroup(create_app=create_app, load_dotenv=False,
-                     help="MVI Challenges: the Flask commands of the installed release.")
-    cli.main(prog_name="mvi-challenges")
 
 
 def _import_models() -> None:

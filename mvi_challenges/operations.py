@@ -398,19 +398,6 @@ def job_worker_class() -> type:
     return JobWorker
 
 
-def _stamp_mail(target: Any, _args: Any, _kwargs: Any) -> None:
-    """A mail queued while a request (or a job) is handled keeps its id: sent as X-Request-Id."""
-    target.request_id = REQUEST_ID.get()
-
-
-def _stamp_mails_with_request_ids() -> None:
-    """Set here rather than in the outbox, so the outbox knows nothing of requests, only a column."""
-    from .outbox import OutboxEmail
-
-    if not event.contains(OutboxEmail, "init", _stamp_mail):
-        event.listen(OutboxEmail, "init", _stamp_mail)
-
-
 def install(app: Flask) -> None:
     from .page_cache import CACHEABLE_ENDPOINTS
 
@@ -426,3 +413,16 @@ def install(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_finish_request)  # after the page cache's and the headers' hooks: the final status
     app.teardown_request(_end_request)
+
+
+def _stamp_mail(target: Any, _args: Any, _kwargs: Any) -> None:
+    """A mail queued while a request (or a job) is handled keeps its id: sent as X-Request-Id."""
+    target.request_id = REQUEST_ID.get()
+
+
+def _stamp_mails_with_request_ids() -> None:
+    """Set here rather than in the outbox, so the outbox knows nothing of requests, only a column."""
+    from .outbox import OutboxEmail
+
+    if not event.contains(OutboxEmail, "init", _stamp_mail):
+        event.listen(OutboxEmail, "init", _stamp_mail)
