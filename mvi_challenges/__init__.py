@@ -13,7 +13,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from .config import load_config
-from .db import db, install_replica, render_migration_item
+from .core.db import db, install_replica, render_migration_item
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -80,53 +80,53 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(resource_folder("static")),
     )
     app.config.from_mapping(load_config(Path(app.instance_path), test_config))
-    from . import hardening
+    from .infra import request_guards
 
-    hardening.install_host_guard(app)  # production: only requests for PUBLIC_URL's host
+    request_guards.install_host_guard(app)  # production: only requests for PUBLIC_URL's host
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    from . import operations
+    from .infra import operations
 
     operations.configure_logging(app.config["LOG_FORMAT"])  # JSON lines in production, text otherwise
 
     _register_request_clock(app)  # first: the arrival time is taken before any body is read
-    hardening.install(app)  # before the blueprints: their routes use the bounded int converter
+    request_guards.install(app)  # before the blueprints: their routes use the bounded int converter
     db.init_app(app)
     install_replica(app)
     migrate.init_app(app, db, directory=str(resource_folder("migrations")), render_as_batch=True,
                      render_item=render_migration_item)
     csrf.init_app(app)
-    from .ratelimit import limiter
+    from .infra.ratelimit import limiter
 
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("REDIS_PREFIX", "mvi:") + "limits")
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(PACKAGE_DIR / "translations"))
 
-    from . import jobs, sessions
+    from .infra import jobs, sessions
 
     sessions.install(app)  # server-side sessions in Redis when REDIS_URL is set
     jobs.install(app)
-    from .auth import login_manager
+    from .accounts.auth import login_manager
 
     login_manager.init_app(app)
     _import_models()
     _register_blueprints(app)
     operations.install(app)  # /readyz, /metrics, a log line and an id per request
 
-    from .errors import register_error_handlers
-    from .templating import register_templating
+    from .core.errors import register_error_handlers
+    from .core.templating import register_templating
 
     register_error_handlers(app)
     register_templating(app)
     _register_response_headers(app)
-    from . import memo, page_cache
+    from .infra import fingerprint_cache, page_cache
 
-    memo.install(app)  # computed values kept by what they were computed from (jury results)
+    fingerprint_cache.install(app)  # computed values kept by what they were computed from (jury results)
     page_cache.install(app)  # after the headers: its after_request runs first, before theirs
 
     from .cli import register_cli
@@ -137,10 +137,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _import_models() -> None:
     """Every model must be known to the metadata before migrations or create_all look at it."""
-    from . import audit, outbox  # noqa: F401
     from .accounts import models as _accounts  # noqa: F401
     from .calls import models as _calls  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from .core import audit, outbox  # noqa: F401
     from .dialogues import models as _dialogues  # noqa: F401
     from .evaluation import models as _evaluation  # noqa: F401
     from .monitoring import models as _monitoring  # noqa: F401
@@ -173,7 +173,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_request_clock(app: Flask) -> None:
     from flask import g
 
-    from .timezones import now_utc
+    from .core.timezones import now_utc
 
     @app.before_request
     def remember_arrival_time() -> None:

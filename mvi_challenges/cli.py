@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import URL, make_url
 
 from .accounts.models import Role
-from .db import db
-from .errors import DomainError
+from .core.db import db
+from .core.errors import DomainError
 
 
 def register_cli(app: Flask) -> None:
@@ -27,7 +27,7 @@ def register_cli(app: Flask) -> None:
         """Remove upload files that were staged but never committed (run daily, e.g. from cron)."""
         import datetime as dt
 
-        from .storage import get_storage
+        from .core.storage import get_storage
 
         swept = get_storage(current_app.config).sweep_staged(dt.timedelta(minutes=minutes))
         click.echo(f"{swept} abandoned staged files removed")
@@ -37,7 +37,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--no-scheduler", is_flag=True, help="Only work the queue; leave scheduled work to others.")
     def worker_command(burst: bool, no_scheduler: bool) -> None:
         """Deliver mail and run slow and scheduled work from the Redis queue (needs REDIS_URL)."""
-        from .jobs import run_worker
+        from .infra.jobs import run_worker
 
         try:
             run_worker(current_app._get_current_object(), burst=burst, with_scheduler=not no_scheduler)
@@ -68,7 +68,7 @@ def register_cli(app: Flask) -> None:
     def seed_demo_command(if_empty: bool) -> None:
         """Load the catalogue, demo users and demo calls (idempotent)."""
         from .accounts.models import User
-        from .demo import seed_demo
+        from .demo.seed import seed_demo
 
         if current_app.config["MVI_ENV"] == "production":
             # The demo's administrator has a published password and authenticator secret.
@@ -100,7 +100,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("send-outbox")
     def send_outbox_command() -> None:
         """Deliver queued mail (without MAIL_SERVER it stays queued and is logged)."""
-        from .outbox import deliver_pending
+        from .core.outbox import deliver_pending
 
         sent, failed = deliver_pending(db.session, current_app.config)
         db.session.commit()
@@ -109,8 +109,8 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("send-reminders")
     def send_reminders_command() -> None:
         """Queue reminder mails for dialogues that take place tomorrow (run daily; sends each once)."""
+        from .core.timezones import now_utc
         from .dialogues.services import send_reminders
-        from .timezones import now_utc
 
         count = send_reminders(db.session, now_utc())
         db.session.commit()

@@ -183,7 +183,7 @@ def landmarks(url: str) -> Landmarks:
     from mvi_challenges.bench.data import AGGREGATION_CALL_SLUG
     from mvi_challenges.calls.models import Call, CallKind, Phase
     from mvi_challenges.calls.services import visible_to_public
-    from mvi_challenges.db import db
+    from mvi_challenges.core.db import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

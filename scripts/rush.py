@@ -176,7 +176,7 @@ def create_entrepreneurs(app, count: int, prefix: str) -> list[str]:
 
     from mvi_challenges.accounts import services as accounts
     from mvi_challenges.accounts.models import Organisation, Role
-    from mvi_challenges.db import db
+    from mvi_challenges.core.db import db
 
     password_hash = generate_password_hash(PASSWORD)
     emails = []
@@ -198,7 +198,7 @@ def create_call(app, closes_at: dt.datetime) -> tuple[int, str]:
     from mvi_challenges.calls.services import CriterionInput, save_call, save_phase, transition_call
     from mvi_challenges.catalogue.models import Category, SocialValue
     from mvi_challenges.catalogue.services import seed_catalogue
-    from mvi_challenges.db import db
+    from mvi_challenges.core.db import db
 
     with app.app_context():
         seed_catalogue(db.session)
@@ -361,7 +361,7 @@ def fire(clients: list[Client], base_url: str, slug: str, deadline: float, log: 
 def database_figures(app, call_id: int, on_time: set[str], late: set[str]) -> dict[str, object]:
     """What the database holds afterwards, independently of what the clients saw."""
     from mvi_challenges.accounts.models import User
-    from mvi_challenges.db import db
+    from mvi_challenges.core.db import db
     from mvi_challenges.proposals.models import Proposal, ProposalStatus, ProposalVersion
 
     with app.app_context():
@@ -552,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
             server_log = server.log_tail()
         figures = database_figures(app, call_id, set(emails), set(late_emails))
         with app.app_context():
-            from mvi_challenges.db import db
+            from mvi_challenges.core.db import db
 
             db.engine.dispose()
         if "REDIS_PREFIX" in env:

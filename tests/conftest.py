@@ -17,11 +17,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from mvi_challenges import create_app, memo
+from mvi_challenges import create_app
 from mvi_challenges.catalogue.models import Category, SocialValue
 from mvi_challenges.catalogue.services import seed_catalogue
-from mvi_challenges.db import db
-from mvi_challenges.ratelimit import limiter
+from mvi_challenges.core.db import db
+from mvi_challenges.infra import fingerprint_cache
+from mvi_challenges.infra.ratelimit import limiter
 
 
 def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -89,7 +90,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     with app.app_context():
         db.session.remove()
         empty_all_tables()
-        memo.forget_all()
+        fingerprint_cache.forget_all()
 
 
 def empty_all_tables() -> None:

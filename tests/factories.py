@@ -16,8 +16,8 @@ from mvi_challenges.calls.models import CallKind, CallStatus, Eligibility
 from mvi_challenges.calls.services import CriterionInput, save_call, save_phase, transition_call
 from mvi_challenges.catalogue.models import Category, SocialValue
 from mvi_challenges.catalogue.services import seed_catalogue
-from mvi_challenges.db import db
-from mvi_challenges.timezones import now_utc
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc
 
 PASSWORD = "correct-horse-battery"
 
@@ -124,7 +124,7 @@ def mailed_link(app: Flask, to: str, path_prefix: str) -> str:
     """The path of the newest link starting with `path_prefix` in the mails queued for `to`."""
     from sqlalchemy import select
 
-    from mvi_challenges.outbox import OutboxEmail
+    from mvi_challenges.core.outbox import OutboxEmail
 
     with app.app_context():
         bodies = db.session.scalars(select(OutboxEmail.body).where(OutboxEmail.to == to)
@@ -154,9 +154,9 @@ def make_proposal(app: Flask, owner: SimpleNamespace, call: SimpleNamespace, *, 
 
     from mvi_challenges.accounts.models import User
     from mvi_challenges.calls.models import Call
+    from mvi_challenges.core.storage import get_storage
+    from mvi_challenges.core.uploads import inspect_upload
     from mvi_challenges.proposals import services
-    from mvi_challenges.storage import get_storage
-    from mvi_challenges.uploads import inspect_upload
 
     with app.test_request_context():
         user = db.session.get(User, owner.id)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import JoinRequest, Role, User
 from mvi_challenges.calls.models import CallDocument, CallKind, CallStatus, Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from mvi_challenges.dialogues.models import Contribution
 from mvi_challenges.evaluation.models import JuryMember
 from mvi_challenges.proposals.models import Question
@@ -298,9 +298,9 @@ def _jurors(app: Flask, phase_id: int, other_phase_id: int,
 
 def _prepared_export(app: Flask, user_id: int) -> int:
     """A ZIP of the owner's data, prepared as the worker does."""
-    from mvi_challenges import jobs
+    from mvi_challenges.core.timezones import now_utc
+    from mvi_challenges.infra import jobs
     from mvi_challenges.privacy.services import request_export
-    from mvi_challenges.timezones import now_utc
 
     with app.app_context():
         export, _new = request_export(db.session, db.session.get(User, user_id), now_utc())

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 from .evaluation.test_evaluation import _setup
 from .factories import login, make_user, page_text

@@ -51,7 +51,7 @@ def test_proxy_hops_gives_the_visitors_address(tmp_path: Path) -> None:
 
 def test_open_data_reads_from_the_replica_and_writes_stay_on_the_primary(tmp_path: Path) -> None:
     from mvi_challenges.catalogue.models import Category
-    from mvi_challenges.db import REPLICA_ENGINE, db
+    from mvi_challenges.core.db import REPLICA_ENGINE, db
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'primary.sqlite3'}",
                       "DATABASE_REPLICA_URL": f"sqlite:///{tmp_path / 'replica.sqlite3'}"})

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import Call, CallStatus, Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from mvi_challenges.dialogues.models import Registration, RegistrationStatus
 from mvi_challenges.evaluation.models import JuryMember, ScoreSheet, SheetStatus
 from mvi_challenges.proposals.models import Proposal, ProposalStatus

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.fields import parse_quantity, parse_whole_number
 from mvi_challenges.dialogues.models import Dialogue
-from mvi_challenges.fields import parse_quantity, parse_whole_number
 
 from .evaluation.test_evaluation import _scores, _setup
 from .factories import login, make_call, make_proposal, make_user, page_text

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 from .conftest import empty_all_tables
 

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from mvi_challenges import create_app, page_cache
+from mvi_challenges import create_app
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.infra import page_cache
 
 from .factories import login, make_call, make_user, page_text
 

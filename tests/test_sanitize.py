@@ -5,7 +5,7 @@ from __future__ import annotations
 import html5lib
 import pytest
 
-from mvi_challenges.sanitize import ALLOWED_TAGS, clean_html, render_markdown
+from mvi_challenges.core.sanitize import ALLOWED_TAGS, clean_html, render_markdown
 
 # A small corpus of classic filter-evasion payloads (after the OWASP XSS filter evasion cheat
 # sheet); the trust issue grows this to a licensed corpus of 200+.

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mvi_challenges.storage import LocalStorage, S3Storage, _s3_client, get_storage, parse_storage_url
+from mvi_challenges.core.storage import LocalStorage, S3Storage, _s3_client, get_storage, parse_storage_url
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from wtforms import (
 )
 from wtforms.validators import Email, EqualTo, Optional
 
-from ..db import db
-from ..errors import DomainError
-from ..fields import ChoiceField, DataRequired, IntegerField, Length, NumberRange
+from ..core.db import db
+from ..core.errors import DomainError
+from ..core.fields import ChoiceField, DataRequired, IntegerField, Length, NumberRange
 from . import services
 from .models import Role
 from .services import MIN_PASSWORD_LENGTH

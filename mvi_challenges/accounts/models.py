@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, created_at, intpk
+from ..core.db import Base, created_at, intpk
 
 
 class Role(enum.StrEnum):

@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
-from ..db import UTCDateTime, escape_like, utcnow
-from ..errors import DomainError
-from ..outbox import OutboxEmail, queue_email, queue_user_email
+from ..core import audit
+from ..core.db import UTCDateTime, escape_like, utcnow
+from ..core.errors import DomainError
+from ..core.outbox import OutboxEmail, queue_email, queue_user_email
 from .models import JoinRequest, KnownAddress, KvkStatus, Organisation, Role, User, UserRole
 
 KVK_PATTERN = re.compile(r"^[0-9]{8}$")  # ASCII only: full-width or Arabic-Indic digits are no KvK number

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
-from ..errors import DomainError
+from ..core import audit
+from ..core.errors import DomainError
 from .models import RecoveryCode, Role, User
 
 TWO_STEP_ROLES = frozenset({Role.STAFF, Role.JURY, Role.ADMIN})
@@ -84,7 +84,7 @@ def confirm_setup(session: Session, user: User, secret: str, code: str, now: dt.
     show once. Replacing an app that is set up needs a code of that app (or a recovery code) first,
     so a hijacked session cannot swap it. Side effects: audit `user.two_step_enabled` (or
     `user.two_step_replaced`, with a mail to the owner)."""
-    from ..outbox import queue_user_email
+    from ..core.outbox import queue_user_email
 
     replacing = user.has_two_step
     if replacing and not verify(session, user, current_code, now):

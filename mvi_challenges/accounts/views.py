@@ -6,13 +6,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import audit
-from ..auth import is_safe_next, load_user, require, require_login
-from ..db import db
-from ..errors import DomainError, attach_to_form, status_for
-from ..outbox import registration_mail
-from ..pagination import filter_args, paginate
-from ..ratelimit import (
+from ..core import audit
+from ..core.db import db
+from ..core.errors import DomainError, attach_to_form, status_for
+from ..core.outbox import registration_mail
+from ..core.pagination import filter_args, paginate
+from ..core.timezones import now_utc
+from ..infra.ratelimit import (
     EMAIL_CHANGES,
     LOGIN_PER_ACCOUNT,
     LOGIN_PER_IP,
@@ -27,8 +27,8 @@ from ..ratelimit import (
     submitted_email_from_address,
     succeeded,
 )
-from ..timezones import now_utc
 from . import kvk, services, two_step
+from .auth import is_safe_next, load_user, require, require_login
 from .forms import (
     AuditFilterForm,
     ConfirmEmailForm,
@@ -491,7 +491,7 @@ def _action_choices(actions: list[str]) -> list[str]:
 def _local_midnight(day, days: int = 0):
     import datetime as dt
 
-    from ..timezones import local_to_utc
+    from ..core.timezones import local_to_utc
 
     return local_to_utc(dt.datetime.combine(day + dt.timedelta(days=days), dt.time())) if day else None
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from ..calls.models import Call
 from ..calls.services import visible_to_public
-from ..db import db, use_replica
-from ..timezones import now_utc
+from ..core.db import db, use_replica
+from ..core.timezones import now_utc
 from .serializers import absolute
 
 bp = Blueprint("feeds", __name__)

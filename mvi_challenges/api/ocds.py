@@ -27,10 +27,10 @@ from typing import Any
 from flask import current_app
 
 from ..calls.models import Call, CallKind, CallStatus, Phase
+from ..core.timezones import local_to_utc
 from ..dialogues.models import Dialogue
 from ..monitoring.models import Contract, ResultUpdate
-from ..timezones import local_to_utc
-from .data import PhaseDecisions, StatusChange
+from .queries import PhaseDecisions, StatusChange
 from .serializers import absolute, timestamp
 
 Json = dict[str, Any]

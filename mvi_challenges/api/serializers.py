@@ -20,11 +20,11 @@ from typing import Any
 
 from ..calls.models import Call, CallDocument, CallStatus, Criterion, Phase
 from ..catalogue.models import Category, Department, SocialValue
+from ..core.links import public_url
 from ..dialogues.models import Contribution, Dialogue
-from ..links import public_url
-from ..monitoring.figures import CategoryRow, Figures, TargetTotal
 from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, ResultUpdate
-from .data import DialogueExtras, PhaseDecisions, PublishedDecision
+from ..monitoring.yearly_counts import CategoryRow, Figures, TargetTotal
+from .queries import DialogueExtras, PhaseDecisions, PublishedDecision
 
 Json = dict[str, Any]
 

@@ -21,14 +21,14 @@ from ..calls.models import Call, CallKind, PublicState
 from ..calls.services import CallFilters
 from ..catalogue.models import Category, Department, SocialValue
 from ..catalogue.services import all_departments, all_social_values
-from ..db import db, use_replica
+from ..core.db import db, use_replica
+from ..core.errors import render_error
+from ..core.pagination import paginate_by_key
+from ..core.timezones import request_time, to_local
 from ..dialogues.models import DialogueKind
-from ..errors import render_error
-from ..monitoring import figures as monitoring_figures
+from ..monitoring import yearly_counts
 from ..monitoring.services import RegisterFilters, register_query
-from ..pagination import paginate_by_key
-from ..timezones import request_time, to_local
-from . import data, ocds, openapi, serializers
+from . import ocds, openapi, queries, serializers
 from .params import MAX_PER_PAGE, ApiError, Params
 
 bp = Blueprint("api", __name__)
@@ -182,13 +182,13 @@ def call_list():
                           level=params.level(), value_slug=value, state=PublicState(state) if state else None,
                           text=params.text("q"))
     now = request_time()
-    return json_response(paginated(data.calls_query(filters, now), params, "api.call_list", CALL_FILTERS,
+    return json_response(paginated(queries.calls_query(filters, now), params, "api.call_list", CALL_FILTERS,
                                    lambda calls: [serializers.call(c, now) for c in calls], key=Call.id))
 
 
 @bp.route(f"{PREFIX}/calls/<slug>")
 def call_detail(slug: str):
-    call = data.public_call(db.session, slug)
+    call = queries.public_call(db.session, slug)
     if call is None:
         raise ApiError(404, f"No published call {slug[:80]!r}.")
     return json_response(serializers.call(call, request_time()))
@@ -200,16 +200,16 @@ def decision_list():
     call_slug = params.text("call")
     call_id = None
     if call_slug:
-        call = data.public_call(db.session, call_slug)
+        call = queries.public_call(db.session, call_slug)
         if call is None:
             raise ApiError(400, f"No published call {call_slug[:80]!r}.", "call")
         call_id = call.id
 
     def serialize(phases: list) -> list[Json]:
-        decided = data.phase_decisions(db.session, phases)
+        decided = queries.phase_decisions(db.session, phases)
         return [serializers.phase_decisions(decided[phase.id]) for phase in phases]
 
-    return json_response(paginated(data.published_phases_query(call_id), params, "api.decision_list", ("call",),
+    return json_response(paginated(queries.published_phases_query(call_id), params, "api.decision_list", ("call",),
                                    serialize))
 
 
@@ -220,24 +220,24 @@ DIALOGUE_FILTERS = ("when", "kind", "category")
 def dialogue_list():
     params = Params(request.args)
     category = _category(params)
-    filters = data.DialogueFilters(when=params.choice("when", ("upcoming", "past")),
+    filters = queries.DialogueFilters(when=params.choice("when", ("upcoming", "past")),
                                    kind=params.member("kind", DialogueKind),
                                    category_slug=category.slug if category else None)
 
     def serialize(dialogues: list) -> list[Json]:
-        extras = data.dialogue_extras(db.session, dialogues)
+        extras = queries.dialogue_extras(db.session, dialogues)
         return [serializers.dialogue(d, extras) for d in dialogues]
 
-    return json_response(paginated(data.dialogues_query(filters, request_time()), params, "api.dialogue_list",
+    return json_response(paginated(queries.dialogues_query(filters, request_time()), params, "api.dialogue_list",
                                    DIALOGUE_FILTERS, serialize))
 
 
 @bp.route(f"{PREFIX}/dialogues/<slug>")
 def dialogue_detail(slug: str):
-    dialogue = data.public_dialogue(db.session, slug)
+    dialogue = queries.public_dialogue(db.session, slug)
     if dialogue is None:
         raise ApiError(404, f"No public dialogue {slug[:80]!r}.")
-    return json_response(serializers.dialogue(dialogue, data.dialogue_extras(db.session, [dialogue])))
+    return json_response(serializers.dialogue(dialogue, queries.dialogue_extras(db.session, [dialogue])))
 
 
 REGISTER_FILTERS = ("year", "category", "department", "level", "source", "below")
@@ -252,7 +252,7 @@ def register_list():
                               department_id=department.id if department else None, applied_level=params.level(),
                               below_target=below == "below", lacks_explanation=below == "unexplained",
                               source=params.choice("source", ("platform", "external")))
-    return json_response(paginated(data.with_record_details(register_query(filters)), params, "api.register_list",
+    return json_response(paginated(queries.with_record_details(register_query(filters)), params, "api.register_list",
                                    REGISTER_FILTERS, lambda records: [serializers.record(r) for r in records]))
 
 
@@ -263,10 +263,10 @@ CONTRACT_FILTERS = ("year", "category", "department", "record")
 def contract_list():
     params = Params(request.args)
     category, department = _category(params), _department(params)
-    filters = data.ContractFilters(year=params.year(), category_id=category.id if category else None,
+    filters = queries.ContractFilters(year=params.year(), category_id=category.id if category else None,
                                    department_id=department.id if department else None,
                                    record_id=params.integer("record", default=None, minimum=1, maximum=2**31 - 1))
-    return json_response(paginated(data.contracts_query(filters), params, "api.contract_list", CONTRACT_FILTERS,
+    return json_response(paginated(queries.contracts_query(filters), params, "api.contract_list", CONTRACT_FILTERS,
                                    lambda contracts: [serializers.contract(c) for c in contracts]))
 
 
@@ -274,13 +274,13 @@ def contract_list():
 def figures():
     params = Params(request.args)
     now = request_time()
-    years = monitoring_figures.available_years(db.session, now)
+    years = yearly_counts.available_years(db.session, now)
     year = params.integer("year", default=years[0], minimum=min(years), maximum=max(years))
     category, department = _category(params), _department(params)
     assert year is not None
-    filters = monitoring_figures.DashboardFilters(year=year, category_id=category.id if category else None,
+    filters = yearly_counts.DashboardFilters(year=year, category_id=category.id if category else None,
                                                   department_id=department.id if department else None)
-    result = monitoring_figures.dashboard(db.session, filters, now)
+    result = yearly_counts.dashboard(db.session, filters, now)
     return json_response(serializers.figures(result, category=category, department=department, years=years))
 
 
@@ -297,7 +297,7 @@ def catalogue():
 def ocds_releases():
     params = Params(request.args)
     page, per_page = params.page(default_per_page=MAX_PER_PAGE)
-    result = paginate_by_key(data.public_calls_by_id(), Call.id, page=page, per_page=per_page, error_out=False)
+    result = paginate_by_key(queries.public_calls_by_id(), Call.id, page=page, per_page=per_page, error_out=False)
     if page > 1 and page > result.pages:
         raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
     now = request_time()
@@ -314,11 +314,11 @@ def _call_stages(calls: list) -> list[ocds.CallStages]:
     """What the releases of these calls need, in a fixed number of queries for the whole page."""
     ids = [call.id for call in calls]
     phases = [phase for call in calls for phase in call.phases]
-    decided = data.phase_decisions(db.session, phases)
-    changes = data.status_changes(db.session, calls)
-    questions = data.latest_question_dates(db.session, ids)
-    dialogues = data.reported_dialogues_by_call(db.session, ids)
-    contracts = data.contracts_by_call(db.session, ids)
+    decided = queries.phase_decisions(db.session, phases)
+    changes = queries.status_changes(db.session, calls)
+    questions = queries.latest_question_dates(db.session, ids)
+    dialogues = queries.reported_dialogues_by_call(db.session, ids)
+    contracts = queries.contracts_by_call(db.session, ids)
     return [ocds.CallStages(call=call, decisions={p.id: decided[p.id] for p in call.phases if p.id in decided},
                             changes=changes.get(call.id, []), questions_updated=questions.get(call.id),
                             dialogues=dialogues.get(call.id, []), contracts=contracts.get(call.id, []))

@@ -28,6 +28,7 @@ from ..accounts.models import Organisation, Role, User, UserRole
 from ..calls.models import Call, CallKind, CallStatus, Criterion, Eligibility, Phase, call_social_values
 from ..catalogue.models import Category, Department, SocialValue
 from ..catalogue.services import seed_catalogue
+from ..core.sanitize import render_markdown
 from ..dialogues.models import Dialogue, DialogueKind, DialogueStatus, Registration, RegistrationStatus
 from ..evaluation.models import Decision, JuryMember, Outcome, Score, ScoreSheet, SheetStatus
 from ..monitoring.models import (
@@ -39,7 +40,6 @@ from ..monitoring.models import (
     TargetUnit,
 )
 from ..proposals.models import Proposal, ProposalStatus
-from ..sanitize import render_markdown
 
 BENCH_PASSWORD = "bench-wachtwoord-niet-geheim"  # noqa: S105 - a throw-away data set on loopback
 BENCH_JURY_EMAIL = "jury@bench.mvi.example"

@@ -11,7 +11,7 @@ from flask import Blueprint, render_template_string
 from sqlalchemy import select
 
 from ..calls.models import Call
-from ..db import db
+from ..core.db import db
 
 bp = Blueprint("bench", __name__, url_prefix="/_bench")
 

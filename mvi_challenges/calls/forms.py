@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import Email, Optional
 
 from ..catalogue.forms import LEVEL_CHOICES
-from ..fields import (
+from ..core.fields import (
     ChoiceField,
     DataRequired,
     EuroField,

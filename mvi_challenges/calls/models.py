@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
-from ..db import Base, created_at, intpk, utcnow
+from ..core.db import Base, created_at, intpk, utcnow
 
 
 def _enum(enum_class: type[enum.Enum], length: int = 20) -> Enum:

@@ -12,15 +12,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from .. import audit
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
-from ..db import escape_like, is_referenced, wait_for_row
-from ..errors import DomainError
-from ..sanitize import render_markdown
-from ..slugs import unique_slug
-from ..timezones import now_utc
-from ..uploads import InspectedUpload
+from ..core import audit
+from ..core.db import escape_like, is_referenced, wait_for_row
+from ..core.errors import DomainError
+from ..core.sanitize import render_markdown
+from ..core.slugs import unique_slug
+from ..core.timezones import now_utc
+from ..core.uploads import InspectedUpload
 from . import lifecycle
 from .models import (
     Call,

@@ -16,17 +16,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..accounts.auth import require
 from ..accounts.services import manager_choices, staff_member
-from ..auth import require
 from ..catalogue.models import Department
 from ..catalogue.services import all_categories, all_social_values, department_choices
-from ..confirmation import ask_first
-from ..db import db
-from ..errors import DomainError, attach_to_form, status_for
-from ..pagination import filter_args, paginate
-from ..storage import get_storage, send_stored
-from ..timezones import now_utc
-from ..uploads import inspect_upload
+from ..core.confirmation import ask_first
+from ..core.db import db
+from ..core.errors import DomainError, attach_to_form, status_for
+from ..core.pagination import filter_args, paginate
+from ..core.storage import get_storage, send_stored
+from ..core.timezones import now_utc
+from ..core.uploads import inspect_upload
 from . import lifecycle, services
 from .forms import (
     ELIGIBILITY_CHOICES,

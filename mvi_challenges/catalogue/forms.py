@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 
-from ..fields import ChoiceField, DataRequired, Length, MultiCheckboxField
+from ..core.fields import ChoiceField, DataRequired, Length, MultiCheckboxField
 
 LEVEL_CHOICES = [
     ("1", _l("1 – basic: at least the national (PIANOo) minimum criteria")),

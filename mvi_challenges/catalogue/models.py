@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, intpk
+from ..core.db import Base, intpk
 
 
 class Localised:

@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit
-from ..errors import DomainError
-from ..sanitize import render_markdown
-from ..slugs import unique_slug
+from ..core import audit
+from ..core.errors import DomainError
+from ..core.sanitize import render_markdown
+from ..core.slugs import unique_slug
 from .models import Category, Department, SocialValue
 
 # (slug, nl, en, target level, promising, tailored approach in Markdown)

@@ -5,9 +5,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth import require
-from ..db import db
-from ..errors import DomainError, attach_to_form
+from ..accounts.auth import require
+from ..core.db import db
+from ..core.errors import DomainError, attach_to_form
 from . import services
 from .forms import CategoryForm, DepartmentForm, SocialValueForm
 from .models import Category, Department, SocialValue

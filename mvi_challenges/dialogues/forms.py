@@ -6,7 +6,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from ..calls.forms import ELIGIBILITY_CHOICES
-from ..fields import (
+from ..core.fields import (
     ChoiceField,
     DataRequired,
     InputRequired,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..calls.models import Call, Eligibility, _enum
 from ..catalogue.models import Category
-from ..db import Base, created_at, intpk, utcnow
+from ..core.db import Base, created_at, intpk, utcnow
 
 
 class DialogueKind(enum.StrEnum):

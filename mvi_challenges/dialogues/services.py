@@ -14,15 +14,15 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from .. import audit
 from ..accounts.models import Role, User
 from ..calls.models import Call, Eligibility
 from ..catalogue.models import Category
-from ..errors import DomainError
-from ..outbox import queue_user_email
-from ..sanitize import plain_text, render_markdown
-from ..slugs import unique_slug
-from ..timezones import LOCAL_TZ, now_utc
+from ..core import audit
+from ..core.errors import DomainError
+from ..core.outbox import queue_user_email
+from ..core.sanitize import plain_text, render_markdown
+from ..core.slugs import unique_slug
+from ..core.timezones import LOCAL_TZ, now_utc
 from . import lifecycle
 from .models import (
     Contribution,

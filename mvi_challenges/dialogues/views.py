@@ -8,18 +8,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import audit
-from ..auth import require, require_login
+from ..accounts.auth import require, require_login
 from ..calls.models import Call, CallStatus, Eligibility
 from ..catalogue.models import Category
 from ..catalogue.services import all_categories
-from ..confirmation import ask_first
-from ..db import commit_with_retry, db
-from ..errors import DomainError, attach_to_form, flash_form_errors, status_for
-from ..exports import to_csv
-from ..pagination import paginate
-from ..templating import local_datetime
-from ..timezones import request_time
+from ..core import audit
+from ..core.confirmation import ask_first
+from ..core.db import commit_with_retry, db
+from ..core.errors import DomainError, attach_to_form, flash_form_errors, status_for
+from ..core.exports import to_csv
+from ..core.pagination import paginate
+from ..core.templating import local_datetime
+from ..core.timezones import request_time
 from . import lifecycle, services
 from .forms import (
     DISPOSITION_LABELS,

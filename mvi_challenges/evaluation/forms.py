@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAr
 from wtforms.validators import Email, EqualTo
 
 from ..accounts.services import MIN_PASSWORD_LENGTH
-from ..fields import ChoiceField, DataRequired, InputRequired, IntegerField, Length, NumberRange
+from ..core.fields import ChoiceField, DataRequired, InputRequired, IntegerField, Length, NumberRange
 from .models import Outcome
 
 OUTCOME_LABELS = {

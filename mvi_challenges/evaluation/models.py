@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..calls.models import Criterion, Phase, _enum
-from ..db import Base, created_at, intpk, random_revision, utcnow
+from ..core.db import Base, created_at, intpk, random_revision, utcnow
 from ..proposals.models import Proposal
 
 

@@ -18,7 +18,6 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import CompoundSelect, Integer, Select, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from .. import audit, memo
 from ..accounts.models import Role, User, UserRole
 from ..accounts.services import (
     account_link_token,
@@ -31,9 +30,11 @@ from ..accounts.services import (
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import CallStatus, Phase
 from ..calls.services import transition_call
-from ..db import utcnow, wait_for_row
-from ..errors import DomainError
-from ..outbox import queue_user_email
+from ..core import audit
+from ..core.db import utcnow, wait_for_row
+from ..core.errors import DomainError
+from ..core.outbox import queue_user_email
+from ..infra import fingerprint_cache
 from ..proposals import lifecycle
 from ..proposals.models import Proposal, ProposalStatus, ProposalVersion
 from .aggregation import CriterionSpec, ProposalResult, SheetScores, aggregate
@@ -449,7 +450,7 @@ def results(session: Session, phase: Phase) -> list[ProposalResult]:
 class ResultsSnapshot:
     """A phase's jury results as they stand: ranking, progress, titles and recorded outcomes.
 
-    Kept (see memo) under a fingerprint of everything it is computed from, so the chair's ranking
+    Kept (see infra/fingerprint_cache.py) under a fingerprint of everything it is computed from, so the chair's ranking
     of 500 proposals × 9 members × 6 criteria is aggregated once per change instead of per request.
     """
 
@@ -525,7 +526,7 @@ def member_names(session: Session, phase: Phase) -> list[tuple[int, str]]:
 def member_progress(session: Session, phase: Phase, version: str) -> dict[int, tuple[int, int]]:
     """Per member (final sheets, proposals to score), kept apart from the big snapshot: a page
     that shows only this need not load the whole ranking."""
-    return memo.remember(f"progress|{phase.id}|{version}",
+    return fingerprint_cache.remember(f"progress|{phase.id}|{version}",
                          lambda: results_snapshot(session, phase, version).progress.per_member)
 
 
@@ -543,7 +544,8 @@ def may_record_consensus(session: Session, member: JuryMember, proposal: Proposa
 
 def results_snapshot(session: Session, phase: Phase, version: str | None = None) -> ResultsSnapshot:
     version = version or results_fingerprint(session, phase)
-    return memo.remember(f"results|{phase.id}|{version}", lambda: _compute_snapshot(session, phase, version))
+    return fingerprint_cache.remember(f"results|{phase.id}|{version}",
+                                      lambda: _compute_snapshot(session, phase, version))
 
 
 def _compute_snapshot(session: Session, phase: Phase, version: str) -> ResultsSnapshot:

@@ -21,21 +21,22 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from markupsafe import Markup
 
-from .. import audit, memo
-from ..auth import require, require_login
-from ..blind import strip_document_metadata
+from ..accounts.auth import require, require_login
 from ..calls.models import Call, Phase
-from ..confirmation import ask_first
-from ..db import db
-from ..errors import DomainError, attach_to_form, flash_form_errors, status_for
-from ..exports import to_csv
+from ..core import audit
+from ..core.confirmation import ask_first
+from ..core.db import db
+from ..core.errors import DomainError, attach_to_form, flash_form_errors, status_for
+from ..core.exports import to_csv
+from ..core.storage import get_storage, send_stored
+from ..core.templating import form_error_list
+from ..core.timezones import request_time
+from ..infra import fingerprint_cache
 from ..proposals import lifecycle
 from ..proposals.models import Attachment, Proposal
 from ..proposals.permissions import is_owner
-from ..storage import get_storage, send_stored
-from ..templating import form_error_list
-from ..timezones import request_time
 from . import services
+from .blind_copies import strip_document_metadata
 from .forms import (
     OUTCOME_LABELS,
     ConsensusForm,
@@ -270,7 +271,7 @@ def _ranking_view(member: JuryMember | None, phase: Phase) -> str:
 
 def _render_ranking(phase: Phase, member: JuryMember | None):
     """Progress and ranking. The table of 500 rows is the same for every reader of one view, so it
-    is rendered once per change of the results (memo) and then reused: the page costs a handful
+    is rendered once per change of the results (infra/fingerprint_cache.py) and then reused: the page costs a handful
     of small queries however big the phase is. Names of people are not in it: the progress list
     is rendered for each request."""
     view = _ranking_view(member, phase)
@@ -280,7 +281,8 @@ def _render_ranking(phase: Phase, member: JuryMember | None):
     progress = services.member_progress(db.session, phase, version)
     # Independent scoring, the chair included: a proposal's scores and place in the ranking only
     # once one's own sheet for it is final, and never with a declared conflict.
-    hidden = frozenset() if member is None else memo.remember(  # own sheets and conflicts are in the fingerprint
+    # own sheets and conflicts are in the fingerprint
+    hidden = frozenset() if member is None else fingerprint_cache.remember(
         f"hidden|{phase.id}|{version}|{member.id}", lambda: services.hidden_from(db.session, member))
 
     def render() -> str:
@@ -290,7 +292,7 @@ def _render_ranking(phase: Phase, member: JuryMember | None):
 
     hidden_key = hashlib.sha256(repr(sorted(hidden)).encode()).hexdigest()[:16] if hidden else "none"
     key = f"ranking|{phase.id}|{version}|{view}|{'flagged' if only_flagged else 'all'}|{hidden_key}|{get_locale()}"
-    ranking = memo.remember(key, render)
+    ranking = fingerprint_cache.remember(key, render)
     return render_template(
         "evaluation/results.html", phase=phase, call=phase.call, member=member, is_staff_view=member is None,
         ranking=Markup(ranking),  # noqa: S704 - rendered by Jinja above, from escaped values
@@ -329,7 +331,7 @@ def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, 
     if member is not None and member.is_chair and not forms and phase.decisions_published_at is None:
         waiting = services.consensus_problem(db.session, proposal, snapshot.progress)  # why no forms yet
     only_flagged = _only_flagged()
-    hidden = frozenset() if member is None else memo.remember(
+    hidden = frozenset() if member is None else fingerprint_cache.remember(
         f"hidden|{phase.id}|{snapshot.version}|{member.id}", lambda: services.hidden_from(db.session, member))
     previous, following = snapshot.neighbours(proposal.id, only_flagged, hidden)
     if hidden:  # the place among the proposals this member may see, so no gap gives a hidden one away

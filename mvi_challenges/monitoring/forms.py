@@ -7,7 +7,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from ..catalogue.forms import LEVEL_CHOICES
-from ..fields import (
+from ..core.fields import (
     AmountField,
     ChoiceField,
     DataRequired,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Organisation, User
 from ..calls.models import Call, _enum
 from ..catalogue.models import Category, Department, SocialValue
-from ..db import Base, Hundredths, created_at, intpk, utcnow
+from ..core.db import Base, Hundredths, created_at, intpk, utcnow
 from ..proposals.models import Proposal
 
 

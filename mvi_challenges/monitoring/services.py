@@ -12,14 +12,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from .. import audit
 from ..accounts.models import Organisation, User
 from ..calls.models import Call, Phase
 from ..calls.services import call_changed
 from ..catalogue.models import Category, Department, SocialValue
-from ..errors import DomainError
+from ..core import audit
+from ..core.errors import DomainError
+from ..core.timezones import now_utc, to_local
 from ..proposals.models import Proposal, ProposalStatus
-from ..timezones import now_utc, to_local
 from .models import Contract, ContractTarget, ProcurementRecord, ResultMeasurement, ResultUpdate, TargetUnit
 
 # Stored (and published as open data) for a private person who won: their name is not public.
@@ -234,7 +234,7 @@ def save_contract(
     # Creating or editing alike: an award's contract is never dated, nor recorded, within the period.
     if standstill_end is not None and (
             (now or now_utc()) < standstill_end or signed_on < to_local(standstill_end).date()):
-        from ..templating import local_datetime  # (templating reaches into the areas' forms)
+        from ..core.templating import local_datetime  # (templating reaches into the areas' forms)
 
         raise DomainError(_l("The standstill period after the decision runs until %(end)s: a contract for this "
                              "award can be recorded from then on, signed on that day or later.",

@@ -7,18 +7,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..accounts.auth import require
 from ..accounts.services import manager_choices, staff_member
-from ..auth import require
 from ..catalogue.forms import LEVEL_CHOICES
 from ..catalogue.models import Category, Department, SocialValue
 from ..catalogue.services import all_categories, all_departments, all_social_values, department_choices
-from ..db import db
-from ..errors import DomainError, attach_to_form, status_for
-from ..exports import csv_response, euros_cell
-from ..pagination import filter_args, paginate
-from ..timezones import now_utc, to_local
-from . import figures as monitoring_figures
-from . import services
+from ..core.db import db
+from ..core.errors import DomainError, attach_to_form, status_for
+from ..core.exports import csv_response, euros_cell
+from ..core.pagination import filter_args, paginate
+from ..core.timezones import now_utc, to_local
+from . import services, yearly_counts
+from .dashboard_tables import build_charts, build_tables
 from .forms import (
     UNIT_LABELS,
     ContractForm,
@@ -29,7 +29,6 @@ from .forms import (
 )
 from .models import Contract, ContractTarget, ProcurementRecord, TargetUnit
 from .permissions import can_manage_monitoring
-from .tables import build_charts, build_tables
 
 bp = Blueprint("monitoring", __name__)
 
@@ -51,10 +50,10 @@ def _choice(value: str | None, allowed: set[str]) -> str:
     return value if value in allowed else ""
 
 
-def _dashboard_filters() -> tuple[monitoring_figures.DashboardFilters, dict, list[int]]:
+def _dashboard_filters() -> tuple[yearly_counts.DashboardFilters, dict, list[int]]:
     """Year, category and department from the query string; unknown values fall back quietly."""
     now = now_utc()
-    years = monitoring_figures.available_years(db.session, now)
+    years = yearly_counts.available_years(db.session, now)
     locale = str(get_locale())
     categories = all_categories(db.session, locale)
     departments = all_departments(db.session, locale)
@@ -63,7 +62,7 @@ def _dashboard_filters() -> tuple[monitoring_figures.DashboardFilters, dict, lis
     department_slug = _choice(request.args.get("department"), {d.slug for d in departments})
     category = next((c for c in categories if c.slug == category_slug), None)
     department = next((d for d in departments if d.slug == department_slug), None)
-    filters = monitoring_figures.DashboardFilters(
+    filters = yearly_counts.DashboardFilters(
         year=int(year_text) if year_text else years[0],
         category_id=category.id if category else None,
         department_id=department.id if department else None,
@@ -76,7 +75,7 @@ def _dashboard_filters() -> tuple[monitoring_figures.DashboardFilters, dict, lis
 @bp.route("/monitoring")
 def dashboard():
     filters, choices, years = _dashboard_filters()
-    figures = monitoring_figures.dashboard(db.session, filters, now_utc())
+    figures = yearly_counts.dashboard(db.session, filters, now_utc())
     tables = build_tables(figures)
     args = {"year": filters.year}
     if choices["category"]:
@@ -90,7 +89,7 @@ def dashboard():
 @bp.route("/monitoring/tables/<name>.csv")
 def dashboard_csv(name: str):
     filters, choices, _years = _dashboard_filters()
-    tables = build_tables(monitoring_figures.dashboard(db.session, filters, now_utc()))
+    tables = build_tables(yearly_counts.dashboard(db.session, filters, now_utc()))
     table = tables.get(name) or abort(404)
     parts = [name, str(filters.year)]
     parts += [choices[key].slug for key in ("category", "department") if choices[key]]
@@ -104,7 +103,7 @@ def dashboard_csv(name: str):
 def _register_filter_form() -> tuple[RegisterFilterForm, services.RegisterFilters]:
     locale = str(get_locale())
     form = RegisterFilterForm(request.args)
-    years = monitoring_figures.available_years(db.session, now_utc())
+    years = yearly_counts.available_years(db.session, now_utc())
     categories = all_categories(db.session, locale)
     departments = all_departments(db.session, locale)
     form.year.choices = [("", _("All years"))] + [(str(y), str(y)) for y in years]

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, intpk
+from ..core.db import Base, intpk
 
 
 class DataExport(Base):

@@ -20,16 +20,16 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from .. import audit
 from ..accounts.models import JoinRequest, KnownAddress, Role, User, UserRole
 from ..accounts.services import delete_unconfirmed
-from ..audit import AuditEvent
-from ..db import wait_for_row
+from ..core import audit
+from ..core.audit import AuditEvent
+from ..core.db import wait_for_row
+from ..core.outbox import OutboxEmail
+from ..core.storage import StagedFile
 from ..dialogues.models import Contribution, Registration, RegistrationStatus
 from ..evaluation.models import ConflictDeclaration, JuryMember, ScoreSheet
-from ..outbox import OutboxEmail
 from ..proposals.models import Attachment, Proposal, ProposalStatus, Question, call_followers
-from ..storage import StagedFile
 from .models import DataExport
 
 ANONYMOUS_NAME = "Verwijderde gebruiker"

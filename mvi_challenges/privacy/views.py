@@ -9,13 +9,13 @@ from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField, PasswordField
 
-from .. import jobs
+from ..accounts.auth import require, require_login
 from ..accounts.permissions import can_manage_users
-from ..auth import require, require_login
-from ..db import db
-from ..fields import DataRequired
-from ..storage import get_storage
-from ..timezones import now_utc
+from ..core.db import db
+from ..core.fields import DataRequired
+from ..core.storage import get_storage
+from ..core.timezones import now_utc
+from ..infra import jobs
 from . import services
 
 bp = Blueprint("privacy", __name__, cli_group=None)

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm, file
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from ..fields import DataRequired, EuroField, Length
+from ..core.fields import DataRequired, EuroField, Length
 from .models import ProposalStatus
 
 STATUS_LABELS = {

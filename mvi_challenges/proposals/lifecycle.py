@@ -31,10 +31,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from .. import audit
 from ..accounts.permissions import is_staff
 from ..calls.models import CallStatus, Phase
-from ..errors import DomainError
+from ..core import audit
+from ..core.errors import DomainError
 from .models import Proposal, ProposalStatus
 
 S = ProposalStatus
@@ -74,7 +74,7 @@ def while_open(proposal: Proposal, now: dt.datetime, outcome: str | None = None)
     if accepts_submissions(proposal, now):
         return None
     if proposal.phase.closes_at <= now:
-        from ..templating import local_datetime
+        from ..core.templating import local_datetime
 
         return str(_l("The deadline (%(deadline)s) has passed. Nothing was submitted; what you wrote is kept.",
                       deadline=local_datetime(proposal.phase.closes_at, "long")))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
 from ..calls.models import Call, Phase, _enum
-from ..db import Base, created_at, intpk, random_revision, utcnow
+from ..core.db import Base, created_at, intpk, random_revision, utcnow
 
 
 class ProposalStatus(enum.StrEnum):

@@ -18,16 +18,16 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from .. import audit
 from ..accounts.models import Role, User
 from ..calls.models import Call, CallStatus, Eligibility, Phase
 from ..calls.services import call_changed
-from ..db import wait_for_row
-from ..errors import DomainError
-from ..outbox import queue_user_email
-from ..sanitize import render_markdown
-from ..timezones import now_utc
-from ..uploads import InspectedUpload
+from ..core import audit
+from ..core.db import wait_for_row
+from ..core.errors import DomainError
+from ..core.outbox import queue_user_email
+from ..core.sanitize import render_markdown
+from ..core.timezones import now_utc
+from ..core.uploads import InspectedUpload
 from . import lifecycle
 from .models import Attachment, Proposal, ProposalStatus, ProposalVersion, Question, call_followers
 
@@ -64,7 +64,7 @@ def _phase_problem(call: Call, phase: Phase, now: dt.datetime) -> DomainError | 
     if call.status is CallStatus.PUBLISHED and phase.is_open(now):
         return None
     if phase.closes_at <= now:
-        from ..templating import local_datetime
+        from ..core.templating import local_datetime
 
         return DomainError(_l(
             "The deadline (%(deadline)s) has passed. Nothing was submitted; what you wrote is kept.",
@@ -164,7 +164,7 @@ def save_draft(
     version stays what counts until the user submits again."""
     _ensure_editable(proposal, now)
     if requested_budget_cents is not None and requested_budget_cents > proposal.phase.budget_cents:
-        from ..templating import money
+        from ..core.templating import money
 
         raise DomainError(_l("The requested budget is higher than the budget of this phase (%(max)s).",
                              max=money(proposal.phase.budget_cents)), field="requested_budget")

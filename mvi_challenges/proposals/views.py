@@ -19,20 +19,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import audit
-from ..auth import require, require_login
+from ..accounts.auth import require, require_login
 from ..calls.models import Call, CallStatus
 from ..calls.permissions import can_view_call
 from ..calls.services import find_call_by_slug
-from ..confirmation import ask_first
-from ..db import db
-from ..errors import DomainError, attach_to_form, flash_form_errors
-from ..exports import to_csv
-from ..pagination import paginate
-from ..storage import get_storage, send_stored
-from ..templating import local_datetime, money
-from ..timezones import request_time
-from ..uploads import inspect_upload
+from ..core import audit
+from ..core.confirmation import ask_first
+from ..core.db import db
+from ..core.errors import DomainError, attach_to_form, flash_form_errors
+from ..core.exports import to_csv
+from ..core.pagination import paginate
+from ..core.storage import get_storage, send_stored
+from ..core.templating import local_datetime, money
+from ..core.timezones import request_time
+from ..core.uploads import inspect_upload
 from . import lifecycle, services
 from .forms import STATUS_LABELS, AnswerForm, AttachmentForm, ProposalForm, QuestionForm
 from .models import Attachment, Proposal, ProposalStatus, Question

@@ -8,14 +8,14 @@ from sqlalchemy import text
 from wtforms import HiddenField
 
 from .. import csrf
+from ..accounts.auth import redirect_next, require_login
 from ..accounts.services import set_locale
-from ..auth import redirect_next, require_login
 from ..calls import services as call_services
 from ..calls.models import PublicState
 from ..catalogue.services import all_categories, find_category_by_slug
-from ..db import db
-from ..monitoring.figures import category_overview
-from ..timezones import now_utc, request_time
+from ..core.db import db
+from ..core.timezones import now_utc, request_time
+from ..monitoring.yearly_counts import category_overview
 from . import work
 
 bp = Blueprint("public", __name__)

@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 
 from mvi_challenges.accounts import services
 from mvi_challenges.accounts.models import JoinRequest, Organisation, Role, User
-from mvi_challenges.audit import AuditEvent
-from mvi_challenges.db import db
-from mvi_challenges.outbox import OutboxEmail
-from mvi_challenges.timezones import now_utc
+from mvi_challenges.core.audit import AuditEvent
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail
+from mvi_challenges.core.timezones import now_utc
 
 from ..factories import PASSWORD, confirm_registration, login, mailed_link, make_user, page_text
 
@@ -118,7 +118,7 @@ def test_unconfirmed_registrations_are_removed_by_the_retention_command(app: Fla
 
 
 def test_the_scheduled_retention_job_removes_unconfirmed_registrations_too(app: Flask, client_en) -> None:
-    from mvi_challenges import jobs
+    from mvi_challenges.infra import jobs
 
     _register(client_en)
     with app.app_context():

@@ -9,8 +9,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.audit import AuditEvent
-from mvi_challenges.db import db
+from mvi_challenges.core.audit import AuditEvent
+from mvi_challenges.core.db import db
 
 from ..factories import login, make_call, make_user, page_text
 
@@ -45,7 +45,7 @@ def test_no_password_or_token_is_ever_logged(app: Flask, client_en, caplog) -> N
     secret = "mijn-geheime-wachtwoord-42"
     client_en.post("/account/login", data={"email": user.email, "password": secret})
     client_en.post("/account/password-reset", data={"email": user.email})
-    from mvi_challenges.outbox import OutboxEmail
+    from mvi_challenges.core.outbox import OutboxEmail
 
     with app.app_context():
         body = db.session.scalar(select(OutboxEmail.body))

@@ -8,8 +8,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
-from mvi_challenges.outbox import OutboxEmail
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail
 
 from ..factories import login, make_user, page_text
 

@@ -9,7 +9,7 @@ from flask import Flask
 
 from mvi_challenges import create_app
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 from ..factories import make_user, page_text
 

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import User
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 from ..factories import PASSWORD, page_text
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from mvi_challenges import create_app
 from mvi_challenges.accounts.models import Role, User
-from mvi_challenges.audit import AuditEvent
-from mvi_challenges.db import db
+from mvi_challenges.core.audit import AuditEvent
+from mvi_challenges.core.db import db
 
 from ..factories import login, make_user, page_text
 

@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role, User
-from mvi_challenges.audit import AuditEvent
-from mvi_challenges.db import db
+from mvi_challenges.core.audit import AuditEvent
+from mvi_challenges.core.db import db
 
 from ..factories import make_user, page_text
 
@@ -133,7 +133,7 @@ def test_two_step_is_required_by_default_and_cannot_be_switched_off_in_productio
 
 def test_demo_staff_accounts_show_their_code_in_demo_mode_only(app: Flask, client_en, enforced) -> None:
     from mvi_challenges.accounts.two_step import DEMO_SECRET, enrol_demo_account
-    from mvi_challenges.timezones import now_utc
+    from mvi_challenges.core.timezones import now_utc
 
     staff = make_user(app, Role.STAFF)
     with app.app_context():

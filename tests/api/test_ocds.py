@@ -136,7 +136,7 @@ def test_cancelled_and_open_calls(client: FlaskClient, populated: SimpleNamespac
 
 def test_contract_without_a_published_award_carries_its_own(app: Flask, client: FlaskClient,
                                                              populated: SimpleNamespace) -> None:
-    from mvi_challenges.db import db
+    from mvi_challenges.core.db import db
     from mvi_challenges.monitoring.models import Contract
 
     with app.app_context():

@@ -16,9 +16,9 @@ from openapi_spec_validator import validate
 from sqlalchemy import event, select
 
 from mvi_challenges.calls.models import Call, Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc, to_local
 from mvi_challenges.evaluation import services as evaluation
-from mvi_challenges.timezones import now_utc, to_local
 
 from . import world
 from .conftest import OpenApi

@@ -15,7 +15,8 @@ from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import Call, CallDocument, CallKind, CallStatus
 from mvi_challenges.calls.services import close_early, transition_call
 from mvi_challenges.catalogue.models import Department, SocialValue
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc, to_local
 from mvi_challenges.dialogues import services as dialogue_services
 from mvi_challenges.dialogues.models import Contribution, Dialogue, Disposition, Registration, RegistrationStatus
 from mvi_challenges.evaluation import services as evaluation
@@ -31,7 +32,6 @@ from mvi_challenges.evaluation.models import (
 from mvi_challenges.monitoring import services as monitoring
 from mvi_challenges.monitoring.models import TargetUnit
 from mvi_challenges.proposals.models import Proposal, Question
-from mvi_challenges.timezones import now_utc, to_local
 
 from ..factories import make_call, make_dialogue, make_proposal, make_user
 

@@ -49,7 +49,7 @@ def test_a_phase_change_moves_the_call_up_in_the_feed(app: Flask, client, catalo
 
     from mvi_challenges.calls.models import Call
     from mvi_challenges.calls.services import CriterionInput, save_phase
-    from mvi_challenges.db import db
+    from mvi_challenges.core.db import db
 
     first = make_call(app, title="Eerste")
     make_call(app, title="Tweede")

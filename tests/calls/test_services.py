@@ -9,7 +9,6 @@ from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from mvi_challenges.audit import AuditEvent
 from mvi_challenges.calls.models import Call, CallKind, CallStatus, PublicState
 from mvi_challenges.calls.services import (
     CriterionInput,
@@ -18,9 +17,10 @@ from mvi_challenges.calls.services import (
     save_phase,
     transition_call,
 )
-from mvi_challenges.db import db
-from mvi_challenges.errors import DomainError
-from mvi_challenges.timezones import now_utc
+from mvi_challenges.core.audit import AuditEvent
+from mvi_challenges.core.db import db
+from mvi_challenges.core.errors import DomainError
+from mvi_challenges.core.timezones import now_utc
 
 from ..factories import make_call
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import Call, CallDocument, CallKind, CallStatus
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 from ..factories import login, make_call, make_user, page_text
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.catalogue.models import Category, SocialValue
 from mvi_challenges.catalogue.services import CATEGORIES, SOCIAL_VALUES
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 from ..factories import login, make_user, page_text
 

@@ -12,12 +12,12 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role, User
-from mvi_challenges.db import commit_with_retry, db
+from mvi_challenges.core.db import commit_with_retry, db
+from mvi_challenges.core.errors import DomainError
+from mvi_challenges.core.outbox import OutboxEmail
+from mvi_challenges.core.timezones import local_to_utc, now_utc
 from mvi_challenges.dialogues import services
 from mvi_challenges.dialogues.models import Contribution, Dialogue, Registration, RegistrationStatus
-from mvi_challenges.errors import DomainError
-from mvi_challenges.outbox import OutboxEmail
-from mvi_challenges.timezones import local_to_utc, now_utc
 
 from ..factories import login, make_call, make_dialogue, make_user, page_text
 

@@ -10,7 +10,7 @@ from flask import Flask
 from playwright.sync_api import expect
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from mvi_challenges.proposals.models import Proposal, ProposalStatus
 
 from ..factories import PASSWORD, make_call, make_proposal, make_user

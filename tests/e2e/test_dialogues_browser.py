@@ -11,9 +11,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.dialogues.models import Contribution, Dialogue
-from mvi_challenges.timezones import now_utc
 
 from ..factories import PASSWORD, login, make_call, make_dialogue, make_user
 from .conftest import axe_violations

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from mvi_challenges.monitoring.models import Contract
 
 from ..factories import make_user

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import CallKind, Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from mvi_challenges.proposals.models import Proposal, ProposalStatus
 
 from ..factories import PASSWORD, PDF_BYTES, mailed_link, make_call, make_proposal, make_user

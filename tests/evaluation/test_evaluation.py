@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import Call, CallKind, Phase
-from mvi_challenges.db import db
-from mvi_challenges.outbox import OutboxEmail
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail
 from mvi_challenges.proposals.models import Proposal, ProposalStatus
 
 from ..factories import close_phase, login, make_call, make_proposal, make_user, page_text

@@ -16,10 +16,10 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role, User
-from mvi_challenges.blind import strip_document_metadata
-from mvi_challenges.db import db
-from mvi_challenges.timezones import now_utc, to_local
-from mvi_challenges.uploads import inspect_upload
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc, to_local
+from mvi_challenges.core.uploads import inspect_upload
+from mvi_challenges.evaluation.blind_copies import strip_document_metadata
 
 from ..factories import decide_and_publish, make_call, make_proposal, make_user, page_text
 from .test_evaluation import _client, _scores, _setup
@@ -155,7 +155,7 @@ def _package(names: dict[str, str]) -> bytes:
 
 
 def test_spreadsheets_and_comment_authors_lose_their_names() -> None:
-    from mvi_challenges.blind import DOCX, ODS, XLSX
+    from mvi_challenges.evaluation.blind_copies import DOCX, ODS, XLSX
 
     xlsx = _package({"docProps/core.xml": "<cp:coreProperties><dc:creator>Bedrijf Geheim BV</dc:creator>"
                                           "</cp:coreProperties>",
@@ -186,7 +186,7 @@ def _png_with_author() -> bytes:
 
 
 def test_images_lose_their_text_and_exif() -> None:
-    from mvi_challenges.blind import JPEG, PNG
+    from mvi_challenges.evaluation.blind_copies import JPEG, PNG
 
     png = strip_document_metadata(_png_with_author(), PNG)
     assert b"Jan Geheim" not in png and b"IDAT" in png and png.endswith(b"IEND\xaeB`\x82")

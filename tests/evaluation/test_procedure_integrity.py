@@ -18,12 +18,12 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.audit import AuditEvent
 from mvi_challenges.calls.models import Call, CallKind, CallStatus, Phase
-from mvi_challenges.db import db
-from mvi_challenges.outbox import OutboxEmail
+from mvi_challenges.core.audit import AuditEvent
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail
+from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.proposals.models import Proposal, ProposalStatus
-from mvi_challenges.timezones import now_utc
 
 from ..factories import close_phase, make_call, make_proposal, make_user, page_text
 from .test_evaluation import _client, _scores, _setup
@@ -332,7 +332,7 @@ def _docx_with_creator() -> bytes:
 
 
 def test_a_blind_jury_gets_the_submitted_files_without_their_author(app: Flask, catalogue) -> None:
-    from mvi_challenges.blind import DOCX, strip_document_metadata
+    from mvi_challenges.evaluation.blind_copies import DOCX, strip_document_metadata
 
     call = make_call(app, kind=CallKind.SBIR)
     owner = make_user(app, Role.ENTREPRENEUR, organisation_name="Groene Logistiek")
@@ -443,8 +443,8 @@ def test_the_applicant_learns_everything_the_law_requires_after_publication(app:
 
 
 def test_no_contract_before_the_standstill_period_ends(app: Flask, catalogue) -> None:
+    from mvi_challenges.core.timezones import to_local
     from mvi_challenges.monitoring.models import ProcurementRecord
-    from mvi_challenges.timezones import to_local
 
     from ..factories import decide_and_publish
 

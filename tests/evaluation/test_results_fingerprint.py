@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import CallKind, Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from mvi_challenges.evaluation import services as evaluation
 from mvi_challenges.evaluation.models import JuryMember, Outcome
 from mvi_challenges.proposals import services as proposals
@@ -113,7 +113,7 @@ def test_editing_a_published_phase_keeps_the_jurys_scores(app: Flask, catalogue)
     import pytest
 
     from mvi_challenges.calls.services import CriterionInput, save_phase
-    from mvi_challenges.errors import DomainError
+    from mvi_challenges.core.errors import DomainError
     from mvi_challenges.evaluation.models import Score
 
     call = make_call(app, kind=CallKind.SBIR)

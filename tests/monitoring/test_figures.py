@@ -15,13 +15,13 @@ from sqlalchemy import select
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import Call, CallStatus
 from mvi_challenges.catalogue.models import Category, Department
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc, to_local
 from mvi_challenges.dialogues import services as dialogue_services
 from mvi_challenges.dialogues.models import Dialogue
 from mvi_challenges.monitoring import services
 from mvi_challenges.monitoring.models import ProcurementRecord, TargetUnit
 from mvi_challenges.proposals import services as proposal_services
-from mvi_challenges.timezones import now_utc, to_local
 
 from ..factories import decide_and_publish, make_call, make_dialogue, make_proposal, make_user
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import CallStatus
 from mvi_challenges.catalogue.models import Category, Department
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc, to_local
 from mvi_challenges.monitoring.models import Contract, ProcurementRecord
-from mvi_challenges.timezones import now_utc, to_local
 
 from ..factories import decide_and_publish, login, make_call, make_proposal, make_user, page_text
 
@@ -314,7 +314,7 @@ def test_odd_query_keys_never_reach_link_building(app: Flask, client_en, catalog
 def test_quantities_are_read_without_guessing_a_thousands_separator(typed: str, expected: str | None) -> None:
     from decimal import Decimal
 
-    from mvi_challenges.fields import parse_quantity
+    from mvi_challenges.core.fields import parse_quantity
 
     if expected is None:
         with pytest.raises(ValueError):

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from mvi_challenges import create_app
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 # Never database 0 (someone's) nor 7 (the scale-out tests'); these tests write nothing there.
 REDIS_OPS_URL = os.environ.get("REDIS_OPS_URL", "redis://127.0.0.1:6379/9")

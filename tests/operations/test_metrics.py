@@ -14,8 +14,8 @@ from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
-from mvi_challenges.outbox import MAX_ATTEMPTS, OutboxEmail
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import MAX_ATTEMPTS, OutboxEmail
 from tests.factories import close_phase, make_call, make_proposal, make_user
 
 from .helpers import REDIS_OPS_URL, dispose, other_app
@@ -129,16 +129,16 @@ def test_proposals_submitted_in_the_last_hour_per_call_and_phase(app: Flask, cli
 def test_queue_length_and_failed_jobs_with_redis(app: Flask, ops_redis) -> None:
     from rq import Queue
 
-    from mvi_challenges.jobs import queue_for
+    from mvi_challenges.infra.jobs import queue_for
     from scripts.rush import forget_redis_keys
 
     prefix = f"mvi-ops-test-{uuid.uuid4().hex[:8]}:"
     server = other_app(app, REDIS_URL=REDIS_OPS_URL, REDIS_PREFIX=prefix)
     try:
         queue: Queue = queue_for(server)
-        queue.enqueue("mvi_challenges.jobs.sweep_uploads")
-        queue.enqueue("mvi_challenges.jobs.sweep_uploads")
-        failed = queue.enqueue("mvi_challenges.jobs.sweep_uploads")
+        queue.enqueue("mvi_challenges.infra.jobs.sweep_uploads")
+        queue.enqueue("mvi_challenges.infra.jobs.sweep_uploads")
+        failed = queue.enqueue("mvi_challenges.infra.jobs.sweep_uploads")
         queue.remove(failed)
         failed.set_status("failed")
         queue.failed_job_registry.add(failed, ttl=60)
@@ -171,7 +171,7 @@ SCRIPT = textwrap.dedent("""
     import sys
     from mvi_challenges import create_app
 
-    from mvi_challenges.db import db
+    from mvi_challenges.core.db import db
 
     app = create_app({"TESTING": True, "REDIS_URL": None})
     with app.app_context():

@@ -7,7 +7,7 @@ import time
 import pytest
 from flask import Flask
 
-from mvi_challenges.storage import _s3_client
+from mvi_challenges.core.storage import _s3_client
 
 from .helpers import REDIS_OPS_URL, closed_port, dispose, other_app, silent_server
 

@@ -17,8 +17,8 @@ import pytest
 from flask import Flask
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.jobs import queue_for, run_worker
-from mvi_challenges.operations import JsonFormatter, RequestIdFilter, request_log
+from mvi_challenges.infra.jobs import queue_for, run_worker
+from mvi_challenges.infra.operations import JsonFormatter, RequestIdFilter, request_log
 from tests.factories import login, make_user
 
 from .helpers import REDIS_OPS_URL, dispose, other_app
@@ -29,7 +29,7 @@ SCRIPT = textwrap.dedent("""
     from mvi_challenges import create_app
     from mvi_challenges.accounts.models import Role
     from mvi_challenges.accounts.services import create_user
-    from mvi_challenges.db import db
+    from mvi_challenges.core.db import db
 
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
                       "TWO_STEP_REQUIRED": False, "REDIS_URL": None})
@@ -128,7 +128,7 @@ def test_the_request_id_travels_into_the_job_and_its_log_lines(app: Flask, json_
         with server.app_context():  # as `flask worker` runs it
             run_worker(server, burst=True, with_scheduler=False)
         lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
-        delivery = [line for line in lines if line["logger"] == "mvi_challenges.outbox" and "stays" in line["message"]]
+        delivery = [line for line in lines if line["logger"] == "mvi_challenges.core.outbox" and "stays" in line["message"]]
         assert delivery and {line["request_id"] for line in delivery} == {"reset-req-42"}
     finally:
         forget_redis_keys(REDIS_OPS_URL, prefix)

@@ -23,8 +23,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
-from mvi_challenges.outbox import OutboxEmail, queue_email
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail, queue_email
 from tests.factories import make_user
 
 from .helpers import REDIS_OPS_URL, closed_port, dispose, other_app
@@ -237,7 +237,7 @@ def test_without_starttls_or_with_a_wrong_password_the_mail_stays(app: Flask, tl
 
 def test_the_worker_delivers_what_a_request_queued(app: Flask, ops_redis) -> None:
 
-    from mvi_challenges.jobs import run_worker
+    from mvi_challenges.infra.jobs import run_worker
     from scripts.rush import forget_redis_keys
 
     prefix = f"mvi-ops-test-{uuid.uuid4().hex[:8]}:"

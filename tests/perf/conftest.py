@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from mvi_challenges.bench.data import AGGREGATION_CALL_SLUG, BENCH_JURY_EMAIL, BENCH_PASSWORD, generate
 from mvi_challenges.calls.models import Call, Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from tests.conftest import empty_all_tables
 
 PERF_SCALE = 0.003  # 30 calls, 6 dialogues, 600 proposals: more than one page everywhere

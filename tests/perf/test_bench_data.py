@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from mvi_challenges.bench.data import AGGREGATION, REGISTRATIONS_PER_DIALOGUE, Counts, generate
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from tests.perf.conftest import PERF_SCALE
 
 

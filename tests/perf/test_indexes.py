@@ -17,10 +17,10 @@ from flask import Flask
 from sqlalchemy import Select, event, func, select
 from sqlalchemy.engine import Connection
 
-from mvi_challenges.api.data import public_calls_by_id
+from mvi_challenges.api.queries import public_calls_by_id
 from mvi_challenges.calls.models import Call, CallKind, Phase
 from mvi_challenges.calls.services import CallFilters, public_calls_query
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from mvi_challenges.dialogues.services import public_dialogues_query
 from mvi_challenges.evaluation import services as evaluation
 

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask
 
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from tests.perf.conftest import counted_queries
 
 PAGE_SIZE = 4

@@ -13,11 +13,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from mvi_challenges import jobs
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc
+from mvi_challenges.infra import jobs
 from mvi_challenges.privacy.models import DataExport
-from mvi_challenges.timezones import now_utc
 
 from ..factories import PDF_BYTES, login, make_call, make_proposal, make_user, page_text
 
@@ -82,7 +82,7 @@ def test_prepared_zips_go_after_a_day_and_with_the_account(app: Flask, client_en
     with app.app_context():
         jobs.prepare_data_export(db.session.scalar(select(DataExport.id)))
         key = db.session.scalar(select(DataExport.storage_key))
-        from mvi_challenges.storage import get_storage
+        from mvi_challenges.core.storage import get_storage
 
         storage = get_storage(app.config)
         assert storage.read(key) is not None

@@ -11,10 +11,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role, User
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.dialogues.models import Registration, RegistrationStatus
 from mvi_challenges.proposals.models import Proposal
-from mvi_challenges.timezones import now_utc
 
 from ..factories import PDF_BYTES, login, make_call, make_dialogue, make_proposal, make_user, page_text
 
@@ -85,7 +85,7 @@ def test_deleting_an_account_forgets_the_person_and_keeps_the_procurement_record
         statuses = {r.user_id: r.status for r in db.session.scalars(select(Registration))}
         assert statuses[citizen.id] is RegistrationStatus.CANCELLED
         assert statuses[waiting.id] is RegistrationStatus.CONFIRMED  # the waitlist moved up
-    from mvi_challenges.storage import get_storage
+    from mvi_challenges.core.storage import get_storage
 
     assert not get_storage(app.config).exists(draft_file)
 

@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import CallKind, Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.storage import get_storage
+from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.privacy.services import apply_retention
 from mvi_challenges.proposals import services as proposal_services
 from mvi_challenges.proposals.models import Proposal, ProposalVersion
-from mvi_challenges.storage import get_storage
-from mvi_challenges.timezones import now_utc
 
 from ..factories import decide_and_publish, login, make_call, make_proposal, make_user, page_text
 

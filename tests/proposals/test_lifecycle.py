@@ -14,11 +14,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from mvi_challenges.audit import AuditEvent
 from mvi_challenges.calls import lifecycle as call_lifecycle
 from mvi_challenges.calls.models import Call, CallStatus, Phase
-from mvi_challenges.db import db
-from mvi_challenges.errors import DomainError
+from mvi_challenges.core.audit import AuditEvent
+from mvi_challenges.core.db import db
+from mvi_challenges.core.errors import DomainError
 from mvi_challenges.proposals import lifecycle
 from mvi_challenges.proposals.models import Proposal, ProposalStatus
 

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import Call, CallKind, Phase
-from mvi_challenges.db import db
-from mvi_challenges.errors import DomainError
-from mvi_challenges.outbox import OutboxEmail
+from mvi_challenges.core.db import db
+from mvi_challenges.core.errors import DomainError
+from mvi_challenges.core.outbox import OutboxEmail
 from mvi_challenges.proposals import services
 from mvi_challenges.proposals.models import Proposal, ProposalStatus, ProposalVersion
 
@@ -413,8 +413,8 @@ def test_staff_see_only_what_was_submitted(app: Flask, catalogue) -> None:
 
 
 def test_a_swapped_file_no_longer_matches_the_receipt(app: Flask, client_en: FlaskClient, catalogue) -> None:
+    from mvi_challenges.core.storage import get_storage
     from mvi_challenges.proposals.models import Attachment
-    from mvi_challenges.storage import get_storage
 
     call = make_call(app)
     owner = make_user(app, Role.ENTREPRENEUR)

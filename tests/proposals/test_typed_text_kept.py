@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from mvi_challenges.proposals.models import Proposal
 
 from ..factories import PDF_BYTES, login, make_call, make_user, page_text

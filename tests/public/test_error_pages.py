@@ -6,7 +6,7 @@ import pytest
 from flask import Flask, abort
 
 from mvi_challenges import create_app
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 from ..factories import page_text
 

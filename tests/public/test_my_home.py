@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import Call, CallKind
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.proposals.models import Question
-from mvi_challenges.timezones import now_utc
 
 from ..factories import PASSWORD, close_phase, make_call, make_dialogue, make_proposal, make_user, page_text
 

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.accounts.services import find_user_by_email
 from mvi_challenges.calls.models import Call
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 
 from ..factories import login, make_user, page_text
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import Call
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from tests.factories import make_call, make_user
 
 

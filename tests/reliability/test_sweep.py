@@ -7,7 +7,7 @@ import time
 
 from flask import Flask
 
-from mvi_challenges.storage import LocalStorage
+from mvi_challenges.core.storage import LocalStorage
 
 
 def test_sweep_removes_only_old_abandoned_staged_files(app: Flask, tmp_path) -> None:

@@ -26,9 +26,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.storage import LocalStorage
 from mvi_challenges.proposals.models import Attachment, Proposal, ProposalStatus
-from mvi_challenges.storage import LocalStorage
 from scripts.liveserver import Browser, GunicornServer, multipart_body
 from tests.factories import PDF_BYTES, make_call, make_proposal, make_user
 

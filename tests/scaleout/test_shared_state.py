@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from mvi_challenges import create_app
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
-from mvi_challenges.jobs import SCHEDULES, queue_for, run_due, run_worker
-from mvi_challenges.outbox import OutboxEmail, queue_email
-from mvi_challenges.sessions import RedisSessionInterface
-from mvi_challenges.shared_state import redis_for
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail, queue_email
+from mvi_challenges.infra.jobs import SCHEDULES, queue_for, run_due, run_worker
+from mvi_challenges.infra.redis_client import redis_for
+from mvi_challenges.infra.sessions import RedisSessionInterface
 from tests.factories import make_user
 
 from .services import REDIS_TEST_URL, delete_keys, mail_sink, require_redis, unique_prefix
@@ -134,7 +134,7 @@ def test_mail_queued_while_redis_is_away_still_commits(app: Flask) -> None:
 
 
 def test_public_pages_are_shared_through_redis_by_both_servers(app: Flask, prefix: str, catalogue) -> None:
-    from mvi_challenges import page_cache
+    from mvi_challenges.infra import page_cache
     from scripts.liveserver import free_port
     from tests.factories import make_call
 

@@ -24,9 +24,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail
 from mvi_challenges.dialogues.models import Registration, RegistrationStatus
-from mvi_challenges.outbox import OutboxEmail
 from mvi_challenges.proposals.models import Attachment
 from scripts.liveserver import PROJECT_ROOT, Browser, GunicornServer
 from tests.factories import PDF_BYTES, make_call, make_dialogue, make_proposal, make_user

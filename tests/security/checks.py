@@ -128,8 +128,8 @@ def check_outbox(app, findings: Findings, payloads: Iterable[str] = ()) -> int:
     header) holds no line break that could end the header. Returns the number of mails."""
     from sqlalchemy import select
 
-    from mvi_challenges.db import db
-    from mvi_challenges.outbox import OutboxEmail
+    from mvi_challenges.core.db import db
+    from mvi_challenges.core.outbox import OutboxEmail
 
     payloads = tuple(payloads)
     with app.app_context():

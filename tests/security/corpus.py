@@ -3,7 +3,7 @@
 Each non-empty line of a payload file is one payload, taken literally, except that ⟨TAB⟩, ⟨CR⟩
 and ⟨LF⟩ stand for a tab, a carriage return and a line feed (so multi-line Markdown and the CSV
 prefixes fit on one line). NUL is left out on purpose: the app refuses it with 400 at the door
-(mvi_challenges/hardening.py), which tests/public/test_hardening.py covers.
+(mvi_challenges/infra/request_guards.py), which tests/public/test_hardening.py covers.
 """
 
 from __future__ import annotations

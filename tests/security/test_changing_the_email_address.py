@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts import services
 from mvi_challenges.accounts.models import Role, User
-from mvi_challenges.db import db
-from mvi_challenges.outbox import OutboxEmail
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail
 
 from ..factories import login, mailed_link, make_user, page_text
 

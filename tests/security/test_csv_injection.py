@@ -17,14 +17,14 @@ from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import Phase
 from mvi_challenges.calls.services import CriterionInput, save_phase
 from mvi_challenges.catalogue import services as catalogue_services
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.exports import to_csv
+from mvi_challenges.core.timezones import now_utc, to_local
 from mvi_challenges.dialogues import services as dialogues
 from mvi_challenges.evaluation import services as evaluation
-from mvi_challenges.exports import to_csv
 from mvi_challenges.monitoring import services as monitoring
 from mvi_challenges.monitoring.models import TargetUnit
 from mvi_challenges.proposals.models import Proposal
-from mvi_challenges.timezones import now_utc, to_local
 
 from ..factories import make_call, make_dialogue, make_proposal, make_user
 from .corpus import CSV_PREFIXES, csv_payloads

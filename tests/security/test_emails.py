@@ -9,8 +9,8 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
-from mvi_challenges.outbox import OutboxEmail, deliver_pending
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail, deliver_pending
 
 from ..factories import PASSWORD, confirm_registration, decide_and_publish, make_call, make_proposal, make_user
 from .checks import Findings, check_outbox, problems

@@ -12,9 +12,9 @@ import pytest
 from flask import Flask
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.uploads import clean_filename, inspect_upload
 from mvi_challenges.proposals.models import Attachment
-from mvi_challenges.uploads import clean_filename, inspect_upload
 
 from ..factories import PDF_BYTES, login, make_call, make_proposal, make_user
 

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from mvi_challenges import create_app
 from mvi_challenges.accounts.models import Role, User
-from mvi_challenges.db import db
-from mvi_challenges.outbox import OutboxEmail
-from mvi_challenges.timezones import now_utc
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail
+from mvi_challenges.core.timezones import now_utc
 
 from ..factories import mailed_link, make_user, page_text
 

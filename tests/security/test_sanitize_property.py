@@ -1,4 +1,4 @@
-"""Properties of the one sanitizer (mvi_challenges/sanitize.py), on generated input: random text
+"""Properties of the one sanitizer (mvi_challenges/core/sanitize.py), on generated input: random text
 mixed with fragments of the payload corpus and Markdown/HTML syntax.
 
 - `render_markdown` output is a fixed point of the cleaner: cleaning it again changes nothing
@@ -13,7 +13,7 @@ import html5lib
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mvi_challenges.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, clean_html, render_markdown
+from mvi_challenges.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, clean_html, render_markdown
 
 from .checks import problems
 from .corpus import all_payloads

@@ -18,10 +18,10 @@ from mvi_challenges.accounts import two_step
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.accounts.services import grant_role
 from mvi_challenges.calls.models import Call
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail
+from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.evaluation import services as evaluation
-from mvi_challenges.outbox import OutboxEmail
-from mvi_challenges.timezones import now_utc
 
 from ..factories import PASSWORD, confirm_registration, login, mailed_link, make_call, make_user, page_text
 

@@ -13,8 +13,8 @@ from flask import Flask
 
 from mvi_challenges.accounts import two_step
 from mvi_challenges.accounts.models import Role, User
-from mvi_challenges.db import db
-from mvi_challenges.timezones import now_utc
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc
 
 from ..factories import make_user
 

@@ -13,9 +13,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from mvi_challenges.accounts.models import JoinRequest, KvkStatus, Organisation, Role, User
-from mvi_challenges.audit import AuditEvent
-from mvi_challenges.db import db
-from mvi_challenges.outbox import OutboxEmail
+from mvi_challenges.core.audit import AuditEvent
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail
 
 from ..conftest import empty_all_tables
 from ..factories import close_phase, confirm_registration, login, make_call, make_proposal, make_user, page_text

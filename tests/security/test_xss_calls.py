@@ -24,10 +24,10 @@ from sqlalchemy import select
 from mvi_challenges.calls import services
 from mvi_challenges.calls.models import CallKind, CallStatus, Eligibility
 from mvi_challenges.catalogue.models import Category, SocialValue
-from mvi_challenges.db import db
-from mvi_challenges.storage import get_storage
-from mvi_challenges.timezones import now_utc
-from mvi_challenges.uploads import inspect_upload
+from mvi_challenges.core.db import db
+from mvi_challenges.core.storage import get_storage
+from mvi_challenges.core.timezones import now_utc
+from mvi_challenges.core.uploads import inspect_upload
 
 from ..factories import PDF_BYTES
 from .checks import Findings

@@ -20,9 +20,9 @@ from mvi_challenges.calls import services as call_services
 from mvi_challenges.calls.models import CallKind, CallStatus, Eligibility
 from mvi_challenges.catalogue import services
 from mvi_challenges.catalogue.models import Category, Department, SocialValue
-from mvi_challenges.db import db
-from mvi_challenges.outbox import OutboxEmail
-from mvi_challenges.timezones import now_utc
+from mvi_challenges.core.db import db
+from mvi_challenges.core.outbox import OutboxEmail
+from mvi_challenges.core.timezones import now_utc
 
 from ..factories import PASSWORD, confirm_registration, mailed_link, make_user
 from .checks import Findings, check_outbox

@@ -18,11 +18,11 @@ from sqlalchemy import update
 
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import Eligibility
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.errors import DomainError
+from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.dialogues import services
 from mvi_challenges.dialogues.models import Contribution, Dialogue, DialogueKind, DialogueStatus
-from mvi_challenges.errors import DomainError
-from mvi_challenges.timezones import now_utc
 
 from ..factories import make_user
 from .checks import Findings, check_outbox

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import Phase
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.evaluation import services as evaluation
-from mvi_challenges.timezones import now_utc
 
 from ..factories import make_call, make_proposal, make_user
 from .checks import Findings, check_outbox

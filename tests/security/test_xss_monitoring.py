@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from mvi_challenges.accounts.models import User
 from mvi_challenges.catalogue.models import Category, SocialValue
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.timezones import now_utc, to_local
 from mvi_challenges.monitoring import services
 from mvi_challenges.monitoring.models import ResultUpdate, TargetUnit
-from mvi_challenges.timezones import now_utc, to_local
 
 from .checks import Findings
 from .corpus import SAMPLE_STRIDE, all_payloads, cycle, pack

@@ -17,13 +17,13 @@ from flask import Flask
 
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.calls.models import Call
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
+from mvi_challenges.core.storage import get_storage
+from mvi_challenges.core.timezones import now_utc
+from mvi_challenges.core.uploads import inspect_upload
 from mvi_challenges.evaluation import services as evaluation
 from mvi_challenges.proposals import services
 from mvi_challenges.proposals.services import MAX_ATTACHMENTS
-from mvi_challenges.storage import get_storage
-from mvi_challenges.timezones import now_utc
-from mvi_challenges.uploads import inspect_upload
 
 from ..factories import PDF_BYTES, close_phase, make_call, make_user
 from .checks import Findings, check_outbox

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.db import db
+from mvi_challenges.core.db import db
 from mvi_challenges.proposals.models import Question
 
 from ..factories import make_call, make_user

@@ -30,7 +30,7 @@ from flask_babel import get_locale
 from flask_caching import Cache
 from flask_login import current_user
 
-from .shared_state import CACHE_REDIS_OPTIONS
+from .redis_client import CACHE_REDIS_OPTIONS
 
 log = logging.getLogger(__name__)
 cache = Cache()

@@ -22,7 +22,7 @@ from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
-from .shared_state import redis_for, redis_key
+from .redis_client import redis_for, redis_key
 
 USER_KEY = "_user_id"  # where Flask-Login keeps who is logged in
 serializer = TaggedJSONSerializer()

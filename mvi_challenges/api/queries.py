@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..audit import AuditEvent
 from ..calls.models import Call, CallStatus, Phase
 from ..calls.services import CallFilters, public_calls_query, visible_to_public
 from ..catalogue.models import Category
+from ..core.audit import AuditEvent
 from ..dialogues.models import Contribution, Dialogue, DialogueKind, DialogueStatus
 from ..dialogues.services import confirmed_counts
 from ..evaluation.aggregation import CriterionSpec, ProposalResult, SheetScores, aggregate

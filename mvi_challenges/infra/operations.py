@@ -54,21 +54,21 @@ NEVER_CACHED = frozenset({"ops.readyz", "ops.metrics", "public.healthz"})
 
 
 def _check_database(app: Flask) -> None:
-    from .db import db
+    from ..core.db import db
 
     with app.app_context(), db.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
 
 
 def _check_redis(app: Flask) -> None:
-    from .shared_state import redis_for
+    from .redis_client import redis_for
 
     if not redis_for(app).ping():
         raise ConnectionError("no PONG")
 
 
 def _check_storage(app: Flask) -> None:
-    from .storage import get_storage
+    from ..core.storage import get_storage
 
     storage = get_storage(app.config)
     storage.client.head_bucket(Bucket=storage.bucket)
@@ -245,7 +245,7 @@ def _count_request(endpoint: str, status: int, seconds: float) -> None:
 
 
 def _watch_pools(app: Flask) -> None:
-    from .db import db
+    from ..core.db import db
 
     with app.app_context():
         engines = dict(db.engines)
@@ -264,7 +264,7 @@ class StateCollector:
     def collect(self) -> Any:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from .db import db
+        from ..core.db import db
 
         # A part that cannot be read is left out and counted here: the page still answers, and
         # an alert on this gauge (or on /readyz) tells why the other figures are missing.
@@ -287,8 +287,8 @@ class StateCollector:
         yield errors
 
     def _outbox(self) -> Any:
-        from .db import db, utcnow
-        from .outbox import MAX_ATTEMPTS, OutboxEmail
+        from ..core.db import db, utcnow
+        from ..core.outbox import MAX_ATTEMPTS, OutboxEmail
 
         unsent = OutboxEmail.sent_at.is_(None)
         count, oldest = db.session.execute(
@@ -307,9 +307,9 @@ class StateCollector:
                                 value=given_up or 0)
 
     def _submissions(self) -> Any:
-        from .calls.models import Call, Phase
-        from .db import db, utcnow
-        from .proposals.models import Proposal
+        from ..calls.models import Call, Phase
+        from ..core.db import db, utcnow
+        from ..proposals.models import Proposal
 
         since = utcnow() - dt.timedelta(hours=1)
         rows = db.session.execute(

@@ -11,13 +11,13 @@ from flask_babel import format_currency, format_date, format_datetime, format_de
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .accounts.forms import ROLE_LABELS
-from .accounts.permissions import can_manage_users, can_see_kvk_status
-from .calls import lifecycle as call_lifecycle
-from .calls.permissions import can_manage_calls
-from .catalogue.forms import LEVEL_LABELS
-from .catalogue.permissions import can_manage_catalogue
-from .dialogues import lifecycle as dialogue_lifecycle
+from ..accounts.forms import ROLE_LABELS
+from ..accounts.permissions import can_manage_users, can_see_kvk_status
+from ..calls import lifecycle as call_lifecycle
+from ..calls.permissions import can_manage_calls
+from ..catalogue.forms import LEVEL_LABELS
+from ..catalogue.permissions import can_manage_catalogue
+from ..dialogues import lifecycle as dialogue_lifecycle
 from .links import public_url
 from .sanitize import as_markup
 from .timezones import now_utc, to_local

@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_host
 
-from .links import public_host
+from ..core.links import public_host
 
 MAX_DB_INT = 2**31 - 1
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

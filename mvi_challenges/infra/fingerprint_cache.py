@@ -24,7 +24,7 @@ from typing import TypeVar
 from flask import Flask, current_app
 from flask_caching import Cache
 
-from .shared_state import CACHE_REDIS_OPTIONS
+from .redis_client import CACHE_REDIS_OPTIONS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,7 +63,7 @@ def remember(key: str, compute: Callable[[], T], seconds: int = DEFAULT_SECONDS)
     try:
         value = cache.get(key)
     except Exception as error:
-        log.warning("memo cache not available: %s", error)
+        log.warning("fingerprint cache not available: %s", error)
         return compute()
     if value is not None:
         return value
@@ -71,7 +71,7 @@ def remember(key: str, compute: Callable[[], T], seconds: int = DEFAULT_SECONDS)
     try:
         cache.set(key, value, timeout=seconds)
     except Exception as error:
-        log.warning("memo cache not available: %s", error)
+        log.warning("fingerprint cache not available: %s", error)
     return value
 
 

@@ -17,9 +17,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from sqlalchemy import select
 
-from .accounts.models import Role, User
-from .accounts.services import is_demo_account
-from .db import db
+from ..core.db import db
+from .models import Role, User
+from .services import is_demo_account
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"

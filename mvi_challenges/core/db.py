@@ -107,7 +107,7 @@ def install_replica(app: Any) -> None:
     """One engine (with its pool) per process for DATABASE_REPLICA_URL, when set."""
     from sqlalchemy import create_engine
 
-    from .config import replica_engine_options
+    from ..config import replica_engine_options
 
     url = app.config.get("DATABASE_REPLICA_URL")
     if url:

@@ -12,9 +12,9 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..exports import decimal_cell, euros_cell
-from .figures import LEVELS, Figures
+from ..core.exports import decimal_cell, euros_cell
 from .forms import UNIT_LABELS
+from .yearly_counts import LEVELS, Figures
 
 # Column kinds: how a raw value is shown on the page (the CSV gets the raw value).
 TEXT, COUNT, MONEY, AMOUNT, PERCENT = "text", "count", "money", "amount", "percent"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .db import Base, intpk, utcnow
 
 if TYPE_CHECKING:
-    from .accounts.models import User
+    from ..accounts.models import User
 
 
 class AuditEvent(Base):

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ..infra.jobs import note_mail_queued
 from .db import Base, intpk, utcnow
-from .jobs import note_mail_queued
 
 log = logging.getLogger(__name__)
 

@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 
 from ..calls.models import Call, CallStatus, Phase
 from ..catalogue.models import Category, SocialValue
+from ..core.timezones import local_to_utc, to_local
 from ..dialogues.models import Dialogue, DialogueStatus, Registration, RegistrationStatus
 from ..evaluation.models import Decision, Outcome
 from ..proposals.models import Proposal, ProposalStatus, Question
-from ..timezones import local_to_utc, to_local
 from .models import Contract, ContractTarget, ProcurementRecord, ResultMeasurement, ResultUpdate, TargetUnit
 from .services import year_bounds
 

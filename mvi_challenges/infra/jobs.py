@@ -24,7 +24,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .shared_state import redis_for, redis_key
+from .redis_client import redis_for, redis_key
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +88,8 @@ def install(app: Flask) -> None:
 
 
 def deliver_outbox() -> str:
-    from .db import db
-    from .outbox import deliver_pending
+    from ..core.db import db
+    from ..core.outbox import deliver_pending
 
     with current_app.app_context():
         sent, failed = deliver_pending(db.session, current_app.config)
@@ -98,9 +98,9 @@ def deliver_outbox() -> str:
 
 
 def send_reminders() -> str:
-    from .db import db
-    from .dialogues.services import send_reminders as queue_reminders
-    from .timezones import now_utc
+    from ..core.db import db
+    from ..core.timezones import now_utc
+    from ..dialogues.services import send_reminders as queue_reminders
 
     with current_app.app_context():
         count = queue_reminders(db.session, now_utc())
@@ -110,10 +110,10 @@ def send_reminders() -> str:
 
 
 def apply_retention() -> str:
-    from .db import db
-    from .privacy.services import apply_retention as anonymise
-    from .storage import get_storage
-    from .timezones import now_utc
+    from ..core.db import db
+    from ..core.storage import get_storage
+    from ..core.timezones import now_utc
+    from ..privacy.services import apply_retention as anonymise
 
     with current_app.app_context():
         result = anonymise(db.session, current_app.config["RETENTION_DAYS"], now_utc())
@@ -126,11 +126,11 @@ def apply_retention() -> str:
 
 def prepare_data_export(export_id: int) -> str:
     """Build a person's ZIP (their data and files): too slow for a request when they uploaded a lot."""
-    from .db import db
-    from .privacy.models import DataExport
-    from .privacy.services import prepare_export
-    from .storage import get_storage
-    from .timezones import now_utc
+    from ..core.db import db
+    from ..core.storage import get_storage
+    from ..core.timezones import now_utc
+    from ..privacy.models import DataExport
+    from ..privacy.services import prepare_export
 
     with current_app.app_context():
         export = db.session.get(DataExport, export_id)
@@ -150,7 +150,7 @@ def prepare_data_export(export_id: int) -> str:
 
 
 def sweep_uploads() -> str:
-    from .storage import get_storage
+    from ..core.storage import get_storage
 
     return f"{get_storage(current_app.config).sweep_staged(dt.timedelta(hours=1))} staged files removed"
 

@@ -13,14 +13,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .accounts.models import KvkStatus, Organisation, Role, User
-from .accounts.services import create_user, find_user_by_email
-from .accounts.two_step import TWO_STEP_ROLES, enrol_demo_account
-from .calls.models import Call, CallKind, CallStatus, Eligibility
-from .calls.services import CriterionInput, save_call, save_phase, transition_call
-from .catalogue.models import Category, SocialValue
-from .catalogue.services import seed_catalogue
-from .timezones import LOCAL_TZ, local_to_utc, now_utc
+from ..accounts.models import KvkStatus, Organisation, Role, User
+from ..accounts.services import create_user, find_user_by_email
+from ..accounts.two_step import TWO_STEP_ROLES, enrol_demo_account
+from ..calls.models import Call, CallKind, CallStatus, Eligibility
+from ..calls.services import CriterionInput, save_call, save_phase, transition_call
+from ..catalogue.models import Category, SocialValue
+from ..catalogue.services import seed_catalogue
+from ..core.timezones import LOCAL_TZ, local_to_utc, now_utc
 
 DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 - documented in the README, demo only
 
@@ -182,7 +182,7 @@ def seed_users(session: Session) -> list[str]:
 
 def _past_proposals(session: Session, call: Call, moment: dt.datetime) -> None:
     """Proposals submitted while a (now closed) demo call was open, so it can show decisions."""
-    from .proposals import services as proposal_services
+    from ..proposals import services as proposal_services
 
     for email, title in (("ondernemer@demo.mvi.example", "Bloemrijke bermen met ondernemers"),
                          ("startup@demo.mvi.example", "Insectenhotels uit restmateriaal")):
@@ -198,8 +198,8 @@ def seed_evaluation(session: Session, staff: User) -> int:
     """The demo jury: a blind SBIR phase after its deadline with sheets (one strong disagreement),
     an open challenge whose jury waits for the deadline, and the closed challenge with published
     decisions."""
-    from .evaluation import services as evaluation
-    from .evaluation.models import JuryMember, Outcome
+    from ..evaluation import services as evaluation
+    from ..evaluation.models import JuryMember, Outcome
 
     if session.scalar(select(JuryMember.id).limit(1)) is not None:
         return 0
@@ -242,8 +242,8 @@ def seed_evaluation(session: Session, staff: User) -> int:
 
 def seed_proposals_and_questions(session: Session) -> int:
     """Proposals in several states and questions, answered and open, on the open demo calls."""
-    from .proposals import services as proposal_services
-    from .proposals.models import Proposal
+    from ..proposals import services as proposal_services
+    from ..proposals.models import Proposal
 
     logistics = session.scalar(select(Call).where(Call.title == "Zero-emissie bouwlogistiek binnenstad"))
     heat = session.scalar(select(Call).where(Call.title == "Hittestress Overvecht"))
@@ -323,7 +323,7 @@ def _demo_residents(session: Session, count: int) -> list[User]:
     """Many demo residents at once: one password hash shared, so seeding stays quick."""
     from werkzeug.security import generate_password_hash
 
-    from .accounts.models import UserRole
+    from ..accounts.models import UserRole
 
     password_hash = generate_password_hash(DEMO_PASSWORD)
     residents = []
@@ -340,8 +340,8 @@ def _demo_residents(session: Session, count: int) -> list[User]:
 def seed_dialogues(session: Session, staff: User) -> int:
     """An upcoming city dialogue with a few seats left, a full market dialogue with a waitlist, and a
     past dialogue with a published report whose input led to a demo call."""
-    from .dialogues import services as dialogue_services
-    from .dialogues.models import Dialogue, DialogueKind, DialogueStatus, Disposition, Registration
+    from ..dialogues import services as dialogue_services
+    from ..dialogues.models import Dialogue, DialogueKind, DialogueStatus, Disposition, Registration
 
     if session.scalar(select(Dialogue.id).limit(1)) is not None:
         return 0
@@ -436,10 +436,10 @@ def _year_ago(days: int) -> dt.date:
 def seed_monitoring(session: Session, staff: User) -> int:
     """Departments and managers on the demo calls, external tenders (the catering tender below
     target with its explanation; one still unexplained) and contracts with targets and results."""
-    from .catalogue.models import Department
-    from .monitoring import services as monitoring
-    from .monitoring.models import Contract, ProcurementRecord, TargetUnit
-    from .proposals.models import Proposal, ProposalStatus
+    from ..catalogue.models import Department
+    from ..monitoring import services as monitoring
+    from ..monitoring.models import Contract, ProcurementRecord, TargetUnit
+    from ..proposals.models import Proposal, ProposalStatus
 
     if session.scalar(select(Contract.id).limit(1)) is not None:
         return 0

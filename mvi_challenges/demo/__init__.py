@@ -1,0 +1,6 @@
+"""Demo data for `make run` and the browser tests: users, a catalogue, calls, proposals, juries,
+dialogues and monitoring, built through the areas' own services (`seed.seed_demo`).
+
+What it may import: anything (it sits above the areas, like the wiring); nothing imports it but
+the `seed-demo` command and tests.
+"""
