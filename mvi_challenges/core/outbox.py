@@ -42,7 +42,7 @@ class OutboxEmail(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
-    # The id of the request (or job) that queued it (set by operations.py when the row is made), sent
+    # The id of the request (or job) that queued it (set by infra/operations.py when the row is made), sent
     # as the mail's X-Request-Id header: a question about a mail leads to the log lines of its cause.
     request_id: Mapped[str | None] = mapped_column(String(64))
 

@@ -422,7 +422,7 @@ def _stamp_mail(target: Any, _args: Any, _kwargs: Any) -> None:
 
 def _stamp_mails_with_request_ids() -> None:
     """Set here rather than in the outbox, so the outbox knows nothing of requests, only a column."""
-    from .outbox import OutboxEmail
+    from ..core.outbox import OutboxEmail
 
     if not event.contains(OutboxEmail, "init", _stamp_mail):
         event.listen(OutboxEmail, "init", _stamp_mail)

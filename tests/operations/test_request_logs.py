@@ -146,7 +146,7 @@ def test_a_logged_in_request_names_the_user_id_not_the_person(app: Flask, client
 def test_a_forged_request_id_cannot_write_a_log_line(app: Flask) -> None:
     """An X-Request-Id with a line break (a lax proxy may pass one on) would start a forged line in the
     text log, where the id is written as is: it is replaced by a fresh id before anything is logged."""
-    from mvi_challenges.operations import TEXT_FORMAT
+    from mvi_challenges.infra.operations import TEXT_FORMAT
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
