@@ -1,13 +1,13 @@
 """speed: staff's call list in index order (most recently changed first)
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 """
 from alembic import op
 
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
