@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: setup run test lint translations messages clean rush bench
+.PHONY: setup run test lint translations messages clean rush bench dist
 
 setup: $(VENV)/.installed static/vendor/.built translations
 
@@ -49,6 +49,14 @@ lint: $(VENV)/.installed
 test: setup lint
 	$(BIN)/pytest
 
+# The release: dist/mvi_challenges-<version>-py3-none-any.whl (and the sdist) with the package, its
+# templates, static files with the NL Design System CSS, compiled catalogues and migrations, so a server
+# needs neither the checkout, Node.js nor Babel's tools (README, "Running in production"). Built with
+# this venv's setuptools (--no-isolation): the backend the tests use, no download at build time.
+dist: $(VENV)/.installed static/vendor/.built translations
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
 # Not part of `make test` (it takes two minutes): 200 entrepreneurs submit in the last minute before a
 # deadline through gunicorn, with double clicks and retries. SQLite by default; for PostgreSQL:
 # make rush DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/mvi_rush (dropped and recreated).
@@ -57,12 +65,13 @@ rush: $(VENV)/.installed
 	$(BIN)/python -m scripts.rush $(if $(DATABASE_URL),--database-url '$(DATABASE_URL)') $(RUSH_ARGS)
 
 # Not part of `make test` (it takes minutes): builds the bench data set once (cached in instance/bench/),
-# serves it with gunicorn (2 workers) and measures the key pages with wrk beside two ceilings, on SQLite
-# and then PostgreSQL (BENCH_PG_URL, default the local server). Writes bench/results.md.
+# serves it with gunicorn (2 workers, bench/app.py) and measures the key pages, public and logged in,
+# with wrk beside two ceilings, with the page cache and without it, on SQLite and then PostgreSQL
+# (BENCH_PG_URL, default the local server). Writes bench/results.md.
 BENCH_SCALE ?= 1
 BENCH_SECONDS ?= 10
 bench: $(VENV)/.installed translations
 	$(BIN)/python -m scripts.bench --scale $(BENCH_SCALE) --seconds $(BENCH_SECONDS)
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor instance/mvi.sqlite3*
+	rm -rf $(VENV) node_modules static/vendor instance/mvi.sqlite3* dist build

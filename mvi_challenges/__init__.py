@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,48 @@ def select_locale() -> str:
     return "nl"
 
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def is_release() -> bool:
+    """Installed from the wheel (`make dist`), which carries templates/, static/ and migrations/
+    inside the package; otherwise this is a checkout, where they sit next to the package."""
+    return (PACKAGE_DIR / "templates").is_dir()
+
+
+def resource_folder(name: str) -> Path:
+    """`templates`, `static` or `migrations`: the release's copy, or the checkout's folder."""
+    return PACKAGE_DIR / name if is_release() else PROJECT_ROOT / name
+
+
+def instance_folder() -> Path:
+    """Where the SQLite database, local uploads and backups go: MVI_INSTANCE_PATH when set, else
+    `instance/` of the checkout, or of the working directory for the release (never site-packages)."""
+    configured = os.environ.get("MVI_INSTANCE_PATH")
+    if configured:
+        return Path(configured).resolve()
+    return Path.cwd() / "instance" if is_release() else PROJECT_ROOT / "instance"
+
+
+def main() -> None:
+    """`mvi-challenges …`, the installed release's command: the Flask CLI with the app factory, so
+    `mvi-challenges db upgrade` is `flask --app mvi_challenges:create_app db upgrade` (and so for
+    `worker`, `send-outbox`, `create-user`, `backup`, ...)."""
+    from flask.cli import FlaskGroup
+
+    # No .env/.flaskenv from the working directory: a server's settings come from its environment
+    # file (deploy/mvi.env.example), not from whatever file lies where the command was typed.
+    cli = FlaskGroup(create_app=create_app, load_dotenv=False,
+                     help="MVI Challenges: the Flask commands of the installed release.")
+    cli.main(prog_name="mvi-challenges")
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(instance_folder()),
+        template_folder=str(resource_folder("templates")),
+        static_folder=str(resource_folder("static")),
     )
     app.config.from_mapping(load_config(Path(app.instance_path), test_config))
     from .infra import request_guards
@@ -60,7 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     request_guards.install(app)  # before the blueprints: their routes use the bounded int converter
     db.init_app(app)
     install_replica(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+    migrate.init_app(app, db, directory=str(resource_folder("migrations")), render_as_batch=True,
                      render_item=render_migration_item)
     csrf.init_app(app)
     from .infra.ratelimit import limiter
@@ -68,7 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("REDIS_PREFIX", "mvi:") + "limits")
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(Path(__file__).parent / "translations"))
+                   default_translation_directories=str(PACKAGE_DIR / "translations"))
 
     from .infra import jobs, sessions
 
@@ -107,6 +144,7 @@ def _import_models() -> None:
     from .dialogues import models as _dialogues  # noqa: F401
     from .evaluation import models as _evaluation  # noqa: F401
     from .monitoring import models as _monitoring  # noqa: F401
+    from .notices import models as _notices  # noqa: F401
     from .privacy import models as _privacy  # noqa: F401
     from .proposals import models as _proposals  # noqa: F401
 
@@ -120,17 +158,14 @@ def _register_blueprints(app: Flask) -> None:
     from .dialogues.views import bp as dialogues_bp
     from .evaluation.views import bp as evaluation_bp
     from .monitoring.views import bp as monitoring_bp
+    from .notices.views import bp as notices_bp
     from .privacy.views import bp as privacy_bp
     from .proposals.views import bp as proposals_bp
     from .public.views import bp as public_bp
 
     for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp, dialogues_bp, evaluation_bp,
-                      monitoring_bp, api_bp, feeds_bp, privacy_bp):
+                      monitoring_bp, api_bp, feeds_bp, privacy_bp, notices_bp):
         app.register_blueprint(blueprint)
-    if app.config.get("BENCH_ENDPOINTS"):
-        from .bench.views import bp as bench_bp
-
-        app.register_blueprint(bench_bp)
 
 
 def _register_request_clock(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Flask commands: create-user, seed-demo, bench-data, send-outbox, backup, restore (plus `db` from Flask-Migrate)."""
+"""Flask commands: create-user, seed-demo, send-outbox, backup, restore (plus `db` from Flask-Migrate)."""
 
 from __future__ import annotations
 
@@ -80,22 +80,6 @@ def register_cli(app: Flask) -> None:
         report = seed_demo(db.session)
         db.session.commit()
         click.echo(report)
-
-    @app.cli.command("bench-data")
-    @click.option("--scale", type=click.FloatRange(min=0.0001, max=10), default=1.0, show_default=True,
-                  help="1 = 10,000 calls, 200,000 proposals, about 1,000,000 scores; fractions work.")
-    @click.option("--seed", type=int, default=8, show_default=True, help="Same seed and scale, same rows.")
-    def bench_data_command(scale: float, seed: int) -> None:
-        """Fill a fresh (migrated, empty) database with the data set `make bench` measures."""
-        from .bench.data import expected_rows, generate
-
-        with click.progressbar(length=expected_rows(scale), label="bench data", show_pos=True) as bar:
-            try:
-                written = generate(db.session, scale, seed=seed, progress=bar.update)
-            except ValueError as error:
-                raise click.ClickException(str(error)) from error
-        for table, rows in written.items():
-            click.echo(f"{table:24} {rows:>10,}")
 
     @app.cli.command("send-outbox")
     def send_outbox_command() -> None:

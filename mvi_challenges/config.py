@@ -67,8 +67,9 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Staff, jury members and administrators log in with a second step (authenticator app),
-        # everywhere. TWO_STEP_REQUIRED=0 exists for load tests and is refused in production.
-        "TWO_STEP_REQUIRED": production or os.environ.get("TWO_STEP_REQUIRED", "1") != "0",
+        # everywhere. No environment variable turns this off: only code that creates an app (the
+        # tests, the load test's bench/app.py) can, so a misconfigured server never runs without it.
+        "TWO_STEP_REQUIRED": True,
         # `make run`: the demo's staff accounts share a published authenticator secret and the code
         # page shows their current code. Never in production.
         "DEMO_MODE": not production and os.environ.get("MVI_DEMO", "0") == "1",
@@ -90,8 +91,6 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None = None) 
         "READYZ_TIMEOUT": float(os.environ.get("READYZ_TIMEOUT", "2")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
-        # `make bench` only: two ceiling endpoints under /_bench/ (never in production or tests).
-        "BENCH_ENDPOINTS": os.environ.get("MVI_BENCH_ENDPOINTS") == "1" and not production,
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -41,6 +42,9 @@ class OutboxEmail(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # The id of the request (or job) that queued it (set by infra/operations.py when the row is made), sent
+    # as the mail's X-Request-Id header: a question about a mail leads to the log lines of its cause.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 SUBJECT_MAX = 300
@@ -111,6 +115,9 @@ def _send_smtp(email: OutboxEmail, config: dict[str, Any]) -> None:
     message["From"] = config["MAIL_SENDER"]
     message["To"] = email.to
     message["Subject"] = email.subject
+    request_id = _request_id_header(email.request_id)
+    if request_id:
+        message["X-Request-Id"] = request_id
     message.set_content(email.body)
     if email.html_body:
         message.add_alternative(email.html_body, subtype="html")
@@ -124,6 +131,15 @@ def _send_smtp(email: OutboxEmail, config: dict[str, Any]) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         smtp.send_message(message)
+
+
+REQUEST_ID_HEADER = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def _request_id_header(value: str | None) -> str | None:
+    """The stored id, only when it has the shape a request id is given (letters, digits, `.-_:`):
+    a row written some other way can never add a header line or a recipient."""
+    return value if value and REQUEST_ID_HEADER.fullmatch(value) else None
 
 
 def queue_user_email(session: Session, user: Any, template: str, attachment: tuple[str, str, str] | None = None,

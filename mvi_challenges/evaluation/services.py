@@ -152,9 +152,38 @@ def phase_proposals(session: Session, phase: Phase) -> list[Proposal]:
     return list(session.scalars(phase_proposals_statement(phase)))
 
 
-def declarations(session: Session, member: JuryMember) -> dict[int, ConflictDeclaration]:
-    rows = session.scalars(select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id))
-    return {d.proposal_id: d for d in rows}
+@dataclass(frozen=True, slots=True)
+class PhaseRow:
+    """One line of a jury member's phase page, as plain values (the page lists up to 500)."""
+
+    id: int
+    title: str  # of the latest submitted version, else the working copy's
+    declared: bool
+    has_conflict: bool
+    reason: str
+    sheet: SheetStatus | None
+
+
+def phase_rows_statement(member: JuryMember) -> Select[tuple[int, str, int | None, bool | None, str | None,
+                                                          SheetStatus | None]]:
+    latest_title = (select(ProposalVersion.title).where(ProposalVersion.proposal_id == Proposal.id)
+                    .order_by(ProposalVersion.number.desc()).limit(1).scalar_subquery())
+    stmt = (select(Proposal.id, func.coalesce(latest_title, Proposal.title), ConflictDeclaration.id,
+                   ConflictDeclaration.has_conflict, ConflictDeclaration.reason, ScoreSheet.status)
+            .outerjoin(ConflictDeclaration, (ConflictDeclaration.proposal_id == Proposal.id)
+                       & (ConflictDeclaration.member_id == member.id))
+            .outerjoin(ScoreSheet, (ScoreSheet.proposal_id == Proposal.id) & (ScoreSheet.member_id == member.id))
+            .where(Proposal.phase_id == member.phase_id, Proposal.status.in_(IN_EVALUATION))
+            .order_by(Proposal.submitted_at, Proposal.id))
+    return stmt
+
+
+def phase_rows(session: Session, member: JuryMember) -> list[PhaseRow]:
+    """The member's phase page in one query: each proposal in evaluation with the member's own
+    declaration and sheet status, in the order of `phase_proposals`."""
+    stmt = phase_rows_statement(member)
+    return [PhaseRow(id=row[0], title=row[1], declared=row[2] is not None, has_conflict=bool(row[3]),
+                     reason=row[4] or "", sheet=row[5]) for row in session.execute(stmt)]
 
 
 def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal, *, has_conflict: bool,
@@ -301,13 +330,24 @@ def save_sheet(session: Session, actor: Any, member: JuryMember, proposal: Propo
     return sheet
 
 
-def final_sheets(session: Session, phase: Phase) -> list[ScoreSheet]:
-    """Final sheets of members without a conflict for that proposal."""
-    conflicted = {(d.member_id, d.proposal_id) for d in all_declarations(session, phase) if d.has_conflict}
+def final_sheets(session: Session, phase: Phase, proposal: Proposal | None = None) -> list[ScoreSheet]:
+    """Final sheets of members without a conflict for that proposal (only those of `proposal` when
+    given: a score sheet page shows one proposal's, not the phase's 4,500 sheets)."""
+    return list(session.scalars(final_sheets_statement(phase, proposal)))
+
+
+def final_sheets_statement(phase: Phase, proposal: Proposal | None = None) -> Select[tuple[ScoreSheet]]:
+    conflicted = select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == ScoreSheet.member_id,
+                                                      ConflictDeclaration.proposal_id == ScoreSheet.proposal_id,
+                                                      ConflictDeclaration.has_conflict.is_(True))
     stmt = (select(ScoreSheet).join(JuryMember).where(JuryMember.phase_id == phase.id,
-                                                      ScoreSheet.status == SheetStatus.FINAL)
-            .options(selectinload(ScoreSheet.member).selectinload(JuryMember.user)))
-    return [s for s in session.scalars(stmt) if (s.member_id, s.proposal_id) not in conflicted]
+                                                      ScoreSheet.status == SheetStatus.FINAL, ~conflicted.exists())
+            .options(selectinload(ScoreSheet.member).selectinload(JuryMember.user),
+                     selectinload(ScoreSheet.scores).selectinload(Score.criterion))
+            .order_by(ScoreSheet.id))
+    if proposal is not None:
+        stmt = stmt.where(ScoreSheet.proposal_id == proposal.id)
+    return stmt
 
 
 def final_scores_statement(phase: Phase) -> Select[tuple[int, int, int, int | None, int | None]]:
@@ -392,8 +432,7 @@ def others_final_sheets(session: Session, member: JuryMember, proposal: Proposal
     """Other members' final scores, shown only once this member's own sheet is final (no anchoring)."""
     if not may_see_others(session, member, proposal):
         return None
-    return [s for s in final_sheets(session, proposal.phase) if s.proposal_id == proposal.id and
-            s.member_id != member.id]
+    return [s for s in final_sheets(session, proposal.phase, proposal) if s.member_id != member.id]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@
   sending visitors to a server that cannot serve them.
 - Every request gets an id (a sane incoming `X-Request-Id`, else a new one), sent back as
   `X-Request-Id`, written on every log line of the request and carried into the jobs it enqueues
-  (jobs.enqueue → the job's meta → the worker's log lines).
+  (jobs.enqueue → the job's meta → the worker's log lines) and into the mails it queues (the outbox
+  row's request_id, sent as the mail's X-Request-Id header).
 - One log line per request: JSON (LOG_FORMAT=json, the production default) with time, request id,
   method, endpoint, route pattern (never the URL: no query strings, no tokens in paths), status,
   duration and the user's id or "anonymous". LOG_FORMAT=text (the default elsewhere) keeps a
@@ -433,7 +434,21 @@ def install(app: Flask) -> None:
     if folder := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.makedirs(folder, exist_ok=True)  # a command run with gunicorn's environment must still start
     _watch_pools(app)
+    _stamp_mails_with_request_ids()
     # First of all: the id and the clock are set before any other hook may answer the request.
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_finish_request)  # after the page cache's and the headers' hooks: the final status
     app.teardown_request(_end_request)
+
+
+def _stamp_mail(target: Any, _args: Any, _kwargs: Any) -> None:
+    """A mail queued while a request (or a job) is handled keeps its id: sent as X-Request-Id."""
+    target.request_id = REQUEST_ID.get()
+
+
+def _stamp_mails_with_request_ids() -> None:
+    """Set here rather than in the outbox, so the outbox knows nothing of requests, only a column."""
+    from ..core.outbox import OutboxEmail
+
+    if not event.contains(OutboxEmail, "init", _stamp_mail):
+        event.listen(OutboxEmail, "init", _stamp_mail)

@@ -184,7 +184,8 @@ def awarded_without_contract(session: Session) -> list[tuple[Proposal, Procureme
             .join(ProcurementRecord, ProcurementRecord.call_id == Proposal.call_id)
             .outerjoin(Contract, Contract.proposal_id == Proposal.id)
             .where(Contract.id.is_(None))
-            .options(selectinload(Proposal.organisation))
+            # the pages name each by its submitted title (Proposal.submitted_title): its versions
+            .options(selectinload(Proposal.organisation), selectinload(Proposal.versions))
             .order_by(Proposal.id))
     return [(proposal, record) for proposal, record in session.execute(stmt)]
 

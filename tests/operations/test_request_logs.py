@@ -141,3 +141,33 @@ def test_a_logged_in_request_names_the_user_id_not_the_person(app: Flask, client
     client.get("/account", headers={"X-Request-Id": "who-1"})
     line = next(json.loads(raw) for raw in json_log.getvalue().splitlines() if '"who-1"' in raw)
     assert line["user"] == str(user.id) and user.email not in json_log.getvalue()
+
+
+def test_a_forged_request_id_cannot_write_a_log_line(app: Flask) -> None:
+    """An X-Request-Id with a line break (a lax proxy may pass one on) would start a forged line in the
+    text log, where the id is written as is: it is replaced by a fresh id before anything is logged."""
+    from mvi_challenges.infra.operations import TEXT_FORMAT
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    server = other_app(app)
+    try:
+        user = make_user(app, Role.CITIZEN)
+        forged = "x\r\n2026-01-01 00:00:00,000 INFO mvi_challenges.accounts [admin] password changed for mayor"
+        response = server.test_client().post("/account/password-reset", data={"email": user.email},
+                                              environ_overrides={"HTTP_X_REQUEST_ID": forged})
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        dispose(server)
+    fresh = response.headers["X-Request-Id"]
+    assert response.status_code == 302 and fresh != forged and len(fresh) == 32
+    written = stream.getvalue()
+    assert f"[{fresh}] mail queued to {user.email}" in written  # the request did log, under the fresh id
+    assert "mayor" not in written and "\r" not in written

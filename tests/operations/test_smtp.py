@@ -8,6 +8,7 @@ import datetime as dt
 import email
 import email.policy
 import ipaddress
+import re
 import ssl
 import uuid
 from collections.abc import Iterator
@@ -244,11 +245,66 @@ def test_the_worker_delivers_what_a_request_queued(app: Flask, ops_redis) -> Non
     user = make_user(app, Role.CITIZEN)
     with smtp_server(handler) as port, mail_app(app, port, REDIS_URL=REDIS_OPS_URL, REDIS_PREFIX=prefix) as server:
         try:
-            assert server.test_client().post("/account/password-reset", data={"email": user.email}).status_code == 302
+            response = server.test_client().post("/account/password-reset", data={"email": user.email},
+                                                 headers={"X-Request-Id": "lb-worker-0042"})
+            assert response.status_code == 302
             with server.app_context():
                 run_worker(server, burst=True, with_scheduler=False)
         finally:
             forget_redis_keys(REDIS_OPS_URL, prefix)
     assert [to for _, to, _ in handler.received] == [[user.email]]
+    assert handler.messages()[0]["X-Request-Id"] == "lb-worker-0042"
     with app.app_context():
         assert db.session.scalars(select(OutboxEmail.sent_at)).all() != [None]
+
+
+def test_the_mail_carries_the_id_of_the_request_that_queued_it(app: Flask) -> None:
+    """The request id is in the log line of the request and in the mail it caused: a complaint about
+    a mail ("this reset link came from nowhere") leads to the request."""
+    handler = Recorder()
+    user = make_user(app, Role.CITIZEN)
+    with smtp_server(handler) as port, mail_app(app, port) as server:
+        response = server.test_client().post("/account/password-reset", data={"email": user.email},
+                                             headers={"X-Request-Id": "nginx-5d1c.0007"})
+        assert response.status_code == 302 and response.headers["X-Request-Id"] == "nginx-5d1c.0007"
+        assert send_outbox(server) == "sent 1, failed 0"
+        queue(server)  # queued outside any request (cron, the CLI): no id, and no empty header
+        assert send_outbox(server) == "sent 1, failed 0"
+    reset, other = handler.messages()
+    assert reset["To"] == user.email and reset["X-Request-Id"] == "nginx-5d1c.0007"
+    assert "X-Request-Id" not in other
+
+
+FORGED = "x\r\nBcc: mallory@example.org\r\nX-Injected: 1"
+
+
+def test_a_forged_request_id_adds_no_mail_header_and_no_log_line(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """A client's X-Request-Id with a line break (a lax proxy or server may pass one on) is replaced by
+    a fresh id: the mail gets no Bcc and no extra header, and the log no forged line."""
+    handler = Recorder()
+    user = make_user(app, Role.CITIZEN)
+    with smtp_server(handler) as port, mail_app(app, port) as server:
+        caplog.set_level("INFO")
+        response = server.test_client().post("/account/password-reset", data={"email": user.email},
+                                             environ_overrides={"HTTP_X_REQUEST_ID": FORGED})
+        fresh = response.headers["X-Request-Id"]
+        assert response.status_code == 302 and re.fullmatch(r"[0-9a-f]{32}", fresh)
+        assert send_outbox(server) == "sent 1, failed 0"
+    (_, recipients, raw), = handler.received
+    assert recipients == [user.email] and b"mallory" not in raw and b"X-Injected" not in raw
+    assert handler.messages()[0]["X-Request-Id"] == fresh
+    assert "mallory" not in caplog.text and "X-Injected" not in caplog.text
+
+
+def test_a_stored_id_of_another_shape_is_not_sent(app: Flask) -> None:
+    """A row written some other way (an old release, a hand-made fix in the database) still cannot
+    add a header line: the id is checked again when the mail is written."""
+    handler = Recorder()
+    mail_id = queue(app)
+    with app.app_context():
+        db.session.get(OutboxEmail, mail_id).request_id = "a\r\nBcc: mallory@example.org"
+        db.session.commit()
+    with smtp_server(handler) as port, mail_app(app, port) as server:
+        assert send_outbox(server) == "sent 1, failed 0"
+    (_, recipients, raw), = handler.received
+    assert recipients == ["anna@example.org"] and b"mallory" not in raw and b"X-Request-Id" not in raw

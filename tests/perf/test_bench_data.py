@@ -7,7 +7,14 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask
 
-from mvi_challenges.bench.data import AGGREGATION, REGISTRATIONS_PER_DIALOGUE, Counts, generate
+from bench.data import (
+    AGGREGATION,
+    BENCH_CITIZEN_DIALOGUES,
+    BENCH_QUESTIONS,
+    REGISTRATIONS_PER_DIALOGUE,
+    Counts,
+    generate,
+)
 from mvi_challenges.core.db import db
 from tests.perf.conftest import PERF_SCALE
 
@@ -16,10 +23,13 @@ def test_bench_data_counts_follow_the_scale(bench_world: SimpleNamespace) -> Non
     counts = Counts.at(PERF_SCALE)
     written = bench_world.written
     proposals, members, criteria = AGGREGATION
-    assert written["calls"] == counts.calls + 1  # and the aggregation phase's call
+    assert written["calls"] == counts.calls + 2  # and the aggregation phase's call, the bench staff's call
     assert written["dialogues"] == counts.dialogues
-    assert written["registrations"] == counts.dialogues * REGISTRATIONS_PER_DIALOGUE
-    assert written["organisations"] == counts.organisations
+    # and the bench citizen's, in the newest dialogues
+    assert written["registrations"] == counts.dialogues * REGISTRATIONS_PER_DIALOGUE + min(
+        counts.dialogues, BENCH_CITIZEN_DIALOGUES)
+    assert written["questions"] == BENCH_QUESTIONS
+    assert written["organisations"] == counts.organisations + 1  # and the bench entrepreneur's
     assert written["proposals"] >= proposals
     assert written["scores"] >= proposals * members * criteria
     assert written["contracts"] > 0

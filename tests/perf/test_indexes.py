@@ -17,12 +17,16 @@ from flask import Flask
 from sqlalchemy import Select, event, func, select
 from sqlalchemy.engine import Connection
 
+from mvi_challenges.accounts.models import User
 from mvi_challenges.api.queries import public_calls_by_id
 from mvi_challenges.calls.models import Call, CallKind, Phase
-from mvi_challenges.calls.services import CallFilters, public_calls_query
+from mvi_challenges.calls.services import CallFilters, public_calls_query, staff_calls_query
 from mvi_challenges.core.db import db
 from mvi_challenges.dialogues.services import public_dialogues_query
 from mvi_challenges.evaluation import services as evaluation
+from mvi_challenges.evaluation.models import JuryMember
+from mvi_challenges.proposals.models import Proposal
+from mvi_challenges.proposals.services import proposals_for_user_query
 
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
 BIG_TABLES = ("calls", "dialogues", "proposals", "score_sheets", "scores", "registrations")
@@ -120,3 +124,16 @@ def test_jury_scores_use_indexes(app: Flask) -> None:
         phase = Phase(id=1, call_id=1, number=1)
         assert_indexed(plan(evaluation.final_scores_statement(phase)))
         assert_indexed(plan(evaluation.phase_proposals_statement(phase)), sorts=True)  # one phase's, by index
+
+
+def test_pages_of_logged_in_people_use_indexes(app: Flask) -> None:
+    """The lists of the logged-in pages the bench measures (issue #20): a jury member's phase page,
+    one proposal's final sheets on the score sheet, Mijn voorstellen, staff's call list."""
+    with app.app_context():
+        phase = Phase(id=1, call_id=1, number=1)
+        member = JuryMember(id=1, phase_id=1, user_id=1)
+        assert_indexed(plan(evaluation.phase_rows_statement(member)), sorts=True)  # one phase's, by index
+        assert_indexed(plan(evaluation.final_sheets_statement(phase, Proposal(id=1))), sorts=True)
+        entrepreneur = User(id=1, organisation_id=1)
+        assert_indexed(plan(_page(proposals_for_user_query(entrepreneur), page=1)), sorts=True)
+        assert_indexed(plan(_page(staff_calls_query(), page=1)))

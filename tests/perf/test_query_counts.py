@@ -44,8 +44,9 @@ LISTS = {
     "API call list": ("/api/v1/calls?per_page=4&page=2", "/api/v1/calls?per_page=4&page=8", 11),
     # OCDS: calls with phases, criteria, values, documents; decisions, status changes, questions,
     # dialogues and contracts with targets and updates, each read once for the whole page.
+    # (25: the bench staff's call has answered questions, so its clarification notes are read too)
     "OCDS package": ("/api/v1/ocds/releases.json?per_page=4&page=2", "/api/v1/ocds/releases.json?per_page=4&page=8",
-                     24),
+                     25),
 }
 
 
@@ -96,3 +97,31 @@ def test_jury_aggregation_query_count(app: Flask, client, bench_world: SimpleNam
     detail, detail_statements, page = _count(app, client, f"{url}/{first}")
     assert page.count(b'action="/jury/phases/') == 6  # the chair's consensus form per criterion
     assert detail <= 15, (detail, detail_statements)
+
+
+# The pages of logged-in people at bench scale (issue #20), as the bench person who uses them:
+# (person, url template, budget). The jury's phase page lists 500 proposals, the entrepreneur's
+# organisation has its proposals in many calls, the staff call has 40 questions: an N+1 on any of
+# them adds hundreds of queries.
+LOGGED_IN = {
+    "Mijn voorstellen": ("entrepreneur", "/my/proposals", 8),
+    "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 7),
+    "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 6),
+    "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 19),
+    "staff call list": ("staff", "/staff/calls", 5),
+    "staff call management": ("staff", "/staff/calls/{staff_call}", 7),
+    "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 4),
+    "staff work list": ("staff", "/my", 16),
+    "monitoring per manager": ("staff", "/staff/monitoring", 9),
+    "citizen's dialogues": ("citizen", "/my", 8),
+}
+
+
+@pytest.mark.parametrize("name", LOGGED_IN)
+def test_logged_in_page_query_count_within_budget(app: Flask, bench_world: SimpleNamespace, name: str) -> None:
+    who, url, budget = LOGGED_IN[name]
+    client = app.test_client()
+    login = client.post("/account/login", data={"email": bench_world.emails[who], "password": bench_world.password})
+    assert login.status_code == 302
+    count, statements, _body = _count(app, client, url.format(**vars(bench_world)))
+    assert count <= budget, (name, count, statements)

@@ -24,14 +24,22 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from ..accounts.models import Organisation, Role, User, UserRole
-from ..calls.models import Call, CallKind, CallStatus, Criterion, Eligibility, Phase, call_social_values
-from ..catalogue.models import Category, Department, SocialValue
-from ..catalogue.services import seed_catalogue
-from ..core.sanitize import render_markdown
-from ..dialogues.models import Dialogue, DialogueKind, DialogueStatus, Registration, RegistrationStatus
-from ..evaluation.models import Decision, JuryMember, Outcome, Score, ScoreSheet, SheetStatus
-from ..monitoring.models import (
+from mvi_challenges.accounts.models import Organisation, Role, User, UserRole
+from mvi_challenges.calls.models import Call, CallKind, CallStatus, Criterion, Eligibility, Phase, call_social_values
+from mvi_challenges.catalogue.models import Category, Department, SocialValue
+from mvi_challenges.catalogue.services import seed_catalogue
+from mvi_challenges.core.sanitize import render_markdown
+from mvi_challenges.dialogues.models import Dialogue, DialogueKind, DialogueStatus, Registration, RegistrationStatus
+from mvi_challenges.evaluation.models import (
+    ConflictDeclaration,
+    Decision,
+    JuryMember,
+    Outcome,
+    Score,
+    ScoreSheet,
+    SheetStatus,
+)
+from mvi_challenges.monitoring.models import (
     Contract,
     ContractTarget,
     ProcurementRecord,
@@ -39,10 +47,20 @@ from ..monitoring.models import (
     ResultUpdate,
     TargetUnit,
 )
-from ..proposals.models import Proposal, ProposalStatus
+from mvi_challenges.proposals.models import Proposal, ProposalStatus, Question
 
 BENCH_PASSWORD = "bench-wachtwoord-niet-geheim"  # noqa: S105 - a throw-away data set on loopback
 BENCH_JURY_EMAIL = "jury@bench.mvi.example"
+# The people whose pages `make bench` measures logged in (issue #20): an entrepreneur whose
+# organisation has 50 proposals, a staff member (who answers 40 questions on BENCH_STAFF_CALL_SLUG),
+# and a citizen registered for 40 dialogues, the newest of them still ahead.
+BENCH_ENTREPRENEUR_EMAIL = "ondernemer@bench.mvi.example"
+BENCH_STAFF_EMAIL = "inkoper1@bench.mvi.example"
+BENCH_CITIZEN_EMAIL = "bewoner@bench.mvi.example"
+BENCH_STAFF_CALL_SLUG = "bench-inkoper-uitvraag"
+BENCH_ORGANISATION_PROPOSALS = 50
+BENCH_QUESTIONS = 40
+BENCH_CITIZEN_DIALOGUES = 40
 AGGREGATION_CALL_SLUG = "bench-jury-aggregatie"
 BATCH = 5_000
 CONFIRMED_AT = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
@@ -152,7 +170,8 @@ def generate(session: Session, scale: float, *, seed: int = 8, progress: Progres
     calls = _calls(writer, rng, counts, catalogue, people, now)
     _proposals_and_evaluation(writer, rng, calls, people, now)
     _aggregation_phase(writer, rng, catalogue, people, now)
-    _dialogues(writer, rng, counts, catalogue, people, now)
+    dialogues = _dialogues(writer, rng, counts, catalogue, people, now)
+    _bench_people(writer, rng, catalogue, calls, dialogues, people, now)
     writer.flush()
     _move_sequences(session)
     session.commit()
@@ -408,8 +427,10 @@ def _write_proposals(writer: Writer, rng: random.Random, ids: Ids, call: _Call, 
 
 
 def _write_jury(writer: Writer, rng: random.Random, ids: Ids, phase: _Phase, members: list[int],
-                proposal_ids: list[int], now: dt.datetime, chair: int | None = None) -> None:
-    """Every member scores every proposal on every criterion, final."""
+                proposal_ids: list[int], now: dt.datetime, chair: int | None = None, declare: bool = False) -> None:
+    """Every member scores every proposal on every criterion, final; with `declare`, after declaring
+    no conflict of interest with it (what opens the score sheet; left out elsewhere to keep the
+    data set quick to build)."""
     chair = members[0] if chair is None else chair
     for user_id in members:
         member_id = ids.take(_t(JuryMember))
@@ -417,6 +438,10 @@ def _write_jury(writer: Writer, rng: random.Random, ids: Ids, phase: _Phase, mem
                                     "is_chair": user_id == chair})
         harshness = rng.randint(-2, 1)  # some members score lower: the normalised ranking shows it
         for proposal_id in proposal_ids:
+            if declare:
+                writer.add(_t(ConflictDeclaration), {"id": ids.take(_t(ConflictDeclaration)), "member_id": member_id,
+                                                     "proposal_id": proposal_id, "has_conflict": False,
+                                                     "declared_at": now, "revision": 1})
             sheet_id = ids.take(_t(ScoreSheet))
             writer.add(_t(ScoreSheet), {"id": sheet_id, "member_id": member_id, "proposal_id": proposal_id,
                                         "status": SheetStatus.FINAL, "updated_at": now, "finalised_at": now})
@@ -493,20 +518,22 @@ def _aggregation_phase(writer: Writer, rng: random.Random, catalogue: _Catalogue
     owners = people.organisations[:n_proposals]
     proposal_ids = _write_proposals(writer, rng, ids, call, phase, owners, now)
     members = [people.bench_jury, *people.jury[:n_members - 1]]
-    _write_jury(writer, rng, ids, phase, members, proposal_ids, now, chair=people.bench_jury)
+    _write_jury(writer, rng, ids, phase, members, proposal_ids, now, chair=people.bench_jury, declare=True)
 
 
 # --- dialogues -----------------------------------------------------------------------------------
 
 
 def _dialogues(writer: Writer, rng: random.Random, counts: Counts, catalogue: _Catalogue, people: _People,
-               now: dt.datetime) -> None:
-    """Half city, half market dialogues over five years; the newest still open for registration."""
-    ids = people.ids
+               now: dt.datetime) -> list[int]:
+    """Half city, half market dialogues over five years; the newest still open for registration.
+    Returns their ids, oldest first."""
+    ids, written = people.ids, []
     body = "Praat mee over **inkoop** in Utrecht. Iedereen is welkom."
     body_html = render_markdown(body)
     for index in range(counts.dialogues):
         dialogue_id = ids.take(_t(Dialogue))
+        written.append(dialogue_id)
         kind = DialogueKind.CITY if index % 2 else DialogueKind.MARKET
         starts_at = now - dt.timedelta(days=(counts.dialogues - index) * 5 * 365 / counts.dialogues - 60)
         reported = starts_at < now - dt.timedelta(days=42)
@@ -529,6 +556,67 @@ def _dialogues(writer: Writer, rng: random.Random, counts: Counts, catalogue: _C
             writer.add(_t(Registration), {"id": ids.take(_t(Registration)), "dialogue_id": dialogue_id,
                                           "user_id": user_id, "status": RegistrationStatus.CONFIRMED,
                                           "position": position, "created_at": starts_at - dt.timedelta(days=10)})
+    return written
+
+
+# --- the people the bench logs in as ------------------------------------------------------------
+
+
+def _bench_people(writer: Writer, rng: random.Random, catalogue: _Catalogue, calls: list[_Call],
+                  dialogues: list[int], people: _People, now: dt.datetime) -> None:
+    """An organisation with 50 proposals (the newest phases it could enter, so some are still open),
+    40 questions on one open call, and a citizen in the 40 newest dialogues."""
+    ids, password_hash = people.ids, _password_hash()
+    organisation_id = ids.take(_t(Organisation))
+    name = "Bench Ondernemer BV"
+    writer.add(_t(Organisation), {"id": organisation_id, "name": name, "kvk_number": "09999999"})
+    user_id = _user(writer, ids, password_hash, BENCH_ENTREPRENEUR_EMAIL, "Bench Ondernemer", Role.ENTREPRENEUR,
+                    organisation_id)
+    entered = [(call, phase) for call in reversed(calls) if call.status is not CallStatus.DRAFT
+               for phase in call.phases if phase.closes_at - dt.timedelta(days=42) <= now]
+    for call, phase in entered[:BENCH_ORGANISATION_PROPOSALS]:
+        _write_proposals(writer, rng, ids, call, phase, [(organisation_id, user_id, name)], now)
+    _staff_call_with_questions(writer, rng, catalogue, people, now)
+    citizen = _user(writer, ids, password_hash, BENCH_CITIZEN_EMAIL, "Bench Bewoner", Role.CITIZEN)
+    for dialogue_id in dialogues[-BENCH_CITIZEN_DIALOGUES:]:
+        writer.add(_t(Registration), {"id": ids.take(_t(Registration)), "dialogue_id": dialogue_id, "user_id": citizen,
+                                      "status": RegistrationStatus.CONFIRMED,
+                                      "position": REGISTRATIONS_PER_DIALOGUE + 1, "created_at": now})
+
+
+def _staff_call_with_questions(writer: Writer, rng: random.Random, catalogue: _Catalogue, people: _People,
+                               now: dt.datetime) -> None:
+    """An open challenge of the bench staff member, 20 proposals, 40 questions (half answered)."""
+    ids = people.ids
+    call_id = ids.take(_t(Call))
+    title = "Inkoper: open uitdaging met vragen"
+    category_id, target = catalogue.categories[0]
+    published_at = now - dt.timedelta(days=20)
+    writer.add(_t(Call), {
+        "id": call_id, "slug": BENCH_STAFF_CALL_SLUG, "kind": CallKind.CHALLENGE, "title": title,
+        "summary": "Een open uitdaging met een nota van inlichtingen.", "body_source": BODIES[0],
+        "body_html": render_markdown(BODIES[0]), "category_id": category_id, "ambition_level": target,
+        "target_level": target,
+        "eligibility": Eligibility.ENTREPRENEURS, "status": CallStatus.PUBLISHED, "owner_id": people.staff[0],
+        "manager_id": people.staff[0], "created_at": published_at, "updated_at": published_at,
+        "published_at": published_at,
+    })
+    row = {"number": 1, "title": "Inzendingen", "opens_at": published_at, "closes_at": now + dt.timedelta(days=20),
+           "budget_cents": 4_000_000, "max_awards": 3}
+    phase = _write_phase(writer, ids, call_id, -2, row)
+    call = _Call(call_id, CallStatus.PUBLISHED, None, [phase], title)
+    _write_proposals(writer, rng, ids, call, phase, rng.sample(people.organisations, PROPOSALS_PER_CALL), now)
+    answer = "Ja, dat mag. Zie **paragraaf 3** van de uitvraag."
+    answer_html = render_markdown(answer)
+    for n in range(BENCH_QUESTIONS):
+        answered = n % 2 == 0
+        writer.add(_t(Question), {
+            "id": ids.take(_t(Question)), "call_id": call_id, "asker_id": people.organisations[n][1],
+            "text": f"Vraag {n + 1}: mogen wij samenwerken met een partner buiten Utrecht voor {rng.choice(WORDS)}?",
+            "answer_source": answer if answered else "", "answer_html": answer_html if answered else "",
+            "answered_by_id": people.staff[0] if answered else None,
+            "asked_at": published_at + dt.timedelta(hours=n), "published_at": now if answered else None,
+        })
 
 
 def _move_sequences(session: Session) -> None:

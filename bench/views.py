@@ -1,4 +1,4 @@
-"""The two ceilings the benchmark compares pages with, registered only when BENCH_ENDPOINTS is on.
+"""The two ceilings the benchmark compares pages with, registered only by the bench app (bench/app.py).
 
 `/_bench/bare`: Flask with nothing behind it. `/_bench/list`: a Flask page that renders a 20-row
 SQLAlchemy list in a bare template: what a list page costs before any feature of ours.
@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template_string
 from sqlalchemy import select
 
-from ..calls.models import Call
-from ..core.db import db
+from mvi_challenges.calls.models import Call
+from mvi_challenges.core.db import db
 
 bp = Blueprint("bench", __name__, url_prefix="/_bench")
 
