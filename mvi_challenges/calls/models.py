@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -19,14 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
-from ..core.db import Base, created_at, intpk, utcnow
-
-
-def _enum(enum_class: type[enum.Enum], length: int = 20) -> Enum:
-    """Enums stored as their string values in a VARCHAR: portable and readable in SQL."""
-    return Enum(
-        enum_class, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
+from ..core.db import Base, created_at, intpk, str_enum, utcnow
 
 
 class CallKind(enum.StrEnum):
@@ -40,6 +33,14 @@ class Eligibility(enum.StrEnum):
     BOTH = "both"
 
 
+# Who may take part (in a call, a dialogue): one vocabulary for the forms of both areas.
+ELIGIBILITY_CHOICES = [
+    (Eligibility.ENTREPRENEURS.value, _l("Entrepreneurs")),
+    (Eligibility.CITIZENS.value, _l("Citizens")),
+    (Eligibility.BOTH.value, _l("Entrepreneurs and citizens")),
+]
+
+
 class CallStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -47,6 +48,20 @@ class CallStatus(enum.StrEnum):
     DECIDED = "decided"
     ARCHIVED = "archived"
     CANCELLED = "cancelled"
+
+
+STATUS_LABELS = {
+    CallStatus.DRAFT: _l("draft"),
+    CallStatus.PUBLISHED: _l("published"),
+    CallStatus.CLOSED: _l("closed"),
+    CallStatus.DECIDED: _l("decided"),
+    CallStatus.ARCHIVED: _l("archived"),
+    CallStatus.CANCELLED: _l("cancelled"),
+}
+
+
+def status_label(status: CallStatus) -> str:
+    return str(STATUS_LABELS[status])
 
 
 class PublicState(enum.StrEnum):
@@ -81,7 +96,7 @@ class Call(Base):
 
     id: Mapped[intpk]
     slug: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[CallKind] = mapped_column(_enum(CallKind), index=True)
+    kind: Mapped[CallKind] = mapped_column(str_enum(CallKind), index=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(600))
     body_source: Mapped[str] = mapped_column(Text, default="")
@@ -90,11 +105,11 @@ class Call(Base):
     ambition_level: Mapped[int] = mapped_column(index=True)
     # Comply or explain: why the call is below its category's target level (public).
     level_explanation: Mapped[str] = mapped_column(Text, default="")
-    eligibility: Mapped[Eligibility] = mapped_column(_enum(Eligibility))
+    eligibility: Mapped[Eligibility] = mapped_column(str_enum(Eligibility))
     prize_text: Mapped[str] = mapped_column(String(300), default="")
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(320), default="")
-    status: Mapped[CallStatus] = mapped_column(_enum(CallStatus), default=CallStatus.DRAFT, index=True)
+    status: Mapped[CallStatus] = mapped_column(str_enum(CallStatus), default=CallStatus.DRAFT, index=True)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
