@@ -224,9 +224,9 @@ def profile():
     password_form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
         run_action(lambda: services.update_profile(db.session, current_user, name=form.name.data,
-                                                   locale=form.locale.data),
-                   success=_("Your profile has been saved."))
+                                                   locale=form.locale.data))
         session["lang"] = form.locale.data
+        flash(_("Your profile has been saved."), "success")  # after the change: in the language just chosen
         return redirect(url_for("accounts.profile"))
     return _render_profile(form, password_form, status_for(form))
 
