@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..core.outbox import mail_queued
+from ..core.request_ids import REQUEST_ID, current_request_id
 from .redis_client import redis_for, redis_key
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,6 @@ def enqueue(app: Flask, func: Callable[..., Any], *args: Any) -> bool:
     if queue is None:
         return False
     from redis.exceptions import RedisError
-
-    from .request_ids import current_request_id
 
     try:
         # The request's id travels with the job: the worker writes it on the job's log lines.
@@ -168,8 +167,6 @@ def start_scheduler(app: Flask, stop: threading.Event, interval: float = 15.0) -
 def run_worker(app: Flask, *, burst: bool = False, with_scheduler: bool = True) -> None:
     """Work the queue in this process (RQ's SimpleWorker: no fork, so the app context and its
     connection pool are this process's own)."""
-    from .request_ids import job_worker_class
-
     queue = queue_for(app)
     if queue is None:
         raise RuntimeError("REDIS_URL is not set: run the CLI commands from cron instead")
@@ -177,6 +174,23 @@ def run_worker(app: Flask, *, burst: bool = False, with_scheduler: bool = True) 
     if with_scheduler:
         start_scheduler(app, stop)
     try:
-        job_worker_class()([queue], connection=queue.connection).work(burst=burst, logging_level="INFO")
+        _job_worker_class()([queue], connection=queue.connection).work(burst=burst, logging_level="INFO")
     finally:
         stop.set()
+
+
+def _job_worker_class() -> type:
+    from rq import SimpleWorker
+
+    class JobWorker(SimpleWorker):
+        """RQ's SimpleWorker (no fork: the app context and its pool are this process's own) that
+        writes the id of the request that enqueued a job on the job's log lines."""
+
+        def perform_job(self, job: Any, *args: Any, **kwargs: Any) -> bool:
+            token = REQUEST_ID.set((job.meta or {}).get("request_id") or f"job-{job.id}")
+            try:
+                return super().perform_job(job, *args, **kwargs)
+            finally:
+                REQUEST_ID.reset(token)
+
+    return JobWorker

@@ -41,7 +41,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func, select, text
 
-from .request_ids import REQUEST_ID
+from ..core.request_ids import REQUEST_ID
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__)
