@@ -122,6 +122,7 @@ def _import_models() -> None:
     from .dialogues import models as _dialogues  # noqa: F401
     from .evaluation import models as _evaluation  # noqa: F401
     from .monitoring import models as _monitoring  # noqa: F401
+    from .notices import models as _notices  # noqa: F401
     from .privacy import models as _privacy  # noqa: F401
     from .proposals import models as _proposals  # noqa: F401
 
@@ -135,12 +136,13 @@ def _register_blueprints(app: Flask) -> None:
     from .dialogues.views import bp as dialogues_bp
     from .evaluation.views import bp as evaluation_bp
     from .monitoring.views import bp as monitoring_bp
+    from .notices.views import bp as notices_bp
     from .privacy.views import bp as privacy_bp
     from .proposals.views import bp as proposals_bp
     from .public.views import bp as public_bp
 
     for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp, dialogues_bp, evaluation_bp,
-                      monitoring_bp, api_bp, feeds_bp, privacy_bp):
+                      monitoring_bp, api_bp, feeds_bp, privacy_bp, notices_bp):
         app.register_blueprint(blueprint)
     if app.config.get("BENCH_ENDPOINTS"):
         from .bench.views import bp as bench_bp

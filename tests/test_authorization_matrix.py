@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import JoinRequest, Role, User
-from mvi_challenges.calls.models import CallDocument, CallKind, CallStatus, Phase
+from mvi_challenges.calls.models import Call, CallDocument, CallKind, CallStatus, Phase
 from mvi_challenges.core.db import db
 from mvi_challenges.dialogues.models import Contribution
 from mvi_challenges.evaluation.models import JuryMember
@@ -135,6 +135,11 @@ EXPECTED: dict[str, str] = {
     "proposals.change_status": STAFF,
     "proposals.staff_questions": STAFF,
     "proposals.answer": STAFF,
+    "notices.note": PUBLIC,
+    "notices.note_download": PUBLIC,
+    "notices.note_json": PUBLIC,
+    "notices.staff_notes": STAFF,
+    "notices.issue": STAFF,
     "dialogues.dialogue_list": PUBLIC,
     "dialogues.detail": PUBLIC,
     "dialogues.ics": PUBLIC,
@@ -151,6 +156,9 @@ EXPECTED: dict[str, str] = {
     "dialogues.attendance": STAFF,
     "dialogues.moderate": STAFF,
     "dialogues.publish_report": STAFF,
+    "dialogues.draw_page": PUBLIC,
+    "dialogues.draw_json": PUBLIC,
+    "dialogues.draw": STAFF,
     "evaluation.jury": STAFF,
     "evaluation.settings": STAFF,
     "evaluation.remove_member": STAFF,
@@ -245,10 +253,12 @@ def _world(app: Flask) -> SimpleNamespace:
         db.session.add(join)
         db.session.commit()
         question_id, join_id = question.id, join.id
+    _clarification_note(app, published.id, question_id)
     other = make_user(app, Role.CITIZEN)
     # The dialogue shares the call's slug, so one `slug` value serves both kinds of route.
     dialogue = make_dialogue(app, title=published.title)
     assert dialogue.slug == published.slug
+    _drawn_by_lot(app, dialogue.id)
     with app.app_context():
         contribution = Contribution(dialogue_id=dialogue.id, user_id=other.id, text_source="Idee", text_html="Idee")
         db.session.add(contribution)
@@ -268,6 +278,36 @@ def _world(app: Flask) -> SimpleNamespace:
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
                            contribution_id=contribution_id)
+
+
+def _drawn_by_lot(app: Flask, dialogue_id: int) -> None:
+    """The dialogue selects by lot and its (empty) draw is published: the draw pages answer."""
+    from mvi_challenges.core.timezones import now_utc
+    from mvi_challenges.dialogues import lottery
+    from mvi_challenges.dialogues.models import Dialogue, LotDraw, Selection
+
+    with app.app_context():
+        dialogue = db.session.get(Dialogue, dialogue_id)
+        dialogue.selection, dialogue.lot_secret = Selection.LOT, "0" * 64
+        dialogue.lot_commitment = lottery.commitment_of(dialogue.lot_secret)
+        db.session.add(LotDraw(dialogue_id=dialogue_id, drawn_at=now_utc(), algorithm=lottery.ALGORITHM,
+                               secret=dialogue.lot_secret, seed=lottery.seed_of(dialogue.lot_secret, []),
+                               capacity=dialogue.capacity, quotas={}, candidates=[], order=[], selected=[]))
+        db.session.commit()
+
+
+def _clarification_note(app: Flask, call_id: int, question_id: int) -> None:
+    """Clarification note 1 of the call, with the question answered and published in it."""
+    from mvi_challenges.core.timezones import now_utc
+    from mvi_challenges.notices.services import issue_note
+
+    with app.test_request_context():
+        question = db.session.get(Question, question_id)
+        question.answer_source, question.answer_html = "Ja.", "<p>Ja.</p>"
+        question.published_at, question.number = now_utc(), 1
+        issue_note(db.session, None, db.session.get(Call, call_id), changes_source="", expected_number=1,
+                   now=now_utc())
+        db.session.commit()
 
 
 def _jurors(app: Flask, phase_id: int, other_phase_id: int,

@@ -61,6 +61,7 @@ class CallStages:
     questions_updated: dt.datetime | None = None
     dialogues: list[Dialogue] = field(default_factory=list)
     contracts: list[Contract] = field(default_factory=list)
+    notes: list[tuple[int, dt.datetime]] = field(default_factory=list)  # clarification notes: number, issued
 
 
 def ocid(call: Call) -> str:
@@ -114,6 +115,12 @@ def _documents(stages: CallStages) -> list[Json]:
                           "url": absolute("proposals.questions", slug=call.slug),
                           "dateModified": timestamp(stages.questions_updated), "format": "text/html",
                           "language": LANGUAGE})
+    # Each clarification note is a fixed call document (its PDF); the page above keeps growing.
+    documents += [{"id": f"clarification-note-{number}", "documentType": "clarifications",
+                   "title": f"Nota van inlichtingen {number}",
+                   "url": absolute("notices.note_download", slug=call.slug, number=number),
+                   "datePublished": timestamp(issued_at), "format": "application/pdf", "language": LANGUAGE}
+                  for number, issued_at in stages.notes]
     documents += [{"id": f"dialogue-report-{d.id}", "documentType": "marketStudies", "title": d.title,
                    "description": "Verslag van een dialoog ter voorbereiding van deze uitvraag.",
                    "url": absolute("dialogues.detail", slug=d.slug, _anchor="report"),

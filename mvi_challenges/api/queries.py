@@ -33,6 +33,7 @@ from ..evaluation.models import (
 from ..evaluation.services import IN_EVALUATION
 from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, ResultUpdate
 from ..monitoring.services import year_bounds
+from ..notices.models import ClarificationNote
 from ..proposals.lifecycle import submitted_budget_cents
 from ..proposals.models import Proposal, Question
 
@@ -76,6 +77,19 @@ def latest_question_dates(session: Session, call_ids: Sequence[int]) -> dict[int
             .where(Question.call_id.in_(list(call_ids)), Question.published_at.is_not(None))
             .group_by(Question.call_id))
     return {call_id: moment for call_id, moment in session.execute(stmt) if moment is not None}
+
+
+def clarification_notes_by_call(session: Session, call_ids: Sequence[int]) -> dict[int, list[tuple[int, dt.datetime]]]:
+    """Per call, its issued clarification notes (number, issue time), in number order."""
+    if not call_ids:
+        return {}
+    stmt = (select(ClarificationNote.call_id, ClarificationNote.number, ClarificationNote.issued_at)
+            .where(ClarificationNote.call_id.in_(list(call_ids)))
+            .order_by(ClarificationNote.call_id, ClarificationNote.number))
+    notes: dict[int, list[tuple[int, dt.datetime]]] = {}
+    for call_id, number, issued_at in session.execute(stmt):
+        notes.setdefault(call_id, []).append((number, issued_at))
+    return notes
 
 
 # Status changes after publication, as recorded in the audit log by calls.services.transition_call.

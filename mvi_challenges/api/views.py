@@ -319,7 +319,9 @@ def _call_stages(calls: list) -> list[ocds.CallStages]:
     questions = queries.latest_question_dates(db.session, ids)
     dialogues = queries.reported_dialogues_by_call(db.session, ids)
     contracts = queries.contracts_by_call(db.session, ids)
+    notes = queries.clarification_notes_by_call(db.session, ids)
     return [ocds.CallStages(call=call, decisions={p.id: decided[p.id] for p in call.phases if p.id in decided},
                             changes=changes.get(call.id, []), questions_updated=questions.get(call.id),
-                            dialogues=dialogues.get(call.id, []), contracts=contracts.get(call.id, []))
+                            dialogues=dialogues.get(call.id, []), contracts=contracts.get(call.id, []),
+                            notes=notes.get(call.id, []))
             for call in calls]

@@ -94,5 +94,21 @@ def may_add_phase(call: Call) -> bool:
     return call.status in (C.DRAFT, C.PUBLISHED)
 
 
+def clarification_note_refusal(call: Call, now: dt.datetime) -> str | None:
+    """Why no clarification note (nota van inlichtingen) can be issued now, or None.
+
+    Only while the call runs and a deadline is still ahead: a note may answer questions and change
+    the call, and applicants must be able to use it before they submit. After the last deadline the
+    proposals are sealed and were written under the terms as they stood; changing those terms then
+    would treat applicants unequally (a change after the deadline means cancelling the call or a new
+    one). A closed, decided, cancelled or draft call therefore gets no new note.
+    """
+    if call.status is not C.PUBLISHED:
+        return str(_l("A clarification note can only be issued while the call is published."))
+    if call.next_deadline(now) is None:
+        return str(_l("The last deadline of this call has passed: no clarification note can be issued any more."))
+    return None
+
+
 TEMPLATE_GUARDS = {"call_is_draft": is_draft, "call_is_running": is_running, "call_is_closed": is_closed,
                    "call_is_cancelled": is_cancelled, "call_may_add_phase": may_add_phase}

@@ -16,7 +16,8 @@ from ..core.fields import (
     MultiCheckboxField,
     NumberRange,
 )
-from .models import DialogueKind, DialogueStatus, Disposition
+from .lottery import AGE_GROUPS, DIMENSIONS, DISTRICTS
+from .models import DialogueKind, DialogueStatus, Disposition, Selection
 
 TIME_HINT = _l("Time in Amsterdam (CET/CEST).")
 KIND_LABELS = {DialogueKind.CITY: _l("City dialogue"), DialogueKind.MARKET: _l("Market dialogue")}
@@ -56,6 +57,71 @@ class DialogueForm(FlaskForm):
     slot_minutes = IntegerField(_l("Length of one-to-one slots in minutes (market dialogues, optional)"),
                                 validators=[Optional(), NumberRange(min=5, max=240)],
                                 render_kw={"inputmode": "numeric"})
+
+
+SELECTION_CHOICES = [(Selection.FIRST_COME.value, _l("First come, first served (waitlist in order of registration)")),
+                     (Selection.LOT.value, _l("By lot after registration closes (city dialogues)"))]
+# Quota fields are numbered, not named after the group: group keys such as "65+" are no field names.
+QUOTA_FIELDS = {dimension: [f"quota_{dimension}_{index}" for index in range(len(groups))]
+                for dimension, groups in DIMENSIONS.items()}
+
+
+def _add_quota_fields(form_class: type) -> None:
+    for dimension, groups in DIMENSIONS.items():
+        for name, (_key, label) in zip(QUOTA_FIELDS[dimension], groups, strict=True):
+            setattr(form_class, name, IntegerField(label, validators=[Optional(), NumberRange(min=0, max=100000)],
+                                                   render_kw={"inputmode": "numeric"}))
+
+
+def quota_fields(form: FlaskForm, dimension: str) -> list:
+    return [form[name] for name in QUOTA_FIELDS[dimension]]
+
+
+def quotas_from(form: FlaskForm) -> dict[str, dict[str, int]]:
+    """The maxima typed per group; an empty field is no maximum."""
+    quotas: dict[str, dict[str, int]] = {}
+    for dimension, groups in DIMENSIONS.items():
+        caps = {key: form[name].data for name, (key, _label) in zip(QUOTA_FIELDS[dimension], groups, strict=True)
+                if form[name].data is not None}
+        if caps:
+            quotas[dimension] = caps
+    return quotas
+
+
+def fill_quotas(form: FlaskForm, quotas: dict | None) -> None:
+    for dimension, groups in DIMENSIONS.items():
+        caps = (quotas or {}).get(dimension, {})
+        for name, (key, _label) in zip(QUOTA_FIELDS[dimension], groups, strict=True):
+            form[name].data = caps.get(key)
+
+
+DialogueForm.selection = ChoiceField(_l("How seats are given"), choices=SELECTION_CHOICES,
+                                     default=Selection.FIRST_COME.value,
+                                     required_message=_l("Choose how seats are given."))
+_add_quota_fields(DialogueForm)
+
+
+class LotRegistrationForm(FlaskForm):
+    """What a registrant states when a dialogue draws lots with quotas (only the asked ones count)."""
+
+    district = SelectField(_l("Your district"), choices=[("", _l("Choose your district")), *DISTRICTS],
+                           validators=[Optional()])
+    age_group = SelectField(_l("Your age group"), choices=[("", _l("Choose your age group")), *AGE_GROUPS],
+                            validators=[Optional()])
+
+    def check_for(self, quotas: dict | None) -> bool:
+        """All missing answers at once, next to their fields."""
+        ok = True
+        for dimension in (quotas or {}):
+            if not self[dimension].data:
+                self[dimension].errors = [*self[dimension].errors,
+                                          _l("Choose your district.") if dimension == "district"
+                                          else _l("Choose your age group.")]
+                ok = False
+        return ok
+
+    def characteristics(self) -> dict[str, str]:
+        return {"district": self.district.data or "", "age_group": self.age_group.data or ""}
 
 
 class ContributionForm(FlaskForm):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 
-from .models import Dialogue, DialogueStatus, Registration, RegistrationStatus
+from .models import Dialogue, DialogueKind, DialogueStatus, Registration, RegistrationStatus, Selection
 
 D = DialogueStatus
 Guard = Callable[[Dialogue, dt.datetime], "str | None"]
@@ -73,9 +73,38 @@ def takes_registrations(dialogue: Dialogue, now: dt.datetime) -> bool:
     return dialogue.status is D.PUBLISHED and not dialogue.is_past(now) and dialogue.registration_open(now)
 
 
+# --- selection by lot ----------------------------------------------------------------------
+
+
+def uses_lot(dialogue: Dialogue) -> bool:
+    return dialogue.selection is Selection.LOT
+
+
+def lot_allowed(dialogue: Dialogue) -> bool:
+    """Selection by lot is for city dialogues: residents' panels, not market parties."""
+    return dialogue.kind is DialogueKind.CITY
+
+
+def draw_refusal(dialogue: Dialogue, now: dt.datetime, *, already_drawn: bool) -> str | None:
+    """Why the lots cannot be drawn now, or None. Only for a published dialogue that selects by lot,
+    after registration has closed (so the candidate list is final) and before it starts, and once."""
+    if not uses_lot(dialogue):
+        return str(_l("This dialogue does not select its participants by lot."))
+    if already_drawn:
+        return str(_l("The lots for this dialogue have already been drawn."))
+    if dialogue.status is not D.PUBLISHED:
+        return str(_l("Lots can only be drawn for a published dialogue."))
+    if now < dialogue.registration_closes_at:
+        return str(_l("Lots are drawn after registration has closed."))
+    if dialogue.starts_at <= now:
+        return str(_l("The dialogue has started: it is too late to draw lots."))
+    return None
+
+
 # --- a registration ------------------------------------------------------------------------
 
-ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+# A candidate (waiting for the draw) is as registered as anyone: can cancel, give input, is mailed.
+ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.CANDIDATE)
 
 
 def is_active(registration: Registration | None) -> bool:
@@ -90,10 +119,15 @@ def is_waitlisted(registration: Registration | None) -> bool:
     return registration is not None and registration.status is RegistrationStatus.WAITLISTED
 
 
+def is_candidate(registration: Registration | None) -> bool:
+    return registration is not None and registration.status is RegistrationStatus.CANDIDATE
+
+
 def is_published(dialogue: Dialogue) -> bool:
     return dialogue.status is D.PUBLISHED
 
 
 TEMPLATE_GUARDS = {"dialogue_is_cancelled": is_cancelled, "dialogue_is_editable": is_editable,
                    "dialogue_is_published": is_published, "registration_is_active": is_active,
-                   "registration_is_confirmed": is_confirmed, "registration_is_waitlisted": is_waitlisted}
+                   "registration_is_confirmed": is_confirmed, "registration_is_waitlisted": is_waitlisted,
+                   "registration_is_candidate": is_candidate, "dialogue_uses_lot": uses_lot}

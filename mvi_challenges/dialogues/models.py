@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -30,6 +30,16 @@ class RegistrationStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+    # Registered for a dialogue that selects by lot, waiting for the draw.
+    CANDIDATE = "candidate"
+
+
+class Selection(enum.StrEnum):
+    """How seats are given: in order of registration, or by a published lottery after registration
+    closes (city dialogues; see dialogues/lottery.py)."""
+
+    FIRST_COME = "first_come"
+    LOT = "lot"
 
 
 class Disposition(enum.StrEnum):
@@ -80,6 +90,15 @@ class Dialogue(Base):
     report_published_at: Mapped[dt.datetime | None]
     # Bumped by every registration change: the UPDATE takes the row lock that keeps seats exact.
     seats_version: Mapped[int] = mapped_column(default=0)
+    selection: Mapped[Selection] = mapped_column(str_enum(Selection), default=Selection.FIRST_COME,
+                                                 server_default=Selection.FIRST_COME.value)
+    # Selection by lot: at most this many seats per group, e.g. {"district": {"overvecht": 3}, "age_group": {...}};
+    # registrants state the characteristics that have quotas.
+    lot_quotas: Mapped[dict | None] = mapped_column(JSON)
+    # A random value fixed when selection by lot is chosen; only its SHA-256 (the commitment) is
+    # shown until the draw, after which the value itself is published (lottery.py explains why).
+    lot_secret: Mapped[str | None] = mapped_column(String(64))
+    lot_commitment: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -127,6 +146,11 @@ class Registration(Base):
     attended: Mapped[bool | None]
     reminded_at: Mapped[dt.datetime | None]
     slot_start: Mapped[dt.datetime | None]
+    # Stated at registration when the dialogue draws lots with quotas (lottery.DISTRICTS, AGE_GROUPS).
+    district: Mapped[str | None] = mapped_column(String(40))
+    age_group: Mapped[str | None] = mapped_column(String(20))
+    # Place in the drawn order (1 = drawn first): the reserve list is served in this order.
+    lot_rank: Mapped[int | None]
 
     dialogue: Mapped[Dialogue] = relationship()
     user: Mapped[User] = relationship()
@@ -152,3 +176,26 @@ class Contribution(Base):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_reason is not None
+
+
+class LotDraw(Base):
+    """The one draw of a dialogue that selects by lot, with everything needed to recompute it."""
+
+    __tablename__ = "lot_draws"
+
+    id: Mapped[intpk]
+    # Unique: a dialogue is drawn once; a second draw at the same moment is refused by the database.
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id", ondelete="CASCADE"), unique=True)
+    drawn_at: Mapped[dt.datetime]
+    drawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    algorithm: Mapped[str] = mapped_column(String(40))
+    secret: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[str] = mapped_column(String(64))
+    capacity: Mapped[int]
+    quotas: Mapped[dict] = mapped_column(JSON)
+    # [{"number": 3, "district": "overvecht", "age_group": "30-44"}, ...] in number order.
+    candidates: Mapped[list] = mapped_column(JSON)
+    order: Mapped[list] = mapped_column(JSON)  # candidate numbers in drawn order
+    selected: Mapped[list] = mapped_column(JSON)  # candidate numbers given a seat, in drawn order
+
+    dialogue: Mapped[Dialogue] = relationship()

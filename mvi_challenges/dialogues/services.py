@@ -4,7 +4,8 @@ disposition, the report, reminders and calendar files."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import secrets
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,15 +24,17 @@ from ..core.outbox import queue_user_email
 from ..core.sanitize import plain_text, render_markdown
 from ..core.slugs import unique_slug
 from ..core.timezones import LOCAL_TZ, now_utc
-from . import lifecycle
+from . import lifecycle, lottery
 from .models import (
     Contribution,
     Dialogue,
     DialogueKind,
     DialogueStatus,
     Disposition,
+    LotDraw,
     Registration,
     RegistrationStatus,
+    Selection,
 )
 
 ACTIVE = lifecycle.ACTIVE
@@ -44,9 +47,18 @@ def save_dialogue(
     session: Session, actor: Any, dialogue: Dialogue | None, *, kind: DialogueKind, title: str, body_source: str,
     category: Category | None, related_call: Call | None, starts_at: dt.datetime, ends_at: dt.datetime,
     address: str, online_url: str, capacity: int, registration_closes_at: dt.datetime, eligibility: Eligibility,
-    slot_minutes: int | None,
+    slot_minutes: int | None, selection: Selection = Selection.FIRST_COME,
+    lot_quotas: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Dialogue:
-    """Create or update a dialogue. Side effect: audit `dialogue.saved`."""
+    """Create or update a dialogue. Side effect: audit `dialogue.saved`; choosing selection by lot
+    fixes the lottery's secret value and publishes its commitment (lottery.py)."""
+    quotas = _checked_quotas(lot_quotas or {}, capacity) if selection is Selection.LOT else {}
+    if selection is Selection.LOT and kind is not DialogueKind.CITY:
+        raise DomainError(_l("Selection by lot is for city dialogues."), field="selection")
+    if dialogue is not None and (dialogue.selection is not selection or (dialogue.lot_quotas or {}) != quotas) \
+            and _anyone_registered(session, dialogue):
+        raise DomainError(_l("People have already registered: how seats are given can no longer change."),
+                          field="selection")
     if ends_at <= starts_at:
         raise DomainError(_l("The end must be after the start."), field="ends_at")
     if registration_closes_at > starts_at:
@@ -78,6 +90,12 @@ def save_dialogue(
     dialogue.address, dialogue.online_url = address.strip(), online_url.strip()
     dialogue.capacity, dialogue.registration_closes_at = capacity, registration_closes_at
     dialogue.eligibility, dialogue.slot_minutes = eligibility, slot_minutes
+    dialogue.selection, dialogue.lot_quotas = selection, quotas or None
+    if selection is Selection.LOT and dialogue.lot_secret is None:
+        dialogue.lot_secret = secrets.token_hex(32)
+        dialogue.lot_commitment = lottery.commitment_of(dialogue.lot_secret)
+    elif selection is not Selection.LOT:
+        dialogue.lot_secret = dialogue.lot_commitment = None
     session.flush()
     audit.record(session, actor, "dialogue.created" if creating else "dialogue.updated", dialogue)
     while not creating and promote_from_waitlist(session, dialogue) is not None:
@@ -90,6 +108,28 @@ def save_dialogue(
                 queue_user_email(session, registration.user, "dialogue_changed", dialogue=dialogue,
                                  attachment=ics_attachment(dialogue, for_participant=True))
     return dialogue
+
+
+def _checked_quotas(quotas: Mapping[str, Mapping[str, int]], capacity: int) -> dict[str, dict[str, int]]:
+    """Only known groups, whole numbers of at least 0; per characteristic the maxima together must
+    leave room for every seat (otherwise the quota could never be met)."""
+    checked: dict[str, dict[str, int]] = {}
+    for dimension, caps in quotas.items():
+        known = {key for key, _label in lottery.DIMENSIONS.get(dimension, [])}
+        caps = {group: int(value) for group, value in caps.items() if group in known and value is not None}
+        if not caps:
+            continue
+        if any(value < 0 for value in caps.values()):
+            raise DomainError(_l("A quota is a number of seats of 0 or more."), field=f"quota_{dimension}")
+        if len(caps) == len(known) and sum(caps.values()) < capacity:
+            raise DomainError(_l("Together the maximum numbers of seats per group are fewer than the seats of the "
+                                 "dialogue (%(n)d).", n=capacity), field=f"quota_{dimension}")
+        checked[dimension] = caps
+    return checked
+
+
+def _anyone_registered(session: Session, dialogue: Dialogue) -> bool:
+    return session.scalar(select(func.count(Registration.id)).where(Registration.dialogue_id == dialogue.id)) > 0
 
 
 def transition_dialogue(session: Session, actor: Any, dialogue: Dialogue, target: DialogueStatus, *,
@@ -159,37 +199,66 @@ def find_registration(session: Session, dialogue: Dialogue, user: Any) -> Regist
     return session.scalar(stmt)
 
 
+def _waitlist_order(registration_or_class: Any) -> tuple[Any, ...]:
+    """The reserve list is served in drawn order after a draw (`lot_rank`), else in order of arrival."""
+    return (registration_or_class.lot_rank, registration_or_class.position)
+
+
 def waitlist_position(session: Session, registration: Registration) -> int:
+    if registration.lot_rank is not None:
+        mine = Registration.lot_rank <= registration.lot_rank
+    else:
+        mine = Registration.position <= registration.position
     stmt = select(func.count(Registration.id)).where(
         Registration.dialogue_id == registration.dialogue_id, Registration.status == RegistrationStatus.WAITLISTED,
-        Registration.position <= registration.position)
+        mine)
     return session.scalar(stmt) or 0
 
 
-def register(session: Session, actor: User, dialogue: Dialogue, now: dt.datetime) -> Registration:
-    """A seat when there is one, else a place on the waitlist.
+def _stated_groups(dialogue: Dialogue, characteristics: Mapping[str, str] | None) -> dict[str, str | None]:
+    """The district and age group a registrant states, required for the quotas the dialogue has."""
+    characteristics = characteristics or {}
+    stated: dict[str, str | None] = {"district": None, "age_group": None}
+    for dimension in (dialogue.lot_quotas or {}):
+        value = characteristics.get(dimension) or ""
+        if value not in {key for key, _label in lottery.DIMENSIONS[dimension]}:
+            raise DomainError(_l("Choose your district.") if dimension == "district" else _l("Choose your age group."),
+                              field=dimension)
+        stated[dimension] = value
+    return stated
 
-    Side effects: a mail (confirmation with the .ics, or the waitlist position); audit.
+
+def register(session: Session, actor: User, dialogue: Dialogue, now: dt.datetime,
+             characteristics: Mapping[str, str] | None = None) -> Registration:
+    """A seat when there is one, else a place on the waitlist; for a dialogue that selects by lot, a
+    place among the candidates of the draw (with the district and age group the quotas ask for).
+
+    Side effects: a mail (confirmation with the .ics, the waitlist position, or the draw's date); audit.
     """
     problem = eligibility_problem(dialogue, actor)
     if problem:
         raise DomainError(problem)
     if not dialogue.registration_open(now):
         raise DomainError(_l("Registration for this dialogue is closed."))
+    stated = _stated_groups(dialogue, characteristics) if lifecycle.uses_lot(dialogue) else {}
     _lock_seats(session, dialogue)
     registration = find_registration(session, dialogue, actor)
     if registration is not None and registration.status in ACTIVE:
         return registration
     next_position = (session.scalar(select(func.max(Registration.position))
                                     .where(Registration.dialogue_id == dialogue.id)) or 0) + 1
-    status = (RegistrationStatus.CONFIRMED if confirmed_count(session, dialogue) < dialogue.capacity
-              else RegistrationStatus.WAITLISTED)
+    if lifecycle.uses_lot(dialogue):
+        status = RegistrationStatus.CANDIDATE
+    else:
+        status = (RegistrationStatus.CONFIRMED if confirmed_count(session, dialogue) < dialogue.capacity
+                  else RegistrationStatus.WAITLISTED)
     if registration is None:
         registration = Registration(dialogue_id=dialogue.id, user_id=actor.id, status=status, position=next_position)
         session.add(registration)
     else:  # registering again after cancelling: at the back of the queue
         registration.status, registration.position, registration.cancelled_at = status, next_position, None
         registration.slot_start = None
+    registration.district, registration.age_group = stated.get("district"), stated.get("age_group")
     session.flush()
     audit.record(session, actor, f"registration.{status.value}", dialogue, {"registration_id": registration.id})
     _mail_status(session, registration)
@@ -219,7 +288,7 @@ def promote_from_waitlist(session: Session, dialogue: Dialogue) -> Registration 
     first = session.scalars(
         select(Registration).where(Registration.dialogue_id == dialogue.id,
                                    Registration.status == RegistrationStatus.WAITLISTED)
-        .order_by(Registration.position).limit(1)
+        .order_by(*_waitlist_order(Registration)).limit(1)
     ).first()
     if first is None:
         return None
@@ -233,12 +302,96 @@ def promote_from_waitlist(session: Session, dialogue: Dialogue) -> Registration 
 
 def _mail_status(session: Session, registration: Registration) -> None:
     dialogue = registration.dialogue
-    if registration.status is RegistrationStatus.CONFIRMED:
+    if registration.status is RegistrationStatus.CANDIDATE:
+        queue_user_email(session, registration.user, "dialogue_lot_candidate", dialogue=dialogue,
+                         registration=registration)
+    elif registration.status is RegistrationStatus.CONFIRMED:
         queue_user_email(session, registration.user, "dialogue_confirmed", dialogue=dialogue,
                          attachment=ics_attachment(dialogue, for_participant=True))
     else:
         queue_user_email(session, registration.user, "dialogue_waitlisted", dialogue=dialogue,
                          position=waitlist_position(session, registration))
+
+
+# --- selection by lot -----------------------------------------------------------------------
+
+
+def find_draw(session: Session, dialogue: Dialogue) -> LotDraw | None:
+    return session.scalar(select(LotDraw).where(LotDraw.dialogue_id == dialogue.id))
+
+
+def lot_candidates(session: Session, dialogue: Dialogue) -> list[Registration]:
+    stmt = (select(Registration).where(Registration.dialogue_id == dialogue.id,
+                                       Registration.status == RegistrationStatus.CANDIDATE)
+            .options(selectinload(Registration.user)).order_by(Registration.position))
+    return list(session.scalars(stmt))
+
+
+def draw_lots(session: Session, actor: Any, dialogue: Dialogue, now: dt.datetime) -> LotDraw:
+    """Draw the participants of a dialogue that selects by lot (lottery.py has the algorithm).
+
+    Side effects: the drawn get a seat (confirmed), the others go on the reserve list in drawn
+    order; the draw is stored with its inputs and published; everyone is mailed the outcome; audit
+    `dialogue.lots_drawn`. Two draws at once: the seats lock serialises them and the unique
+    dialogue of `LotDraw` refuses the second.
+    """
+    _lock_seats(session, dialogue)
+    problem = lifecycle.draw_refusal(dialogue, now, already_drawn=find_draw(session, dialogue) is not None)
+    if problem is not None:
+        raise DomainError(problem)
+    registrations = lot_candidates(session, dialogue)
+    quotas = dialogue.lot_quotas or {}
+    candidates = [{"number": r.position, **{dimension: getattr(r, dimension) for dimension in quotas}}
+                  for r in registrations]
+    seed, order, selected = lottery.run(dialogue.lot_secret or "", candidates, dialogue.capacity, quotas)
+    draw = LotDraw(dialogue_id=dialogue.id, drawn_at=now, drawn_by_id=getattr(actor, "id", None),
+                   algorithm=lottery.ALGORITHM, secret=dialogue.lot_secret or "", seed=seed, capacity=dialogue.capacity,
+                   quotas=quotas, candidates=candidates, order=order, selected=selected)
+    try:
+        with session.begin_nested():
+            session.add(draw)
+            session.flush()
+    except IntegrityError:
+        raise DomainError(_l("The lots for this dialogue have already been drawn.")) from None
+    rank = {number: index for index, number in enumerate(order, start=1)}
+    chosen = set(selected)
+    for registration in registrations:
+        registration.lot_rank = rank[registration.position]
+        registration.status = (RegistrationStatus.CONFIRMED if registration.position in chosen
+                               else RegistrationStatus.WAITLISTED)
+    session.flush()
+    audit.record(session, actor, "dialogue.lots_drawn", dialogue,
+                 {"seed": seed, "candidates": len(candidates), "selected": len(selected)})
+    for registration in registrations:
+        if registration.status is RegistrationStatus.CONFIRMED:
+            queue_user_email(session, registration.user, "dialogue_lot_selected", dialogue=dialogue,
+                             registration=registration, attachment=ics_attachment(dialogue, for_participant=True))
+        else:
+            queue_user_email(session, registration.user, "dialogue_lot_reserve", dialogue=dialogue,
+                             registration=registration, position=waitlist_position(session, registration))
+    return draw
+
+
+def draw_candidates_digest(draw: LotDraw) -> str:
+    return lottery.candidates_digest(draw.candidates)
+
+
+def draw_data(draw: LotDraw) -> dict[str, Any]:
+    """The draw's public data: every input and the outcome (the JSON file of the draw page)."""
+    return {"algorithm": draw.algorithm, "dialogue": draw.dialogue.slug,
+            "drawn_at": draw.drawn_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "commitment": lottery.commitment_of(draw.secret), "secret": draw.secret,
+            "candidates": draw.candidates, "candidates_digest": lottery.candidates_digest(draw.candidates),
+            "seed": draw.seed, "capacity": draw.capacity, "quotas": draw.quotas, "order": draw.order,
+            "selected": draw.selected}
+
+
+def draw_rows(draw: LotDraw) -> list[dict[str, Any]]:
+    """The candidates in drawn order, with their outcome at the draw (the draw page's table)."""
+    by_number = {candidate["number"]: candidate for candidate in draw.candidates}
+    chosen = set(draw.selected)
+    return [{"rank": rank, **by_number[number], "selected": number in chosen}
+            for rank, number in enumerate(draw.order, start=1)]
 
 
 def book_slot(session: Session, actor: User, registration: Registration, slot_start: dt.datetime) -> None:

@@ -4,7 +4,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,11 +31,16 @@ from .forms import (
     ContributionForm,
     DialogueForm,
     DialogueReasonForm,
+    LotRegistrationForm,
     ModerationForm,
     ReportForm,
     SlotForm,
+    fill_quotas,
+    quota_fields,
+    quotas_from,
 )
-from .models import Contribution, Dialogue, DialogueKind, DialogueStatus, Disposition
+from .lottery import DIMENSIONS
+from .models import Contribution, Dialogue, DialogueKind, DialogueStatus, Disposition, Selection
 from .permissions import can_manage_dialogues, can_see_location, can_view_dialogue
 
 bp = Blueprint("dialogues", __name__)
@@ -54,6 +59,8 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
     offer_to_templates(state.app, dialogue_kind_label=lambda kind: str(KIND_LABELS[DialogueKind(kind)]),
                        dialogue_status_label=lambda status: str(STATUS_LABELS[DialogueStatus(status)]),
                        disposition_label=lambda d: str(DISPOSITION_LABELS[Disposition(d)]),
+                       lot_group_label=lambda dimension, group: str(dict(DIMENSIONS[dimension]).get(group,
+                                                                                                  group or "—")),
                        **lifecycle.TEMPLATE_GUARDS)
 
 
@@ -86,11 +93,11 @@ def detail(slug: str):
 
 
 def _render_detail(dialogue: Dialogue, *, contribution_form: ContributionForm | None = None,
-                   slot_form: SlotForm | None = None, status: int = 200):
+                   slot_form: SlotForm | None = None, lot_form: LotRegistrationForm | None = None, status: int = 200):
     now = request_time()
     registration = services.find_registration(db.session, dialogue, current_user)
     position = (services.waitlist_position(db.session, registration)
-                if registration is not None and registration.status.value == "waitlisted" else None)
+                if lifecycle.is_waitlisted(registration) else None)
     # Forms only post for people logged in: anonymous visitors get them without a CSRF token, so the
     # page holds nothing personal and can be shared (page_cache.py).
     meta = {} if current_user.is_authenticated else {"csrf": False}
@@ -107,6 +114,8 @@ def _render_detail(dialogue: Dialogue, *, contribution_form: ContributionForm | 
         contribution_form=contribution_form or ContributionForm(meta=meta), slot_form=slot_form,
         own=services.own_contributions(db.session, dialogue, current_user),
         visible=services.visible_contributions(db.session, dialogue) if dialogue.report_published_at else [],
+        lot_form=lot_form or LotRegistrationForm(meta=meta),
+        draw=services.find_draw(db.session, dialogue) if lifecycle.uses_lot(dialogue) else None,
     ), status
 
 
@@ -130,11 +139,21 @@ def feed():
 @require_login
 def register(slug: str):
     dialogue = _public_dialogue(slug)
+    lot_form = LotRegistrationForm()
+    if lifecycle.uses_lot(dialogue) and not (lot_form.validate_on_submit() and lot_form.check_for(dialogue.lot_quotas)):
+        return _render_detail(dialogue, lot_form=lot_form, status=400)
     # Seats are counted under a lock: commit_with_retry commits (and retries a lost race) itself.
     outcome = run_action(lambda: commit_with_retry(
-        lambda: services.register(db.session, current_user, dialogue, request_time())), commit=False)
+        lambda: services.register(db.session, current_user, dialogue, request_time(),
+                                  characteristics=lot_form.characteristics())),
+        form=lot_form, form_fields=("district", "age_group"), commit=False)
+    if outcome.error is not None and outcome.error.field in ("district", "age_group"):
+        return _render_detail(dialogue, lot_form=lot_form, status=400)
     if (registration := outcome.value) is not None:
-        if registration.status.value == "confirmed":
+        if lifecycle.is_candidate(registration):
+            flash(_("You are registered for the draw. After registration closes we draw lots and email you the "
+                    "outcome."), "success")
+        elif registration.status.value == "confirmed":
             flash(_("You are registered. We sent a confirmation with a calendar file."), "success")
         else:
             flash(_("The dialogue is full. You are on the waitlist at place %(n)d; we email you when a seat "
@@ -220,6 +239,8 @@ def edit(dialogue_id: int | None):
         form.kind.data, form.eligibility.data = dialogue.kind.value, dialogue.eligibility.value
         form.category_id.data = dialogue.category_id or 0
         form.related_call_id.data = dialogue.related_call_id or 0
+        form.selection.data = dialogue.selection.value
+        fill_quotas(form, dialogue.lot_quotas)
     _choices(form)
     if form.validate_on_submit():
         outcome = run_action(lambda: services.save_dialogue(
@@ -231,10 +252,13 @@ def edit(dialogue_id: int | None):
             online_url=form.online_url.data or "", capacity=form.capacity.data,
             registration_closes_at=form.registration_closes_at.data,
             eligibility=Eligibility(form.eligibility.data), slot_minutes=form.slot_minutes.data,
+            selection=Selection(form.selection.data), lot_quotas=quotas_from(form),
         ), form=form, success=_("The dialogue has been saved."))
         if outcome.ok:
             return redirect(url_for("dialogues.manage", dialogue_id=outcome.value.id))
-    return render_template("dialogues/form.html", form=form, dialogue=dialogue), status_for(form)
+    quota_groups = {dimension: quota_fields(form, dimension) for dimension in DIMENSIONS}
+    return render_template("dialogues/form.html", form=form, dialogue=dialogue,
+                           quota_groups=quota_groups), status_for(form)
 
 
 @bp.route("/staff/dialogues/<int:dialogue_id>")
@@ -265,6 +289,10 @@ def _render_manage(dialogue: Dialogue, *, reason_form: DialogueReasonForm | None
         reason_form=reason_form or DialogueReasonForm(), report_form=report_form,
         transitions=lifecycle.allowed_targets(dialogue, request_time()),
         seats_left=services.seats_left(db.session, dialogue),
+        draw=services.find_draw(db.session, dialogue) if lifecycle.uses_lot(dialogue) else None,
+        draw_refusal=lifecycle.draw_refusal(dialogue, request_time(), already_drawn=False)
+        if lifecycle.uses_lot(dialogue) else None,
+        candidate_count=len(services.lot_candidates(db.session, dialogue)) if lifecycle.uses_lot(dialogue) else 0,
     ), status
 
 
@@ -289,7 +317,8 @@ def change_status(dialogue_id: int, target: str):
 @require(can_manage_dialogues)
 def attendees_csv(dialogue_id: int):
     dialogue = _staff_dialogue(dialogue_id)
-    status_labels = {"confirmed": _("registered"), "waitlisted": _("waitlist")}
+    status_labels = {"confirmed": _("registered"), "waitlisted": _("waitlist"),
+                     "candidate": _("candidate for the draw")}
     rows = [[r.user.name, r.user.email, status_labels.get(r.status.value, r.status.value), r.position,
              local_datetime(r.created_at),
              local_datetime(r.slot_start) if r.slot_start else "",
@@ -351,3 +380,50 @@ def publish_report(dialogue_id: int):
         return _render_manage(dialogue, report_form=form, status=400)
     return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id))
 
+
+
+# --- selection by lot ---------------------------------------------------------------------
+
+
+@bp.route("/dialogues/<slug>/draw")
+def draw_page(slug: str):
+    """The published draw: commitment before, and every input and the outcome after."""
+    dialogue = _public_dialogue(slug)
+    if not lifecycle.uses_lot(dialogue):
+        abort(404)
+    draw = services.find_draw(db.session, dialogue)
+    return render_template("dialogues/draw.html", dialogue=dialogue, draw=draw,
+                           rows=services.draw_rows(draw) if draw else [],
+                           candidates_digest=services.draw_candidates_digest(draw) if draw else None)
+
+
+@bp.route("/dialogues/<slug>/draw.json")
+def draw_json(slug: str):
+    """Everything needed to recompute the draw (dialogues/lottery.py says how)."""
+    dialogue = _public_dialogue(slug)
+    draw = services.find_draw(db.session, dialogue) if lifecycle.uses_lot(dialogue) else None
+    if draw is None:
+        abort(404)
+    return services.draw_data(draw)
+
+
+@bp.route("/staff/dialogues/<int:dialogue_id>/draw", methods=["POST"])
+@require(can_manage_dialogues)
+def draw(dialogue_id: int):
+    dialogue = _staff_dialogue(dialogue_id)
+    candidates = len(services.lot_candidates(db.session, dialogue))
+    if (question := ask_first(
+            title=_("Draw lots for “%(title)s”?", title=dialogue.title),
+            consequences=[ngettext("%(num)d candidate takes part in the draw.",
+                                   "%(num)d candidates take part in the draw.", candidates),
+                          ngettext("%(num)d seat is given; everyone else goes on the reserve list in drawn order.",
+                                   "%(num)d seats are given; everyone else goes on the reserve list in drawn order.",
+                                   dialogue.capacity),
+                          _("The draw happens once and cannot be undone. Its secret value, the seed and the outcome "
+                            "are published, and every candidate is emailed the outcome.")],
+            button=_("Yes, draw lots now"), back_url=url_for("dialogues.manage", dialogue_id=dialogue.id))) is not None:
+        return question
+    run_action(lambda: commit_with_retry(lambda: services.draw_lots(db.session, current_user, dialogue,
+                                                                    request_time())),
+               commit=False, success=_("The lots have been drawn and everyone has been emailed the outcome."))
+    return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id) + "#draw")

@@ -65,7 +65,10 @@ def personal_data(session: Session, user: User) -> dict[str, Any]:
             select(call_followers.c.call_id).where(call_followers.c.user_id == user.id))),
         "dialogue_registrations": [
             {"dialogue": r.dialogue.slug, "status": r.status.value, "registered_at": _time(r.created_at),
-             "slot": _time(r.slot_start), "attended": r.attended}
+             "slot": _time(r.slot_start), "attended": r.attended,
+             # Selection by lot: what they stated for the quotas, their candidate number and drawn place.
+             "district": r.district, "age_group": r.age_group, "candidate_number": r.position,
+             "drawn_place": r.lot_rank}
             for r in session.scalars(select(Registration).where(Registration.user_id == user.id))],
         "dialogue_contributions": [
             {"dialogue": c.dialogue.slug, "text": c.text_source, "at": _time(c.created_at),

@@ -135,7 +135,9 @@ class Question(Base):
     """A question on a call (nota van inlichtingen). The asker is never shown to others."""
 
     __tablename__ = "questions"
-    __table_args__ = (Index("ix_questions_call_published", "call_id", "published_at"),)
+    __table_args__ = (Index("ix_questions_call_published", "call_id", "published_at"),
+                      # A number is given once per call, at the first publication, and never reused.
+                      UniqueConstraint("call_id", "number"))
 
     id: Mapped[intpk]
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
@@ -146,6 +148,11 @@ class Question(Base):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     asked_at: Mapped[created_at]
     published_at: Mapped[dt.datetime | None]
+    # "Vraag 7" everywhere (staff page, public notice, notes): set at the first publication.
+    number: Mapped[int | None]
+    # The clarification note (nota van inlichtingen) that took this answer in: then it is fixed.
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("clarification_notes.id", ondelete="SET NULL"),
+                                                index=True)
 
     call: Mapped[Call] = relationship()
 

@@ -404,8 +404,12 @@ def answer_question(session: Session, actor: User, question: Question, *, text: 
                     publish: bool, now: dt.datetime) -> None:
     """Staff may rephrase the question (to keep the asker anonymous) and answer it.
 
-    Side effects: publishing (the first time) mails every follower of the call; audit.
+    Side effects: publishing (the first time) gives the question its number and mails every
+    follower of the call; audit. An answer taken into an issued clarification note stays as issued.
     """
+    if question.note_id is not None:
+        raise DomainError(_l("This answer is part of an issued clarification note and can no longer be changed."),
+                          field="answer_source")
     if publish and not answer_source.strip():
         raise DomainError(_l("Write an answer before publishing it."), field="answer_source")
     question.text = text.strip() or question.text
@@ -415,6 +419,8 @@ def answer_question(session: Session, actor: User, question: Question, *, text: 
     newly_published = publish and question.published_at is None
     if publish and question.published_at is None:
         question.published_at = now
+        if question.number is None:
+            question.number = _next_question_number(session, question.call)
     if not publish:
         question.published_at = None
     session.flush()
@@ -423,14 +429,25 @@ def answer_question(session: Session, actor: User, question: Question, *, text: 
         notify_followers(session, question.call, "call_answer_published", question=question)
 
 
+def _next_question_number(session: Session, call: Call) -> int:
+    """The next number of the call's questions. Two staff members publishing at once wait for each
+    other on the call's row, so no number is given twice; an unpublished question keeps its number,
+    so no number is ever given to another question."""
+    lock_row(session, Call, call.id)
+    highest = session.scalar(select(func.max(Question.number)).where(Question.call_id == call.id))
+    return (highest or 0) + 1
+
+
 def published_questions(session: Session, call: Call) -> list[Question]:
     stmt = (select(Question).where(Question.call_id == call.id, Question.published_at.is_not(None))
-            .order_by(Question.published_at, Question.id))
+            .order_by(Question.number, Question.id))
     return list(session.scalars(stmt))
 
 
 def all_questions(session: Session, call: Call) -> list[Question]:
-    stmt = select(Question).where(Question.call_id == call.id).order_by(Question.asked_at, Question.id)
+    """Numbered questions in their number order, then the new ones in the order they were asked."""
+    stmt = (select(Question).where(Question.call_id == call.id)
+            .order_by(Question.number.is_(None), Question.number, Question.asked_at, Question.id))
     return list(session.scalars(stmt))
 
 

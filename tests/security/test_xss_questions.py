@@ -51,6 +51,18 @@ def test_questions_and_answers_are_escaped_everywhere(app: Flask, client, catalo
                                 ("call page (asker)", asking, f"/calls/{call.slug}"),
                                 ("staff questions", staff, f"/staff/calls/{call.id}/questions")):
         findings.page(browser.get(url), where, payloads)
+    # The clarification note copies the questions and answers and adds the changes staff type.
+    asked_first = staff.post(f"/staff/calls/{call.id}/notes", data={"changes_source": markdown_document(),
+                                                                    "expected_number": "1"})
+    findings.page(asked_first, "issuing a note (asked first)", payloads)
+    issued = staff.post(f"/staff/calls/{call.id}/notes", data={"changes_source": markdown_document(),
+                                                               "expected_number": "1", "confirm": "yes"})
+    assert issued.status_code == 302
+    for where, browser, url in (("clarification note", client, f"/calls/{call.slug}/notes/1"),
+                                ("staff notes", staff, f"/staff/calls/{call.id}/notes"),
+                                ("questions page with a note", client, f"/calls/{call.slug}/questions")):
+        findings.page(browser.get(url), where, payloads)
+    assert client.get(f"/calls/{call.slug}/notes/1.pdf").status_code == 200
     mails = check_outbox(app, findings, payloads)
     assert mails >= len(ids), "the follower was mailed every answer"
     findings.check()
