@@ -10,13 +10,12 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 from flask_migrate import Migrate
-from flask_wtf import CSRFProtect
 
 from .config import load_config
+from .core.csrf import csrf
 from .core.db import db, install_replica, render_migration_item
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-csrf = CSRFProtect()
 # Open data does not depend on who asks (no personal data, no language from the session).
 PUBLIC_DATA_PATHS = ("/api/v1/",)
 babel = Babel()
@@ -111,12 +110,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     sessions.install(app)  # server-side sessions in Redis when REDIS_URL is set
     jobs.install(app)
+    _schedule_area_jobs()
     from .accounts.auth import login_manager
 
     login_manager.init_app(app)
     _import_models()
     _register_blueprints(app)
     operations.install(app)  # /readyz, /metrics, a log line and an id per request
+    from .proposals.metrics import submissions_last_hour
+
+    operations.add_metric_part(app, "submissions", submissions_last_hour)
 
     from .core.errors import register_error_handlers
     from .core.templating import register_templating
@@ -133,6 +136,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _schedule_area_jobs() -> None:
+    """The areas' scheduled work, added here so that infra.jobs never imports an area."""
+    import datetime as dt
+
+    from .dialogues.jobs import send_reminders
+    from .infra.jobs import Schedule, add_schedule
+    from .privacy.jobs import apply_retention
+
+    add_schedule(Schedule("reminders", dt.timedelta(hours=1), send_reminders))
+    add_schedule(Schedule("retention", dt.timedelta(days=1), apply_retention))
 
 
 def _import_models() -> None:

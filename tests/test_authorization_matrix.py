@@ -340,13 +340,13 @@ def _jurors(app: Flask, phase_id: int, other_phase_id: int,
 def _prepared_export(app: Flask, user_id: int) -> int:
     """A ZIP of the owner's data, prepared as the worker does."""
     from mvi_challenges.core.timezones import now_utc
-    from mvi_challenges.infra import jobs
+    from mvi_challenges.privacy import jobs as privacy_jobs
     from mvi_challenges.privacy.services import request_export
 
     with app.app_context():
         export, _new = request_export(db.session, db.session.get(User, user_id), now_utc())
         db.session.commit()
-        jobs.prepare_data_export(export.id)
+        privacy_jobs.prepare_data_export(export.id)
         return export.id
 
 

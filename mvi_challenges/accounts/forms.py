@@ -17,17 +17,10 @@ from ..core.db import db
 from ..core.errors import DomainError
 from ..core.fields import ChoiceField, DataRequired, IntegerField, Length, NumberRange
 from . import services
-from .models import Role
+from .models import ROLE_LABELS, Role
 from .services import MIN_PASSWORD_LENGTH
 
 LOCALE_CHOICES = [("nl", "Nederlands"), ("en", "English")]
-ROLE_LABELS = {
-    Role.CITIZEN: _l("citizen"),
-    Role.ENTREPRENEUR: _l("entrepreneur"),
-    Role.STAFF: _l("staff (procurement)"),
-    Role.JURY: _l("jury member"),
-    Role.ADMIN: _l("administrator"),
-}
 
 
 PASSWORD_HINT = _l("At least %(n)d characters; four unrelated words are easy to remember.", n=MIN_PASSWORD_LENGTH)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,15 @@ class Role(enum.StrEnum):
     STAFF = "staff"
     JURY = "jury"
     ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.CITIZEN: _l("citizen"),
+    Role.ENTREPRENEUR: _l("entrepreneur"),
+    Role.STAFF: _l("staff (procurement)"),
+    Role.JURY: _l("jury member"),
+    Role.ADMIN: _l("administrator"),
+}
 
 
 class KvkStatus(enum.StrEnum):

@@ -3,14 +3,17 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..core import audit
+from ..core.actions import run_action
 from ..core.db import db
-from ..core.errors import DomainError, attach_to_form, status_for
+from ..core.errors import status_for
 from ..core.outbox import registration_mail
 from ..core.pagination import filter_args, paginate
+from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc
 from ..infra.ratelimit import (
     EMAIL_CHANGES,
@@ -45,10 +48,17 @@ from .forms import (
     TwoStepCodeForm,
     TwoStepSetupForm,
 )
-from .models import JoinRequest, Organisation, Role, User
-from .permissions import can_manage_users, can_verify_organisations
+from .models import ROLE_LABELS, JoinRequest, Organisation, Role, User
+from .permissions import can_manage_users, can_see_kvk_status, can_verify_organisations
 
 bp = Blueprint("accounts", __name__)
+
+
+@bp.record_once
+def _offer_to_templates(state: BlueprintSetupState) -> None:
+    """The accounts area's template hook (core/templating.py): role names and the menu's questions."""
+    offer_to_templates(state.app, role_label=lambda role: str(ROLE_LABELS[role]), can_manage_users=can_manage_users,
+                       can_see_kvk_status=can_see_kvk_status)
 
 
 @bp.route("/account/register", methods=["GET", "POST"])
@@ -58,23 +68,19 @@ def register():
         return redirect(url_for("accounts.profile"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            mail = services.register(
-                db.session,
-                email=form.email.data,
-                password=form.password.data,
-                name=form.name.data,
-                account_type=Role(form.account_type.data),
-                locale=session.get("lang", "nl"),
-                secret_key=current_app.config["SECRET_KEY"],
-                organisation_name=form.organisation_name.data or "",
-                kvk_number=form.kvk_number.data or "",
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
+        outcome = run_action(lambda: services.register(
+            db.session,
+            email=form.email.data,
+            password=form.password.data,
+            name=form.name.data,
+            account_type=Role(form.account_type.data),
+            locale=session.get("lang", "nl"),
+            secret_key=current_app.config["SECRET_KEY"],
+            organisation_name=form.organisation_name.data or "",
+            kvk_number=form.kvk_number.data or "",
+        ), form=form)
+        if outcome.ok:
+            mail = outcome.value
             # The same page whether or not the address had an account: see services.register.
             session["registered_email"] = services.normalise_email(form.email.data)
             # The demo shows this registration's own mail, never another one to the same address.
@@ -120,12 +126,9 @@ def confirm_email(token: str):
             db.session.commit()  # the failed attempt is audited
             form.password.errors = [_("This is not the password you chose when registering.")]
         else:
-            try:
-                join = services.confirm_email(db.session, user)
-            except DomainError as error:
-                db.session.rollback()
-                attach_to_form(form, error)
-            else:
+            outcome = run_action(lambda: services.confirm_email(db.session, user), form=form, commit=False)
+            if outcome.ok:
+                join = outcome.value
                 services.record_login(db.session, user, two_step=False, address=_address())
                 db.session.commit()
                 logout_user()
@@ -220,10 +223,10 @@ def profile():
     form = ProfileForm(obj=current_user)
     password_form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
-        services.update_profile(db.session, current_user, name=form.name.data, locale=form.locale.data)
-        db.session.commit()
+        run_action(lambda: services.update_profile(db.session, current_user, name=form.name.data,
+                                                   locale=form.locale.data))
         session["lang"] = form.locale.data
-        flash(_("Your profile has been saved."), "success")
+        flash(_("Your profile has been saved."), "success")  # after the change: in the language just chosen
         return redirect(url_for("accounts.profile"))
     return _render_profile(form, password_form, status_for(form))
 
@@ -243,19 +246,12 @@ def _render_profile(form: ProfileForm, password_form: PasswordForm, status: int,
 def change_password():
     form = ProfileForm(obj=current_user)
     password_form = PasswordForm(prefix="pw")
-    if password_form.validate_on_submit():
-        try:
-            services.change_password(
-                db.session, current_user, password_form.current_password.data, password_form.password.data
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(password_form, error)
-        else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # keep this session, with the new auth version
-            flash(_("Your password has been changed. Other sessions have been logged out."), "success")
-            return redirect(url_for("accounts.profile"))
+    if password_form.validate_on_submit() and run_action(lambda: services.change_password(
+        db.session, current_user, password_form.current_password.data, password_form.password.data
+    ), form=password_form).ok:
+        login_user(current_user._get_current_object())  # keep this session, with the new auth version
+        flash(_("Your password has been changed. Other sessions have been logged out."), "success")
+        return redirect(url_for("accounts.profile"))
     return _render_profile(form, password_form, 400)
 
 
@@ -270,20 +266,15 @@ def _email_change_key() -> str:
 def change_email():
     """Ask to use another address: the change itself waits for the link mailed to it."""
     email_form = EmailChangeForm(prefix="em")
-    if email_form.validate_on_submit():
-        try:
-            services.request_email_change(db.session, current_user, email_form.email.data,
-                                          email_form.current_password.data, current_app.config["SECRET_KEY"])
-        except DomainError as error:
-            db.session.commit()  # a wrong password is audited
-            attach_to_form(email_form, error)
-        else:
-            db.session.commit()
-            # The same words whether or not another account has this address: the form reveals nobody.
-            flash(_("We have sent a link to %(email)s. Your email address changes when you open it, within "
-                    "%(hours)d hours; until then it stays %(old)s.", email=email_form.email.data,
-                    hours=services.EMAIL_CHANGE_MAX_AGE // 3600, old=current_user.email), "success")
-            return redirect(url_for("accounts.profile"))
+    if email_form.validate_on_submit() and run_action(lambda: services.request_email_change(
+            db.session, current_user, email_form.email.data, email_form.current_password.data,
+            current_app.config["SECRET_KEY"]),
+            form=email_form, keep_refusal=True).ok:  # a wrong password is audited
+        # The same words whether or not another account has this address: the form reveals nobody.
+        flash(_("We have sent a link to %(email)s. Your email address changes when you open it, within "
+                "%(hours)d hours; until then it stays %(old)s.", email=email_form.email.data,
+                hours=services.EMAIL_CHANGE_MAX_AGE // 3600, old=current_user.email), "success")
+        return redirect(url_for("accounts.profile"))
     return _render_profile(ProfileForm(obj=current_user), PasswordForm(prefix="pw"), 400, email_form)
 
 
@@ -296,19 +287,13 @@ def confirm_email_change(token: str):
         return render_template("accounts/email_change_expired.html"), 400
     user, new_email = found
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            services.change_email(db.session, user, new_email)
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error.message))
-        else:
-            db.session.commit()
-            flash(_("Your email address is now %(email)s.", email=new_email), "success")
-            if current_user.is_authenticated and current_user.id == user.id:
-                login_user(user)  # this session stays, with the new auth version; others have ended
-                return redirect(url_for("accounts.profile"))
-            return redirect(url_for("accounts.login"))
+    if form.validate_on_submit() and run_action(
+            lambda: services.change_email(db.session, user, new_email), form=form,
+            success=_("Your email address is now %(email)s.", email=new_email)).ok:
+        if current_user.is_authenticated and current_user.id == user.id:
+            login_user(user)  # this session stays, with the new auth version; others have ended
+            return redirect(url_for("accounts.profile"))
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/email_change_confirm.html", form=form, new_email=new_email), status_for(form)
 
 
@@ -317,15 +302,10 @@ def confirm_email_change(token: str):
 def decide_join(request_id: int):
     join = db.session.get(JoinRequest, request_id) or abort(404)
     approve = request.form.get("action") == "approve"
-    try:
-        services.decide_join_request(db.session, current_user, join, approve)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is now a member of %(org)s.", name=join.user.name, org=join.organisation.name) if approve
-              else _("The request of %(name)s has been declined.", name=join.user.name), "success")
+    run_action(lambda: services.decide_join_request(db.session, current_user, join, approve),
+               success=lambda _result: _("%(name)s is now a member of %(org)s.", name=join.user.name,
+                                         org=join.organisation.name) if approve
+               else _("The request of %(name)s has been declined.", name=join.user.name))
     return redirect(url_for("accounts.profile"))
 
 
@@ -345,19 +325,10 @@ def change_role(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     role = Role(form.role.data)
-    try:
-        if request.form.get("action") == "revoke":
-            services.revoke_role(db.session, current_user, user, role)
-            message = _("Role removed.")
-        else:
-            services.grant_role(db.session, current_user, user, role)
-            message = _("Role granted.")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    if request.form.get("action") == "revoke":
+        run_action(lambda: services.revoke_role(db.session, current_user, user, role), success=_("Role removed."))
     else:
-        db.session.commit()
-        flash(message, "success")
+        run_action(lambda: services.grant_role(db.session, current_user, user, role), success=_("Role granted."))
     return redirect(url_for("accounts.user_list", q=request.form.get("q", ""), page=request.form.get("page", 1)))
 
 
@@ -367,15 +338,9 @@ def block_user(user_id: int):
     """Block or unblock an account; blocking ends its sessions everywhere at once."""
     user = db.session.get(User, user_id) or abort(404)
     block = request.form.get("action") != "unblock"
-    try:
-        services.set_blocked(db.session, current_user, user, block)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s has been blocked and logged out everywhere.", name=user.name) if block
-              else _("%(name)s can log in again.", name=user.name), "success")
+    run_action(lambda: services.set_blocked(db.session, current_user, user, block),
+               success=_("%(name)s has been blocked and logged out everywhere.", name=user.name) if block
+               else _("%(name)s can log in again.", name=user.name))
     return redirect(url_for("accounts.user_list", q=request.form.get("q", ""), page=request.form.get("page", 1)))
 
 
@@ -401,19 +366,14 @@ def check_organisation(organisation_id: int):
     form = OrganisationCheckForm(prefix=f"org{organisation.id}")
     confirm = request.form.get("action") == "confirm"
     if form.validate_on_submit():
-        try:
-            services.decide_organisation(db.session, current_user, organisation, confirm=confirm,
-                                         reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            if error.field is None:  # checked already (another administrator): nothing to correct here
-                flash(str(error.message), "error")
-                return redirect(url_for("accounts.organisation_queue"))
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The KvK number of %(org)s has been confirmed.", org=organisation.name) if confirm
-                  else _("The KvK number of %(org)s has been rejected.", org=organisation.name), "success")
+        outcome = run_action(
+            lambda: services.decide_organisation(db.session, current_user, organisation, confirm=confirm,
+                                                 reason=form.reason.data or ""),
+            form=form, form_fields=("reason",),
+            success=_("The KvK number of %(org)s has been confirmed.", org=organisation.name) if confirm
+            else _("The KvK number of %(org)s has been rejected.", org=organisation.name))
+        # Done, or checked already by another administrator (a message): nothing to correct here.
+        if outcome.ok or outcome.error.field is None:
             return redirect(url_for("accounts.organisation_queue"))
     return _render_organisation_queue(organisation, form)
 
@@ -439,18 +399,12 @@ def reset_password(token: str):
     if user is None:
         return render_template("accounts/reset_expired.html"), 400
     form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(db.session, user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            logout_user()
-            flash(_("Your new password has been saved. Log in with it; other sessions have been logged out."),
-                  "success")
-            return redirect(url_for("accounts.login"))
+    if form.validate_on_submit() and run_action(
+            lambda: services.reset_password(db.session, user, form.password.data), form=form).ok:
+        logout_user()
+        flash(_("Your new password has been saved. Log in with it; other sessions have been logged out."),
+              "success")
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form, user=user), status_for(form)
 
 
@@ -583,13 +537,10 @@ def two_step_setup():
     session["two_step_secret"] = secret
     form = TwoStepSetupForm()
     if form.validate_on_submit():
-        try:
-            codes = two_step.confirm_setup(db.session, user, secret, form.code.data, now_utc(),
-                                           current_code=form.current_code.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
+        outcome = run_action(lambda: two_step.confirm_setup(db.session, user, secret, form.code.data, now_utc(),
+                                                            current_code=form.current_code.data or ""),
+                             form=form, commit=False)  # committed below, with the login it completes
+        if (codes := outcome.value) is not None:
             session.pop("two_step_secret", None)
             if pending is not None:
                 _complete_login(user, two_step_used=True)

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, Optional
 
-from ..catalogue.forms import LEVEL_CHOICES
+from ..catalogue.models import LEVEL_CHOICES
 from ..core.fields import (
     ChoiceField,
     DataRequired,
@@ -24,15 +24,10 @@ from ..core.fields import (
     MultiCheckboxField,
     NumberRange,
 )
-from .models import CallKind, Eligibility
+from .models import ELIGIBILITY_CHOICES, CallKind, Eligibility
 from .services import CriterionInput, EnglishTexts, english_problems
 
 KIND_CHOICES = [(CallKind.CHALLENGE.value, _l("Challenge")), (CallKind.SBIR.value, _l("SBIR call"))]
-ELIGIBILITY_CHOICES = [
-    (Eligibility.ENTREPRENEURS.value, _l("Entrepreneurs")),
-    (Eligibility.CITIZENS.value, _l("Citizens")),
-    (Eligibility.BOTH.value, _l("Entrepreneurs and citizens")),
-]
 TIME_HINT = _l("Time in Amsterdam (CET/CEST).")
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 
-from .models import Call, CallStatus
+from .models import Call, CallStatus, status_label
 
 C = CallStatus
 
@@ -59,8 +59,6 @@ def refusal(call: Call, target: CallStatus, now: dt.datetime) -> str | None:
     """Why the call cannot move to `target` now (None when it can)."""
     guard = MOVES.get((call.status, target))
     if guard is None:
-        from .services import status_label  # the labels live with the other texts of the area
-
         return str(_l("This call cannot go from %(old)s to %(new)s.", old=status_label(call.status),
                       new=status_label(target)))
     return guard(call, now)

@@ -4,11 +4,11 @@ import datetime as dt
 import enum
 from typing import Any, NamedTuple
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -20,14 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
-from ..core.db import Base, created_at, intpk, utcnow
-
-
-def _enum(enum_class: type[enum.Enum], length: int = 20) -> Enum:
-    """Enums stored as their string values in a VARCHAR: portable and readable in SQL."""
-    return Enum(
-        enum_class, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
+from ..core.db import Base, created_at, intpk, str_enum, utcnow
 
 
 class CallKind(enum.StrEnum):
@@ -39,6 +32,14 @@ class Eligibility(enum.StrEnum):
     ENTREPRENEURS = "entrepreneurs"
     CITIZENS = "citizens"
     BOTH = "both"
+
+
+# Who may take part (in a call, a dialogue): one vocabulary for the forms of both areas.
+ELIGIBILITY_CHOICES = [
+    (Eligibility.ENTREPRENEURS.value, _l("Entrepreneurs")),
+    (Eligibility.CITIZENS.value, _l("Citizens")),
+    (Eligibility.BOTH.value, _l("Entrepreneurs and citizens")),
+]
 
 
 class CallStatus(enum.StrEnum):
@@ -77,6 +78,18 @@ def call_text(call: Any, field: str, locale: str) -> LocalText:
         if translated:
             return LocalText(translated, locale)
     return LocalText(dutch, "nl")
+STATUS_LABELS = {
+    CallStatus.DRAFT: _l("draft"),
+    CallStatus.PUBLISHED: _l("published"),
+    CallStatus.CLOSED: _l("closed"),
+    CallStatus.DECIDED: _l("decided"),
+    CallStatus.ARCHIVED: _l("archived"),
+    CallStatus.CANCELLED: _l("cancelled"),
+}
+
+
+def status_label(status: CallStatus) -> str:
+    return str(STATUS_LABELS[status])
 
 
 class PublicState(enum.StrEnum):
@@ -113,7 +126,7 @@ class Call(Base):
 
     id: Mapped[intpk]
     slug: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[CallKind] = mapped_column(_enum(CallKind), index=True)
+    kind: Mapped[CallKind] = mapped_column(str_enum(CallKind), index=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(600))
     body_source: Mapped[str] = mapped_column(Text, default="")
@@ -122,7 +135,7 @@ class Call(Base):
     ambition_level: Mapped[int] = mapped_column(index=True)
     # Comply or explain: why the call is below its category's target level (public).
     level_explanation: Mapped[str] = mapped_column(Text, default="")
-    eligibility: Mapped[Eligibility] = mapped_column(_enum(Eligibility))
+    eligibility: Mapped[Eligibility] = mapped_column(str_enum(Eligibility))
     prize_text: Mapped[str] = mapped_column(String(300), default="")
     # The English version of the public texts (optional; the Dutch ones above are the original).
     title_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
@@ -133,7 +146,7 @@ class Call(Base):
     level_explanation_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(320), default="")
-    status: Mapped[CallStatus] = mapped_column(_enum(CallStatus), default=CallStatus.DRAFT, index=True)
+    status: Mapped[CallStatus] = mapped_column(str_enum(CallStatus), default=CallStatus.DRAFT, index=True)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]

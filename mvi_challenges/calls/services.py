@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
 from ..core import audit
-from ..core.db import escape_like, is_referenced, wait_for_row
+from ..core.db import escape_like, is_referenced, lock_row
 from ..core.errors import DomainError
 from ..core.sanitize import render_markdown
 from ..core.slugs import unique_slug
@@ -264,7 +264,7 @@ def save_phase(
     _check_phase_order(call, number, opens_at, closes_at)
     if phase is not None:
         # A juror saving scores at this moment waits (evaluation.services.save_sheet takes the same lock).
-        wait_for_row(session, Phase.max_awards, phase.id)
+        lock_row(session, Phase, phase.id)
         _check_scored_phase_edit(session, phase, score_scale_max, criteria)
     if phase is None:
         phase = Phase(call=call, number=number)
@@ -508,20 +508,6 @@ def close_early(session: Session, actor: Any, call: Call, *, reason: str, now: d
     audit.record(session, actor, "phase.closed_early", phase,
                  {"call_id": call.id, "original_deadline": original.isoformat(), "reason": reason.strip()})
     return phase
-
-
-STATUS_LABELS = {
-    CallStatus.DRAFT: _l("draft"),
-    CallStatus.PUBLISHED: _l("published"),
-    CallStatus.CLOSED: _l("closed"),
-    CallStatus.DECIDED: _l("decided"),
-    CallStatus.ARCHIVED: _l("archived"),
-    CallStatus.CANCELLED: _l("cancelled"),
-}
-
-
-def status_label(status: CallStatus) -> str:
-    return str(STATUS_LABELS[status])
 
 
 # --- queries --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,11 +21,13 @@ from ..accounts.auth import require
 from ..accounts.services import manager_choices, staff_member
 from ..catalogue.models import Department
 from ..catalogue.services import all_categories, all_social_values, department_choices
+from ..core.actions import run_action
 from ..core.confirmation import ask_first
 from ..core.db import db
-from ..core.errors import DomainError, attach_to_form, status_for
+from ..core.errors import status_for
 from ..core.pagination import filter_args, paginate
-from ..core.storage import get_storage, send_stored
+from ..core.storage import Staging, get_storage, send_stored
+from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc
 from ..core.uploads import inspect_upload
 from . import lifecycle, services
@@ -37,10 +40,29 @@ from .forms import (
     PhaseForm,
     ReasonForm,
 )
-from .models import Call, CallDocument, CallKind, CallStatus, Eligibility, LocalText, Phase, PublicState, call_text
+from .models import (
+    STATUS_LABELS,
+    Call,
+    CallDocument,
+    CallKind,
+    CallStatus,
+    Eligibility,
+    LocalText,
+    Phase,
+    PublicState,
+    call_text,
+)
+from .panels import build_call_panels
 from .permissions import can_edit_call, can_manage_calls, can_view_call
 
 bp = Blueprint("calls", __name__)
+
+
+@bp.record_once
+def _offer_to_templates(state: BlueprintSetupState) -> None:
+    """The calls area's template hook (core/templating.py): its lifecycle's guards and the menu's question."""
+    offer_to_templates(state.app, can_manage_calls=can_manage_calls, call_text=call_text_in_locale,
+                       **lifecycle.TEMPLATE_GUARDS)
 
 STATE_LABELS = {
     PublicState.OPEN: _l("Open"),
@@ -52,7 +74,6 @@ STATE_LABELS = {
 }
 
 
-@bp.app_template_global("call_text")
 def call_text_in_locale(call: Call, field: str) -> LocalText:
     """A call's text in the visitor's language (Dutch when there is no English version), with the
     language it is actually in, for the lang attribute."""
@@ -109,8 +130,11 @@ def call_detail(slug: str):
     if not can_view_call(current_user, call):
         abort(404)  # a draft does not exist for the public
     now = now_utc()
+    # The panels of the areas built on calls (decisions, submitting): see calls/panels.py.
+    panels = build_call_panels(current_app, call) if call.is_public else []
     return render_template("calls/detail.html", call=call, now=now, state=call.public_state(now),
-                           state_labels=STATE_LABELS, eligibility_labels=dict(ELIGIBILITY_CHOICES))
+                           state_labels=STATE_LABELS, eligibility_labels=dict(ELIGIBILITY_CHOICES),
+                           call_panels=panels)
 
 
 def _viewable_call(slug: str) -> Call:
@@ -174,7 +198,7 @@ def staff_list():
     status = CallStatus(status_arg) if status_arg in {s.value for s in CallStatus} else None
     page = paginate(services.staff_calls_query(status), per_page=current_app.config["PAGE_SIZE"])
     return render_template("calls/staff_list.html", page=page, status=status, statuses=list(CallStatus),
-                           status_labels=services.STATUS_LABELS, now=now_utc())
+                           status_labels=STATUS_LABELS, now=now_utc())
 
 
 @bp.route("/staff/calls/new", methods=["GET", "POST"])
@@ -208,35 +232,33 @@ def edit_call(call_id: int):
 def _save_call_form(form: CallForm, call: Call | None):
     _fill_call_choices(form)
     if form.validate_on_submit():
-        try:
-            category, values = services.resolve_catalogue(db.session, form.category_id.data,
-                                                          form.social_values.data or [])
-            call = services.save_call(
-                db.session, current_user, call,
-                kind=CallKind(form.kind.data), title=form.title.data, summary=form.summary.data,
-                body_source=form.body_source.data or "", category=category,
-                ambition_level=int(form.ambition_level.data),
-                level_explanation=form.level_explanation.data or "", social_values=values,
-                eligibility=Eligibility(form.eligibility.data), prize_text=form.prize_text.data or "",
-                contact_name=form.contact_name.data or "", contact_email=form.contact_email.data or "",
-                questions_close_at=form.questions_close_at.data,
-                department=db.session.get(Department, form.department_id.data or 0),
-                manager=staff_member(db.session, form.manager_id.data),
-                experiment=services.ExperimentSpace(
-                    extra_weeks=form.experiment_extra_weeks.data or 0,
-                    budget_cents=form.experiment_budget.data or 0,
-                    note=form.experiment_note.data or "",
-                ),
-                english=form.english(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The call has been saved."), "success")
-            return redirect(url_for("calls.manage", call_id=call.id))
+        outcome = run_action(lambda: _save_call(form, call), form=form, success=_("The call has been saved."))
+        if outcome.ok:
+            return redirect(url_for("calls.manage", call_id=outcome.value.id))
     return render_template("calls/call_form.html", form=form, call=call), status_for(form)
+
+
+def _save_call(form: CallForm, call: Call | None) -> Call:
+    category, values = services.resolve_catalogue(db.session, form.category_id.data,
+                                                  form.social_values.data or [])
+    return services.save_call(
+        db.session, current_user, call,
+        kind=CallKind(form.kind.data), title=form.title.data, summary=form.summary.data,
+        body_source=form.body_source.data or "", category=category,
+        ambition_level=int(form.ambition_level.data),
+        level_explanation=form.level_explanation.data or "", social_values=values,
+        eligibility=Eligibility(form.eligibility.data), prize_text=form.prize_text.data or "",
+        contact_name=form.contact_name.data or "", contact_email=form.contact_email.data or "",
+        questions_close_at=form.questions_close_at.data,
+        department=db.session.get(Department, form.department_id.data or 0),
+        manager=staff_member(db.session, form.manager_id.data),
+        experiment=services.ExperimentSpace(
+            extra_weeks=form.experiment_extra_weeks.data or 0,
+            budget_cents=form.experiment_budget.data or 0,
+            note=form.experiment_note.data or "",
+        ),
+        english=form.english(),
+    )
 
 
 @bp.route("/staff/calls/<int:call_id>")
@@ -252,7 +274,7 @@ def _render_manage(call: Call, *, document_form: DocumentForm | None = None, clo
     return render_template(
         "calls/manage.html", call=call, now=now, problems=services.publication_problems(call, now),
         document_form=document_form or DocumentForm(), close_form=close_form or ReasonForm(prefix="close"),
-        cancel_form=cancel_form or ReasonForm(prefix="cancel"), status_labels=services.STATUS_LABELS,
+        cancel_form=cancel_form or ReasonForm(prefix="cancel"), status_labels=STATUS_LABELS,
         transitions=lifecycle.allowed_targets(call, now), max_phases=services.MAX_PHASES[call.kind],
         open_phase=call.current_phase(now), can_edit=can_edit_call(current_user, call),
     ), status
@@ -274,19 +296,13 @@ def edit_phase(call_id: int, number: int | None):
         form.title.data = _default_phase_title(call)
     _pad_criteria(form)
     if form.validate_on_submit():
-        try:
-            services.save_phase(
-                db.session, current_user, call, phase,
-                title=form.title.data, opens_at=form.opens_at.data, closes_at=form.closes_at.data,
-                budget_cents=form.budget.data, max_awards=form.max_awards.data,
-                score_scale_max=form.score_scale_max.data, criteria=form.criteria_input(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The phase has been saved."), "success")
+        outcome = run_action(lambda: services.save_phase(
+            db.session, current_user, call, phase,
+            title=form.title.data, opens_at=form.opens_at.data, closes_at=form.closes_at.data,
+            budget_cents=form.budget.data, max_awards=form.max_awards.data,
+            score_scale_max=form.score_scale_max.data, criteria=form.criteria_input(),
+        ), form=form, success=_("The phase has been saved."))
+        if outcome.ok:
             return redirect(url_for("calls.manage", call_id=call.id))
     return render_template("calls/phase_form.html", form=form, call=call, phase=phase), status_for(form)
 
@@ -320,14 +336,8 @@ def _pad_criteria(form: PhaseForm) -> None:
 def delete_phase(call_id: int, number: int):
     call = _load_call(call_id)
     phase = next((p for p in call.phases if p.number == number), None) or abort(404)
-    try:
-        services.delete_phase(db.session, current_user, call, phase)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The phase has been removed."), "success")
+    run_action(lambda: services.delete_phase(db.session, current_user, call, phase),
+               success=_("The phase has been removed."))
     return redirect(url_for("calls.manage", call_id=call.id))
 
 
@@ -336,28 +346,19 @@ def delete_phase(call_id: int, number: int):
 def upload_document(call_id: int):
     call = _load_call(call_id)
     form = DocumentForm()
-    storage = get_storage(current_app.config)
     if not form.validate_on_submit():
         return _render_manage(call, document_form=form, status=400)
-    staged = None
-    try:
+    staging = Staging(get_storage(current_app.config))
+
+    def add() -> None:
         upload = inspect_upload(form.file.data.stream, form.file.data.filename or "",
                                 current_app.config["MAX_DOCUMENT_BYTES"])
-        staged = storage.stage(upload.data)
-        services.add_document(db.session, current_user, call, form.title.data or "", upload, staged.key)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if staged is not None:
-            storage.discard(staged)
-        attach_to_form(form, error)
+        services.add_document(db.session, current_user, call, form.title.data or "", upload,
+                              staging.stage(upload.data).key)
+
+    if not run_action(add, form=form, undo=staging.discard).ok:
         return _render_manage(call, document_form=form, status=400)
-    except Exception:
-        db.session.rollback()
-        if staged is not None:
-            storage.discard(staged)
-        raise
-    storage.promote(staged)
+    staging.promote()
     flash(_("The document has been added."), "success")
     return redirect(url_for("calls.manage", call_id=call.id) + "#documents")
 
@@ -369,15 +370,10 @@ def delete_document(call_id: int, document_id: int):
     document = db.session.get(CallDocument, document_id)
     if document is None or document.call_id != call.id:
         abort(404)
-    try:
-        key = services.remove_document(db.session, current_user, call, document)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        get_storage(current_app.config).delete(key)
-        flash(_("The document has been removed."), "success")
+    outcome = run_action(lambda: services.remove_document(db.session, current_user, call, document),
+                         success=_("The document has been removed."))
+    if outcome.ok:
+        get_storage(current_app.config).delete(outcome.value)
     return redirect(url_for("calls.manage", call_id=call.id) + "#documents")
 
 
@@ -397,14 +393,10 @@ def close_early(call_id: int):
     form = ReasonForm(prefix="close")
     if not form.validate_on_submit():
         return _render_manage(call, close_form=form, status=400)
-    try:
-        phase = services.close_early(db.session, current_user, call, reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        attach_to_form(form, error)
+    outcome = run_action(lambda: services.close_early(db.session, current_user, call, reason=form.reason.data or ""),
+                         form=form, success=lambda phase: _("%(phase)s has been closed.", phase=phase.title))
+    if not outcome.ok:
         return _render_manage(call, close_form=form, status=400)
-    db.session.commit()
-    flash(_("%(phase)s has been closed.", phase=phase.title), "success")
     return redirect(url_for("calls.manage", call_id=call.id))
 
 
@@ -426,15 +418,10 @@ def change_status(call_id: int, target: str):
                           _("Entrepreneurs and residents can start proposals and ask questions when a phase opens.")],
             button=_("Yes, publish the call"), back_url=url_for("calls.manage", call_id=call.id))) is not None:
         return question
-    try:
-        services.transition_call(db.session, current_user, call, status, reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        if error.field == "reason":
-            attach_to_form(form, error)
-            return _render_manage(call, cancel_form=form, status=400)
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(str(TRANSITION_MESSAGES.get(status, _l("Saved."))), "success")
+    outcome = run_action(lambda: services.transition_call(db.session, current_user, call, status,
+                                                          reason=form.reason.data or ""),
+                         form=form, form_fields=("reason",),
+                         success=str(TRANSITION_MESSAGES.get(status, _l("Saved."))))
+    if outcome.error is not None and outcome.error.field == "reason":
+        return _render_manage(call, cancel_form=form, status=400)
     return redirect(url_for("calls.manage", call_id=call.id))

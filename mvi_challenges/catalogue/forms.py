@@ -5,19 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 
 from ..core.fields import ChoiceField, DataRequired, Length, MultiCheckboxField
-
-LEVEL_CHOICES = [
-    ("1", _l("1 – basic: at least the national (PIANOo) minimum criteria")),
-    ("2", _l("2 – significant")),
-    ("3", _l("3 – ambitious: challenge the market maximally")),
-]
-
-
-LEVEL_LABELS = {
-    1: _l("basic: at least the national minimum criteria"),
-    2: _l("significant"),
-    3: _l("ambitious: the market is challenged maximally"),
-}
+from .models import LEVEL_CHOICES
 
 
 class CategoryForm(FlaskForm):

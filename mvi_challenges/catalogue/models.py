@@ -1,9 +1,23 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, intpk
+
+# The ambition levels of the MVI approach (a category's target, a call's chosen level): one
+# vocabulary for the forms of every area and for the templates (level_label).
+LEVEL_CHOICES = [
+    ("1", _l("1 – basic: at least the national (PIANOo) minimum criteria")),
+    ("2", _l("2 – significant")),
+    ("3", _l("3 – ambitious: challenge the market maximally")),
+]
+LEVEL_LABELS = {
+    1: _l("basic: at least the national minimum criteria"),
+    2: _l("significant"),
+    3: _l("ambitious: the market is challenged maximally"),
+}
 
 
 class Localised:

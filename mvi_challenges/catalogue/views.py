@@ -1,19 +1,28 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.auth import require
+from ..core.actions import run_action
 from ..core.db import db
-from ..core.errors import DomainError, attach_to_form
+from ..core.templating import offer_to_templates
 from . import services
 from .forms import CategoryForm, DepartmentForm, SocialValueForm
-from .models import Category, Department, SocialValue
+from .models import LEVEL_LABELS, Category, Department, SocialValue
 from .permissions import can_manage_catalogue
 
 bp = Blueprint("catalogue", __name__, url_prefix="/admin/catalogue")
+
+
+@bp.record_once
+def _offer_to_templates(state: BlueprintSetupState) -> None:
+    """The catalogue's template hook (core/templating.py): the ambition levels and the menu's question."""
+    offer_to_templates(state.app, level_label=lambda level: str(LEVEL_LABELS.get(level, level)),
+                       can_manage_catalogue=can_manage_catalogue)
 
 
 @bp.route("/")
@@ -40,23 +49,15 @@ def edit_category(category_id: int | None):
     if category is not None and not form.is_submitted():
         form.target_level.data = str(category.target_level)
         form.social_values.data = [v.id for v in category.social_values]
-    if form.validate_on_submit():
-        try:
-            services.save_category(
-                db.session, current_user, category,
-                name_nl=form.name_nl.data, name_en=form.name_en.data,
-                target_level=int(form.target_level.data), promising=form.promising.data,
-                approach_source=form.approach_source.data,
-                social_values=[v for v in services.all_social_values(db.session)
-                               if v.id in (form.social_values.data or [])],
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The category has been saved."), "success")
-            return redirect(url_for("catalogue.index"))
+    if form.validate_on_submit() and run_action(lambda: services.save_category(
+        db.session, current_user, category,
+        name_nl=form.name_nl.data, name_en=form.name_en.data,
+        target_level=int(form.target_level.data), promising=form.promising.data,
+        approach_source=form.approach_source.data,
+        social_values=[v for v in services.all_social_values(db.session)
+                       if v.id in (form.social_values.data or [])],
+    ), form=form, success=_("The category has been saved.")).ok:
+        return redirect(url_for("catalogue.index"))
     status = 400 if form.errors else 200
     return render_template("catalogue/category_form.html", form=form, category=category), status
 
@@ -70,9 +71,8 @@ def edit_social_value(value_id: int | None):
         value = db.session.get(SocialValue, value_id) or abort(404)
     form = SocialValueForm(obj=value)
     if form.validate_on_submit():
-        services.save_social_value(db.session, current_user, value, **form.data)
-        db.session.commit()
-        flash(_("The social value has been saved."), "success")
+        run_action(lambda: services.save_social_value(db.session, current_user, value, **form.data),
+                   success=_("The social value has been saved."))
         return redirect(url_for("catalogue.index"))
     status = 400 if form.errors else 200
     return render_template("catalogue/value_form.html", form=form, value=value), status
@@ -87,10 +87,9 @@ def edit_department(department_id: int | None):
         department = db.session.get(Department, department_id) or abort(404)
     form = DepartmentForm(obj=department)
     if form.validate_on_submit():
-        services.save_department(db.session, current_user, department,
-                                 name_nl=form.name_nl.data, name_en=form.name_en.data)
-        db.session.commit()
-        flash(_("The department has been saved."), "success")
+        run_action(lambda: services.save_department(db.session, current_user, department,
+                                                    name_nl=form.name_nl.data, name_en=form.name_en.data),
+                   success=_("The department has been saved."))
         return redirect(url_for("catalogue.index"))
     status = 400 if form.errors else 200
     return render_template("catalogue/department_form.html", form=form, department=department), status

@@ -7,6 +7,7 @@ with Flask-Migrate; the models themselves are plain typed SQLAlchemy 2 declarati
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import BigInteger, DateTime, MetaData, Select, String, event
+from sqlalchemy import BigInteger, DateTime, Enum, MetaData, Select, String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
@@ -122,14 +123,15 @@ def use_replica() -> None:
 intpk = Annotated[int, mapped_column(primary_key=True)]
 
 
-def wait_for_row(session: Any, column: Any, row_id: int) -> None:
-    """Write a row without changing it (`column = column`). Of two requests doing this at the same
-    moment the second waits here until the first has committed: the row lock on PostgreSQL, the
-    write lock on SQLite. What it reads afterwards includes the first one's work."""
+def lock_row(session: Any, model: Any, row_id: int) -> None:
+    """Lock one row until the transaction ends, by writing it without changing it (`id = id`).
+
+    Of two requests doing this at the same moment the second waits here until the first has
+    committed: the row lock on PostgreSQL, the write lock on SQLite. What it reads afterwards
+    includes the first one's work. (PostgreSQL checks no foreign key for a key set to itself.)"""
     from sqlalchemy import update
 
-    table = column.class_
-    session.execute(update(table).where(table.id == row_id).values({column.key: column})
+    session.execute(update(model).where(model.id == row_id).values(id=model.id)
                     .execution_options(synchronize_session=False))
 
 
@@ -218,3 +220,10 @@ def commit_with_retry(work: Any, attempts: int = 8) -> Any:
                 raise
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not crypto
     raise AssertionError("unreachable")
+
+
+def str_enum(enum_class: type[enum.Enum], length: int = 20) -> Enum:
+    """Enums stored as their string values in a VARCHAR: portable and readable in SQL."""
+    return Enum(
+        enum_class, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )

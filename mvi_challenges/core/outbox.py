@@ -15,10 +15,10 @@ import ssl
 from email.message import EmailMessage
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..infra.jobs import note_mail_queued
 from .db import Base, intpk, utcnow
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,10 @@ class OutboxEmail(Base):
 
 SUBJECT_MAX = 300
 
+# Sent with the session whenever a mail is queued. The outbox knows nothing of who listens
+# (infra.jobs delivers right after the commit when there is a queue), so no import runs back.
+mail_queued = Namespace().signal("mail-queued")
+
 
 def _header_safe(subject: str) -> str:
     """One line that fits the column: a name with a line break or a very long title in a subject
@@ -65,7 +69,7 @@ def queue_email(session: Session, to: str, subject: str, body: str, html_body: s
     if attachment is not None:
         email.attachment_name, email.attachment_type, email.attachment_content = attachment
     session.add(email)
-    note_mail_queued(session)
+    mail_queued.send(session)
     log.info("mail queued to %s: %s", to, subject)
     return email
 

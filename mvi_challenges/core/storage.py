@@ -51,6 +51,29 @@ class Storage(Protocol):
     def sweep_staged(self, older_than: dt.timedelta = ...) -> int: ...
 
 
+class Staging:
+    """The files one action stages: promoted after its commit, discarded when it fails, so that
+    no file outlives a refused or failed upload and none goes missing for a committed one."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.files: list[StagedFile] = []
+
+    def stage(self, data: bytes) -> StagedFile:
+        staged = self.storage.stage(data)
+        self.files.append(staged)
+        return staged
+
+    def promote(self) -> None:
+        for staged in self.files:
+            self.storage.promote(staged)
+
+    def discard(self) -> None:
+        for staged in self.files:
+            self.storage.discard(staged)
+        self.files.clear()
+
+
 class LocalStorage:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from ..calls.forms import ELIGIBILITY_CHOICES
+from ..calls.models import ELIGIBILITY_CHOICES
 from ..core.fields import (
     ChoiceField,
     DataRequired,

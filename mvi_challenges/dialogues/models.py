@@ -7,9 +7,9 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..calls.models import Call, Eligibility, _enum
+from ..calls.models import Call, Eligibility
 from ..catalogue.models import Category
-from ..core.db import Base, created_at, intpk, utcnow
+from ..core.db import Base, created_at, intpk, str_enum, utcnow
 
 
 class DialogueKind(enum.StrEnum):
@@ -66,7 +66,7 @@ class Dialogue(Base):
 
     id: Mapped[intpk]
     slug: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[DialogueKind] = mapped_column(_enum(DialogueKind), index=True)
+    kind: Mapped[DialogueKind] = mapped_column(str_enum(DialogueKind), index=True)
     title: Mapped[str] = mapped_column(String(200))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     body_source: Mapped[str] = mapped_column(Text, default="")
@@ -79,10 +79,10 @@ class Dialogue(Base):
     online_url: Mapped[str] = mapped_column(String(500), default="")
     capacity: Mapped[int]
     registration_closes_at: Mapped[dt.datetime]
-    eligibility: Mapped[Eligibility] = mapped_column(_enum(Eligibility))
+    eligibility: Mapped[Eligibility] = mapped_column(str_enum(Eligibility))
     # Market dialogues may offer one-to-one slots of this many minutes between start and end.
     slot_minutes: Mapped[int | None]
-    status: Mapped[DialogueStatus] = mapped_column(_enum(DialogueStatus), default=DialogueStatus.DRAFT, index=True)
+    status: Mapped[DialogueStatus] = mapped_column(str_enum(DialogueStatus), default=DialogueStatus.DRAFT, index=True)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[dt.datetime | None]
     report_source: Mapped[str] = mapped_column(Text, default="")
@@ -90,7 +90,7 @@ class Dialogue(Base):
     report_published_at: Mapped[dt.datetime | None]
     # Bumped by every registration change: the UPDATE takes the row lock that keeps seats exact.
     seats_version: Mapped[int] = mapped_column(default=0)
-    selection: Mapped[Selection] = mapped_column(_enum(Selection), default=Selection.FIRST_COME,
+    selection: Mapped[Selection] = mapped_column(str_enum(Selection), default=Selection.FIRST_COME,
                                                  server_default=Selection.FIRST_COME.value)
     # Selection by lot: at most this many seats per group, e.g. {"district": {"overvecht": 3}, "age_group": {...}};
     # registrants state the characteristics that have quotas.
@@ -138,7 +138,7 @@ class Registration(Base):
     id: Mapped[intpk]
     dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus))
+    status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus))
     # Order of arrival; the waitlist is served in this order.
     position: Mapped[int]
     created_at: Mapped[created_at]
@@ -166,7 +166,7 @@ class Contribution(Base):
     text_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[created_at]
     hidden_reason: Mapped[str | None] = mapped_column(Text)
-    disposition: Mapped[Disposition | None] = mapped_column(_enum(Disposition))
+    disposition: Mapped[Disposition | None] = mapped_column(str_enum(Disposition))
     disposition_reason: Mapped[str] = mapped_column(Text, default="")
     disposition_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
 

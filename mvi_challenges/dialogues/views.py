@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,12 +14,14 @@ from ..calls.models import Call, CallStatus, Eligibility
 from ..catalogue.models import Category
 from ..catalogue.services import all_categories
 from ..core import audit
+from ..core.actions import run_action
 from ..core.confirmation import ask_first
 from ..core.db import commit_with_retry, db
-from ..core.errors import DomainError, attach_to_form, flash_form_errors, status_for
+from ..core.errors import flash_form_errors, status_for
 from ..core.exports import to_csv
+from ..core.formatting import local_datetime
 from ..core.pagination import paginate
-from ..core.templating import local_datetime
+from ..core.templating import offer_to_templates
 from ..core.timezones import request_time
 from . import lifecycle, services
 from .forms import (
@@ -50,12 +53,15 @@ def _public_dialogue(slug: str) -> Dialogue:
     return dialogue
 
 
-@bp.app_context_processor
-def dialogue_labels() -> dict:
-    return {"dialogue_kind_label": lambda kind: str(KIND_LABELS[DialogueKind(kind)]),
-            "dialogue_status_label": lambda status: str(STATUS_LABELS[DialogueStatus(status)]),
-            "disposition_label": lambda d: str(DISPOSITION_LABELS[Disposition(d)]),
-            "lot_group_label": lambda dimension, group: str(dict(DIMENSIONS[dimension]).get(group, group or "—"))}
+@bp.record_once
+def _offer_to_templates(state: BlueprintSetupState) -> None:
+    """The dialogues' template hook (core/templating.py): labels and the lifecycle's guards."""
+    offer_to_templates(state.app, dialogue_kind_label=lambda kind: str(KIND_LABELS[DialogueKind(kind)]),
+                       dialogue_status_label=lambda status: str(STATUS_LABELS[DialogueStatus(status)]),
+                       disposition_label=lambda d: str(DISPOSITION_LABELS[Disposition(d)]),
+                       lot_group_label=lambda dimension, group: str(dict(DIMENSIONS[dimension]).get(group,
+                                                                                                  group or "—")),
+                       **lifecycle.TEMPLATE_GUARDS)
 
 
 # --- public -------------------------------------------------------------------------------
@@ -136,17 +142,14 @@ def register(slug: str):
     lot_form = LotRegistrationForm()
     if lifecycle.uses_lot(dialogue) and not (lot_form.validate_on_submit() and lot_form.check_for(dialogue.lot_quotas)):
         return _render_detail(dialogue, lot_form=lot_form, status=400)
-    try:
-        registration = commit_with_retry(
-            lambda: services.register(db.session, current_user, dialogue, request_time(),
-                                      characteristics=lot_form.characteristics()))
-    except DomainError as error:
-        db.session.rollback()
-        if error.field in ("district", "age_group"):
-            attach_to_form(lot_form, error)
-            return _render_detail(dialogue, lot_form=lot_form, status=400)
-        flash(str(error.message), "error")
-    else:
+    # Seats are counted under a lock: commit_with_retry commits (and retries a lost race) itself.
+    outcome = run_action(lambda: commit_with_retry(
+        lambda: services.register(db.session, current_user, dialogue, request_time(),
+                                  characteristics=lot_form.characteristics())),
+        form=lot_form, form_fields=("district", "age_group"), commit=False)
+    if outcome.error is not None and outcome.error.field in ("district", "age_group"):
+        return _render_detail(dialogue, lot_form=lot_form, status=400)
+    if (registration := outcome.value) is not None:
         if lifecycle.is_candidate(registration):
             flash(_("You are registered for the draw. After registration closes we draw lots and email you the "
                     "outcome."), "success")
@@ -170,14 +173,9 @@ def cancel(slug: str):
             button=_("Yes, cancel my registration"),
             back_url=url_for("dialogues.detail", slug=slug) + "#registration")) is not None:
         return question
-    try:
-        commit_with_retry(lambda: services.cancel_registration(db.session, current_user, registration,
-                                                               request_time()))
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("Your registration has been cancelled."), "success")
+    run_action(lambda: commit_with_retry(lambda: services.cancel_registration(db.session, current_user, registration,
+                                                                              request_time())),
+               commit=False, success=_("Your registration has been cancelled."))
     return redirect(url_for("dialogues.detail", slug=slug) + "#registration")
 
 
@@ -190,14 +188,10 @@ def book_slot(slug: str):
     form.slot.choices = [(s.isoformat(), s.isoformat()) for s in dialogue.slots()]
     if not form.validate_on_submit():
         return _render_detail(dialogue, slot_form=form, status=400)
-    try:
-        services.book_slot(db.session, current_user, registration, dt.datetime.fromisoformat(form.slot.data))
-    except DomainError as error:
-        db.session.rollback()
-        attach_to_form(form, error)
+    if not run_action(lambda: services.book_slot(db.session, current_user, registration,
+                                                 dt.datetime.fromisoformat(form.slot.data)),
+                      form=form, success=_("Your time has been booked.")).ok:
         return _render_detail(dialogue, slot_form=form, status=400)
-    db.session.commit()
-    flash(_("Your time has been booked."), "success")
     return redirect(url_for("dialogues.detail", slug=slug) + "#registration")
 
 
@@ -206,16 +200,10 @@ def book_slot(slug: str):
 def contribute(slug: str):
     dialogue = _public_dialogue(slug)
     form = ContributionForm()
-    if form.validate_on_submit():
-        try:
-            services.add_contribution(db.session, current_user, dialogue, form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("Thank you for your input. You will see here what is done with it."), "success")
-            return redirect(url_for("dialogues.detail", slug=slug) + "#input")
+    if form.validate_on_submit() and run_action(
+            lambda: services.add_contribution(db.session, current_user, dialogue, form.text.data), form=form,
+            success=_("Thank you for your input. You will see here what is done with it.")).ok:
+        return redirect(url_for("dialogues.detail", slug=slug) + "#input")
     return _render_detail(dialogue, contribution_form=form, status=400)
 
 
@@ -255,25 +243,19 @@ def edit(dialogue_id: int | None):
         fill_quotas(form, dialogue.lot_quotas)
     _choices(form)
     if form.validate_on_submit():
-        try:
-            dialogue = services.save_dialogue(
-                db.session, current_user, dialogue, kind=DialogueKind(form.kind.data), title=form.title.data,
-                body_source=form.body_source.data or "",
-                category=db.session.get(Category, form.category_id.data) if form.category_id.data else None,
-                related_call=db.session.get(Call, form.related_call_id.data) if form.related_call_id.data else None,
-                starts_at=form.starts_at.data, ends_at=form.ends_at.data, address=form.address.data or "",
-                online_url=form.online_url.data or "", capacity=form.capacity.data,
-                registration_closes_at=form.registration_closes_at.data,
-                eligibility=Eligibility(form.eligibility.data), slot_minutes=form.slot_minutes.data,
-                selection=Selection(form.selection.data), lot_quotas=quotas_from(form),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The dialogue has been saved."), "success")
-            return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id))
+        outcome = run_action(lambda: services.save_dialogue(
+            db.session, current_user, dialogue, kind=DialogueKind(form.kind.data), title=form.title.data,
+            body_source=form.body_source.data or "",
+            category=db.session.get(Category, form.category_id.data) if form.category_id.data else None,
+            related_call=db.session.get(Call, form.related_call_id.data) if form.related_call_id.data else None,
+            starts_at=form.starts_at.data, ends_at=form.ends_at.data, address=form.address.data or "",
+            online_url=form.online_url.data or "", capacity=form.capacity.data,
+            registration_closes_at=form.registration_closes_at.data,
+            eligibility=Eligibility(form.eligibility.data), slot_minutes=form.slot_minutes.data,
+            selection=Selection(form.selection.data), lot_quotas=quotas_from(form),
+        ), form=form, success=_("The dialogue has been saved."))
+        if outcome.ok:
+            return redirect(url_for("dialogues.manage", dialogue_id=outcome.value.id))
     quota_groups = {dimension: quota_fields(form, dimension) for dimension in DIMENSIONS}
     return render_template("dialogues/form.html", form=form, dialogue=dialogue,
                            quota_groups=quota_groups), status_for(form)
@@ -323,16 +305,11 @@ def change_status(dialogue_id: int, target: str):
     form = DialogueReasonForm()
     if not form.validate_on_submit():
         return _render_manage(dialogue, reason_form=form, status=400)
-    try:
-        services.transition_dialogue(db.session, current_user, dialogue, DialogueStatus(target),
-                                     reason=form.reason.data or "", now=request_time())
-    except DomainError as error:
-        db.session.rollback()
-        attach_to_form(form, error)
+    if not run_action(lambda: services.transition_dialogue(db.session, current_user, dialogue, DialogueStatus(target),
+                                                           reason=form.reason.data or "", now=request_time()),
+                      form=form, success=_("The dialogue has been published.") if target == "published"
+                      else _("The dialogue has been cancelled.")).ok:
         return _render_manage(dialogue, reason_form=form, status=400)
-    db.session.commit()
-    flash(_("The dialogue has been published.") if target == "published" else _("The dialogue has been cancelled."),
-          "success")
     return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id))
 
 
@@ -359,9 +336,8 @@ def attendees_csv(dialogue_id: int):
 def attendance(dialogue_id: int):
     dialogue = _staff_dialogue(dialogue_id)  # CSRFProtect has checked the token of this POST
     attended = {int(value) for value in request.form.getlist("attended") if value.isdigit()}
-    services.mark_attendance(db.session, current_user, dialogue, attended)
-    db.session.commit()
-    flash(_("Attendance has been saved."), "success")
+    run_action(lambda: services.mark_attendance(db.session, current_user, dialogue, attended),
+               success=_("Attendance has been saved."))
     return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id) + "#attendees")
 
 
@@ -373,7 +349,8 @@ def moderate(contribution_id: int):
     form.disposition.choices = [("", "")] + [(d.value, d.value) for d in Disposition]
     form.disposition_call_id.choices = [(0, "")] + [(c, str(c)) for c in db.session.scalars(select(Call.id))]
     if form.validate_on_submit():
-        try:
+
+        def moderate() -> None:
             services.moderate(db.session, current_user, contribution, hide=form.hide.data,
                               reason=form.hidden_reason.data or "")
             services.set_disposition(
@@ -381,12 +358,8 @@ def moderate(contribution_id: int):
                 disposition=Disposition(form.disposition.data) if form.disposition.data else None,
                 reason=form.disposition_reason.data or "",
                 call=db.session.get(Call, form.disposition_call_id.data) if form.disposition_call_id.data else None)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(_("The input has been updated."), "success")
+
+        run_action(moderate, success=_("The input has been updated."))
     else:
         flash_form_errors(form)
     return redirect(url_for("dialogues.manage", dialogue_id=contribution.dialogue_id) + f"#input-{contribution.id}")
@@ -401,15 +374,10 @@ def publish_report(dialogue_id: int):
     if not form.validate_on_submit():
         return _render_manage(dialogue, report_form=form, status=400)
     calls = list(db.session.scalars(select(Call).where(Call.id.in_(form.followup_calls.data or []))))
-    try:
-        services.publish_report(db.session, current_user, dialogue, summary=form.summary.data,
-                                followup_calls=calls, now=request_time())
-    except DomainError as error:
-        db.session.rollback()
-        attach_to_form(form, error)
+    if not run_action(lambda: services.publish_report(db.session, current_user, dialogue, summary=form.summary.data,
+                                                      followup_calls=calls, now=request_time()),
+                      form=form, success=_("The report has been published.")).ok:
         return _render_manage(dialogue, report_form=form, status=400)
-    db.session.commit()
-    flash(_("The report has been published."), "success")
     return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id))
 
 
@@ -455,11 +423,7 @@ def draw(dialogue_id: int):
                             "are published, and every candidate is emailed the outcome.")],
             button=_("Yes, draw lots now"), back_url=url_for("dialogues.manage", dialogue_id=dialogue.id))) is not None:
         return question
-    try:
-        commit_with_retry(lambda: services.draw_lots(db.session, current_user, dialogue, request_time()))
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("The lots have been drawn and everyone has been emailed the outcome."), "success")
+    run_action(lambda: commit_with_retry(lambda: services.draw_lots(db.session, current_user, dialogue,
+                                                                    request_time())),
+               commit=False, success=_("The lots have been drawn and everyone has been emailed the outcome."))
     return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id) + "#draw")

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import Email, EqualTo
 
 from ..accounts.services import MIN_PASSWORD_LENGTH
+from ..calls.models import Criterion, Phase
 from ..core.fields import ChoiceField, DataRequired, InputRequired, IntegerField, Length, NumberRange
-from .models import Outcome
+from .models import Outcome, ScoreSheet
+from .services import ScoreInput
 
 OUTCOME_LABELS = {
     Outcome.AWARDED: _l("awarded"),
@@ -63,3 +67,64 @@ class InvitationForm(FlaskForm):
     password_repeat = PasswordField(_l("Repeat password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"})
+
+
+class ScoreField(IntegerField):
+    """A jury score: a whole number from 0 to the phase's highest score."""
+
+    def __init__(self, label: Any = None, validators: Any = None, *, scale_max: int = 10, **kwargs: Any) -> None:
+        range_check = NumberRange(min=0, max=scale_max,
+                                  message=_l("A score lies between 0 and %(max)d.", max=scale_max))
+        super().__init__(label, [*(validators or []), range_check], **kwargs)
+        self.invalid_message = _l("Enter a whole number from 0 to %(max)d.", max=scale_max)
+
+
+class ScoreSheetForm(FlaskForm):
+    """A member's scores for one proposal: a score and a motivation per criterion of the phase,
+    named `score-<criterion id>` and `motivation-<criterion id>` (see `for_phase`).
+
+    Every problem is reported at once, next to its field: a score that is not a whole number or out
+    of range, and, when finalising, every missing score and motivation. What was typed comes back."""
+
+    criteria: list[Criterion]
+    finalising: bool = False
+
+    @classmethod
+    def for_phase(cls, phase: Phase, sheet: ScoreSheet | None, finalising: bool = False) -> ScoreSheetForm:
+        fields: dict[str, Any] = {}
+        for criterion in phase.criteria:
+            fields[f"score-{criterion.id}"] = ScoreField(
+                _l("Score for %(name)s (0 to %(max)d)", name=criterion.name, max=phase.score_scale_max),
+                scale_max=phase.score_scale_max)
+            fields[f"motivation-{criterion.id}"] = TextAreaField(_l("Motivation for %(name)s", name=criterion.name))
+        saved = {score.criterion_id: score for score in sheet.scores} if sheet is not None else {}
+        data = {}
+        for criterion_id, score in saved.items():
+            data[f"score-{criterion_id}"], data[f"motivation-{criterion_id}"] = score.value, score.motivation
+        form = type("PhaseScoreSheetForm", (cls,), fields)(data=data)
+        form.criteria, form.finalising = list(phase.criteria), finalising
+        return form
+
+    def score_field(self, criterion: Criterion) -> ScoreField:
+        return self[f"score-{criterion.id}"]
+
+    def motivation_field(self, criterion: Criterion) -> TextAreaField:
+        return self[f"motivation-{criterion.id}"]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.finalising:
+            return valid
+        for criterion in self.criteria:
+            score, motivation = self.score_field(criterion), self.motivation_field(criterion)
+            if score.data is None and not score.errors:
+                score.errors.append(_l("Score every criterion before finalising (%(name)s is missing).",
+                                       name=criterion.name))
+            if not (motivation.data or "").strip():
+                motivation.errors.append(_l("Give a motivation for %(name)s.", name=criterion.name))
+        return valid and not any(self.score_field(c).errors or self.motivation_field(c).errors for c in self.criteria)
+
+    def inputs(self) -> dict[int, ScoreInput]:
+        return {criterion.id: ScoreInput(value=self.score_field(criterion).data,
+                                         motivation=self.motivation_field(criterion).data or "")
+                for criterion in self.criteria}

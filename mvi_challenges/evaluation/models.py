@@ -7,8 +7,8 @@ from sqlalchemy import ForeignKey, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..calls.models import Criterion, Phase, _enum
-from ..core.db import Base, created_at, intpk, random_revision, utcnow
+from ..calls.models import Criterion, Phase
+from ..core.db import Base, created_at, intpk, random_revision, str_enum, utcnow
 from ..proposals.models import Proposal
 
 
@@ -65,7 +65,7 @@ class ScoreSheet(Base):
     id: Mapped[intpk]
     member_id: Mapped[int] = mapped_column(ForeignKey("jury_members.id", ondelete="CASCADE"), index=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
-    status: Mapped[SheetStatus] = mapped_column(_enum(SheetStatus), default=SheetStatus.DRAFT)
+    status: Mapped[SheetStatus] = mapped_column(str_enum(SheetStatus), default=SheetStatus.DRAFT)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finalised_at: Mapped[dt.datetime | None]
     revision: Mapped[random_revision]
@@ -118,7 +118,7 @@ class Decision(Base):
 
     id: Mapped[intpk]
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), unique=True)
-    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
+    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome))
     motivation: Mapped[str] = mapped_column(Text)
     # Why a proposal below a knock-out minimum is awarded or advanced all the same (jury report).
     knockout_reason: Mapped[str] = mapped_column(Text, default="", server_default="")

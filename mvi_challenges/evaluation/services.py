@@ -31,7 +31,7 @@ from ..calls import lifecycle as call_lifecycle
 from ..calls.models import CallStatus, Phase
 from ..calls.services import transition_call
 from ..core import audit
-from ..core.db import utcnow, wait_for_row
+from ..core.db import lock_row, utcnow
 from ..core.errors import DomainError
 from ..core.outbox import queue_user_email
 from ..infra import fingerprint_cache
@@ -198,10 +198,10 @@ def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal
                              "closed."))
     if has_conflict and not reason.strip():
         raise DomainError(_l("Give the reason for the conflict of interest."), field="reason")
-    sheet = _sheet(session, member, proposal)
+    sheet = score_sheet(session, member, proposal)
     if sheet is not None and sheet.status is SheetStatus.FINAL:
         raise DomainError(_l("You have finalised your scores for this proposal; the declaration stands."))
-    declaration = declaration_for(session, member, proposal)
+    declaration = member_declaration(session, member, proposal)
     if declaration is not None and declaration.has_conflict and not has_conflict:
         # Lifting a conflict is not the member's call: staff do it, with a reason (lift_conflict).
         raise DomainError(_l("You declared a conflict of interest with this proposal. Only staff can lift it, "
@@ -242,17 +242,19 @@ def lift_conflict(session: Session, actor: Any, declaration: ConflictDeclaration
                  {"member_id": declaration.member_id, "reason": reason.strip(), "declared_reason": original})
 
 
-def declaration_for(session: Session, member: JuryMember, proposal: Proposal) -> ConflictDeclaration | None:
+def member_declaration(session: Session, member: JuryMember, proposal: Proposal) -> ConflictDeclaration | None:
+    """What the member declared about this one proposal, if anything yet."""
     return session.scalar(select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id,
                                                             ConflictDeclaration.proposal_id == proposal.id))
 
 
 def conflicted(session: Session, member: JuryMember, proposal: Proposal) -> bool:
-    declaration = declaration_for(session, member, proposal)
+    declaration = member_declaration(session, member, proposal)
     return declaration is not None and declaration.has_conflict
 
 
-def all_declarations(session: Session, phase: Phase) -> list[ConflictDeclaration]:
+def phase_declarations(session: Session, phase: Phase) -> list[ConflictDeclaration]:
+    """Every member's declarations in the phase, with the members (staff and the call page read these)."""
     stmt = (select(ConflictDeclaration).join(JuryMember).where(JuryMember.phase_id == phase.id)
             .options(selectinload(ConflictDeclaration.member).selectinload(JuryMember.user)))
     return list(session.scalars(stmt))
@@ -267,13 +269,10 @@ class ScoreInput:
     motivation: str
 
 
-def _sheet(session: Session, member: JuryMember, proposal: Proposal) -> ScoreSheet | None:
+def score_sheet(session: Session, member: JuryMember, proposal: Proposal) -> ScoreSheet | None:
+    """The member's own sheet for the proposal (draft or final), if they started one."""
     return session.scalar(select(ScoreSheet).where(ScoreSheet.member_id == member.id,
                                                    ScoreSheet.proposal_id == proposal.id))
-
-
-def sheet_for(session: Session, member: JuryMember, proposal: Proposal) -> ScoreSheet | None:
-    return _sheet(session, member, proposal)
 
 
 def save_sheet(session: Session, actor: Any, member: JuryMember, proposal: Proposal,
@@ -283,8 +282,8 @@ def save_sheet(session: Session, actor: Any, member: JuryMember, proposal: Propo
     Side effects: audit `jury.scores_saved` / `jury.sheet_finalised` with the values.
     """
     # A change to the phase's criteria at this moment (calls.services.save_phase) waits, or we do.
-    wait_for_row(session, Phase.max_awards, member.phase_id)
-    declaration = declaration_for(session, member, proposal)
+    lock_row(session, Phase, member.phase_id)
+    declaration = member_declaration(session, member, proposal)
     if declaration is None or declaration.has_conflict:
         raise DomainError(_l("Declare that you have no conflict of interest before scoring."))
     if not lifecycle.can_score(member, proposal, now, has_conflict=False):
@@ -292,7 +291,7 @@ def save_sheet(session: Session, actor: Any, member: JuryMember, proposal: Propo
                              "closed."))
     if proposal.phase.decisions_published_at is not None:
         raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
-    sheet = _sheet(session, member, proposal)
+    sheet = score_sheet(session, member, proposal)
     if sheet is not None and sheet.status is SheetStatus.FINAL:
         raise DomainError(_l("Your scores for this proposal are final."))
     phase = proposal.phase
@@ -542,16 +541,18 @@ def _fingerprint_statement() -> CompoundSelect:
     members = select(JuryMember.id).where(JuryMember.phase_id == phase_id)
     in_phase = select(Proposal.id).where(Proposal.phase_id == phase_id)
 
-    def tally(label: str, model: Any, *where: Any) -> Select:
+    def rows_and_revisions(label: str, model: Any, *where: Any) -> Select:
         return select(literal(label), func.count(), func.coalesce(func.sum(model.revision), 0)).where(*where)
 
     return union_all(
-        tally("final sheets", ScoreSheet, ScoreSheet.member_id.in_(members), ScoreSheet.status == SheetStatus.FINAL),
-        tally("conflicts", ConflictDeclaration, ConflictDeclaration.member_id.in_(members),
-              ConflictDeclaration.has_conflict.is_(True)),
-        tally("consensus", ConsensusScore, ConsensusScore.proposal_id.in_(in_phase)),
-        tally("decisions", Decision, Decision.proposal_id.in_(in_phase)),
-        tally("in evaluation", Proposal, Proposal.phase_id == phase_id, Proposal.status.in_(IN_EVALUATION)),
+        rows_and_revisions("final sheets", ScoreSheet, ScoreSheet.member_id.in_(members),
+                           ScoreSheet.status == SheetStatus.FINAL),
+        rows_and_revisions("conflicts", ConflictDeclaration, ConflictDeclaration.member_id.in_(members),
+                           ConflictDeclaration.has_conflict.is_(True)),
+        rows_and_revisions("consensus", ConsensusScore, ConsensusScore.proposal_id.in_(in_phase)),
+        rows_and_revisions("decisions", Decision, Decision.proposal_id.in_(in_phase)),
+        rows_and_revisions("in evaluation", Proposal, Proposal.phase_id == phase_id,
+                           Proposal.status.in_(IN_EVALUATION)),
     )
 
 
@@ -634,7 +635,7 @@ def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion
     problem = consensus_problem(session, proposal)
     if problem is not None:
         raise DomainError(problem)
-    wait_for_row(session, Phase.max_awards, phase.id)  # a double click: the second sees the first's row
+    lock_row(session, Phase, phase.id)  # a double click: the second sees the first's row
     consensus = session.scalar(select(ConsensusScore).where(ConsensusScore.proposal_id == proposal.id,
                                                             ConsensusScore.criterion_id == criterion_id))
     if consensus is None:
@@ -676,7 +677,7 @@ def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, m
     if outcome is Outcome.ADVANCED and phase.number >= len(phase.call.phases):
         raise DomainError(_l("There is no next phase to advance to."), field="outcome")
     # Two clicks, or two staff members awarding at once: the second waits and counts the first's award.
-    wait_for_row(session, Phase.max_awards, phase.id)
+    lock_row(session, Phase, phase.id)
     others = [d for pid, d in decisions(session, phase).items() if pid != proposal.id and d.outcome in WINNING]
     if outcome in WINNING:
         if len(others) + 1 > phase.max_awards:
@@ -722,7 +723,7 @@ def publish_decisions(session: Session, actor: Any, phase: Phase, now: dt.dateti
     period starts; after the last phase the call is decided; each applicant gets their outcome by
     mail with a link to the decision page; audit `decision.published`.
     """
-    wait_for_row(session, Phase.max_awards, phase.id)  # a second click waits and finds them published
+    lock_row(session, Phase, phase.id)  # a second click waits and finds them published
     session.refresh(phase)
     if phase.decisions_published_at is not None:
         raise DomainError(_l("The decisions of this phase have been published and can no longer change."))

@@ -15,21 +15,23 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from markupsafe import Markup
 
 from ..accounts.auth import require, require_login
 from ..calls.models import Call, Phase
+from ..calls.panels import CallPanel, add_call_panel
 from ..core import audit
+from ..core.actions import run_action
 from ..core.confirmation import ask_first
 from ..core.db import db
-from ..core.errors import DomainError, attach_to_form, flash_form_errors, status_for
+from ..core.errors import flash_form_errors, status_for
 from ..core.exports import to_csv
 from ..core.storage import get_storage, send_stored
-from ..core.templating import form_error_list
+from ..core.templating import form_error_list, offer_to_templates
 from ..core.timezones import request_time
 from ..infra import fingerprint_cache
 from ..proposals import lifecycle
@@ -44,6 +46,7 @@ from .forms import (
     InvitationForm,
     LiftConflictForm,
     MemberForm,
+    ScoreSheetForm,
     SettingsForm,
 )
 from .models import ConflictDeclaration, JuryMember, Outcome, SheetStatus
@@ -52,24 +55,28 @@ from .permissions import can_manage_juries, can_open_proposal, can_see_results
 bp = Blueprint("evaluation", __name__)
 
 
-@bp.app_context_processor
-def evaluation_helpers() -> dict:
-    def published_decisions(call: Call) -> list[dict]:
-        """For the call page: phases whose decisions are public, with winners and their scores."""
-        shown = []
-        for phase in call.phases:
-            if phase.decisions_published_at is None:
-                continue
-            decided = services.decisions(db.session, phase)
-            by_id = {r.proposal_id: r for r in services.results(db.session, phase)}
-            winners = [(d.proposal, d, by_id.get(d.proposal_id)) for d in decided.values()
-                       if d.outcome in (Outcome.AWARDED, Outcome.ADVANCED, Outcome.SHORTLISTED)]
-            recused = [d for d in services.all_declarations(db.session, phase) if d.has_conflict]
-            shown.append({"phase": phase, "winners": winners, "recused": recused})
-        return shown
+def published_decisions(call: Call) -> list[dict]:
+    """The call page's panel (calls/panels.py): phases whose decisions are public, with winners
+    and their scores."""
+    shown = []
+    for phase in call.phases:
+        if phase.decisions_published_at is None:
+            continue
+        decided = services.decisions(db.session, phase)
+        by_id = {r.proposal_id: r for r in services.results(db.session, phase)}
+        winners = [(d.proposal, d, by_id.get(d.proposal_id)) for d in decided.values()
+                   if d.outcome in (Outcome.AWARDED, Outcome.ADVANCED, Outcome.SHORTLISTED)]
+        recused = [d for d in services.phase_declarations(db.session, phase) if d.has_conflict]
+        shown.append({"phase": phase, "winners": winners, "recused": recused})
+    return shown
 
-    return {"published_decisions": published_decisions,
-            "outcome_label": lambda outcome: str(OUTCOME_LABELS[Outcome(outcome)])}
+
+@bp.record_once
+def _offer_to_templates(state: BlueprintSetupState) -> None:
+    """The evaluation's template hook (core/templating.py) and its panel on the call page (calls/panels.py)."""
+    add_call_panel(state.app, CallPanel(order=10, template="evaluation/_decisions_panel.html",
+                                        build=published_decisions))
+    offer_to_templates(state.app, outcome_label=lambda outcome: str(OUTCOME_LABELS[Outcome(outcome)]))
 
 
 def _phase(call_id: int, number: int) -> Phase:
@@ -128,17 +135,11 @@ def _render_sealed(phase: Phase, member: JuryMember | None):
 def jury(call_id: int, number: int):
     phase = _phase(call_id, number)
     form = MemberForm()
-    if form.validate_on_submit():
-        try:
-            services.assign_member(db.session, current_user, phase, email=form.email.data, name=form.name.data or "",
-                                   is_chair=form.is_chair.data, secret_key=current_app.config["SECRET_KEY"])
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The jury member has been added."), "success")
-            return redirect(url_for("evaluation.jury", call_id=call_id, number=number))
+    if form.validate_on_submit() and run_action(lambda: services.assign_member(
+            db.session, current_user, phase, email=form.email.data, name=form.name.data or "",
+            is_chair=form.is_chair.data, secret_key=current_app.config["SECRET_KEY"]),
+            form=form, success=_("The jury member has been added.")).ok:
+        return redirect(url_for("evaluation.jury", call_id=call_id, number=number))
     settings = SettingsForm(blind_review=phase.blind_review, threshold=phase.disagreement_threshold)
     return _render_jury(phase, form, settings), status_for(form)
 
@@ -146,7 +147,7 @@ def jury(call_id: int, number: int):
 def _render_jury(phase: Phase, form: MemberForm, settings: SettingsForm):
     return render_template(
         "evaluation/jury.html", phase=phase, call=phase.call, form=form, settings=settings,
-        members=services.members(db.session, phase), declarations=services.all_declarations(db.session, phase),
+        members=services.members(db.session, phase), declarations=services.phase_declarations(db.session, phase),
         progress=services.progress(db.session, phase), proposals=services.phase_proposals(db.session, phase))
 
 
@@ -155,17 +156,10 @@ def _render_jury(phase: Phase, form: MemberForm, settings: SettingsForm):
 def settings(call_id: int, number: int):
     phase = _phase(call_id, number)
     form = SettingsForm()
-    if form.validate_on_submit():
-        try:
-            services.save_settings(db.session, current_user, phase, blind_review=form.blind_review.data,
-                                   threshold=form.threshold.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The jury settings have been saved."), "success")
-            return redirect(url_for("evaluation.jury", call_id=call_id, number=number))
+    if form.validate_on_submit() and run_action(lambda: services.save_settings(
+            db.session, current_user, phase, blind_review=form.blind_review.data, threshold=form.threshold.data),
+            form=form, success=_("The jury settings have been saved.")).ok:
+        return redirect(url_for("evaluation.jury", call_id=call_id, number=number))
     return _render_jury(phase, MemberForm(), form), 400
 
 
@@ -181,14 +175,8 @@ def remove_member(member_id: int):
             button=_("Yes, remove this jury member"),
             back_url=url_for("evaluation.jury", call_id=phase.call_id, number=phase.number))) is not None:
         return question
-    try:
-        services.remove_member(db.session, current_user, member)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The jury member has been removed."), "success")
+    run_action(lambda: services.remove_member(db.session, current_user, member),
+               success=_("The jury member has been removed."))
     return redirect(url_for("evaluation.jury", call_id=phase.call_id, number=phase.number))
 
 
@@ -202,14 +190,8 @@ def lift_conflict(declaration_id: int):
     if not form.validate_on_submit():
         flash_form_errors(form)
     else:
-        try:
-            services.lift_conflict(db.session, current_user, declaration, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(_("The conflict of interest has been lifted; the reason is kept in the record."), "success")
+        run_action(lambda: services.lift_conflict(db.session, current_user, declaration, form.reason.data),
+                   success=_("The conflict of interest has been lifted; the reason is kept in the record."))
     return redirect(url_for("evaluation.jury", call_id=phase.call_id, number=phase.number) + "#declarations-heading")
 
 
@@ -231,18 +213,12 @@ def staff_result(call_id: int, number: int, proposal_id: int):
     decided = services.decision_for(db.session, proposal)
     form = DecisionForm(outcome=decided.outcome.value if decided else None,
                         motivation=decided.motivation if decided else "")
-    if form.validate_on_submit():
-        try:
-            services.decide(db.session, current_user, proposal, Outcome(form.outcome.data), form.motivation.data,
-                            knockout_reason=form.knockout_reason.data or "", now=request_time())
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The decision has been recorded."), "success")
-            return redirect(url_for("evaluation.staff_result", call_id=call_id, number=number, proposal_id=proposal.id,
-                                    **_show_args()))
+    if form.validate_on_submit() and run_action(lambda: services.decide(
+            db.session, current_user, proposal, Outcome(form.outcome.data), form.motivation.data,
+            knockout_reason=form.knockout_reason.data or "", now=request_time()),
+            form=form, success=_("The decision has been recorded.")).ok:
+        return redirect(url_for("evaluation.staff_result", call_id=call_id, number=number, proposal_id=proposal.id,
+                                **_show_args()))
     return _render_result(phase, proposal, member=None, decision_form=form), status_for(form)
 
 
@@ -362,14 +338,8 @@ def publish(call_id: int, number: int):
             button=_("Yes, publish the decisions"),
             back_url=url_for("evaluation.staff_results", call_id=call_id, number=number))) is not None:
         return question
-    try:
-        services.publish_decisions(db.session, current_user, phase, request_time())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The decisions have been published and the applicants have been emailed."), "success")
+    run_action(lambda: services.publish_decisions(db.session, current_user, phase, request_time()),
+               success=_("The decisions have been published and the applicants have been emailed."))
     return redirect(url_for("evaluation.staff_results", call_id=call_id, number=number))
 
 
@@ -410,8 +380,9 @@ def phase_overview(phase_id: int):
     if _sealed(phase):
         return _render_sealed(phase, member)
     if request.method == "POST":
-        declared = 0
-        try:
+
+        def declare_all() -> int:
+            declared = 0
             for proposal in services.phase_proposals(db.session, phase):
                 choice = request.form.get(f"declare-{proposal.id}", "")
                 if choice not in ("none", "conflict"):
@@ -419,12 +390,10 @@ def phase_overview(phase_id: int):
                 services.declare(db.session, current_user, member, proposal, has_conflict=choice == "conflict",
                                  reason=request.form.get(f"reason-{proposal.id}", ""), now=request_time())
                 declared += 1
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(ngettext("%(num)d declaration saved.", "%(num)d declarations saved.", declared), "success")
+            return declared
+
+        run_action(declare_all, success=lambda declared: ngettext(
+            "%(num)d declaration saved.", "%(num)d declarations saved.", declared))
         return redirect(url_for("evaluation.phase_overview", phase_id=phase.id))
     # Plain rows, and each text translated once for the page rather than once per row (500 rows).
     texts = {"proposal": _("Proposal %(n)d"), "open": _("Open and score %(label)s"), "final": _("final"),
@@ -442,18 +411,18 @@ def phase_overview(phase_id: int):
 def score(phase_id: int, proposal_id: int):
     phase, member = _jury_phase(phase_id)
     proposal = _jury_proposal(phase, proposal_id)
-    declaration = services.declaration_for(db.session, member, proposal)
+    declaration = services.member_declaration(db.session, member, proposal)
     if not can_open_proposal(member, declaration):
         if declaration is not None and declaration.has_conflict:
             abort(403)  # conflicted: this proposal is not for them
         flash(_("Declare first whether you have a conflict of interest with this proposal."), "info")
         return redirect(url_for("evaluation.phase_overview", phase_id=phase.id) + f"#proposal-{proposal.id}")
-    errors: dict[str, str] = {}
-    typed: dict[str, str] = {}
-    if request.method == "POST":
-        inputs, errors, typed = _parse_scores(phase, request.form)
-        if not errors and (question := ask_first(
-                condition=request.form.get("action") == "finalise",
+    finalising = request.form.get("action") == "finalise"
+    sheet = services.score_sheet(db.session, member, proposal)
+    form = ScoreSheetForm.for_phase(phase, sheet, finalising)
+    if form.validate_on_submit():
+        if (question := ask_first(
+                condition=finalising,
                 title=_("Finalise your scores for %(label)s?", label=_proposal_label(phase, proposal)),
                 consequences=[_("Your scores and motivations for this proposal become final: you can no longer "
                                 "change them."),
@@ -461,24 +430,16 @@ def score(phase_id: int, proposal_id: int):
                 button=_("Yes, finalise my scores"),
                 back_url=url_for("evaluation.score", phase_id=phase.id, proposal_id=proposal.id))) is not None:
             return question
-        if not errors:
-            try:
-                services.save_sheet(db.session, current_user, member, proposal, inputs,
-                                    finalise=request.form.get("action") == "finalise", now=request_time())
-            except DomainError as error:
-                db.session.rollback()
-                errors[error.field or "form"] = str(error.message)
-            else:
-                db.session.commit()
-                flash(_("Your scores have been saved."), "success")
-                return redirect(url_for("evaluation.score", phase_id=phase.id, proposal_id=proposal.id))
-    sheet = services.sheet_for(db.session, member, proposal)
+        if run_action(lambda: services.save_sheet(db.session, current_user, member, proposal, form.inputs(),
+                                                  finalise=finalising, now=request_time()),
+                      form=form, success=_("Your scores have been saved.")).ok:
+            return redirect(url_for("evaluation.score", phase_id=phase.id, proposal_id=proposal.id))
     return render_template(
-        "evaluation/score.html", phase=phase, member=member, proposal=proposal, sheet=sheet,
-        version=proposal.latest_version, errors=errors, typed=typed, blind=phase.blind_review,
+        "evaluation/score.html", phase=phase, member=member, proposal=proposal, sheet=sheet, form=form,
+        version=proposal.latest_version, blind=phase.blind_review,
         others=services.others_final_sheets(db.session, member, proposal),
         final=sheet is not None and sheet.status is SheetStatus.FINAL,
-    ), 400 if errors else 200
+    ), status_for(form)
 
 
 def _proposal_label(phase: Phase, proposal) -> str:
@@ -488,30 +449,13 @@ def _proposal_label(phase: Phase, proposal) -> str:
     return proposal.latest_version.title if proposal.latest_version else proposal.title
 
 
-def _parse_scores(phase: Phase, form) -> tuple[dict, dict[str, str], dict[str, str]]:
-    inputs, errors, typed = {}, {}, {}
-    for criterion in phase.criteria:
-        raw = (form.get(f"score-{criterion.id}") or "").strip()
-        motivation = form.get(f"motivation-{criterion.id}") or ""
-        typed[f"score-{criterion.id}"], typed[f"motivation-{criterion.id}"] = raw, motivation
-        value = None
-        if raw:
-            try:
-                value = int(raw)
-            except ValueError:
-                errors[f"score-{criterion.id}"] = str(_l("Enter a whole number from 0 to %(max)d.",
-                                                         max=phase.score_scale_max))
-        inputs[criterion.id] = services.ScoreInput(value=value, motivation=motivation)
-    return inputs, errors, typed
-
-
 @bp.route("/jury/phases/<int:phase_id>/proposals/<int:proposal_id>/attachments/<int:attachment_id>")
 @require_login
 def attachment(phase_id: int, proposal_id: int, attachment_id: int):
     """Files for the jury; in a blind review under a neutral name."""
     phase, member = _jury_phase(phase_id)
     proposal = _jury_proposal(phase, proposal_id)
-    if not can_open_proposal(member, services.declaration_for(db.session, member, proposal)):
+    if not can_open_proposal(member, services.member_declaration(db.session, member, proposal)):
         abort(403)
     item = db.session.get(Attachment, attachment_id)
     submitted = proposal.latest_version.attachment_manifest if proposal.latest_version else []
@@ -557,18 +501,11 @@ def chair_result(phase_id: int, proposal_id: int):
     if not member.is_chair or criterion_id not in {c.id for c in phase.criteria}:
         abort(400 if member.is_chair else 403)
     form = ConsensusForm(prefix=f"c{criterion_id}")
-    if form.validate_on_submit():
-        try:
-            services.record_consensus(db.session, current_user, proposal, criterion_id, form.value.data,
-                                      form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The consensus score has been saved."), "success")
-            return redirect(url_for("evaluation.chair_result", phase_id=phase.id, proposal_id=proposal.id,
-                                    **_show_args()) + f"#criterion-{criterion_id}")
+    if form.validate_on_submit() and run_action(lambda: services.record_consensus(
+            db.session, current_user, proposal, criterion_id, form.value.data, form.reason.data),
+            form=form, success=_("The consensus score has been saved.")).ok:
+        return redirect(url_for("evaluation.chair_result", phase_id=phase.id, proposal_id=proposal.id,
+                                **_show_args()) + f"#criterion-{criterion_id}")
     return _render_result(phase, proposal, member, consensus_form=form, consensus_criterion=criterion_id,
                           has_conflict=False), 400
 
@@ -613,15 +550,9 @@ def invitation(token: str):
     if user is None:
         abort(404)
     form = InvitationForm()
-    if form.validate_on_submit():
-        try:
-            services.accept_invitation(db.session, user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Your password has been set. Welcome to the jury."), "success")
-            return redirect(url_for("evaluation.my_juries"))
+    if form.validate_on_submit() and run_action(
+            lambda: services.accept_invitation(db.session, user, form.password.data), form=form).ok:
+        login_user(user)
+        flash(_("Your password has been set. Welcome to the jury."), "success")
+        return redirect(url_for("evaluation.my_juries"))
     return render_template("evaluation/invitation.html", form=form, user=user), status_for(form)

@@ -2,8 +2,9 @@
 
 With REDIS_URL set, a request that queued mail enqueues a delivery job after its commit, and
 `flask worker` (one or more per server) runs those jobs plus the scheduled ones: mail every minute
-(a safety net for a job lost with Redis), reminders hourly (each participant is reminded once),
-retention and the staged-upload sweep daily. Without Redis nothing is enqueued and the CLI commands
+(a safety net for a job lost with Redis) and the staged-upload sweep daily, plus what the areas
+add through `add_schedule` (dialogues/jobs.py: reminders hourly, each participant reminded once;
+privacy/jobs.py: retention daily). Without Redis nothing is enqueued and the CLI commands
 (`send-outbox`, `send-reminders`, `apply-retention`, `sweep-uploads`) do the same work in-process.
 
 Scheduled work runs once however many workers and servers there are: every worker's scheduler
@@ -24,6 +25,8 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..core.outbox import mail_queued
+from ..core.request_ids import REQUEST_ID, current_request_id
 from .redis_client import redis_for, redis_key
 
 log = logging.getLogger(__name__)
@@ -52,8 +55,6 @@ def enqueue(app: Flask, func: Callable[..., Any], *args: Any) -> bool:
         return False
     from redis.exceptions import RedisError
 
-    from .operations import current_request_id
-
     try:
         # The request's id travels with the job: the worker writes it on the job's log lines.
         queue.enqueue(func, *args, result_ttl=60, failure_ttl=7 * 24 * 3600,
@@ -65,7 +66,7 @@ def enqueue(app: Flask, func: Callable[..., Any], *args: Any) -> bool:
 
 
 def note_mail_queued(session: Session) -> None:
-    """Called by outbox.queue_email: deliver after this transaction commits."""
+    """Connected to outbox.mail_queued: deliver after this transaction commits."""
     session.info[MAIL_QUEUED] = True
 
 
@@ -79,6 +80,7 @@ def _after_rollback(session: Session) -> None:
 
 
 def install(app: Flask) -> None:
+    mail_queued.connect(note_mail_queued)  # a module-level function: blinker's weak reference holds
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)
@@ -97,58 +99,6 @@ def deliver_outbox() -> str:
     return f"sent {sent}, failed {failed}"
 
 
-def send_reminders() -> str:
-    from ..core.db import db
-    from ..core.timezones import now_utc
-    from ..dialogues.services import send_reminders as queue_reminders
-
-    with current_app.app_context():
-        count = queue_reminders(db.session, now_utc())
-        db.session.commit()
-    deliver_outbox()
-    return f"{count} reminders queued"
-
-
-def apply_retention() -> str:
-    from ..core.db import db
-    from ..core.storage import get_storage
-    from ..core.timezones import now_utc
-    from ..privacy.services import apply_retention as anonymise
-
-    with current_app.app_context():
-        result = anonymise(db.session, current_app.config["RETENTION_DAYS"], now_utc())
-        db.session.commit()
-        storage = get_storage(current_app.config)
-        for key in result.files:
-            storage.delete(key)
-    return f"{len(result.anonymised_ids)} accounts anonymised, {result.unconfirmed_removed} unconfirmed removed"
-
-
-def prepare_data_export(export_id: int) -> str:
-    """Build a person's ZIP (their data and files): too slow for a request when they uploaded a lot."""
-    from ..core.db import db
-    from ..core.storage import get_storage
-    from ..core.timezones import now_utc
-    from ..privacy.models import DataExport
-    from ..privacy.services import prepare_export
-
-    with current_app.app_context():
-        export = db.session.get(DataExport, export_id)
-        if export is None:
-            return f"export {export_id} no longer exists"
-        storage = get_storage(current_app.config)
-        staged = prepare_export(db.session, export, storage, now_utc())
-        if staged is None:
-            return f"export {export_id} was ready already"
-        try:
-            db.session.commit()
-        except Exception:
-            storage.discard(staged)
-            raise
-        storage.promote(staged)
-    return f"export {export_id} ready"
-
-
 def sweep_uploads() -> str:
     from ..core.storage import get_storage
 
@@ -165,12 +115,18 @@ class Schedule:
     job: Callable[[], str]
 
 
-SCHEDULES = (
+# The building blocks' own tasks; the areas' tasks (dialogue reminders, retention) are added by
+# the wiring (create_app) with add_schedule, so this module never imports an area.
+SCHEDULES: list[Schedule] = [
     Schedule("outbox", dt.timedelta(minutes=1), deliver_outbox),
-    Schedule("reminders", dt.timedelta(hours=1), send_reminders),
-    Schedule("retention", dt.timedelta(days=1), apply_retention),
     Schedule("sweep-uploads", dt.timedelta(days=1), sweep_uploads),
-)
+]
+
+
+def add_schedule(schedule: Schedule) -> None:
+    """Run `schedule.job` once per period across all servers (idempotent: one entry per name)."""
+    if all(known.name != schedule.name for known in SCHEDULES):
+        SCHEDULES.append(schedule)
 
 
 def claim(app: Flask, schedule: Schedule, now: float) -> bool:
@@ -211,8 +167,6 @@ def start_scheduler(app: Flask, stop: threading.Event, interval: float = 15.0) -
 def run_worker(app: Flask, *, burst: bool = False, with_scheduler: bool = True) -> None:
     """Work the queue in this process (RQ's SimpleWorker: no fork, so the app context and its
     connection pool are this process's own)."""
-    from .operations import job_worker_class
-
     queue = queue_for(app)
     if queue is None:
         raise RuntimeError("REDIS_URL is not set: run the CLI commands from cron instead")
@@ -220,6 +174,23 @@ def run_worker(app: Flask, *, burst: bool = False, with_scheduler: bool = True) 
     if with_scheduler:
         start_scheduler(app, stop)
     try:
-        job_worker_class()([queue], connection=queue.connection).work(burst=burst, logging_level="INFO")
+        _job_worker_class()([queue], connection=queue.connection).work(burst=burst, logging_level="INFO")
     finally:
         stop.set()
+
+
+def _job_worker_class() -> type:
+    from rq import SimpleWorker
+
+    class JobWorker(SimpleWorker):
+        """RQ's SimpleWorker (no fork: the app context and its pool are this process's own) that
+        writes the id of the request that enqueued a job on the job's log lines."""
+
+        def perform_job(self, job: Any, *args: Any, **kwargs: Any) -> bool:
+            token = REQUEST_ID.set((job.meta or {}).get("request_id") or f"job-{job.id}")
+            try:
+                return super().perform_job(job, *args, **kwargs)
+            finally:
+                REQUEST_ID.reset(token)
+
+    return JobWorker

@@ -24,7 +24,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import contextvars
 import datetime as dt
 import functools
 import hmac
@@ -42,6 +41,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, re
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func, select, text
+
+from ..core.request_ids import REQUEST_ID
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__)
@@ -117,14 +118,8 @@ def readyz():
 
 # --- request ids and logs ---------------------------------------------------------------------------
 
-REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("mvi_request_id", default=None)
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 request_log = logging.getLogger("mvi_challenges.requests")
-
-
-def current_request_id() -> str | None:
-    """The id of the request (or job) being handled, for log lines and the jobs it enqueues."""
-    return REQUEST_ID.get()
 
 
 def incoming_request_id(value: str | None) -> str:
@@ -281,6 +276,15 @@ def _watch_pools(app: Flask) -> None:
         event.listen(engine, "checkin", lambda *_args, gauge=gauge: gauge.dec())
 
 
+METRIC_PARTS = "mvi_metric_parts"
+
+
+def add_metric_part(app: Flask, name: str, part: Callable[[], Any]) -> None:
+    """A part of /metrics read at each scrape that belongs to an area (it yields metric families,
+    reading the database): registered by the wiring, so this module imports no area."""
+    app.extensions.setdefault(METRIC_PARTS, {})[name] = part
+
+
 class StateCollector:
     """What is read at each scrape rather than counted: the queue, the outbox, the deadline rush."""
 
@@ -296,7 +300,8 @@ class StateCollector:
         # an alert on this gauge (or on /readyz) tells why the other figures are missing.
         errors = GaugeMetricFamily("mvi_metrics_read_errors", "Parts of this page that could not be read now.",
                                    labels=["part"])
-        for name, part in (("outbox", self._outbox), ("submissions", self._submissions)):
+        parts = (("outbox", self._outbox), *self.app.extensions.get(METRIC_PARTS, {}).items())
+        for name, part in parts:
             try:
                 families = list(part())
             except SQLAlchemyError as error:
@@ -331,23 +336,6 @@ class StateCollector:
                                 "Age of the oldest mail waiting to be sent (0 when none waits).", value=age)
         yield GaugeMetricFamily("mvi_outbox_given_up", f"Unsent mails that failed {MAX_ATTEMPTS} times.",
                                 value=given_up or 0)
-
-    def _submissions(self) -> Any:
-        from ..calls.models import Call, Phase
-        from ..core.db import db, utcnow
-        from ..proposals.models import Proposal
-
-        since = utcnow() - dt.timedelta(hours=1)
-        rows = db.session.execute(
-            select(Call.slug, Phase.number, func.count(Proposal.id))
-            .join(Phase, Proposal.phase_id == Phase.id).join(Call, Phase.call_id == Call.id)
-            .where(Proposal.submitted_at >= since).group_by(Call.slug, Phase.number))
-        family = GaugeMetricFamily("mvi_proposals_submitted_last_hour",
-                                   "Proposals submitted (or submitted anew) in the last hour, per call and phase.",
-                                   labels=["call", "phase"])
-        for slug, number, count in rows:
-            family.add_metric([slug, str(number)], count)
-        yield family
 
     def _queue(self) -> Any:
         from redis.exceptions import RedisError
@@ -407,23 +395,6 @@ def _end_request(_error: BaseException | None) -> None:
 
 
 @functools.cache
-def job_worker_class() -> type:
-    from rq import SimpleWorker
-
-    class JobWorker(SimpleWorker):
-        """RQ's SimpleWorker (no fork: the app context and its pool are this process's own) that
-        writes the id of the request that enqueued a job on the job's log lines."""
-
-        def perform_job(self, job: Any, *args: Any, **kwargs: Any) -> bool:
-            token = REQUEST_ID.set((job.meta or {}).get("request_id") or f"job-{job.id}")
-            try:
-                return super().perform_job(job, *args, **kwargs)
-            finally:
-                REQUEST_ID.reset(token)
-
-    return JobWorker
-
-
 def install(app: Flask) -> None:
     from .page_cache import CACHEABLE_ENDPOINTS
 

@@ -13,7 +13,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..core.exports import decimal_cell, euros_cell
-from .forms import UNIT_LABELS
+from .models import UNIT_LABELS
 from .yearly_counts import LEVELS, Figures
 
 # Column kinds: how a raw value is shown on the page (the CSV gets the raw value).

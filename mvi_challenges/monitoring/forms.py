@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from ..catalogue.forms import LEVEL_CHOICES
+from ..catalogue.models import LEVEL_CHOICES
 from ..core.fields import (
     AmountField,
     ChoiceField,
@@ -18,16 +18,7 @@ from ..core.fields import (
     LocalDateField,
     NumberRange,
 )
-from .models import TargetUnit
-
-UNIT_LABELS = {
-    TargetUnit.TONNES_CO2: _l("tonnes CO2 avoided"),
-    TargetUnit.PERCENT: _l("percent"),
-    TargetUnit.EUROS: _l("euros"),
-    TargetUnit.HOURS: _l("hours"),
-    TargetUnit.PEOPLE: _l("people"),
-    TargetUnit.ITEMS: _l("items"),
-}
+from .models import UNIT_LABELS
 
 
 class RecordForm(FlaskForm):

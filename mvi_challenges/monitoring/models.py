@@ -12,13 +12,14 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
-from ..calls.models import Call, _enum
+from ..calls.models import Call
 from ..catalogue.models import Category, Department, SocialValue
-from ..core.db import Base, Hundredths, created_at, intpk, utcnow
+from ..core.db import Base, Hundredths, created_at, intpk, str_enum, utcnow
 from ..proposals.models import Proposal
 
 
@@ -29,11 +30,20 @@ class TargetUnit(enum.StrEnum):
     HOURS = "hours"
     PEOPLE = "people"
     ITEMS = "items"
-
     @property
     def is_additive(self) -> bool:
         """Percentages of different contracts cannot be added up; the other units can."""
         return self is not TargetUnit.PERCENT
+
+
+UNIT_LABELS = {
+    TargetUnit.TONNES_CO2: _l("tonnes CO2 avoided"),
+    TargetUnit.PERCENT: _l("percent"),
+    TargetUnit.EUROS: _l("euros"),
+    TargetUnit.HOURS: _l("hours"),
+    TargetUnit.PEOPLE: _l("people"),
+    TargetUnit.ITEMS: _l("items"),
+}
 
 
 class ProcurementRecord(Base):
@@ -143,7 +153,7 @@ class ContractTarget(Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
     social_value_id: Mapped[int] = mapped_column(ForeignKey("social_values.id"), index=True)
     indicator: Mapped[str] = mapped_column(String(200))
-    unit: Mapped[TargetUnit] = mapped_column(_enum(TargetUnit))
+    unit: Mapped[TargetUnit] = mapped_column(str_enum(TargetUnit))
     agreed_value: Mapped[Decimal] = mapped_column(Hundredths)
 
     contract: Mapped[Contract] = relationship(back_populates="targets")

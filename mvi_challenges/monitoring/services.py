@@ -235,7 +235,7 @@ def save_contract(
     # Creating or editing alike: an award's contract is never dated, nor recorded, within the period.
     if standstill_end is not None and (
             (now or now_utc()) < standstill_end or signed_on < to_local(standstill_end).date()):
-        from ..core.templating import local_datetime  # (templating reaches into the areas' forms)
+        from ..core.formatting import local_datetime
 
         raise DomainError(_l("The standstill period after the decision runs until %(end)s: a contract for this "
                              "award can be recorded from then on, signed on that day or later.",

@@ -3,19 +3,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.auth import require
 from ..accounts.services import manager_choices, staff_member
-from ..catalogue.forms import LEVEL_CHOICES
-from ..catalogue.models import Category, Department, SocialValue
+from ..catalogue.models import LEVEL_CHOICES, Category, Department, SocialValue
 from ..catalogue.services import all_categories, all_departments, all_social_values, department_choices
+from ..core.actions import run_action
 from ..core.db import db
-from ..core.errors import DomainError, attach_to_form, status_for
+from ..core.errors import DomainError, status_for
 from ..core.exports import csv_response, euros_cell
 from ..core.pagination import filter_args, paginate
+from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc, to_local
 from . import services, yearly_counts
 from .dashboard_tables import build_charts, build_tables
@@ -33,10 +35,11 @@ from .permissions import can_manage_monitoring
 bp = Blueprint("monitoring", __name__)
 
 
-@bp.app_context_processor
-def monitoring_globals() -> dict:
-    return {"unit_label": lambda unit: str(UNIT_LABELS[unit]), "supplier_label": _supplier_label,
-            "can_manage_monitoring": can_manage_monitoring(current_user)}
+@bp.record_once
+def _offer_to_templates(state: BlueprintSetupState) -> None:
+    """The monitoring area's template hook (core/templating.py)."""
+    offer_to_templates(state.app, unit_label=lambda unit: str(UNIT_LABELS[unit]), supplier_label=_supplier_label,
+                       can_manage_monitoring=can_manage_monitoring)
 
 
 def _supplier_label(contract: Contract) -> str:
@@ -203,10 +206,11 @@ def edit_record(record_id: int | None):
         form.estimated_value.data = record.estimated_value_cents
     if form.validate_on_submit():
         category = db.session.get(Category, form.category_id.data)
-        try:
+
+        def save() -> ProcurementRecord:
             if category is None:
                 raise DomainError(_("Choose a category."), field="category_id")
-            record = services.save_record(
+            return services.save_record(
                 db.session, current_user, record,
                 title=form.title.data, reference=form.reference.data or "", description=form.description.data or "",
                 category=category, department=db.session.get(Department, form.department_id.data or 0),
@@ -214,16 +218,13 @@ def edit_record(record_id: int | None):
                 applied_level=int(form.applied_level.data), explanation=form.explanation.data or "",
                 published_on=form.published_on.data, estimated_value_cents=form.estimated_value.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            if record.lacks_explanation:
+
+        if (saved := run_action(save, form=form).value) is not None:
+            if saved.lacks_explanation:
                 flash(_("Saved. This tender is below its target level and still lacks an explanation."), "warning")
             else:
                 flash(_("The tender has been saved in the register."), "success")
-            return redirect(url_for("monitoring.record_detail", record_id=record.id))
+            return redirect(url_for("monitoring.record_detail", record_id=saved.id))
     return render_template("monitoring/record_form.html", form=form, record=record,
                            level_choices=LEVEL_CHOICES), status_for(form)
 
@@ -260,19 +261,13 @@ def _contract_form(contract: Contract | None, record: ProcurementRecord):
             form.proposal_id.data = request.args.get("proposal", type=int)
     if form.validate_on_submit():
         proposal = next((p for p in proposals if p.id == form.proposal_id.data), None)
-        try:
-            contract = services.save_contract(
-                db.session, current_user, contract, record=record, proposal=proposal,
-                supplier_name=form.supplier_name.data or "", title=form.title.data, value_cents=form.value.data,
-                signed_on=form.signed_on.data, ends_on=form.ends_on.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The contract has been saved. Add the agreed targets below."), "success")
-            return redirect(url_for("monitoring.manage_contract", contract_id=contract.id))
+        outcome = run_action(lambda: services.save_contract(
+            db.session, current_user, contract, record=record, proposal=proposal,
+            supplier_name=form.supplier_name.data or "", title=form.title.data, value_cents=form.value.data,
+            signed_on=form.signed_on.data, ends_on=form.ends_on.data,
+        ), form=form, success=_("The contract has been saved. Add the agreed targets below."))
+        if outcome.ok:
+            return redirect(url_for("monitoring.manage_contract", contract_id=outcome.value.id))
     return render_template("monitoring/contract_form.html", form=form, contract=contract,
                            record=record), status_for(form)
 
@@ -307,18 +302,15 @@ def add_target(contract_id: int):
     form = _target_form()
     if form.validate_on_submit():
         value = db.session.get(SocialValue, form.social_value_id.data)
-        try:
+
+        def add() -> None:
             if value is None:
                 raise DomainError(_("Choose a social value."), field="social_value_id")
             services.add_target(db.session, current_user, contract, social_value=value,
                                 indicator=form.indicator.data, unit=TargetUnit(form.unit.data),
                                 agreed_value=form.agreed_value.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The target has been added."), "success")
+
+        if run_action(add, form=form, success=_("The target has been added.")).ok:
             return redirect(url_for("monitoring.manage_contract", contract_id=contract.id) + "#targets")
     return _render_manage(_load_contract(contract_id), target_form=form, status=400)
 
@@ -329,14 +321,8 @@ def remove_target(contract_id: int, target_id: int):
     target = db.session.get(ContractTarget, target_id)
     if target is None or target.contract_id != contract_id:
         abort(404)
-    try:
-        services.remove_target(db.session, current_user, target)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The target has been removed."), "success")
+    run_action(lambda: services.remove_target(db.session, current_user, target),
+               success=_("The target has been removed."))
     return redirect(url_for("monitoring.manage_contract", contract_id=contract_id) + "#targets")
 
 
@@ -347,17 +333,10 @@ def add_update(contract_id: int):
     form = result_update_form(contract.targets, str(get_locale()))
     if form.validate_on_submit():
         measured: dict[int, Decimal | None] = {t.id: getattr(form, f"target_{t.id}").data for t in contract.targets}
-        try:
-            services.add_result_update(
-                db.session, current_user, contract, reported_on=form.reported_on.data,
-                today=to_local(now_utc()).date(), progress_percent=form.progress_percent.data,
-                note=form.note.data or "", measured=measured,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The result has been recorded."), "success")
+        if run_action(lambda: services.add_result_update(
+            db.session, current_user, contract, reported_on=form.reported_on.data,
+            today=to_local(now_utc()).date(), progress_percent=form.progress_percent.data,
+            note=form.note.data or "", measured=measured,
+        ), form=form, success=_("The result has been recorded.")).ok:
             return redirect(url_for("monitoring.manage_contract", contract_id=contract.id) + "#results")
     return _render_manage(_load_contract(contract_id), update_form=form, status=400)

@@ -19,8 +19,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
+from ..core.formatting import local_datetime
 from ..core.sanitize import plain_text
-from ..core.templating import local_datetime
 from .models import ClarificationNote
 
 

@@ -22,7 +22,7 @@ from ..accounts.models import User
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call
 from ..core import audit
-from ..core.db import wait_for_row
+from ..core.db import lock_row
 from ..core.errors import DomainError
 from ..core.outbox import queue_user_email
 from ..core.sanitize import render_markdown
@@ -112,7 +112,7 @@ def issue_note(session: Session, actor: Any, call: Call, *, changes_source: str,
         raise DomainError(problem)
     if len(changes_source) > MAX_CHANGES_LENGTH:
         raise DomainError(_l("The list of changes is too long."), field="changes_source")
-    wait_for_row(session, Call.questions_close_at, call.id)
+    lock_row(session, Call, call.id)
     number = next_number(session, call)
     if number != expected_number:
         raise DomainError(_l("Clarification note %(n)d has already been issued. Check the list of notes before "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -12,9 +13,10 @@ from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call
 from ..calls.permissions import can_manage_calls, can_view_call
 from ..calls.services import find_call_by_slug
+from ..core.actions import run_action
 from ..core.confirmation import ask_first
 from ..core.db import db
-from ..core.errors import DomainError, attach_to_form
+from ..core.templating import offer_to_templates
 from ..core.timezones import request_time
 from . import services
 from .forms import NoteForm
@@ -99,23 +101,18 @@ def issue(call_id: int):
             button=_("Yes, issue clarification note %(n)d", n=expected),
             back_url=url_for("notices.staff_notes", call_id=call.id))) is not None:
         return question
-    try:
-        note = services.issue_note(db.session, current_user, call, changes_source=form.changes_source.data or "",
-                                   expected_number=expected, now=request_time())
-    except DomainError as error:
-        db.session.rollback()
-        if error.field:
-            attach_to_form(form, error)
-            return _render_staff(call, form, 400)
-        flash(str(error.message), "error")
-        return redirect(url_for("notices.staff_notes", call_id=call.id))
-    db.session.commit()
-    flash(_("Clarification note %(n)d has been issued.", n=note.number), "success")
+    outcome = run_action(lambda: services.issue_note(db.session, current_user, call,
+                                                     changes_source=form.changes_source.data or "",
+                                                     expected_number=expected, now=request_time()),
+                         form=form, form_fields=("changes_source",),
+                         success=lambda note: _("Clarification note %(n)d has been issued.", n=note.number))
+    if outcome.error is not None and outcome.error.field:
+        return _render_staff(call, form, 400)
     return redirect(url_for("notices.staff_notes", call_id=call.id))
 
 
-@bp.app_context_processor
-def note_helpers() -> dict:
-    """The call page and the questions page list the issued notes through this helper, so the calls
-    and proposals areas do not depend on this one."""
-    return {"clarification_notes": lambda call: services.issued_notes(db.session, call)}
+@bp.record_once
+def _offer_to_templates(state: BlueprintSetupState) -> None:
+    """The notices' template hook (core/templating.py): the call page and the questions page list the
+    issued notes through it, so the calls and proposals areas do not depend on this one."""
+    offer_to_templates(state.app, clarification_notes=lambda call: services.issued_notes(db.session, call))

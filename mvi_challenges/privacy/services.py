@@ -24,7 +24,7 @@ from ..accounts.models import JoinRequest, KnownAddress, Role, User, UserRole
 from ..accounts.services import delete_unconfirmed
 from ..core import audit
 from ..core.audit import AuditEvent
-from ..core.db import wait_for_row
+from ..core.db import lock_row
 from ..core.outbox import OutboxEmail
 from ..core.storage import StagedFile
 from ..dialogues.models import Contribution, Registration, RegistrationStatus
@@ -233,7 +233,7 @@ EXPORT_PATIENCE = dt.timedelta(minutes=10)  # an export not ready by then is ask
 def request_export(session: Session, user: User, now: dt.datetime) -> tuple[DataExport, bool]:
     """The export to prepare for this person, and whether it is new: a second click while one is
     being prepared returns that one, so the worker builds it once."""
-    wait_for_row(session, User.auth_version, user.id)  # two clicks at once: the second sees the first's export
+    lock_row(session, User, user.id)  # two clicks at once: the second sees the first's export
     pending = session.scalars(select(DataExport).where(
         DataExport.user_id == user.id, DataExport.ready_at.is_(None),
         DataExport.requested_at > now - EXPORT_PATIENCE)).first()

@@ -17,6 +17,7 @@ from ..core.storage import get_storage
 from ..core.timezones import now_utc
 from ..infra import jobs
 from . import services
+from .jobs import prepare_data_export
 
 bp = Blueprint("privacy", __name__, cli_group=None)
 
@@ -58,8 +59,8 @@ def download():
         return Response(archive, mimetype="application/zip", headers=ZIP_HEADERS)
     export, new = services.request_export(db.session, current_user, now_utc())
     db.session.commit()
-    if new and not jobs.enqueue(current_app._get_current_object(), jobs.prepare_data_export, export.id):
-        jobs.prepare_data_export(export.id)  # the queue does not answer: do it now rather than never
+    if new and not jobs.enqueue(current_app._get_current_object(), prepare_data_export, export.id):
+        prepare_data_export(export.id)  # the queue does not answer: do it now rather than never
     flash(_("Your ZIP file is being prepared. Reload this page in a minute to download it; the link works for "
             "%(hours)d hours.", hours=services.EXPORT_HOURS), "success")
     return redirect(url_for("privacy.my_data") + "#download-heading")

@@ -74,7 +74,7 @@ def while_open(proposal: Proposal, now: dt.datetime, outcome: str | None = None)
     if accepts_submissions(proposal, now):
         return None
     if proposal.phase.closes_at <= now:
-        from ..core.templating import local_datetime
+        from ..core.formatting import local_datetime
 
         return str(_l("The deadline (%(deadline)s) has passed. Nothing was submitted; what you wrote is kept.",
                       deadline=local_datetime(proposal.phase.closes_at, "long")))

@@ -8,8 +8,8 @@ from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Tabl
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
-from ..calls.models import Call, Phase, _enum
-from ..core.db import Base, created_at, intpk, random_revision, utcnow
+from ..calls.models import Call, Phase
+from ..core.db import Base, created_at, intpk, random_revision, str_enum, utcnow
 
 
 class ProposalStatus(enum.StrEnum):
@@ -54,7 +54,7 @@ class Proposal(Base):
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     requested_budget_cents: Mapped[int | None] = mapped_column(BigInteger)
-    status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), default=ProposalStatus.DRAFT, index=True)
+    status: Mapped[ProposalStatus] = mapped_column(str_enum(ProposalStatus), default=ProposalStatus.DRAFT, index=True)
     submitted_at: Mapped[dt.datetime | None]
     # True when the working copy differs from the last submitted version.
     has_unsubmitted_changes: Mapped[bool] = mapped_column(default=False)

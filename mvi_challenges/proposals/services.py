@@ -22,7 +22,7 @@ from ..accounts.models import Role, User
 from ..calls.models import Call, CallStatus, Eligibility, Phase
 from ..calls.services import call_changed
 from ..core import audit
-from ..core.db import wait_for_row
+from ..core.db import lock_row
 from ..core.errors import DomainError
 from ..core.outbox import queue_user_email
 from ..core.sanitize import render_markdown
@@ -64,7 +64,7 @@ def _phase_problem(call: Call, phase: Phase, now: dt.datetime) -> DomainError | 
     if call.status is CallStatus.PUBLISHED and phase.is_open(now):
         return None
     if phase.closes_at <= now:
-        from ..core.templating import local_datetime
+        from ..core.formatting import local_datetime
 
         return DomainError(_l(
             "The deadline (%(deadline)s) has passed. Nothing was submitted; what you wrote is kept.",
@@ -164,7 +164,7 @@ def save_draft(
     version stays what counts until the user submits again."""
     _ensure_editable(proposal, now)
     if requested_budget_cents is not None and requested_budget_cents > proposal.phase.budget_cents:
-        from ..core.templating import money
+        from ..core.formatting import money
 
         raise DomainError(_l("The requested budget is higher than the budget of this phase (%(max)s).",
                              max=money(proposal.phase.budget_cents)), field="requested_budget")
@@ -325,7 +325,7 @@ def _wait_for_other_submissions(session: Session, proposal: Proposal) -> None:
     Writing the row first makes the second wait (row lock on PostgreSQL, the write lock on SQLite)
     until the first has committed; reading it again then shows the first one's version."""
     session.flush()
-    wait_for_row(session, Proposal.status, proposal.id)
+    lock_row(session, Proposal, proposal.id)
     session.expire(proposal)
 
 
@@ -433,7 +433,7 @@ def _next_question_number(session: Session, call: Call) -> int:
     """The next number of the call's questions. Two staff members publishing at once wait for each
     other on the call's row, so no number is given twice; an unpublished question keeps its number,
     so no number is ever given to another question."""
-    wait_for_row(session, Call.questions_close_at, call.id)
+    lock_row(session, Call, call.id)
     highest = session.scalar(select(func.max(Question.number)).where(Question.call_id == call.id))
     return (highest or 0) + 1
 

@@ -15,27 +15,31 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts.auth import require, require_login
 from ..calls.models import Call, CallStatus
+from ..calls.panels import CallPanel, add_call_panel
 from ..calls.permissions import can_view_call
 from ..calls.services import find_call_by_slug
 from ..core import audit
+from ..core.actions import run_action
 from ..core.confirmation import ask_first
 from ..core.db import db
 from ..core.errors import DomainError, attach_to_form, flash_form_errors
 from ..core.exports import to_csv
+from ..core.formatting import local_datetime, money
 from ..core.pagination import paginate
-from ..core.storage import get_storage, send_stored
-from ..core.templating import local_datetime, money
+from ..core.storage import Staging, get_storage, send_stored
+from ..core.templating import offer_to_templates
 from ..core.timezones import request_time
 from ..core.uploads import inspect_upload
 from . import lifecycle, services
 from .forms import STATUS_LABELS, AnswerForm, AttachmentForm, ProposalForm, QuestionForm
-from .models import Attachment, Proposal, ProposalStatus, Question
+from .models import Attachment, Proposal, ProposalStatus, ProposalVersion, Question
 from .permissions import (
     can_answer_questions,
     can_edit_proposal,
@@ -84,14 +88,10 @@ def _load_public_call(slug: str) -> Call:
 def start(slug: str, number: int):
     call = _load_public_call(slug)
     phase = next((p for p in call.phases if p.number == number), None) or abort(404)
-    try:
-        proposal = services.start_proposal(db.session, current_user, call, phase, request_time())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    outcome = run_action(lambda: services.start_proposal(db.session, current_user, call, phase, request_time()))
+    if not outcome.ok:
         return redirect(url_for("calls.call_detail", slug=call.slug) + "#submit")
-    db.session.commit()
-    return redirect(url_for("proposals.edit", proposal_id=proposal.id))
+    return redirect(url_for("proposals.edit", proposal_id=outcome.value.id))
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
@@ -106,28 +106,27 @@ def edit(proposal_id: int):
     if form.validate_on_submit():
         now = request_time()
         submitting = request.form.get("action") == "submit"
-        try:
+
+        def save_and_submit() -> ProposalVersion | None:
             services.save_draft(
                 db.session, current_user, proposal, title=form.title.data or "", summary=form.summary.data or "",
                 body_source=form.body_source.data or "", requested_budget_cents=form.requested_budget.data, now=now,
             )
-            version = services.submit(db.session, current_user, proposal, now) if submitting else None
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-            if submitting and error.field is not None:
-                # The content itself is fine; keep it saved so nothing is lost.
-                _save_quietly(proposal_id, form)
-                # Say everything that is missing at once, not one thing per round.
-                for field, message in services.completeness_problems(db.session.get(Proposal, proposal_id)):
-                    if field != error.field:
-                        attach_to_form(form, DomainError(message, field=field))
-        else:
-            db.session.commit()
-            if version is not None:
-                return redirect(url_for("proposals.receipt", proposal_id=proposal.id, number=version.number))
-            flash(_("Your draft has been saved."), "success")
+            return services.submit(db.session, current_user, proposal, now) if submitting else None
+
+        outcome = run_action(save_and_submit, form=form,
+                             success=None if submitting else _("Your draft has been saved."))
+        if outcome.ok:
+            if outcome.value is not None:
+                return redirect(url_for("proposals.receipt", proposal_id=proposal.id, number=outcome.value.number))
             return redirect(url_for("proposals.edit", proposal_id=proposal.id))
+        if submitting and outcome.error.field is not None:
+            # The content itself is fine; keep it saved so nothing is lost.
+            _save_quietly(proposal_id, form)
+            # Say everything that is missing at once, not one thing per round.
+            for field, message in services.completeness_problems(db.session.get(Proposal, proposal_id)):
+                if field != outcome.error.field:
+                    attach_to_form(form, DomainError(message, field=field))
     return _render_edit(proposal, form)
 
 
@@ -146,19 +145,11 @@ def _save_typed_text(proposal: Proposal) -> ProposalForm | None:
     form = ProposalForm()
     if "title" not in request.form:
         return None
-    if form.validate():
-        try:
-            services.save_draft(
-                db.session, current_user, proposal, title=form.title.data or "", summary=form.summary.data or "",
-                body_source=form.body_source.data or "", requested_budget_cents=form.requested_budget.data,
-                now=request_time(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            return None
+    if form.validate() and run_action(lambda: services.save_draft(
+            db.session, current_user, proposal, title=form.title.data or "", summary=form.summary.data or "",
+            body_source=form.body_source.data or "", requested_budget_cents=form.requested_budget.data,
+            now=request_time()), form=form).ok:
+        return None
     form.form_errors.append(_("What you typed is not saved yet: correct the marked fields and save your draft."))
     return form
 
@@ -166,16 +157,11 @@ def _save_typed_text(proposal: Proposal) -> ProposalForm | None:
 def _save_quietly(proposal_id: int, form: ProposalForm) -> None:
     """After a refused submission for missing parts, still save what was typed as the draft."""
     proposal = db.session.get(Proposal, proposal_id)
-    try:
-        services.save_draft(
-            db.session, current_user, proposal, title=form.title.data or "", summary=form.summary.data or "",
-            body_source=form.body_source.data or "", requested_budget_cents=form.requested_budget.data,
-            now=request_time(),
-        )
-    except DomainError:
-        db.session.rollback()
-    else:
-        db.session.commit()
+    run_action(lambda: services.save_draft(
+        db.session, current_user, proposal, title=form.title.data or "", summary=form.summary.data or "",
+        body_source=form.body_source.data or "", requested_budget_cents=form.requested_budget.data,
+        now=request_time(),
+    ), quiet=True)
 
 
 @bp.route("/proposals/<int:proposal_id>/attachments", methods=["POST"])
@@ -185,32 +171,22 @@ def upload_attachment(proposal_id: int):
     if not can_edit_proposal(current_user, proposal):
         abort(403)
     form = AttachmentForm()
-    storage = get_storage(current_app.config)
     unsaved = _save_typed_text(proposal)
     if not form.validate_on_submit():
         flash_form_errors(form)
         if unsaved is not None:
             return _render_edit(proposal, unsaved)
         return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")
-    staged = None
-    try:
+    staging = Staging(get_storage(current_app.config))
+
+    def add() -> None:
         upload = inspect_upload(form.file.data.stream, form.file.data.filename or "",
                                 current_app.config["MAX_DOCUMENT_BYTES"])
-        staged = storage.stage(upload.data)
-        services.add_attachment(db.session, current_user, proposal, upload, staged.key, request_time())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if staged is not None:
-            storage.discard(staged)
-        flash(str(error.message), "error")
-    except Exception:
-        db.session.rollback()
-        if staged is not None:
-            storage.discard(staged)
-        raise
-    else:
-        storage.promote(staged)
+        services.add_attachment(db.session, current_user, proposal, upload, staging.stage(upload.data).key,
+                                request_time())
+
+    if run_action(add, undo=staging.discard).ok:
+        staging.promote()
         flash(_("The attachment has been added."), "success")
     if unsaved is not None:
         return _render_edit(db.session.get(Proposal, proposal_id), unsaved)
@@ -225,14 +201,8 @@ def remove_attachment(proposal_id: int, attachment_id: int):
     if not can_edit_proposal(current_user, proposal) or attachment is None or attachment.proposal_id != proposal.id:
         abort(404)
     unsaved = _save_typed_text(proposal)
-    try:
-        services.remove_attachment(db.session, current_user, proposal, attachment, request_time())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The attachment has been removed from your proposal."), "success")
+    run_action(lambda: services.remove_attachment(db.session, current_user, proposal, attachment, request_time()),
+               success=_("The attachment has been removed from your proposal."))
     if unsaved is not None:
         return _render_edit(db.session.get(Proposal, proposal_id), unsaved)
     return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")
@@ -295,14 +265,8 @@ def withdraw(proposal_id: int):
             button=_("Yes, withdraw my proposal"),
             back_url=url_for("proposals.edit", proposal_id=proposal.id))) is not None:
         return question
-    try:
-        services.withdraw(db.session, current_user, proposal, request_time())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Your proposal has been withdrawn. You can submit it again before the deadline."), "success")
+    run_action(lambda: services.withdraw(db.session, current_user, proposal, request_time()),
+               success=_("Your proposal has been withdrawn. You can submit it again before the deadline."))
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
 
@@ -324,17 +288,11 @@ def questions(slug: str):
     if request.method == "POST":
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login", next=url_for("calls.call_detail", slug=slug)))
-        if form.validate_on_submit():
-            try:
-                services.ask_question(db.session, current_user, call, form.text.data, request_time())
-            except DomainError as error:
-                db.session.rollback()
-                attach_to_form(form, error)
-            else:
-                db.session.commit()
-                flash(_("Your question has been sent. The answer will be published on this page for everyone."),
-                      "success")
-                return redirect(url_for("calls.call_detail", slug=slug) + "#questions")
+        if form.validate_on_submit() and run_action(
+                lambda: services.ask_question(db.session, current_user, call, form.text.data, request_time()),
+                form=form, success=_("Your question has been sent. The answer will be published on this page for "
+                                     "everyone.")).ok:
+            return redirect(url_for("calls.call_detail", slug=slug) + "#questions")
         return render_template("proposals/ask.html", call=call, form=form), 400
     return render_template("proposals/questions.html", call=call,
                            questions=services.published_questions(db.session, call), now=request_time())
@@ -345,10 +303,9 @@ def questions(slug: str):
 def follow(slug: str):
     call = _load_public_call(slug)
     follow_it = request.form.get("follow") == "1"
-    services.set_following(db.session, current_user, call, follow_it)
-    db.session.commit()
-    flash(_("You follow this call: we email you when answers are published or the call changes.") if follow_it
-          else _("You no longer follow this call."), "success")
+    run_action(lambda: services.set_following(db.session, current_user, call, follow_it),
+               success=_("You follow this call: we email you when answers are published or the call changes.")
+               if follow_it else _("You no longer follow this call."))
     return redirect(url_for("calls.call_detail", slug=slug))
 
 
@@ -430,14 +387,9 @@ def change_status(proposal_id: int, target: str):
     proposal = _load_proposal(proposal_id)
     if target not in {s.value for s in ProposalStatus}:
         abort(404)
-    try:
-        services.transition_proposal(db.session, current_user, proposal, ProposalStatus(target), request_time())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The status of the proposal has been changed."), "success")
+    run_action(lambda: services.transition_proposal(db.session, current_user, proposal, ProposalStatus(target),
+                                                    request_time()),
+               success=_("The status of the proposal has been changed."))
     return redirect(url_for("proposals.staff_proposals", call_id=proposal.call_id))
 
 
@@ -461,65 +413,60 @@ def _render_staff_questions(call: Call, bound: AnswerForm | None = None, bound_i
 def answer(question_id: int):
     question = db.session.get(Question, question_id) or abort(404)
     form = AnswerForm(prefix=f"q{question.id}")
-    if form.validate_on_submit():
-        try:
-            services.answer_question(db.session, current_user, question, text=form.text.data,
-                                     answer_source=form.answer_source.data or "", publish=form.publish.data,
-                                     now=request_time())
-        except DomainError as error:
-            db.session.rollback()
-            attach_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("The answer has been saved."), "success")
-            return redirect(url_for("proposals.staff_questions", call_id=question.call_id) + f"#question-{question.id}")
+    if form.validate_on_submit() and run_action(lambda: services.answer_question(
+            db.session, current_user, question, text=form.text.data,
+            answer_source=form.answer_source.data or "", publish=form.publish.data, now=request_time()),
+            form=form, success=_("The answer has been saved.")).ok:
+        return redirect(url_for("proposals.staff_questions", call_id=question.call_id) + f"#question-{question.id}")
     return _render_staff_questions(question.call, form, question.id, 400)
 
 
 # --- the panel on the call page -------------------------------------------------------------
 
 
-@bp.app_context_processor
-def call_page_helpers() -> dict:
-    """The call page (calls area) shows the proposal and Q&A panel through this helper, so the
-    calls area does not depend on proposals."""
+def proposal_panel(call: Call) -> dict:
+    """The call page's panel for submitting, questions and following (calls/panels.py)."""
+    now = request_time()
+    phase = call.current_phase(now)
+    own = None
+    problem = None
+    if phase is not None:
+        problem = services.eligibility_problem(call, current_user)
+        if current_user.is_authenticated:
+            own = services.find_own_proposal(db.session, current_user, phase)
+            if own is None and problem is None and not services.admitted_to_phase(db.session, current_user, call,
+                                                                                  phase):
+                problem = str(_l("Only participants whose proposal in phase %(n)d was selected can take part "
+                                 "in this phase.", n=phase.number - 1))
+    return {
+        "phase": phase, "own": own, "problem": problem,
+        "questions": services.published_questions(db.session, call),
+        "questions_open": call.questions_open(now),
+        # Only for those who may ask: a form starts a session (its CSRF token), and the page
+        # as anonymous visitors see it must stay the same for all of them (page_cache.py).
+        "question_form": QuestionForm() if current_user.is_authenticated else None,
+        "following": services.is_following(db.session, current_user, call),
+        "is_published": call.status is CallStatus.PUBLISHED,
+    }
 
-    def proposal_panel(call: Call) -> dict:
-        now = request_time()
-        phase = call.current_phase(now)
-        own = None
-        problem = None
-        if phase is not None:
-            problem = services.eligibility_problem(call, current_user)
-            if current_user.is_authenticated:
-                own = services.find_own_proposal(db.session, current_user, phase)
-                if own is None and problem is None and not services.admitted_to_phase(db.session, current_user, call,
-                                                                                      phase):
-                    problem = str(_l("Only participants whose proposal in phase %(n)d was selected can take part "
-                                     "in this phase.", n=phase.number - 1))
-        return {
-            "phase": phase, "own": own, "problem": problem,
-            "questions": services.published_questions(db.session, call),
-            "questions_open": call.questions_open(now),
-            # Only for those who may ask: a form starts a session (its CSRF token), and the page
-            # as anonymous visitors see it must stay the same for all of them (page_cache.py).
-            "question_form": QuestionForm() if current_user.is_authenticated else None,
-            "following": services.is_following(db.session, current_user, call),
-            "is_published": call.status is CallStatus.PUBLISHED,
-        }
 
-    def status_label(proposal_or_status: Proposal | ProposalStatus | str) -> str:
-        """A proposal's status as its readers see it (after the deadline "under evaluation" until the
-        decisions are published), or a bare status's label."""
-        if isinstance(proposal_or_status, Proposal):
-            return str(STATUS_LABELS[ProposalStatus(lifecycle.status_label_key(proposal_or_status, request_time()))])
-        return str(STATUS_LABELS[ProposalStatus(proposal_or_status)])
+def status_label(proposal_or_status: Proposal | ProposalStatus | str) -> str:
+    """A proposal's status as its readers see it (after the deadline "under evaluation" until the
+    decisions are published), or a bare status's label."""
+    if isinstance(proposal_or_status, Proposal):
+        return str(STATUS_LABELS[ProposalStatus(lifecycle.status_label_key(proposal_or_status, request_time()))])
+    return str(STATUS_LABELS[ProposalStatus(proposal_or_status)])
 
-    return {"proposal_panel": proposal_panel,
-            "proposal_status_label": status_label,
-            # The lifecycle's guards, for templates: they never compare status strings themselves.
-            "proposal_can_edit": lambda proposal: lifecycle.can_edit(proposal, request_time()),
-            "proposal_can_withdraw": lambda proposal: lifecycle.can_withdraw(proposal, request_time()),
-            "proposal_is_submitted": lambda proposal: lifecycle.has_arrived(proposal),
-            "proposal_readable": _readable}
+
+@bp.record_once
+def _offer_to_templates(state: BlueprintSetupState) -> None:
+    """The proposals' template hook (core/templating.py) and their panel on the call page (calls/panels.py)."""
+    add_call_panel(state.app, CallPanel(order=20, template="proposals/_call_panel.html", build=proposal_panel))
+    offer_to_templates(
+        state.app, proposal_status_label=status_label,
+        # The lifecycle's guards, for templates: they never compare status strings themselves.
+        proposal_can_edit=lambda proposal: lifecycle.can_edit(proposal, request_time()),
+        proposal_can_withdraw=lambda proposal: lifecycle.can_withdraw(proposal, request_time()),
+        proposal_is_submitted=lambda proposal: lifecycle.has_arrived(proposal),
+        proposal_readable=_readable)
 

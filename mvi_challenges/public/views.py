@@ -7,12 +7,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import text
 from wtforms import HiddenField
 
-from .. import csrf
 from ..accounts.auth import redirect_next, require_login
 from ..accounts.services import set_locale
 from ..calls import services as call_services
 from ..calls.models import PublicState
 from ..catalogue.services import all_categories, find_category_by_slug
+from ..core.csrf import csrf
 from ..core.db import db
 from ..core.timezones import now_utc, request_time
 from ..monitoring.yearly_counts import category_overview

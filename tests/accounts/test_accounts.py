@@ -118,7 +118,7 @@ def test_unconfirmed_registrations_are_removed_by_the_retention_command(app: Fla
 
 
 def test_the_scheduled_retention_job_removes_unconfirmed_registrations_too(app: Flask, client_en) -> None:
-    from mvi_challenges.infra import jobs
+    from mvi_challenges.privacy import jobs
 
     _register(client_en)
     with app.app_context():

@@ -60,7 +60,7 @@ def test_every_change_the_results_show_gives_a_new_fingerprint(app: Flask, catal
         unchanged("declarations without a conflict change no count")
         evaluation.declare(session, juror_user, juror, third, has_conflict=True, reason="Oud-collega")
         changed("a conflict declared")
-        declared = evaluation.declaration_for(session, juror, third)
+        declared = evaluation.member_declaration(session, juror, third)
         evaluation.lift_conflict(session, staff, declared, "Verkeerd aangeklikt")
         changed("a conflict lifted by staff")
         evaluation.declare(session, juror_user, juror, second, has_conflict=True, reason="Familie")

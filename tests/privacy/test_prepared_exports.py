@@ -17,6 +17,7 @@ from mvi_challenges.accounts.models import Role
 from mvi_challenges.core.db import db
 from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.infra import jobs
+from mvi_challenges.privacy import jobs as privacy_jobs
 from mvi_challenges.privacy.models import DataExport
 
 from ..factories import PDF_BYTES, login, make_call, make_proposal, make_user, page_text
@@ -53,8 +54,8 @@ def test_the_worker_prepares_the_zip_once_and_only_its_owner_gets_it(app: Flask,
     _ask(client_en)  # a second click: the same export, not a second job
     with app.app_context():
         [export_id] = db.session.scalars(select(DataExport.id)).all()
-        assert [(func, args) for func, *args in queued] == [(jobs.prepare_data_export, [export_id])]
-        assert jobs.prepare_data_export(export_id) == f"export {export_id} ready"
+        assert [(func, args) for func, *args in queued] == [(privacy_jobs.prepare_data_export, [export_id])]
+        assert privacy_jobs.prepare_data_export(export_id) == f"export {export_id} ready"
     link = _link(client_en)
     download = client_en.get(link)
     assert download.status_code == 200 and download.mimetype == "application/zip"
@@ -80,7 +81,7 @@ def test_prepared_zips_go_after_a_day_and_with_the_account(app: Flask, client_en
     login(client_en, person)
     _ask(client_en)
     with app.app_context():
-        jobs.prepare_data_export(db.session.scalar(select(DataExport.id)))
+        privacy_jobs.prepare_data_export(db.session.scalar(select(DataExport.id)))
         key = db.session.scalar(select(DataExport.storage_key))
         from mvi_challenges.core.storage import get_storage
 
@@ -95,7 +96,7 @@ def test_prepared_zips_go_after_a_day_and_with_the_account(app: Flask, client_en
     # Deleting the account takes a prepared ZIP with it.
     _ask(client_en)
     with app.app_context():
-        jobs.prepare_data_export(db.session.scalar(select(DataExport.id)))
+        privacy_jobs.prepare_data_export(db.session.scalar(select(DataExport.id)))
         key = db.session.scalar(select(DataExport.storage_key))
         assert storage.read(key) is not None
     client_en.post("/account/delete", data={"password": person.password, "understood": "y"})

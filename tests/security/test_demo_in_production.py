@@ -12,7 +12,7 @@ from mvi_challenges import create_app
 from mvi_challenges.accounts.models import Role, User
 from mvi_challenges.accounts.services import create_user
 from mvi_challenges.core.db import db
-from mvi_challenges.demo.seed import DEMO_PASSWORD
+from mvi_challenges.demo.people import DEMO_PASSWORD
 
 from ..factories import page_text
 
