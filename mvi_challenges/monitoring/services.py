@@ -76,7 +76,9 @@ class RegisterFilters:
 
 def register_query(filters: RegisterFilters) -> Select[tuple[ProcurementRecord]]:
     """Newest first; cancelled calls stay listed (the effort was made, the outcome is shown)."""
-    stmt = select(ProcurementRecord)
+    # The call and its approver come along: the register shows who approved the explanation.
+    stmt = select(ProcurementRecord).options(
+        selectinload(ProcurementRecord.call).selectinload(Call.explanation_approved_by))
     if filters.year is not None:
         start, end = year_bounds(filters.year)
         stmt = stmt.where(ProcurementRecord.published_on >= start, ProcurementRecord.published_on < end)

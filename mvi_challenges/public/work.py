@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.permissions import is_staff
+from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call, CallStatus, Phase
 from ..calls.services import open_calls_by_deadline
 from ..dialogues import lifecycle as dialogue_lifecycle
@@ -36,16 +37,29 @@ class StaffWork:
     closing: list[tuple[Call, Phase]] = field(default_factory=list)
     to_decide: list[tuple[Call, Phase, int]] = field(default_factory=list)  # call, phase, proposals
     explanations: list[Any] = field(default_factory=list)
+    to_approve: list[Call] = field(default_factory=list)  # explanations waiting for this manager
     contracts_to_record: list[tuple[Proposal, Any]] = field(default_factory=list)
     updates_due: list[Contract] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.questions or self.closing or self.to_decide or self.explanations
+        return not (self.questions or self.closing or self.to_decide or self.explanations or self.to_approve
                     or self.contracts_to_record or self.updates_due)
 
 
-def staff_work(session: Session, now: dt.datetime) -> StaffWork:
+def explanations_to_approve(session: Session, user: Any) -> list[Call]:
+    """The calls whose below-target explanation waits for `user`'s approval as their manager. A
+    manager has few calls: the lifecycle decides per call, so the rule is written once."""
+    if user is None or getattr(user, "id", None) is None:
+        return []
+    candidates = session.scalars(
+        select(Call).where(Call.manager_id == user.id, Call.level_explanation != "",
+                           Call.status.in_((CallStatus.DRAFT, CallStatus.PUBLISHED, CallStatus.CLOSED)))
+        .order_by(Call.updated_at, Call.id))
+    return [call for call in candidates if call_lifecycle.awaits_my_approval(call, user)]
+
+
+def staff_work(session: Session, now: dt.datetime, user: Any = None) -> StaffWork:
     week = now + dt.timedelta(days=7)
     questions = session.execute(
         select(Call, func.count(Question.id)).join(Question, Question.call_id == Call.id)
@@ -72,6 +86,7 @@ def staff_work(session: Session, now: dt.datetime) -> StaffWork:
         .order_by(Contract.signed_on).limit(20)))
     return StaffWork(questions=[(c, n) for c, n in questions], closing=[(c, p) for c, p in closing],
                      to_decide=to_decide, explanations=monitoring.records_lacking_explanation(session),
+                     to_approve=explanations_to_approve(session, user),
                      contracts_to_record=monitoring.awarded_without_contract(session), updates_due=updates_due)
 
 
