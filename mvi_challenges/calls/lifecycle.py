@@ -49,8 +49,8 @@ def some_decisions_published(call: Call, now: dt.datetime) -> str | None:
 
 # --- comply or explain: the manager approves the explanation (four eyes) --------------------
 
-# Shorter than this is not an explanation a reader can weigh ("Markt te klein." says nothing).
-MIN_EXPLANATION_LENGTH = 40
+# Shorter than this is no sentence a reader can weigh ("Markt te klein." says nothing).
+MIN_EXPLANATION_LENGTH = 20
 # Texts that promise an explanation instead of giving one; compared without case, dots, dashes or spaces.
 PLACEHOLDERS = frozenset({
     "uitlegvolgtnog", "uitlegvolgt", "volgtnog", "volgt", "ntb", "nnb", "nvt", "tbd", "todo", "tba", "later",

@@ -447,7 +447,7 @@ def approve_explanation(call_id: int):
     # first only where irreversible); the button's label says what it does.
     call = _call_for_its_manager(call_id)
     run_action(lambda: services.approve_explanation(db.session, current_user, call),
-               success=_("You approved the explanation. The call can be published."))
+               success=_("You approved the explanation."))
     return redirect(url_for("calls.manage", call_id=call.id) + "#explanation")
 
 
