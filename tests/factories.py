@@ -106,6 +106,7 @@ def make_call(
             # Comply or explain: a manager (not the writer) approves the explanation before publishing.
             call.manager = create_user(db.session, email=f"manager{n}@utrecht.example", password=PASSWORD,
                                        name=f"Manager {n}", roles=(Role.STAFF,))
+            db.session.flush()
             approve_explanation(db.session, call.manager, call)
         if status is not CallStatus.DRAFT:
             transition_call(db.session, None, call, CallStatus.PUBLISHED,

@@ -138,8 +138,14 @@ class CallForm(FlaskForm):
         level = self.ambition_level.data
         if target is None or level not in {"1", "2", "3"} or int(level) >= target:
             return {}
-        problems = {}
+        problems: dict[str, str] = {}
+        if not (self.level_explanation.data or "").strip():
+            problems["level_explanation"] = str(_l(
+                "The ambition level is below the target level %(target)d of this category. "
+                "Explain why (comply or explain); the explanation is published.", target=target))
         for name in ("level_explanation", "level_explanation_en"):
+            if name in problems:
+                continue
             text = self[name].data or ""
             if (name == "level_explanation" or text.strip()) and (problem := explanation_problem(text)) is not None:
                 problems[name] = problem
