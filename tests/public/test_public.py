@@ -112,6 +112,10 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
     register = page_text(client.get("/monitoring/register?category=catering&source=external"))
     assert "Catering stadskantoor en stadhuis 2026–2030" in register and "huurcontract" in register
     assert "Vervanging laptops en telefoons" in page_text(client.get("/monitoring/register?below=unexplained"))
+    # The demo's below-target calls were published after their manager approved the explanation.
+    platform = page_text(client.get("/monitoring/register?category=catering&source=platform"))
+    assert "Catering Stadskantoor 2027" in platform
+    assert "Uitleg goedgekeurd door de verantwoordelijke manager, Anna Admin" in platform
     with app.app_context():
         from mvi_challenges.monitoring.models import Contract, ProcurementRecord
 
