@@ -6,7 +6,9 @@
 "decided" follows from the procedure, not from a button: it is reached when the decisions of the
 call's last phase are published (for a call that staff closed: of the phase that ran), in
 evaluation.services.publish_decisions, so the public filter "Besloten" shows exactly the calls
-whose outcome is known. `services.transition_call` is the one function that writes
+whose outcome is known. Publishing a call below its category's target level also waits for the
+responsible manager's approval of the explanation (comply or explain, four eyes; see
+`explanation_state`). `services.transition_call` is the one function that writes
 `Call.status`; it asks `refusal` first. Views and templates ask `allowed_targets`.
 """
 

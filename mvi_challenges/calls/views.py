@@ -281,6 +281,7 @@ def _render_manage(call: Call, *, document_form: DocumentForm | None = None, clo
         transitions=lifecycle.allowed_targets(call, now), max_phases=services.MAX_PHASES[call.kind],
         open_phase=call.current_phase(now), can_edit=can_edit_call(current_user, call),
         remark_form=remark_form or RemarkForm(prefix="remark"),
+        can_decide_explanation=can_decide_explanation(current_user, call),
         explanation_refusal=lifecycle.explanation_decision_refusal(call, current_user),
     ), status
 
