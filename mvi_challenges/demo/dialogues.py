@@ -91,4 +91,44 @@ def seed_dialogues(session: Session, staff: User) -> int:
     return 3
 
 
-# Category slug → department slug, for the demo's owners in monitoring.
+LOT_TITLE = "Stadspanel schone lucht"
+# Districts and age groups of the demo's lot candidates, in order of registration: Overvecht and the
+# young are over-represented, so the quotas visibly matter in the draw.
+_LOT_DISTRICTS = ("overvecht", "overvecht", "zuid", "west", "overvecht", "binnenstad", "oost", "overvecht",
+                  "leidsche-rijn", "noordwest", "overvecht", "zuidwest", "overvecht", "noordoost", "vleuten-de-meern",
+                  "overvecht", "west", "zuid")
+_LOT_AGES = ("16-29", "30-44", "16-29", "65+", "16-29", "45-64", "16-29", "65+", "30-44", "16-29", "45-64",
+             "16-29", "30-44", "65+", "45-64", "16-29", "30-44", "16-29")
+
+
+def seed_lot_dialogue(session: Session, staff: User) -> int:
+    """A city dialogue that selects by lot with quotas: registration has closed and the lots have been
+    drawn, with the demo resident among the registrants (issue #18, part 5). Its own check, so a
+    database seeded before this dialogue existed gets it too."""
+    from ..dialogues import services as dialogue_services
+    from ..dialogues.models import Dialogue, DialogueKind, DialogueStatus, Selection
+
+    if session.scalar(select(Dialogue.id).where(Dialogue.title == LOT_TITLE).limit(1)) is not None:
+        return 0
+    burger = find_user_by_email(session, "burger@demo.mvi.example")
+    residents = list(session.scalars(select(User).where(User.email.like("bewoner%@demo.mvi.example"))
+                                     .order_by(User.email).limit(len(_LOT_DISTRICTS) - 1)))
+    now = now_utc()
+    opened = now - dt.timedelta(days=14)
+    dialogue = dialogue_services.save_dialogue(
+        session, staff, None, kind=DialogueKind.CITY, title=LOT_TITLE,
+        body_source="Twaalf inwoners, **gekozen door loting**, adviseren over schone lucht in de stad. "
+                    "Per wijk en per leeftijdsgroep is een maximum aantal plaatsen, zodat niet één wijk "
+                    "of generatie het panel vult.",
+        category=session.scalar(select(Category).where(Category.slug == "openbare-ruimte")), related_call=None,
+        starts_at=_local_at(8, 19), ends_at=_local_at(8, 21), address="Stadhuis, Korte Minrebroederstraat 2, Utrecht",
+        online_url="", capacity=12, registration_closes_at=now - dt.timedelta(days=1), eligibility=Eligibility.BOTH,
+        slot_minutes=None, selection=Selection.LOT,
+        lot_quotas={"district": {"overvecht": 4}, "age_group": {"16-29": 4, "65+": 3}})
+    dialogue_services.transition_dialogue(session, staff, dialogue, DialogueStatus.PUBLISHED, now=opened)
+    for index, person in enumerate([burger, *residents]):
+        dialogue_services.register(session, person, dialogue, opened + dt.timedelta(hours=index),
+                                   {"district": _LOT_DISTRICTS[index], "age_group": _LOT_AGES[index]})
+    dialogue_services.draw_lots(session, staff, dialogue, now)
+    return 1
+
