@@ -92,14 +92,17 @@ def seed_dialogues(session: Session, staff: User) -> int:
 
 
 LOT_TITLE = "Stadspanel schone lucht"
-# Districts and age groups of the demo's lot candidates, in order of registration: Overvecht and the
-# young are over-represented, so the quotas visibly matter in the draw.
-_LOT_DISTRICTS = ("overvecht", "overvecht", "zuid", "west", "overvecht", "binnenstad", "oost", "overvecht",
-                  "leidsche-rijn", "noordwest", "overvecht", "zuidwest", "overvecht", "noordoost", "vleuten-de-meern",
-                  "overvecht", "west", "zuid")
-_LOT_AGES = ("16-29", "30-44", "16-29", "65+", "16-29", "45-64", "16-29", "65+", "30-44", "16-29", "45-64",
-             "16-29", "30-44", "65+", "45-64", "16-29", "30-44", "16-29")
-
+# District and age group of the demo's lot candidates, in order of registration. Overvecht and the
+# young and old are over-represented, so the quotas visibly matter; twelve candidates are in no
+# capped group, so the draw can always fill all twelve seats within the quotas (lottery.choose
+# would otherwise give the last seats to skipped candidates).
+_CAPPED = (("overvecht", "16-29"), ("overvecht", "30-44"), ("overvecht", "65+"), ("overvecht", "16-29"),
+           ("overvecht", "45-64"), ("overvecht", "16-29"), ("zuid", "16-29"), ("west", "65+"), ("oost", "16-29"),
+           ("binnenstad", "65+"))
+_FREE = (("zuid", "30-44"), ("west", "45-64"), ("oost", "30-44"), ("binnenstad", "45-64"), ("leidsche-rijn", "30-44"),
+         ("noordwest", "45-64"), ("zuidwest", "30-44"), ("noordoost", "45-64"), ("vleuten-de-meern", "30-44"),
+         ("zuid", "45-64"), ("west", "30-44"), ("leidsche-rijn", "45-64"))
+_LOT_CANDIDATES = _CAPPED + _FREE
 
 def seed_lot_dialogue(session: Session, staff: User) -> int:
     """A city dialogue that selects by lot with quotas: registration has closed and the lots have been
@@ -112,7 +115,7 @@ def seed_lot_dialogue(session: Session, staff: User) -> int:
         return 0
     burger = find_user_by_email(session, "burger@demo.mvi.example")
     residents = list(session.scalars(select(User).where(User.email.like("bewoner%@demo.mvi.example"))
-                                     .order_by(User.email).limit(len(_LOT_DISTRICTS) - 1)))
+                                     .order_by(User.email).limit(len(_LOT_CANDIDATES) - 1)))
     now = now_utc()
     opened = now - dt.timedelta(days=14)
     dialogue = dialogue_services.save_dialogue(
@@ -124,11 +127,12 @@ def seed_lot_dialogue(session: Session, staff: User) -> int:
         starts_at=_local_at(8, 19), ends_at=_local_at(8, 21), address="Stadhuis, Korte Minrebroederstraat 2, Utrecht",
         online_url="", capacity=12, registration_closes_at=now - dt.timedelta(days=1), eligibility=Eligibility.BOTH,
         slot_minutes=None, selection=Selection.LOT,
-        lot_quotas={"district": {"overvecht": 4}, "age_group": {"16-29": 4, "65+": 3}})
+        lot_quotas={"district": {"overvecht": 4}, "age_group": {"16-29": 3, "65+": 2}})
     dialogue_services.transition_dialogue(session, staff, dialogue, DialogueStatus.PUBLISHED, now=opened)
     for index, person in enumerate([burger, *residents]):
+        district, age_group = _LOT_CANDIDATES[index]
         dialogue_services.register(session, person, dialogue, opened + dt.timedelta(hours=index),
-                                   {"district": _LOT_DISTRICTS[index], "age_group": _LOT_AGES[index]})
+                                   {"district": district, "age_group": age_group})
     dialogue_services.draw_lots(session, staff, dialogue, now)
     return 1
 

@@ -148,8 +148,10 @@ def _demo_note_and_draw_are_there(app: Flask, client: FlaskClient) -> None:
         burger = find_user_by_email(db.session, "burger@demo.mvi.example")
         mine = db.session.query(Registration).filter_by(dialogue_id=dialogue.id, user_id=burger.id).one()
         assert mine.lot_rank is not None  # drawn or on the reserve list, in drawn order
-        overvecht = sum(1 for c in draw.candidates if c["number"] in draw.selected and c["district"] == "overvecht")
-        assert overvecht <= 4  # the quota holds
+        seated = [c for c in draw.candidates if c["number"] in draw.selected]
+        for dimension, caps in draw.quotas.items():  # the quotas hold, whatever the secret drew
+            assert all(sum(c[dimension] == group for c in seated) <= cap for group, cap in caps.items())
+        assert sum(c["district"] == "overvecht" for c in draw.candidates) > draw.quotas["district"]["overvecht"]
     assert client.get(f"/dialogues/{slug}/draw").status_code == 200
 
 
