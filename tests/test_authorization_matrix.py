@@ -141,6 +141,7 @@ EXPECTED: dict[str, str] = {
     "proposals.change_status": STAFF,
     "proposals.staff_questions": STAFF,
     "proposals.answer": STAFF,
+    "proposals.edit_answer": STAFF,
     "notices.note": PUBLIC,
     "notices.note_download": PUBLIC,
     "notices.note_json": PUBLIC,
