@@ -13,7 +13,13 @@ from flask.testing import FlaskClient
 from mvi_challenges.accounts.models import KvkStatus, Organisation, Role
 from mvi_challenges.accounts.services import create_user
 from mvi_challenges.calls.models import CallKind, CallStatus, Eligibility
-from mvi_challenges.calls.services import CriterionInput, save_call, save_phase, transition_call
+from mvi_challenges.calls.services import (
+    CriterionInput,
+    approve_explanation,
+    save_call,
+    save_phase,
+    transition_call,
+)
 from mvi_challenges.catalogue.models import Category, SocialValue
 from mvi_challenges.catalogue.services import seed_catalogue
 from mvi_challenges.core.db import db
@@ -96,6 +102,12 @@ def make_call(
                 budget_cents=5_000_000, max_awards=3, score_scale_max=10,
                 criteria=[CriterionInput("Impact", 60, knockout_minimum=4), CriterionInput("Haalbaarheid", 40)],
             )
+        if status is not CallStatus.DRAFT and call.below_target:
+            # Comply or explain: a manager (not the writer) approves the explanation before publishing.
+            call.manager = create_user(db.session, email=f"manager{n}@utrecht.example", password=PASSWORD,
+                                       name=f"Manager {n}", roles=(Role.STAFF,))
+            db.session.flush()
+            approve_explanation(db.session, call.manager, call)
         if status is not CallStatus.DRAFT:
             transition_call(db.session, None, call, CallStatus.PUBLISHED,
                             now=min(now, now + opens_in) - dt.timedelta(hours=1))

@@ -28,6 +28,7 @@ OWNER, OWNER_OR_STAFF = "owner", "owner-or-staff"  # the proposal's own organisa
 JURY = "jury"  # a member of this phase's jury, also one who declared a conflict on the proposal
 JURY_CLEAR = "jury-clear"  # a member who declared no conflict of interest with this proposal
 JURY_CHAIR = "jury-chair"  # the chair of this phase's jury
+CALL_MANAGER = "call-manager"  # the call's responsible manager: no role in this world is
 # A step of logging in: without a password typed first it sends anyone back to log in (tested in
 # tests/accounts/test_two_step.py); here it must only never fail.
 LOGIN_FLOW = "login-flow"
@@ -117,6 +118,10 @@ EXPECTED: dict[str, str] = {
     "calls.delete_document": STAFF,
     "calls.change_status": STAFF,
     "calls.close_early": STAFF,
+    # The call's named responsible manager only (four eyes): other staff and admins get a 403;
+    # the manager's own success is tested in tests/calls/test_explanation_approval.py.
+    "calls.approve_explanation": CALL_MANAGER,
+    "calls.send_back_explanation": CALL_MANAGER,
     "accounts.decide_join": LOGIN,  # the service refuses non-members with a message
     "proposals.start": LOGIN,  # eligibility is explained on the call page, not a 403
     "proposals.edit": OWNER,
@@ -136,6 +141,7 @@ EXPECTED: dict[str, str] = {
     "proposals.change_status": STAFF,
     "proposals.staff_questions": STAFF,
     "proposals.answer": STAFF,
+    "proposals.edit_answer": STAFF,
     "notices.note": PUBLIC,
     "notices.note_download": PUBLIC,
     "notices.note_json": PUBLIC,
@@ -195,6 +201,8 @@ ROLES: dict[str, tuple[Role, ...]] = {
 
 
 def _allowed(level: str, role: str) -> bool:
+    if level == CALL_MANAGER:
+        return False  # nobody here is the published call's manager; staff and admin are refused
     if level == JURY:
         return role in ("jury_chair", "jury_conflicted")
     if level in (JURY_CLEAR, JURY_CHAIR):

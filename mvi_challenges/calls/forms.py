@@ -24,6 +24,7 @@ from ..core.fields import (
     MultiCheckboxField,
     NumberRange,
 )
+from .lifecycle import explanation_problem
 from .models import ELIGIBILITY_CHOICES, CallKind, Eligibility
 from .services import CriterionInput, EnglishTexts, english_problems
 
@@ -123,7 +124,32 @@ class CallForm(FlaskForm):
         for name, message in english_problems(self.english()).items():
             self[name].errors = [*self[name].errors, message]
             valid = False
+        for name, message in self._explanation_problems().items():
+            self[name].errors = [*self[name].errors, message]
+            valid = False
         return valid
+
+    # The target level per category id, set by the view with the choices: the explanation is
+    # checked with every other field, not after them (all errors at once).
+    target_levels: dict[int, int] = {}
+
+    def _explanation_problems(self) -> dict[str, str]:
+        target = self.target_levels.get(self.category_id.data or 0)
+        level = self.ambition_level.data
+        if target is None or level not in {"1", "2", "3"} or int(level) >= target:
+            return {}
+        problems: dict[str, str] = {}
+        if not (self.level_explanation.data or "").strip():
+            problems["level_explanation"] = str(_l(
+                "The ambition level is below the target level %(target)d of this category. "
+                "Explain why (comply or explain); the explanation is published.", target=target))
+        for name in ("level_explanation", "level_explanation_en"):
+            if name in problems:
+                continue
+            text = self[name].data or ""
+            if (name == "level_explanation" or text.strip()) and (problem := explanation_problem(text)) is not None:
+                problems[name] = problem
+        return problems
 
 
 class _TranslatedMeta:
@@ -210,6 +236,12 @@ class DocumentForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason (published)"), validators=[Length(max=2000)], render_kw={"rows": 3})
+
+
+class RemarkForm(FlaskForm):
+    remark = TextAreaField(_l("What should change in the explanation"), validators=[Length(max=2000)],
+                           description=_l("The writer sees this remark when editing the call."),
+                           render_kw={"rows": 3})
 
 
 class CallFilterForm(FlaskForm):

@@ -6,14 +6,19 @@
 "decided" follows from the procedure, not from a button: it is reached when the decisions of the
 call's last phase are published (for a call that staff closed: of the phase that ran), in
 evaluation.services.publish_decisions, so the public filter "Besloten" shows exactly the calls
-whose outcome is known. `services.transition_call` is the one function that writes
+whose outcome is known. Publishing a call below its category's target level also waits for the
+responsible manager's approval of the explanation (comply or explain, four eyes; see
+`explanation_state`). `services.transition_call` is the one function that writes
 `Call.status`; it asks `refusal` first. Views and templates ask `allowed_targets`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import re
 from collections.abc import Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -44,8 +49,94 @@ def some_decisions_published(call: Call, now: dt.datetime) -> str | None:
     return None
 
 
+# --- comply or explain: the manager approves the explanation (four eyes) --------------------
+
+# Shorter than this is no sentence a reader can weigh ("Markt te klein." says nothing).
+MIN_EXPLANATION_LENGTH = 20
+# Texts that promise an explanation instead of giving one; compared without case, dots, dashes or spaces.
+PLACEHOLDERS = frozenset({
+    "uitlegvolgtnog", "uitlegvolgt", "volgtnog", "volgt", "ntb", "nnb", "nvt", "tbd", "todo", "tba", "later",
+    "nogniet", "nognietbekend", "onbekend", "explanationtofollow", "tofollow", "xxx", "",
+})
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def explanation_problem(text: str) -> str | None:
+    """Why `text` is not an explanation that can be published, or None when it is."""
+    if not text.strip():
+        return str(_l("Explain why the ambition level is below the category's target level."))
+    if _bare(text) in PLACEHOLDERS or _bare(text).startswith("uitlegvolgt"):
+        return str(_l("Write the explanation itself: a placeholder such as “Uitleg volgt nog” or “n.t.b.” is not "
+                      "published."))
+    if len(text.strip()) < MIN_EXPLANATION_LENGTH:
+        return str(_l("Explain in at least %(n)d characters why the call stays below the target level.",
+                      n=MIN_EXPLANATION_LENGTH))
+    return None
+
+
+class ExplanationState(enum.StrEnum):
+    NOT_NEEDED = "not-needed"  # at or above the target level
+    WAITING = "waiting"  # written, the manager has not decided
+    SENT_BACK = "sent-back"  # the manager asked for changes (remark); the writer edits
+    APPROVED = "approved"
+
+
+def explanation_state(call: Call) -> ExplanationState:
+    if not call.below_target:
+        return ExplanationState.NOT_NEEDED
+    # An approval counts only from the call's manager as named now (a new manager decides anew).
+    if call.explanation_approved_at is not None and call.explanation_approved_by_id == call.manager_id:
+        return ExplanationState.APPROVED
+    if call.explanation_remark:
+        return ExplanationState.SENT_BACK
+    return ExplanationState.WAITING
+
+
+def explanation_not_approved(call: Call, now: dt.datetime) -> str | None:
+    """The publish guard: below the target level the manager's approval comes first."""
+    state = explanation_state(call)
+    if state in (ExplanationState.NOT_NEEDED, ExplanationState.APPROVED):
+        return None
+    if call.manager_id is None:
+        return str(_l("This call is below its target level: name the responsible manager, who must approve the "
+                      "explanation before the call can be published."))
+    if state is ExplanationState.SENT_BACK:
+        return str(_l("The responsible manager sent the explanation back: change it as asked; the manager then "
+                      "approves it before the call can be published."))
+    return str(_l("This call is below its target level: the responsible manager must approve the explanation "
+                  "before the call can be published."))
+
+
+def explanation_decision_refusal(call: Call, user: Any) -> str | None:
+    """Why `user` cannot approve or send back the explanation now, or None.
+
+    Only the call's named manager decides; and not on an explanation they wrote themselves (four
+    eyes: the approval is a second person's judgement, else it is a signature on one's own work).
+    """
+    if call.manager_id is None or call.manager_id != getattr(user, "id", None):
+        return str(_l("Only the responsible manager of this call can approve its explanation."))
+    if not call.below_target or not call.level_explanation.strip():
+        return str(_l("This call has no explanation to approve."))
+    if (problem := explanation_problem(call.level_explanation)) is not None:
+        return problem
+    if call.explanation_written_by_id == user.id:
+        return str(_l("You wrote this explanation yourself: someone else approves it (four-eyes principle). Ask "
+                      "a colleague to write it, or name another responsible manager."))
+    return None
+
+
+def explanation_approval_refusal(call: Call, user: Any) -> str | None:
+    refusal_ = explanation_decision_refusal(call, user)
+    if refusal_ is None and explanation_state(call) is ExplanationState.APPROVED:
+        return str(_l("You have already approved this explanation."))
+    return refusal_
+
+
 MOVES: dict[tuple[CallStatus, CallStatus], Guard] = {
-    (C.DRAFT, C.PUBLISHED): always,  # completeness is checked by services.publication_problems
+    (C.DRAFT, C.PUBLISHED): explanation_not_approved,  # completeness: services.publication_problems
     (C.DRAFT, C.CANCELLED): always,
     (C.PUBLISHED, C.CLOSED): always,
     (C.PUBLISHED, C.CANCELLED): always,
@@ -110,5 +201,11 @@ def clarification_note_refusal(call: Call, now: dt.datetime) -> str | None:
     return None
 
 
-TEMPLATE_GUARDS = {"call_is_draft": is_draft, "call_is_running": is_running, "call_is_closed": is_closed,
+def awaits_my_approval(call: Call, user: Any) -> bool:
+    """The manage page and the work list show the approve and send-back buttons when this holds."""
+    return explanation_state(call) is ExplanationState.WAITING and explanation_decision_refusal(call, user) is None
+
+
+TEMPLATE_GUARDS = {"call_explanation_state": explanation_state, "call_awaits_my_approval": awaits_my_approval,
+                   "call_is_draft": is_draft, "call_is_running": is_running, "call_is_closed": is_closed,
                    "call_is_cancelled": is_cancelled, "call_may_add_phase": may_add_phase}

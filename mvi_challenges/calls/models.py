@@ -168,11 +168,20 @@ class Call(Base):
     # Calendar days between publishing the decisions and signing a contract (the Alcatel period):
     # losing applicants can object in that time.
     standstill_days: Mapped[int] = mapped_column(default=20, server_default="20")
+    # Comply or explain, four eyes: the call's manager approves a below-target explanation (or sends
+    # it back with a remark) before publication; editing the explanation withdraws the approval.
+    # calls/lifecycle.py reads these; services.save_call and the approval services write them.
+    explanation_written_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    explanation_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    explanation_approved_at: Mapped[dt.datetime | None]
+    explanation_remark: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     category: Mapped[Category] = relationship(lazy="joined")
     department: Mapped[Department | None] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
+    explanation_written_by: Mapped[User | None] = relationship(foreign_keys=[explanation_written_by_id])
+    explanation_approved_by: Mapped[User | None] = relationship(foreign_keys=[explanation_approved_by_id])
     social_values: Mapped[list[SocialValue]] = relationship(
         secondary=call_social_values, order_by=SocialValue.name_nl
     )

@@ -20,3 +20,9 @@ def can_edit_call(user: Any, call: Call) -> bool:
 def can_view_call(user: Any, call: Call) -> bool:
     """Drafts (and never-published cancelled calls) are for staff only."""
     return call.is_public or can_manage_calls(user)
+
+
+def can_decide_explanation(user: Any, call: Call) -> bool:
+    """Only the call's named responsible manager approves (or sends back) its below-target
+    explanation; lifecycle.explanation_decision_refusal adds the four-eyes rule for the writer."""
+    return can_manage_calls(user) and call.manager_id is not None and call.manager_id == getattr(user, "id", None)

@@ -122,9 +122,12 @@ def resolve_catalogue(session: Session, category_id: int | None, value_ids: Sequ
     return category, values
 
 
-def check_comply_or_explain(target_level: int, level: int, explanation: str) -> None:
-    """Below the category's target level an explanation is required (MVI, tenzij)."""
-    if level < target_level and not explanation.strip():
+def check_comply_or_explain(target_level: int, level: int, explanation: str, explanation_en: str = "") -> None:
+    """Below the category's target level an explanation is required (MVI, tenzij), and a real one:
+    no placeholder, nothing too short to weigh (lifecycle.explanation_problem)."""
+    if level >= target_level:
+        return
+    if not explanation.strip():
         raise DomainError(
             _l(
                 "The ambition level is below the target level %(target)d of this category. "
@@ -133,6 +136,9 @@ def check_comply_or_explain(target_level: int, level: int, explanation: str) -> 
             ),
             field="level_explanation",
         )
+    for field, text in (("level_explanation", explanation), ("level_explanation_en", explanation_en)):
+        if text.strip() and (problem := lifecycle.explanation_problem(text)) is not None:
+            raise DomainError(problem, field=field)
 
 
 def save_call(
@@ -168,13 +174,14 @@ def save_call(
     keeps_frozen_target = call is not None and call.target_level is not None and call.category_id == category.id \
         and call.status is not CallStatus.DRAFT
     target = call.target_level if keeps_frozen_target else category.target_level
-    check_comply_or_explain(target, ambition_level, level_explanation)
+    check_comply_or_explain(target, ambition_level, level_explanation, english.level_explanation)
     if call is not None and call.status is not CallStatus.DRAFT:
         if not social_values:
             raise DomainError(_l("A published call keeps at least one social value."), field="social_values")
         if not body_source.strip():
             raise DomainError(_l("A published call keeps its main text."), field="body_source")
     creating = call is None
+    approval_before = _approval_basis(call) if call is not None else None
     if call is None:
         call = Call(kind=kind, status=CallStatus.DRAFT, owner_id=getattr(actor, "id", None))
         session.add(call)
@@ -204,6 +211,8 @@ def save_call(
     call.experiment_budget_cents = experiment.budget_cents
     call.experiment_note = experiment.note.strip()
     _set_english(call, english, below_target=ambition_level < target)
+    if approval_before != _approval_basis(call):
+        _explanation_rewritten(session, actor, call, approval_before)
     if creating or call.status is CallStatus.DRAFT:  # public links stay stable once published
         call.slug = unique_slug(session, Call, call.title, "uitvraag", call.id)
     session.flush()
@@ -211,6 +220,53 @@ def save_call(
     if not creating and call.is_public:
         announce_change(session, call, "updated")
     return call
+
+
+def _approval_basis(call: Call) -> tuple[Any, ...]:
+    """What the manager approved: the explanation in both languages, the level and the target."""
+    return (call.level_explanation, call.level_explanation_en, call.ambition_level, call.target_level)
+
+
+def _explanation_rewritten(session: Session, actor: Any, call: Call, before: tuple[Any, ...] | None) -> None:
+    """The explanation (or the level it explains) changed: whoever saved it is its writer, the
+    manager's remark is answered, and an approval no longer holds: it was given to other words."""
+    call.explanation_written_by_id = getattr(actor, "id", None) if call.level_explanation else None
+    call.explanation_remark = ""
+    if call.explanation_approved_at is not None:
+        call.explanation_approved_at = None
+        call.explanation_approved_by_id = None
+        session.flush()
+        audit.record(session, actor, "call.explanation_withdrawn", call)
+
+
+def approve_explanation(session: Session, actor: Any, call: Call, *, now: dt.datetime | None = None) -> None:
+    """The call's manager approves its below-target explanation. Side effect: audit
+    `call.explanation_approved`; the register (of a public call) shows who approved and when."""
+    if (problem := lifecycle.explanation_approval_refusal(call, actor)) is not None:
+        raise DomainError(problem)
+    call.explanation_approved_by_id = actor.id
+    call.explanation_approved_at = now or now_utc()
+    call.explanation_remark = ""
+    session.flush()
+    audit.record(session, actor, "call.explanation_approved", call)
+    if call.is_public:
+        announce_change(session, call, "updated")
+
+
+def send_back_explanation(session: Session, actor: Any, call: Call, remark: str) -> None:
+    """The call's manager asks the writer to change the explanation; the remark says what. Side
+    effects: an approval given earlier is withdrawn; audit `call.explanation_sent_back`."""
+    if (problem := lifecycle.explanation_decision_refusal(call, actor)) is not None:
+        raise DomainError(problem)
+    if not remark.strip():
+        raise DomainError(_l("Say what should change in the explanation."), field="remark")
+    call.explanation_remark = remark.strip()
+    call.explanation_approved_by_id = None
+    call.explanation_approved_at = None
+    session.flush()
+    audit.record(session, actor, "call.explanation_sent_back", call, {"remark": remark.strip()})
+    if call.is_public:
+        announce_change(session, call, "updated")
 
 
 def _set_english(call: Call, english: EnglishTexts, *, below_target: bool) -> None:
@@ -436,8 +492,12 @@ def publication_problems(call: Call, now: dt.datetime) -> list[str]:
             problems.append(str(_l("The deadline of phase %(n)d has already passed.", n=phase.number)))
     if not call.social_values:
         problems.append(str(_l("Choose at least one social value.")))
-    if call.below_target and not call.level_explanation.strip():
-        problems.append(str(_l("Explain why the ambition level is below the category's target level.")))
+    if call.below_target:  # comply or explain: a real explanation, approved by the manager
+        problem = lifecycle.explanation_problem(call.level_explanation)
+        if problem is None and call.status is CallStatus.DRAFT:
+            problem = lifecycle.explanation_not_approved(call, now)
+        if problem is not None:
+            problems.append(problem)
     if not call.body_source.strip():
         problems.append(str(_l("Describe the call in the main text.")))
     return problems

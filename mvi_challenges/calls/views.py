@@ -39,6 +39,7 @@ from .forms import (
     DocumentForm,
     PhaseForm,
     ReasonForm,
+    RemarkForm,
 )
 from .models import (
     STATUS_LABELS,
@@ -53,7 +54,7 @@ from .models import (
     call_text,
 )
 from .panels import build_call_panels
-from .permissions import can_edit_call, can_manage_calls, can_view_call
+from .permissions import can_decide_explanation, can_edit_call, can_manage_calls, can_view_call
 
 bp = Blueprint("calls", __name__)
 
@@ -181,10 +182,11 @@ def _load_call(call_id: int) -> Call:
 
 def _fill_call_choices(form: CallForm) -> None:
     locale = str(get_locale())
+    categories = all_categories(db.session, locale)
     form.category_id.choices = [
-        (c.id, f"{c.localised('name', locale)} — " + _("target level %(n)d", n=c.target_level))
-        for c in all_categories(db.session, locale)
+        (c.id, f"{c.localised('name', locale)} — " + _("target level %(n)d", n=c.target_level)) for c in categories
     ]
+    form.target_levels = {c.id: c.target_level for c in categories}
     form.social_values.choices = [(v.id, v.localised("name", locale))
                                   for v in all_social_values(db.session, locale)]
     form.department_id.choices = department_choices(db.session, locale)
@@ -268,7 +270,8 @@ def manage(call_id: int):
 
 
 def _render_manage(call: Call, *, document_form: DocumentForm | None = None, close_form: ReasonForm | None = None,
-                   cancel_form: ReasonForm | None = None, status: int = 200):
+                   cancel_form: ReasonForm | None = None, remark_form: RemarkForm | None = None,
+                   status: int = 200):
     """The staff overview of one call; forms with errors come back bound, so nothing typed is lost."""
     now = now_utc()
     return render_template(
@@ -277,6 +280,9 @@ def _render_manage(call: Call, *, document_form: DocumentForm | None = None, clo
         cancel_form=cancel_form or ReasonForm(prefix="cancel"), status_labels=STATUS_LABELS,
         transitions=lifecycle.allowed_targets(call, now), max_phases=services.MAX_PHASES[call.kind],
         open_phase=call.current_phase(now), can_edit=can_edit_call(current_user, call),
+        remark_form=remark_form or RemarkForm(prefix="remark"),
+        can_decide_explanation=can_decide_explanation(current_user, call),
+        explanation_refusal=lifecycle.explanation_decision_refusal(call, current_user),
     ), status
 
 
@@ -425,3 +431,37 @@ def change_status(call_id: int, target: str):
     if outcome.error is not None and outcome.error.field == "reason":
         return _render_manage(call, cancel_form=form, status=400)
     return redirect(url_for("calls.manage", call_id=call.id))
+
+
+def _call_for_its_manager(call_id: int) -> Call:
+    """The call, for its responsible manager only: other staff get a 403, not a refusal to read."""
+    call = _load_call(call_id)
+    if not can_decide_explanation(current_user, call):
+        abort(403)
+    return call
+
+
+@bp.route("/staff/calls/<int:call_id>/explanation/approve", methods=["POST"])
+@require(can_manage_calls)
+def approve_explanation(call_id: int):
+    # No confirmation step: an approval is undone by any edit of the explanation (house rule: ask
+    # first only where irreversible); the button's label says what it does.
+    call = _call_for_its_manager(call_id)
+    run_action(lambda: services.approve_explanation(db.session, current_user, call),
+               success=_("You approved the explanation."))
+    return redirect(url_for("calls.manage", call_id=call.id) + "#explanation")
+
+
+@bp.route("/staff/calls/<int:call_id>/explanation/send-back", methods=["POST"])
+@require(can_manage_calls)
+def send_back_explanation(call_id: int):
+    call = _call_for_its_manager(call_id)
+    form = RemarkForm(prefix="remark")
+    if not form.validate_on_submit():
+        return _render_manage(call, remark_form=form, status=400)
+    outcome = run_action(lambda: services.send_back_explanation(db.session, current_user, call, form.remark.data or ""),
+                         form=form, form_fields=("remark",),
+                         success=_("The explanation has been sent back to its writer with your remark."))
+    if outcome.error is not None and outcome.error.field == "remark":
+        return _render_manage(call, remark_form=form, status=400)
+    return redirect(url_for("calls.manage", call_id=call.id) + "#explanation")

@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..accounts.services import find_user_by_email
 from ..calls.models import Call, CallKind, CallStatus, Eligibility
-from ..calls.services import CriterionInput, EnglishTexts, save_call, save_phase, transition_call
+from ..calls.services import (
+    CriterionInput,
+    EnglishTexts,
+    approve_explanation,
+    save_call,
+    save_phase,
+    transition_call,
+)
 from ..catalogue.models import Category, SocialValue
 from ..core.timezones import LOCAL_TZ, local_to_utc, now_utc
 
@@ -187,8 +194,13 @@ def _past_proposals(session: Session, call: Call, moment: dt.datetime) -> None:
         proposal_services.submit(session, user, proposal, moment)
 
 
+# Approves the demo's below-target explanations: a manager other than their writer (four eyes).
+DEMO_MANAGER = "admin@demo.mvi.example"
+
+
 def seed_calls(session: Session, owner: User) -> list[str]:
     created = []
+    manager = find_user_by_email(session, DEMO_MANAGER)
     for demo in DEMO_CALLS:
         if session.scalar(select(Call.id).where(Call.title == demo.title)) is not None:
             continue
@@ -199,8 +211,12 @@ def seed_calls(session: Session, owner: User) -> list[str]:
             body_source=demo.body, category=category, ambition_level=demo.level,
             level_explanation=demo.explanation, social_values=values, eligibility=demo.eligibility,
             prize_text=demo.prize, contact_name=owner.name, contact_email="mvi@utrecht.example",
-            english=demo.english,
+            english=demo.english, manager=manager if demo.explanation else None,
         )
+        if demo.explanation and manager is not None:
+            # Approved before the publication moment below (a day before the first opening).
+            first_open = min(_noon_in(p.opens_in_days) for p in demo.phases)
+            approve_explanation(session, manager, call, now=min(first_open, now_utc()) - dt.timedelta(days=2))
         for phase in demo.phases:
             save_phase(
                 session, owner, call, None, title=phase.title,

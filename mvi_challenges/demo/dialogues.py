@@ -91,4 +91,48 @@ def seed_dialogues(session: Session, staff: User) -> int:
     return 3
 
 
-# Category slug → department slug, for the demo's owners in monitoring.
+LOT_TITLE = "Stadspanel schone lucht"
+# District and age group of the demo's lot candidates, in order of registration. Overvecht and the
+# young and old are over-represented, so the quotas visibly matter; twelve candidates are in no
+# capped group, so the draw can always fill all twelve seats within the quotas (lottery.choose
+# would otherwise give the last seats to skipped candidates).
+_CAPPED = (("overvecht", "16-29"), ("overvecht", "30-44"), ("overvecht", "65+"), ("overvecht", "16-29"),
+           ("overvecht", "45-64"), ("overvecht", "16-29"), ("zuid", "16-29"), ("west", "65+"), ("oost", "16-29"),
+           ("binnenstad", "65+"))
+_FREE = (("zuid", "30-44"), ("west", "45-64"), ("oost", "30-44"), ("binnenstad", "45-64"), ("leidsche-rijn", "30-44"),
+         ("noordwest", "45-64"), ("zuidwest", "30-44"), ("noordoost", "45-64"), ("vleuten-de-meern", "30-44"),
+         ("zuid", "45-64"), ("west", "30-44"), ("leidsche-rijn", "45-64"))
+_LOT_CANDIDATES = _CAPPED + _FREE
+
+def seed_lot_dialogue(session: Session, staff: User) -> int:
+    """A city dialogue that selects by lot with quotas: registration has closed and the lots have been
+    drawn, with the demo resident among the registrants (issue #18, part 5). Its own check, so a
+    database seeded before this dialogue existed gets it too."""
+    from ..dialogues import services as dialogue_services
+    from ..dialogues.models import Dialogue, DialogueKind, DialogueStatus, Selection
+
+    if session.scalar(select(Dialogue.id).where(Dialogue.title == LOT_TITLE).limit(1)) is not None:
+        return 0
+    burger = find_user_by_email(session, "burger@demo.mvi.example")
+    residents = list(session.scalars(select(User).where(User.email.like("bewoner%@demo.mvi.example"))
+                                     .order_by(User.email).limit(len(_LOT_CANDIDATES) - 1)))
+    now = now_utc()
+    opened = now - dt.timedelta(days=14)
+    dialogue = dialogue_services.save_dialogue(
+        session, staff, None, kind=DialogueKind.CITY, title=LOT_TITLE,
+        body_source="Twaalf inwoners, **gekozen door loting**, adviseren over schone lucht in de stad. "
+                    "Per wijk en per leeftijdsgroep is een maximum aantal plaatsen, zodat niet één wijk "
+                    "of generatie het panel vult.",
+        category=session.scalar(select(Category).where(Category.slug == "openbare-ruimte")), related_call=None,
+        starts_at=_local_at(8, 19), ends_at=_local_at(8, 21), address="Stadhuis, Korte Minrebroederstraat 2, Utrecht",
+        online_url="", capacity=12, registration_closes_at=now - dt.timedelta(days=1), eligibility=Eligibility.BOTH,
+        slot_minutes=None, selection=Selection.LOT,
+        lot_quotas={"district": {"overvecht": 4}, "age_group": {"16-29": 3, "65+": 2}})
+    dialogue_services.transition_dialogue(session, staff, dialogue, DialogueStatus.PUBLISHED, now=opened)
+    for index, person in enumerate([burger, *residents]):
+        district, age_group = _LOT_CANDIDATES[index]
+        dialogue_services.register(session, person, dialogue, opened + dt.timedelta(hours=index),
+                                   {"district": district, "age_group": age_group})
+    dialogue_services.draw_lots(session, staff, dialogue, now)
+    return 1
+

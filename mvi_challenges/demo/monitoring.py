@@ -51,7 +51,7 @@ def seed_monitoring(session: Session, staff: User) -> int:
     values = {v.slug: v for v in session.scalars(select(SocialValue))}
     for call in session.scalars(select(Call).where(Call.published_at.is_not(None))):
         call.department = departments[DEMO_DEPARTMENTS.get(call.category.slug, "concernstaf")]
-        call.manager = staff
+        call.manager = call.manager or staff  # a below-target call keeps the manager who approved it
         monitoring.sync_call_record(session, call)
     created = 0
     for title, reference, slug, target, applied, explanation, days, euros, with_contract in DEMO_TENDERS:

@@ -52,3 +52,32 @@ def seed_proposals_and_questions(session: Session) -> int:
         "Ja, als de laatste kilometers **emissievrij** binnen de gemeente worden gereden."), publish=True, now=now)
     proposal_services.ask_question(session, olga, heat, "Tellen metingen van bewoners mee als data?", now)
     return count
+
+
+NOTE_CALL = "Zero-emissie bouwlogistiek binnenstad"
+
+
+def seed_clarification_note(session: Session) -> int:
+    """'Nota van inlichtingen 1' on the open logistics call, bundling its published answers, and one
+    answer published after it that waits for the next note (issue #18, part 4). Its own check, so a
+    database seeded before notes existed gets it too."""
+    from ..notices import services as note_services
+    from ..notices.models import ClarificationNote
+    from ..proposals import services as proposal_services
+
+    call = session.scalar(select(Call).where(Call.title == NOTE_CALL))
+    if call is None or session.scalar(select(ClarificationNote.id).where(ClarificationNote.call_id == call.id)
+                                      .limit(1)) is not None:
+        return 0
+    olga = find_user_by_email(session, "ondernemer@demo.mvi.example")
+    staff = find_user_by_email(session, "inkoper@demo.mvi.example")
+    now = now_utc()
+    bundled = proposal_services.ask_question(session, olga, call, "Mogen we samenwerken met een vervoerder?", now)
+    proposal_services.answer_question(session, staff, bundled, text=bundled.text, answer_source=(
+        "Ja. Vermeld de partner en zijn rol in uw voorstel."), publish=True, now=now)
+    note_services.issue_note(session, staff, call, expected_number=note_services.next_number(session, call), now=now,
+                             changes_source="- De pilots mogen ook in de wijk **Lombok** plaatsvinden.")
+    later = proposal_services.ask_question(session, olga, call, "Telt een hub die al bestaat ook mee?", now)
+    proposal_services.answer_question(session, staff, later, text=later.text, answer_source=(
+        "Ja, als u laat zien wat er met uw oplossing verandert."), publish=True, now=now)
+    return 1

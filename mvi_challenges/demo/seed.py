@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from ..accounts.services import find_user_by_email
 from ..catalogue.services import seed_catalogue
 from .calls import seed_calls
-from .dialogues import seed_dialogues
+from .dialogues import seed_dialogues, seed_lot_dialogue
 from .evaluation import seed_evaluation
 from .monitoring import seed_monitoring
 from .people import DEMO_PASSWORD, seed_users
-from .proposals import seed_proposals_and_questions
+from .proposals import seed_clarification_note, seed_proposals_and_questions
 
 
 def seed_demo(session: Session) -> str:
@@ -26,9 +26,11 @@ def seed_demo(session: Session) -> str:
     calls = seed_calls(session, owner)
     session.flush()
     proposals = seed_proposals_and_questions(session)
-    dialogues = seed_dialogues(session, owner)
+    notes = seed_clarification_note(session)
+    dialogues = seed_dialogues(session, owner) + seed_lot_dialogue(session, owner)
     juries = seed_evaluation(session, owner)
     tenders = seed_monitoring(session, owner)
-    return (f"demo data: {len(users)} users, {len(calls)} calls, {proposals} proposals, {dialogues} dialogues, "
+    return (f"demo data: {len(users)} users, {len(calls)} calls, {proposals} proposals, {notes} clarification notes, "
+            f"{dialogues} dialogues, "
             f"{juries} juries and {tenders} external tenders added "
             f"(demo password for every demo user: {DEMO_PASSWORD})")

@@ -17,6 +17,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
+from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call
 from ..catalogue.models import Category, Department, SocialValue
 from ..core.db import Base, Hundredths, created_at, intpk, str_enum, utcnow
@@ -93,6 +94,17 @@ class ProcurementRecord(Base):
     @property
     def lacks_explanation(self) -> bool:
         return self.below_target and not self.explanation.strip()
+
+    @property
+    def explanation_approval(self) -> tuple[User, dt.datetime] | None:
+        """Who approved the explanation of a call on this platform, and when (the register shows
+        it); None for a tender outside the platform, or while the approval is missing."""
+        call = self.call
+        if call is None or not self.below_target or call.explanation_approved_by is None \
+                or call.explanation_approved_at is None \
+                or call_lifecycle.explanation_state(call) is not call_lifecycle.ExplanationState.APPROVED:
+            return None
+        return call.explanation_approved_by, call.explanation_approved_at
 
 
 class Contract(Base):

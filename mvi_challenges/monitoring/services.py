@@ -76,7 +76,9 @@ class RegisterFilters:
 
 def register_query(filters: RegisterFilters) -> Select[tuple[ProcurementRecord]]:
     """Newest first; cancelled calls stay listed (the effort was made, the outcome is shown)."""
-    stmt = select(ProcurementRecord)
+    # The call and its approver come along: the register shows who approved the explanation.
+    stmt = select(ProcurementRecord).options(
+        selectinload(ProcurementRecord.call).selectinload(Call.explanation_approved_by))
     if filters.year is not None:
         start, end = year_bounds(filters.year)
         stmt = stmt.where(ProcurementRecord.published_on >= start, ProcurementRecord.published_on < end)
@@ -97,9 +99,13 @@ def register_query(filters: RegisterFilters) -> Select[tuple[ProcurementRecord]]
     return stmt.order_by(ProcurementRecord.published_on.desc(), ProcurementRecord.id.desc())
 
 
+def records_lacking_explanation_query() -> Select[tuple[ProcurementRecord]]:
+    """Below the target level without an explanation, newest first (the register's "unexplained")."""
+    return register_query(RegisterFilters(lacks_explanation=True)).options(selectinload(ProcurementRecord.manager))
+
+
 def records_lacking_explanation(session: Session) -> list[ProcurementRecord]:
-    stmt = register_query(RegisterFilters(lacks_explanation=True)).options(selectinload(ProcurementRecord.manager))
-    return list(session.scalars(stmt))
+    return list(session.scalars(records_lacking_explanation_query()))
 
 
 def _check_level(value: int, field: str) -> None:

@@ -258,3 +258,16 @@ def record_opening(session: Session, actor: Any, phase: Phase, now: dt.datetime)
                                                          "proposals": arrived_count(session, phase),
                                                          "closed_at": phase.closes_at.isoformat()})
     return True
+
+
+# --- a question on a call ----------------------------------------------------------------------
+
+
+def question_needs_answer(question: Any) -> bool:
+    """Not published yet (new, or an answer staff are still writing): the staff list shows its form."""
+    return question.published_at is None and question.note_id is None
+
+
+def answer_is_editable(question: Any) -> bool:
+    """Until an issued clarification note has taken the answer in (then it stays as issued)."""
+    return question.note_id is None

@@ -401,11 +401,29 @@ def staff_questions(call_id: int):
 
 def _render_staff_questions(call: Call, bound: AnswerForm | None = None, bound_id: int | None = None,
                             status: int = 200):
+    """Forms only for the questions that still need an answer (a bound one with its errors too): at
+    city scale a call has dozens of published answers, each edited on its own page."""
     questions = services.all_questions(db.session, call)
-    forms = {q.id: AnswerForm(obj=q, prefix=f"q{q.id}", publish=q.published_at is not None) for q in questions}
+    forms = {q.id: AnswerForm(obj=q, prefix=f"q{q.id}", publish=False) for q in questions
+             if lifecycle.question_needs_answer(q)}
     if bound is not None:
         forms[bound_id] = bound
     return render_template("proposals/staff_questions.html", call=call, forms=forms, questions=questions), status
+
+
+def _render_answer_page(question: Question, form: AnswerForm | None, status: int = 200):
+    return render_template("proposals/staff_answer.html", call=question.call, question=question, form=form), status
+
+
+@bp.route("/staff/questions/<int:question_id>", methods=["GET"])
+@require(can_answer_questions)
+def edit_answer(question_id: int):
+    """One question with its answer form: where staff change a published answer."""
+    question = db.session.get(Question, question_id) or abort(404)
+    if not lifecycle.answer_is_editable(question):
+        return _render_answer_page(question, None)  # in an issued note: shown as issued, with why
+    form = AnswerForm(obj=question, prefix=f"q{question.id}", publish=question.published_at is not None)
+    return _render_answer_page(question, form)
 
 
 @bp.route("/staff/questions/<int:question_id>", methods=["POST"])
@@ -418,6 +436,8 @@ def answer(question_id: int):
             answer_source=form.answer_source.data or "", publish=form.publish.data, now=request_time()),
             form=form, success=_("The answer has been saved.")).ok:
         return redirect(url_for("proposals.staff_questions", call_id=question.call_id) + f"#question-{question.id}")
+    if question.published_at is not None and lifecycle.answer_is_editable(question):
+        return _render_answer_page(question, form, 400)  # edited on its own page: back there, as typed
     return _render_staff_questions(question.call, form, question.id, 400)
 
 
@@ -468,5 +488,5 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
         proposal_can_edit=lambda proposal: lifecycle.can_edit(proposal, request_time()),
         proposal_can_withdraw=lambda proposal: lifecycle.can_withdraw(proposal, request_time()),
         proposal_is_submitted=lambda proposal: lifecycle.has_arrived(proposal),
-        proposal_readable=_readable)
+        proposal_readable=_readable, question_answer_is_editable=lifecycle.answer_is_editable)
 

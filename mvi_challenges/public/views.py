@@ -43,7 +43,7 @@ def my_home():
     user = current_user
     return render_template(
         "public/my.html", now=now,
-        staff=work.staff_work(db.session, now) if work.shows_staff_work(user) else None,
+        staff=work.staff_work(db.session, now, user) if work.shows_staff_work(user) else None,
         juries=work.jury_work(db.session, user, now),
         proposals=work.my_proposals(db.session, user),
         open_calls=work.open_calls_for(db.session, user, now),

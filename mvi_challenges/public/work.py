@@ -9,13 +9,14 @@ their upcoming dialogues. Only reads: the areas' own services decide who may do 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.permissions import is_staff
+from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call, CallStatus, Phase
 from ..calls.services import open_calls_by_deadline
 from ..dialogues import lifecycle as dialogue_lifecycle
@@ -30,22 +31,64 @@ from ..proposals.services import eligibility_problem, owner_key_for, proposals_f
 RESULT_UPDATE_EVERY = dt.timedelta(days=182)  # contracts report results at least twice a year
 
 
+# Each list on the work list shows at most this many rows: at city scale there can be hundreds of
+# explanations due; the rest is counted, with a link to the full list where one exists.
+WORK_LIST_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class WorkList:
+    rows: list[Any]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """How many rows are left out."""
+        return self.total - len(self.rows)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def _first(rows: list[Any], limit: int = WORK_LIST_LIMIT) -> WorkList:
+    return WorkList(rows[:limit], len(rows))
+
+
+def _limited(session: Session, stmt: Select[Any], limit: int = WORK_LIST_LIMIT) -> WorkList:
+    """The first rows of a possibly long list and its length, in two queries, never all rows."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return WorkList(list(session.scalars(stmt.limit(limit))) if total else [], total)
+
+
 @dataclass
 class StaffWork:
-    questions: list[tuple[Call, int]] = field(default_factory=list)  # call, unanswered questions
-    closing: list[tuple[Call, Phase]] = field(default_factory=list)
-    to_decide: list[tuple[Call, Phase, int]] = field(default_factory=list)  # call, phase, proposals
-    explanations: list[Any] = field(default_factory=list)
-    contracts_to_record: list[tuple[Proposal, Any]] = field(default_factory=list)
-    updates_due: list[Contract] = field(default_factory=list)
+    questions: WorkList  # of (call, unanswered questions)
+    closing: WorkList  # of (call, phase)
+    to_decide: WorkList  # of (call, phase, proposals)
+    explanations: WorkList  # of procurement records
+    to_approve: WorkList  # of calls whose explanation waits for this manager
+    contracts_to_record: WorkList  # of (proposal, record)
+    updates_due: WorkList  # of contracts
 
     @property
     def empty(self) -> bool:
-        return not (self.questions or self.closing or self.to_decide or self.explanations
+        return not (self.questions or self.closing or self.to_decide or self.explanations or self.to_approve
                     or self.contracts_to_record or self.updates_due)
 
 
-def staff_work(session: Session, now: dt.datetime) -> StaffWork:
+def explanations_to_approve(session: Session, user: Any) -> list[Call]:
+    """The calls whose below-target explanation waits for `user`'s approval as their manager. A
+    manager has few calls: the lifecycle decides per call, so the rule is written once."""
+    if user is None or getattr(user, "id", None) is None:
+        return []
+    candidates = session.scalars(
+        select(Call).where(Call.manager_id == user.id, Call.level_explanation != "",
+                           Call.status.in_((CallStatus.DRAFT, CallStatus.PUBLISHED, CallStatus.CLOSED)))
+        .order_by(Call.updated_at, Call.id))
+    return [call for call in candidates if call_lifecycle.awaits_my_approval(call, user)]
+
+
+def staff_work(session: Session, now: dt.datetime, user: Any = None) -> StaffWork:
     week = now + dt.timedelta(days=7)
     questions = session.execute(
         select(Call, func.count(Question.id)).join(Question, Question.call_id == Call.id)
@@ -65,14 +108,16 @@ def staff_work(session: Session, now: dt.datetime) -> StaffWork:
     last_update = (select(func.max(ResultUpdate.reported_on)).where(ResultUpdate.contract_id == Contract.id)
                    .scalar_subquery())
     due_before = (now - RESULT_UPDATE_EVERY).date()
-    updates_due = list(session.scalars(
-        select(Contract).where(Contract.signed_on <= due_before,
-                               (Contract.ends_on.is_(None)) | (Contract.ends_on >= now.date()),
-                               (last_update.is_(None)) | (last_update <= due_before))
-        .order_by(Contract.signed_on).limit(20)))
-    return StaffWork(questions=[(c, n) for c, n in questions], closing=[(c, p) for c, p in closing],
-                     to_decide=to_decide, explanations=monitoring.records_lacking_explanation(session),
-                     contracts_to_record=monitoring.awarded_without_contract(session), updates_due=updates_due)
+    updates_due = (select(Contract).where(Contract.signed_on <= due_before,
+                                          (Contract.ends_on.is_(None)) | (Contract.ends_on >= now.date()),
+                                          (last_update.is_(None)) | (last_update <= due_before))
+                   .order_by(Contract.signed_on, Contract.id))
+    return StaffWork(questions=_first([(c, n) for c, n in questions]), closing=_first([(c, p) for c, p in closing]),
+                     to_decide=_first(to_decide),
+                     explanations=_limited(session, monitoring.records_lacking_explanation_query()),
+                     to_approve=_first(explanations_to_approve(session, user)),
+                     contracts_to_record=_first(monitoring.awarded_without_contract(session)),
+                     updates_due=_limited(session, updates_due))
 
 
 @dataclass(frozen=True)

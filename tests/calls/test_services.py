@@ -178,9 +178,9 @@ def test_comply_or_explain_is_judged_by_the_target_at_publication(app: Flask) ->
     from mvi_challenges.catalogue.models import Category
 
     with app.app_context():
-        call = _call(app, category="catering", level=1, explanation="Contract loopt af.")  # catering target 2
+        call = _call(app, category="catering", level=1, explanation="Het contract loopt binnenkort af.")  # catering target 2
         assert call.target_level == 2 and call.below_target
         db.session.get(Category, call.category_id).target_level = 1
         db.session.commit()
         call = db.session.get(Call, call.id)
-        assert call.below_target and call.level_explanation == "Contract loopt af."
+        assert call.below_target and call.level_explanation == "Het contract loopt binnenkort af."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from flask import Flask
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import CallKind, Phase
 from mvi_challenges.core.db import db
-from mvi_challenges.proposals.models import Proposal, ProposalStatus
+from mvi_challenges.proposals.models import Proposal, ProposalStatus, Question
 
 from ..factories import PASSWORD, PDF_BYTES, mailed_link, make_call, make_proposal, make_user
 from .conftest import axe_violations
@@ -113,10 +114,14 @@ def test_proposal_pages_have_no_axe_violations(app: Flask, page: Page, language:
     page.goto(f"/calls/{call.slug}")
     page.locator("#text").fill("Een vraag?")
     page.locator("#questions form.form button[type=submit]").click()
+    expect(page.get_by_text(re.compile(r"Your question has been sent|Uw vraag is verstuurd"))).to_be_visible()
+    with app.app_context():
+        question_id = db.session.scalar(select(Question.id))
     problems = []
     for url in (f"/calls/{call.slug}", f"/proposals/{made.id}/edit", f"/proposals/{made.id}",
                 f"/proposals/{made.id}/receipt/1", "/my/proposals", f"/calls/{call.slug}/questions",
-                f"/staff/calls/{call.id}/proposals", f"/staff/calls/{call.id}/questions"):
+                f"/staff/calls/{call.id}/proposals", f"/staff/calls/{call.id}/questions",
+                f"/staff/questions/{question_id}"):
         page.goto(url)
         problems.extend(f"{url}: {v}" for v in axe_violations(page))
     page.goto(f"/proposals/{made.id}/edit")

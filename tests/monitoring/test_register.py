@@ -56,7 +56,7 @@ def test_publishing_a_call_enters_it_in_the_register_and_edits_follow(app: Flask
     assert "Responsible manager" in page_text(edit) and "Mira Manager" in page_text(edit)
     response = staff.post(f"/staff/calls/{call.id}/edit", data={
         "kind": "challenge", "title": call.title, "summary": "Kort.", "body_source": "Tekst.",
-        "category_id": str(ids["ict"]), "ambition_level": "1", "level_explanation": "Nieuwe uitleg.",
+        "category_id": str(ids["ict"]), "ambition_level": "1", "level_explanation": "Nieuwe uitleg van de keuze.",
         "social_values": str(catalogue.values["klimaat"]), "eligibility": "both", "prize_text": "",
         "contact_name": "", "contact_email": "", "department_id": str(ids["dept:ruimte"]),
         "manager_id": str(staff_user.id), "experiment_extra_weeks": "6", "experiment_budget": "25.000",
@@ -64,7 +64,7 @@ def test_publishing_a_call_enters_it_in_the_register_and_edits_follow(app: Flask
     })
     assert response.status_code == 302, page_text(response)
     page = page_text(client_en.get("/monitoring/register?level=1"))
-    assert call.title in page and "Nieuwe uitleg." in page
+    assert call.title in page and "Nieuwe uitleg van de keuze." in page
     with app.app_context():
         record = db.session.scalar(select(ProcurementRecord).where(ProcurementRecord.call_id == call.id))
         assert record.department.slug == "ruimte" and record.manager_id == staff_user.id

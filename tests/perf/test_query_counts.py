@@ -125,3 +125,29 @@ def test_logged_in_page_query_count_within_budget(app: Flask, bench_world: Simpl
     assert login.status_code == 302
     count, statements, _body = _count(app, client, url.format(**vars(bench_world)))
     assert count <= budget, (name, count, statements)
+
+
+def test_staff_questions_render_forms_only_where_an_answer_is_needed(app: Flask, bench_world: SimpleNamespace) -> None:
+    """Issue #20: the bench staff call has 40 questions, half answered. A WTForms form per question
+    was the page's cost; only the unanswered ones get one, a published answer has its own edit page."""
+    from sqlalchemy import select
+
+    from mvi_challenges.proposals.models import Question
+
+    with app.app_context():
+        published = list(db.session.scalars(select(Question.id).where(
+            Question.call_id == bench_world.staff_call, Question.published_at.is_not(None),
+            Question.note_id.is_(None))))
+        waiting = db.session.query(Question).filter(Question.call_id == bench_world.staff_call,
+                                                    Question.published_at.is_(None)).count()
+    assert published and waiting
+    client = app.test_client()
+    login = client.post("/account/login", data={"email": bench_world.emails["staff"], "password": bench_world.password})
+    assert login.status_code == 302
+    count, statements, body = _count(app, client, f"/staff/calls/{bench_world.staff_call}/questions")
+    assert body.count(b"<textarea") == 2 * waiting  # the question and its answer, per unanswered question
+    assert body.count(b'href="/staff/questions/') == len(published)
+    assert count <= 4, (count, statements)
+    count, statements, body = _count(app, client, f"/staff/questions/{published[0]}")
+    assert body.count(b"<textarea") == 2
+    assert count <= 4, (count, statements)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -79,3 +81,75 @@ def test_an_empty_question_gets_a_message(app: Flask, client_en: FlaskClient, ca
     response = client_en.post(f"/calls/{call.slug}/questions", data={"text": ""})
     assert response.status_code == 400
     assert "Type your question." in page_text(response)
+
+
+def _ask_and_publish(app: Flask, call, staff: FlaskClient, texts: list[str], published: int) -> list[int]:
+    asker = app.test_client()
+    login(asker, make_user(app, Role.ENTREPRENEUR))
+    for text in texts:
+        asker.post(f"/calls/{call.slug}/questions", data={"text": text})
+    with app.app_context():
+        ids = list(db.session.scalars(select(Question.id).order_by(Question.id)))
+    for question_id, text in zip(ids[:published], texts, strict=False):
+        staff.post(f"/staff/questions/{question_id}", data={
+            f"q{question_id}-text": text, f"q{question_id}-answer_source": f"Antwoord op {text}",
+            f"q{question_id}-publish": "y"})
+    return ids
+
+
+def test_staff_list_has_forms_only_for_questions_that_need_an_answer(app: Flask, client_en: FlaskClient,
+                                                                     catalogue) -> None:
+    """Issue #20: a form per question made the page slow at city scale. A published answer is shown
+    as text with a link to its own edit page."""
+    call = make_call(app)
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    texts = ["Eerste vraag?", "Tweede vraag?", "Derde vraag?"]
+    first, second, third = _ask_and_publish(app, call, staff, texts, published=2)
+    html = staff.get(f"/staff/calls/{call.id}/questions").get_data(as_text=True)
+    assert html.count('name="q') // 3 == 1  # text, answer, publish: of the third question only
+    assert f'name="q{third}-answer_source"' in html and f'name="q{first}-answer_source"' not in html
+    assert "Antwoord op Eerste vraag?" in page_text(staff.get(f"/staff/calls/{call.id}/questions"))
+    assert f'href="/staff/questions/{first}"' in html and f'href="/staff/questions/{third}"' not in html
+
+    edit = staff.get(f"/staff/questions/{first}")
+    assert edit.status_code == 200
+    page = edit.get_data(as_text=True)
+    assert "Antwoord op Eerste vraag?" in page
+    checkbox = re.search(rf'<input[^>]*name="q{first}-publish"[^>]*>', page).group(0)
+    assert "checked" in checkbox  # published: saving it as it is keeps it published
+    saved = staff.post(f"/staff/questions/{first}", data={
+        f"q{first}-text": "Eerste vraag?", f"q{first}-answer_source": "Een beter antwoord.", f"q{first}-publish": "y"})
+    assert saved.status_code == 302
+    assert "Een beter antwoord." in page_text(client_en.get(f"/calls/{call.slug}/questions"))
+    assert second  # untouched
+
+
+def test_an_edit_that_fails_returns_to_its_own_page_with_everything_typed(app: Flask, catalogue) -> None:
+    call = make_call(app)
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    (first,) = _ask_and_publish(app, call, staff, ["Mag het elektrisch?"], published=1)
+    typed = "Een lang nieuw antwoord dat niet verloren mag gaan."
+    refused = staff.post(f"/staff/questions/{first}", data={f"q{first}-text": "", f"q{first}-answer_source": typed,
+                                                            f"q{first}-publish": "y"})
+    assert refused.status_code == 400
+    text = page_text(refused)
+    assert "Antwoord op vraag 1 bewerken" in text and typed in text
+    with app.app_context():
+        assert db.session.get(Question, first).answer_source == "Antwoord op Mag het elektrisch?"
+
+
+def test_an_answer_in_an_issued_note_has_no_edit_page(app: Flask, catalogue) -> None:
+    call = make_call(app)
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    (first,) = _ask_and_publish(app, call, staff, ["Mag het elektrisch?"], published=1)
+    issued = staff.post(f"/staff/calls/{call.id}/notes", data={"changes_source": "", "expected_number": "1",
+                                                               "confirm": "yes"})
+    assert issued.status_code == 302
+    html = staff.get(f"/staff/calls/{call.id}/questions").get_data(as_text=True)
+    assert f'href="/staff/questions/{first}"' not in html and 'name="q' not in html
+    fixed = staff.get(f"/staff/questions/{first}")  # an old link still tells why
+    assert fixed.status_code == 200 and 'name="q' not in fixed.get_data(as_text=True)
+    assert "staat in een uitgebrachte nota van inlichtingen" in page_text(fixed)

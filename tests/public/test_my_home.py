@@ -77,3 +77,34 @@ def test_a_resident_without_anything_is_told_where_to_look(app: Flask, catalogue
     text = page_text(_log_in(app, make_user(app, Role.CITIZEN)).get("/my"))
     assert "You are not registered for any upcoming dialogue." in text
     assert now_utc()  # (the page needs no data to render)
+
+
+def test_long_work_lists_show_the_first_rows_and_lead_to_the_rest(app: Flask, catalogue) -> None:
+    """At city scale a list can hold hundreds of rows: each shows ten, says how many are left out,
+    and links to the full list where one exists (the explanations due: the staff monitoring page)."""
+    from mvi_challenges.catalogue.models import Category
+    from mvi_challenges.monitoring.models import ProcurementRecord
+
+    asker = make_user(app, Role.ENTREPRENEUR)
+    with app.app_context():
+        category_id = db.session.scalar(select(Category.id).limit(1))
+        for n in range(1, 14):
+            db.session.add(ProcurementRecord(title=f"Aanbesteding {n:02d}", category_id=category_id, target_level=3,
+                                             applied_level=1, published_on=dt.date(2026, 1, n)))
+        db.session.commit()
+    for n in range(1, 13):
+        call = make_call(app, title=f"Uitvraag {n:02d}")
+        with app.app_context():
+            db.session.add(Question(call_id=call.id, asker_id=asker.id, text="Mag dat?",
+                                    asked_at=now_utc() + dt.timedelta(minutes=n)))
+            db.session.commit()
+    client = _log_in(app, make_user(app, Role.STAFF))
+    response = client.get("/my")
+    text = page_text(response)
+    assert "Uitvraag 10" in text and "Uitvraag 11" not in text  # the oldest questions first
+    assert "and 2 more" in text
+    assert "Aanbesteding 13" in text and "Aanbesteding 03" not in text  # newest first
+    html = response.get_data(as_text=True)
+    assert '<a class="utrecht-link" href="/staff/monitoring#lacking-heading">Show all (13)</a>' in html
+    full = page_text(client.get("/staff/monitoring"))
+    assert all(f"Aanbesteding {n:02d}" in full for n in range(1, 14))

@@ -80,9 +80,11 @@ def test_every_page_has_one_h1_and_a_title(app: Flask, client: FlaskClient, cata
 def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: FlaskClient) -> None:
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
-    assert "7 users, 6 calls, 4 proposals, 3 dialogues, 3 juries and 5 external tenders added" in first.output
+    assert ("7 users, 6 calls, 4 proposals, 1 clarification notes, 4 dialogues, 3 juries and 5 external tenders "
+            "added") in first.output
     second = runner.invoke(args=["seed-demo"])
-    assert "0 users, 0 calls, 0 proposals, 0 dialogues, 0 juries and 0 external tenders added" in second.output
+    assert ("0 users, 0 calls, 0 proposals, 0 clarification notes, 0 dialogues, 0 juries and 0 external tenders "
+            "added") in second.output
     with app.app_context():
         assert db.session.query(Call).count() == 6
         assert find_user_by_email(db.session, "admin@demo.mvi.example").roles == {Role.ADMIN, Role.STAFF}
@@ -112,6 +114,10 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
     register = page_text(client.get("/monitoring/register?category=catering&source=external"))
     assert "Catering stadskantoor en stadhuis 2026–2030" in register and "huurcontract" in register
     assert "Vervanging laptops en telefoons" in page_text(client.get("/monitoring/register?below=unexplained"))
+    # The demo's below-target calls were published after their manager approved the explanation.
+    platform = page_text(client.get("/monitoring/register?category=catering&source=platform"))
+    assert "Catering Stadskantoor 2027" in platform
+    assert "Uitleg goedgekeurd door de verantwoordelijke manager, Anna Admin" in platform
     with app.app_context():
         from mvi_challenges.monitoring.models import Contract, ProcurementRecord
 
@@ -121,6 +127,36 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
         assert all(c.updates for c in contracts), "every demo contract reports results"
         years = {r.published_on.year for r in db.session.query(ProcurementRecord)}
     assert len(years) >= 2  # spread over two years
+    _demo_note_and_draw_are_there(app, client)
+
+
+def _demo_note_and_draw_are_there(app: Flask, client: FlaskClient) -> None:
+    """Issue #18 parts 4 and 5 in the demo: an issued clarification note with an answer published
+    after it, and a city dialogue by lot whose draw has been made, with the demo resident in it."""
+    from mvi_challenges.dialogues.models import Dialogue, LotDraw, Registration
+    from mvi_challenges.notices.models import ClarificationNote
+    from mvi_challenges.proposals.models import Question
+
+    slug = "zero-emissie-bouwlogistiek-binnenstad"
+    note = page_text(client.get(f"/calls/{slug}/notes/1"))
+    assert "Nota van inlichtingen 1" in note and "Mag de hub buiten de gemeentegrens liggen?" in note
+    assert "Lombok" in note and "Telt een hub die al bestaat ook mee?" not in note
+    assert "Telt een hub die al bestaat ook mee?" in page_text(client.get(f"/calls/{slug}/questions"))
+    with app.app_context():
+        assert db.session.query(ClarificationNote).count() == 1
+        pending = db.session.query(Question).filter(Question.published_at.is_not(None), Question.note_id.is_(None))
+        assert [q.text for q in pending] == ["Telt een hub die al bestaat ook mee?"]
+        dialogue = db.session.query(Dialogue).filter_by(title="Stadspanel schone lucht").one()
+        slug, draw = dialogue.slug, db.session.query(LotDraw).filter_by(dialogue_id=dialogue.id).one()
+        assert len(draw.selected) == dialogue.capacity < len(draw.candidates)
+        burger = find_user_by_email(db.session, "burger@demo.mvi.example")
+        mine = db.session.query(Registration).filter_by(dialogue_id=dialogue.id, user_id=burger.id).one()
+        assert mine.lot_rank is not None  # drawn or on the reserve list, in drawn order
+        seated = [c for c in draw.candidates if c["number"] in draw.selected]
+        for dimension, caps in draw.quotas.items():  # the quotas hold, whatever the secret drew
+            assert all(sum(c[dimension] == group for c in seated) <= cap for group, cap in caps.items())
+        assert sum(c["district"] == "overvecht" for c in draw.candidates) > draw.quotas["district"]["overvecht"]
+    assert client.get(f"/dialogues/{slug}/draw").status_code == 200
 
 
 def test_dutch_catalogue_is_complete_and_current() -> None:

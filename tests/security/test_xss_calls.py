@@ -63,6 +63,12 @@ def make_payload_calls(app: Flask, admin_id: int) -> SimpleNamespace:
         values = list(db.session.scalars(select(SocialValue).limit(2)))
         now = now_utc()
         staged_files = []
+        # Comply or explain: another staff member, the calls' manager, approves the explanations;
+        # the register then shows the approver's name, itself a payload.
+        from mvi_challenges.accounts.models import Role
+        from mvi_challenges.accounts.services import create_user
+        approver = create_user(db.session, email="approver@utrecht.example", password="correct-horse-battery",
+                               name=short[0], roles=(Role.STAFF,))
         for i in range(n + len(reasons)):
             extra = i >= n
             below = i < len(explanations)
@@ -94,6 +100,10 @@ def make_payload_calls(app: Flask, admin_id: int) -> SimpleNamespace:
                 staged = storage.stage(upload.data)
                 staged_files.append(staged)
                 services.add_document(db.session, actor, call, short[(i + 2) % n], upload, staged.key)
+            if below:
+                call.manager = approver
+                db.session.flush()
+                services.approve_explanation(db.session, approver, call)
             services.transition_call(db.session, actor, call, CallStatus.PUBLISHED, now=now - dt.timedelta(days=2))
             if extra:
                 services.transition_call(db.session, actor, call, CallStatus.CANCELLED, reason=reasons[i - n])
