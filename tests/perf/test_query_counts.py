@@ -111,7 +111,7 @@ LOGGED_IN = {
     "staff call list": ("staff", "/staff/calls", 5),
     "staff call management": ("staff", "/staff/calls/{staff_call}", 7),
     "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 4),
-    "staff work list": ("staff", "/my", 16),
+    "staff work list": ("staff", "/my", 17),  # + the explanations waiting for this manager's approval
     "monitoring per manager": ("staff", "/staff/monitoring", 9),
     "citizen's dialogues": ("citizen", "/my", 8),
 }

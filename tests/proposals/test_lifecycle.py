@@ -130,7 +130,9 @@ CALL_EXPECTED: dict[tuple[CallStatus, CallStatus], dict[str, str | None]] = {
 
 
 def _call(status: CallStatus, situation: str) -> Call:
-    call = Call(status=status)
+    # At its category's target level: the explanation a below-target call needs is not this table's concern
+    # (tests/calls/test_explanation_approval.py).
+    call = Call(status=status, ambition_level=3, target_level=3)
     call.phases = [Phase(number=n, opens_at=NOW, closes_at=NOW) for n in (1, 2)]
     if situation in (FIRST_PUBLISHED, LAST_PUBLISHED):
         call.phases[0].decisions_published_at = NOW
