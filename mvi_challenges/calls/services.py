@@ -315,7 +315,7 @@ def save_phase(
         raise DomainError(_l("The highest score is between 1 and 100."), field="score_scale_max")
     check_criteria(criteria, score_scale_max)
     if call.status is not CallStatus.DRAFT:
-        _check_published_phase_edit(phase, closes_at, criteria, now or now_utc())
+        closes_at = _check_published_phase_edit(phase, closes_at, criteria, now or now_utc())
     number = phase.number if phase is not None else len(call.phases) + 1
     _check_phase_order(call, number, opens_at, closes_at)
     if phase is not None:
@@ -384,15 +384,28 @@ def _check_scored_phase_edit(session: Session, phase: Phase, scale_max: int,
 
 
 def _check_published_phase_edit(phase: Phase | None, closes_at: dt.datetime, criteria: Sequence[CriterionInput],
-                                now: dt.datetime) -> None:
+                                now: dt.datetime) -> dt.datetime:
     """Applicants rely on a published call: it keeps criteria, and a deadline is never moved into
-    the past (ending a phase now is 'close early', which is recorded as such)."""
+    the past (ending a phase now is 'close early', which is recorded as such). A deadline that has
+    passed stays where it was: moving it later would reopen submission after the proposals were
+    unsealed for the jury. Returns the deadline to store."""
     if not criteria:
         raise DomainError(_l("A published call keeps its criteria; their weights add up to 100."), field="criteria")
+    if phase is not None and phase.closes_at <= now:
+        # The form shows minutes; a deadline set by "close early" has seconds. Same minute = unchanged.
+        if _to_minute(closes_at) != _to_minute(phase.closes_at):
+            raise DomainError(_l("The deadline of this phase has passed, so it can no longer be moved: the "
+                                 "proposals may already have been opened."), field="closes_at")
+        return phase.closes_at
     still_open = phase is None or phase.closes_at > now
     if closes_at <= now and still_open:
         raise DomainError(_l("The deadline cannot be moved into the past. To end the phase now, use "
                              "“Close the open phase now”."), field="closes_at")
+    return closes_at
+
+
+def _to_minute(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(second=0, microsecond=0, tzinfo=None)
 
 
 def check_criteria(criteria: Sequence[CriterionInput], scale_max: int) -> None:
