@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import Organisation, User
 from ..calls.models import Call, Phase
-from ..calls.services import call_changed
+from ..calls.services import call_changed, process_changed
 from ..catalogue.models import Category, Department, SocialValue
 from ..core import audit
 from ..core.errors import DomainError
@@ -219,6 +219,13 @@ def is_published_award(proposal: Proposal) -> bool:
     return proposal.status is ProposalStatus.AWARDED and proposal.phase.decisions_published_at is not None
 
 
+def _announce_contract(session: Session, contract: Contract) -> None:
+    """A contract of a call, or its targets or results, changed: that call's contracting process did."""
+    call = contract.record.call if contract.record is not None else None
+    if call is not None:
+        process_changed.send(call, session=session, change="contract")
+
+
 def save_contract(
     session: Session,
     actor: Any,
@@ -272,6 +279,7 @@ def save_contract(
     contract.ends_on = ends_on
     session.flush()
     audit.record(session, actor, "contract.saved", contract)
+    _announce_contract(session, contract)
     return contract
 
 
@@ -308,6 +316,7 @@ def add_target(
     contract.targets.append(target)
     session.flush()
     audit.record(session, actor, "contract.target_added", contract, {"target": target.id})
+    _announce_contract(session, contract)
     return target
 
 
@@ -320,6 +329,7 @@ def remove_target(session: Session, actor: Any, target: ContractTarget) -> None:
     contract.targets.remove(target)
     session.flush()
     audit.record(session, actor, "contract.target_removed", contract, {"indicator": target.indicator})
+    _announce_contract(session, contract)
 
 
 def add_result_update(
@@ -353,4 +363,5 @@ def add_result_update(
     session.flush()
     session.expire(contract, ["updates"])  # reload in date order: a late report may be about an earlier date
     audit.record(session, actor, "contract.result_reported", contract, {"update": update.id})
+    _announce_contract(session, contract)
     return update
