@@ -25,6 +25,7 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from mvi_challenges.accounts.models import Organisation, Role, User, UserRole
+from mvi_challenges.api.releases import backfill as backfill_releases
 from mvi_challenges.calls.models import Call, CallKind, CallStatus, Criterion, Eligibility, Phase, call_social_values
 from mvi_challenges.catalogue.models import Category, Department, SocialValue
 from mvi_challenges.catalogue.services import seed_catalogue
@@ -174,6 +175,10 @@ def generate(session: Session, scale: float, *, seed: int = 8, progress: Progres
     _bench_people(writer, rng, catalogue, calls, dialogues, people, now)
     writer.flush()
     _move_sequences(session)
+    session.commit()
+    # The rows above bypass the services, so the OCDS releases are written afterwards, as
+    # `flask ocds-backfill` does for data older than the release store.
+    writer.written["ocds_releases"] = backfill_releases(session)
     session.commit()
     return dict(sorted(writer.written.items()))
 
