@@ -48,6 +48,7 @@ from mvi_challenges.monitoring.models import (
     ResultUpdate,
     TargetUnit,
 )
+from mvi_challenges.monitoring.services import refresh_latest_measured
 from mvi_challenges.proposals.models import Proposal, ProposalStatus, Question
 
 BENCH_PASSWORD = "bench-wachtwoord-niet-geheim"  # noqa: S105 - a throw-away data set on loopback
@@ -179,6 +180,7 @@ def generate(session: Session, scale: float, *, seed: int = 8, progress: Progres
     # The rows above bypass the services, so the OCDS releases are written afterwards, as
     # `flask ocds-backfill` does for data older than the release store.
     writer.written["ocds_releases"] = backfill_releases(session)
+    refresh_latest_measured(session)  # likewise the targets' latest results the dashboard adds up
     session.commit()
     return dict(sorted(writer.written.items()))
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import Organisation, User
@@ -184,16 +184,19 @@ def figures_per_manager(session: Session) -> list[ManagerFigures]:
             for user, count, at, lacking in session.execute(stmt)]
 
 
-def awarded_without_contract(session: Session) -> list[tuple[Proposal, ProcurementRecord]]:
-    """Awarded proposals for which no contract has been recorded yet."""
-    stmt = (_published_awards().add_columns(ProcurementRecord)
+def awarded_without_contract_query() -> Select[tuple[Proposal, ProcurementRecord]]:
+    """Awarded proposals for which no contract has been recorded yet, with their register entry."""
+    return (_published_awards().add_columns(ProcurementRecord)
             .join(ProcurementRecord, ProcurementRecord.call_id == Proposal.call_id)
             .outerjoin(Contract, Contract.proposal_id == Proposal.id)
             .where(Contract.id.is_(None))
             # the pages name each by its submitted title (Proposal.submitted_title): its versions
             .options(selectinload(Proposal.organisation), selectinload(Proposal.versions))
             .order_by(Proposal.id))
-    return [(proposal, record) for proposal, record in session.execute(stmt)]
+
+
+def awarded_without_contract(session: Session) -> list[tuple[Proposal, ProcurementRecord]]:
+    return [(proposal, record) for proposal, record in session.execute(awarded_without_contract_query())]
 
 
 # --- contracts ------------------------------------------------------------------------------
@@ -332,6 +335,21 @@ def remove_target(session: Session, actor: Any, target: ContractTarget) -> None:
     _announce_contract(session, contract)
 
 
+def refresh_latest_measured(session: Session, contract_id: int | None = None) -> None:
+    """Set each target's `latest_measured` to the value of its latest report (by report date, then
+    entry order: measurements are cumulative), for one contract or, without one, for all (data
+    written around the services, such as the bench's)."""
+    latest = (select(ResultMeasurement.value)
+              .join(ResultUpdate, ResultMeasurement.update_id == ResultUpdate.id)
+              .where(ResultMeasurement.target_id == ContractTarget.id)
+              .order_by(ResultUpdate.reported_on.desc(), ResultUpdate.id.desc())
+              .limit(1).scalar_subquery())
+    stmt = update(ContractTarget).values(latest_measured=latest).execution_options(synchronize_session=False)
+    if contract_id is not None:
+        stmt = stmt.where(ContractTarget.contract_id == contract_id)
+    session.execute(stmt)
+
+
 def add_result_update(
     session: Session,
     actor: Any,
@@ -362,6 +380,9 @@ def add_result_update(
     contract.updates.append(update)
     session.flush()
     session.expire(contract, ["updates"])  # reload in date order: a late report may be about an earlier date
+    refresh_latest_measured(session, contract_id=contract.id)
+    for target in contract.targets:
+        session.expire(target, ["latest_measured"])
     audit.record(session, actor, "contract.result_reported", contract, {"update": update.id})
     _announce_contract(session, contract)
     return update
