@@ -28,7 +28,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, scoped_session
 
 from ..calls.models import Call, CallStatus
@@ -181,14 +181,18 @@ def backfill(session: Session, batch: int = 100) -> int:
     return count
 
 
-def stored_page(session: Session, call_ids: Sequence[int]) -> list[tuple[int, dt.datetime, dt.datetime, str]]:
-    """(call id, date, written at, JSON) of these calls' releases: per call oldest first."""
-    if not call_ids:
-        return []
-    stmt = (select(OcdsRelease.call_id, OcdsRelease.date, OcdsRelease.created_at, OcdsRelease.body)
+def stored_page_statement(call_ids: Sequence[int]) -> Select[tuple[int, dt.datetime, dt.datetime, str]]:
+    """(call id, date, written at, JSON) of these calls' releases: per call oldest first, in the
+    order of the index ix_ocds_releases_call_order."""
+    return (select(OcdsRelease.call_id, OcdsRelease.date, OcdsRelease.created_at, OcdsRelease.body)
             .where(OcdsRelease.call_id.in_(list(call_ids)))
             .order_by(OcdsRelease.call_id, OcdsRelease.date, OcdsRelease.release_id))
-    return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
+
+
+def stored_page(session: Session, call_ids: Sequence[int]) -> list[tuple[int, dt.datetime, dt.datetime, str]]:
+    if not call_ids:
+        return []
+    return [tuple(row) for row in session.execute(stored_page_statement(call_ids))]  # type: ignore[misc]
 
 
 # --- the moments a contracting process changes --------------------------------------------------

@@ -111,7 +111,9 @@ LOGGED_IN = {
     "staff call list": ("staff", "/staff/calls", 5),
     "staff call management": ("staff", "/staff/calls/{staff_call}", 7),
     "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 4),
-    "staff work list": ("staff", "/my", 17),  # + the explanations waiting for this manager's approval
+    # + the explanations waiting for this manager's approval; + a count for the phases to decide and one
+    # for the awards without a contract: both lists are cut in SQL instead of loading every row.
+    "staff work list": ("staff", "/my", 19),
     "monitoring per manager": ("staff", "/staff/monitoring", 9),
     "citizen's dialogues": ("citizen", "/my", 8),
 }
