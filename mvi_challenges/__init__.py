@@ -153,6 +153,7 @@ def _schedule_area_jobs() -> None:
 def _import_models() -> None:
     """Every model must be known to the metadata before migrations or create_all look at it."""
     from .accounts import models as _accounts  # noqa: F401
+    from .api import models as _api  # noqa: F401
     from .calls import models as _calls  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .core import audit, outbox  # noqa: F401

@@ -10,8 +10,10 @@ the call is a release with a stable id, dated when the stage happened:
   nobody was selected;
 - `contract`: a contract from the monitoring register was signed;
 - `implementation`: a result update on such a contract, as a `reporting` milestone.
-A release describes the stage with the data as it is now: the platform keeps no history of
-edits, so a later correction of a call shows in its earlier releases too.
+`releases()` says what the releases of a call are now; api/releases.py stores each one once,
+when its stage happens, and stores a later correction as a new release (an amendment with its
+own id and date), so a release once published never changes. The package page serves the
+stored JSON.
 
 MVI data that OCDS has no field for sits in `mvi` objects (OCDS allows additional fields): the
 ambition and target level with the comply-or-explain explanation, the social values, the criteria
@@ -21,6 +23,7 @@ per phase, the agreed social targets and the measured results.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -333,22 +336,23 @@ def releases(stages: CallStages, today: dt.date) -> list[Json]:
     return sorted(found, key=lambda release: (release["date"] or "", release["id"]))
 
 
-def package(all_stages: list[CallStages], *, uri: str, today: dt.date, fallback_date: dt.datetime,
-            links: Json) -> Json:
-    found = [release for stages in all_stages for release in releases(stages, today)]
-    # Generated on demand, so the publication date is the last change of what the package holds.
-    changed = [release["date"] for release in found if release["date"]]
-    changed += [timestamp(stages.call.updated_at) for stages in all_stages]
-    changed += [timestamp(contract.updated_at) for stages in all_stages for contract in stages.contracts]
+def package_envelope(*, uri: str, published: list[dt.datetime], fallback_date: dt.datetime, links: Json) -> Json:
+    """The package around a page of releases. Its publication date is the newest moment a release
+    of the page was dated or written: the package changes exactly when one of them does."""
     package_: Json = {
         "uri": uri,
         "version": OCDS_VERSION,
-        "publishedDate": max((c for c in changed if c), default=timestamp(fallback_date)),
+        "publishedDate": timestamp(max(published, default=fallback_date)),
         "publisher": {"name": BUYER_NAME, "uri": absolute("api.index")},
         "license": LICENSE,
         "publicationPolicy": absolute("api.index"),
-        "releases": found,
     }
     if links:
         package_["links"] = links
     return package_
+
+
+def package_text(envelope: Json, release_texts: list[str]) -> str:
+    """The package as JSON text, with the stored releases' JSON put in as they are (not re-parsed)."""
+    head = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+    return f'{head[:-1]},"releases":[{",".join(release_texts)}]}}'

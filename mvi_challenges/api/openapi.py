@@ -308,7 +308,12 @@ def _catalogue() -> dict[str, Schema]:
         }),
         "ReleasePackage": {
             "type": "object",
-            "description": "An OCDS 1.1 release package; see the OCDS release package and release schemas.",
+            "description": ("An OCDS 1.1 release package; see the OCDS release package and release schemas. "
+                            "Each release is written once, when its stage of the contracting process happens, "
+                            "and never changes afterwards: a later correction is a new release with its own "
+                            "`id` and `date` (tags `tenderAmendment`, `awardUpdate`, `contractAmendment`, "
+                            "`implementationUpdate`). A page holds the releases of up to `per_page` calls, "
+                            "per call oldest first."),
             "externalDocs": {"url": "https://standard.open-contracting.org/1.1/en/schema/release_package/"},
             "required": ["uri", "version", "publishedDate", "publisher", "releases"],
             "properties": {

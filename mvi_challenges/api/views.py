@@ -14,21 +14,22 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 from sqlalchemy import Select, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from ..calls.models import Call, CallKind, PublicState
-from ..calls.services import CallFilters
+from ..calls.services import CallFilters, visible_to_public
 from ..catalogue.models import Category, Department, SocialValue
 from ..catalogue.services import all_departments, all_social_values
-from ..core.db import db, use_replica
+from ..core.db import REPLICA, db, use_replica
 from ..core.errors import render_error
 from ..core.pagination import paginate_by_key
-from ..core.timezones import request_time, to_local
+from ..core.timezones import request_time
 from ..dialogues.models import DialogueKind
 from ..monitoring import yearly_counts
 from ..monitoring.services import RegisterFilters, register_query
-from . import ocds, openapi, queries, serializers
+from . import ocds, openapi, queries, releases, serializers
 from .params import MAX_PER_PAGE, ApiError, Params
 
 bp = Blueprint("api", __name__)
@@ -51,6 +52,15 @@ def json_response(payload: Any, status: int = 200) -> Response:
     if status != 200:
         response.headers["Cache-Control"] = "no-cache"
         return response
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def json_text_response(body: str) -> Response:
+    """Like json_response, for a body already serialised (stored OCDS releases)."""
+    response = Response(body, status=200, mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=300"
     response.add_etag()
     return response.make_conditional(request)
@@ -295,33 +305,38 @@ def catalogue():
 
 @bp.route(f"{PREFIX}/ocds/releases.json")
 def ocds_releases():
+    """A page of calls' stored releases, concatenated as stored: no release is rebuilt per request."""
     params = Params(request.args)
     page, per_page = params.page(default_per_page=MAX_PER_PAGE)
-    result = paginate_by_key(queries.public_calls_by_id(), Call.id, page=page, per_page=per_page, error_out=False)
+    # Only the keys: the releases carry everything, so no call objects are loaded.
+    keys = select(Call.id).where(visible_to_public()).order_by(Call.id)
+    result = db.paginate(keys, page=page, per_page=per_page, error_out=False, count=True)
     if page > 1 and page > result.pages:
         raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
+    call_ids = list(result.items)
+    stored = releases.stored_page(db.session, call_ids)
+    missing = set(call_ids) - {row[0] for row in stored}
+    if missing:
+        stored = _fill_missing(call_ids, missing) or stored
     now = request_time()
     links = page_links("api.ocds_releases", (), page, per_page, result.pages)
-    package = ocds.package(
-        _call_stages(list(result.items)),
-        uri=links["self"], today=to_local(now).date(), fallback_date=now,
-        links={key: links[key] for key in ("next", "prev") if links[key]},
-    )
-    return json_response(package)
+    envelope = ocds.package_envelope(
+        uri=links["self"], published=[moment for row in stored for moment in row[1:3]], fallback_date=now,
+        links={key: links[key] for key in ("next", "prev") if links[key]})
+    return json_text_response(ocds.package_text(envelope, [row[3] for row in stored]))
 
 
-def _call_stages(calls: list) -> list[ocds.CallStages]:
-    """What the releases of these calls need, in a fixed number of queries for the whole page."""
-    ids = [call.id for call in calls]
-    phases = [phase for call in calls for phase in call.phases]
-    decided = queries.phase_decisions(db.session, phases)
-    changes = queries.status_changes(db.session, calls)
-    questions = queries.latest_question_dates(db.session, ids)
-    dialogues = queries.reported_dialogues_by_call(db.session, ids)
-    contracts = queries.contracts_by_call(db.session, ids)
-    notes = queries.clarification_notes_by_call(db.session, ids)
-    return [ocds.CallStages(call=call, decisions={p.id: decided[p.id] for p in call.phases if p.id in decided},
-                            changes=changes.get(call.id, []), questions_updated=questions.get(call.id),
-                            dialogues=dialogues.get(call.id, []), contracts=contracts.get(call.id, []),
-                            notes=notes.get(call.id, []))
-            for call in calls]
+def _fill_missing(call_ids: list[int], missing: set[int]) -> list | None:
+    """Releases for public calls that have none yet (data older than the release store): written
+    now, on the primary, once; later requests read them. Returns the page's rows, or None when
+    the write failed (a racing request wrote them; the page then shows what it read)."""
+    db.session.info[REPLICA] = False  # the write and what is read back go to the primary
+    try:
+        calls = list(db.session.scalars(queries.public_calls_by_id().where(Call.id.in_(sorted(missing)))))
+        releases.record_releases(db.session, calls)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("Could not store the OCDS releases of calls %s", sorted(missing))
+        return None
+    return releases.stored_page(db.session, call_ids)

@@ -36,6 +36,10 @@ from .models import (
 # Sent after a public call changes (texts, phases, status); the proposals area tells followers.
 # A signal keeps the dependency one way: calls know nothing of who listens.
 call_changed = Namespace().signal("call-changed")
+# Sent when the call's contracting process changes outside the call itself: decisions of a phase
+# published, a contract or its results recorded (evaluation, monitoring). The open data keeps its
+# stored OCDS releases in step by listening; the senders know nothing of who listens.
+process_changed = Namespace().signal("contracting-process-changed")
 
 MAX_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 3}
 MIN_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 2}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ..accounts.services import find_user_by_email
+from ..api.releases import backfill as backfill_releases
 from ..catalogue.services import seed_catalogue
 from .calls import seed_calls
 from .dialogues import seed_dialogues, seed_lot_dialogue
@@ -30,6 +31,7 @@ def seed_demo(session: Session) -> str:
     dialogues = seed_dialogues(session, owner) + seed_lot_dialogue(session, owner)
     juries = seed_evaluation(session, owner)
     tenders = seed_monitoring(session, owner)
+    backfill_releases(session)  # the services wrote most; any call the demo set up directly gets its own too
     return (f"demo data: {len(users)} users, {len(calls)} calls, {proposals} proposals, {notes} clarification notes, "
             f"{dialogues} dialogues, "
             f"{juries} juries and {tenders} external tenders added "

@@ -19,7 +19,6 @@ data API show the same numbers. What is counted, precisely:
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -32,7 +31,7 @@ from ..core.timezones import local_to_utc, to_local
 from ..dialogues.models import Dialogue, DialogueStatus, Registration, RegistrationStatus
 from ..evaluation.models import Decision, Outcome
 from ..proposals.models import Proposal, ProposalStatus, Question
-from .models import Contract, ContractTarget, ProcurementRecord, ResultMeasurement, ResultUpdate, TargetUnit
+from .models import Contract, ContractTarget, ProcurementRecord, TargetUnit
 from .services import year_bounds
 
 LEVELS = (1, 2, 3)
@@ -207,45 +206,38 @@ def contract_figures(session: Session, filters: DashboardFilters) -> tuple[int, 
     return count, int(value)
 
 
-def latest_measurements(session: Session, target_ids: Select) -> dict[int, Decimal]:
-    """Per target, the value of its latest report (by report date, then entry order)."""
-    rows = session.execute(
-        select(ResultMeasurement.target_id, ResultMeasurement.value)
-        .join(ResultUpdate, ResultMeasurement.update_id == ResultUpdate.id)
-        .where(ResultMeasurement.target_id.in_(target_ids))
-        .order_by(ResultUpdate.reported_on, ResultUpdate.id)
-    )
-    return {target_id: value for target_id, value in rows}  # later rows overwrite earlier ones
-
-
 def target_totals(session: Session, filters: DashboardFilters) -> list[TargetTotal]:
-    """Agreed and realised per social value and unit.
+    """Agreed and realised per social value and unit, added up in SQL (GROUP BY).
 
-    A year holds thousands of targets at city scale: loading each as an object with its social
-    value took most of the dashboard's time, so the targets are read as plain rows and the social
-    values once. (Adding up in SQL needs the latest measurement per target, a window function
-    that SQLite evaluated slowly in this join.)"""
-    contract_ids = _contracts_in_year(filters)
-    rows = session.execute(
-        select(ContractTarget.id, ContractTarget.social_value_id, ContractTarget.unit, ContractTarget.agreed_value)
-        .where(ContractTarget.contract_id.in_(contract_ids))).all()
+    A year holds thousands of targets at city scale. Reading them and every measurement to find
+    each target's latest took most of the dashboard's time; the latest measured value is now kept
+    on the target when a result is reported (services.refresh_latest_measured), so one grouped
+    query over the year's targets gives the totals."""
+    measured = ContractTarget.latest_measured
+    stmt = (select(ContractTarget.social_value_id, ContractTarget.unit, func.count(ContractTarget.id),
+                   func.sum(case((measured >= ContractTarget.agreed_value, 1), else_=0)),
+                   func.sum(ContractTarget.agreed_value), func.coalesce(func.sum(measured), 0))
+            .where(ContractTarget.contract_id.in_(_contracts_in_year(filters)))
+            .group_by(ContractTarget.social_value_id, ContractTarget.unit))
+    rows = session.execute(stmt).all()
     if not rows:
         return []
-    realised = latest_measurements(
-        session, select(ContractTarget.id).where(ContractTarget.contract_id.in_(contract_ids)))
-    grouped: dict[tuple[int, TargetUnit], list[tuple[int, Decimal]]] = defaultdict(list)
-    for target_id, value_id, unit, agreed in rows:
-        grouped[(value_id, unit)].append((target_id, agreed))
     values = {v.id: v for v in session.scalars(select(SocialValue).where(
-        SocialValue.id.in_({value_id for value_id, _ in grouped})))}
+        SocialValue.id.in_({row[0] for row in rows})))}
     totals = []
-    for (value_id, unit), members in grouped.items():
-        met = sum(1 for target_id, agreed in members if target_id in realised and realised[target_id] >= agreed)
-        agreed_sum = sum((agreed for _, agreed in members), Decimal("0.00")) if unit.is_additive else None
-        done = sum((realised.get(target_id, Decimal("0.00")) for target_id, _ in members), Decimal("0.00")) \
-            if unit.is_additive else None
-        totals.append(TargetTotal(values[value_id], unit, len(members), met, agreed_sum, done))
+    for value_id, unit, count, met, agreed, realised in rows:
+        additive = unit.is_additive
+        totals.append(TargetTotal(values[value_id], unit, count, int(met or 0),
+                                  _hundredths(agreed) if additive else None,
+                                  _hundredths(realised) if additive else None))
     return sorted(totals, key=lambda total: (total.social_value.name_nl, total.unit.value))
+
+
+def _hundredths(total: Decimal | int | None) -> Decimal:
+    """A SUM over a Hundredths column comes back converted; a COALESCE default of 0 may not."""
+    if total is None:
+        return Decimal("0.00")
+    return total if isinstance(total, Decimal) else (Decimal(int(total)) / 100).quantize(Decimal("0.01"))
 
 
 def category_rows(session: Session, filters: DashboardFilters) -> list[CategoryRow]:
