@@ -259,7 +259,8 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportRefused([RowError(0, str(_l("The file is not UTF-8 text. Save the sheet as CSV (UTF-8).")))]) from None
+        message = str(_l("The file is not UTF-8 text. Save the sheet as CSV (UTF-8)."))
+        raise ImportRefused([RowError(0, message)]) from None
 
 
 def _reader(text: str) -> csv.DictReader:
