@@ -263,10 +263,11 @@ def _decode(data: bytes) -> str:
         raise ImportRefused([RowError(0, message)]) from None
 
 
-def _reader(text: str) -> csv.DictReader:
+def _reader(text: str) -> Any:
+    """A plain csv reader (blank lines come back as empty rows, so line numbers stay exact)."""
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
 @dataclass
@@ -300,12 +301,11 @@ def _parse_row(row: dict[str, str], refs: _References) -> tuple[CriterionInput |
     level = int(cell["level"]) if cell["level"] in {"1", "2", "3"} else 0
     if cell["retired"].lower() not in YES | NO:
         problems.append(str(_l("“retired” is “yes” or empty")))
-    if category is None or value is None or principle is None:
-        return None, problems
-    data = CriterionInput(code=cell["code"], category=category, level=level, text_nl=cell["text_nl"],
+    # Checked also when a reference is unknown: every problem of the row is told at once.
+    data = CriterionInput(code=cell["code"], category=category, level=level, text_nl=cell["text_nl"],  # type: ignore[arg-type]
                           text_en=cell["text_en"], verification_nl=cell["verification_nl"],
-                          verification_en=cell["verification_en"], social_value=value, principle=principle,
-                          retired=cell["retired"].lower() in YES)
+                          verification_en=cell["verification_en"], social_value=value,  # type: ignore[arg-type]
+                          principle=principle, retired=cell["retired"].lower() in YES)  # type: ignore[arg-type]
     problems += list(criterion_problems(data).values())
     return (data if not problems else None), problems
 
@@ -313,21 +313,21 @@ def _parse_row(row: dict[str, str], refs: _References) -> tuple[CriterionInput |
 def read_library_csv(session: Session, data: bytes) -> list[CriterionInput]:
     """Every row of the file as input, or ImportRefused with every error and its line number."""
     reader = _reader(_decode(data))
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    header = [name.strip() for name in next(reader, [])]
     missing = [name for name in CSV_HEADER if name not in header]
     if missing:
         raise ImportRefused([RowError(1, str(_l("The header lacks the column(s): %(names)s. The first line must be: "
                                                 "%(header)s", names=", ".join(missing), header=";".join(CSV_HEADER))))])
-    reader.fieldnames = header
     refs = _References.load(session)
     rows: list[CriterionInput] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    line = 1
-    for row in reader:
+    line = reader.line_num
+    for cells in reader:
         start, line = line + 1, reader.line_num  # a quoted cell may span lines: report where the row starts
-        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+        if not any(cell.strip() for cell in cells):
             continue  # blank lines between rows are no error
+        row = dict(zip(header, cells, strict=False))
         parsed, problems = _parse_row(row, refs)
         code = (row.get("code") or "").strip().lower()
         if code and code in seen:
