@@ -33,8 +33,7 @@ def seed_demo(session: Session) -> str:
     dialogues = seed_dialogues(session, owner) + seed_lot_dialogue(session, owner)
     juries = seed_evaluation(session, owner)
     tenders = seed_monitoring(session, owner)
-    return (f"demo data: {len(users)} users, {library} library criteria, "
-            f"{len(calls)} calls, {proposals} proposals, {notes} clarification notes, "
+    return (f"demo data: {len(users)} users, {len(calls)} calls, {proposals} proposals, {notes} clarification notes, "
             f"{dialogues} dialogues, "
-            f"{juries} juries and {tenders} external tenders added "
+            f"{juries} juries and {tenders} external tenders added, with {library} library criteria "
             f"(demo password for every demo user: {DEMO_PASSWORD})")
