@@ -347,12 +347,13 @@ def import_library(session: Session, actor: Any, data: bytes, now: dt.datetime |
     """Create or update the criteria of a CSV file by their code, all of them or none.
 
     Rows are matched on `code`; criteria not in the file stay as they are (retire one with
-    `retired` = yes). Side effect: audit `library.imported` with the counts.
+    `retired` = yes). Side effect: audit `library_criterion.imported` per criterion created or changed.
     """
     rows = read_library_csv(session, data)
     existing = {c.code.lower(): c for c in session.scalars(select(LibraryCriterion))}
     result = ImportResult()
     moment = now or now_utc()
+    changed: list[tuple[LibraryCriterion, bool]] = []
     for row in rows:
         criterion = existing.get(row.code.lower())
         if criterion is None:
@@ -365,9 +366,10 @@ def import_library(session: Session, actor: Any, data: bytes, now: dt.datetime |
         else:
             result.updated += 1
         _apply(criterion, row, moment)
+        changed.append((criterion, criterion.id is None))
     session.flush()
-    audit.record(session, actor, "library.imported", None,
-                 {"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
+    for criterion, created in changed:  # one trace per criterion the file created or changed
+        audit.record(session, actor, "library_criterion.imported", criterion, {"created": created})
     return result
 
 

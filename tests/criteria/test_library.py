@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from mvi_challenges.accounts.models import Role
+from mvi_challenges.core.audit import AuditEvent
 from mvi_challenges.core.db import db
 from mvi_challenges.criteria.models import LibraryCriterion
 from mvi_challenges.demo.criteria import seed_library
@@ -114,6 +115,9 @@ def test_export_then_import_gives_the_same_library(app: Flask, catalogue: Simple
     assert _import(client, exported).status_code == 302
     assert _count(app) == 30
     assert _export(client) == exported
+    with app.app_context():  # one audit trace per criterion the import created; none for the unchanged ones
+        assert db.session.scalar(select(func.count(AuditEvent.id))
+                                 .where(AuditEvent.action == "library_criterion.imported")) == 30
 
 
 def test_a_formula_looking_text_survives_the_round_trip(app: Flask, catalogue: SimpleNamespace) -> None:
