@@ -171,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .calls.views import bp as calls_bp
     from .catalogue.views import bp as catalogue_bp
+    from .criteria.views import bp as criteria_bp
     from .dialogues.views import bp as dialogues_bp
     from .evaluation.views import bp as evaluation_bp
     from .monitoring.views import bp as monitoring_bp
@@ -179,8 +180,8 @@ def _register_blueprints(app: Flask) -> None:
     from .proposals.views import bp as proposals_bp
     from .public.views import bp as public_bp
 
-    for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp, dialogues_bp, evaluation_bp,
-                      monitoring_bp, api_bp, feeds_bp, privacy_bp, notices_bp):
+    for blueprint in (public_bp, accounts_bp, catalogue_bp, criteria_bp, calls_bp, proposals_bp, dialogues_bp,
+                      evaluation_bp, monitoring_bp, api_bp, feeds_bp, privacy_bp, notices_bp):
         app.register_blueprint(blueprint)
 
 

@@ -72,6 +72,20 @@ EXPECTED: dict[str, str] = {
     "catalogue.edit_category": ADMIN,
     "catalogue.edit_social_value": ADMIN,
     "catalogue.edit_department": ADMIN,
+    # The criteria library and the leading principles: administrators only (issue #19).
+    "criteria.index": ADMIN,
+    "criteria.edit_criterion": ADMIN,
+    "criteria.retire_criterion": ADMIN,
+    "criteria.restore_criterion": ADMIN,
+    "criteria.export_csv": ADMIN,
+    "criteria.import_csv": ADMIN,
+    "criteria.principles": ADMIN,
+    "criteria.edit_principle": ADMIN,
+    "criteria.retire_principle": ADMIN,
+    "criteria.restore_principle": ADMIN,
+    "calls.pick_criteria": STAFF,
+    "api.principle_list": PUBLIC,
+    "api.criteria_list": PUBLIC,
     "public.my_home": LOGIN,
     "public.categories": PUBLIC,
     "public.category": PUBLIC,
@@ -282,6 +296,11 @@ def _world(app: Flask) -> SimpleNamespace:
         jurors, declaration_id = _jurors(
             app, phase_id, db.session.scalar(select(Phase.id).where(Phase.call_id == draft.id)), proposal.id)
     record_id, contract_id, target_id = _monitoring_world(app)
+    with app.app_context():  # principle 1 and library criterion 1 exist for the library's routes
+        from mvi_challenges.demo.criteria import seed_library
+
+        seed_library(db.session)
+        db.session.commit()
     export_id = _prepared_export(app, owner.id)
     return SimpleNamespace(export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
@@ -391,7 +410,7 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "criterion_id": 1, "token": "not-a-valid-token", "department_id": 1, "category_slug": "mobiliteit",
         "record_id": world.record_id, "contract_id": world.contract_id, "target_id": world.target_id,
         "name": "levels", "export_id": world.export_id, "declaration_id": world.declaration_id,
-        "organisation_id": world.owner.organisation_id,
+        "organisation_id": world.owner.organisation_id, "principle_id": 1,
     }
     with app.test_request_context():
         from flask import url_for

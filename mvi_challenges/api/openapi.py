@@ -124,6 +124,15 @@ def _shared() -> dict[str, Schema]:
         "SocialValueRef": obj({"slug": string(), "name_nl": string(), "name_en": string()}),
         "DepartmentRef": obj({"slug": string(), "name_nl": string(), "name_en": string()}),
         "CallRef": obj({"slug": string(), "title": string(), "links": links("html", "api")}),
+        "PrincipleRef": obj({"slug": string(), "name_nl": string(), "name_en": string()},
+                            "A leading principle (leidend principe) of the municipality's MVI policy."),
+        "LibraryCriterionRef": obj({
+            "code": string("Stable key of the criterion in the library."), "level": LEVEL,
+            "text_nl": string(), "text_en": string("Empty: only in Dutch."),
+            "verification_nl": string("How compliance is verified."), "verification_en": string(),
+            "social_value": string("Social value slug (see /catalogue)."),
+            "principle": string("Leading principle slug (see /principles)."),
+        }, "An MVI criterion from the library, per category and ambition level."),
     }
 
 
@@ -161,6 +170,8 @@ def _calls() -> dict[str, Schema]:
             "below_target": BOOLEAN,
             "level_explanation": string("Why the ambition level is below the target (comply or explain)."),
             "social_values": array(ref("SocialValueRef")),
+            "library_criteria": array(ref("LibraryCriterionRef")),
+            "leading_principles": array(ref("PrincipleRef")),
             "eligibility": enum(["entrepreneurs", "citizens", "both"]),
             "prize_text": string(),
             "status": enum(["published", "closed", "decided", "archived", "cancelled"]),
@@ -288,6 +299,13 @@ def _monitoring() -> dict[str, Schema]:
             "procurements": COUNT, "procurements_at_target": COUNT,
             "share_at_target": nullable(integer(minimum=0, maximum=100)),
             "targets": array(ref("TargetTotal")), "categories": array(ref("CategoryFigures")),
+            "principles": array(obj({
+                "principle": ref("PrincipleRef"),
+                "calls": integer("Calls published in the year using at least one criterion of the principle.",
+                                 minimum=0),
+                "criteria_chosen": integer("How many of the principle's criteria those calls chose together.",
+                                           minimum=0),
+            })),
         }, "Effort next to results for one calendar year, as on the monitoring dashboard."),
     }
 
@@ -301,10 +319,23 @@ def _catalogue() -> dict[str, Schema]:
                                         "description_nl": string(), "description_en": string()})),
             "departments": array(ref("DepartmentRef")),
         }, "The values the `category`, `value` and `department` filters accept."),
+        "Principles": obj({
+            "principles": array(obj({
+                "slug": string(), "name_nl": string(), "name_en": string(),
+                "description_nl": string(), "description_en": string(),
+                "retired": BOOLEAN, "social_values": array(string("Social value slug.")),
+                "criteria_per_level": array(obj({"level": LEVEL, "criteria": COUNT})),
+                "calls_per_year": array(obj({"year": integer(), "calls": COUNT})),
+            })),
+        }, "The leading principles, their library criteria per level and their calls per year (effort)."),
+        "Library": obj({
+            "criteria": array(obj({**_shared()["LibraryCriterionRef"]["properties"],
+                                   "category": string("Category slug."), "retired": BOOLEAN})),
+        }, "The MVI criteria library; a retired criterion is no longer chosen but calls may still use it."),
         "Index": obj({
             "name": string(), "description": string(), "license": URL,
             "links": links("calls", "dialogues", "decisions", "register", "contracts", "monitoring", "catalogue",
-                           "openapi", "ocds", "html"),
+                           "principles", "criteria", "openapi", "ocds", "html"),
         }),
         "ReleasePackage": {
             "type": "object",
@@ -427,6 +458,11 @@ def _paths() -> Schema:
             _param("category"), _param("department"),
         ]),
         "/catalogue": _get("getCatalogue", "Categories, social values and departments.", "Catalogue"),
+        "/principles": _get("getPrinciples", "Leading principles with their criteria and calls per year.",
+                            "Principles"),
+        "/criteria": _get("getCriteria", "The MVI criteria library.", "Library", [
+            _param("category"), _param("level"),
+        ]),
         "/ocds/releases.json": _get("getOcdsReleases", "OCDS 1.1 release package of the calls.", "ReleasePackage",
                                     paging, not_found=True, tag="OCDS"),
         "/openapi.json": {"get": {"operationId": "getOpenApi", "summary": "This document.", "tags": ["open data"],

@@ -21,6 +21,8 @@ from typing import Any
 from ..calls.models import Call, CallDocument, CallStatus, Criterion, Phase
 from ..catalogue.models import Category, Department, SocialValue
 from ..core.links import public_url
+from ..criteria.models import LeadingPrinciple, LibraryCriterion
+from ..criteria.services import principles_of
 from ..dialogues.models import Contribution, Dialogue
 from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, ResultUpdate
 from ..monitoring.yearly_counts import CategoryRow, Figures, TargetTotal
@@ -69,6 +71,17 @@ def category_ref(category: Category) -> Json:
 
 def social_value_ref(value: SocialValue) -> Json:
     return {"slug": value.slug, "name_nl": value.name_nl, "name_en": value.name_en}
+
+
+def principle_ref(principle: LeadingPrinciple) -> Json:
+    return {"slug": principle.slug, "name_nl": principle.name_nl, "name_en": principle.name_en}
+
+
+def library_criterion_ref(criterion: LibraryCriterion) -> Json:
+    return {"code": criterion.code, "level": criterion.level, "text_nl": criterion.text_nl,
+            "text_en": criterion.text_en, "verification_nl": criterion.verification_nl,
+            "verification_en": criterion.verification_en, "social_value": criterion.social_value.slug,
+            "principle": criterion.principle.slug}
 
 
 def department_ref(department: Department | None) -> Json | None:
@@ -128,6 +141,8 @@ def call(item: Call, now: dt.datetime) -> Json:
         "ambition_level": item.ambition_level, "target_level": item.effective_target_level,
         "below_target": item.below_target, "level_explanation": item.level_explanation,
         "social_values": [social_value_ref(v) for v in item.social_values],
+        "library_criteria": [library_criterion_ref(c) for c in item.library_criteria],
+        "leading_principles": [principle_ref(p) for p in principles_of(item.library_criteria)],
         "eligibility": item.eligibility.value, "prize_text": item.prize_text,
         "status": item.status.value, "public_state": item.public_state(now).value,
         "status_reason": item.status_reason,
@@ -285,6 +300,8 @@ def figures(item: Figures, *, category: Category | None, department: Department 
         "share_at_target": item.share_at_target,
         "targets": [target_total(t) for t in item.targets],
         "categories": [category_row(row) for row in item.categories],
+        "principles": [{"principle": principle_ref(row.principle), "calls": row.calls,
+                        "criteria_chosen": row.criteria_chosen} for row in item.principles],
     }
 
 
@@ -298,3 +315,28 @@ def catalogue(categories: list[Category], values: list[SocialValue], departments
                            "description_en": v.description_en} for v in values],
         "departments": [department_ref(d) for d in departments],
     }
+
+
+# --- leading principles and the criteria library ---------------------------------------------
+
+
+def principles(items: list[LeadingPrinciple], criteria: list[LibraryCriterion],
+               calls_per_year: dict[int, dict[int, int]]) -> Json:
+    """Every principle with its social values, its library criteria per level and its calls per year."""
+    def levels(principle: LeadingPrinciple) -> list[Json]:
+        return [{"level": level, "criteria": sum(1 for c in criteria if c.principle_id == principle.id
+                                                 and c.level == level and not c.is_retired)}
+                for level in (1, 2, 3)]
+
+    return {"principles": [{
+        **principle_ref(p), "description_nl": p.description_nl, "description_en": p.description_en,
+        "retired": p.is_retired, "social_values": [v.slug for v in p.social_values],
+        "criteria_per_level": levels(p),
+        "calls_per_year": [{"year": year, "calls": counts.get(p.id, 0)}
+                           for year, counts in sorted(calls_per_year.items(), reverse=True)],
+    } for p in items]}
+
+
+def library(criteria: list[LibraryCriterion]) -> Json:
+    return {"criteria": [{**library_criterion_ref(c), "category": c.category.slug, "retired": c.is_retired}
+                         for c in criteria]}

@@ -26,6 +26,7 @@ from ..core.db import REPLICA, db, use_replica
 from ..core.errors import render_error
 from ..core.pagination import paginate_by_key
 from ..core.timezones import request_time
+from ..criteria.services import LibraryFilters, all_principles, library
 from ..dialogues.models import DialogueKind
 from ..monitoring import yearly_counts
 from ..monitoring.services import RegisterFilters, register_query
@@ -165,7 +166,8 @@ def root():
     links = {name: serializers.absolute(endpoint) for name, endpoint in (
         ("calls", "api.call_list"), ("dialogues", "api.dialogue_list"), ("decisions", "api.decision_list"),
         ("register", "api.register_list"), ("contracts", "api.contract_list"), ("monitoring", "api.figures"),
-        ("catalogue", "api.catalogue"), ("openapi", "api.openapi_document"), ("ocds", "api.ocds_releases"),
+        ("catalogue", "api.catalogue"), ("principles", "api.principle_list"), ("criteria", "api.criteria_list"),
+        ("openapi", "api.openapi_document"), ("ocds", "api.ocds_releases"),
         ("html", "api.index"))}
     return json_response({"name": "MVI Challenges open data",
                           "description": "Open data of the municipality of Utrecht on socially responsible "
@@ -301,6 +303,28 @@ def catalogue():
     values = sorted(all_social_values(db.session), key=lambda v: v.slug)
     departments = sorted(all_departments(db.session), key=lambda d: d.slug)
     return json_response(serializers.catalogue(categories, values, departments))
+
+
+@bp.route(f"{PREFIX}/principles")
+def principle_list():
+    """The leading principles with their social values, library criteria and calls per year (the
+    monitoring's effort per principle, for every year the dashboard offers)."""
+    items = sorted(all_principles(db.session), key=lambda p: p.slug)
+    years = yearly_counts.available_years(db.session, request_time())
+    per_year = {year: {row.principle.id: row.calls
+                       for row in yearly_counts.principle_rows(db.session, yearly_counts.DashboardFilters(year=year))}
+                for year in years}
+    return json_response(serializers.principles(items, library(db.session), per_year))
+
+
+@bp.route(f"{PREFIX}/criteria")
+def criteria_list():
+    """The MVI criteria library per category and level (retired criteria marked, as calls still use them)."""
+    params = Params(request.args)
+    category = _category(params)
+    level = params.integer("level", default=None, minimum=1, maximum=3)
+    return json_response(serializers.library(library(db.session, LibraryFilters(
+        category_id=category.id if category else None, level=level))))
 
 
 @bp.route(f"{PREFIX}/ocds/releases.json")

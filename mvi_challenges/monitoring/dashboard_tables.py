@@ -112,7 +112,14 @@ def build_tables(figures: Figures) -> dict[str, Table]:
          row.contracts, row.contract_value_cents]
         for row in sorted(figures.categories, key=lambda r: _name(r.category).casefold())
     ])
-    return {table.name: table for table in (levels, effort, results, targets, categories)}
+    principles = Table("principles", _("Effort per leading principle"), [
+        Column(_("Leading principle")), Column(_("Calls using its criteria"), COUNT),
+        Column(_("Criteria chosen"), COUNT),
+    ], [
+        [_name(row.principle), row.calls, row.criteria_chosen]
+        for row in sorted(figures.principles, key=lambda r: _name(r.principle).casefold())
+    ])
+    return {table.name: table for table in (levels, effort, results, targets, categories, principles)}
 
 
 def build_charts(figures: Figures, tables: dict[str, Table]) -> list[Chart]:

@@ -12,6 +12,9 @@ data API show the same numbers. What is counted, precisely:
 - awards: proposals awarded in decisions published in the year;
 - contracts: contracts signed in the year, with their value and agreed targets; realised is the
   latest measured value of each target (measurements are cumulative);
+- effort per leading principle: calls published in the year that use at least one library
+  criterion serving the principle (a call using two such criteria counts once), and how many
+  of those criteria they chose together;
 - procurements at target level: register entries (calls and external tenders) published in
   the year whose applied level is at least the target level.
 """
@@ -22,12 +25,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..calls.models import Call, CallStatus, Phase
+from ..calls.models import Call, CallStatus, Phase, call_library_criteria
 from ..catalogue.models import Category, SocialValue
 from ..core.timezones import local_to_utc, to_local
+from ..criteria.models import LeadingPrinciple, LibraryCriterion
 from ..dialogues.models import Dialogue, DialogueStatus, Registration, RegistrationStatus
 from ..evaluation.models import Decision, Outcome
 from ..proposals.models import Proposal, ProposalStatus, Question
@@ -67,6 +71,13 @@ class CategoryRow:
         return round(100 * self.at_target / self.procurements) if self.procurements else None
 
 
+@dataclass(frozen=True)
+class PrincipleRow:
+    principle: LeadingPrinciple
+    calls: int
+    criteria_chosen: int
+
+
 @dataclass
 class Figures:
     filters: DashboardFilters
@@ -85,6 +96,7 @@ class Figures:
     procurements_at_target: int = 0
     targets: list[TargetTotal] = field(default_factory=list)
     categories: list[CategoryRow] = field(default_factory=list)
+    principles: list[PrincipleRow] = field(default_factory=list)
 
     @property
     def calls_published(self) -> int:
@@ -262,6 +274,26 @@ def category_rows(session: Session, filters: DashboardFilters) -> list[CategoryR
     ]
 
 
+def principle_rows(session: Session, filters: DashboardFilters) -> list[PrincipleRow]:
+    """Effort per leading principle: every principle in use, and the calls of the year using it.
+
+    A retired principle is listed only when calls of the year still use it (history stays visible).
+    """
+    stmt = (select(LibraryCriterion.principle_id, func.count(distinct(Call.id)), func.count())
+            .select_from(call_library_criteria)
+            .join(Call, Call.id == call_library_criteria.c.call_id)
+            .join(LibraryCriterion, LibraryCriterion.id == call_library_criteria.c.criterion_id)
+            .where(Call.status != CallStatus.DRAFT, Call.published_at.is_not(None))
+            .group_by(LibraryCriterion.principle_id))
+    if filters.year:
+        start, end = utc_year(filters.year)
+        stmt = stmt.where(Call.published_at >= start, Call.published_at < end)
+    counted = {principle_id: (calls, chosen) for principle_id, calls, chosen in
+               session.execute(_call_filters(stmt, filters))}
+    principles = session.scalars(select(LeadingPrinciple).order_by(LeadingPrinciple.slug))
+    return [PrincipleRow(p, *counted.get(p.id, (0, 0))) for p in principles if not p.is_retired or p.id in counted]
+
+
 def dashboard(session: Session, filters: DashboardFilters, now: dt.datetime) -> Figures:
     figures = Figures(filters=filters)
     figures.calls_per_level = calls_per_level(session, filters)
@@ -273,6 +305,7 @@ def dashboard(session: Session, filters: DashboardFilters, now: dt.datetime) -> 
     figures.contracts, figures.contract_value_cents = contract_figures(session, filters)
     figures.targets = target_totals(session, filters)
     figures.categories = category_rows(session, filters)
+    figures.principles = principle_rows(session, filters)
     figures.procurements = sum(row.procurements for row in figures.categories)
     figures.procurements_at_target = sum(row.at_target for row in figures.categories)
     return figures

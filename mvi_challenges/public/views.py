@@ -15,6 +15,7 @@ from ..catalogue.services import all_categories, find_category_by_slug
 from ..core.csrf import csrf
 from ..core.db import db
 from ..core.timezones import now_utc, request_time
+from ..criteria.services import criteria_for_category, principles_of
 from ..monitoring.yearly_counts import category_overview
 from . import work
 
@@ -112,5 +113,7 @@ def categories():
 def category(category_slug: str):
     """A category's tailored MVI approach, target level and social values, with its calls and results."""
     found = find_category_by_slug(db.session, category_slug) or abort(404)
-    return render_template("public/category.html", category=found,
+    library = criteria_for_category(db.session, found.id)
+    principles = principles_of([c for level in library.values() for c in level])
+    return render_template("public/category.html", category=found, library=library, principles=principles,
                            overview=category_overview(db.session, found), now=now_utc())

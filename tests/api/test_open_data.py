@@ -74,6 +74,8 @@ def test_every_endpoint_response_matches_the_document(client: FlaskClient, popul
         "/contracts": ["/api/v1/contracts", f"/api/v1/contracts?year={year}"],
         "/monitoring": ["/api/v1/monitoring", "/api/v1/monitoring?category=openbare-ruimte&department=ruimte"],
         "/catalogue": ["/api/v1/catalogue"],
+        "/principles": ["/api/v1/principles"],
+        "/criteria": ["/api/v1/criteria", "/api/v1/criteria?category=ict&level=2"],
         "/ocds/releases.json": ["/api/v1/ocds/releases.json", "/api/v1/ocds/releases.json?per_page=1",
                                 "/api/v1/ocds/releases.json?per_page=1&page=2"],
     }

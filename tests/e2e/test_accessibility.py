@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import CallKind, CallStatus
 
-from ..factories import PASSWORD, make_call, make_user
+from ..factories import PASSWORD, make_call, make_library, make_user, pick_criteria
 from .conftest import axe_violations
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -48,6 +48,8 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
     admin = make_user(app, Role.ADMIN, Role.STAFF)
     published = make_call(app, kind=CallKind.SBIR)
     draft = make_call(app, status=CallStatus.DRAFT)
+    library = make_library(app)
+    pick_criteria(app, published.id, [library.criteria["MOB-3"], library.criteria["MOB-1"]])
     page.goto("/account/login")
     page.locator("#email").fill(admin.email)
     page.locator("#password").fill(PASSWORD)
@@ -58,8 +60,25 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
             f"/staff/calls/{published.id}/edit", f"/staff/calls/{published.id}/phases/1",
             f"/staff/calls/{draft.id}", f"/staff/calls/{draft.id}/phases/new", f"/calls/{draft.slug}",
             "/admin/users", "/admin/catalogue/", "/admin/catalogue/categories/1", "/admin/catalogue/categories/new",
-            "/admin/catalogue/values/1", "/admin/catalogue/values/new"]
+            "/admin/catalogue/values/1", "/admin/catalogue/values/new",
+            "/admin/library/", "/admin/library/criteria/new", f"/admin/library/criteria/{library.criteria['MOB-3']}",
+            "/admin/library/principles", f"/admin/library/principles/{library.principles['schoon']}",
+            "/admin/library/principles/new", "/admin/library/import", f"/staff/calls/{published.id}/criteria",
+            f"/staff/calls/{draft.id}/criteria", "/categories/mobiliteit"]
     problems = _sweep(page, urls)
+    page.goto(f"/staff/calls/{draft.id}/criteria")
+    page.locator("form.form button[type=submit]").click()  # nothing chosen: saved, back on the manage page
+    problems.extend(f"manage page with library criteria message: {v}" for v in axe_violations(page))
+    page.goto("/admin/library/import")
+    page.set_input_files("#file", files=[{"name": "bad.csv", "mimeType": "text/csv",
+                                          "buffer": b"code;category;level;text_nl;text_en;verification_nl;"
+                                                    b"verification_en;social_value;principle;retired\n"
+                                                    b"X;nergens;7;;;;;;;\n"}])
+    page.locator("form.form button[type=submit]").click()
+    problems.extend(f"import with row errors: {v}" for v in axe_violations(page))
+    page.goto("/admin/library/criteria/new")
+    page.locator("form.form button[type=submit]").click()
+    problems.extend(f"criterion form with errors: {v}" for v in axe_violations(page))
     page.goto("/staff/calls/new?kind=sbir")
     page.locator("form.form button[type=submit]").click()
     problems.extend(f"call form with errors: {v}" for v in axe_violations(page))

@@ -15,7 +15,17 @@ from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import Call
 from mvi_challenges.core.db import db
 
-from ..factories import PASSWORD, close_phase, login, make_call, make_dialogue, make_proposal, make_user
+from ..factories import (
+    PASSWORD,
+    close_phase,
+    login,
+    make_call,
+    make_dialogue,
+    make_library,
+    make_proposal,
+    make_user,
+    pick_criteria,
+)
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 SHOTS = Path(__file__).parent / "screenshots"
@@ -33,6 +43,8 @@ def _world(app: Flask) -> dict[str, object]:
         call.body_source_en, call.body_html_en = "## The challenge\nFewer lorries.", "<h3>The challenge</h3><p>Fewer lorries.</p>"
         call.prize_text_en = "3 pilots of €15,000"
         db.session.commit()
+    library = make_library(app)  # the criteria library; the English call picks from it (level 3)
+    pick_criteria(app, english.id, [library.criteria[code] for code in ("MOB-1", "MOB-2", "MOB-3", "MOB-3I")])
     dutch = make_call(app, title="Catering Stadskantoor")
     judged = make_call(app, title="Hittestress Overvecht", closes_in=dt.timedelta(days=3))
     dialogue = make_dialogue(app, title="Hoe koopt Utrecht eerlijk in?")
@@ -48,7 +60,7 @@ def _world(app: Flask) -> dict[str, object]:
     login(client, staff)
     client.post(f"/staff/calls/{judged.id}/phases/1/jury", data={"email": jury.email, "is_chair": "y"})
     app.config["WTF_CSRF_ENABLED"] = csrf
-    return {"english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue, "proposal": made,
+    return {"library": library, "english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue, "proposal": made,
             "users": {"entrepreneur": entrepreneur, "resident": resident, "jury": jury, "staff": staff,
                       "admin": admin}}
 
@@ -57,15 +69,18 @@ def _pages(world: dict[str, object]) -> dict[str, list[str]]:
     english, dutch, judged = world["english"], world["dutch"], world["judged"]
     dialogue, proposal = world["dialogue"], world["proposal"]
     public = ["/", "/calls", f"/calls/{english.slug}", f"/calls/{dutch.slug}", "/dialogues",
-              f"/dialogues/{dialogue.slug}", "/monitoring"]
+              f"/dialogues/{dialogue.slug}", "/monitoring", "/categories/mobiliteit"]
     return {
         "anonymous": [*public, "/account/register", "/account/login"],
         "entrepreneur": ["/my", f"/calls/{english.slug}", f"/proposals/{proposal.id}", f"/proposals/{proposal.id}/edit"],
         "resident": ["/my", f"/dialogues/{dialogue.slug}"],
         "jury": ["/my", "/jury"],
         "staff": ["/my", "/staff/calls", f"/staff/calls/{english.id}", f"/staff/calls/{english.id}/edit",
-                  f"/staff/calls/{judged.id}/phases/1/jury", "/staff/monitoring"],
-        "admin": ["/my", "/admin/users", "/admin/audit"],
+                  f"/staff/calls/{english.id}/criteria", f"/staff/calls/{judged.id}/phases/1/jury",
+                  "/staff/monitoring"],
+        "admin": ["/my", "/admin/users", "/admin/audit", "/admin/library/", "/admin/library/principles",
+                  f"/admin/library/criteria/{world['library'].criteria['MOB-3']}", "/admin/library/import",
+                  f"/admin/library/principles/{world['library'].principles['schoon']}"],
     }
 
 
