@@ -91,6 +91,11 @@ EXPECTED: dict[str, str] = {
     "monitoring.add_target": STAFF,
     "monitoring.remove_target": STAFF,
     "monitoring.add_update": STAFF,
+    # Result talks: internal figures for staff and admins; a manager is staff, so sees their own
+    # (tests/monitoring/test_talks.py: also a former manager without the staff role is refused).
+    "monitoring.talk_list": STAFF,
+    "monitoring.talk": STAFF,
+    "monitoring.talk_csv": STAFF,
     "feeds.calls_feed": PUBLIC,
     "api.index": PUBLIC,
     "api.root": PUBLIC,
@@ -392,6 +397,7 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "record_id": world.record_id, "contract_id": world.contract_id, "target_id": world.target_id,
         "name": "levels", "export_id": world.export_id, "declaration_id": world.declaration_id,
         "organisation_id": world.owner.organisation_id,
+        "kind": "departments", "subject_id": 1, "part": "procurements",
     }
     with app.test_request_context():
         from flask import url_for

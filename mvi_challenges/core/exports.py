@@ -61,9 +61,11 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterat
 
 
 def streamed_csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]):
-    """A CSV download streamed row by row (same bytes as csv_response); the rows are produced
-    inside the request, so lazy loads and translations still work."""
-    from flask import Response, stream_with_context
+    """A CSV download streamed row by row (the same bytes as csv_response).
 
-    return Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv; charset=utf-8",
+    The rows are written after the view has returned, outside the request: give rows that need
+    no request, database session or translation any more (load and translate first)."""
+    from flask import Response
+
+    return Response(csv_lines(header, rows), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
