@@ -2,16 +2,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..accounts.auth import require
 from ..accounts.models import User
 from ..accounts.permissions import is_staff
 from ..accounts.services import manager_choices, staff_member
+from ..calls.models import Call
 from ..catalogue.models import LEVEL_CHOICES, Category, Department, SocialValue
 from ..catalogue.services import all_categories, all_departments, all_social_values, department_choices
 from ..core.actions import run_action
@@ -21,7 +23,7 @@ from ..core.exports import csv_response, euros_cell, streamed_csv_response
 from ..core.pagination import filter_args, paginate
 from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc, to_local
-from . import services, talk_exports, talks, yearly_counts
+from . import decision_docs, documents, services, talk_exports, talks, yearly_counts
 from .dashboard_tables import build_charts, build_tables
 from .forms import (
     UNIT_LABELS,
@@ -171,6 +173,43 @@ def record_detail(record_id: int):
 def contract_detail(contract_id: int):
     contract = db.session.get(Contract, contract_id) or abort(404)
     return render_template("monitoring/contract.html", contract=contract)
+
+
+# --- decision documents: the MVI paragraph and the yearly report, as ODT and PDF --------------
+
+
+def _document_response(document: documents.Document, fmt: str) -> Response:
+    if fmt == "odt":
+        body, mimetype = decision_docs.to_odt(document), decision_docs.ODT_MIMETYPE
+    else:
+        body, mimetype = decision_docs.to_pdf(document), "application/pdf"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{document.filename}.{fmt}"'})
+
+
+@bp.route("/monitoring/register/<int:record_id>/mvi-paragraph.<any(odt, pdf):fmt>")
+def record_document(record_id: int, fmt: str):
+    """Public like the register entry itself: what it shows, in a document."""
+    record = db.session.get(ProcurementRecord, record_id) or abort(404)
+    return _document_response(documents.record_paragraph(record, str(get_locale())), fmt)
+
+
+@bp.route("/staff/monitoring/calls/<int:call_id>/mvi-paragraph.<any(odt, pdf):fmt>")
+@require(can_manage_monitoring)
+def call_document(call_id: int, fmt: str):
+    """For staff, also before publication: the proposal to the college often comes first."""
+    call = db.session.get(Call, call_id) or abort(404)
+    return _document_response(documents.call_paragraph(call, str(get_locale())), fmt)
+
+
+@bp.route("/monitoring/categories/<category_slug>/mvi-report-<int:year>.<any(odt, pdf):fmt>")
+def category_report(category_slug: str, year: int, fmt: str):
+    """Public like the dashboard whose figures it holds."""
+    category = db.session.scalar(select(Category).where(Category.slug == category_slug)) or abort(404)
+    if year not in yearly_counts.available_years(db.session, now_utc()):
+        abort(404)
+    document = documents.category_report(db.session, category, year, str(get_locale()), now_utc())
+    return _document_response(document, fmt)
 
 
 # --- staff: register entries, contracts, results --------------------------------------------
