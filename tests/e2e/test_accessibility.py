@@ -10,6 +10,7 @@ from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import CallKind, CallStatus
 
 from ..factories import PASSWORD, make_call, make_user
+from ..monitoring.test_talks import build_world as build_talks_world
 from .conftest import axe_violations
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -59,6 +60,10 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
             f"/staff/calls/{draft.id}", f"/staff/calls/{draft.id}/phases/new", f"/calls/{draft.slug}",
             "/admin/users", "/admin/catalogue/", "/admin/catalogue/categories/1", "/admin/catalogue/categories/new",
             "/admin/catalogue/values/1", "/admin/catalogue/values/new"]
+    talks = build_talks_world(app)  # result talks with figures in every section
+    urls += ["/staff/monitoring", "/staff/monitoring/talks?year=2025",
+             f"/staff/monitoring/talks/managers/{talks.anna}?year=2025",
+             f"/staff/monitoring/talks/departments/{talks.concernstaf}?year=2025"]
     problems = _sweep(page, urls)
     page.goto("/staff/calls/new?kind=sbir")
     page.locator("form.form button[type=submit]").click()

@@ -16,6 +16,7 @@ from mvi_challenges.calls.models import Call
 from mvi_challenges.core.db import db
 
 from ..factories import PASSWORD, close_phase, login, make_call, make_dialogue, make_proposal, make_user
+from ..monitoring.test_talks import build_world as build_talks_world
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 SHOTS = Path(__file__).parent / "screenshots"
@@ -48,7 +49,9 @@ def _world(app: Flask) -> dict[str, object]:
     login(client, staff)
     client.post(f"/staff/calls/{judged.id}/phases/1/jury", data={"email": jury.email, "is_chair": "y"})
     app.config["WTF_CSRF_ENABLED"] = csrf
+    talks = build_talks_world(app)  # a manager's and a department's result talk of 2025, with figures
     return {"english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue, "proposal": made,
+            "talks": talks,
             "users": {"entrepreneur": entrepreneur, "resident": resident, "jury": jury, "staff": staff,
                       "admin": admin}}
 
@@ -64,7 +67,9 @@ def _pages(world: dict[str, object]) -> dict[str, list[str]]:
         "resident": ["/my", f"/dialogues/{dialogue.slug}"],
         "jury": ["/my", "/jury"],
         "staff": ["/my", "/staff/calls", f"/staff/calls/{english.id}", f"/staff/calls/{english.id}/edit",
-                  f"/staff/calls/{judged.id}/phases/1/jury", "/staff/monitoring"],
+                  f"/staff/calls/{judged.id}/phases/1/jury", "/staff/monitoring", "/staff/monitoring/talks?year=2025",
+                  f"/staff/monitoring/talks/managers/{world['talks'].anna}?year=2025",
+                  f"/staff/monitoring/talks/departments/{world['talks'].ruimte}?year=2025"],
         "admin": ["/my", "/admin/users", "/admin/audit"],
     }
 
