@@ -191,6 +191,7 @@ def test_staff_read_the_talk_page_with_its_figures(app: Flask, client, world) ->
     assert "Lunch van Bram" not in text and "Koffie 2024" not in text and "Oud laptopcontract" not in text
     assert "1 (25%)" in text
     assert "75%" in text and "120%" in text
+    assert '<option value="2025" selected>' in response.get_data(as_text=True)  # the chooser shows the year shown
 
 
 def test_talk_list_links_each_manager_and_department(app: Flask, client, world) -> None:
