@@ -294,3 +294,30 @@ def test_no_talk_for_someone_who_is_no_manager(app: Flask, client, world) -> Non
     assert "Geheime Burger" not in response.get_data(as_text=True)
     assert client.get("/staff/monitoring/talks/departments/999999").status_code == 404
     assert client.get(f"/staff/monitoring/talks/teams/{world.ruimte}").status_code == 404
+
+
+def test_a_talk_costs_the_same_queries_however_much_it_shows(app: Flask, client, world) -> None:
+    """No query per procurement, contract or target: a manager with many is no slower to read."""
+    from tests.perf.conftest import counted_queries
+
+    login(client, make_user(app, Role.STAFF))
+    url = f"/staff/monitoring/talks/managers/{world.anna}?year={YEAR}"
+
+    def count() -> int:
+        with app.app_context():
+            engine = db.engine
+        with counted_queries(engine) as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    before = count()
+    with app.app_context():
+        anna, climate = db.session.get(User, world.anna), _get(SocialValue, "klimaat")
+        for n in range(3):
+            record = _tender(anna, f"Extra {n}", "ict", 2, 1, "Uitleg.", "ruimte", dt.date(2025, 7, 1), 1_00)
+            contract = _contract(record, f"Extra contract {n}", 1_00, dt.date(2025, 7, 2), None)
+            target = services.add_target(db.session, None, contract, social_value=climate, indicator="CO2",
+                                         unit=TargetUnit.TONNES_CO2, agreed_value=Decimal(1))
+            _report(contract, dt.date(2025, 8, 1), {target.id: Decimal(1)})
+        db.session.commit()
+    assert count() == before

@@ -113,6 +113,10 @@ LOGGED_IN = {
     "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 4),
     "staff work list": ("staff", "/my", 17),  # + the explanations waiting for this manager's approval
     "monitoring per manager": ("staff", "/staff/monitoring", 9),
+    # Result talks: one grouped query per list; a talk reads its records, calls, approvers, contracts,
+    # targets, updates and measurements once each, however many there are.
+    "result talks": ("staff", "/staff/monitoring/talks", 6),
+    "result talk of a department": ("staff", "/staff/monitoring/talks/departments/1", 12),
     "citizen's dialogues": ("citizen", "/my", 8),
 }
 
