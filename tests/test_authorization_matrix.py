@@ -105,6 +105,14 @@ EXPECTED: dict[str, str] = {
     "monitoring.add_target": STAFF,
     "monitoring.remove_target": STAFF,
     "monitoring.add_update": STAFF,
+    # Result talks: internal figures for staff and admins; a manager is staff, so sees their own
+    # (tests/monitoring/test_talks.py: also a former manager without the staff role is refused).
+    "monitoring.talk_list": STAFF,
+    "monitoring.talk": STAFF,
+    "monitoring.talk_csv": STAFF,
+    "monitoring.record_document": PUBLIC,  # the public register entry as ODT/PDF
+    "monitoring.category_report": PUBLIC,  # the public dashboard's figures as ODT/PDF
+    "monitoring.call_document": STAFF,  # any call, also a draft
     "feeds.calls_feed": PUBLIC,
     "api.index": PUBLIC,
     "api.root": PUBLIC,
@@ -411,6 +419,7 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "record_id": world.record_id, "contract_id": world.contract_id, "target_id": world.target_id,
         "name": "levels", "export_id": world.export_id, "declaration_id": world.declaration_id,
         "organisation_id": world.owner.organisation_id, "principle_id": 1,
+        "kind": "departments", "subject_id": 1, "part": "procurements", "fmt": "pdf", "year": 2026,
     }
     with app.test_request_context():
         from flask import url_for

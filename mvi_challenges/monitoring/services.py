@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import Organisation, User
@@ -63,6 +63,25 @@ def _keep_register_in_step(call: Call, session: Session, change: str, **_: Any) 
     sync_call_record(session, call)
 
 
+def where_in_scope(stmt: Select, dated: Any, *, year: int | None = None, category_id: int | None = None,
+                   department_id: int | None = None, manager_id: int | None = None) -> Select:
+    """The year, category, department (and manager) filter of everything that hangs off the register.
+
+    One home for it, so the register page, the open data contracts and the result talks select
+    alike. `dated` is the date column the year applies to (published on, signed on); the other
+    filters are those of the procurement, so `stmt` must select or join ProcurementRecord."""
+    if year is not None:
+        start, end = year_bounds(year)
+        stmt = stmt.where(dated >= start, dated < end)
+    if category_id is not None:
+        stmt = stmt.where(ProcurementRecord.category_id == category_id)
+    if department_id is not None:
+        stmt = stmt.where(ProcurementRecord.department_id == department_id)
+    if manager_id is not None:
+        stmt = stmt.where(ProcurementRecord.manager_id == manager_id)
+    return stmt
+
+
 @dataclass(frozen=True)
 class RegisterFilters:
     year: int | None = None
@@ -79,13 +98,8 @@ def register_query(filters: RegisterFilters) -> Select[tuple[ProcurementRecord]]
     # The call and its approver come along: the register shows who approved the explanation.
     stmt = select(ProcurementRecord).options(
         selectinload(ProcurementRecord.call).selectinload(Call.explanation_approved_by))
-    if filters.year is not None:
-        start, end = year_bounds(filters.year)
-        stmt = stmt.where(ProcurementRecord.published_on >= start, ProcurementRecord.published_on < end)
-    if filters.category_id is not None:
-        stmt = stmt.where(ProcurementRecord.category_id == filters.category_id)
-    if filters.department_id is not None:
-        stmt = stmt.where(ProcurementRecord.department_id == filters.department_id)
+    stmt = where_in_scope(stmt, ProcurementRecord.published_on, year=filters.year,
+                          category_id=filters.category_id, department_id=filters.department_id)
     if filters.applied_level is not None:
         stmt = stmt.where(ProcurementRecord.applied_level == filters.applied_level)
     if filters.below_target or filters.lacks_explanation:
@@ -162,26 +176,6 @@ def save_record(
     session.flush()
     audit.record(session, actor, "procurement_record.saved", record)
     return record
-
-
-@dataclass(frozen=True)
-class ManagerFigures:
-    manager: User
-    procurements: int
-    at_target: int
-    lacking_explanation: int
-
-
-def figures_per_manager(session: Session) -> list[ManagerFigures]:
-    """For the managers' result talks: their procurements, how many at target, how many unexplained."""
-    below = ProcurementRecord.applied_level < ProcurementRecord.target_level
-    stmt = (select(User, func.count(ProcurementRecord.id),
-                   func.sum(case((below, 0), else_=1)),
-                   func.sum(case((and_(below, ProcurementRecord.explanation == ""), 1), else_=0)))
-            .join(ProcurementRecord, ProcurementRecord.manager_id == User.id)
-            .group_by(User.id).order_by(User.name, User.id))
-    return [ManagerFigures(user, count, int(at or 0), int(lacking or 0))
-            for user, count, at, lacking in session.execute(stmt)]
 
 
 def awarded_without_contract_query() -> Select[tuple[Proposal, ProcurementRecord]]:

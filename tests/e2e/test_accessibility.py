@@ -10,6 +10,7 @@ from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import CallKind, CallStatus
 
 from ..factories import PASSWORD, make_call, make_library, make_user, pick_criteria
+from ..monitoring.test_talks import build_world as build_talks_world
 from .conftest import axe_violations
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -65,6 +66,10 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
             "/admin/library/principles", f"/admin/library/principles/{library.principles['schoon']}",
             "/admin/library/principles/new", "/admin/library/import", f"/staff/calls/{published.id}/criteria",
             f"/staff/calls/{draft.id}/criteria", "/categories/mobiliteit"]
+    talks = build_talks_world(app)  # result talks with figures in every section
+    urls += ["/staff/monitoring", "/staff/monitoring/talks?year=2025",
+             f"/staff/monitoring/talks/managers/{talks.anna}?year=2025",
+             f"/staff/monitoring/talks/departments/{talks.concernstaf}?year=2025"]
     problems = _sweep(page, urls)
     page.goto(f"/staff/calls/{draft.id}/criteria")
     page.locator("form.form button[type=submit]").click()  # nothing chosen: saved, back on the manage page

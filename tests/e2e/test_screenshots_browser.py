@@ -26,6 +26,7 @@ from ..factories import (
     make_user,
     pick_criteria,
 )
+from ..monitoring.test_talks import build_world as build_talks_world
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 SHOTS = Path(__file__).parent / "screenshots"
@@ -60,7 +61,9 @@ def _world(app: Flask) -> dict[str, object]:
     login(client, staff)
     client.post(f"/staff/calls/{judged.id}/phases/1/jury", data={"email": jury.email, "is_chair": "y"})
     app.config["WTF_CSRF_ENABLED"] = csrf
-    return {"library": library, "english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue, "proposal": made,
+    talks = build_talks_world(app)  # a manager's and a department's result talk of 2025, with figures
+    return {"library": library, "english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue,
+            "proposal": made, "talks": talks,
             "users": {"entrepreneur": entrepreneur, "resident": resident, "jury": jury, "staff": staff,
                       "admin": admin}}
 
@@ -77,7 +80,9 @@ def _pages(world: dict[str, object]) -> dict[str, list[str]]:
         "jury": ["/my", "/jury"],
         "staff": ["/my", "/staff/calls", f"/staff/calls/{english.id}", f"/staff/calls/{english.id}/edit",
                   f"/staff/calls/{english.id}/criteria", f"/staff/calls/{judged.id}/phases/1/jury",
-                  "/staff/monitoring"],
+                  "/staff/monitoring", "/staff/monitoring/talks?year=2025",
+                  f"/staff/monitoring/talks/managers/{world['talks'].anna}?year=2025",
+                  f"/staff/monitoring/talks/departments/{world['talks'].ruimte}?year=2025"],
         "admin": ["/my", "/admin/users", "/admin/audit", "/admin/library/", "/admin/library/principles",
                   f"/admin/library/criteria/{world['library'].criteria['MOB-3']}", "/admin/library/import",
                   f"/admin/library/principles/{world['library'].principles['schoon']}"],

@@ -115,6 +115,10 @@ LOGGED_IN = {
     # for the awards without a contract: both lists are cut in SQL instead of loading every row.
     "staff work list": ("staff", "/my", 19),
     "monitoring per manager": ("staff", "/staff/monitoring", 9),
+    # Result talks: one grouped query per list; a talk reads its records, calls, approvers, contracts,
+    # targets, updates and measurements once each, however many there are.
+    "result talks": ("staff", "/staff/monitoring/talks", 6),
+    "result talk of a department": ("staff", "/staff/monitoring/talks/departments/1", 12),
     "citizen's dialogues": ("citizen", "/my", 8),
 }
 
