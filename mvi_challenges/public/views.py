@@ -15,7 +15,9 @@ from ..catalogue.services import all_categories, find_category_by_slug
 from ..core.csrf import csrf
 from ..core.db import db
 from ..core.timezones import now_utc, request_time
+from ..lessons.services import public_lessons_for_category
 from ..monitoring.yearly_counts import category_overview
+from ..pipeline.services import public_items_for_category
 from . import work
 
 bp = Blueprint("public", __name__)
@@ -113,4 +115,6 @@ def category(category_slug: str):
     """A category's tailored MVI approach, target level and social values, with its calls and results."""
     found = find_category_by_slug(db.session, category_slug) or abort(404)
     return render_template("public/category.html", category=found,
-                           overview=category_overview(db.session, found), now=now_utc())
+                           overview=category_overview(db.session, found), now=now_utc(),
+                           planned=public_items_for_category(db.session, found),
+                           lessons=public_lessons_for_category(db.session, found))
