@@ -406,10 +406,10 @@ def _pipeline_world(app: Flask, record_id: int) -> tuple[int, int]:
     from mvi_challenges.pipeline.services import PlanInput, save_planned_purchase
 
     with app.app_context():
-        category = db.session.scalar(select(Category).where(Category.target_level == 1))
+        category = db.session.scalar(select(Category))
         item = save_planned_purchase(db.session, None, None, PlanInput(
             title="Schoonmaak", description="", category=category, expected_year=now_utc().year + 1,
-            expected_quarter=2, value_class=ValueClass.FROM_50K, intended_level=1))
+            expected_quarter=2, value_class=ValueClass.FROM_50K, intended_level=3))
         lesson = save_lesson(db.session, None, None, LessonInput(
             title="Les", moment=LessonMoment.MILESTONE, recorded_on=dt.date(2026, 1, 1),
             social_value=db.session.scalar(select(SocialValue)), what_worked="Goed", what_did_not="",
