@@ -74,6 +74,9 @@ def test_every_endpoint_response_matches_the_document(client: FlaskClient, popul
         "/contracts": ["/api/v1/contracts", f"/api/v1/contracts?year={year}"],
         "/monitoring": ["/api/v1/monitoring", "/api/v1/monitoring?category=openbare-ruimte&department=ruimte"],
         "/catalogue": ["/api/v1/catalogue"],
+        # Filled with a planned purchase and lessons in tests/pipeline and tests/lessons (test_*_api.py).
+        "/pipeline": ["/api/v1/pipeline"],
+        "/lessons": ["/api/v1/lessons"],
         "/ocds/releases.json": ["/api/v1/ocds/releases.json", "/api/v1/ocds/releases.json?per_page=1",
                                 "/api/v1/ocds/releases.json?per_page=1&page=2"],
     }
