@@ -87,6 +87,8 @@ EXPECTED: dict[str, str] = {
     "pipeline.start_call": STAFF,
     "pipeline.start_tender": STAFF,
     "lessons.search": PUBLIC,
+    "api.pipeline_list": PUBLIC,
+    "api.lesson_list": PUBLIC,
     "lessons.detail": PUBLIC,
     "lessons.staff_list": STAFF,
     "lessons.edit": STAFF,

@@ -454,9 +454,11 @@ def _paths() -> Schema:
             _param("category"), _param("department"),
         ]),
         "/catalogue": _get("getCatalogue", "Categories, social values and departments.", "Catalogue"),
-        "/pipeline": _get("listPipeline", "The public procurement pipeline, by expected start.", "PlannedPurchaseList", [
+        "/pipeline": _get("listPipeline", "The public procurement pipeline, by expected start.",
+                          "PlannedPurchaseList", [
             *paging, _param("category"),
-            _query("quarter", string(pattern=r"^\d{4}-Q[1-4]$"), "Expected year and quarter, e.g. `2027-Q1`."),
+            _query("quarter", string(pattern=r"^\d{4}-Q[1-4]$"),
+                   "Expected year and quarter, e.g. `2027-Q1`."),
             _query("value", string(), "A social value slug (see /catalogue)."),
         ], not_found=True),
         "/lessons": _get("listLessons", "Public lessons learned, newest first.", "LessonList", [

@@ -28,8 +28,8 @@ from ..core.timezones import request_time, to_local
 from ..dialogues.models import DialogueKind
 from ..lessons import services as lesson_services
 from ..monitoring import yearly_counts
-from ..pipeline import services as pipeline_services
 from ..monitoring.services import RegisterFilters, register_query
+from ..pipeline import services as pipeline_services
 from . import ocds, openapi, queries, serializers
 from .params import MAX_PER_PAGE, ApiError, Params
 

@@ -150,8 +150,11 @@ def counts_per_value(session: Session, category_id: int | None = None) -> list[t
     return [(value, count) for value, count in session.execute(stmt).all()]
 
 
-def paid_off_counts(session: Session) -> dict[PaidOff, int]:
-    rows = session.execute(select(Lesson.paid_off, func.count(Lesson.id)).where(
-        visible_to_public(), Lesson.paid_off.is_not(None)).group_by(Lesson.paid_off))
+def paid_off_counts(session: Session, category_id: int | None = None) -> dict[PaidOff, int]:
+    """Public verdicts on experiment space: how often it paid off, partly or not."""
+    stmt = select(Lesson.paid_off, func.count(Lesson.id)).where(visible_to_public(), Lesson.paid_off.is_not(None))
+    if category_id is not None:
+        stmt = stmt.where(Lesson.category_id == category_id)
+    rows = session.execute(stmt.group_by(Lesson.paid_off))
     found = {PaidOff(value): count for value, count in rows}
     return {verdict: found.get(verdict, 0) for verdict in PaidOff}

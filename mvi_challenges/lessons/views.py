@@ -21,6 +21,7 @@ from ..core.pagination import paginate
 from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc, to_local
 from ..monitoring.models import Contract, ProcurementRecord
+from ..monitoring.panels import DashboardPanel, add_dashboard_panel
 from . import services
 from .forms import LessonForm
 from .models import MOMENT_LABELS, PAID_OFF_LABELS, Lesson, LessonMoment, PaidOff
@@ -34,9 +35,18 @@ LINK_CHOICES = 200  # the most recent calls, tenders and contracts offered to li
 def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The lessons' template hook (core/templating.py) and their panel on the call page."""
     add_call_panel(state.app, CallPanel(order=40, template="lessons/_call_panel.html", build=_call_panel))
+    add_dashboard_panel(state.app, DashboardPanel(order=20, template="lessons/_dashboard_panel.html",
+                                                  build=_dashboard_panel))
     offer_to_templates(state.app, can_manage_lessons=can_manage_lessons,
                        lesson_moment_label=lambda value: str(MOMENT_LABELS[LessonMoment(value)]),
                        paid_off_label=lambda value: str(PAID_OFF_LABELS[PaidOff(value)]))
+
+
+def _dashboard_panel(filters) -> dict:
+    """The monitoring dashboard's view of learning: public lessons per social value, and the verdicts
+    on experiment space (all years: lessons are few, and a lesson stays a lesson)."""
+    return {"per_value": services.counts_per_value(db.session, filters.category_id),
+            "paid_off": services.paid_off_counts(db.session, filters.category_id)}
 
 
 def _call_panel(call: Call) -> list[Lesson]:
@@ -101,7 +111,7 @@ def _lesson_input(form: LessonForm) -> services.LessonInput:
     if value is None:
         raise DomainError(_("Choose a social value."), field="social_value_id")
 
-    def linked(model, field):  # noqa: ANN001, ANN202 - a chosen id that must exist
+    def linked(model, field):
         chosen = getattr(form, field).data
         return db.session.get(model, chosen) if chosen else None
 

@@ -30,6 +30,7 @@ from .forms import (
     result_update_form,
 )
 from .models import Contract, ContractTarget, ProcurementRecord, TargetUnit
+from .panels import build_dashboard_panels
 from .permissions import can_manage_monitoring
 
 bp = Blueprint("monitoring", __name__)
@@ -86,7 +87,8 @@ def dashboard():
     if choices["department"]:
         args["department"] = choices["department"].slug
     return render_template("monitoring/dashboard.html", figures=figures, tables=tables,
-                           charts=build_charts(figures, tables), years=years, args=args, **choices)
+                           charts=build_charts(figures, tables), years=years, args=args,
+                           dashboard_panels=build_dashboard_panels(current_app, filters), **choices)
 
 
 @bp.route("/monitoring/tables/<name>.csv")

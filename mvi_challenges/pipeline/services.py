@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -202,17 +202,16 @@ def public_items_for_category(session: Session, category: Category) -> list[Plan
     return list(session.scalars(public_pipeline_query(PipelineFilters(category_slug=category.slug))))
 
 
-def count_by_quarter(session: Session, category_id: int | None = None) -> list[tuple[str, int, int]]:
-    """(quarter, public items planned, of which started) for the dashboard."""
-    stmt = public_pipeline_query(PipelineFilters())
+def count_by_quarter(session: Session, year: int, category_id: int | None = None) -> list[tuple[str, int, int]]:
+    """(quarter, public items planned to start then, of which started) for one year: the dashboard."""
+    stmt = public_pipeline_query(PipelineFilters()).where(PlannedPurchase.expected_year == year)
     if category_id is not None:
         stmt = stmt.where(PlannedPurchase.category_id == category_id)
-    counts: dict[str, list[int]] = {}
+    counts = {quarter: [0, 0] for quarter in range(1, 5)}
     for item in session.scalars(stmt):
-        row = counts.setdefault(item.quarter_key, [0, 0])
-        row[0] += 1
-        row[1] += lifecycle.public_state(item) is lifecycle.PipelineState.STARTED
-    return [(quarter, planned, started) for quarter, (planned, started) in counts.items()]
+        counts[item.expected_quarter][0] += 1
+        counts[item.expected_quarter][1] += lifecycle.public_state(item) is lifecycle.PipelineState.STARTED
+    return [(f"{year}-Q{quarter}", planned, started) for quarter, (planned, started) in counts.items()]
 
 
 # --- following: double opt-in, one-click unsubscribe ----------------------------------------

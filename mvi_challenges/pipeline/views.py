@@ -18,11 +18,12 @@ from ..core.confirmation import ask_first
 from ..core.csrf import csrf
 from ..core.db import db
 from ..core.errors import DomainError
-from ..core.outbox import queue_user_email
 from ..core.links import public_url
+from ..core.outbox import queue_user_email
 from ..core.pagination import paginate
 from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc, to_local
+from ..monitoring.panels import DashboardPanel, add_dashboard_panel
 from . import lifecycle, services
 from .forms import ButtonForm, FollowForm, PlannedPurchaseForm, StartTenderForm
 from .models import VALUE_CLASS_LABELS, PlannedPurchase, TopicKind, ValueClass
@@ -34,13 +35,21 @@ bp = Blueprint("pipeline", __name__)
 @bp.record_once
 def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The pipeline's template hook (core/templating.py) and its panel on the call page."""
-    add_call_panel(state.app, CallPanel(order=5, template="pipeline/_call_panel.html", build=_call_panel))
+    add_call_panel(state.app, CallPanel(order=30, template="pipeline/_call_panel.html", build=_call_panel))
+    add_dashboard_panel(state.app, DashboardPanel(order=10, template="pipeline/_dashboard_panel.html",
+                                                  build=_dashboard_panel))
     offer_to_templates(
         state.app, can_manage_pipeline=can_manage_pipeline,
         value_class_label=lambda value: str(VALUE_CLASS_LABELS[ValueClass(value)]),
         pipeline_state_label=lifecycle.state_label, pipeline_public_call=lifecycle.public_call,
         pipeline_can_start=lifecycle.can_start, pipeline_is_editable=lifecycle.is_editable,
         pipeline_text=lambda item, field: item.text(field, str(get_locale())))
+
+
+def _dashboard_panel(filters) -> dict:
+    """The monitoring dashboard's view of what is coming: planned purchases per quarter of its year."""
+    return {"year": filters.year, "category_id": filters.category_id,
+            "rows": services.count_by_quarter(db.session, filters.year, filters.category_id)}
 
 
 def _call_panel(call: Call) -> PlannedPurchase | None:
@@ -79,7 +88,7 @@ def pipeline():
 
 def _follow_form() -> FollowForm:
     form = FollowForm()
-    form.topic.choices = [("", _("Choose a category or social value"))] + _topic_choices()
+    form.topic.choices = [("", _("Choose a category or social value")), *_topic_choices()]
     if not form.is_submitted():
         form.topic.data = request.args.get("topic", "")
         if current_user.is_authenticated:

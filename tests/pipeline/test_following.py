@@ -20,7 +20,7 @@ from mvi_challenges.core.outbox import OutboxEmail, deliver_pending
 from mvi_challenges.pipeline import jobs, services
 from mvi_challenges.pipeline.models import Follow
 
-from ..factories import login, make_call, make_user, mailed_link, page_text
+from ..factories import login, mailed_link, make_call, make_user, page_text
 from .test_pipeline import plan_form, staff_client
 
 EMAIL = "ondernemer@example.org"

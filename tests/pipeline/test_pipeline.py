@@ -43,7 +43,7 @@ def staff_client(app: Flask):
 
 def only_item(app: Flask) -> int:
     with app.app_context():
-        return db.session.scalar(select(PlannedPurchase.id))
+        return db.session.scalar(select(PlannedPurchase.id).order_by(PlannedPurchase.id))
 
 
 def test_staff_plan_shows_on_public_pipeline_with_range_not_amount(app: Flask, catalogue) -> None:
@@ -121,9 +121,9 @@ def test_start_as_call_makes_a_linked_draft_that_does_not_leak_until_published(a
     # Published: the plan now shows started with the link, and the call links back.
     with app.app_context():
         call = db.session.scalar(select(Call))
-        from mvi_challenges.calls.services import save_phase
-        from mvi_challenges.calls.services import CriterionInput
         import datetime as dt
+
+        from mvi_challenges.calls.services import CriterionInput, save_phase
         save_phase(db.session, None, call, None, title="Fase 1", opens_at=now_utc() - dt.timedelta(hours=1),
                    closes_at=now_utc() + dt.timedelta(days=20), budget_cents=100, max_awards=1,
                    score_scale_max=10, criteria=[CriterionInput("Impact", 100)])
@@ -191,3 +191,21 @@ def test_citizen_cannot_start_or_edit(app: Flask, catalogue) -> None:
     with app.app_context():
         assert db.session.scalar(select(func.count(Call.id))) == 0
         assert db.session.get(PlannedPurchase, item_id).title == "Elektrische veegwagens"
+
+
+def test_dashboard_counts_planned_and_started_per_quarter(app: Flask, catalogue) -> None:
+    client = staff_client(app)
+    client.post("/staff/pipeline/new", data=plan_form(catalogue, title="Plan A"))
+    client.post("/staff/pipeline/new", data=plan_form(catalogue, title="Plan B"))
+    client.post("/staff/pipeline/new", data=plan_form(catalogue, title="Plan C", expected_quarter="3"))
+    client.post("/staff/pipeline/new", data=plan_form(catalogue, title="Intern", is_public=None))
+    with app.app_context():
+        first = db.session.scalar(select(PlannedPurchase.id).where(PlannedPurchase.title == "Plan A"))
+    client.post(f"/staff/pipeline/{first}/start-tender", data={"confirm": "yes", "reference": ""})
+    with app.app_context():
+        from mvi_challenges.pipeline.services import count_by_quarter
+        rows = count_by_quarter(db.session, NEXT_YEAR)
+    assert rows == [(f"{NEXT_YEAR}-Q1", 0, 0), (f"{NEXT_YEAR}-Q2", 2, 1), (f"{NEXT_YEAR}-Q3", 1, 0),
+                    (f"{NEXT_YEAR}-Q4", 0, 0)]
+    text = page_text(app.test_client().get(f"/monitoring?year={now_utc().year}"))
+    assert "inkoopplanning" in text.lower()
