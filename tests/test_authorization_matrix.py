@@ -92,6 +92,20 @@ EXPECTED: dict[str, str] = {
     "calls.mvi_paragraph": PUBLIC,
     "calls.mvi_paragraph_text": PUBLIC,
     "monitoring.dashboard": PUBLIC,
+    "pipeline.pipeline": PUBLIC,
+    "pipeline.follow": PUBLIC,
+    "pipeline.confirm_follow": GUEST,  # a forged token is a 400 for everyone
+    "pipeline.unsubscribe": GUEST,  # a forged token is a 400 for everyone; no login (RFC 8058)
+    "pipeline.staff_list": STAFF,
+    "pipeline.edit": STAFF,
+    "pipeline.start_call": STAFF,
+    "pipeline.start_tender": STAFF,
+    "lessons.search": PUBLIC,
+    "api.pipeline_list": PUBLIC,
+    "api.lesson_list": PUBLIC,
+    "lessons.detail": PUBLIC,
+    "lessons.staff_list": STAFF,
+    "lessons.edit": STAFF,
     "monitoring.dashboard_csv": PUBLIC,
     "monitoring.register": PUBLIC,
     "monitoring.register_csv": PUBLIC,
@@ -309,8 +323,9 @@ def _world(app: Flask) -> SimpleNamespace:
 
         seed_library(db.session)
         db.session.commit()
+    item_id, lesson_id = _pipeline_world(app, record_id)
     export_id = _prepared_export(app, owner.id)
-    return SimpleNamespace(export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
+    return SimpleNamespace(item_id=item_id, lesson_id=lesson_id, export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
                            contribution_id=contribution_id)
@@ -408,6 +423,30 @@ def _monitoring_world(app: Flask) -> tuple[int, int, int]:
         return record.id, contract.id, target.id
 
 
+def _pipeline_world(app: Flask, record_id: int) -> tuple[int, int]:
+    """A public planned purchase and a public lesson (tests/pipeline and tests/lessons test the rest)."""
+    import datetime as dt
+
+    from mvi_challenges.catalogue.models import Category, SocialValue
+    from mvi_challenges.core.timezones import now_utc
+    from mvi_challenges.lessons.models import LessonMoment
+    from mvi_challenges.lessons.services import LessonInput, save_lesson
+    from mvi_challenges.pipeline.models import ValueClass
+    from mvi_challenges.pipeline.services import PlanInput, save_planned_purchase
+
+    with app.app_context():
+        category = db.session.scalar(select(Category))
+        item = save_planned_purchase(db.session, None, None, PlanInput(
+            title="Schoonmaak", description="", category=category, expected_year=now_utc().year + 1,
+            expected_quarter=2, value_class=ValueClass.FROM_50K, intended_level=3))
+        lesson = save_lesson(db.session, None, None, LessonInput(
+            title="Les", moment=LessonMoment.MILESTONE, recorded_on=dt.date(2026, 1, 1),
+            social_value=db.session.scalar(select(SocialValue)), what_worked="Goed", what_did_not="",
+            category=category, is_public=True))
+        db.session.commit()
+        return item.id, lesson.id
+
+
 def _url(app: Flask, rule, world: SimpleNamespace) -> str:
     values = {
         "slug": world.published.slug, "call_id": world.published.id, "number": 1,
@@ -416,6 +455,7 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "question_id": world.question_id, "request_id": world.join_id, "dialogue_id": world.dialogue.id,
         "contribution_id": world.contribution_id, "phase_id": world.phase_id, "member_id": world.member_id,
         "criterion_id": 1, "token": "not-a-valid-token", "department_id": 1, "category_slug": "mobiliteit",
+        "item_id": world.item_id, "lesson_id": world.lesson_id,
         "record_id": world.record_id, "contract_id": world.contract_id, "target_id": world.target_id,
         "name": "levels", "export_id": world.export_id, "declaration_id": world.declaration_id,
         "organisation_id": world.owner.organisation_id, "principle_id": 1,
@@ -459,7 +499,9 @@ def test_route_access_by_role(app: Flask, catalogue, role: str) -> None:
     assert failures == []
 
 
-CSRF_EXEMPT: set[str] = set()  # explicit and empty: every state-changing route needs the token
+# Explicit: every other state-changing route needs the token. The one-click unsubscribe is POSTed by
+# mail programs without a session (RFC 8058); its signed token is what authorises it.
+CSRF_EXEMPT: set[str] = {"pipeline.unsubscribe"}
 
 
 def test_every_post_route_refuses_missing_or_foreign_csrf_token(app: Flask, catalogue) -> None:

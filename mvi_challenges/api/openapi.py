@@ -335,7 +335,7 @@ def _catalogue() -> dict[str, Schema]:
         "Index": obj({
             "name": string(), "description": string(), "license": URL,
             "links": links("calls", "dialogues", "decisions", "register", "contracts", "monitoring", "catalogue",
-                           "principles", "criteria", "openapi", "ocds", "html"),
+                           "principles", "criteria", "openapi", "ocds", "pipeline", "lessons", "html"),
         }),
         "ReleasePackage": {
             "type": "object",
@@ -366,9 +366,41 @@ def _page_of(item: str) -> Schema:
     }, f"One page of {item} items.")
 
 
+def _pipeline_and_lessons() -> dict[str, Schema]:
+    return {
+        "PlannedPurchase": obj({
+            "id": integer(), "title": string(), "title_en": nullable(string()),
+            "description": string(), "description_en": nullable(string()),
+            "category": ref("CategoryRef"), "expected_year": integer(minimum=MIN_YEAR, maximum=MAX_YEAR),
+            "expected_quarter": integer(minimum=1, maximum=4), "quarter": string("Year and quarter, e.g. `2027-Q1`."),
+            "value_class": enum(["under_50k", "50k_221k", "221k_1m", "1m_5m", "over_5m"],
+                                "A range of the expected value in euros, never the exact estimate."),
+            "intended_level": LEVEL,
+            "level_explanation": nullable(string("Why the intended level is below the category's target.")),
+            "social_values": array(ref("SocialValueRef")), "department": nullable(ref("DepartmentRef")),
+            "state": enum(["planned", "started"], "Started: it became a public call or a tender in the register."),
+            "call": nullable(ref("CallRef")),
+            "register_entry_id": nullable(integer("The tender outside the platform in /register (its id).")),
+            "announced_at": nullable(TIMESTAMP), "links": links("html"),
+        }, "A purchase the municipality plans (inkoopplanning), so the market can prepare."),
+        "Lesson": obj({
+            "id": integer(), "title": string(),
+            "moment": enum(["contract_ended", "experiment_ended", "milestone"], "Why it was recorded then."),
+            "recorded_on": DATE, "category": ref("CategoryRef"), "social_value": ref("SocialValueRef"),
+            "what_worked": string(), "what_did_not": string(), "call": nullable(ref("CallRef")),
+            "register_entry_id": nullable(integer()), "contract_id": nullable(integer()),
+            "experiment_paid_off": nullable(enum(["yes", "partly", "no"],
+                                                 "Whether the call's experiment space paid off.")),
+            "paid_off_explanation": nullable(string()), "links": links("html"),
+        }, "A public lesson learned, per social value."),
+        "PlannedPurchaseList": _page_of("PlannedPurchase"),
+        "LessonList": _page_of("Lesson"),
+    }
+
+
 def components() -> dict[str, Schema]:
     schemas: dict[str, Schema] = {}
-    for part in (_shared, _calls, _decisions, _dialogues, _monitoring, _catalogue):
+    for part in (_shared, _calls, _decisions, _dialogues, _monitoring, _catalogue, _pipeline_and_lessons):
         schemas.update(part())
     return schemas
 
@@ -463,6 +495,17 @@ def _paths() -> Schema:
         "/criteria": _get("getCriteria", "The MVI criteria library.", "Library", [
             _param("category"), _param("level"),
         ]),
+        "/pipeline": _get("listPipeline", "The public procurement pipeline, by expected start.",
+                          "PlannedPurchaseList", [
+            *paging, _param("category"),
+            _query("quarter", string(pattern=r"^\d{4}-Q[1-4]$"),
+                   "Expected year and quarter, e.g. `2027-Q1`."),
+            _query("value", string(), "A social value slug (see /catalogue)."),
+        ], not_found=True),
+        "/lessons": _get("listLessons", "Public lessons learned, newest first.", "LessonList", [
+            *paging, _param("category"), _query("value", string(), "A social value slug (see /catalogue)."),
+            _query("q", string(maxLength=200), "Words in the title or the lesson's texts."),
+        ], not_found=True),
         "/ocds/releases.json": _get("getOcdsReleases", "OCDS 1.1 release package of the calls.", "ReleasePackage",
                                     paging, not_found=True, tag="OCDS"),
         "/openapi.json": {"get": {"operationId": "getOpenApi", "summary": "This document.", "tags": ["open data"],

@@ -340,3 +340,40 @@ def principles(items: list[LeadingPrinciple], criteria: list[LibraryCriterion],
 def library(criteria: list[LibraryCriterion]) -> Json:
     return {"criteria": [{**library_criterion_ref(c), "category": c.category.slug, "retired": c.is_retired}
                          for c in criteria]}
+# --- pipeline and lessons (issue #19, parts 6 and 7) ---------------------------------------------
+
+
+def planned_purchase(item: Any) -> Json:
+    """A public planned purchase. The call it became is named only once that call is public (a draft
+    never leaks); the contact person is not published (no personal data)."""
+    from ..pipeline import lifecycle as pipeline_lifecycle
+
+    return {
+        "id": item.id, "title": item.title, "title_en": item.title_en or None,
+        "description": item.description, "description_en": item.description_en or None,
+        "category": category_ref(item.category), "expected_year": item.expected_year,
+        "expected_quarter": item.expected_quarter, "quarter": item.quarter_key,
+        "value_class": item.value_class.value, "intended_level": item.intended_level,
+        "level_explanation": item.level_explanation or None,
+        "social_values": [social_value_ref(v) for v in item.social_values],
+        "department": department_ref(item.department),
+        "state": pipeline_lifecycle.public_state(item).value,
+        "call": call_ref(pipeline_lifecycle.public_call(item)),
+        "register_entry_id": item.record_id,
+        "announced_at": timestamp(item.announced_at),
+        "links": {"html": absolute("pipeline.pipeline", category=item.category.slug)},
+    }
+
+
+def lesson(item: Any) -> Json:
+    """A public lesson learned (internal ones never reach the open data)."""
+    return {
+        "id": item.id, "title": item.title, "moment": item.moment.value,
+        "recorded_on": item.recorded_on.isoformat(), "category": category_ref(item.category),
+        "social_value": social_value_ref(item.social_value), "what_worked": item.what_worked,
+        "what_did_not": item.what_did_not, "call": call_ref(item.call), "register_entry_id": item.record_id,
+        "contract_id": item.contract_id,
+        "experiment_paid_off": item.paid_off.value if item.paid_off else None,
+        "paid_off_explanation": item.paid_off_explanation or None,
+        "links": {"html": absolute("lessons.detail", lesson_id=item.id)},
+    }

@@ -28,8 +28,10 @@ from ..core.pagination import paginate_by_key
 from ..core.timezones import request_time
 from ..criteria.services import LibraryFilters, all_principles, library
 from ..dialogues.models import DialogueKind
+from ..lessons import services as lesson_services
 from ..monitoring import yearly_counts
 from ..monitoring.services import RegisterFilters, register_query
+from ..pipeline import services as pipeline_services
 from . import ocds, openapi, queries, releases, serializers
 from .params import MAX_PER_PAGE, ApiError, Params
 
@@ -168,7 +170,7 @@ def root():
         ("register", "api.register_list"), ("contracts", "api.contract_list"), ("monitoring", "api.figures"),
         ("catalogue", "api.catalogue"), ("principles", "api.principle_list"), ("criteria", "api.criteria_list"),
         ("openapi", "api.openapi_document"), ("ocds", "api.ocds_releases"),
-        ("html", "api.index"))}
+        ("pipeline", "api.pipeline_list"), ("lessons", "api.lesson_list"), ("html", "api.index"))}
     return json_response({"name": "MVI Challenges open data",
                           "description": "Open data of the municipality of Utrecht on socially responsible "
                                          "procurement (MVI): calls, dialogues, decisions, contracts and results.",
@@ -266,6 +268,42 @@ def register_list():
                               source=params.choice("source", ("platform", "external")))
     return json_response(paginated(queries.with_record_details(register_query(filters)), params, "api.register_list",
                                    REGISTER_FILTERS, lambda records: [serializers.record(r) for r in records]))
+
+
+PIPELINE_FILTERS = ("category", "quarter", "value")
+
+
+def _value(params: Params) -> SocialValue | None:
+    slug = params.slug("value", values := _by_slug(SocialValue), CATALOGUE_HINT)
+    return values[slug] if slug else None
+
+
+@bp.route(f"{PREFIX}/pipeline")
+def pipeline_list():
+    """The public procurement pipeline, in the order of the expected start."""
+    params = Params(request.args)
+    category, value = _category(params), _value(params)
+    quarter = params.text("quarter")
+    if quarter and pipeline_services.parse_quarter(quarter) is None:
+        raise ApiError(400, "'quarter' is a year and quarter such as 2027-Q1.", "quarter")
+    filters = pipeline_services.PipelineFilters(category_slug=category.slug if category else "", quarter=quarter,
+                                                value_slug=value.slug if value else "")
+    return json_response(paginated(pipeline_services.public_pipeline_query(filters), params, "api.pipeline_list",
+                                   PIPELINE_FILTERS, lambda items: [serializers.planned_purchase(i) for i in items]))
+
+
+LESSON_FILTERS = ("category", "value", "q")
+
+
+@bp.route(f"{PREFIX}/lessons")
+def lesson_list():
+    """Public lessons learned, newest first; internal lessons are never included."""
+    params = Params(request.args)
+    category, value = _category(params), _value(params)
+    filters = lesson_services.LessonFilters(text=params.text("q"), category_slug=category.slug if category else "",
+                                            value_slug=value.slug if value else "")
+    return json_response(paginated(lesson_services.search_query(filters), params, "api.lesson_list",
+                                   LESSON_FILTERS, lambda items: [serializers.lesson(i) for i in items]))
 
 
 CONTRACT_FILTERS = ("year", "category", "department", "record")

@@ -16,7 +16,9 @@ from ..core.csrf import csrf
 from ..core.db import db
 from ..core.timezones import now_utc, request_time
 from ..criteria.services import criteria_for_category, principles_of
+from ..lessons.services import public_lessons_for_category
 from ..monitoring.yearly_counts import category_overview
+from ..pipeline.services import public_items_for_category
 from . import work
 
 bp = Blueprint("public", __name__)
@@ -116,4 +118,6 @@ def category(category_slug: str):
     library = criteria_for_category(db.session, found.id)
     principles = principles_of([c for level in library.values() for c in level])
     return render_template("public/category.html", category=found, library=library, principles=principles,
-                           overview=category_overview(db.session, found), now=now_utc())
+                           overview=category_overview(db.session, found), now=now_utc(),
+                           planned=public_items_for_category(db.session, found),
+                           lessons=public_lessons_for_category(db.session, found))

@@ -76,6 +76,9 @@ def test_every_endpoint_response_matches_the_document(client: FlaskClient, popul
         "/catalogue": ["/api/v1/catalogue"],
         "/principles": ["/api/v1/principles"],
         "/criteria": ["/api/v1/criteria", "/api/v1/criteria?category=ict&level=2"],
+        # Filled with a planned purchase and lessons in tests/pipeline and tests/lessons (test_*_api.py).
+        "/pipeline": ["/api/v1/pipeline"],
+        "/lessons": ["/api/v1/lessons"],
         "/ocds/releases.json": ["/api/v1/ocds/releases.json", "/api/v1/ocds/releases.json?per_page=1",
                                 "/api/v1/ocds/releases.json?per_page=1&page=2"],
     }
