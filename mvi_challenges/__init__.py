@@ -155,6 +155,7 @@ def _import_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .calls import models as _calls  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from .consultations import models as _consultations  # noqa: F401
     from .core import audit, outbox  # noqa: F401
     from .dialogues import models as _dialogues  # noqa: F401
     from .evaluation import models as _evaluation  # noqa: F401
@@ -170,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .calls.views import bp as calls_bp
     from .catalogue.views import bp as catalogue_bp
+    from .consultations.views import bp as consultations_bp
     from .dialogues.views import bp as dialogues_bp
     from .evaluation.views import bp as evaluation_bp
     from .monitoring.views import bp as monitoring_bp
@@ -179,7 +181,8 @@ def _register_blueprints(app: Flask) -> None:
     from .public.views import bp as public_bp
 
     for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp, dialogues_bp, evaluation_bp,
-                      monitoring_bp, api_bp, feeds_bp, privacy_bp, notices_bp):
+                      monitoring_bp, api_bp, feeds_bp, privacy_bp, notices_bp,
+                      consultations_bp):
         app.register_blueprint(blueprint)
 
 
