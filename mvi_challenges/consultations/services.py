@@ -306,9 +306,10 @@ def _write_answers(session: Session, consultation: Consultation, response: Consu
 # --- export -----------------------------------------------------------------------------------
 
 
-def export_rows(session: Session, consultation: Consultation) -> Iterator[str]:
+def export_rows(session: Session, consultation_id: int) -> Iterator[str]:
     """The submitted answers as CSV lines (';', BOM, formulas neutralised), one line per
-    organisation and question, produced one response at a time so a large export streams."""
+    organisation and question, produced one response at a time so a large export streams.
+    Takes the id: the generator runs after the view has returned, so it loads what it needs itself."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
 
@@ -321,18 +322,22 @@ def export_rows(session: Session, consultation: Consultation) -> Iterator[str]:
     yield "\ufeff" + line([str(_l("Organisation")), str(_l("KvK number")), str(_l("Submitted at (UTC)")),
                            str(_l("Question")), str(_l("Question text")), str(_l("Answer"))])
     stmt = (select(ConsultationResponse.id)
-            .where(ConsultationResponse.consultation_id == consultation.id,
+            .where(ConsultationResponse.consultation_id == consultation_id,
                    ConsultationResponse.status == ResponseStatus.SUBMITTED)
             .order_by(ConsultationResponse.submitted_at, ConsultationResponse.id))
+    questions = [(q.id, q.number, q.text) for q in session.scalars(
+        select(ConsultationQuestion).where(ConsultationQuestion.consultation_id == consultation_id)
+        .order_by(ConsultationQuestion.number))]
     for response_id in list(session.scalars(stmt)):
         response = session.get(ConsultationResponse, response_id)
         if response is None:
             continue
         texts = {answer.question_id: answer.text for answer in response.answers}
         submitted = response.submitted_at.strftime("%Y-%m-%d %H:%M:%S") if response.submitted_at else ""
-        for question in consultation.questions:
+        for question_id, number, text in questions:
             yield line([response.organisation.name, response.organisation.kvk_number, submitted,
-                        question.number, question.text, texts.get(question.id, "")])
+                        number, text, texts.get(question_id, "")])
+        session.expunge(response)  # keep memory flat over many responses
 
 
 # --- the summary ------------------------------------------------------------------------------

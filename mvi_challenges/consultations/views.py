@@ -234,7 +234,9 @@ def manage(consultation_id: int):
         return _render_manage(consultation)
     form = ConsultationForm()
     _fill_choices(form)
+    # A refusal about the whole consultation (it is open already) is a message, not a field error.
     if form.validate_on_submit() and run_action(lambda: _save(consultation, form), form=form,
+                                                form_fields=("questions", "closes_at"),
                                                 success=_("The consultation has been saved.")).ok:
         return redirect(url_for("consultations.manage", consultation_id=consultation.id))
     return _render_manage(consultation, form=form, status=400)
@@ -322,9 +324,10 @@ def export(consultation_id: int):
     """Streamed: one response at a time, so a large consultation does not sit in memory."""
     consultation = _load(consultation_id)
     audit.record_export(db.session, current_user, "consultation_answers", consultation)
-    return Response(stream_with_context(services.export_rows(db.session, consultation)),
+    filename = f"marktconsultatie-{consultation_id}.csv"
+    return Response(stream_with_context(services.export_rows(db.session, consultation_id)),
                     mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="marktconsultatie-{consultation.id}.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def _render_summary(consultation: Consultation, form: SummaryForm, status: int = 200):
