@@ -349,8 +349,9 @@ def _call_stages(calls: list) -> list[ocds.CallStages]:
     dialogues = queries.reported_dialogues_by_call(db.session, ids)
     contracts = queries.contracts_by_call(db.session, ids)
     notes = queries.clarification_notes_by_call(db.session, ids)
+    consultations = consultation_services.public_by_follow_up_call(db.session, ids)
     return [ocds.CallStages(call=call, decisions={p.id: decided[p.id] for p in call.phases if p.id in decided},
                             changes=changes.get(call.id, []), questions_updated=questions.get(call.id),
                             dialogues=dialogues.get(call.id, []), contracts=contracts.get(call.id, []),
-                            notes=notes.get(call.id, []))
+                            notes=notes.get(call.id, []), consultations=consultations.get(call.id, []))
             for call in calls]

@@ -89,6 +89,19 @@ def public_for_call(session: Session, call: Call) -> list[Consultation]:
     return list(session.scalars(stmt))
 
 
+def public_by_follow_up_call(session: Session, call_ids: Sequence[int]) -> dict[int, list[Consultation]]:
+    """Opened consultations per follow-up call, for a page of calls at once (the OCDS planning section)."""
+    if not call_ids:
+        return {}
+    stmt = (select(Consultation).where(Consultation.follow_up_call_id.in_(list(call_ids)),
+                                       Consultation.status != ConsultationStatus.DRAFT)
+            .order_by(Consultation.published_at, Consultation.id))
+    found: dict[int, list[Consultation]] = {}
+    for consultation in session.scalars(stmt):
+        found.setdefault(consultation.follow_up_call_id or 0, []).append(consultation)
+    return found
+
+
 def response_of(session: Session, consultation: Consultation,
                 organisation_id: int | None) -> ConsultationResponse | None:
     if organisation_id is None:
