@@ -172,7 +172,7 @@ def test_the_deadline_is_judged_by_server_time_to_the_second(app: Flask, catalog
             services.save_answers(db.session, actor, consultation, {1: "Te laat"}, submit=True, now=deadline)
         except DomainError as error:
             db.session.rollback()
-            assert "deadline" in str(error.message)
+            assert "uiterste termijn" in str(error.message)  # Dutch: no request chose English
         else:
             raise AssertionError("an answer at 12:00:00 was accepted")
         response = db.session.scalar(select(ConsultationResponse))
@@ -320,3 +320,22 @@ def test_public_list_filters_by_stage_and_category(app: Flask, client: FlaskClie
     assert "Gesloten ronde" in closed and "Open ronde" not in closed
     mobility = page_text(client.get("/consultations?category=mobiliteit"))
     assert "Open ronde" in mobility and "Gesloten ronde" not in mobility
+
+
+def test_category_page_and_monitoring_count_held_consultations(app: Flask, client: FlaskClient, catalogue) -> None:
+    make_user(app, Role.STAFF)
+    make_consultation(app, title="Fietspaden gevraagd", category_slug="mobiliteit", closes_in=dt.timedelta(hours=-1))
+    make_consultation(app, title="Nog open vraag", category_slug="mobiliteit")
+    make_consultation(app, title="Concept vraag", category_slug="mobiliteit", open_=False)
+    page = page_text(client.get("/categories/mobiliteit"))
+    assert "Fietspaden gevraagd" in page and "Nog open vraag" in page and "Concept vraag" not in page
+    from mvi_challenges.core.timezones import to_local
+    from mvi_challenges.monitoring.yearly_counts import DashboardFilters, consultations_held
+    with app.app_context():
+        from mvi_challenges.catalogue.models import Category
+        category_id = db.session.scalar(select(Category.id).where(Category.slug == "mobiliteit"))
+        year = to_local(now_utc() - dt.timedelta(hours=1)).year
+        # Only the one whose deadline has passed counts as held; drafts never.
+        assert consultations_held(db.session, DashboardFilters(year=year, category_id=category_id), now_utc()) == 1
+    figures = client.get(f"/api/v1/monitoring?year={year}&category=mobiliteit").get_json()
+    assert figures["consultations_held"] == 1
