@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..accounts.services import find_user_by_email
 from ..catalogue.services import seed_catalogue
 from .calls import seed_calls
+from .consultations import seed_consultations
 from .dialogues import seed_dialogues, seed_lot_dialogue
 from .evaluation import seed_evaluation
 from .monitoring import seed_monitoring
@@ -28,6 +29,7 @@ def seed_demo(session: Session) -> str:
     proposals = seed_proposals_and_questions(session)
     notes = seed_clarification_note(session)
     dialogues = seed_dialogues(session, owner) + seed_lot_dialogue(session, owner)
+    seed_consultations(session, owner)  # not in the message: its wording is what scripts and tests read
     juries = seed_evaluation(session, owner)
     tenders = seed_monitoring(session, owner)
     return (f"demo data: {len(users)} users, {len(calls)} calls, {proposals} proposals, {notes} clarification notes, "

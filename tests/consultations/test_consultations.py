@@ -339,3 +339,21 @@ def test_category_page_and_monitoring_count_held_consultations(app: Flask, clien
         assert consultations_held(db.session, DashboardFilters(year=year, category_id=category_id), now_utc()) == 1
     figures = client.get(f"/api/v1/monitoring?year={year}&category=mobiliteit").get_json()
     assert figures["consultations_held"] == 1
+
+
+def test_demo_has_an_open_and_a_summarised_consultation_linked_to_its_call(app: Flask, client: FlaskClient) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo"])  # twice adds nothing
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Consultation)) == 3
+    listing = page_text(client.get("/consultations"))
+    assert "Marktconsultatie circulaire fietspaden 2027–2031" in listing
+    assert "Marktconsultatie schoonmaak met sociale return" not in listing  # the draft
+    with app.app_context():
+        held = db.session.scalar(select(Consultation).where(Consultation.status == ConsultationStatus.SUMMARISED))
+        slug, call_slug = held.slug, held.follow_up_call.slug
+    page = page_text(client.get(f"/consultations/{slug}"))
+    assert "Drie pilots van € 15.000 elk." in page and "Zero-emissie bouwlogistiek binnenstad" in page
+    assert "Elektrische bakwagens" not in page  # answers stay private
+    assert "Marktconsultatie zero-emissie bouwlogistiek" in page_text(client.get(f"/calls/{call_slug}"))
