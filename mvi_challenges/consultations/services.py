@@ -381,17 +381,3 @@ def save_summary(session: Session, actor: Any, consultation: Consultation, *, su
                                                      action_html=render_markdown(theme.action_source)))
     session.flush()
     audit.record(session, actor, "consultation.summary_saved", consultation, {"themes": len(themes)})
-
-
-# --- monitoring -------------------------------------------------------------------------------
-
-
-def yearly_counts(session: Session, *, category_id: int | None = None) -> list[tuple[int, int]]:
-    """(year, number) of opened consultations per year of their deadline: effort, for monitoring."""
-    stmt = select(Consultation.closes_at).where(Consultation.status != ConsultationStatus.DRAFT)
-    if category_id is not None:
-        stmt = stmt.where(Consultation.category_id == category_id)
-    counts: dict[int, int] = {}
-    for closes_at in session.scalars(stmt):
-        counts[closes_at.year] = counts.get(closes_at.year, 0) + 1
-    return sorted(counts.items())
