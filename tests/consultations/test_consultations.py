@@ -357,3 +357,32 @@ def test_demo_has_an_open_and_a_summarised_consultation_linked_to_its_call(app: 
     assert "Drie pilots van € 15.000 elk." in page and "Zero-emissie bouwlogistiek binnenstad" in page
     assert "Elektrische bakwagens" not in page  # answers stay private
     assert "Marktconsultatie zero-emissie bouwlogistiek" in page_text(client.get(f"/calls/{call_slug}"))
+
+
+def test_attachments_are_checked_by_content_and_hidden_while_the_consultation_is_a_draft(
+        app: Flask, client: FlaskClient, catalogue) -> None:
+    import io
+
+    staff, _ = client_for(app, Role.STAFF)
+    c = make_consultation(app, open_=False)
+    fake = staff.post(f"/staff/consultations/{c.id}/documents",
+                      data={"title": "Programma van eisen", "file": (io.BytesIO(b"<script>alert(1)</script>"), "pve.pdf")},
+                      content_type="multipart/form-data")
+    assert fake.status_code == 400 and "This type of file is not accepted" in page_text(fake)
+    assert "Programma van eisen" in fake.get_data(as_text=True)  # the title typed is kept
+    added = staff.post(f"/staff/consultations/{c.id}/documents",
+                       data={"title": "Programma van eisen", "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "pve.pdf")},
+                       content_type="multipart/form-data")
+    assert added.status_code == 302
+    with app.app_context():
+        from mvi_challenges.consultations.models import ConsultationDocument
+        document_id = db.session.scalar(select(ConsultationDocument.id))
+    url = f"/consultations/{c.slug}/documents/{document_id}"
+    assert client.get(url).status_code == 404  # a draft's attachment is not public yet
+    assert staff.get(url).status_code == 200
+    staff.post(f"/staff/consultations/{c.id}/open", data={"confirm": "yes"})
+    download = client.get(url)
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    # Once open, attachments are fixed like the questions.
+    refused = staff.post(f"/staff/consultations/{c.id}/documents/{document_id}/delete")
+    assert refused.status_code == 302 and client.get(url).status_code == 200
