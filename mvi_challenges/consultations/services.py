@@ -64,6 +64,10 @@ def public_query(*, category_slug: str | None = None, stage: lifecycle.Stage | N
         stmt = stmt.where(Consultation.status == ConsultationStatus.OPEN, Consultation.closes_at <= now)
     elif stage is lifecycle.Stage.SUMMARISED:
         stmt = stmt.where(Consultation.status == ConsultationStatus.SUMMARISED)
+    # Everything a page of them shows, loaded per page in a fixed number of queries (no query per row).
+    stmt = stmt.options(selectinload(Consultation.category), selectinload(Consultation.follow_up_call),
+                        selectinload(Consultation.questions), selectinload(Consultation.documents),
+                        selectinload(Consultation.themes))
     return stmt.order_by(Consultation.closes_at.desc(), Consultation.id.desc())
 
 

@@ -324,8 +324,8 @@ def _count_queries(app: Flask, client: FlaskClient, url: str) -> int:
     return len(statements)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/calls", "/api/v1/dialogues", "/api/v1/register", "/api/v1/contracts",
-                                  "/api/v1/decisions", "/api/v1/ocds/releases.json"])
+@pytest.mark.parametrize("path", ["/api/v1/calls", "/api/v1/dialogues", "/api/v1/consultations", "/api/v1/register",
+                                  "/api/v1/contracts", "/api/v1/decisions", "/api/v1/ocds/releases.json"])
 def test_a_page_costs_the_same_queries_whatever_its_size(app: Flask, client: FlaskClient, populated: SimpleNamespace,
                                                          path: str) -> None:
     url = f"{path}?per_page=100"
