@@ -308,6 +308,10 @@ def test_the_follow_up_call_links_both_ways_only_once_the_call_is_published(app:
         db.session.commit()
     assert "Circulaire fietspaden aanbesteding" in page_text(client.get(f"/consultations/{c.slug}"))
     assert c.title in page_text(client.get(f"/calls/{call.slug}"))
+    assert client.get(f"/api/v1/consultations/{c.slug}").get_json()["follow_up_call"]["slug"] == call.slug
+    # A consultation still in draft never shows on the call page, even when linked.
+    hidden = make_consultation(app, title="Nog niet open", open_=False, follow_up_call_id=call.id)
+    assert hidden.title not in page_text(client.get(f"/calls/{call.slug}"))
 
 
 def test_public_list_filters_by_stage_and_category(app: Flask, client: FlaskClient, catalogue) -> None:
