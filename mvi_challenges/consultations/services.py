@@ -106,6 +106,20 @@ def public_by_follow_up_call(session: Session, call_ids: Sequence[int]) -> dict[
     return found
 
 
+def open_for_organisation(session: Session, organisation_id: int | None, now: dt.datetime,
+                          limit: int = 10) -> list[tuple[Consultation, ConsultationResponse | None]]:
+    """Consultations open for answers, soonest deadline first, each with this organisation's response
+    (None when it has not started): what waits for an entrepreneur on their own page."""
+    if organisation_id is None:
+        return []
+    stmt = (select(Consultation, ConsultationResponse)
+            .outerjoin(ConsultationResponse, (ConsultationResponse.consultation_id == Consultation.id)
+                       & (ConsultationResponse.organisation_id == organisation_id))
+            .where(Consultation.status == ConsultationStatus.OPEN, Consultation.closes_at > now)
+            .order_by(Consultation.closes_at, Consultation.id).limit(limit))
+    return [(consultation, response) for consultation, response in session.execute(stmt)]
+
+
 def response_of(session: Session, consultation: Consultation,
                 organisation_id: int | None) -> ConsultationResponse | None:
     if organisation_id is None:

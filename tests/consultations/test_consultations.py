@@ -390,3 +390,18 @@ def test_attachments_are_checked_by_content_and_hidden_while_the_consultation_is
     # Once open, attachments are fixed like the questions.
     refused = staff.post(f"/staff/consultations/{c.id}/documents/{document_id}/delete")
     assert refused.status_code == 302 and client.get(url).status_code == 200
+
+
+def test_my_page_shows_the_organisations_open_consultations_and_their_state(app: Flask, catalogue) -> None:
+    make_user(app, Role.STAFF)
+    started = make_consultation(app, title="Begonnen ronde")
+    make_consultation(app, title="Nieuwe ronde")
+    make_consultation(app, title="Voorbije ronde", closes_in=dt.timedelta(days=-1))
+    company, _ = client_for(app, Role.ENTREPRENEUR)
+    answer(company, started.slug, ("Eerste gedachte", ""))
+    page = page_text(company.get("/my"))
+    assert "Begonnen ronde" in page and "draft, not submitted yet" in page
+    assert "Nieuwe ronde" in page and "not started" in page
+    assert "Voorbije ronde" not in page
+    citizen, _ = client_for(app, Role.CITIZEN)
+    assert "Open market consultations" not in page_text(citizen.get("/my"))
