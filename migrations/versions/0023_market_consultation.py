@@ -49,6 +49,7 @@ def upgrade():
     op.create_index(op.f('ix_consultations_created_by_id'), 'consultations', ['created_by_id'])
     op.create_index(op.f('ix_consultations_status'), 'consultations', ['status'])
     op.create_index('ix_consultations_status_closes_at', 'consultations', ['status', 'closes_at'])
+    op.create_index('ix_consultations_closes_at_id', 'consultations', ['closes_at', 'id'])
 
     op.create_table(
         'consultation_questions',

@@ -35,7 +35,8 @@ class ResponseStatus(enum.StrEnum):
 
 class Consultation(Base):
     __tablename__ = "consultations"
-    __table_args__ = (Index("ix_consultations_status_closes_at", "status", "closes_at"),)
+    __table_args__ = (Index("ix_consultations_status_closes_at", "status", "closes_at"),
+                      Index("ix_consultations_closes_at_id", "closes_at", "id"))  # the public list's order
 
     id: Mapped[intpk]
     slug: Mapped[str] = mapped_column(String(100), unique=True)
