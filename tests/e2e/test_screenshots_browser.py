@@ -78,6 +78,9 @@ def _consultation(app: Flask, answerer) -> dict[str, object]:
             db.session, None, None, title="Marktconsultatie zero-emissie bouwlogistiek", body_source="Vooraf.",
             category=None, closes_at=now + dt.timedelta(days=1), questions=questions, follow_up_call=None, now=now)
         services.transition_consultation(db.session, None, held, ConsultationStatus.OPEN, now)
+        services.save_answers(db.session, db.session.get(User, answerer.id), held,
+                              {1: "Elektrische bakwagens tot 12 ton; zwaardere voertuigen pas vanaf 2028 leverbaar.",
+                               2: "Vier jaar, met een optie op twee keer twee jaar."}, submit=True, now=now)
         held.closes_at = now - dt.timedelta(hours=1)
         services.save_summary(db.session, None, held, summary_source="Twee bedrijven antwoordden.",
                               themes=[services.ThemeInput("Voertuigen", Disposition.ADOPTED, "Bakwagens en fietsen."),
