@@ -405,3 +405,21 @@ def test_my_page_shows_the_organisations_open_consultations_and_their_state(app:
     assert "Voorbije ronde" not in page
     citizen, _ = client_for(app, Role.CITIZEN)
     assert "Open market consultations" not in page_text(citizen.get("/my"))
+
+
+def test_the_consultation_form_shows_all_errors_and_keeps_what_was_typed(app: Flask, catalogue) -> None:
+    staff, _ = client_for(app, Role.STAFF)
+    empty = staff.post("/staff/consultations/new", data={"title": "", "questions": "", "category_id": "0",
+                                                         "closes_at": "", "follow_up_call_id": "0",
+                                                         "body_source": "Mijn lange tekst"})
+    assert empty.status_code == 400
+    assert "Mijn lange tekst" in empty.get_data(as_text=True)
+    assert empty.get_data(as_text=True).count('aria-invalid="true"') >= 3  # title, questions, deadline at once
+    past = staff.post("/staff/consultations/new", data={
+        "title": "Te laat", "questions": "Vraag een\nVraag twee", "category_id": "0", "follow_up_call_id": "0",
+        "closes_at": "2020-01-01T12:00"})
+    assert past.status_code == 400
+    assert "The deadline must be in the future." in page_text(past)
+    assert "Vraag een\nVraag twee" in past.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Consultation)) == 0
