@@ -91,6 +91,7 @@ def upgrade():
         sa.Column('organisation_id', sa.Integer(), nullable=False),
         sa.Column('status', sa.Enum('draft', 'submitted', name='responsestatus', native_enum=False, length=20),
                   nullable=False),
+        sa.Column('revision', sa.Integer(), nullable=False),
         sa.Column('last_edited_by_id', sa.Integer(), nullable=True),
         sa.Column('submitted_by_id', sa.Integer(), nullable=True),
         sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),

@@ -4,7 +4,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm, file
-from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from ..core.fields import DataRequired, InputRequired, Length, LocalDateTimeField
@@ -48,7 +48,8 @@ def answer_form(consultation: Consultation, **kwargs: Any) -> FlaskForm:
     """A form with one text area per numbered question (the questions differ per consultation)."""
 
     class AnswerForm(FlaskForm):
-        pass
+        # The response's revision when the page was opened (services.save_answers refuses a stale save).
+        revision = HiddenField()
 
     for question in consultation.questions:
         setattr(AnswerForm, answer_field_name(question.number),

@@ -108,6 +108,9 @@ class ConsultationResponse(Base):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     status: Mapped[ResponseStatus] = mapped_column(str_enum(ResponseStatus), default=ResponseStatus.DRAFT)
+    # Raised by every save: the form carries the revision it was opened at, so a save from an older tab
+    # (or a colleague's) does not silently overwrite newer answers (services.save_answers).
+    revision: Mapped[int] = mapped_column(default=0)
     last_edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     submitted_at: Mapped[dt.datetime | None]

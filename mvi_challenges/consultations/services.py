@@ -274,14 +274,20 @@ def transition_consultation(session: Session, actor: Any, consultation: Consulta
 # --- answering --------------------------------------------------------------------------------
 
 
+class StaleAnswers(DomainError):
+    """The answers were saved elsewhere (another tab, a colleague) after this form was opened."""
+
+
 def save_answers(session: Session, actor: Any, consultation: Consultation, answers: dict[int, str], *,
-                 submit: bool, now: dt.datetime) -> ConsultationResponse:
+                 submit: bool, now: dt.datetime, expected_revision: int | None = None) -> ConsultationResponse:
     """Store the answers of the actor's organisation, as a draft or submitted.
 
     Judged by `now`, the moment the request arrived (server time): at the deadline itself it is too
     late. Two tabs or a second click of the same organisation wait for each other on the
     consultation's row and then find the one response (unique per consultation and organisation
-    backs this up), so no second response appears; a submitted response refuses further changes.
+    backs this up), so no second response appears; a submitted response refuses further changes. With
+    `expected_revision` (the revision the form was opened at) a save from an out-of-date page is refused
+    (`StaleAnswers`) instead of overwriting what a colleague or another tab saved in the meantime.
     Side effects: audit `consultation.answers_saved` or `consultation.answers_submitted` (no text)."""
     organisation_id = getattr(actor, "organisation_id", None)
     if organisation_id is None:
@@ -295,6 +301,11 @@ def save_answers(session: Session, actor: Any, consultation: Consultation, answe
     problem = lifecycle.answer_refusal(consultation, response, now)
     if problem is not None:
         raise DomainError(problem)
+    current = response.revision if response is not None else 0
+    if expected_revision is not None and expected_revision != current:
+        raise StaleAnswers(_l("These answers were saved elsewhere (another tab or a colleague) after you opened this "
+                              "page. Your text is still in the form; the saved version is shown below each field. "
+                              "Save again to replace it with yours."))
     if submit and not any(text.strip() for text in answers.values()):
         raise DomainError(_l("Answer at least one question before submitting."))
     if response is None:
@@ -309,6 +320,7 @@ def save_answers(session: Session, actor: Any, consultation: Consultation, answe
             raise DomainError(_l("Your organisation's answers were saved at the same moment elsewhere. "
                                  "Reload the page to see them.")) from None
     _write_answers(session, consultation, response, answers)
+    response.revision = current + 1
     response.last_edited_by_id = getattr(actor, "id", None)
     response.updated_at = now
     if submit:

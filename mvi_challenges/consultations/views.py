@@ -116,12 +116,17 @@ def document_download(slug: str, document_id: int):
                        download_name=document.filename)
 
 
-def _render_answers(consultation: Consultation, form, status: int = 200):
+def _render_answers(consultation: Consultation, form, status: int = 200, *, stale: bool = False):
+    """The answer form; after a stale save (`stale`) it carries the current revision, so saving again
+    deliberately replaces the saved version, which is shown beside each field."""
     now = request_time()
     response = services.response_of(db.session, consultation, current_user.organisation_id)
+    if stale or not form.is_submitted():
+        form.revision.data = str(response.revision if response is not None else 0)
     return render_template("consultations/answer.html", consultation=consultation, form=form, response=response,
                            refusal=lifecycle.answer_refusal(consultation, response, now), now=now,
-                           answer_field_name=answer_field_name), status
+                           answer_field_name=answer_field_name,
+                           saved=services.answers_by_number(response) if stale else {}), status
 
 
 @bp.route("/consultations/<slug>/answers", methods=["GET"])
@@ -143,6 +148,8 @@ def save_answers(slug: str):
         return _render_answers(consultation, form, 400)
     submit = request.form.get("action") == "submit"
     texts = {q.number: form[answer_field_name(q.number)].data or "" for q in consultation.questions}
+    revision = form.revision.data or ""
+    expected = int(revision) if revision.isdigit() else None
     if submit and (question := ask_first(
             title=_("Submit your organisation's answers?"),
             consequences=[_("After submitting, nobody in your organisation can change the answers."),
@@ -151,11 +158,11 @@ def save_answers(slug: str):
             back_url=url_for("consultations.answers", slug=consultation.slug))) is not None:
         return question
     outcome = run_action(lambda: services.save_answers(db.session, current_user, consultation, texts, submit=submit,
-                                                       now=request_time()),
+                                                       now=request_time(), expected_revision=expected),
                          form=form,
                          success=_("Your answers have been submitted.") if submit else _("Your draft has been saved."))
     if not outcome.ok:
-        return _render_answers(consultation, form, 409)
+        return _render_answers(consultation, form, 409, stale=isinstance(outcome.error, services.StaleAnswers))
     return redirect(url_for("consultations.answers", slug=consultation.slug))
 
 

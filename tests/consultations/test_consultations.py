@@ -423,3 +423,38 @@ def test_the_consultation_form_shows_all_errors_and_keeps_what_was_typed(app: Fl
     assert "Vraag een\nVraag twee" in past.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Consultation)) == 0
+
+
+def test_a_save_from_an_older_tab_does_not_overwrite_newer_answers(app: Flask, catalogue) -> None:
+    import re
+
+    make_user(app, Role.STAFF)
+    c = make_consultation(app)
+    first, user = client_for(app, Role.ENTREPRENEUR)
+    second = app.test_client()
+    login(second, user)
+
+    def revision_on(client: FlaskClient) -> str:
+        html = client.get(f"/consultations/{c.slug}/answers").get_data(as_text=True)
+        return re.search(r'name="revision"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="revision"', html).group(1)
+
+    old = revision_on(second)  # the second tab was opened first
+    first.post(f"/consultations/{c.slug}/answers",
+               data={"answer_1": "Tekst van tab een", "answer_2": "", "action": "save", "revision": revision_on(first)})
+    stale = second.post(f"/consultations/{c.slug}/answers",
+                        data={"answer_1": "Tekst van tab twee", "answer_2": "", "action": "save", "revision": old})
+    assert stale.status_code == 409
+    page = page_text(stale)
+    assert "saved elsewhere" in page and "Tekst van tab een" in page  # the saved version, shown beside
+    assert "Tekst van tab twee" in stale.get_data(as_text=True)  # and nothing typed is lost
+    with app.app_context():
+        assert [a.text for a in db.session.scalar(select(ConsultationResponse)).answers
+                if a.question.number == 1] == ["Tekst van tab een"]
+    fresh = re.search(r'name="revision"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="revision"',
+                      stale.get_data(as_text=True)).group(1)
+    again = second.post(f"/consultations/{c.slug}/answers",
+                        data={"answer_1": "Tekst van tab twee", "answer_2": "", "action": "save", "revision": fresh})
+    assert again.status_code == 302  # saving again deliberately replaces it
+    with app.app_context():
+        assert [a.text for a in db.session.scalar(select(ConsultationResponse)).answers
+                if a.question.number == 1] == ["Tekst van tab twee"]
