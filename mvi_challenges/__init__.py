@@ -158,6 +158,7 @@ def _import_models() -> None:
     from .api import models as _api  # noqa: F401
     from .calls import models as _calls  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from .consultations import models as _consultations  # noqa: F401
     from .core import audit, outbox  # noqa: F401
     from .dialogues import models as _dialogues  # noqa: F401
     from .evaluation import models as _evaluation  # noqa: F401
@@ -175,6 +176,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .calls.views import bp as calls_bp
     from .catalogue.views import bp as catalogue_bp
+    from .consultations.views import bp as consultations_bp
     from .criteria.views import bp as criteria_bp
     from .dialogues.views import bp as dialogues_bp
     from .evaluation.views import bp as evaluation_bp
@@ -187,7 +189,8 @@ def _register_blueprints(app: Flask) -> None:
     from .public.views import bp as public_bp
 
     for blueprint in (public_bp, accounts_bp, catalogue_bp, criteria_bp, calls_bp, proposals_bp, dialogues_bp,
-                      evaluation_bp, monitoring_bp, api_bp, feeds_bp, privacy_bp, notices_bp, pipeline_bp, lessons_bp):
+                      evaluation_bp, monitoring_bp, api_bp, feeds_bp, privacy_bp, notices_bp, pipeline_bp, lessons_bp,
+                      consultations_bp):
         app.register_blueprint(blueprint)
 
 

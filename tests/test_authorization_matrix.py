@@ -25,6 +25,7 @@ from .factories import close_phase, login, make_call, make_dialogue, make_propos
 
 PUBLIC, GUEST, LOGIN, STAFF, ADMIN = "public", "guest", "login", "staff", "admin"
 OWNER, OWNER_OR_STAFF = "owner", "owner-or-staff"  # the proposal's own organisation (and staff)
+ENTREPRENEUR = "entrepreneur"  # an entrepreneur who is a member of an organisation (any organisation)
 JURY = "jury"  # a member of this phase's jury, also one who declared a conflict on the proposal
 JURY_CLEAR = "jury-clear"  # a member who declared no conflict of interest with this proposal
 JURY_CHAIR = "jury-chair"  # the chair of this phase's jury
@@ -202,6 +203,25 @@ EXPECTED: dict[str, str] = {
     "dialogues.draw_page": PUBLIC,
     "dialogues.draw_json": PUBLIC,
     "dialogues.draw": STAFF,
+    "consultations.consultation_list": PUBLIC,
+    "consultations.detail": PUBLIC,
+    "consultations.document_download": PUBLIC,
+    "consultations.answers": ENTREPRENEUR,  # on behalf of an organisation; its own answers only
+    "consultations.save_answers": ENTREPRENEUR,
+    "consultations.staff_list": STAFF,
+    "consultations.new": STAFF,
+    "consultations.manage": STAFF,
+    "consultations.follow_up": STAFF,
+    "consultations.upload_document": STAFF,
+    "consultations.delete_document": STAFF,
+    "consultations.open_consultation": STAFF,
+    "consultations.responses": STAFF,
+    "consultations.export": STAFF,
+    "consultations.summary": STAFF,
+    "consultations.save_summary": STAFF,
+    "consultations.publish_summary": STAFF,
+    "api.consultation_list": PUBLIC,
+    "api.consultation_detail": PUBLIC,
     "evaluation.jury": STAFF,
     "evaluation.settings": STAFF,
     "evaluation.remove_member": STAFF,
@@ -245,6 +265,8 @@ def _allowed(level: str, role: str) -> bool:
         return role == "jury_chair"
     if level == OWNER:
         return role == "owner"
+    if level == ENTREPRENEUR:
+        return role in ("owner", "entrepreneur")
     if level == OWNER_OR_STAFF:
         return role in ("owner", "staff", "admin")
     if level in (PUBLIC, GUEST, LOGIN_FLOW):
@@ -317,6 +339,7 @@ def _world(app: Flask) -> SimpleNamespace:
         member_id = member.id
         jurors, declaration_id = _jurors(
             app, phase_id, db.session.scalar(select(Phase.id).where(Phase.call_id == draft.id)), proposal.id)
+    consultation_id = _consultation(app, published.title, document_id)
     record_id, contract_id, target_id = _monitoring_world(app)
     with app.app_context():  # principle 1 and library criterion 1 exist for the library's routes
         from mvi_challenges.demo.criteria import seed_library
@@ -328,7 +351,30 @@ def _world(app: Flask) -> SimpleNamespace:
     return SimpleNamespace(item_id=item_id, lesson_id=lesson_id, export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
-                           contribution_id=contribution_id)
+                           contribution_id=contribution_id, consultation_id=consultation_id)
+
+
+def _consultation(app: Flask, title: str, document_id: int) -> int:
+    """An open market consultation sharing the call's slug, with one attachment sharing the call
+    document's id, so the `slug` and `document_id` values serve both kinds of route."""
+    import datetime as dt
+
+    from mvi_challenges.consultations import services
+    from mvi_challenges.consultations.models import ConsultationDocument, ConsultationStatus
+    from mvi_challenges.core.timezones import now_utc
+
+    with app.app_context():
+        now = now_utc()
+        consultation = services.save_consultation(
+            db.session, None, None, title=title, body_source="", category=None, closes_at=now + dt.timedelta(days=9),
+            questions=["Wat vindt u?"], follow_up_call=None, now=now)
+        consultation.documents.append(ConsultationDocument(
+            id=document_id, title="Document", filename="document.pdf", content_type="application/pdf", size=1,
+            sha256="0" * 64, storage_key=db.session.get(CallDocument, document_id).storage_key))
+        services.transition_consultation(db.session, None, consultation, ConsultationStatus.OPEN, now)
+        db.session.commit()
+        assert consultation.slug == db.session.get(Call, db.session.get(CallDocument, document_id).call_id).slug
+        return consultation.id
 
 
 def _drawn_by_lot(app: Flask, dialogue_id: int) -> None:
@@ -460,6 +506,7 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "name": "levels", "export_id": world.export_id, "declaration_id": world.declaration_id,
         "organisation_id": world.owner.organisation_id, "principle_id": 1,
         "kind": "departments", "subject_id": 1, "part": "procurements", "fmt": "pdf", "year": 2026,
+        "consultation_id": world.consultation_id,
     }
     with app.test_request_context():
         from flask import url_for

@@ -30,6 +30,7 @@ from typing import Any
 from flask import current_app
 
 from ..calls.models import Call, CallKind, CallStatus, Phase
+from ..consultations.models import Consultation
 from ..core.timezones import local_to_utc
 from ..dialogues.models import Dialogue
 from ..monitoring.models import Contract, ResultUpdate
@@ -65,6 +66,7 @@ class CallStages:
     dialogues: list[Dialogue] = field(default_factory=list)
     contracts: list[Contract] = field(default_factory=list)
     notes: list[tuple[int, dt.datetime]] = field(default_factory=list)  # clarification notes: number, issued
+    consultations: list[Consultation] = field(default_factory=list)  # market consultations the call follows
 
 
 def ocid(call: Call) -> str:
@@ -182,6 +184,31 @@ def tender(stages: CallStages, status: str) -> Json:
     }
 
 
+def planning(stages: CallStages) -> Json | None:
+    """The market consultations that prepared the call, as planning documents of type `marketStudies`
+    (codelist: "market engagement conducted in preparation for the contracting process", section
+    planning): the consultation itself and, once published, its summary. A consultation has no
+    release of its own: it is not a contracting process and may never lead to one, so an ocid for it
+    would announce a procurement that does not exist; it appears here once the call that follows is
+    public. The companies' answers are private and never published."""
+    documents: list[Json] = []
+    for consultation in stages.consultations:
+        documents.append({"id": f"market-consultation-{consultation.id}", "documentType": "marketStudies",
+                          "title": f"Marktconsultatie: {consultation.title}",
+                          "description": "Consultatiedocument met genummerde vragen aan de markt.",
+                          "url": absolute("consultations.detail", slug=consultation.slug),
+                          "datePublished": timestamp(consultation.published_at), "format": "text/html",
+                          "language": LANGUAGE})
+        if consultation.summary_published_at is not None:
+            documents.append({"id": f"market-consultation-{consultation.id}-summary", "documentType": "marketStudies",
+                              "title": f"Samenvatting marktconsultatie: {consultation.title}",
+                              "description": "Wat de gemeente per thema met de antwoorden doet.",
+                              "url": absolute("consultations.detail", slug=consultation.slug, _anchor="summary"),
+                              "datePublished": timestamp(consultation.summary_published_at),
+                              "format": "text/html", "language": LANGUAGE})
+    return {"documents": documents} if documents else None
+
+
 def _release(stages: CallStages, suffix: str, date: str | None, tags: list[str], **sections: Any) -> Json:
     identifier = ocid(stages.call)
     return {"ocid": identifier, "id": f"{identifier}-{suffix}", "date": date, "tag": tags,
@@ -190,14 +217,16 @@ def _release(stages: CallStages, suffix: str, date: str | None, tags: list[str],
 
 def tender_releases(stages: CallStages) -> list[Json]:
     call = stages.call
+    planned = planning(stages)
+    extra = {"planning": planned} if planned is not None else {}
     releases = [_release(stages, "tender", timestamp(call.published_at), ["tender"],
-                         parties=[buyer_party()], tender=tender(stages, "active"))]
+                         parties=[buyer_party()], tender=tender(stages, "active"), **extra)]
     for change in stages.changes:
         if change.status not in TENDER_CHANGES:
             continue  # archiving changes nothing in the procurement
         tag, status = TENDER_CHANGES[change.status]
         releases.append(_release(stages, f"tender-{change.status.value}", timestamp(change.at), [tag],
-                                 parties=[buyer_party()], tender=tender(stages, status)))
+                                 parties=[buyer_party()], tender=tender(stages, status), **extra))
     return releases
 
 

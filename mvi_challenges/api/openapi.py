@@ -238,6 +238,28 @@ def _dialogues() -> dict[str, Schema]:
             "links": links("html", "api", "ics"),
         }, "A public city or market dialogue (without its address or online link)."),
         "DialogueList": _page_of("Dialogue"),
+        "ConsultationTheme": obj({
+            "title": string(), "disposition": enum(["adopted", "considered", "not_adopted"]),
+            "action_markdown": string(), "action_html": string(),
+        }, "One theme of the summary: what the market said and what the municipality does with it."),
+        "ConsultationSummary": obj({
+            "published_at": TIMESTAMP, "summary_markdown": string(), "summary_html": string(),
+            "themes": array(ref("ConsultationTheme")),
+        }),
+        "Consultation": obj({
+            "id": integer(), "slug": string(), "title": string(), "body_markdown": string(), "body_html": string(),
+            "category": nullable(ref("CategoryRef")),
+            "stage": enum(["open", "closed", "summarised"], "Open for answers until `closes_at`, then closed."),
+            "closes_at": TIMESTAMP, "published_at": TIMESTAMP,
+            "questions": array(obj({"number": integer(minimum=1), "text": string()})),
+            "documents": array(obj({"title": string(), "format": string(), "size": COUNT, "sha256": string(),
+                                    "url": URL})),
+            "follow_up_call": nullable(ref("CallRef")),
+            "summary": nullable(ref("ConsultationSummary")),
+            "links": links("html", "api"),
+        }, "A public market consultation with its numbered questions. The companies' answers are private "
+           "and never published; the summary says what was done with them per theme."),
+        "ConsultationList": _page_of("Consultation"),
     }
 
 
@@ -294,7 +316,7 @@ def _monitoring() -> dict[str, Schema]:
             "experiment_space": obj({
                 "calls": COUNT, "extra_weeks": COUNT, "process_budget": ref("Money"),
             }, "Calls published in the year that were granted extra time or a process budget, with the totals."),
-            "dialogues_held": COUNT, "participants": COUNT, "questions_answered": COUNT,
+            "dialogues_held": COUNT, "consultations_held": COUNT, "participants": COUNT, "questions_answered": COUNT,
             "proposals_received": COUNT, "awards": COUNT, "contracts": COUNT, "contract_value": ref("Money"),
             "procurements": COUNT, "procurements_at_target": COUNT,
             "share_at_target": nullable(integer(minimum=0, maximum=100)),
@@ -334,8 +356,8 @@ def _catalogue() -> dict[str, Schema]:
         }, "The MVI criteria library; a retired criterion is no longer chosen but calls may still use it."),
         "Index": obj({
             "name": string(), "description": string(), "license": URL,
-            "links": links("calls", "dialogues", "decisions", "register", "contracts", "monitoring", "catalogue",
-                           "principles", "criteria", "openapi", "ocds", "pipeline", "lessons", "html"),
+            "links": links("calls", "dialogues", "consultations", "decisions", "register", "contracts", "monitoring",
+                           "catalogue", "principles", "criteria", "openapi", "ocds", "pipeline", "lessons", "html"),
         }),
         "ReleasePackage": {
             "type": "object",
@@ -474,6 +496,14 @@ def _paths() -> Schema:
             _param("category"),
         ], not_found=True),
         "/dialogues/{slug}": _get("getDialogue", "One public dialogue.", "Dialogue", [slug], not_found=True),
+        "/consultations": _get("listConsultations", "Public market consultations, latest deadline first.",
+                               "ConsultationList", [
+            *paging,
+            _query("stage", enum(["open", "closed", "summarised"]), "Stage now."),
+            _param("category"),
+        ], not_found=True),
+        "/consultations/{slug}": _get("getConsultation", "One public market consultation.", "Consultation", [slug],
+                                      not_found=True),
         "/register": _get("listRegister", "The comply-or-explain register, newest first.", "RegisterList", [
             *paging, _param("year"), _param("category"), _param("department"), _param("level"),
             _query("source", enum(["platform", "external"]), "Calls on this platform or tenders elsewhere."),

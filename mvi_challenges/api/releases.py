@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from ..calls.models import Call, CallStatus
 from ..calls.services import call_changed, process_changed
+from ..consultations import services as consultation_services
 from ..core.db import utcnow
 from ..core.timezones import to_local
 from . import ocds, queries
@@ -60,10 +61,11 @@ def call_stages(session: Session, calls: Sequence[Call]) -> list[ocds.CallStages
     dialogues = queries.reported_dialogues_by_call(session, ids)
     contracts = queries.contracts_by_call(session, ids)
     notes = queries.clarification_notes_by_call(session, ids)
+    consultations = consultation_services.public_by_follow_up_call(session, ids)
     return [ocds.CallStages(call=call, decisions={p.id: decided[p.id] for p in call.phases if p.id in decided},
                             changes=changes.get(call.id, []), questions_updated=questions.get(call.id),
                             dialogues=dialogues.get(call.id, []), contracts=contracts.get(call.id, []),
-                            notes=notes.get(call.id, []))
+                            notes=notes.get(call.id, []), consultations=consultations.get(call.id, []))
             for call in calls]
 
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from ..calls.models import Call, CallDocument, CallStatus, Criterion, Phase
 from ..catalogue.models import Category, Department, SocialValue
+from ..consultations import lifecycle as consultation_lifecycle
+from ..consultations.models import Consultation
 from ..core.links import public_url
 from ..criteria.models import LeadingPrinciple, LibraryCriterion
 from ..criteria.services import principles_of
@@ -227,6 +229,36 @@ def dialogue(item: Dialogue, extras: DialogueExtras) -> Json:
     }
 
 
+# --- market consultations --------------------------------------------------------------------
+
+
+def consultation(item: Consultation, now: dt.datetime) -> Json:
+    """A public consultation. The answers are not here: they are private to each company."""
+    summary = None
+    if item.summary_published_at is not None:
+        summary = {"published_at": timestamp(item.summary_published_at),
+                   "summary_markdown": item.summary_source, "summary_html": item.summary_html,
+                   "themes": [{"title": t.title, "disposition": t.disposition.value,
+                               "action_markdown": t.action_source, "action_html": t.action_html}
+                              for t in item.themes]}
+    follow_up = item.follow_up_call if consultation_lifecycle.shows_follow_up(item, item.follow_up_call) else None
+    return {
+        "id": item.id, "slug": item.slug, "title": item.title,
+        "body_markdown": item.body_source, "body_html": item.body_html,
+        "category": category_ref(item.category) if item.category is not None else None,
+        "stage": consultation_lifecycle.stage(item, now).value,
+        "closes_at": timestamp(item.closes_at), "published_at": timestamp(item.published_at),
+        "questions": [{"number": q.number, "text": q.text} for q in item.questions],
+        "documents": [{"title": d.title, "format": d.content_type, "size": d.size, "sha256": d.sha256,
+                       "url": absolute("consultations.document_download", slug=item.slug, document_id=d.id)}
+                      for d in item.documents],
+        "follow_up_call": call_ref(follow_up),
+        "summary": summary,
+        "links": {"html": absolute("consultations.detail", slug=item.slug),
+                  "api": absolute("api.consultation_detail", slug=item.slug)},
+    }
+
+
 # --- monitoring: register, contracts, figures ------------------------------------------------
 
 
@@ -293,7 +325,8 @@ def figures(item: Figures, *, category: Category | None, department: Department 
         "calls_per_level": [{"level": level, "calls": count} for level, count in sorted(item.calls_per_level.items())],
         "experiment_space": {"calls": item.experiments, "extra_weeks": item.experiment_weeks,
                              "process_budget": money(item.experiment_budget_cents)},
-        "dialogues_held": item.dialogues_held, "participants": item.participants,
+        "dialogues_held": item.dialogues_held,
+        "consultations_held": item.consultations_held, "participants": item.participants,
         "questions_answered": item.questions_answered, "proposals_received": item.proposals_received,
         "awards": item.awards, "contracts": item.contracts, "contract_value": money(item.contract_value_cents),
         "procurements": item.procurements, "procurements_at_target": item.procurements_at_target,

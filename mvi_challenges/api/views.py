@@ -22,6 +22,9 @@ from ..calls.models import Call, CallKind, PublicState
 from ..calls.services import CallFilters, visible_to_public
 from ..catalogue.models import Category, Department, SocialValue
 from ..catalogue.services import all_departments, all_social_values
+from ..consultations import lifecycle as consultation_lifecycle
+from ..consultations import services as consultation_services
+from ..consultations.lifecycle import Stage as ConsultationStage
 from ..core.db import REPLICA, db, use_replica
 from ..core.errors import render_error
 from ..core.pagination import paginate_by_key
@@ -166,7 +169,8 @@ def index():
 @bp.route(f"{PREFIX}/")
 def root():
     links = {name: serializers.absolute(endpoint) for name, endpoint in (
-        ("calls", "api.call_list"), ("dialogues", "api.dialogue_list"), ("decisions", "api.decision_list"),
+        ("calls", "api.call_list"), ("dialogues", "api.dialogue_list"),
+        ("consultations", "api.consultation_list"), ("decisions", "api.decision_list"),
         ("register", "api.register_list"), ("contracts", "api.contract_list"), ("monitoring", "api.figures"),
         ("catalogue", "api.catalogue"), ("principles", "api.principle_list"), ("criteria", "api.criteria_list"),
         ("openapi", "api.openapi_document"), ("ocds", "api.ocds_releases"),
@@ -252,6 +256,31 @@ def dialogue_detail(slug: str):
     if dialogue is None:
         raise ApiError(404, f"No public dialogue {slug[:80]!r}.")
     return json_response(serializers.dialogue(dialogue, queries.dialogue_extras(db.session, [dialogue])))
+
+
+CONSULTATION_FILTERS = ("stage", "category")
+
+
+@bp.route(f"{PREFIX}/consultations")
+def consultation_list():
+    """Public market consultations: the document, the numbered questions and, once published, the
+    summary per theme. Never the answers: they are the companies' own (consultations/permissions.py)."""
+    params = Params(request.args)
+    category = _category(params)
+    stage = params.choice("stage", ("open", "closed", "summarised"))
+    stmt = consultation_services.public_query(category_slug=category.slug if category else None,
+                                              stage=ConsultationStage(stage) if stage else None, now=request_time())
+    now = request_time()
+    return json_response(paginated(stmt, params, "api.consultation_list", CONSULTATION_FILTERS,
+                                   lambda items: [serializers.consultation(c, now) for c in items]))
+
+
+@bp.route(f"{PREFIX}/consultations/<slug>")
+def consultation_detail(slug: str):
+    consultation = consultation_services.find_by_slug(db.session, slug)
+    if consultation is None or not consultation_lifecycle.is_public(consultation):
+        raise ApiError(404, f"No public market consultation {slug[:80]!r}.")
+    return json_response(serializers.consultation(consultation, request_time()))
 
 
 REGISTER_FILTERS = ("year", "category", "department", "level", "source", "below")

@@ -12,6 +12,7 @@ from ..accounts.services import find_user_by_email
 from ..api.releases import backfill as backfill_releases
 from ..catalogue.services import seed_catalogue
 from .calls import seed_calls
+from .consultations import seed_consultations
 from .criteria import seed_call_criteria, seed_library
 from .dialogues import seed_dialogues, seed_lot_dialogue
 from .evaluation import seed_evaluation
@@ -32,6 +33,7 @@ def seed_demo(session: Session) -> str:
     proposals = seed_proposals_and_questions(session)
     notes = seed_clarification_note(session)
     dialogues = seed_dialogues(session, owner) + seed_lot_dialogue(session, owner)
+    seed_consultations(session, owner)  # not in the message: its wording is what scripts and tests read
     juries = seed_evaluation(session, owner)
     tenders = seed_monitoring(session, owner)
     backfill_releases(session)  # the services wrote most; any call the demo set up directly gets its own too

@@ -80,6 +80,7 @@ def build_tables(figures: Figures) -> dict[str, Table]:
     effort = Table("effort", _("Effort"), [Column(_("Measure")), Column(_("Count"), COUNT)], [
         [_("Calls published"), figures.calls_published],
         [_("Dialogues held"), figures.dialogues_held],
+        [_("Market consultations held"), figures.consultations_held],
         [_("Participants in dialogues"), figures.participants],
         [_("Questions answered"), figures.questions_answered],
         [_("Proposals received"), figures.proposals_received],

@@ -6,6 +6,8 @@ data API show the same numbers. What is counted, precisely:
 - experiment space: those calls granted extra time or a process budget, with the totals;
 - dialogues held: published or reported dialogues that started in the year and have ended;
   with a department chosen, those whose related call belongs to the department;
+- market consultations held: consultations opened to the market whose deadline fell in the year
+  and has passed; with a department chosen, those whose follow-up call belongs to the department;
 - participants: confirmed registrations of those dialogues, minus people marked absent;
 - questions answered: answers published in the year;
 - proposals received: proposals first submitted in the year (each phase counts on its own);
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from ..calls.models import Call, CallStatus, Phase, call_library_criteria
 from ..catalogue.models import Category, SocialValue
+from ..consultations.models import Consultation, ConsultationStatus
 from ..core.timezones import local_to_utc, to_local
 from ..criteria.models import LeadingPrinciple, LibraryCriterion
 from ..dialogues.models import Dialogue, DialogueStatus, Registration, RegistrationStatus
@@ -86,6 +89,7 @@ class Figures:
     experiment_weeks: int = 0
     experiment_budget_cents: int = 0
     dialogues_held: int = 0
+    consultations_held: int = 0
     participants: int = 0
     questions_answered: int = 0
     proposals_received: int = 0
@@ -160,6 +164,20 @@ def _held_dialogues(filters: DashboardFilters, now: dt.datetime) -> Select:
         stmt = stmt.where(Dialogue.related_call_id.in_(
             select(Call.id).where(Call.department_id == filters.department_id)))
     return stmt
+
+
+def consultations_held(session: Session, filters: DashboardFilters, now: dt.datetime) -> int:
+    """Market consultations whose deadline fell in the year and has passed: effort, like a dialogue held."""
+    start, end = utc_year(filters.year)
+    stmt = select(func.count(Consultation.id)).where(
+        Consultation.status != ConsultationStatus.DRAFT, Consultation.closes_at >= start,
+        Consultation.closes_at < end, Consultation.closes_at <= now)
+    if filters.category_id is not None:
+        stmt = stmt.where(Consultation.category_id == filters.category_id)
+    if filters.department_id is not None:
+        stmt = stmt.where(Consultation.follow_up_call_id.in_(
+            select(Call.id).where(Call.department_id == filters.department_id)))
+    return session.scalar(stmt) or 0
 
 
 def dialogue_figures(session: Session, filters: DashboardFilters, now: dt.datetime) -> tuple[int, int]:
@@ -299,6 +317,7 @@ def dashboard(session: Session, filters: DashboardFilters, now: dt.datetime) -> 
     figures.calls_per_level = calls_per_level(session, filters)
     figures.experiments, figures.experiment_weeks, figures.experiment_budget_cents = experiment_space(session, filters)
     figures.dialogues_held, figures.participants = dialogue_figures(session, filters, now)
+    figures.consultations_held = consultations_held(session, filters, now)
     figures.questions_answered = questions_answered(session, filters)
     figures.proposals_received = proposals_received(session, filters)
     figures.awards = awards(session, filters)
@@ -321,7 +340,7 @@ def available_years(session: Session, now: dt.datetime) -> list[int]:
 
 @dataclass
 class CategoryOverview:
-    """What a category's public page shows: its calls, dialogues and results so far."""
+    """What a category's public page shows: its calls, dialogues, market consultations and results so far."""
 
     calls: list[Call]
     call_count: int
@@ -329,6 +348,7 @@ class CategoryOverview:
     row: CategoryRow
     contracts: list[Contract]
     targets: list[TargetTotal]
+    consultations: list[Consultation] = field(default_factory=list)
 
 
 def category_overview(session: Session, category: Category, limit: int = 10) -> CategoryOverview:
@@ -348,5 +368,10 @@ def category_overview(session: Session, category: Category, limit: int = 10) -> 
         .where(ProcurementRecord.category_id == category.id)
         .order_by(Contract.signed_on.desc(), Contract.id.desc()).limit(limit)
     ).all()
+    consultations = session.scalars(
+        select(Consultation).where(Consultation.category_id == category.id,
+                                   Consultation.status != ConsultationStatus.DRAFT)
+        .order_by(Consultation.closes_at.desc(), Consultation.id.desc()).limit(limit)
+    ).all()
     return CategoryOverview(list(calls), call_count, list(dialogues), rows[0], list(contracts),
-                            target_totals(session, everything))
+                            target_totals(session, everything), list(consultations))

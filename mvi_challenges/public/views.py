@@ -50,7 +50,8 @@ def my_home():
         juries=work.jury_work(db.session, user, now),
         proposals=work.my_proposals(db.session, user),
         open_calls=work.open_calls_for(db.session, user, now),
-        dialogues=work.my_dialogues(db.session, user, now))
+        dialogues=work.my_dialogues(db.session, user, now),
+        consultations=work.my_consultations(db.session, user, now))
 
 
 @bp.route("/favicon.ico")

@@ -19,6 +19,8 @@ from ..accounts.permissions import is_staff
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call, CallStatus, Phase
 from ..calls.services import open_calls_by_deadline
+from ..consultations.permissions import can_answer
+from ..consultations.services import open_for_organisation
 from ..dialogues import lifecycle as dialogue_lifecycle
 from ..dialogues.models import Dialogue, Registration
 from ..evaluation.models import ConflictDeclaration, JuryMember, ScoreSheet, SheetStatus
@@ -184,6 +186,11 @@ def my_dialogues(session: Session, user: Any, now: dt.datetime) -> list[tuple[Di
                Dialogue.ends_at > now)
         .order_by(Dialogue.starts_at)).all()
     return [(dialogue, registration) for dialogue, registration in rows]
+
+
+def my_consultations(session: Session, user: Any, now: dt.datetime) -> list:
+    """Open market consultations with the state of this entrepreneur's organisation's answers."""
+    return open_for_organisation(session, user.organisation_id, now) if can_answer(user) else []
 
 
 def shows_staff_work(user: Any) -> bool:

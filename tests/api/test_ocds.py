@@ -216,3 +216,17 @@ def test_no_private_data_in_ocds(client: FlaskClient, populated: SimpleNamespace
     for secret in (world.SECRET_ADDRESS, world.SECRET_URL, world.CONTACT_EMAIL, world.MANAGER_NAME, world.JUROR_NAME,
                    "Carla Burger", "Plan Gamma", "Plan Delta"):
         assert secret not in text, secret
+
+
+def test_a_market_consultation_is_planning_of_the_call_that_follows(client: FlaskClient,
+                                                                   populated: SimpleNamespace) -> None:
+    """A consultation is market engagement before a contracting process: `planning.documents` of type
+    `marketStudies` in the follow-up call's releases; it has no release (no ocid) of its own."""
+    package = _package(client)
+    assert_valid_package(package)
+    tender = next(r for r in package["releases"] if r["id"].endswith(f"call-{populated.sbir.id}-tender"))
+    documents = tender["planning"]["documents"]
+    assert [d["documentType"] for d in documents] == ["marketStudies", "marketStudies"]
+    assert documents[0]["url"].endswith(f"/consultations/{populated.consultation.slug}")
+    assert documents[1]["url"].endswith(f"/consultations/{populated.consultation.slug}#summary")
+    assert all("consultation" not in r["ocid"] for r in package["releases"])

@@ -101,3 +101,26 @@ def test_phone_viewport_home_and_call_page(app: Flask, browser, live_server: str
         context.close()
     assert problems == []
     assert overflow is False  # no sideways scrolling on a phone
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_market_consultation_pages_have_no_axe_violations(app: Flask, page: Page, language: str) -> None:
+    from .test_screenshots_browser import _consultation
+
+    staff = make_user(app, Role.STAFF)
+    consultation = _consultation(app, make_user(app, Role.ENTREPRENEUR))
+    if language == "en":
+        _switch_language(page, "English")
+    problems = _sweep(page, ["/consultations", "/consultations?stage=open", f"/consultations/{consultation['open']}"])
+    page.goto("/account/login")
+    page.locator("#email").fill(staff.email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    problems += _sweep(page, ["/staff/consultations", "/staff/consultations/new",
+                              f"/staff/consultations/{consultation['open_id']}",
+                              f"/staff/consultations/{consultation['held_id']}/responses",
+                              f"/staff/consultations/{consultation['held_id']}/summary"])
+    page.goto("/staff/consultations/new")
+    page.locator("form.form button[type=submit]").click()
+    problems.extend(f"consultation form with errors: {v}" for v in axe_violations(page))
+    assert problems == []
