@@ -86,7 +86,7 @@ def test_lead_invites_a_partner_who_confirms_reads_the_proposal_and_counts_in_th
     assert _partners(app, world.proposal.id) == [("confirmed", world.university.organisation_id, 400_000)]
     # The lead sees the remaining share, and the confirmation mail.
     consortium = page_text(world.lead_client.get(f"/proposals/{world.proposal.id}/consortium"))
-    assert "6.000" in consortium  # € 10.000 requested − € 4.000 for the partner
+    assert "6.000" in consortium  # € 10.000 requested - € 4.000 for the partner
     # The submission freezes the consortium in the version, and its digest covers it.
     assert world.lead_client.post(f"/proposals/{world.proposal.id}/edit", data={
         "title": "Ons voorstel", "summary": "Kort gezegd.", "body_source": "## Aanpak\nZo doen we het.",
@@ -197,7 +197,7 @@ def test_a_declined_or_removed_partner_no_longer_reads(app: Flask, catalogue) ->
     assert university.get(f"/proposals/{world.proposal.id}").status_code == 404
     social.post(mailed_link(app, world.social.email, INVITATIONS), data={"action": "confirm"})
     assert social.get(f"/proposals/{world.proposal.id}").status_code == 200
-    social_partner = [p for p in _partner_rows(app, world.proposal.id) if p[1] == "confirmed"][0][0]
+    social_partner = next(p for p in _partner_rows(app, world.proposal.id) if p[1] == "confirmed")[0]
     removal = f"/proposals/{world.proposal.id}/consortium/{social_partner}/withdraw"
     assert world.lead_client.post(removal).status_code == 200  # asks first
     assert world.lead_client.post(removal, data={"confirm": "yes"}).status_code == 302
@@ -270,7 +270,7 @@ def test_after_the_deadline_nothing_about_the_consortium_changes(app: Flask, cat
     assert university.get(link).status_code == 409
     university.post(link, data={"action": "confirm"})
     assert _invite(world, make_user(app, Role.ENTREPRENEUR)).status_code == 400
-    social_id = [p for p in _partner_rows(app, world.proposal.id) if p[1] == "confirmed"][0][0]
+    social_id = next(p for p in _partner_rows(app, world.proposal.id) if p[1] == "confirmed")[0]
     world.lead_client.post(f"/proposals/{world.proposal.id}/consortium/{social_id}/withdraw", data={"confirm": "yes"})
     assert [row[0] for row in _partners(app, world.proposal.id)] == ["invited", "confirmed"]
 
