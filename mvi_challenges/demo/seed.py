@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..accounts.services import find_user_by_email
 from ..catalogue.services import seed_catalogue
 from .calls import seed_calls
+from .consortia import seed_consortia
 from .dialogues import seed_dialogues, seed_lot_dialogue
 from .evaluation import seed_evaluation
 from .monitoring import seed_monitoring
@@ -27,6 +28,10 @@ def seed_demo(session: Session) -> str:
     session.flush()
     proposals = seed_proposals_and_questions(session)
     notes = seed_clarification_note(session)
+    from flask import current_app
+
+    # Before the jury reads the proposals. Not counted in the report line: its wording is relied on.
+    seed_consortia(session, current_app.config["SECRET_KEY"])
     dialogues = seed_dialogues(session, owner) + seed_lot_dialogue(session, owner)
     juries = seed_evaluation(session, owner)
     tenders = seed_monitoring(session, owner)
