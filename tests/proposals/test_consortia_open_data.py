@@ -47,3 +47,20 @@ def test_a_proposal_without_partners_keeps_its_single_supplier(app: Flask, clien
     [release] = _award_releases(client)
     assert [party["roles"] for party in release["parties"] if party["name"] == "Alleen BV"] == [["supplier"]]
     assert [s["name"] for s in release["awards"][0]["suppliers"]] == ["Alleen BV"]
+
+
+def test_the_decisions_api_lists_the_partners_as_documented(app: Flask, client: FlaskClient, catalogue) -> None:
+    from ..api.conftest import OpenApi
+
+    call = make_call(app)
+    lead = make_user(app, Role.ENTREPRENEUR, organisation_name="Hittebouw BV")
+    university = make_user(app, Role.ENTREPRENEUR, organisation_name="Universiteit Utrecht")
+    proposal = make_proposal(app, lead, call, budget_cents=1_000_000)
+    add_partners(app, proposal, [(university, 400_000)])
+    decide_and_publish(app, call, {proposal.id: "awarded"})
+    body = client.get("/api/v1/decisions").get_json()
+    OpenApi(client.get("/api/v1/openapi.json").get_json()).check("/decisions", body)
+    [decision] = body["items"][0]["decisions"]
+    assert decision["organisation"] == "Hittebouw BV"
+    assert decision["consortium"] == [{"organisation": "Universiteit Utrecht", "role": "Kennispartner",
+                                       "share": {"amount_cents": 400_000, "amount": "4000.00", "currency": "EUR"}}]
