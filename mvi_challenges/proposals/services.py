@@ -722,3 +722,19 @@ def partner_shares(proposal: Proposal) -> list[dict[str, Any]]:
                "kvk_number": lead.kvk_number if lead else "", "role": "lead",
                "share_cents": latest.requested_budget_cents - sum(p["share_cents"] for p in partners)}]
     return shares + partners
+
+
+def shares_of_amount(proposal: Proposal, amount_cents: int) -> list[dict[str, Any]]:
+    """Every organisation's part of another amount (a contract's value), in proportion to its share
+    of the submitted budget; rounded so the parts add up to the amount exactly (the cents left over
+    go to the largest remainders). Empty for a proposal without partners."""
+    shares = partner_shares(proposal)
+    total = sum(share["share_cents"] for share in shares)
+    if len(shares) < 2 or total <= 0:
+        return []
+    exact = [share["share_cents"] * amount_cents / total for share in shares]
+    parts = [int(value) for value in exact]
+    by_remainder = sorted(range(len(shares)), key=lambda i: exact[i] - parts[i], reverse=True)
+    for i in by_remainder[: amount_cents - sum(parts)]:
+        parts[i] += 1
+    return [{**share, "amount_cents": part} for share, part in zip(shares, parts, strict=True)]

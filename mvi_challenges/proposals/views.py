@@ -574,5 +574,7 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
         proposal_can_edit=lambda proposal: lifecycle.can_edit(proposal, request_time()),
         proposal_can_withdraw=lambda proposal: lifecycle.can_withdraw(proposal, request_time()),
         proposal_is_submitted=lambda proposal: lifecycle.has_arrived(proposal),
-        proposal_readable=_readable, question_answer_is_editable=lifecycle.answer_is_editable)
+        proposal_readable=_readable, question_answer_is_editable=lifecycle.answer_is_editable,
+        # A contract with a consortium (monitoring): each organisation's part of its value.
+        consortium_shares_of=services.shares_of_amount)
 

@@ -64,3 +64,37 @@ def test_the_decisions_api_lists_the_partners_as_documented(app: Flask, client: 
     assert decision["organisation"] == "Hittebouw BV"
     assert decision["consortium"] == [{"organisation": "Universiteit Utrecht", "role": "Kennispartner",
                                        "share": {"amount_cents": 400_000, "amount": "4000.00", "currency": "EUR"}}]
+
+
+def test_a_consortium_contract_shows_each_partners_part_of_its_value(app: Flask, client: FlaskClient,
+                                                                      catalogue) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from mvi_challenges.core.db import db
+    from mvi_challenges.monitoring import services as monitoring
+    from mvi_challenges.monitoring.models import ProcurementRecord
+    from mvi_challenges.proposals import services
+    from mvi_challenges.proposals.models import Proposal
+
+    call = make_call(app)
+    lead = make_user(app, Role.ENTREPRENEUR, organisation_name="Hittebouw BV")
+    university = make_user(app, Role.ENTREPRENEUR, organisation_name="Universiteit Utrecht")
+    proposal = make_proposal(app, lead, call, budget_cents=1_000_000)
+    add_partners(app, proposal, [(university, 333_333)])
+    decide_and_publish(app, call, {proposal.id: "awarded"}, days_ago=30)
+    with app.test_request_context():
+        record = db.session.scalar(select(ProcurementRecord).where(ProcurementRecord.call_id == call.id))
+        contract = monitoring.save_contract(
+            db.session, None, None, record=record, proposal=db.session.get(Proposal, proposal.id),
+            supplier_name="Hittebouw BV", title="Koele pleinen", value_cents=900_001,
+            signed_on=dt.date.today(), ends_on=None)
+        db.session.commit()
+        parts = [share["amount_cents"] for share in
+                 services.shares_of_amount(db.session.get(Proposal, proposal.id), 900_001)]
+        contract_id = contract.id
+    assert sum(parts) == 900_001 and parts == [600_001, 300_000]
+    client.post("/language", data={"lang": "en", "next": "/"})
+    page = client.get(f"/monitoring/contracts/{contract_id}").get_data(as_text=True)
+    assert "Universiteit Utrecht" in page and "€3,000" in page.replace("&nbsp;", "").replace("€ ", "€")
