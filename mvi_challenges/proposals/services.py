@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..accounts.models import Organisation, Role, User
 from ..calls.models import Call, CallStatus, Eligibility, Phase
@@ -399,7 +399,9 @@ def partner_proposals_query(user: User) -> Select[tuple[Proposal]]:
         .join(ConsortiumPartner, ConsortiumPartner.proposal_id == Proposal.id)
         .where(ConsortiumPartner.organisation_id == user.organisation_id,
                ConsortiumPartner.status == PartnerStatus.CONFIRMED)
-        .options(selectinload(Proposal.call), selectinload(Proposal.phase), selectinload(Proposal.organisation))
+        # Many-to-one only, joined: the list costs one query however many partnerships there are.
+        .options(joinedload(Proposal.call), joinedload(Proposal.phase), joinedload(Proposal.organisation),
+                 selectinload(Proposal.versions))
         .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
     )
 
