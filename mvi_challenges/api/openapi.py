@@ -200,7 +200,14 @@ def _decisions() -> dict[str, Schema]:
             "motivation": string(),
             "requested_budget": nullable({**ref("Money"),
                                           "description": "For awarded and advanced proposals (funded)."}),
+            "consortium": array(ref("ConsortiumPartner")),
         }),
+        "ConsortiumPartner": obj({
+            "organisation": string(),
+            "role": string("The partner's role in the consortium, as the lead described it."),
+            "share": nullable({**ref("Money"), "description": "Its part of the requested budget, for funded "
+                                                               "proposals; the lead has the rest."}),
+        }, "A partner organisation of the submitted version (empty list: no consortium)."),
         "PhaseDecisions": obj({
             "call": ref("CallRef"),
             "phase": obj({"number": integer(minimum=1, maximum=3), "title": string()}),

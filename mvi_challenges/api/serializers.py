@@ -180,7 +180,17 @@ def published_decision(item: PublishedDecision, phase_: Phase) -> Json:
         "motivation": item.decision.motivation,
         # Funded outcomes are OCDS awards whose value is the requested budget; the others keep it private.
         "requested_budget": money(item.budget_cents) if item.funded else None,
+        "consortium": consortium(item),
     }
+
+
+def consortium(item: PublishedDecision) -> list[Json]:
+    """The partners of the submitted version (never the live invitations); shares only when funded,
+    like the budget they are part of."""
+    latest = item.proposal.latest_version
+    partners = (latest.consortium or []) if latest is not None else []
+    return [{"organisation": p["name"], "role": p["role"], "share": money(p["share_cents"]) if item.funded else None}
+            for p in partners]
 
 
 def phase_decisions(item: PhaseDecisions) -> Json:

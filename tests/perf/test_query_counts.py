@@ -107,8 +107,10 @@ def test_jury_aggregation_query_count(app: Flask, client, bench_world: SimpleNam
 # organisation has its proposals in many calls, the staff call has 40 questions: an N+1 on any of
 # them adds hundreds of queries.
 LOGGED_IN = {
-    "Mijn voorstellen": ("entrepreneur", "/my/proposals", 8),
-    "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 7),
+    # One more for the proposals the organisation is a consortium partner in (one joined query).
+    "Mijn voorstellen": ("entrepreneur", "/my/proposals", 9),
+    # One more for the consortium's partners (what is shown, and whether an invitation blocks submitting).
+    "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 8),
     "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 6),
     "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 19),
     "staff call list": ("staff", "/staff/calls", 5),
