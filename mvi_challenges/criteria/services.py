@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..catalogue.models import Category, SocialValue
@@ -85,6 +85,11 @@ class LibraryFilters:
 
 def library(session: Session, filters: LibraryFilters = LibraryFilters()) -> list[LibraryCriterion]:
     """The criteria in library order: category, level, code."""
+    return list(session.scalars(library_query(filters)))
+
+
+def library_query(filters: LibraryFilters = LibraryFilters()) -> Select[tuple[LibraryCriterion]]:
+    """The criteria in library order (category, level, code), for a list or a page of it."""
     stmt = select(LibraryCriterion).join(Category, LibraryCriterion.category_id == Category.id)
     if filters.category_id is not None:
         stmt = stmt.where(LibraryCriterion.category_id == filters.category_id)
@@ -92,7 +97,7 @@ def library(session: Session, filters: LibraryFilters = LibraryFilters()) -> lis
         stmt = stmt.where(LibraryCriterion.level == filters.level)
     if not filters.include_retired:
         stmt = stmt.where(LibraryCriterion.retired_at.is_(None))
-    return list(session.scalars(stmt.order_by(Category.slug, LibraryCriterion.level, LibraryCriterion.code)))
+    return stmt.order_by(Category.slug, LibraryCriterion.level, LibraryCriterion.code, LibraryCriterion.id)
 
 
 def criteria_for_category(session: Session, category_id: int) -> dict[int, list[LibraryCriterion]]:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -15,6 +25,7 @@ from ..core.actions import run_action
 from ..core.confirmation import ask_first
 from ..core.db import db
 from ..core.errors import status_for
+from ..core.pagination import paginate
 from ..core.templating import offer_to_templates
 from . import services
 from .forms import CriterionForm, ImportForm, PrincipleForm
@@ -44,10 +55,13 @@ def index():
     category = next((c for c in categories if c.slug == request.args.get("category")), None)
     level_arg = request.args.get("level", "")
     level = int(level_arg) if level_arg in {"1", "2", "3"} else None
-    criteria = services.library(db.session, services.LibraryFilters(category_id=category.id if category else None,
-                                                                     level=level))
-    return render_template("criteria/index.html", criteria=criteria, categories=categories, category=category,
-                           level=level, import_form=ImportForm())
+    page = paginate(services.library_query(services.LibraryFilters(category_id=category.id if category else None,
+                                                                   level=level)),
+                    per_page=current_app.config["PAGE_SIZE"])
+    args = {key: value for key, value in (("category", category.slug if category else ""),
+                                          ("level", str(level or ""))) if value}
+    return render_template("criteria/index.html", page=page, criteria=page.items, categories=categories,
+                           category=category, level=level, args=args)
 
 
 def _fill_choices(form: CriterionForm, criterion: LibraryCriterion | None) -> None:

@@ -147,16 +147,16 @@ def test_forged_choices_are_refused(app: Flask, catalogue: SimpleNamespace) -> N
     with app.test_request_context():
         row = db.session.get(Call, call.id)
         assert row.library_criteria == []
-        with pytest.raises(DomainError, match="ICT-2 (belongs to another category|hoort bij een andere categorie)"):
+        with pytest.raises(DomainError, match=r"ICT-2 (belongs to another category|hoort bij een andere categorie)"):
             choose_library_criteria(db.session, None, row, [library.criteria["ICT-2"]])
         db.session.rollback()
-        with pytest.raises(DomainError, match="(no longer exists|bestaat niet meer)"):
+        with pytest.raises(DomainError, match=r"(no longer exists|bestaat niet meer)"):
             choose_library_criteria(db.session, None, db.session.get(Call, call.id), [999999])
         db.session.rollback()
         # A retired criterion is not chosen anew ...
         db.session.get(LibraryCriterion, library.criteria["MOB-3"]).retired_at = now_utc()
         db.session.commit()
-        with pytest.raises(DomainError, match="MOB-3 (has been retired|is buiten gebruik)"):
+        with pytest.raises(DomainError, match=r"MOB-3 (has been retired|is buiten gebruik)"):
             choose_library_criteria(db.session, None, db.session.get(Call, call.id), [library.criteria["MOB-3"]])
         db.session.rollback()
     assert "MOB-3:" not in page_text(client.get(f"/staff/calls/{call.id}/criteria"))

@@ -223,3 +223,17 @@ def test_admin_manages_leading_principles(app: Flask, catalogue: SimpleNamespace
     assert "Clean and zero-emission" not in new_form
     old_form = client.get(f"/admin/library/criteria/{library.criteria['MOB-1']}").get_data(as_text=True)
     assert "Clean and zero-emission" in old_form
+
+
+def test_the_library_list_is_paginated_and_keeps_its_filters(app: Flask, catalogue: SimpleNamespace) -> None:
+    with app.app_context():
+        seed_library(db.session)  # 30 criteria: two pages of 20
+        db.session.commit()
+    client = _admin(app)
+    first = page_text(client.get("/admin/library/"))
+    assert "30 criteria" in first and "Page 1 of 2" in first
+    second = client.get("/admin/library/?page=2")
+    assert second.status_code == 200 and "ZOR-3-01" in page_text(second) and "CAT-1-01" not in page_text(second)
+    filtered = client.get("/admin/library/?category=mobiliteit&level=3").get_data(as_text=True)
+    assert "MOB-3-01" in filtered and "MOB-3-02" in filtered and "MOB-1-01" not in filtered
+    assert client.get("/admin/library/?page=9").status_code == 404
