@@ -432,6 +432,8 @@ def test_a_save_from_an_older_tab_does_not_overwrite_newer_answers(app: Flask, c
     c = make_consultation(app)
     first, user = client_for(app, Role.ENTREPRENEUR)
     second = app.test_client()
+    with second.session_transaction() as session:
+        session["lang"] = "en"
     login(second, user)
 
     def revision_on(client: FlaskClient) -> str:
