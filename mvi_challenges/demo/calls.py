@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..accounts.services import find_user_by_email
-from ..calls.models import Call, CallKind, CallStatus, Eligibility
+from ..calls.models import Call, CallKind, CallStatus, Eligibility, StageType
 from ..calls.services import (
     CriterionInput,
     EnglishTexts,
@@ -31,6 +31,10 @@ class DemoPhase:
     budget_euros: int
     max_awards: int
     criteria: tuple[tuple[str, int], ...]
+    # The stage of the new kinds (calls/stages.py); None: the kind's default (challenge, SBIR phases).
+    stage_type: StageType | None = None
+    targets: str = ""
+    prizes_euros: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,79 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
         phases=(),
         status=CallStatus.DRAFT,
     ),
+    DemoCall(
+        title="Circulaire kademuren Oudegracht",
+        kind=CallKind.PARTNERSHIP, category="openbare-ruimte", values=("circulaire-economie", "innovatie"), level=3,
+        summary="Innovatiepartnerschap: samen een circulaire, monumentwaardige methode ontwikkelen om kademuren "
+                "te herstellen, en die daarna inkopen.",
+        body=(
+            "## Waarom een innovatiepartnerschap\nDe kademuren langs de Oudegracht moeten de komende twintig jaar "
+            "worden hersteld. Een circulaire methode bestaat nog niet. We selecteren eerst partners op hun "
+            "geschiktheid, ontwikkelen daarna in twee stappen met doelen en een go/no-go per partner, en kopen "
+            "tot slot het resultaat in zonder nieuwe aanbesteding (Aanbestedingswet art. 2.126a).\n"
+        ),
+        prize="Ontwikkelbudget €700.000 in twee stappen; daarna inkoop van het resultaat",
+        phases=(
+            DemoPhase("Selectie van partners", -5, 25, 0, 3, (
+                ("Technische bekwaamheid", 40), ("Ervaring met monumenten", 30), ("Circulaire aanpak", 30)),
+                stage_type=StageType.SELECTION),
+            DemoPhase("O&O 1: proefvak", 45, 165, 300_000, 3, (
+                ("Resultaat proefvak", 50), ("Hergebruik materiaal", 30), ("Kosten", 20)),
+                stage_type=StageType.RND,
+                targets="Een proefvak van 10 meter kademuur hersteld met ten minste 70% hergebruikt materiaal.\n"
+                        "Kosten per meter hoogstens 120% van traditioneel herstel."),
+            DemoPhase("O&O 2: opschalen", 180, 330, 400_000, 2, (
+                ("Resultaat opschaling", 50), ("Hergebruik materiaal", 30), ("Kosten", 20)),
+                stage_type=StageType.RND,
+                targets="100 meter kademuur hersteld; 80% hergebruik; onderhoudsplan voor 50 jaar."),
+            DemoPhase("Aankoop van het resultaat", 345, 375, 2_500_000, 1, (
+                ("Prijs", 50), ("Kwaliteit", 50)), stage_type=StageType.PURCHASE),
+        ),
+        english=EnglishTexts(
+            title="Circular quay walls on the Oudegracht",
+            summary="Innovation partnership: develop a circular method to restore historic quay walls together, "
+                    "then buy it.",
+            body_source=(
+                "## Why an innovation partnership\nThe quay walls along the Oudegracht must be restored over the "
+                "next twenty years. No circular method exists yet. We first select partners on their suitability, "
+                "then develop in two stages with targets and a go/no-go per partner, and finally buy the result "
+                "without a new tender (Dutch Public Procurement Act, art. 2.126a).\n"
+            ),
+            prize_text="Development budget €700,000 in two stages; then purchase of the result",
+        ),
+    ),
+    DemoCall(
+        title="Schone lucht rond scholen",
+        kind=CallKind.STAGED_CHALLENGE, category="mobiliteit", values=("gezonde-leefomgeving", "innovatie"), level=3,
+        summary="Challenge in rondes: ideeën voor schonere lucht rond basisscholen. De beste vijf pitchen; drie "
+                "prijzen.",
+        body=(
+            "## De uitdaging\nRond veel basisscholen is de lucht bij het halen en brengen slecht. "
+            "In de open ronde dient iedereen een idee in; de jury kiest een shortlist van vijf, die hun idee "
+            "pitchen. De winnaars staan op de openbare winnaarspagina met de motivering van de jury.\n"
+        ),
+        prize="1e prijs €15.000, 2e prijs €10.000, 3e prijs €5.000",
+        eligibility=Eligibility.BOTH,
+        phases=(
+            DemoPhase("Open ronde", -10, 12, 0, 5, (
+                ("Impact op luchtkwaliteit", 40), ("Haalbaarheid", 30), ("Originaliteit", 30)),
+                stage_type=StageType.ROUND),
+            DemoPhase("Pitch", 30, 40, 30_000, 3, (
+                ("Impact op luchtkwaliteit", 40), ("Haalbaarheid", 30), ("Pitch en team", 30)),
+                stage_type=StageType.PITCH, prizes_euros=(15_000, 10_000, 5_000)),
+        ),
+        english=EnglishTexts(
+            title="Clean air around schools",
+            summary="Challenge in rounds: ideas for cleaner air around primary schools. The best five pitch; three "
+                    "prizes.",
+            body_source=(
+                "## The challenge\nAround many primary schools the air is poor at drop-off and pick-up time. "
+                "In the open round anyone submits an idea; the jury picks a shortlist of five, who pitch their idea. "
+                "The winners appear on the public winners page with the jury's motivation.\n"
+            ),
+            prize_text="1st prize €15,000, 2nd prize €10,000, 3rd prize €5,000",
+        ),
+    ),
 )
 
 
@@ -223,6 +300,8 @@ def seed_calls(session: Session, owner: User) -> list[str]:
                 opens_at=_noon_in(phase.opens_in_days), closes_at=_noon_in(phase.closes_in_days),
                 budget_cents=phase.budget_euros * 100, max_awards=phase.max_awards, score_scale_max=10,
                 criteria=[CriterionInput(name=name, weight=weight) for name, weight in phase.criteria],
+                stage_type=phase.stage_type, targets=phase.targets,
+                prizes_cents=[euros * 100 for euros in phase.prizes_euros],
             )
         if demo.status is not CallStatus.DRAFT:
             # Publish as of the first opening day, so past deadlines in the demo are allowed.

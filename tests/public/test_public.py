@@ -80,13 +80,13 @@ def test_every_page_has_one_h1_and_a_title(app: Flask, client: FlaskClient, cata
 def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: FlaskClient) -> None:
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
-    assert ("7 users, 6 calls, 4 proposals, 1 clarification notes, 4 dialogues, 3 juries and 5 external tenders "
+    assert ("7 users, 8 calls, 4 proposals, 1 clarification notes, 4 dialogues, 3 juries and 5 external tenders "
             "added") in first.output
     second = runner.invoke(args=["seed-demo"])
     assert ("0 users, 0 calls, 0 proposals, 0 clarification notes, 0 dialogues, 0 juries and 0 external tenders "
             "added") in second.output
     with app.app_context():
-        assert db.session.query(Call).count() == 6
+        assert db.session.query(Call).count() == 8
         assert find_user_by_email(db.session, "admin@demo.mvi.example").roles == {Role.ADMIN, Role.STAFF}
         # The demo's staff and jury have the second step set up (a shared demo authenticator).
         assert find_user_by_email(db.session, "jury@demo.mvi.example").has_two_step
