@@ -133,17 +133,17 @@ def test_each_kind_allows_only_its_own_stages_in_order(app: Flask, catalogue) ->
         now = now_utc()
         kwargs = dict(opens_at=now + dt.timedelta(days=1), closes_at=now + dt.timedelta(days=9), budget_cents=0,
                       max_awards=3, score_scale_max=10, criteria=CRITERIA)
-        with pytest.raises(DomainError, match="cannot be of this type"):
+        with pytest.raises(DomainError, match="kan niet van dit type zijn"):
             save_phase(db.session, None, call, None, title="O&O eerst", stage_type=T.RND, **kwargs)
         save_phase(db.session, None, call, None, title="Selectie", **kwargs)  # the default of stage 1
         assert call.phases[0].stage_type is T.SELECTION
-        with pytest.raises(DomainError, match="cannot be of this type"):
+        with pytest.raises(DomainError, match="kan niet van dit type zijn"):
             save_phase(db.session, None, call, None, title="Pitch?", stage_type=T.PITCH,
                        **{**kwargs, "opens_at": now + dt.timedelta(days=10), "closes_at": now + dt.timedelta(days=20)})
         save_phase(db.session, None, call, None, title="Aankoop", stage_type=T.PURCHASE,
                    **{**kwargs, "opens_at": now + dt.timedelta(days=10), "closes_at": now + dt.timedelta(days=20)})
         # Selection straight to purchase: no R&D stage with targets in between.
-        assert "A call of this kind needs 3 to 6 stages." in publication_problems(call, now)
+        assert "Een uitvraag van deze soort heeft 3 tot 6 fasen nodig." in publication_problems(call, now)
         db.session.rollback()
 
 
@@ -153,7 +153,7 @@ def test_a_rnd_stage_needs_targets_and_a_pitch_needs_a_prize(app: Flask, catalog
         obj = db.session.get(Call, call.id)
         rnd = obj.phases[1]
         assert rnd.targets == "Een werkend proefvak van 10 meter." and rnd.prizes_cents == []
-        with pytest.raises(DomainError, match="what a partner must reach"):
+        with pytest.raises(DomainError, match="moet bereiken voor een go"):
             save_phase(db.session, None, obj, rnd, title=rnd.title, opens_at=rnd.opens_at, closes_at=rnd.closes_at,
                        budget_cents=0, max_awards=3, score_scale_max=10, criteria=CRITERIA, targets="  ")
         db.session.rollback()
@@ -161,11 +161,11 @@ def test_a_rnd_stage_needs_targets_and_a_pitch_needs_a_prize(app: Flask, catalog
     with app.app_context():
         obj = db.session.get(Call, challenge.id)
         pitch = obj.phases[1]
-        with pytest.raises(DomainError, match="keeps its stages and prizes"):
+        with pytest.raises(DomainError, match="houdt zijn fasen en prijzen"):
             save_phase(db.session, None, obj, pitch, title=pitch.title, opens_at=pitch.opens_at,
                        closes_at=pitch.closes_at, budget_cents=0, max_awards=3, score_scale_max=10,
                        criteria=CRITERIA, prizes_cents=[100])
-        with pytest.raises(DomainError, match="never has a smaller prize"):
+        with pytest.raises(DomainError, match="nooit een kleinere prijs"):
             save_phase(db.session, None, obj, pitch, title=pitch.title, opens_at=pitch.opens_at,
                        closes_at=pitch.closes_at, budget_cents=0, max_awards=3, score_scale_max=10,
                        criteria=CRITERIA, prizes_cents=[100, 500])
@@ -289,7 +289,7 @@ def test_a_stage_with_a_next_stage_does_not_award(app: Flask, catalogue) -> None
     call = make_staged_call(app)
     made = make_proposal(app, entrepreneur(app, "Te Vroeg"), call, submit=True)
     close_stage(app, call, 1)
-    with app.test_request_context(), pytest.raises(DomainError, match="only the last stage awards"):
+    with app.test_request_context(), pytest.raises(DomainError, match="alleen de laatste fase kent toe"):
         evaluation.decide(db.session, None, db.session.get(Proposal, made.id), Outcome.AWARDED, "Gewonnen?")
 
 
@@ -356,7 +356,7 @@ def test_only_the_shortlist_books_a_pitch_time_and_each_holds_one(app: Flask, ca
 
 def test_pitch_slots_only_for_a_pitch_stage(app: Flask, catalogue) -> None:
     call = make_staged_call(app)
-    with app.test_request_context(), pytest.raises(DomainError, match="Only a pitch stage"):
+    with app.test_request_context(), pytest.raises(DomainError, match="Alleen een pitchfase"):
         phase = db.session.get(Call, call.id).phases[0]
         now = now_utc()
         dialogue_services.plan_pitch(db.session, None, phase, starts_at=now + dt.timedelta(days=2),
@@ -453,11 +453,11 @@ def test_a_place_is_given_once_and_only_with_a_prize(app: Flask, catalogue) -> N
     world = pitch_decided(app, publish=False)
     with app.test_request_context():
         third = db.session.get(Proposal, world.second[2].id)
-        with pytest.raises(DomainError, match="already has place 1"):
+        with pytest.raises(DomainError, match="heeft al plaats 1"):
             evaluation.decide(db.session, None, third, Outcome.AWARDED, "Ook goed.", place=1)
-        with pytest.raises(DomainError, match="prizes for 3 places"):
+        with pytest.raises(DomainError, match="prijzen voor 3 plaatsen"):
             evaluation.decide(db.session, None, third, Outcome.AWARDED, "Ook goed.", place=4)
-        with pytest.raises(DomainError, match="Give the winner's place"):
+        with pytest.raises(DomainError, match="Geef de plaats van de winnaar"):
             evaluation.decide(db.session, None, third, Outcome.AWARDED, "Ook goed.")
         decided = evaluation.decide(db.session, None, third, Outcome.AWARDED, "Derde.", place=3)
         assert decided.place == 3

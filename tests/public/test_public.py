@@ -121,7 +121,7 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
     with app.app_context():
         from mvi_challenges.monitoring.models import Contract, ProcurementRecord
 
-        assert db.session.query(ProcurementRecord).count() == 5 + 5  # the tenders and the published calls
+        assert db.session.query(ProcurementRecord).count() == 5 + 7  # the tenders and the published calls
         contracts = db.session.query(Contract).all()
         assert {c.supplier_name for c in contracts} >= {"Smaak van Utrecht Catering BV", "Groene Logistiek Utrecht BV"}
         assert all(c.updates for c in contracts), "every demo contract reports results"
