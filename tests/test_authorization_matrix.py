@@ -166,6 +166,7 @@ EXPECTED: dict[str, str] = {
     "dialogues.draw_page": PUBLIC,
     "dialogues.draw_json": PUBLIC,
     "dialogues.draw": STAFF,
+    "dialogues.plan_pitch": STAFF,  # the pitch slots of a staged challenge's pitch stage
     "evaluation.jury": STAFF,
     "evaluation.settings": STAFF,
     "evaluation.remove_member": STAFF,
@@ -184,6 +185,8 @@ EXPECTED: dict[str, str] = {
     "evaluation.invitation": GUEST,  # a signed token decides; a wrong one is a 404
     "evaluation.lift_conflict": STAFF,
     "evaluation.decision": OWNER_OR_STAFF,
+    # Until the pitch's decisions are published the winners page is a 404 for everyone (tests/calls/test_stages.py).
+    "evaluation.winners": GUEST,
 }
 
 ROLES: dict[str, tuple[Role, ...]] = {
@@ -283,10 +286,18 @@ def _world(app: Flask) -> SimpleNamespace:
             app, phase_id, db.session.scalar(select(Phase.id).where(Phase.call_id == draft.id)), proposal.id)
     record_id, contract_id, target_id = _monitoring_world(app)
     export_id = _prepared_export(app, owner.id)
-    return SimpleNamespace(export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
+    staged = _staged_challenge(app)
+    return SimpleNamespace(staged=staged, export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
                            contribution_id=contribution_id)
+
+
+def _staged_challenge(app: Flask) -> SimpleNamespace:
+    """A challenge in rounds whose stage 2 is a pitch: the pitch-slot page answers for it."""
+    from .calls.test_stages import make_staged_call
+
+    return make_staged_call(app, title="Rondes voor de matrix")
 
 
 def _drawn_by_lot(app: Flask, dialogue_id: int) -> None:
@@ -393,6 +404,8 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "name": "levels", "export_id": world.export_id, "declaration_id": world.declaration_id,
         "organisation_id": world.owner.organisation_id,
     }
+    if rule.endpoint == "dialogues.plan_pitch":
+        values.update(call_id=world.staged.id, number=2)
     with app.test_request_context():
         from flask import url_for
 
