@@ -108,8 +108,9 @@ def _render_detail(dialogue: Dialogue, *, contribution_form: ContributionForm | 
                               if s not in booked or (registration is not None and registration.slot_start == s)]
     return render_template(
         "dialogues/detail.html", dialogue=dialogue, now=now, registration=registration, position=position,
-        seats_left=services.seats_left(db.session, dialogue), problem=services.eligibility_problem(dialogue,
-                                                                                                 current_user),
+        seats_left=services.seats_left(db.session, dialogue),
+        problem=services.eligibility_problem(dialogue, current_user)
+        or services.pitch_problem(db.session, dialogue, current_user),
         show_location=can_see_location(registration) or can_manage_dialogues(current_user),
         can_contribute=services.can_contribute(db.session, dialogue, current_user),
         contribution_form=contribution_form or ContributionForm(meta=meta), slot_form=slot_form,
