@@ -33,7 +33,13 @@ def test_public_pages_have_no_axe_violations(app: Flask, page: Page, language: s
     call = make_call(app, kind=CallKind.SBIR, level=1, explanation="Uitleg waarom niet niveau 3.")
     if language == "en":
         _switch_language(page, "English")
+    from ..calls.test_stages import make_staged_call, pitch_decided
+
+    staged = pitch_decided(app, publish=True).call
+    partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
     urls = ["/", "/calls", "/calls?state=open&kind=sbir", f"/calls/{call.slug}", "/account/login",
+            "/calls?kind=staged_challenge", f"/calls/{staged.slug}", f"/calls/{staged.slug}/winners",
+            f"/calls/{partnership.slug}",
             "/account/register", "/privacy", "/accessibility", "/does-not-exist"]
     problems = _sweep(page, urls)
     # A form with errors: the error summary and the invalid fields must be accessible too.
@@ -59,6 +65,13 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
             f"/staff/calls/{draft.id}", f"/staff/calls/{draft.id}/phases/new", f"/calls/{draft.slug}",
             "/admin/users", "/admin/catalogue/", "/admin/catalogue/categories/1", "/admin/catalogue/categories/new",
             "/admin/catalogue/values/1", "/admin/catalogue/values/new"]
+    from ..calls.test_stages import make_staged_call
+
+    staged = make_staged_call(app)
+    partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
+    urls += [f"/staff/calls/{staged.id}", f"/staff/calls/{staged.id}/phases/2", f"/staff/calls/{staged.id}/phases/new",
+             f"/staff/calls/{staged.id}/stages/2/pitch", f"/staff/calls/{partnership.id}/phases/2",
+             "/staff/calls/new?kind=partnership"]
     problems = _sweep(page, urls)
     page.goto("/staff/calls/new?kind=sbir")
     page.locator("form.form button[type=submit]").click()

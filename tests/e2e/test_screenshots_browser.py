@@ -12,7 +12,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.calls.models import Call
+from mvi_challenges.calls.models import Call, CallKind
 from mvi_challenges.core.db import db
 
 from ..factories import PASSWORD, close_phase, login, make_call, make_dialogue, make_proposal, make_user
@@ -48,7 +48,12 @@ def _world(app: Flask) -> dict[str, object]:
     login(client, staff)
     client.post(f"/staff/calls/{judged.id}/phases/1/jury", data={"email": jury.email, "is_chair": "y"})
     app.config["WTF_CSRF_ENABLED"] = csrf
-    return {"english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue, "proposal": made,
+    from ..calls.test_stages import make_staged_call, pitch_decided
+
+    staged = pitch_decided(app, publish=True).call  # a challenge in rounds with its winners published
+    partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
+    return {"staged": staged, "partnership": partnership,
+            "english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue, "proposal": made,
             "users": {"entrepreneur": entrepreneur, "resident": resident, "jury": jury, "staff": staff,
                       "admin": admin}}
 
@@ -56,15 +61,19 @@ def _world(app: Flask) -> dict[str, object]:
 def _pages(world: dict[str, object]) -> dict[str, list[str]]:
     english, dutch, judged = world["english"], world["dutch"], world["judged"]
     dialogue, proposal = world["dialogue"], world["proposal"]
+    staged, partnership = world["staged"], world["partnership"]
     public = ["/", "/calls", f"/calls/{english.slug}", f"/calls/{dutch.slug}", "/dialogues",
-              f"/dialogues/{dialogue.slug}", "/monitoring"]
+              f"/dialogues/{dialogue.slug}", "/monitoring", f"/calls/{staged.slug}", f"/calls/{staged.slug}/winners",
+              f"/calls/{partnership.slug}"]
     return {
         "anonymous": [*public, "/account/register", "/account/login"],
         "entrepreneur": ["/my", f"/calls/{english.slug}", f"/proposals/{proposal.id}", f"/proposals/{proposal.id}/edit"],
         "resident": ["/my", f"/dialogues/{dialogue.slug}"],
         "jury": ["/my", "/jury"],
         "staff": ["/my", "/staff/calls", f"/staff/calls/{english.id}", f"/staff/calls/{english.id}/edit",
-                  f"/staff/calls/{judged.id}/phases/1/jury", "/staff/monitoring"],
+                  f"/staff/calls/{judged.id}/phases/1/jury", "/staff/monitoring", f"/staff/calls/{staged.id}",
+                  f"/staff/calls/{staged.id}/phases/2", f"/staff/calls/{staged.id}/stages/2/pitch",
+                  f"/staff/calls/{partnership.id}/phases/2"],
         "admin": ["/my", "/admin/users", "/admin/audit"],
     }
 
