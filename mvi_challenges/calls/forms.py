@@ -211,6 +211,11 @@ class PhaseForm(FlaskForm):
     prize_3 = EuroField(_l("Prize for the 3rd place (euros, optional)"), validators=[Optional()])
     criteria = _FieldList(FormField(CriterionForm), min_entries=5, max_entries=15)
 
+    def targets_input(self) -> str:
+        """The R&D targets as typed; empty when this call's stages have none (the field was removed)."""
+        field = getattr(self, "targets", None)
+        return (field.data or "") if field is not None else ""
+
     def prizes_input(self) -> list[int]:
         """The prizes per place as typed, first place first; an empty place ends the list."""
         prizes: list[int] = []

@@ -311,7 +311,7 @@ def edit_phase(call_id: int, number: int | None):
             title=form.title.data, opens_at=form.opens_at.data, closes_at=form.closes_at.data,
             budget_cents=form.budget.data, max_awards=form.max_awards.data,
             score_scale_max=form.score_scale_max.data, criteria=form.criteria_input(),
-            stage_type=stage_type, targets=form.targets.data or "" if stages.is_staged(call) else "",
+            stage_type=stage_type, targets=form.targets_input(),
             prizes_cents=form.prizes_input(),
         ), form=form, success=_("The phase has been saved."))
         if outcome.ok:
@@ -326,13 +326,17 @@ def _fit_stage_fields(form: PhaseForm, call: Call, phase: Phase | None) -> None:
         for name in ("stage_type", "targets", "prize_1", "prize_2", "prize_3"):
             delattr(form, name)
         return
+    # Targets belong to an innovation partnership's R&D stages, prizes to a staged challenge's pitch.
+    removed = ("prize_1", "prize_2", "prize_3") if call.kind is CallKind.PARTNERSHIP else ("targets",)
+    for name in removed:
+        delattr(form, name)
     number = phase.number if phase is not None else len(call.phases) + 1
     form.stage_type.choices = [(t.value, stages.stage_label(t)) for t in stages.allowed_stage_types(call, number)]
     if form.is_submitted():
         return
     form.stage_type.data = (phase.stage_type if phase is not None else stages.default_stage_type(call, number)).value
     for place, amount in enumerate(phase.prizes_cents if phase is not None else [], start=1):
-        if place <= PRIZE_PLACES:
+        if place <= PRIZE_PLACES and getattr(form, f"prize_{place}", None) is not None:
             getattr(form, f"prize_{place}").data = amount
 
 
