@@ -499,3 +499,24 @@ def test_ocds_method_and_stages_as_milestones_validate(app: Flask, catalogue) ->
     with app.app_context():
         assert db.session.scalar(select(Decision.place).where(Decision.place == 1)) == 1
         assert db.session.scalar(select(Phase.stage_type).where(Phase.stage_type == T.PITCH)) is T.PITCH
+
+
+def test_new_kinds_enter_the_register_and_the_dashboard_as_any_call(app: Flask, catalogue) -> None:
+    make_staged_call(app, CallKind.PARTNERSHIP, title="Kademuren Oudegracht")
+    make_staged_call(app, title="Schone lucht")
+    client = app.test_client()
+    register = page_text(client.get("/monitoring/register"))
+    assert "Kademuren Oudegracht" in register and "Schone lucht" in register
+    assert client.get("/monitoring").status_code == 200
+
+
+def test_a_new_kind_below_its_target_level_must_explain_as_any_call(app: Flask, catalogue) -> None:
+    with app.app_context():
+        seed_catalogue(db.session)
+        category = db.session.scalar(select(Category).where(Category.slug == "mobiliteit"))
+        with pytest.raises(DomainError):
+            save_call(db.session, None, None, kind=CallKind.STAGED_CHALLENGE, title="Te laag", summary="S.",
+                      body_source="Tekst.", category=category, ambition_level=1, level_explanation="",
+                      social_values=[], eligibility=Eligibility.BOTH, prize_text="", contact_name="I",
+                      contact_email="i@utrecht.example")
+        db.session.rollback()
