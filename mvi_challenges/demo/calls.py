@@ -218,6 +218,30 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
         ),
     ),
     DemoCall(
+        title="Stille bouwplaatsen",
+        kind=CallKind.STAGED_CHALLENGE, category="mobiliteit", values=("gezonde-leefomgeving", "lokaal-mkb"),
+        level=3,
+        summary="Challenge in rondes, afgerond: minder geluidsoverlast van bouwplaatsen. De winnaars staan op de "
+                "winnaarspagina.",
+        body="## De uitdaging\nBouwen in een drukke stad zonder de buren wakker te houden.\n",
+        prize="1e prijs €10.000, 2e prijs €5.000",
+        # Both rounds lie in the past: the shortlist pitched and the winners are published.
+        phases=(
+            DemoPhase("Open ronde", -100, -70, 0, 2, (("Minder geluid", 50), ("Haalbaarheid", 50)),
+                      stage_type=StageType.ROUND),
+            DemoPhase("Pitch", -50, -40, 15_000, 2, (("Minder geluid", 40), ("Haalbaarheid", 30), ("Pitch", 30)),
+                      stage_type=StageType.PITCH, prizes_euros=(10_000, 5_000)),
+        ),
+        status=CallStatus.DECIDED,
+        english=EnglishTexts(
+            title="Quiet building sites",
+            summary="Challenge in rounds, completed: less noise from building sites. The winners are on the winners "
+                    "page.",
+            body_source="## The challenge\nBuilding in a busy city without keeping the neighbours awake.\n",
+            prize_text="1st prize €10,000, 2nd prize €5,000",
+        ),
+    ),
+    DemoCall(
         title="Schone lucht rond scholen",
         kind=CallKind.STAGED_CHALLENGE, category="mobiliteit", values=("gezonde-leefomgeving", "innovatie"), level=3,
         summary="Challenge in rondes: ideeën voor schonere lucht rond basisscholen. De beste vijf pitchen; drie "
@@ -271,6 +295,36 @@ def _past_proposals(session: Session, call: Call, moment: dt.datetime) -> None:
         proposal_services.submit(session, user, proposal, moment)
 
 
+def _run_rounds_to_winners(session: Session, owner: User, call: Call) -> None:
+    """A challenge in rounds run to its end in the past: both demo entrepreneurs submit, are
+    shortlisted, pitch, and win places 1 and 2; the winners page is public."""
+    from ..evaluation import services as evaluation
+    from ..evaluation.models import Outcome
+    from ..proposals import services as proposal_services
+
+    entrants = (("startup@demo.mvi.example", "Geluidsscherm van stro", 1),
+                ("ondernemer@demo.mvi.example", "Stille elektrische heipalen", 2))
+    for stage in call.phases:
+        moment = stage.opens_at + dt.timedelta(days=2)
+        for email, title, _place in entrants:
+            user = find_user_by_email(session, email)
+            proposal = proposal_services.start_proposal(session, user, call, stage, moment)
+            proposal_services.save_draft(session, user, proposal, title=title, summary=f"{title}: demo.",
+                                         body_source="## Aanpak\nStil en schoon bouwen.",
+                                         requested_budget_cents=0, now=moment)
+            proposal_services.submit(session, user, proposal, moment)
+        decided_at = stage.closes_at + dt.timedelta(days=3)
+        for proposal in evaluation.phase_proposals(session, stage):
+            place = next(p for _email, title, p in entrants if title == proposal.title)
+            last = stage is call.phases[-1]
+            evaluation.decide(
+                session, owner, proposal, Outcome.AWARDED if last else Outcome.ADVANCED,
+                "De jury vond dit het stilste en best uitvoerbare plan." if place == 1
+                else "Sterk plan; net iets minder geluidsreductie dan de winnaar.",
+                place=place if last else None, now=decided_at)
+        evaluation.publish_decisions(session, owner, stage, decided_at)
+
+
 # Approves the demo's below-target explanations: a manager other than their writer (four eyes).
 DEMO_MANAGER = "admin@demo.mvi.example"
 
@@ -308,6 +362,8 @@ def seed_calls(session: Session, owner: User) -> list[str]:
             first_open = min(_noon_in(p.opens_in_days) for p in demo.phases)
             transition_call(session, owner, call, CallStatus.PUBLISHED,
                             now=min(first_open, now_utc()) - dt.timedelta(days=1))
+        if demo.status is CallStatus.DECIDED:
+            _run_rounds_to_winners(session, owner, call)
         if demo.status is CallStatus.CLOSED:
             _past_proposals(session, call, _noon_in(demo.phases[0].opens_in_days) + dt.timedelta(days=2))
             transition_call(session, owner, call, CallStatus.CLOSED)
