@@ -57,6 +57,7 @@ METHOD_DETAILS = {
 # call and a staged challenge (a prize contest) let anyone eligible submit in the first stage: open.
 # That later stages admit only those advanced is part of the procedure, shown in the milestones.
 METHODS = {CallKind.PARTNERSHIP: "selective"}
+STAGED_KINDS = (CallKind.PARTNERSHIP, CallKind.STAGED_CHALLENGE)
 # Each stage is a milestone (open milestoneType codelist): a stage's submissions are assessed; a
 # pitch is a session with the applicants (engagement); the purchase delivers the developed result.
 MILESTONE_TYPES = {StageType.PITCH: "engagement", StageType.PURCHASE: "delivery"}
@@ -198,7 +199,7 @@ def tender(stages: CallStages, status: str) -> Json:
         "hasEnquiries": stages.questions_updated is not None,
         "eligibilityCriteria": ELIGIBILITY[call.eligibility.value],
         "documents": _documents(stages),
-        "milestones": stage_milestones(call),
+        **({"milestones": milestones} if (milestones := stage_milestones(call)) else {}),
         "mvi": _mvi(call),
     }
 
@@ -209,16 +210,19 @@ def procurement_method(call: Call) -> Json:
 
 
 def stage_milestones(call: Call) -> list[Json]:
-    """The call's stages as tender milestones, due at each stage's deadline; met once the stage's
-    decisions are published (the moment the next stage learns who may enter)."""
+    """The call's stages as tender milestones, due at each stage's deadline. No status: the tender
+    section is stored as an immutable release and amended only when the call itself changes, so a
+    stage's decisions (published as award releases) must not make it look amended. Only the kinds
+    whose stages differ in kind (innovation partnership, challenge in rounds): a challenge's or an
+    SBIR call's phases are already its tender period and award criteria, as before."""
+    if call.kind not in STAGED_KINDS:
+        return []
     return [{
         "id": f"call-{call.id}-stage-{phase.number}",
         "title": phase.title,
         "type": MILESTONE_TYPES.get(phase.stage_type, "assessment"),
         "description": STAGE_NAMES[phase.stage_type],
         "dueDate": timestamp(phase.closes_at),
-        "status": "met" if phase.decisions_published_at is not None else "scheduled",
-        **({"dateMet": timestamp(phase.decisions_published_at)} if phase.decisions_published_at else {}),
     } for phase in call.phases]
 
 
