@@ -297,3 +297,23 @@ def pick_criteria(app: Flask, call_id: int, criterion_ids: list[int]) -> int | N
         level = choose_library_criteria(db.session, None, db.session.get(Call, call_id), criterion_ids)
         db.session.commit()
         return level
+def add_partners(app: Flask, proposal: SimpleNamespace, partners: list[tuple[SimpleNamespace, int]], *,
+                 submit: bool = True) -> None:
+    """Invite each (partner user, share in cents) into the proposal's consortium, let each confirm,
+    and (by default) submit the proposal, through the services as the people would."""
+    from mvi_challenges.accounts.models import User
+    from mvi_challenges.proposals import services
+    from mvi_challenges.proposals.models import Proposal
+
+    with app.test_request_context():
+        record = db.session.get(Proposal, proposal.id)
+        lead = db.session.get(User, proposal.owner_id)
+        for partner_user, share in partners:
+            user = db.session.get(User, partner_user.id)
+            invitation = services.invite_partner(
+                db.session, lead, record, email=user.email, kvk_number=user.organisation.kvk_number,
+                role="Kennispartner", share_cents=share, now=now_utc(), secret_key=app.config["SECRET_KEY"])
+            services.answer_invitation(db.session, user, invitation, accept=True, now=now_utc())
+        if submit:
+            services.submit(db.session, lead, record, now_utc())
+        db.session.commit()

@@ -169,6 +169,9 @@ EXPECTED: dict[str, str] = {
     "proposals.receipt": OWNER_OR_STAFF,
     "proposals.download_attachment": OWNER_OR_STAFF,
     "proposals.mine": LOGIN,
+    "proposals.consortium": OWNER,  # the lead organisation; partners read the consortium on the proposal page
+    "proposals.withdraw_partner": OWNER,
+    "proposals.invitation": GUEST,  # a signed token decides; a wrong one is a 404 (tests/proposals/test_consortia.py)
     "proposals.questions": PUBLIC,  # reading is public; asking needs a login
     "proposals.questions:POST": LOGIN,
     "proposals.follow": LOGIN,
@@ -517,7 +520,7 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "name": "levels", "export_id": world.export_id, "declaration_id": world.declaration_id,
         "organisation_id": world.owner.organisation_id, "principle_id": 1,
         "kind": "departments", "subject_id": 1, "part": "procurements", "fmt": "pdf", "year": 2026,
-        "consultation_id": world.consultation_id,
+        "consultation_id": world.consultation_id, "partner_id": 1,
     }
     if rule.endpoint == "dialogues.plan_pitch":
         values.update(call_id=world.staged.id, number=2)

@@ -3,14 +3,14 @@ targets and prizes per place on phases, up to 8 stages; the place of an awarded 
 session (dialogue with slots) linked to its stage
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 """
 import sqlalchemy as sa
 from alembic import op
 
 
 revision = '0025'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

@@ -280,6 +280,29 @@ def supplier_party(organisation_id: int | None, name: str, fallback_id: str) -> 
             "roles": ["supplier"]}
 
 
+def consortium_parties(proposal: Any) -> list[Json]:
+    """The organisations of a published, funded proposal: the lead, and for a consortium every
+    partner of the submitted version (never the live invitations), each a tenderer and supplier with
+    its role and budget share in `mvi`. Only called for published decisions, so partners are never
+    named before publication."""
+    lead = proposal.organisation
+    latest = proposal.latest_version
+    partners = list(latest.consortium or []) if latest is not None else []
+    if not partners:
+        return [supplier_party(lead.id, lead.name, "")]
+    budget = latest.requested_budget_cents or 0
+    parties = [{"id": f"org-{lead.id}", "name": lead.name, "roles": ["tenderer", "supplier"],
+                "mvi": {"consortiumRole": "lead",
+                        "share": value(budget - sum(p["share_cents"] for p in partners))}}]
+    for partner in partners:
+        party_id = f"org-{partner['organisation_id']}" if partner["organisation_id"] is not None else \
+            f"proposal-{proposal.id}-partner-{partner['kvk_number']}"
+        parties.append({"id": party_id, "name": partner["name"], "roles": ["tenderer", "supplier"],
+                        "mvi": {"consortiumRole": "partner", "roleDescription": partner["role"],
+                                "share": value(partner["share_cents"])}})
+    return parties
+
+
 def award_id(proposal_id: int) -> str:
     return f"award-{proposal_id}"
 
@@ -302,11 +325,10 @@ def award_releases(stages: CallStages) -> list[Json]:
                                    "score": round(score, 2) if score is not None else None}}
             if item.budget_cents is not None:  # the submitted version's budget, never the working copy
                 award["value"] = value(item.budget_cents)
-            organisation = item.proposal.organisation
-            if organisation is not None:  # a private person who won is not named
-                party = supplier_party(organisation.id, organisation.name, "")
-                parties.append(party)
-                award["suppliers"] = [{"id": party["id"], "name": party["name"]}]
+            if item.proposal.organisation is not None:  # a private person who won is not named
+                found = consortium_parties(item.proposal)
+                parties += found
+                award["suppliers"] = [{"id": party["id"], "name": party["name"]} for party in found]
             awards.append(award)
         if not awards:
             awards.append({"id": f"phase-{phase.number}-unsuccessful", "title": "Geen voorstel geselecteerd",

@@ -208,7 +208,14 @@ def _decisions() -> dict[str, Schema]:
                                           "description": "For awarded and advanced proposals (funded)."}),
             "place": nullable(integer("A winner's place in a stage with prizes per place.", minimum=1)),
             "prize": nullable({**ref("Money"), "description": "The prize of that place."}),
+            "consortium": array(ref("ConsortiumPartner")),
         }),
+        "ConsortiumPartner": obj({
+            "organisation": string(),
+            "role": string("The partner's role in the consortium, as the lead described it."),
+            "share": nullable({**ref("Money"), "description": "Its part of the requested budget, for funded "
+                                                               "proposals; the lead has the rest."}),
+        }, "A partner organisation of the submitted version (empty list: no consortium)."),
         "PhaseDecisions": obj({
             "call": ref("CallRef"),
             "phase": obj({"number": integer(minimum=1, maximum=8), "title": string()}),

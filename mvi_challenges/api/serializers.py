@@ -186,7 +186,17 @@ def published_decision(item: PublishedDecision, phase_: Phase) -> Json:
         # A winner's place and prize in a stage with prizes per place (a staged challenge's pitch).
         "place": item.decision.place,
         "prize": money(prize_for(phase_, item.decision.place)),
+        "consortium": consortium(item),
     }
+
+
+def consortium(item: PublishedDecision) -> list[Json]:
+    """The partners of the submitted version (never the live invitations); shares only when funded,
+    like the budget they are part of."""
+    latest = item.proposal.latest_version
+    partners = (latest.consortium or []) if latest is not None else []
+    return [{"organisation": p["name"], "role": p["role"], "share": money(p["share_cents"]) if item.funded else None}
+            for p in partners]
 
 
 def phase_decisions(item: PhaseDecisions) -> Json:

@@ -12,6 +12,7 @@ from ..accounts.services import find_user_by_email
 from ..api.releases import backfill as backfill_releases
 from ..catalogue.services import seed_catalogue
 from .calls import seed_calls
+from .consortia import seed_consortia
 from .consultations import seed_consultations
 from .criteria import seed_call_criteria, seed_library
 from .dialogues import seed_dialogues, seed_lot_dialogue
@@ -32,6 +33,10 @@ def seed_demo(session: Session) -> str:
     seed_call_criteria(session, owner)
     proposals = seed_proposals_and_questions(session)
     notes = seed_clarification_note(session)
+    from flask import current_app
+
+    # Before the jury reads the proposals. Not counted in the report line: its wording is relied on.
+    seed_consortia(session, current_app.config["SECRET_KEY"])
     dialogues = seed_dialogues(session, owner) + seed_lot_dialogue(session, owner)
     seed_consultations(session, owner)  # not in the message: its wording is what scripts and tests read
     juries = seed_evaluation(session, owner)

@@ -69,9 +69,10 @@ def test_package_is_valid_ocds(client: FlaskClient, populated: SimpleNamespace) 
     assert package["version"] == "1.1" and package["publisher"]["name"] == "Gemeente Utrecht"
     assert package["license"] == "https://creativecommons.org/publicdomain/zero/1.0/"
     assert package["publicationPolicy"].endswith("/open-data")
-    # Every stage of the SBIR call, and two amendments of its tender (closing phase 1 early moved its
-    # deadline; the dialogue report added a market study); the cancelled call; the open call.
-    assert len(package["releases"]) == 7 + 2 + 2 + 1
+    # Every stage of the SBIR call, and three amendments of its tender (closing phase 1 early moved its
+    # deadline; the dialogue report added a market study; the market consultation held after the call
+    # was published added its planning); the cancelled call; the open call.
+    assert len(package["releases"]) == 7 + 3 + 2 + 1
     assert_valid_package(package)
     ids = [release["id"] for release in package["releases"]]
     assert len(ids) == len(set(ids))
@@ -83,15 +84,16 @@ def test_a_call_goes_through_every_stage(client: FlaskClient, populated: SimpleN
     mine = [r for r in package["releases"] if r["ocid"] == ocid]
     tags = Counter(tag for release in mine for tag in release["tag"])
     assert tags == Counter({"tender": 1, "tenderUpdate": 2, "award": 1, "contract": 1, "implementation": 2,
-                            "tenderAmendment": 2})
+                            "tenderAmendment": 3})
     assert [r["date"] for r in mine] == sorted(r["date"] for r in mine)  # oldest first
     releases = _by_id(package)
 
     # As published, before anyone asked a question or the dialogue reported:
     assert {d["documentType"] for d in releases[f"{ocid}-tender"]["tender"]["documents"]} == {"tenderNotice"}
-    # The tender as it is now: its latest statement (the amendment after the dialogue report).
+    # The tender as it is now: its latest statement (the amendments after the dialogue report and
+    # after the market consultation that prepared the call).
     latest = [r for r in mine if "tender" in r][-1]
-    assert latest["id"] == f"{ocid}-tender-decided-amendment-1" and latest["tag"] == ["tenderAmendment"]
+    assert latest["id"] == f"{ocid}-tender-decided-amendment-2" and latest["tag"] == ["tenderAmendment"]
     tender = latest["tender"]
     assert tender["status"] == "complete" and tender["procurementMethod"] == "open"
     assert tender["awardCriteria"] == "ratedCriteria"
@@ -224,8 +226,12 @@ def test_a_market_consultation_is_planning_of_the_call_that_follows(client: Flas
     `marketStudies` in the follow-up call's releases; it has no release (no ocid) of its own."""
     package = _package(client)
     assert_valid_package(package)
-    tender = next(r for r in package["releases"] if r["id"].endswith(f"call-{populated.sbir.id}-tender"))
-    documents = tender["planning"]["documents"]
+    ocid = f"ocds-mviutr-call-{populated.sbir.id}"
+    mine = [r for r in package["releases"] if r["ocid"] == ocid]
+    # The consultation was held after the call was published: the tender release stays as it was
+    # written (releases are immutable) and a later amendment carries the planning.
+    assert "planning" not in next(r for r in mine if r["id"] == f"{ocid}-tender")
+    documents = [r for r in mine if "planning" in r][-1]["planning"]["documents"]
     assert [d["documentType"] for d in documents] == ["marketStudies", "marketStudies"]
     assert documents[0]["url"].endswith(f"/consultations/{populated.consultation.slug}")
     assert documents[1]["url"].endswith(f"/consultations/{populated.consultation.slug}#summary")

@@ -17,8 +17,10 @@ from mvi_challenges.core.db import db
 
 from ..factories import (
     PASSWORD,
+    add_partners,
     close_phase,
     login,
+    mailed_link,
     make_call,
     make_dialogue,
     make_library,
@@ -52,6 +54,18 @@ def _world(app: Flask) -> dict[str, object]:
     entrepreneur, resident = make_user(app, Role.ENTREPRENEUR), make_user(app, Role.CITIZEN)
     staff, admin, jury = make_user(app, Role.STAFF), make_user(app, Role.ADMIN, Role.STAFF), make_user(app, Role.JURY)
     made = make_proposal(app, entrepreneur, english, title="Stille vrachtfietshub", submit=True)
+    # A consortium: a confirmed partner with a long name, and an invitation waiting for an answer.
+    partner = make_user(app, Role.ENTREPRENEUR, organisation_name="Kennisinstituut Stadsklimaat Utrecht")
+    invitee = make_user(app, Role.ENTREPRENEUR, organisation_name="Sociale Onderneming Groene Handen")
+    add_partners(app, made, [(partner, 300_000)])
+    client_csrf = app.config["WTF_CSRF_ENABLED"]
+    app.config["WTF_CSRF_ENABLED"] = False
+    lead = app.test_client()
+    login(lead, entrepreneur)
+    lead.post(f"/proposals/{made.id}/consortium", data={"email": invitee.email, "kvk_number": "",
+                                                       "role": "Werk voor mensen met afstand", "share": "1.000"})
+    app.config["WTF_CSRF_ENABLED"] = client_csrf
+    invitation = mailed_link(app, invitee.email, "/consortium/invitations/")
     other = make_user(app, Role.ENTREPRENEUR)
     make_proposal(app, other, judged, title="Koele daken", submit=True)
     close_phase(app, judged)
@@ -67,10 +81,11 @@ def _world(app: Flask) -> dict[str, object]:
     partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
     talks = build_talks_world(app)  # a manager's and a department's result talk of 2025, with figures
     consultation = _consultation(app, entrepreneur)
-    return {"staged": staged, "partnership": partnership, "library": library, "english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue,
-            "proposal": made, "talks": talks, "consultation": consultation,
+    return {"staged": staged, "partnership": partnership, "library": library, "english": english, "dutch": dutch,
+            "judged": judged, "dialogue": dialogue,
+            "proposal": made, "talks": talks, "consultation": consultation, "invitation": invitation,
             "users": {"entrepreneur": entrepreneur, "resident": resident, "jury": jury, "staff": staff,
-                      "admin": admin}}
+                      "admin": admin, "partner": partner, "invitee": invitee}}
 
 
 def _consultation(app: Flask, answerer) -> dict[str, object]:
@@ -119,7 +134,9 @@ def _pages(world: dict[str, object]) -> dict[str, list[str]]:
     return {
         "anonymous": [*public, "/account/register", "/account/login"],
         "entrepreneur": ["/my", f"/calls/{english.slug}", f"/proposals/{proposal.id}", f"/proposals/{proposal.id}/edit",
-                         f"/consultations/{consultation['open']}/answers"],
+                         f"/consultations/{consultation['open']}/answers", f"/proposals/{proposal.id}/consortium"],
+        "partner": [f"/proposals/{proposal.id}", "/my/proposals"],
+        "invitee": [world["invitation"]],
         "resident": ["/my", f"/dialogues/{dialogue.slug}"],
         "jury": ["/my", "/jury"],
         "staff": ["/my", "/staff/calls", f"/staff/calls/{english.id}", f"/staff/calls/{english.id}/edit",
