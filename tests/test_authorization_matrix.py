@@ -206,6 +206,7 @@ EXPECTED: dict[str, str] = {
     "dialogues.draw_page": PUBLIC,
     "dialogues.draw_json": PUBLIC,
     "dialogues.draw": STAFF,
+    "dialogues.plan_pitch": STAFF,  # the pitch slots of a staged challenge's pitch stage
     "consultations.consultation_list": PUBLIC,
     "consultations.detail": PUBLIC,
     "consultations.document_download": PUBLIC,
@@ -243,6 +244,8 @@ EXPECTED: dict[str, str] = {
     "evaluation.invitation": GUEST,  # a signed token decides; a wrong one is a 404
     "evaluation.lift_conflict": STAFF,
     "evaluation.decision": OWNER_OR_STAFF,
+    # Until the pitch's decisions are published the winners page is a 404 for everyone (tests/calls/test_stages.py).
+    "evaluation.winners": GUEST,
 }
 
 ROLES: dict[str, tuple[Role, ...]] = {
@@ -351,7 +354,8 @@ def _world(app: Flask) -> SimpleNamespace:
         db.session.commit()
     item_id, lesson_id = _pipeline_world(app, record_id)
     export_id = _prepared_export(app, owner.id)
-    return SimpleNamespace(item_id=item_id, lesson_id=lesson_id, export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
+    staged = _staged_challenge(app)
+    return SimpleNamespace(staged=staged, item_id=item_id, lesson_id=lesson_id, export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
                            contribution_id=contribution_id, consultation_id=consultation_id)
@@ -378,6 +382,13 @@ def _consultation(app: Flask, title: str, document_id: int) -> int:
         db.session.commit()
         assert consultation.slug == db.session.get(Call, db.session.get(CallDocument, document_id).call_id).slug
         return consultation.id
+
+
+def _staged_challenge(app: Flask) -> SimpleNamespace:
+    """A challenge in rounds whose stage 2 is a pitch: the pitch-slot page answers for it."""
+    from .calls.test_stages import make_staged_call
+
+    return make_staged_call(app, title="Rondes voor de matrix")
 
 
 def _drawn_by_lot(app: Flask, dialogue_id: int) -> None:
@@ -511,6 +522,8 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "kind": "departments", "subject_id": 1, "part": "procurements", "fmt": "pdf", "year": 2026,
         "consultation_id": world.consultation_id, "partner_id": 1,
     }
+    if rule.endpoint == "dialogues.plan_pitch":
+        values.update(call_id=world.staged.id, number=2)
     with app.test_request_context():
         from flask import url_for
 

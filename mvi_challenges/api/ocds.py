@@ -29,7 +29,7 @@ from typing import Any
 
 from flask import current_app
 
-from ..calls.models import Call, CallKind, CallStatus, Phase
+from ..calls.models import Call, CallKind, CallStatus, Phase, StageType
 from ..consultations.models import Consultation
 from ..core.timezones import local_to_utc
 from ..dialogues.models import Dialogue
@@ -46,7 +46,27 @@ BUYER_NAME = "Gemeente Utrecht"
 LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
 LANGUAGE = "nl"  # the texts of calls, decisions and reports are written in Dutch
 ELIGIBILITY = {"entrepreneurs": "Ondernemers", "citizens": "Inwoners", "both": "Ondernemers en inwoners"}
-METHOD_DETAILS = {CallKind.CHALLENGE: "Challenge", CallKind.SBIR: "SBIR (Small Business Innovation Research)"}
+METHOD_DETAILS = {
+    CallKind.CHALLENGE: "Challenge",
+    CallKind.SBIR: "SBIR (Small Business Innovation Research)",
+    CallKind.PARTNERSHIP: "Innovatiepartnerschap (Aanbestedingswet art. 2.126a)",
+    CallKind.STAGED_CHALLENGE: "Challenge in rondes (prijsvraag met shortlist, pitch en prijzen per plaats)",
+}
+# The closed method codelist: an innovation partnership first selects partners on suitability, and
+# only they take part (selective, like the restricted procedure it follows). A challenge, an SBIR
+# call and a staged challenge (a prize contest) let anyone eligible submit in the first stage: open.
+# That later stages admit only those advanced is part of the procedure, shown in the milestones.
+METHODS = {CallKind.PARTNERSHIP: "selective"}
+STAGED_KINDS = (CallKind.PARTNERSHIP, CallKind.STAGED_CHALLENGE)
+# Each stage is a milestone (open milestoneType codelist): a stage's submissions are assessed; a
+# pitch is a session with the applicants (engagement); the purchase delivers the developed result.
+MILESTONE_TYPES = {StageType.PITCH: "engagement", StageType.PURCHASE: "delivery"}
+# In the release's language (Dutch), whatever the language of the request.
+STAGE_NAMES = {StageType.PHASE: "Fase", StageType.SELECTION: "Selectie van partners",
+               StageType.RND: "Onderzoek en ontwikkeling (go/no-go per partner)",
+               StageType.PURCHASE: "Aankoop van het resultaat",
+               StageType.ROUND: "Ronde (shortlist naar de volgende ronde)",
+               StageType.PITCH: "Pitch (prijzen per plaats)"}
 # Status changes after publication → (release tag, tender status at that moment).
 TENDER_CHANGES = {
     CallStatus.CLOSED: ("tenderUpdate", "active"),  # submissions closed; evaluation goes on
@@ -170,8 +190,7 @@ def tender(stages: CallStages, status: str) -> Json:
         "status": status,
         "procuringEntity": buyer_ref(),
         "value": value(sum(phase.budget_cents for phase in phases)),
-        "procurementMethod": "open",
-        "procurementMethodDetails": METHOD_DETAILS[call.kind],
+        **procurement_method(call),
         "mainProcurementCategory": "services",  # innovation challenges and SBIR research are services
         "awardCriteria": "ratedCriteria",
         "awardCriteriaDetails": " ".join(_criteria_text(phase) for phase in phases),
@@ -180,8 +199,31 @@ def tender(stages: CallStages, status: str) -> Json:
         "hasEnquiries": stages.questions_updated is not None,
         "eligibilityCriteria": ELIGIBILITY[call.eligibility.value],
         "documents": _documents(stages),
+        **({"milestones": milestones} if (milestones := stage_milestones(call)) else {}),
         "mvi": _mvi(call),
     }
+
+
+def procurement_method(call: Call) -> Json:
+    """`tender.procurementMethod` (closed codelist) and its details, per kind of call."""
+    return {"procurementMethod": METHODS.get(call.kind, "open"), "procurementMethodDetails": METHOD_DETAILS[call.kind]}
+
+
+def stage_milestones(call: Call) -> list[Json]:
+    """The call's stages as tender milestones, due at each stage's deadline. No status: the tender
+    section is stored as an immutable release and amended only when the call itself changes, so a
+    stage's decisions (published as award releases) must not make it look amended. Only the kinds
+    whose stages differ in kind (innovation partnership, challenge in rounds): a challenge's or an
+    SBIR call's phases are already its tender period and award criteria, as before."""
+    if call.kind not in STAGED_KINDS:
+        return []
+    return [{
+        "id": f"call-{call.id}-stage-{phase.number}",
+        "title": phase.title,
+        "type": MILESTONE_TYPES.get(phase.stage_type, "assessment"),
+        "description": STAGE_NAMES[phase.stage_type],
+        "dueDate": timestamp(phase.closes_at),
+    } for phase in call.phases]
 
 
 def planning(stages: CallStages) -> Json | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..calls.models import CallKind, StageType
 from .params import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_YEAR, MIN_YEAR
 
 Schema = dict[str, Any]
@@ -144,18 +145,23 @@ def _calls() -> dict[str, Schema]:
             "knockout_minimum": nullable(integer("A lower score on this criterion rules a proposal out.")),
         }),
         "Phase": obj({
-            "number": integer(minimum=1, maximum=3), "title": string(),
+            "number": integer(minimum=1, maximum=8), "title": string(),
             "opens_at": TIMESTAMP, "closes_at": TIMESTAMP, "budget": ref("Money"),
             "max_awards": integer(minimum=1), "score_scale_max": integer(minimum=1),
             "decisions_published_at": nullable(TIMESTAMP),
             "criteria": array(ref("Criterion")),
-        }),
+            "stage_type": enum([t.value for t in StageType],
+                               "The stage's role: phase (challenge, SBIR); selection, rnd, purchase (innovation "
+                               "partnership); round, pitch (challenge in rounds)."),
+            "targets": string("R&D stage: what a partner must reach for a go."),
+            "prizes": {**array(ref("Money")), "description": "Pitch stage: the prize per place, first place first."},
+        }, "A stage of a call; stage n+1 admits only proposals advanced in stage n."),
         "CallDocument": obj({
             "title": string(), "filename": string(), "content_type": string(), "size": integer(minimum=0),
             "sha256": string(pattern="^[0-9a-f]{64}$"), "uploaded_at": TIMESTAMP, "url": URL,
         }),
         "Call": obj({
-            "id": integer(), "slug": string(), "kind": enum(["challenge", "sbir"]),
+            "id": integer(), "slug": string(), "kind": enum([kind.value for kind in CallKind]),
             "title": string(), "summary": string(),
             "body_markdown": string("The call text as written (Markdown)."),
             "body_html": string("The call text as sanitised HTML."),
@@ -183,7 +189,7 @@ def _calls() -> dict[str, Schema]:
             "budget": ref("Money"),
             "phases": array(ref("Phase")), "documents": array(ref("CallDocument")),
             "links": links("html", "api", "questions", "decisions"),
-        }, "A published challenge or SBIR call."),
+        }, "A published call: a challenge, an SBIR call, an innovation partnership or a challenge in rounds."),
         "CallList": _page_of("Call"),
     }
 
@@ -200,6 +206,8 @@ def _decisions() -> dict[str, Schema]:
             "motivation": string(),
             "requested_budget": nullable({**ref("Money"),
                                           "description": "For awarded and advanced proposals (funded)."}),
+            "place": nullable(integer("A winner's place in a stage with prizes per place.", minimum=1)),
+            "prize": nullable({**ref("Money"), "description": "The prize of that place."}),
             "consortium": array(ref("ConsortiumPartner")),
         }),
         "ConsortiumPartner": obj({
@@ -210,7 +218,7 @@ def _decisions() -> dict[str, Schema]:
         }, "A partner organisation of the submitted version (empty list: no consortium)."),
         "PhaseDecisions": obj({
             "call": ref("CallRef"),
-            "phase": obj({"number": integer(minimum=1, maximum=3), "title": string()}),
+            "phase": obj({"number": integer(minimum=1, maximum=8), "title": string()}),
             "published_at": TIMESTAMP,
             "decisions": array(ref("PublishedDecision")),
             "recusals": integer("How often a jury member stood aside for a conflict of interest.", minimum=0),
@@ -484,7 +492,7 @@ def _paths() -> Schema:
         "/": _get("index", "The datasets of this API.", "Index"),
         "/calls": _get("listCalls", "Published calls, newest first.", "CallList", [
             *paging,
-            _query("kind", enum(["challenge", "sbir"]), "Kind of call."),
+            _query("kind", enum([kind.value for kind in CallKind]), "Kind of call."),
             _param("category"),
             _param("level"),
             _query("value", string(), "A social value slug (see /catalogue)."),

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..calls.models import Call, CallDocument, CallStatus, Criterion, Phase
+from ..calls.stages import prize_for
 from ..catalogue.models import Category, Department, SocialValue
 from ..consultations import lifecycle as consultation_lifecycle
 from ..consultations.models import Consultation
@@ -116,6 +117,8 @@ def phase(item: Phase) -> Json:
         "budget": money(item.budget_cents), "max_awards": item.max_awards, "score_scale_max": item.score_scale_max,
         "decisions_published_at": timestamp(item.decisions_published_at),
         "criteria": [criterion(c) for c in item.criteria],
+        "stage_type": item.stage_type.value, "targets": item.targets,
+        "prizes": [money(cents) for cents in item.prizes_cents],
     }
 
 
@@ -180,6 +183,9 @@ def published_decision(item: PublishedDecision, phase_: Phase) -> Json:
         "motivation": item.decision.motivation,
         # Funded outcomes are OCDS awards whose value is the requested budget; the others keep it private.
         "requested_budget": money(item.budget_cents) if item.funded else None,
+        # A winner's place and prize in a stage with prizes per place (a staged challenge's pitch).
+        "place": item.decision.place,
+        "prize": money(prize_for(phase_, item.decision.place)),
         "consortium": consortium(item),
     }
 

@@ -26,10 +26,12 @@ from ..core.fields import (
 )
 from ..criteria import lifecycle as level_rule
 from .lifecycle import explanation_problem
-from .models import ELIGIBILITY_CHOICES, CallKind, Eligibility
+from .models import ELIGIBILITY_CHOICES, Eligibility
 from .services import CriterionInput, EnglishTexts, english_problems
+from .stages import KIND_LABELS
 
-KIND_CHOICES = [(CallKind.CHALLENGE.value, _l("Challenge")), (CallKind.SBIR.value, _l("SBIR call"))]
+KIND_CHOICES = [(kind.value, label) for kind, label in KIND_LABELS.items()]
+PRIZE_PLACES = 3  # a pitch names prizes for at most this many places
 TIME_HINT = _l("Time in Amsterdam (CET/CEST).")
 
 
@@ -215,7 +217,29 @@ class PhaseForm(FlaskForm):
         description=_l("The jury scores each criterion from 0 to this number."),
         render_kw={"inputmode": "numeric"},
     )
+    # Only for the new kinds (calls/stages.py); the view removes these fields for challenge and SBIR.
+    stage_type = ChoiceField(_l("Type of stage"), choices=[], required_message=_l("Choose the type of stage."))
+    targets = TextAreaField(
+        _l("Targets a partner must reach for a go (R&D stage)"), validators=[Length(max=4000)],
+        description=_l("Public: applicants read what counts at the go/no-go moment."), render_kw={"rows": 4})
+    prize_1 = EuroField(_l("Prize for the 1st place (euros, pitch stage)"), validators=[Optional()])
+    prize_2 = EuroField(_l("Prize for the 2nd place (euros, optional)"), validators=[Optional()])
+    prize_3 = EuroField(_l("Prize for the 3rd place (euros, optional)"), validators=[Optional()])
     criteria = _FieldList(FormField(CriterionForm), min_entries=5, max_entries=15)
+
+    def targets_input(self) -> str:
+        """The R&D targets as typed; empty when this call's stages have none (the field was removed)."""
+        field = getattr(self, "targets", None)
+        return (field.data or "") if field is not None else ""
+
+    def prizes_input(self) -> list[int]:
+        """The prizes per place as typed, first place first; an empty place ends the list."""
+        prizes: list[int] = []
+        for field in (getattr(self, f"prize_{place}", None) for place in range(1, PRIZE_PLACES + 1)):
+            if field is None or field.data is None:
+                break
+            prizes.append(field.data)
+        return prizes
 
     def criteria_input(self) -> list[CriterionInput]:
         return [

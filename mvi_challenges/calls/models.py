@@ -6,6 +6,7 @@ from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Column,
@@ -25,8 +26,26 @@ from ..criteria.models import LibraryCriterion
 
 
 class CallKind(enum.StrEnum):
+    """The procedure a call follows. Every kind is a sequence of stages (rows of `Phase` with a
+    `StageType`); calls/stages.py says which stages each kind has and in what order."""
+
     CHALLENGE = "challenge"
     SBIR = "sbir"
+    # Innovatiepartnerschap (Aanbestedingswet art. 2.126a): selection → R&D stages → purchase.
+    PARTNERSHIP = "partnership"
+    # A challenge in rounds: open round → (shortlist) → … → pitch with prizes per place.
+    STAGED_CHALLENGE = "staged_challenge"
+
+
+class StageType(enum.StrEnum):
+    """What a stage (a `Phase` row) does in its procedure; calls/stages.py holds the rules per type."""
+
+    PHASE = "phase"  # a challenge's single phase, an SBIR phase
+    SELECTION = "selection"  # innovation partnership: selecting partners on suitability
+    RND = "rnd"  # innovation partnership: research and development with targets, go/no-go per partner
+    PURCHASE = "purchase"  # innovation partnership: buying the result, without a new tender
+    ROUND = "round"  # staged challenge: an open round or a later round; its shortlist goes on
+    PITCH = "pitch"  # staged challenge: the pitch in time slots; winners per place with a prize
 
 
 class Eligibility(enum.StrEnum):
@@ -267,7 +286,7 @@ class Phase(Base):
     __tablename__ = "phases"
     __table_args__ = (
         UniqueConstraint("call_id", "number"),
-        CheckConstraint("number BETWEEN 1 AND 3", name="number_range"),
+        CheckConstraint("number BETWEEN 1 AND 8", name="number_range"),
         CheckConstraint("budget_cents >= 0", name="budget_not_negative"),
         Index("ix_phases_window", "opens_at", "closes_at"),
     )
@@ -287,6 +306,13 @@ class Phase(Base):
     decisions_published_at: Mapped[dt.datetime | None] = mapped_column(index=True)  # awards per year
     # When the sealed proposals were first read after the closing time (the opening of the bids).
     opened_at: Mapped[dt.datetime | None]
+    # The stage's role in its procedure (calls/stages.py); challenge and SBIR phases are PHASE.
+    stage_type: Mapped[StageType] = mapped_column(str_enum(StageType), default=StageType.PHASE,
+                                                  server_default=StageType.PHASE.value)
+    # R&D stage of an innovation partnership: the targets a partner must reach for a "go" (public).
+    targets: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Pitch stage of a staged challenge: the prize per place in cents, first place first (public).
+    prizes_cents: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
 
     call: Mapped[Call] = relationship(back_populates="phases")
     criteria: Mapped[list[Criterion]] = relationship(

@@ -23,7 +23,7 @@ from ..core.timezones import now_utc
 from ..core.uploads import InspectedUpload
 from ..criteria import lifecycle as level_rule
 from ..criteria.models import LibraryCriterion
-from . import lifecycle
+from . import lifecycle, stages
 from .models import (
     Call,
     CallDocument,
@@ -33,6 +33,7 @@ from .models import (
     Eligibility,
     Phase,
     PublicState,
+    StageType,
 )
 
 # Sent after a public call changes (texts, phases, status); the proposals area tells followers.
@@ -43,8 +44,8 @@ call_changed = Namespace().signal("call-changed")
 # stored OCDS releases in step by listening; the senders know nothing of who listens.
 process_changed = Namespace().signal("contracting-process-changed")
 
-MAX_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 3}
-MIN_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 2}
+MAX_PHASES = {kind: rule.max_stages for kind, rule in stages.KIND_RULES.items()}
+MIN_PHASES = {kind: rule.min_stages for kind, rule in stages.KIND_RULES.items()}
 MAX_DOCUMENTS = 20
 
 @dataclass(frozen=True)
@@ -351,18 +352,26 @@ def save_phase(
     score_scale_max: int,
     criteria: Sequence[CriterionInput],
     now: dt.datetime | None = None,
+    stage_type: StageType | None = None,
+    targets: str = "",
+    prizes_cents: Sequence[int] = (),
 ) -> Phase:
-    """Create or update a phase with its complete set of criteria.
+    """Create or update a phase (a stage) with its complete set of criteria.
 
-    The criteria replace the old set. When any are given, their weights must add up to 100.
-    Side effect: audit `phase.saved`.
+    The criteria replace the old set. When any are given, their weights must add up to 100. The
+    stage type must fit the call's kind at this position (calls/stages.py); targets belong to R&D
+    stages and prizes per place to a pitch. Side effect: audit `phase.saved`.
     """
     _ensure_editable(call)
     if phase is None and len(call.phases) >= MAX_PHASES[call.kind]:
         raise DomainError(
             _l("A challenge has one phase.") if call.kind is CallKind.CHALLENGE
-            else _l("An SBIR call has at most three phases.")
+            else _l("An SBIR call has at most three phases.") if call.kind is CallKind.SBIR
+            else _l("A call of this kind has at most %(n)d stages.", n=MAX_PHASES[call.kind])
         )
+    number = phase.number if phase is not None else len(call.phases) + 1
+    stage_type = stage_type or (phase.stage_type if phase is not None else stages.default_stage_type(call, number))
+    _check_stage_fields(call, phase, number, stage_type, targets, prizes_cents)
     if closes_at <= opens_at:
         raise DomainError(_l("The deadline must be after the opening time."), field="closes_at")
     if budget_cents < 0:
@@ -374,7 +383,6 @@ def save_phase(
     check_criteria(criteria, score_scale_max)
     if call.status is not CallStatus.DRAFT:
         closes_at = _check_published_phase_edit(phase, closes_at, criteria, now or now_utc())
-    number = phase.number if phase is not None else len(call.phases) + 1
     _check_phase_order(call, number, opens_at, closes_at)
     if phase is not None:
         # A juror saving scores at this moment waits (evaluation.services.save_sheet takes the same lock).
@@ -389,12 +397,35 @@ def save_phase(
     phase.budget_cents = budget_cents
     phase.max_awards = max_awards
     phase.score_scale_max = score_scale_max
+    phase.stage_type = stage_type
+    phase.targets = targets.strip() if stage_type is StageType.RND else ""
+    phase.prizes_cents = list(prizes_cents) if stage_type is StageType.PITCH else []
     phase.criteria = _merged_criteria(session, phase, criteria)
     session.flush()
     audit.record(session, actor, "phase.saved", phase, {"call_id": call.id, "number": number})
     if call.is_public:
         announce_change(session, call, "updated")
     return phase
+
+
+def _check_stage_fields(call: Call, phase: Phase | None, number: int, stage_type: StageType, targets: str,
+                        prizes_cents: Sequence[int]) -> None:
+    """The stage's type fits the kind; published prizes and types stay as applicants read them."""
+    problem = stages.stage_type_problem(call, number, stage_type)
+    if problem is not None:
+        raise DomainError(problem, field="stage_type")
+    if any(amount < 0 for amount in prizes_cents):
+        raise DomainError(_l("A prize cannot be negative."), field="prizes")
+    if list(prizes_cents) != sorted(prizes_cents, reverse=True):
+        raise DomainError(_l("A higher place never has a smaller prize: list the prizes from the first place "
+                             "down."), field="prizes")
+    if stage_type is StageType.RND and not targets.strip() and call.status is not CallStatus.DRAFT:
+        raise DomainError(_l("Say what a partner must reach in this stage for a go."), field="targets")
+    if phase is not None and call.status is not CallStatus.DRAFT and (
+            phase.stage_type is not stage_type
+            or (stage_type is StageType.PITCH and list(prizes_cents) != list(phase.prizes_cents))):
+        raise DomainError(_l("A published call keeps its stages and prizes as applicants read them."),
+                          field="prizes" if phase.stage_type is stage_type else "stage_type")
 
 
 def _merged_criteria(session: Session, phase: Phase, criteria: Sequence[CriterionInput]) -> list[Criterion]:
@@ -554,6 +585,8 @@ def publication_problems(call: Call, now: dt.datetime) -> list[str]:
         problems.append(str(_l("A challenge needs exactly one phase.")))
     if call.kind is CallKind.SBIR and not MIN_PHASES[CallKind.SBIR] <= count <= MAX_PHASES[CallKind.SBIR]:
         problems.append(str(_l("An SBIR call needs two or three phases.")))
+    if stages.is_staged(call):
+        problems.extend(stages.sequence_problems(call))
     for phase in call.phases:
         if not phase.criteria:
             problems.append(str(_l("Phase %(n)d has no criteria.", n=phase.number)))

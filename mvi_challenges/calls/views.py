@@ -32,10 +32,11 @@ from ..core.timezones import now_utc
 from ..core.uploads import inspect_upload
 from ..criteria.forms import PickForm
 from ..criteria.services import criteria_for_category
-from . import lifecycle, services
+from . import lifecycle, services, stages
 from .forms import (
     ELIGIBILITY_CHOICES,
     KIND_CHOICES,
+    PRIZE_PLACES,
     CallFilterForm,
     CallForm,
     DocumentForm,
@@ -53,6 +54,7 @@ from .models import (
     LocalText,
     Phase,
     PublicState,
+    StageType,
     call_text,
 )
 from .panels import build_call_panels
@@ -65,7 +67,7 @@ bp = Blueprint("calls", __name__)
 def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The calls area's template hook (core/templating.py): its lifecycle's guards and the menu's question."""
     offer_to_templates(state.app, can_manage_calls=can_manage_calls, call_text=call_text_in_locale,
-                       **lifecycle.TEMPLATE_GUARDS)
+                       **lifecycle.TEMPLATE_GUARDS, **stages.TEMPLATE_FUNCTIONS)
 
 STATE_LABELS = {
     PublicState.OPEN: _l("Open"),
@@ -298,6 +300,7 @@ def edit_phase(call_id: int, number: int | None):
     if number is not None:
         phase = next((p for p in call.phases if p.number == number), None) or abort(404)
     form = PhaseForm(obj=phase)
+    _fit_stage_fields(form, call, phase)
     if phase is not None and not form.is_submitted():
         form.budget.data = phase.budget_cents
         _prefill_criteria(form, phase)
@@ -305,18 +308,44 @@ def edit_phase(call_id: int, number: int | None):
         form.title.data = _default_phase_title(call)
     _pad_criteria(form)
     if form.validate_on_submit():
+        stage_type = StageType(form.stage_type.data) if stages.is_staged(call) else None
         outcome = run_action(lambda: services.save_phase(
             db.session, current_user, call, phase,
             title=form.title.data, opens_at=form.opens_at.data, closes_at=form.closes_at.data,
             budget_cents=form.budget.data, max_awards=form.max_awards.data,
             score_scale_max=form.score_scale_max.data, criteria=form.criteria_input(),
+            stage_type=stage_type, targets=form.targets_input(),
+            prizes_cents=form.prizes_input(),
         ), form=form, success=_("The phase has been saved."))
         if outcome.ok:
             return redirect(url_for("calls.manage", call_id=call.id))
     return render_template("calls/phase_form.html", form=form, call=call, phase=phase), status_for(form)
 
 
+def _fit_stage_fields(form: PhaseForm, call: Call, phase: Phase | None) -> None:
+    """The stage fields of the new kinds: the types this position allows (calls/stages.py); challenge
+    and SBIR phases have none of them."""
+    if not stages.is_staged(call):
+        for name in ("stage_type", "targets", "prize_1", "prize_2", "prize_3"):
+            delattr(form, name)
+        return
+    # Targets belong to an innovation partnership's R&D stages, prizes to a staged challenge's pitch.
+    removed = ("prize_1", "prize_2", "prize_3") if call.kind is CallKind.PARTNERSHIP else ("targets",)
+    for name in removed:
+        delattr(form, name)
+    number = phase.number if phase is not None else len(call.phases) + 1
+    form.stage_type.choices = [(t.value, stages.stage_label(t)) for t in stages.allowed_stage_types(call, number)]
+    if form.is_submitted():
+        return
+    form.stage_type.data = (phase.stage_type if phase is not None else stages.default_stage_type(call, number)).value
+    for place, amount in enumerate(phase.prizes_cents if phase is not None else [], start=1):
+        if place <= PRIZE_PLACES and getattr(form, f"prize_{place}", None) is not None:
+            getattr(form, f"prize_{place}").data = amount
+
+
 def _default_phase_title(call: Call) -> str:
+    if stages.is_staged(call):
+        return stages.stage_label(stages.default_stage_type(call, len(call.phases) + 1))
     if call.kind is CallKind.CHALLENGE:
         return _("Proposals")
     titles = {1: _("Phase 1: feasibility"), 2: _("Phase 2: development and prototype"), 3: _("Phase 3: pilot")}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..accounts.services import find_user_by_email
-from ..calls.models import Call, CallKind, CallStatus, Eligibility
+from ..calls.models import Call, CallKind, CallStatus, Eligibility, StageType
 from ..calls.services import (
     CriterionInput,
     EnglishTexts,
@@ -31,6 +31,10 @@ class DemoPhase:
     budget_euros: int
     max_awards: int
     criteria: tuple[tuple[str, int], ...]
+    # The stage of the new kinds (calls/stages.py); None: the kind's default (challenge, SBIR phases).
+    stage_type: StageType | None = None
+    targets: str = ""
+    prizes_euros: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,103 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
         phases=(),
         status=CallStatus.DRAFT,
     ),
+    DemoCall(
+        title="Circulaire kademuren Oudegracht",
+        kind=CallKind.PARTNERSHIP, category="openbare-ruimte", values=("circulaire-economie", "innovatie"), level=3,
+        summary="Innovatiepartnerschap: samen een circulaire, monumentwaardige methode ontwikkelen om kademuren "
+                "te herstellen, en die daarna inkopen.",
+        body=(
+            "## Waarom een innovatiepartnerschap\nDe kademuren langs de Oudegracht moeten de komende twintig jaar "
+            "worden hersteld. Een circulaire methode bestaat nog niet. We selecteren eerst partners op hun "
+            "geschiktheid, ontwikkelen daarna in twee stappen met doelen en een go/no-go per partner, en kopen "
+            "tot slot het resultaat in zonder nieuwe aanbesteding (Aanbestedingswet art. 2.126a).\n"
+        ),
+        prize="Ontwikkelbudget €700.000 in twee stappen; daarna inkoop van het resultaat",
+        phases=(
+            DemoPhase("Selectie van partners", -5, 25, 0, 3, (
+                ("Technische bekwaamheid", 40), ("Ervaring met monumenten", 30), ("Circulaire aanpak", 30)),
+                stage_type=StageType.SELECTION),
+            DemoPhase("O&O 1: proefvak", 45, 165, 300_000, 3, (
+                ("Resultaat proefvak", 50), ("Hergebruik materiaal", 30), ("Kosten", 20)),
+                stage_type=StageType.RND,
+                targets="Een proefvak van 10 meter kademuur hersteld met ten minste 70% hergebruikt materiaal.\n"
+                        "Kosten per meter hoogstens 120% van traditioneel herstel."),
+            DemoPhase("O&O 2: opschalen", 180, 330, 400_000, 2, (
+                ("Resultaat opschaling", 50), ("Hergebruik materiaal", 30), ("Kosten", 20)),
+                stage_type=StageType.RND,
+                targets="100 meter kademuur hersteld; 80% hergebruik; onderhoudsplan voor 50 jaar."),
+            DemoPhase("Aankoop van het resultaat", 345, 375, 2_500_000, 1, (
+                ("Prijs", 50), ("Kwaliteit", 50)), stage_type=StageType.PURCHASE),
+        ),
+        english=EnglishTexts(
+            title="Circular quay walls on the Oudegracht",
+            summary="Innovation partnership: develop a circular method to restore historic quay walls together, "
+                    "then buy it.",
+            body_source=(
+                "## Why an innovation partnership\nThe quay walls along the Oudegracht must be restored over the "
+                "next twenty years. No circular method exists yet. We first select partners on their suitability, "
+                "then develop in two stages with targets and a go/no-go per partner, and finally buy the result "
+                "without a new tender (Dutch Public Procurement Act, art. 2.126a).\n"
+            ),
+            prize_text="Development budget €700,000 in two stages; then purchase of the result",
+        ),
+    ),
+    DemoCall(
+        title="Stille bouwplaatsen",
+        kind=CallKind.STAGED_CHALLENGE, category="mobiliteit", values=("gezonde-leefomgeving", "lokaal-mkb"),
+        level=3,
+        summary="Challenge in rondes, afgerond: minder geluidsoverlast van bouwplaatsen. De winnaars staan op de "
+                "winnaarspagina.",
+        body="## De uitdaging\nBouwen in een drukke stad zonder de buren wakker te houden.\n",
+        prize="1e prijs €10.000, 2e prijs €5.000",
+        # Both rounds lie in the past: the shortlist pitched and the winners are published.
+        phases=(
+            DemoPhase("Open ronde", -100, -70, 0, 2, (("Minder geluid", 50), ("Haalbaarheid", 50)),
+                      stage_type=StageType.ROUND),
+            DemoPhase("Pitch", -50, -40, 15_000, 2, (("Minder geluid", 40), ("Haalbaarheid", 30), ("Pitch", 30)),
+                      stage_type=StageType.PITCH, prizes_euros=(10_000, 5_000)),
+        ),
+        status=CallStatus.DECIDED,
+        english=EnglishTexts(
+            title="Quiet building sites",
+            summary="Challenge in rounds, completed: less noise from building sites. The winners are on the winners "
+                    "page.",
+            body_source="## The challenge\nBuilding in a busy city without keeping the neighbours awake.\n",
+            prize_text="1st prize €10,000, 2nd prize €5,000",
+        ),
+    ),
+    DemoCall(
+        title="Schone lucht rond scholen",
+        kind=CallKind.STAGED_CHALLENGE, category="mobiliteit", values=("gezonde-leefomgeving", "innovatie"), level=3,
+        summary="Challenge in rondes: ideeën voor schonere lucht rond basisscholen. De beste vijf pitchen; drie "
+                "prijzen.",
+        body=(
+            "## De uitdaging\nRond veel basisscholen is de lucht bij het halen en brengen slecht. "
+            "In de open ronde dient iedereen een idee in; de jury kiest een shortlist van vijf, die hun idee "
+            "pitchen. De winnaars staan op de openbare winnaarspagina met de motivering van de jury.\n"
+        ),
+        prize="1e prijs €15.000, 2e prijs €10.000, 3e prijs €5.000",
+        eligibility=Eligibility.BOTH,
+        phases=(
+            DemoPhase("Open ronde", -10, 12, 0, 5, (
+                ("Impact op luchtkwaliteit", 40), ("Haalbaarheid", 30), ("Originaliteit", 30)),
+                stage_type=StageType.ROUND),
+            DemoPhase("Pitch", 30, 40, 30_000, 3, (
+                ("Impact op luchtkwaliteit", 40), ("Haalbaarheid", 30), ("Pitch en team", 30)),
+                stage_type=StageType.PITCH, prizes_euros=(15_000, 10_000, 5_000)),
+        ),
+        english=EnglishTexts(
+            title="Clean air around schools",
+            summary="Challenge in rounds: ideas for cleaner air around primary schools. The best five pitch; three "
+                    "prizes.",
+            body_source=(
+                "## The challenge\nAround many primary schools the air is poor at drop-off and pick-up time. "
+                "In the open round anyone submits an idea; the jury picks a shortlist of five, who pitch their idea. "
+                "The winners appear on the public winners page with the jury's motivation.\n"
+            ),
+            prize_text="1st prize €15,000, 2nd prize €10,000, 3rd prize €5,000",
+        ),
+    ),
 )
 
 
@@ -192,6 +293,36 @@ def _past_proposals(session: Session, call: Call, moment: dt.datetime) -> None:
                                      body_source="## Aanpak\nSamen met de ondernemers op Lage Weide.",
                                      requested_budget_cents=1_250_000, now=moment)
         proposal_services.submit(session, user, proposal, moment)
+
+
+def _run_rounds_to_winners(session: Session, owner: User, call: Call) -> None:
+    """A challenge in rounds run to its end in the past: both demo entrepreneurs submit, are
+    shortlisted, pitch, and win places 1 and 2; the winners page is public."""
+    from ..evaluation import services as evaluation
+    from ..evaluation.models import Outcome
+    from ..proposals import services as proposal_services
+
+    entrants = (("startup@demo.mvi.example", "Geluidsscherm van stro", 1),
+                ("ondernemer@demo.mvi.example", "Stille elektrische heipalen", 2))
+    for stage in call.phases:
+        moment = stage.opens_at + dt.timedelta(days=2)
+        for email, title, _place in entrants:
+            user = find_user_by_email(session, email)
+            proposal = proposal_services.start_proposal(session, user, call, stage, moment)
+            proposal_services.save_draft(session, user, proposal, title=title, summary=f"{title}: demo.",
+                                         body_source="## Aanpak\nStil en schoon bouwen.",
+                                         requested_budget_cents=0, now=moment)
+            proposal_services.submit(session, user, proposal, moment)
+        decided_at = stage.closes_at + dt.timedelta(days=3)
+        for proposal in evaluation.phase_proposals(session, stage):
+            place = next(p for _email, title, p in entrants if title == proposal.title)
+            last = stage is call.phases[-1]
+            evaluation.decide(
+                session, owner, proposal, Outcome.AWARDED if last else Outcome.ADVANCED,
+                "De jury vond dit het stilste en best uitvoerbare plan." if place == 1
+                else "Sterk plan; net iets minder geluidsreductie dan de winnaar.",
+                place=place if last else None, now=decided_at)
+        evaluation.publish_decisions(session, owner, stage, decided_at)
 
 
 # Approves the demo's below-target explanations: a manager other than their writer (four eyes).
@@ -223,12 +354,16 @@ def seed_calls(session: Session, owner: User) -> list[str]:
                 opens_at=_noon_in(phase.opens_in_days), closes_at=_noon_in(phase.closes_in_days),
                 budget_cents=phase.budget_euros * 100, max_awards=phase.max_awards, score_scale_max=10,
                 criteria=[CriterionInput(name=name, weight=weight) for name, weight in phase.criteria],
+                stage_type=phase.stage_type, targets=phase.targets,
+                prizes_cents=[euros * 100 for euros in phase.prizes_euros],
             )
         if demo.status is not CallStatus.DRAFT:
             # Publish as of the first opening day, so past deadlines in the demo are allowed.
             first_open = min(_noon_in(p.opens_in_days) for p in demo.phases)
             transition_call(session, owner, call, CallStatus.PUBLISHED,
                             now=min(first_open, now_utc()) - dt.timedelta(days=1))
+        if demo.status is CallStatus.DECIDED:
+            _run_rounds_to_winners(session, owner, call)
         if demo.status is CallStatus.CLOSED:
             _past_proposals(session, call, _noon_in(demo.phases[0].opens_in_days) + dt.timedelta(days=2))
             transition_call(session, owner, call, CallStatus.CLOSED)

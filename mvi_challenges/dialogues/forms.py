@@ -145,3 +145,19 @@ class SlotForm(FlaskForm):
 class DialogueReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason for cancelling (published, required)"), validators=[Length(max=2000)],
                            render_kw={"rows": 2})
+
+
+class PitchForm(FlaskForm):
+    """The pitch session of a staged challenge's pitch stage: one-to-one slots for the shortlist."""
+
+    starts_at = LocalDateTimeField(_l("First pitch starts at"), validators=[InputRequired()], description=TIME_HINT)
+    ends_at = LocalDateTimeField(_l("Last pitch ends at"), validators=[InputRequired()], description=TIME_HINT)
+    slot_minutes = IntegerField(_l("Minutes per pitch (one slot)"),
+                                validators=[InputRequired(), NumberRange(min=5, max=240)], default=20,
+                                render_kw={"inputmode": "numeric"})
+    registration_closes_at = LocalDateTimeField(_l("Booking a time closes at"), validators=[InputRequired()],
+                                                description=TIME_HINT)
+    address = StringField(_l("Address"), validators=[Length(max=300)],
+                          description=_l("Shown only to applicants who booked a time."))
+    online_url = StringField(_l("Online link"), validators=[Length(max=500)],
+                             description=_l("Shown only to applicants who booked a time."))

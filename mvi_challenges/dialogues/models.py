@@ -8,7 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..calls.models import Call, Eligibility
+from ..calls.models import Call, Eligibility, Phase
 from ..catalogue.models import Category
 from ..core.db import Base, created_at, intpk, str_enum, utcnow
 
@@ -108,10 +108,14 @@ class Dialogue(Base):
     # shown until the draw, after which the value itself is published (lottery.py explains why).
     lot_secret: Mapped[str | None] = mapped_column(String(64))
     lot_commitment: Mapped[str | None] = mapped_column(String(64))
+    # The pitch of a staged challenge's pitch stage: its one-to-one slots are the pitch times, and
+    # only applicants admitted to that stage (shortlisted in the round before) may register.
+    pitch_phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     category: Mapped[Category | None] = relationship()
+    pitch_phase: Mapped[Phase | None] = relationship()
     related_call: Mapped[Call | None] = relationship()
     followup_calls: Mapped[list[Call]] = relationship(secondary=dialogue_followup_calls)
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import Role, User
-from ..calls.models import Call, Eligibility
+from ..calls.models import Call, CallStatus, Eligibility, Phase, StageType
 from ..calls.services import process_changed
 from ..catalogue.models import Category
 from ..core import audit
@@ -25,6 +25,7 @@ from ..core.outbox import queue_user_email
 from ..core.sanitize import plain_text, render_markdown
 from ..core.slugs import unique_slug
 from ..core.timezones import LOCAL_TZ, now_utc
+from ..proposals.services import admitted_to_phase
 from . import lifecycle, lottery
 from .models import (
     Contribution,
@@ -160,6 +161,52 @@ def transition_dialogue(session: Session, actor: Any, dialogue: Dialogue, target
                              attachment=ics_attachment(dialogue, for_participant=True))
 
 
+# --- the pitch of a staged challenge: a dialogue whose one-to-one slots are the pitch times ---
+
+
+def pitch_for(session: Session, phase: Phase) -> Dialogue | None:
+    return session.scalar(select(Dialogue).where(Dialogue.pitch_phase_id == phase.id))
+
+
+def plan_pitch(session: Session, actor: Any, phase: Phase, *, starts_at: dt.datetime, ends_at: dt.datetime,
+               slot_minutes: int, registration_closes_at: dt.datetime, address: str, online_url: str,
+               now: dt.datetime) -> Dialogue:
+    """Plan (or re-plan) the pitch session of a pitch stage, reusing the market dialogue's slots:
+    one seat per slot, published at once; only applicants admitted to the stage (shortlisted in
+    the round before) can register and book a time (`pitch_problem`).
+    Side effects: those of `save_dialogue` and publishing it; audit."""
+    if phase.stage_type is not StageType.PITCH:
+        raise DomainError(_l("Only a pitch stage has pitch slots."))
+    if phase.call.status is not CallStatus.PUBLISHED:
+        raise DomainError(_l("Pitch slots are planned while the call is published."))
+    existing = pitch_for(session, phase)
+    slots = int((ends_at - starts_at).total_seconds() // 60 // slot_minutes) if slot_minutes > 0 else 0
+    if slots < 1:
+        raise DomainError(_l("The session is shorter than one slot."), field="ends_at")
+    call = phase.call
+    dialogue = save_dialogue(
+        session, actor, existing, kind=DialogueKind.MARKET, title=f"Pitch: {call.title}"[:200],
+        body_source=call.summary, category=call.category, related_call=call, starts_at=starts_at, ends_at=ends_at,
+        address=address, online_url=online_url, capacity=slots, registration_closes_at=registration_closes_at,
+        eligibility=call.eligibility, slot_minutes=slot_minutes)
+    dialogue.pitch_phase_id = phase.id
+    session.flush()
+    if dialogue.status is DialogueStatus.DRAFT:
+        transition_dialogue(session, actor, dialogue, DialogueStatus.PUBLISHED, now=now)
+    return dialogue
+
+
+def pitch_problem(session: Session, dialogue: Dialogue, user: Any) -> str | None:
+    """A pitch admits only the owners of proposals advanced (shortlisted) into its stage: the same
+    gate as submitting in that stage (proposals.services.admitted_to_phase)."""
+    phase = dialogue.pitch_phase
+    if phase is None:
+        return None
+    if not getattr(user, "is_authenticated", False) or not admitted_to_phase(session, user, phase.call, phase):
+        return str(_l("Only applicants on the shortlist for the pitch can book a pitch time."))
+    return None
+
+
 # --- registration --------------------------------------------------------------------------
 
 
@@ -236,7 +283,7 @@ def register(session: Session, actor: User, dialogue: Dialogue, now: dt.datetime
 
     Side effects: a mail (confirmation with the .ics, the waitlist position, or the draw's date); audit.
     """
-    problem = eligibility_problem(dialogue, actor)
+    problem = eligibility_problem(dialogue, actor) or pitch_problem(session, dialogue, actor)
     if problem:
         raise DomainError(problem)
     if not dialogue.registration_open(now):
@@ -399,6 +446,8 @@ def book_slot(session: Session, actor: User, registration: Registration, slot_st
     """A confirmed participant of a market dialogue books one one-to-one slot (first come)."""
     if registration.status is not RegistrationStatus.CONFIRMED:
         raise DomainError(_l("Only confirmed participants can book a slot."), field="slot")
+    if (problem := pitch_problem(session, registration.dialogue, actor)) is not None:
+        raise DomainError(problem, field="slot")
     if slot_start not in registration.dialogue.slots():
         raise DomainError(_l("Choose one of the offered times."), field="slot")
     registration.slot_start = slot_start
@@ -554,7 +603,8 @@ def all_contributions(session: Session, dialogue: Dialogue) -> list[Contribution
 
 def public_dialogues_query(*, past: bool, kind: DialogueKind | None, category_slug: str | None,
                            now: dt.datetime) -> Select[tuple[Dialogue]]:
-    stmt = select(Dialogue).where(Dialogue.status != DialogueStatus.DRAFT, Dialogue.published_at.is_not(None))
+    stmt = select(Dialogue).where(Dialogue.status != DialogueStatus.DRAFT, Dialogue.published_at.is_not(None),
+                                  Dialogue.pitch_phase_id.is_(None))  # a pitch is for the shortlist, not a public event
     if past:
         stmt = stmt.where(Dialogue.ends_at <= now).order_by(Dialogue.starts_at.desc(), Dialogue.id.desc())
     else:

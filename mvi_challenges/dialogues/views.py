@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.auth import require, require_login
-from ..calls.models import Call, CallStatus, Eligibility
+from ..calls.models import Call, CallStatus, Eligibility, StageType
 from ..catalogue.models import Category
 from ..catalogue.services import all_categories
 from ..core import audit
@@ -33,6 +33,7 @@ from .forms import (
     DialogueReasonForm,
     LotRegistrationForm,
     ModerationForm,
+    PitchForm,
     ReportForm,
     SlotForm,
     fill_quotas,
@@ -107,8 +108,9 @@ def _render_detail(dialogue: Dialogue, *, contribution_form: ContributionForm | 
                               if s not in booked or (registration is not None and registration.slot_start == s)]
     return render_template(
         "dialogues/detail.html", dialogue=dialogue, now=now, registration=registration, position=position,
-        seats_left=services.seats_left(db.session, dialogue), problem=services.eligibility_problem(dialogue,
-                                                                                                 current_user),
+        seats_left=services.seats_left(db.session, dialogue),
+        problem=services.eligibility_problem(dialogue, current_user)
+        or services.pitch_problem(db.session, dialogue, current_user),
         show_location=can_see_location(registration) or can_manage_dialogues(current_user),
         can_contribute=services.can_contribute(db.session, dialogue, current_user),
         contribution_form=contribution_form or ContributionForm(meta=meta), slot_form=slot_form,
@@ -259,6 +261,26 @@ def edit(dialogue_id: int | None):
     quota_groups = {dimension: quota_fields(form, dimension) for dimension in DIMENSIONS}
     return render_template("dialogues/form.html", form=form, dialogue=dialogue,
                            quota_groups=quota_groups), status_for(form)
+
+
+@bp.route("/staff/calls/<int:call_id>/stages/<int:number>/pitch", methods=["GET", "POST"])
+@require(can_manage_dialogues)
+def plan_pitch(call_id: int, number: int):
+    """Staff plan the pitch of a staged challenge: the dialogue slot machinery, for the shortlist only."""
+    call = db.session.get(Call, call_id) or abort(404)
+    phase = next((p for p in call.phases if p.number == number and p.stage_type is StageType.PITCH), None) or abort(404)
+    pitch = services.pitch_for(db.session, phase)
+    form = PitchForm(obj=pitch)
+    if form.validate_on_submit():
+        outcome = run_action(lambda: services.plan_pitch(
+            db.session, current_user, phase, starts_at=form.starts_at.data, ends_at=form.ends_at.data,
+            slot_minutes=form.slot_minutes.data, registration_closes_at=form.registration_closes_at.data,
+            address=form.address.data or "", online_url=form.online_url.data or "", now=request_time(),
+        ), form=form, success=_("The pitch slots have been published to the shortlist."))
+        if outcome.ok:
+            return redirect(url_for("dialogues.manage", dialogue_id=outcome.value.id))
+    return render_template("dialogues/pitch_form.html", form=form, call=call, phase=phase,
+                           pitch=pitch), status_for(form)
 
 
 @bp.route("/staff/dialogues/<int:dialogue_id>")

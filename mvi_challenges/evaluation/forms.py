@@ -5,9 +5,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
-from wtforms.validators import Email, EqualTo
+from wtforms.validators import Email, EqualTo, Optional
 
 from ..accounts.services import MIN_PASSWORD_LENGTH
+from ..calls import stages
 from ..calls.models import Criterion, Phase
 from ..core.fields import ChoiceField, DataRequired, InputRequired, IntegerField, Length, NumberRange
 from .models import Outcome, ScoreSheet
@@ -19,6 +20,28 @@ OUTCOME_LABELS = {
     Outcome.ADVANCED: _l("advanced to the next phase"),
     Outcome.NOT_AWARDED: _l("not awarded"),
 }
+
+
+def outcome_label(outcome: Outcome | str, phase: Phase | None = None) -> str:
+    """The outcome as people of this stage call it: "advanced" is a shortlist in a challenge's round,
+    a selection of partners, a "go" in an R&D stage (calls/stages.py); without a phase, the plain word."""
+    outcome = Outcome(outcome)
+    stage_type = phase.stage_type if phase is not None else None
+    if outcome is Outcome.ADVANCED and stage_type in stages.ADVANCE_LABELS:
+        return str(stages.ADVANCE_LABELS[stage_type])
+    if outcome is Outcome.NOT_AWARDED and stage_type in stages.STOP_LABELS:
+        return str(stages.STOP_LABELS[stage_type])
+    return str(OUTCOME_LABELS[outcome])
+
+
+def outcome_choices(phase: Phase) -> list[tuple[str, str]]:
+    """The outcomes a stage offers: a stage with a next stage advances (or not); the last stage awards.
+    Challenge and SBIR phases keep every outcome, as before."""
+    if not stages.is_staged(phase.call):
+        return [(o.value, str(label)) for o, label in OUTCOME_LABELS.items()]
+    has_next = phase.number < len(phase.call.phases)
+    offered = (Outcome.ADVANCED, Outcome.NOT_AWARDED) if has_next else (Outcome.AWARDED, Outcome.NOT_AWARDED)
+    return [(o.value, outcome_label(o, phase)) for o in offered]
 
 
 class MemberForm(FlaskForm):
@@ -44,6 +67,9 @@ class DecisionForm(FlaskForm):
     knockout_reason = TextAreaField(
         _l("Why it is awarded or advanced despite a score below a knock-out minimum (only then)"),
         validators=[Length(max=5000)], render_kw={"rows": 2})
+    # Only in a stage with prizes per place (a staged challenge's pitch); the view removes it elsewhere.
+    place = IntegerField(_l("Place (for a winner: 1 is the first prize)"),
+                         validators=[Optional(), NumberRange(min=1, max=3)], render_kw={"inputmode": "numeric"})
 
 
 class LiftConflictForm(FlaskForm):

@@ -122,6 +122,9 @@ class Decision(Base):
     motivation: Mapped[str] = mapped_column(Text)
     # Why a proposal below a knock-out minimum is awarded or advanced all the same (jury report).
     knockout_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The place of an awarded proposal in a stage with prizes per place (a staged challenge's pitch):
+    # 1 is the winner; the prize is the stage's `prizes_cents[place - 1]`. None elsewhere.
+    place: Mapped[int | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revision: Mapped[random_revision]

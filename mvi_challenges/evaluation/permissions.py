@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..accounts.permissions import is_staff
+from ..calls.models import Call
+from ..calls.stages import winners_public
 from .models import ConflictDeclaration, JuryMember
 
 
@@ -19,3 +21,9 @@ def can_open_proposal(member: JuryMember | None, declaration: ConflictDeclaratio
 
 def can_see_results(user: Any, member: JuryMember | None) -> bool:
     return is_staff(user) or (member is not None and member.is_chair)
+
+
+def can_view_winners(user: Any, call: Call) -> bool:
+    """Everyone, staff included, once the pitch's decisions are published; nobody before: the
+    winners page must not leak a draft decision (calls/stages.py `winners_public`)."""
+    return winners_public(call)

@@ -28,6 +28,7 @@ from ..accounts.services import (
     validate_password,
 )
 from ..calls import lifecycle as call_lifecycle
+from ..calls import stages
 from ..calls.models import CallStatus, Phase
 from ..calls.services import process_changed, transition_call
 from ..core import audit
@@ -670,13 +671,14 @@ def decision_for(session: Session, proposal: Proposal) -> Decision | None:
 
 
 def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, motivation: str, *,
-           knockout_reason: str = "", now: dt.datetime | None = None) -> Decision:
+           knockout_reason: str = "", now: dt.datetime | None = None, place: int | None = None) -> Decision:
     """Record the outcome, as a draft: it takes effect (the proposal's status, the applicant, the
     public) only when the phase's decisions are published together (`publish_decisions`).
 
     The phase's maximum number of awards and its budget are respected, counted with the budgets
     of the submitted versions; 'advanced' exists only when there is a next phase; a proposal below
-    a knock-out minimum is awarded or advanced only with a recorded reason.
+    a knock-out minimum is awarded or advanced only with a recorded reason. In a stage with prizes
+    per place (a staged challenge's pitch) every winner gets a place with a prize, each place once.
     Side effects: the Decision row; audit `decision.recorded`.
     """
     phase = proposal.phase
@@ -689,9 +691,13 @@ def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, m
                              "or withdraw them."))
     if outcome is Outcome.ADVANCED and phase.number >= len(phase.call.phases):
         raise DomainError(_l("There is no next phase to advance to."), field="outcome")
+    if outcome is Outcome.AWARDED and stages.is_staged(phase.call) and phase.number < len(phase.call.phases):
+        raise DomainError(_l("This stage selects who goes on to the next stage; only the last stage awards."),
+                          field="outcome")
     # Two clicks, or two staff members awarding at once: the second waits and counts the first's award.
     lock_row(session, Phase, phase.id)
     others = [d for pid, d in decisions(session, phase).items() if pid != proposal.id and d.outcome in WINNING]
+    place = _checked_place(phase, outcome, place, others)
     if outcome in WINNING:
         if len(others) + 1 > phase.max_awards:
             raise DomainError(lazy_ngettext("This phase allows at most %(num)d award.",
@@ -714,11 +720,38 @@ def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, m
         session.add(decision)
     decision.outcome, decision.motivation = outcome, motivation.strip()
     decision.knockout_reason = knockout_reason.strip()
+    decision.place = place
     decision.decided_by_id, decision.decided_at = getattr(actor, "id", None), utcnow()
     session.flush()
     audit.record(session, actor, "decision.recorded", proposal,
-                 {"outcome": outcome.value, "knockout_reason": decision.knockout_reason})
+                 {"outcome": outcome.value, "knockout_reason": decision.knockout_reason, "place": place})
     return decision
+
+
+def _checked_place(phase: Phase, outcome: Outcome, place: int | None, others: list[Decision]) -> int | None:
+    """The place of a winner in a stage with prizes: required, with a prize, and not given twice.
+    Elsewhere (and for a proposal that does not win) there is no place."""
+    if not stages.has_prizes(phase) or outcome is not Outcome.AWARDED:
+        return None
+    if place is None:
+        raise DomainError(_l("Give the winner's place: it decides the prize."), field="place")
+    if stages.prize_for(phase, place) is None:
+        raise DomainError(lazy_ngettext("This stage has a prize for %(num)d place.",
+                                        "This stage has prizes for %(num)d places.", len(phase.prizes_cents)),
+                          field="place")
+    if any(other.place == place for other in others):
+        raise DomainError(_l("Another winner already has place %(n)d.", n=place), field="place")
+    return place
+
+
+def winners(session: Session, phase: Phase) -> list[tuple[Decision, str]]:
+    """The published winners of a stage with prizes, by place, with the title of the version judged."""
+    if phase.decisions_published_at is None:
+        return []
+    snapshot = results_snapshot(session, phase)
+    awarded = [d for d in decisions(session, phase).values() if d.outcome is Outcome.AWARDED]
+    awarded.sort(key=lambda d: (d.place is None, d.place or 0, d.proposal_id))
+    return [(d, snapshot.titles.get(d.proposal_id) or d.proposal.title) for d in awarded]
 
 
 def knocked_out_on(session: Session, proposal: Proposal) -> list[str]:

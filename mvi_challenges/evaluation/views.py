@@ -22,8 +22,10 @@ from flask_login import current_user, login_user
 from markupsafe import Markup
 
 from ..accounts.auth import require, require_login
+from ..calls import stages
 from ..calls.models import Call, Phase
 from ..calls.panels import CallPanel, add_call_panel
+from ..calls.services import find_call_by_slug
 from ..core import audit
 from ..core.actions import run_action
 from ..core.confirmation import ask_first
@@ -40,7 +42,6 @@ from ..proposals.permissions import is_owner
 from . import services
 from .blind_copies import identifying_names, redact_names, strip_document_metadata
 from .forms import (
-    OUTCOME_LABELS,
     ConsensusForm,
     DecisionForm,
     InvitationForm,
@@ -48,9 +49,11 @@ from .forms import (
     MemberForm,
     ScoreSheetForm,
     SettingsForm,
+    outcome_choices,
+    outcome_label,
 )
 from .models import ConflictDeclaration, JuryMember, Outcome, SheetStatus
-from .permissions import can_manage_juries, can_open_proposal, can_see_results
+from .permissions import can_manage_juries, can_open_proposal, can_see_results, can_view_winners
 
 bp = Blueprint("evaluation", __name__)
 
@@ -76,7 +79,7 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The evaluation's template hook (core/templating.py) and its panel on the call page (calls/panels.py)."""
     add_call_panel(state.app, CallPanel(order=10, template="evaluation/_decisions_panel.html",
                                         build=published_decisions))
-    offer_to_templates(state.app, outcome_label=lambda outcome: str(OUTCOME_LABELS[Outcome(outcome)]))
+    offer_to_templates(state.app, outcome_label=outcome_label)
 
 
 def _phase(call_id: int, number: int) -> Phase:
@@ -212,10 +215,14 @@ def staff_result(call_id: int, number: int, proposal_id: int):
     proposal = _jury_proposal(phase, proposal_id)
     decided = services.decision_for(db.session, proposal)
     form = DecisionForm(outcome=decided.outcome.value if decided else None,
-                        motivation=decided.motivation if decided else "")
+                        motivation=decided.motivation if decided else "", place=decided.place if decided else None)
+    form.outcome.choices = outcome_choices(phase)
+    if not stages.has_prizes(phase):
+        del form.place
     if form.validate_on_submit() and run_action(lambda: services.decide(
             db.session, current_user, proposal, Outcome(form.outcome.data), form.motivation.data,
-            knockout_reason=form.knockout_reason.data or "", now=request_time()),
+            knockout_reason=form.knockout_reason.data or "", now=request_time(),
+            place=form.place.data if "place" in form else None),
             form=form, success=_("The decision has been recorded.")).ok:
         return redirect(url_for("evaluation.staff_result", call_id=call_id, number=number, proposal_id=proposal.id,
                                 **_show_args()))
@@ -530,6 +537,21 @@ def _results_reader(phase_id: int) -> tuple[Phase, JuryMember]:
     if member is None or not can_see_results(current_user, member):
         abort(403)
     return phase, member
+
+
+# --- the public: the winners of a staged challenge ------------------------------------------
+
+
+@bp.route("/calls/<slug>/winners")
+def winners(slug: str):
+    """The winners page: places, prizes and the jury's motivation, public once (and only once) the
+    decisions of the pitch are published; before that it does not exist, for anyone."""
+    call = find_call_by_slug(db.session, slug)
+    if call is None or not can_view_winners(current_user, call):
+        abort(404)
+    stage = stages.winners_stage(call)
+    return render_template("evaluation/winners.html", call=call, phase=stage,
+                           winners=services.winners(db.session, stage))
 
 
 # --- applicants: the decision on their proposal ----------------------------------------------

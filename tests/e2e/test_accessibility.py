@@ -34,7 +34,13 @@ def test_public_pages_have_no_axe_violations(app: Flask, page: Page, language: s
     call = make_call(app, kind=CallKind.SBIR, level=1, explanation="Uitleg waarom niet niveau 3.")
     if language == "en":
         _switch_language(page, "English")
+    from ..calls.test_stages import make_staged_call, pitch_decided
+
+    staged = pitch_decided(app, publish=True).call
+    partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
     urls = ["/", "/calls", "/calls?state=open&kind=sbir", f"/calls/{call.slug}", "/account/login",
+            "/calls?kind=staged_challenge", f"/calls/{staged.slug}", f"/calls/{staged.slug}/winners",
+            f"/calls/{partnership.slug}",
             "/account/register", "/privacy", "/accessibility", "/does-not-exist"]
     problems = _sweep(page, urls)
     # A form with errors: the error summary and the invalid fields must be accessible too.
@@ -70,6 +76,13 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
     urls += ["/staff/monitoring", "/staff/monitoring/talks?year=2025",
              f"/staff/monitoring/talks/managers/{talks.anna}?year=2025",
              f"/staff/monitoring/talks/departments/{talks.concernstaf}?year=2025"]
+    from ..calls.test_stages import make_staged_call
+
+    staged = make_staged_call(app)
+    partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
+    urls += [f"/staff/calls/{staged.id}", f"/staff/calls/{staged.id}/phases/2", f"/staff/calls/{staged.id}/phases/new",
+             f"/staff/calls/{staged.id}/stages/2/pitch", f"/staff/calls/{partnership.id}/phases/2",
+             "/staff/calls/new?kind=partnership"]
     problems = _sweep(page, urls)
     page.goto(f"/staff/calls/{draft.id}/criteria")
     page.locator("form.form button[type=submit]").click()  # nothing chosen: saved, back on the manage page

@@ -12,7 +12,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.calls.models import Call
+from mvi_challenges.calls.models import Call, CallKind
 from mvi_challenges.core.db import db
 
 from ..factories import (
@@ -75,9 +75,14 @@ def _world(app: Flask) -> dict[str, object]:
     login(client, staff)
     client.post(f"/staff/calls/{judged.id}/phases/1/jury", data={"email": jury.email, "is_chair": "y"})
     app.config["WTF_CSRF_ENABLED"] = csrf
+    from ..calls.test_stages import make_staged_call, pitch_decided
+
+    staged = pitch_decided(app, publish=True).call  # a challenge in rounds with its winners published
+    partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
     talks = build_talks_world(app)  # a manager's and a department's result talk of 2025, with figures
     consultation = _consultation(app, entrepreneur)
-    return {"library": library, "english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue,
+    return {"staged": staged, "partnership": partnership, "library": library, "english": english, "dutch": dutch,
+            "judged": judged, "dialogue": dialogue,
             "proposal": made, "talks": talks, "consultation": consultation, "invitation": invitation,
             "users": {"entrepreneur": entrepreneur, "resident": resident, "jury": jury, "staff": staff,
                       "admin": admin, "partner": partner, "invitee": invitee}}
@@ -121,9 +126,11 @@ def _consultation(app: Flask, answerer) -> dict[str, object]:
 def _pages(world: dict[str, object]) -> dict[str, list[str]]:
     english, dutch, judged = world["english"], world["dutch"], world["judged"]
     dialogue, proposal, consultation = world["dialogue"], world["proposal"], world["consultation"]
+    staged, partnership = world["staged"], world["partnership"]
     public = ["/", "/calls", f"/calls/{english.slug}", f"/calls/{dutch.slug}", "/dialogues",
               f"/dialogues/{dialogue.slug}", "/monitoring", "/categories/mobiliteit", "/consultations",
-              f"/consultations/{consultation['open']}"]
+              f"/consultations/{consultation['open']}", f"/calls/{staged.slug}", f"/calls/{staged.slug}/winners",
+              f"/calls/{partnership.slug}"]
     return {
         "anonymous": [*public, "/account/register", "/account/login"],
         "entrepreneur": ["/my", f"/calls/{english.slug}", f"/proposals/{proposal.id}", f"/proposals/{proposal.id}/edit",
@@ -139,7 +146,9 @@ def _pages(world: dict[str, object]) -> dict[str, list[str]]:
                   f"/staff/monitoring/talks/departments/{world['talks'].ruimte}?year=2025",
                   "/staff/consultations", "/staff/consultations/new", f"/staff/consultations/{consultation['open_id']}",
                   f"/staff/consultations/{consultation['held_id']}/responses",
-                  f"/staff/consultations/{consultation['held_id']}/summary"],
+                  f"/staff/consultations/{consultation['held_id']}/summary", f"/staff/calls/{staged.id}",
+                  f"/staff/calls/{staged.id}/phases/2", f"/staff/calls/{staged.id}/stages/2/pitch",
+                  f"/staff/calls/{partnership.id}/phases/2"],
         "admin": ["/my", "/admin/users", "/admin/audit", "/admin/library/", "/admin/library/principles",
                   f"/admin/library/criteria/{world['library'].criteria['MOB-3']}", "/admin/library/import",
                   f"/admin/library/principles/{world['library'].principles['schoon']}"],

@@ -80,13 +80,13 @@ def test_every_page_has_one_h1_and_a_title(app: Flask, client: FlaskClient, cata
 def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: FlaskClient) -> None:
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
-    assert ("7 users, 6 calls, 4 proposals, 1 clarification notes, 4 dialogues, 3 juries and 5 external tenders "
+    assert ("7 users, 9 calls, 4 proposals, 1 clarification notes, 4 dialogues, 3 juries and 5 external tenders "
             "added") in first.output
     second = runner.invoke(args=["seed-demo"])
     assert ("0 users, 0 calls, 0 proposals, 0 clarification notes, 0 dialogues, 0 juries and 0 external tenders "
             "added") in second.output
     with app.app_context():
-        assert db.session.query(Call).count() == 6
+        assert db.session.query(Call).count() == 9
         assert find_user_by_email(db.session, "admin@demo.mvi.example").roles == {Role.ADMIN, Role.STAFF}
         # The demo's staff and jury have the second step set up (a shared demo authenticator).
         assert find_user_by_email(db.session, "jury@demo.mvi.example").has_two_step
@@ -96,6 +96,8 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
     assert "Zero-emissie bouwlogistiek binnenstad" in text  # open, with time to start a proposal
     assert "Circulair meubilair voor scholen" in text  # open, and the demo entrepreneur has not started on it
     assert "Hittestress Overvecht" in page_text(client.get("/calls"))  # phase 1 being judged, phase 2 ahead
+    winners = page_text(client.get("/calls/stille-bouwplaatsen/winners"))  # a challenge in rounds, decided
+    assert "Plaats 1: Geluidsscherm van stro" in winners and "€ 10.000" in winners
     # Its decisions are published, so the call is decided: the public "Besloten" filter finds it.
     decided = page_text(client.get("/calls?state=decided"))
     assert "Biodiversiteit Lage Weide" in decided
@@ -121,7 +123,7 @@ def test_seed_demo_is_idempotent_and_makes_a_living_site(app: Flask, client: Fla
     with app.app_context():
         from mvi_challenges.monitoring.models import Contract, ProcurementRecord
 
-        assert db.session.query(ProcurementRecord).count() == 5 + 5  # the tenders and the published calls
+        assert db.session.query(ProcurementRecord).count() == 5 + 8  # the tenders and the published calls
         contracts = db.session.query(Contract).all()
         assert {c.supplier_name for c in contracts} >= {"Smaak van Utrecht Catering BV", "Groene Logistiek Utrecht BV"}
         assert all(c.updates for c in contracts), "every demo contract reports results"
