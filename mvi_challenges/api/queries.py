@@ -52,6 +52,7 @@ def _call_details() -> tuple:
         selectinload(Call.social_values),
         selectinload(Call.documents),
         selectinload(Call.department),
+        selectinload(Call.library_criteria),
     )
 
 

@@ -21,6 +21,8 @@ from ..core.sanitize import render_markdown
 from ..core.slugs import unique_slug
 from ..core.timezones import now_utc
 from ..core.uploads import InspectedUpload
+from ..criteria import lifecycle as level_rule
+from ..criteria.models import LibraryCriterion
 from . import lifecycle
 from .models import (
     Call,
@@ -36,6 +38,10 @@ from .models import (
 # Sent after a public call changes (texts, phases, status); the proposals area tells followers.
 # A signal keeps the dependency one way: calls know nothing of who listens.
 call_changed = Namespace().signal("call-changed")
+# Sent when the call's contracting process changes outside the call itself: decisions of a phase
+# published, a contract or its results recorded (evaluation, monitoring). The open data keeps its
+# stored OCDS releases in step by listening; the senders know nothing of who listens.
+process_changed = Namespace().signal("contracting-process-changed")
 
 MAX_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 3}
 MIN_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 2}
@@ -170,6 +176,17 @@ def save_call(
         raise DomainError(message, field=field)
     if ambition_level not in (1, 2, 3):
         raise DomainError(_l("The ambition level is 1, 2 or 3."), field="ambition_level")
+    if call is not None and call.library_criteria:
+        # The level follows from the library criteria (criteria/lifecycle.py): a higher claim is
+        # refused, and the applied level is what is stored and judged against the target.
+        levels = [criterion.level for criterion in call.library_criteria]
+        if (problem := level_rule.level_claim_problem(ambition_level, levels)) is not None:
+            raise DomainError(problem, field="ambition_level")
+        if call.category_id != category.id:
+            raise DomainError(_l("This call has criteria from the library of its category: remove them (step "
+                                 "“Criteria from the library”) before moving the call to another category."),
+                              field="category_id")
+        ambition_level = level_rule.applied_level(levels) or ambition_level
     # A published call keeps the target it was published under, unless it moves category.
     keeps_frozen_target = call is not None and call.target_level is not None and call.category_id == category.id \
         and call.status is not CallStatus.DRAFT
@@ -220,6 +237,47 @@ def save_call(
     if not creating and call.is_public:
         announce_change(session, call, "updated")
     return call
+
+
+def choose_library_criteria(session: Session, actor: Any, call: Call, criterion_ids: Sequence[int]) -> int | None:
+    """Set the criteria a call takes from the library; its ambition level follows from them.
+
+    Returns the applied level (None: no library criteria, the declared level stands). Refused:
+    criteria of another category, retired ones not already on the call, and, once the call is
+    public, a level below the target without an explanation (write it in the call form first).
+    Side effects: an approval of the explanation no longer holds when the level changes; audit
+    `call.library_criteria_chosen` with the codes.
+    """
+    _ensure_editable(call)
+    lock_row(session, Call, call.id)  # two editors at once: the second sees the first one's choice
+    session.refresh(call)
+    wanted = set(criterion_ids)
+    chosen = list(session.scalars(select(LibraryCriterion).where(LibraryCriterion.id.in_(wanted)))) if wanted else []
+    if len(chosen) != len(wanted):
+        raise DomainError(_l("A chosen criterion no longer exists. Reload the page and choose again."))
+    current = {criterion.id for criterion in call.library_criteria}
+    for criterion in chosen:
+        if (problem := level_rule.may_pick(criterion, call.category_id, criterion.id in current)) is not None:
+            raise DomainError(problem)
+    approval_before = _approval_basis(call)
+    call.library_criteria = sorted(chosen, key=lambda c: (c.level, c.code))
+    level = level_rule.applied_level(c.level for c in chosen)
+    if level is not None:
+        call.ambition_level = level
+    target = call.effective_target_level
+    if call.ambition_level >= target:
+        call.level_explanation = ""
+        call.level_explanation_en = ""
+    elif call.status is not CallStatus.DRAFT:  # a public call never stands below target unexplained
+        check_comply_or_explain(target, call.ambition_level, call.level_explanation, call.level_explanation_en)
+    if approval_before != _approval_basis(call):
+        _explanation_rewritten(session, actor, call, approval_before)
+    session.flush()
+    audit.record(session, actor, "call.library_criteria_chosen", call,
+                 {"codes": [c.code for c in call.library_criteria], "level": call.ambition_level})
+    if call.is_public:
+        announce_change(session, call, "updated")
+    return level
 
 
 def _approval_basis(call: Call) -> tuple[Any, ...]:
@@ -315,7 +373,7 @@ def save_phase(
         raise DomainError(_l("The highest score is between 1 and 100."), field="score_scale_max")
     check_criteria(criteria, score_scale_max)
     if call.status is not CallStatus.DRAFT:
-        _check_published_phase_edit(phase, closes_at, criteria, now or now_utc())
+        closes_at = _check_published_phase_edit(phase, closes_at, criteria, now or now_utc())
     number = phase.number if phase is not None else len(call.phases) + 1
     _check_phase_order(call, number, opens_at, closes_at)
     if phase is not None:
@@ -384,15 +442,28 @@ def _check_scored_phase_edit(session: Session, phase: Phase, scale_max: int,
 
 
 def _check_published_phase_edit(phase: Phase | None, closes_at: dt.datetime, criteria: Sequence[CriterionInput],
-                                now: dt.datetime) -> None:
+                                now: dt.datetime) -> dt.datetime:
     """Applicants rely on a published call: it keeps criteria, and a deadline is never moved into
-    the past (ending a phase now is 'close early', which is recorded as such)."""
+    the past (ending a phase now is 'close early', which is recorded as such). A deadline that has
+    passed stays where it was: moving it later would reopen submission after the proposals were
+    unsealed for the jury. Returns the deadline to store."""
     if not criteria:
         raise DomainError(_l("A published call keeps its criteria; their weights add up to 100."), field="criteria")
+    if phase is not None and phase.closes_at <= now:
+        # The form shows minutes; a deadline set by "close early" has seconds. Same minute = unchanged.
+        if _to_minute(closes_at) != _to_minute(phase.closes_at):
+            raise DomainError(_l("The deadline of this phase has passed, so it can no longer be moved: the "
+                                 "proposals may already have been opened."), field="closes_at")
+        return phase.closes_at
     still_open = phase is None or phase.closes_at > now
     if closes_at <= now and still_open:
         raise DomainError(_l("The deadline cannot be moved into the past. To end the phase now, use "
                              "“Close the open phase now”."), field="closes_at")
+    return closes_at
+
+
+def _to_minute(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(second=0, microsecond=0, tzinfo=None)
 
 
 def check_criteria(criteria: Sequence[CriterionInput], scale_max: int) -> None:

@@ -10,6 +10,9 @@ server, unlike pikepdf's qpdf): it rewrites the document without the /Info entry
 catalogue's /Metadata stream. DOCX and ODT are ZIP packages: their property parts are replaced by
 empty ones with the standard library's zipfile. Text on the pages themselves cannot be removed
 here; applicants are told so (templates/proposals/_blind_note.html).
+
+The proposal's own text is a different matter: there the names of the lead organisation and of its
+consortium partners are replaced before a blind jury reads it (`redact_names`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ import logging
 import re
 import struct
 import zipfile
+from collections.abc import Iterable
+from typing import Any
 
+from markupsafe import escape
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
@@ -153,3 +159,33 @@ def _strip_jpeg(data: bytes) -> bytes:
             out.append(data[position:end])
         position = end
     return data  # not a layout we recognise: unchanged rather than damaged
+
+
+# --- names in the proposal's own text ---------------------------------------------------------
+# A consortium names its partners, and applicants often name themselves in their text. In a blind
+# review the jury's copy of the text has the lead's and every partner's name and KvK number
+# replaced; the stored, submitted text (and its receipt's digest) stays as it was.
+
+HIDDEN = "[…]"
+
+
+def identifying_names(organisation: Any, consortium: Iterable[dict[str, Any]]) -> list[str]:
+    """The names and KvK numbers of the lead organisation and of every partner of the submitted
+    version: what a blind jury must not read."""
+    names = []
+    if organisation is not None:
+        names += [organisation.name, organisation.kvk_number]
+    for partner in consortium:
+        names += [partner.get("name", ""), partner.get("kvk_number", "")]
+    return [name for name in names if name and len(name.strip()) >= 3]
+
+
+def redact_names(text: str, names: Iterable[str], *, html: bool = False) -> str:
+    """`text` with every occurrence of each name (any case, as a whole word) replaced by HIDDEN.
+    In sanitised HTML the names are matched as they are escaped there (`&amp;` for `&`), so the
+    result is still the same safe HTML with only text replaced."""
+    wanted = sorted({str(escape(name)) if html else name for name in names if name}, key=len, reverse=True)
+    if not wanted or not text:
+        return text
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(name) for name in wanted) + r")(?!\w)", re.IGNORECASE)
+    return pattern.sub(HIDDEN, text)

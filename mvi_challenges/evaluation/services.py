@@ -18,7 +18,7 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import CompoundSelect, Integer, Select, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from ..accounts.models import Role, User, UserRole
+from ..accounts.models import Organisation, Role, User, UserRole
 from ..accounts.services import (
     account_link_token,
     create_user,
@@ -29,7 +29,7 @@ from ..accounts.services import (
 )
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import CallStatus, Phase
-from ..calls.services import transition_call
+from ..calls.services import process_changed, transition_call
 from ..core import audit
 from ..core.db import lock_row, utcnow
 from ..core.errors import DomainError
@@ -162,14 +162,21 @@ class PhaseRow:
     has_conflict: bool
     reason: str
     sheet: SheetStatus | None
+    # The lead and the consortium partners of the submitted version: a member related to any of
+    # them must see it to declare a conflict (shown only when the review is not blind).
+    organisations: tuple[str, ...] = ()
 
 
 def phase_rows_statement(member: JuryMember) -> Select[tuple[int, str, int | None, bool | None, str | None,
                                                           SheetStatus | None]]:
     latest_title = (select(ProposalVersion.title).where(ProposalVersion.proposal_id == Proposal.id)
                     .order_by(ProposalVersion.number.desc()).limit(1).scalar_subquery())
+    latest_consortium = (select(ProposalVersion.consortium).where(ProposalVersion.proposal_id == Proposal.id)
+                         .order_by(ProposalVersion.number.desc()).limit(1).scalar_subquery())
     stmt = (select(Proposal.id, func.coalesce(latest_title, Proposal.title), ConflictDeclaration.id,
-                   ConflictDeclaration.has_conflict, ConflictDeclaration.reason, ScoreSheet.status)
+                   ConflictDeclaration.has_conflict, ConflictDeclaration.reason, ScoreSheet.status,
+                   Organisation.name, latest_consortium)
+            .outerjoin(Organisation, Organisation.id == Proposal.organisation_id)
             .outerjoin(ConflictDeclaration, (ConflictDeclaration.proposal_id == Proposal.id)
                        & (ConflictDeclaration.member_id == member.id))
             .outerjoin(ScoreSheet, (ScoreSheet.proposal_id == Proposal.id) & (ScoreSheet.member_id == member.id))
@@ -183,7 +190,13 @@ def phase_rows(session: Session, member: JuryMember) -> list[PhaseRow]:
     declaration and sheet status, in the order of `phase_proposals`."""
     stmt = phase_rows_statement(member)
     return [PhaseRow(id=row[0], title=row[1], declared=row[2] is not None, has_conflict=bool(row[3]),
-                     reason=row[4] or "", sheet=row[5]) for row in session.execute(stmt)]
+                     reason=row[4] or "", sheet=row[5], organisations=_organisations(row[6], row[7]))
+            for row in session.execute(stmt)]
+
+
+def _organisations(lead: str | None, consortium: Any) -> tuple[str, ...]:
+    partners = consortium if isinstance(consortium, list) else []  # JSON from the scalar subquery
+    return tuple(name for name in [lead or "", *(p.get("name", "") for p in partners)] if name)
 
 
 def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal, *, has_conflict: bool,
@@ -746,6 +759,8 @@ def publish_decisions(session: Session, actor: Any, phase: Phase, now: dt.dateti
     audit.record(session, actor, "decision.published", phase, {"count": len(proposals)})
     if call_lifecycle.refusal(phase.call, CallStatus.DECIDED, now) is None:
         transition_call(session, actor, phase.call, CallStatus.DECIDED, now=now)
+    else:  # the call goes on with its next phase; the awards are news all the same (OCDS releases)
+        process_changed.send(phase.call, session=session, change="decisions")
     by_id = {r.proposal_id: r for r in results(session, phase)}
     agreed = consensus_scores(session, phase)
     for proposal in proposals:

@@ -38,7 +38,7 @@ from ..proposals import lifecycle
 from ..proposals.models import Attachment, Proposal
 from ..proposals.permissions import is_owner
 from . import services
-from .blind_copies import strip_document_metadata
+from .blind_copies import identifying_names, redact_names, strip_document_metadata
 from .forms import (
     OUTCOME_LABELS,
     ConsensusForm,
@@ -400,7 +400,8 @@ def phase_overview(phase_id: int):
              "draft": _("draft"), "unscored": _("not scored yet"),
              "conflict": _("You declared a conflict of interest: %(reason)s"),
              "none": _("No conflict of interest with %(label)s"), "with": _("Conflict of interest with %(label)s"),
-             "reason": _("Reason for the conflict (only with a conflict)")}
+             "reason": _("Reason for the conflict (only with a conflict)"),
+             "organisations": _("Organisations taking part (the first leads): %(names)s")}
     return render_template("evaluation/phase.html", phase=phase, member=member,
                            rows=services.phase_rows(db.session, member), texts=texts, blind=phase.blind_review,
                            FINAL=SheetStatus.FINAL)
@@ -436,10 +437,23 @@ def score(phase_id: int, proposal_id: int):
             return redirect(url_for("evaluation.score", phase_id=phase.id, proposal_id=proposal.id))
     return render_template(
         "evaluation/score.html", phase=phase, member=member, proposal=proposal, sheet=sheet, form=form,
-        version=proposal.latest_version, blind=phase.blind_review,
+        version=proposal.latest_version, blind=phase.blind_review, shown=_jury_text(phase, proposal),
         others=services.others_final_sheets(db.session, member, proposal),
         final=sheet is not None and sheet.status is SheetStatus.FINAL,
     ), status_for(form)
+
+
+def _jury_text(phase: Phase, proposal: Proposal) -> dict[str, str]:
+    """The submitted summary and text as the jury reads them: in a blind review without the names
+    and KvK numbers of the lead and of its consortium partners (blind_copies.redact_names)."""
+    version = proposal.latest_version
+    if version is None:
+        return {"summary": "", "body_html": ""}
+    if not phase.blind_review:
+        return {"summary": version.summary, "body_html": version.body_html}
+    names = identifying_names(proposal.organisation, version.consortium or [])
+    return {"summary": redact_names(version.summary, names),
+            "body_html": redact_names(version.body_html, names, html=True)}
 
 
 def _proposal_label(phase: Phase, proposal) -> str:

@@ -34,6 +34,7 @@ from .forms import (
     result_update_form,
 )
 from .models import Contract, ContractTarget, ProcurementRecord, TargetUnit
+from .panels import build_dashboard_panels
 from .permissions import can_manage_monitoring, can_see_result_talks
 
 bp = Blueprint("monitoring", __name__)
@@ -90,7 +91,8 @@ def dashboard():
     if choices["department"]:
         args["department"] = choices["department"].slug
     return render_template("monitoring/dashboard.html", figures=figures, tables=tables,
-                           charts=build_charts(figures, tables), years=years, args=args, **choices)
+                           charts=build_charts(figures, tables), years=years, args=args,
+                           dashboard_panels=build_dashboard_panels(current_app, filters), **choices)
 
 
 @bp.route("/monitoring/tables/<name>.csv")

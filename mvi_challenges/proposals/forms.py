@@ -53,3 +53,24 @@ class AnswerForm(FlaskForm):
                          render_kw={"rows": 3})
     answer_source = TextAreaField(_l("Answer"), validators=[Length(max=20000)], render_kw={"rows": 5})
     publish = BooleanField(_l("Published for everyone"))
+
+
+class PartnerForm(FlaskForm):
+    """The lead invites a partner organisation: by address and/or KvK number, with its part."""
+
+    email = StringField(_l("Email address of the partner's contact person"), validators=[Optional(), Length(max=320)],
+                        description=_l("Give the address, the KvK number, or both. With both, only that person "
+                                       "of that organisation can accept."),
+                        render_kw={"autocomplete": "email", "type": "email"})
+    kvk_number = StringField(_l("KvK number of the partner organisation"), validators=[Optional(), Length(max=20)],
+                             description=_l("8 digits."), render_kw={"inputmode": "numeric"})
+    role = StringField(_l("Role in the consortium"), validators=[DataRequired(
+        message=_l("Describe the partner's role in the consortium.")), Length(max=200)],
+        description=_l("For example: knowledge institute, measurements and validation."))
+    share = EuroField(_l("Budget share of the partner (euros)"), validators=[DataRequired(
+        message=_l("State the partner's share of the budget in euros."))],
+        description=_l("Part of your requested budget. Your own share is what remains."))
+
+
+class InvitationAnswerForm(FlaskForm):
+    """Only the CSRF token: the answer is the button that was pressed."""

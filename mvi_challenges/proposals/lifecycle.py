@@ -35,7 +35,7 @@ from ..accounts.permissions import is_staff
 from ..calls.models import CallStatus, Phase
 from ..core import audit
 from ..core.errors import DomainError
-from .models import Proposal, ProposalStatus
+from .models import ConsortiumPartner, PartnerStatus, Proposal, ProposalStatus
 
 S = ProposalStatus
 
@@ -168,10 +168,10 @@ def has_arrived(proposal: Proposal) -> bool:
 
 
 def can_read(actor: Any, proposal: Proposal, now: dt.datetime) -> bool:
-    """The proposal's text, amounts and files. The applicant always; staff once the phase is
-    opened, and only what was submitted (never a draft, never a withdrawn proposal). The jury
-    reads through `can_score`."""
-    if is_owner(actor, proposal):
+    """The proposal's text, amounts and files. The applicant (and its confirmed consortium partners)
+    always; staff once the phase is opened, and only what was submitted (never a draft, never a
+    withdrawn proposal). The jury reads through `can_score`."""
+    if is_owner(actor, proposal) or is_partner(actor, proposal):
         return True
     return is_staff(actor) and has_arrived(proposal) and not is_sealed(proposal.phase, now)
 
@@ -188,7 +188,7 @@ sits_on_jury: Callable[[Session, Any, Phase], bool] = _nobody_sits_on_a_jury
 
 def can_see_arrival(actor: Any, proposal: Proposal) -> bool:
     """That a proposal arrived (who, when, the receipt's digest): staff, from the moment it did."""
-    return is_owner(actor, proposal) or (is_staff(actor) and has_arrived(proposal))
+    return is_owner(actor, proposal) or is_partner(actor, proposal) or (is_staff(actor) and has_arrived(proposal))
 
 
 def can_score(member: Any, proposal: Proposal, now: dt.datetime, *, has_conflict: bool | None) -> bool:
@@ -271,3 +271,112 @@ def question_needs_answer(question: Any) -> bool:
 def answer_is_editable(question: Any) -> bool:
     """Until an issued clarification note has taken the answer in (then it stays as issued)."""
     return question.note_id is None
+
+
+# --- consortia ---------------------------------------------------------------------------------
+# A proposal's organisation is its lead; it invites partner organisations, each with a role and a
+# budget share. Decided rules (README, "Consortia"):
+# - Only the lead edits, invites, withdraws invitations and submits; confirmed partners read the
+#   proposal (its latest submitted version, or the draft before the first submission) and its
+#   consortium, nothing more: they cannot edit, submit, withdraw or invite.
+# - Partner shares together never exceed the requested budget; the lead's share is the remainder,
+#   so the shares always add up exactly to the requested budget. Checked when inviting, when a
+#   partner confirms (under a lock on the proposal: two partners confirming at once cannot pass the
+#   cap together), and when the lead changes the requested budget.
+# - Submission needs every invitation answered (confirmed or declined) or withdrawn: the submitted
+#   version freezes the confirmed partners and their shares (`ProposalVersion.consortium`).
+# - After the deadline nothing about the consortium changes: no invitation, answer or withdrawal.
+
+P = PartnerStatus
+INVITATION_DAYS = 14
+# An invitation still counts (it blocks submission, and its share is reserved in the lead's view).
+OPEN_INVITATION = frozenset({P.INVITED})
+
+
+def is_partner(user: Any, proposal: Proposal) -> bool:
+    """A member of an organisation that confirmed its part in the proposal's consortium. A declined
+    or withdrawn partner is not (any more)."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "organisation_id", None) is None:
+        return False
+    return any(p.status is P.CONFIRMED and p.organisation_id == user.organisation_id for p in proposal.partners)
+
+
+def is_consortium(proposal: Proposal) -> bool:
+    return proposal.organisation_id is not None
+
+
+def can_manage_consortium(user: Any, proposal: Proposal, now: dt.datetime) -> bool:
+    """The lead invites and withdraws partners while the proposal can still change; a citizen's
+    proposal has no consortium."""
+    return is_owner(user, proposal) and is_consortium(proposal) and can_edit(proposal, now)
+
+
+def confirmed_partners(proposal: Proposal) -> list[ConsortiumPartner]:
+    return [p for p in proposal.partners if p.status is P.CONFIRMED]
+
+
+def open_invitations(proposal: Proposal) -> list[ConsortiumPartner]:
+    return [p for p in proposal.partners if p.status in OPEN_INVITATION]
+
+
+def partner_share_total(proposal: Proposal) -> int:
+    """The confirmed partners' shares together, in cents."""
+    return sum(p.share_cents for p in confirmed_partners(proposal))
+
+
+def lead_share_cents(proposal: Proposal) -> int | None:
+    """The lead's share: what is left of the requested budget after the partners' shares."""
+    if proposal.requested_budget_cents is None:
+        return None
+    return proposal.requested_budget_cents - partner_share_total(proposal)
+
+
+def share_problem(proposal: Proposal, extra_cents: int, requested_cents: int | None = None) -> str | None:
+    """Why the confirmed shares plus `extra_cents` do not fit in the requested budget (None when they do)."""
+    budget = proposal.requested_budget_cents if requested_cents is None else requested_cents
+    if budget is None:
+        return str(_l("State the budget you request before you invite partners: their shares are part of it."))
+    if partner_share_total(proposal) + extra_cents > budget:
+        from ..core.formatting import money
+
+        return str(_l("The partners' shares together (%(total)s) would be more than the requested budget "
+                      "(%(budget)s).", total=money(partner_share_total(proposal) + extra_cents),
+                      budget=money(budget)))
+    return None
+
+
+def invitation_refusal(partner: ConsortiumPartner, user: Any, now: dt.datetime) -> str | None:
+    """Why this user cannot answer this invitation now (None when they can). The link is only a key
+    to the invitation: the person must also belong to the invited organisation (by KvK number) and/or
+    be the invited address, so a forwarded or intercepted link is useless to someone else."""
+    proposal = partner.proposal
+    if partner.status is not P.INVITED or partner.nonce is None:
+        return str(_l("This invitation has already been answered or was withdrawn. The link works only once."))
+    if now >= partner.expires_at:
+        return str(_l("This invitation has expired. Ask the lead organisation to invite you again."))
+    if not accepts_submissions(proposal, now):
+        return str(_l("The deadline of this call has passed: the consortium can no longer change."))
+    organisation = getattr(user, "organisation", None)
+    if organisation is None:
+        return str(_l("Log in with an account of the invited organisation to answer this invitation."))
+    if organisation.id == proposal.organisation_id:
+        return str(_l("Your organisation leads this proposal; it cannot also be its partner."))
+    if partner.invited_kvk and organisation.kvk_number != partner.invited_kvk:
+        return str(_l("This invitation is for another organisation (KvK number %(kvk)s). Log in with an account "
+                      "of that organisation.", kvk=partner.invited_kvk))
+    if partner.invited_email and user.email.casefold() != partner.invited_email.casefold():
+        return str(_l("This invitation was sent to another email address. Log in with that account."))
+    return None
+
+
+def consortium_problems(proposal: Proposal) -> list[tuple[str, str]]:
+    """(field, message) about the consortium that stand in the way of a submission."""
+    problems = []
+    waiting = open_invitations(proposal)
+    if waiting:
+        problems.append(("consortium", str(_l(
+            "Not every invited partner has answered yet (%(names)s). Wait for them, or withdraw the invitation.",
+            names=", ".join(p.invited_as for p in waiting)))))
+    if proposal.requested_budget_cents is not None and (problem := share_problem(proposal, 0)) is not None:
+        problems.append(("requested_budget", problem))
+    return problems

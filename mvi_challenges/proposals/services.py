@@ -10,17 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..accounts.models import Role, User
+from ..accounts.models import Organisation, Role, User
 from ..calls.models import Call, CallStatus, Eligibility, Phase
-from ..calls.services import call_changed
+from ..calls.services import call_changed, process_changed
 from ..core import audit
 from ..core.db import lock_row
 from ..core.errors import DomainError
@@ -29,7 +32,16 @@ from ..core.sanitize import render_markdown
 from ..core.timezones import now_utc
 from ..core.uploads import InspectedUpload
 from . import lifecycle
-from .models import Attachment, Proposal, ProposalStatus, ProposalVersion, Question, call_followers
+from .models import (
+    Attachment,
+    ConsortiumPartner,
+    PartnerStatus,
+    Proposal,
+    ProposalStatus,
+    ProposalVersion,
+    Question,
+    call_followers,
+)
 
 MAX_ATTACHMENTS = 10
 
@@ -168,6 +180,13 @@ def save_draft(
 
         raise DomainError(_l("The requested budget is higher than the budget of this phase (%(max)s).",
                              max=money(proposal.phase.budget_cents)), field="requested_budget")
+    # The partners confirmed their shares of the budget: it cannot shrink below them.
+    if lifecycle.confirmed_partners(proposal) and requested_budget_cents is None:
+        raise DomainError(_l("Your consortium partners have confirmed shares of the budget: state the budget."),
+                          field="requested_budget")
+    if lifecycle.confirmed_partners(proposal) and (
+            problem := lifecycle.share_problem(proposal, 0, requested_budget_cents)) is not None:
+        raise DomainError(problem, field="requested_budget")
     proposal.title = title.strip()
     proposal.summary = summary.strip()
     proposal.body_source = body_source
@@ -183,9 +202,10 @@ def _differs_from_latest(proposal: Proposal) -> bool:
     if latest is None:
         return True
     return (
-        (latest.title, latest.summary, latest.body_source, latest.requested_budget_cents, latest.attachment_manifest)
+        (latest.title, latest.summary, latest.body_source, latest.requested_budget_cents, latest.attachment_manifest,
+         latest.consortium or [])
         != (proposal.title, proposal.summary, proposal.body_source, proposal.requested_budget_cents,
-            attachment_manifest(proposal.current_attachments))
+            attachment_manifest(proposal.current_attachments), consortium_manifest(proposal))
     )
 
 
@@ -229,17 +249,31 @@ def attachment_manifest(attachments: Iterable[Attachment]) -> list[dict[str, Any
     return [{"id": a.id, "filename": a.filename, "sha256": a.sha256, "size": a.size} for a in attachments]
 
 
+def consortium_manifest(proposal: Proposal) -> list[dict[str, Any]]:
+    """The confirmed partners as a submitted version freezes them."""
+    return [{"organisation_id": p.organisation_id, "name": p.organisation.name if p.organisation else "",
+             "kvk_number": p.organisation.kvk_number if p.organisation else "", "role": p.role,
+             "share_cents": p.share_cents}
+            for p in lifecycle.confirmed_partners(proposal)]
+
+
 def compute_digest(
     *, proposal_id: int, number: int, title: str, summary: str, body_source: str,
     requested_budget_cents: int | None, manifest: list[dict[str, Any]], submitted_at: dt.datetime,
+    consortium: list[dict[str, Any]] | None = None,
 ) -> str:
-    """SHA-256 over a canonical JSON of the submitted content and the attachments' own digests."""
-    canonical = json.dumps({
+    """SHA-256 over a canonical JSON of the submitted content and the attachments' own digests (and
+    the consortium's partners and shares, when there are any: receipts of proposals without partners
+    keep the digest they always had)."""
+    content: dict[str, Any] = {
         "proposal": proposal_id, "version": number, "title": title, "summary": summary, "body": body_source,
         "requested_budget_cents": requested_budget_cents,
         "attachments": [[item["filename"], item["sha256"], item["size"]] for item in manifest],
         "submitted_at": submitted_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    }
+    if consortium:
+        content["consortium"] = [[item["kvk_number"], item["role"], item["share_cents"]] for item in consortium]
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -261,7 +295,7 @@ def version_digest(version: ProposalVersion) -> str:
     return compute_digest(
         proposal_id=version.proposal_id, number=version.number, title=version.title, summary=version.summary,
         body_source=version.body_source, requested_budget_cents=version.requested_budget_cents,
-        manifest=version.attachment_manifest, submitted_at=version.submitted_at,
+        manifest=version.attachment_manifest, submitted_at=version.submitted_at, consortium=version.consortium,
     )
 
 
@@ -276,7 +310,7 @@ def completeness_problems(proposal: Proposal) -> list[tuple[str, str]]:
         problems.append(("body_source", str(_l("Describe your proposal."))))
     if proposal.requested_budget_cents is None:
         problems.append(("requested_budget", str(_l("State the budget you request."))))
-    return problems
+    return problems + lifecycle.consortium_problems(proposal)
 
 
 def submit(session: Session, actor: User, proposal: Proposal, now: dt.datetime) -> ProposalVersion:
@@ -299,17 +333,19 @@ def submit(session: Session, actor: User, proposal: Proposal, now: dt.datetime) 
     if lifecycle.refusal(proposal, ProposalStatus.SUBMITTED, now) is not None:
         raise DomainError(_l("This proposal cannot be submitted now."))
     manifest = attachment_manifest(proposal.current_attachments)
+    consortium = consortium_manifest(proposal)
     number = len(proposal.versions) + 1
     session.flush()
     digest = compute_digest(
         proposal_id=proposal.id, number=number, title=proposal.title, summary=proposal.summary,
         body_source=proposal.body_source, requested_budget_cents=proposal.requested_budget_cents,
-        manifest=manifest, submitted_at=now,
+        manifest=manifest, submitted_at=now, consortium=consortium,
     )
     version = ProposalVersion(
         number=number, title=proposal.title, summary=proposal.summary, body_source=proposal.body_source,
         body_html=proposal.body_html, requested_budget_cents=proposal.requested_budget_cents,
         attachment_manifest=manifest, submitted_at=now, submitted_by_id=actor.id, digest=digest,
+        consortium=consortium,
     )
     proposal.versions.append(version)
     proposal.has_unsubmitted_changes = False
@@ -352,6 +388,20 @@ def proposals_for_user_query(user: User) -> Select[tuple[Proposal]]:
         select(Proposal)
         .where(Proposal.owner_key == owner_key_for(user))
         .options(selectinload(Proposal.call), selectinload(Proposal.phase), selectinload(Proposal.versions))
+        .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
+    )
+
+
+def partner_proposals_query(user: User) -> Select[tuple[Proposal]]:
+    """The proposals the user's organisation is a confirmed consortium partner in, newest first."""
+    return (
+        select(Proposal)
+        .join(ConsortiumPartner, ConsortiumPartner.proposal_id == Proposal.id)
+        .where(ConsortiumPartner.organisation_id == user.organisation_id,
+               ConsortiumPartner.status == PartnerStatus.CONFIRMED)
+        # Many-to-one only, joined: the list costs one query however many partnerships there are.
+        .options(joinedload(Proposal.call), joinedload(Proposal.phase), joinedload(Proposal.organisation),
+                 selectinload(Proposal.versions))
         .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
     )
 
@@ -427,6 +477,7 @@ def answer_question(session: Session, actor: User, question: Question, *, text: 
     audit.record(session, actor, "question.answered", question, {"published": publish})
     if newly_published:
         notify_followers(session, question.call, "call_answer_published", question=question)
+        process_changed.send(question.call, session=session, change="answer")  # the Q&A document grew
 
 
 def _next_question_number(session: Session, call: Call) -> int:
@@ -490,3 +541,203 @@ def _tell_followers_about_change(call: Call, session: Session, change: str, firs
                                  **_: Any) -> None:
     if not first_publication:
         notify_followers(session, call, "call_changed", change=change)
+
+
+# --- consortia ---------------------------------------------------------------------------------
+# The rules (who, when, the shares) are the lifecycle's; here they are applied and recorded.
+
+INVITATION_SALT = "consortium-invitation"
+
+
+def invitation_token(secret_key: str, partner: ConsortiumPartner) -> str:
+    """The signed link key: the invitation's id and its nonce. It expires by its signature's age and
+    by `expires_at`, and is single-use because answering (or withdrawing) empties the nonce."""
+    return URLSafeTimedSerializer(secret_key, salt=INVITATION_SALT).dumps([partner.id, partner.nonce])
+
+
+def invitation_for_token(session: Session, secret_key: str, token: str) -> ConsortiumPartner | None:
+    """The invitation a link is for, or None for a forged, expired or superseded link. An answered
+    invitation is still found (its nonce is gone): the page then says it was answered already."""
+    try:
+        partner_id, nonce = URLSafeTimedSerializer(secret_key, salt=INVITATION_SALT).loads(
+            token, max_age=lifecycle.INVITATION_DAYS * 24 * 3600)
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        return None
+    partner = session.get(ConsortiumPartner, partner_id) if isinstance(partner_id, int) else None
+    if partner is None or not isinstance(nonce, str):
+        return None
+    if partner.nonce is not None and not secrets.compare_digest(partner.nonce, nonce):
+        return None  # an older link of an invitation that was sent again
+    return partner
+
+
+def _mark_consortium_changed(proposal: Proposal) -> None:
+    """A changed consortium after a submission is an unsubmitted change: the lead submits again."""
+    if proposal.status is not ProposalStatus.DRAFT:
+        proposal.has_unsubmitted_changes = _differs_from_latest(proposal)
+
+
+def _lock_consortium(session: Session, proposal: Proposal) -> None:
+    """Wait for anyone else changing this consortium (row lock on PostgreSQL, write lock on SQLite),
+    then read the partners again: what we check is what the others committed."""
+    session.flush()
+    lock_row(session, Proposal, proposal.id)
+    session.refresh(proposal)
+    session.refresh(proposal, ["partners"])
+
+
+def invite_partner(session: Session, actor: User, proposal: Proposal, *, email: str, kvk_number: str, role: str,
+                   share_cents: int | None, now: dt.datetime, secret_key: str) -> ConsortiumPartner:
+    """The lead invites a partner organisation by email address and/or KvK number.
+
+    Side effects: a ConsortiumPartner (invited, with a fresh nonce, expiring after INVITATION_DAYS);
+    the invitation mail to the address, or else to every member of the organisation with that KvK
+    number; an unsubmitted change on a submitted proposal; audit `consortium.invited`.
+    """
+    from ..accounts.services import normalise_email, validate_kvk
+
+    if not lifecycle.can_manage_consortium(actor, proposal, now):
+        raise DomainError(lifecycle.while_open(proposal, now) or _l("Only the lead organisation can invite partners."))
+    email = normalise_email(email) if email.strip() else ""
+    kvk = validate_kvk(kvk_number) if kvk_number.strip() else ""
+    if not email and not kvk:
+        raise DomainError(_l("Give the partner's email address, its KvK number, or both."), field="email")
+    if not role.strip():
+        raise DomainError(_l("Describe the partner's role in the consortium."), field="role")
+    if share_cents is None or share_cents <= 0:
+        raise DomainError(_l("State the partner's share of the budget in euros."), field="share")
+    _lock_consortium(session, proposal)
+    if kvk and proposal.organisation is not None and kvk == proposal.organisation.kvk_number:
+        raise DomainError(_l("This is your own organisation's KvK number: the lead cannot be its own partner."),
+                          field="kvk_number")
+    for other in proposal.partners:
+        if other.status in (PartnerStatus.INVITED, PartnerStatus.CONFIRMED) and (
+                (kvk and kvk in (other.invited_kvk, other.organisation.kvk_number if other.organisation else ""))
+                or (email and email == other.invited_email)):
+            raise DomainError(_l("This partner has already been invited."), field="kvk_number" if kvk else "email")
+    if (problem := lifecycle.share_problem(proposal, share_cents)) is not None:
+        raise DomainError(problem, field="share")
+    organisation = session.scalar(select(Organisation).where(Organisation.kvk_number == kvk)) if kvk else None
+    if kvk and not email and organisation is None:
+        raise DomainError(_l("No organisation with this KvK number is registered here yet. Give the partner's "
+                             "email address too, so we can send the invitation."), field="email")
+    partner = ConsortiumPartner(invited_email=email, invited_kvk=kvk, role=role.strip(), share_cents=share_cents,
+                                nonce=secrets.token_urlsafe(32), invited_by_id=actor.id,
+                                expires_at=now + dt.timedelta(days=lifecycle.INVITATION_DAYS))
+    proposal.partners.append(partner)
+    session.flush()
+    _send_invitation(session, partner, organisation, secret_key)
+    _mark_consortium_changed(proposal)
+    audit.record(session, actor, "consortium.invited", proposal,
+                 {"partner_id": partner.id, "kvk": kvk, "email": email, "share_cents": share_cents})
+    return partner
+
+
+def _send_invitation(session: Session, partner: ConsortiumPartner, organisation: Organisation | None,
+                     secret_key: str) -> None:
+    token = invitation_token(secret_key, partner)
+    context = {"partner": partner, "proposal": partner.proposal, "token": token, "days": lifecycle.INVITATION_DAYS}
+    if partner.invited_email:
+        person = session.scalar(select(User).where(User.email == partner.invited_email))
+        # Someone without an account yet gets the mail in Dutch, addressed without a name.
+        recipient = person or SimpleNamespace(name="", locale="nl", email=partner.invited_email)
+        queue_user_email(session, recipient, "consortium_invitation", to=partner.invited_email, **context)
+        return
+    members = session.scalars(select(User).where(User.organisation_id == organisation.id,
+                                                 User.blocked.is_(False))) if organisation else []
+    for member in members:
+        queue_user_email(session, member, "consortium_invitation", **context)
+
+
+def answer_invitation(session: Session, actor: User, partner: ConsortiumPartner, *, accept: bool,
+                      now: dt.datetime) -> None:
+    """A member of the invited organisation confirms or declines its part (role and share as the
+    lead stated them). Two partners confirming at the same moment wait for each other on the
+    proposal's row, so the second sees the first one's share and the cap holds.
+
+    Side effects: status confirmed/declined, the organisation and who answered; the nonce is emptied
+    (the link is used up); an unsubmitted change on a submitted proposal; a mail to the lead's
+    submitter; audit `consortium.confirmed` / `consortium.declined`.
+    """
+    proposal = partner.proposal
+    _lock_consortium(session, proposal)
+    session.refresh(partner)
+    if (problem := lifecycle.invitation_refusal(partner, actor, now)) is not None:
+        raise DomainError(problem)
+    if accept:
+        if any(p.organisation_id == actor.organisation_id and p.status is PartnerStatus.CONFIRMED
+               for p in proposal.partners):
+            raise DomainError(_l("Your organisation is already a partner in this proposal."))
+        if (problem := lifecycle.share_problem(proposal, partner.share_cents)) is not None:
+            raise DomainError(_l("This share no longer fits in the requested budget; the lead organisation has "
+                                 "been told. %(why)s", why=problem))
+        partner.organisation_id = actor.organisation_id
+    partner.status = PartnerStatus.CONFIRMED if accept else PartnerStatus.DECLINED
+    partner.nonce = None
+    partner.responded_at, partner.responded_by_id = now, actor.id
+    session.flush()
+    session.refresh(proposal, ["partners"])
+    _mark_consortium_changed(proposal)
+    audit.record(session, actor, f"consortium.{partner.status.value}", proposal,
+                 {"partner_id": partner.id, "organisation_id": actor.organisation_id})
+    if proposal.submitter is not None:
+        queue_user_email(session, proposal.submitter, "consortium_answered", proposal=proposal, partner=partner,
+                         organisation=actor.organisation)
+
+
+def withdraw_partner(session: Session, actor: User, partner: ConsortiumPartner, now: dt.datetime) -> None:
+    """The lead takes an invitation back, or removes a confirmed partner, while the proposal can
+    change. Side effects: status withdrawn, the link dies; audit `consortium.withdrawn`."""
+    proposal = partner.proposal
+    if not lifecycle.can_manage_consortium(actor, proposal, now):
+        raise DomainError(lifecycle.while_open(proposal, now) or _l("Only the lead organisation can change the "
+                                                                   "consortium."))
+    _lock_consortium(session, proposal)
+    session.refresh(partner)
+    if partner.status not in (PartnerStatus.INVITED, PartnerStatus.CONFIRMED):
+        raise DomainError(_l("This partner is no longer part of the consortium."))
+    was = partner.status
+    partner.status, partner.nonce = PartnerStatus.WITHDRAWN, None
+    # Free the organisation for a later invitation (the unique pair); the audit keeps who it was.
+    organisation_id, partner.organisation_id = partner.organisation_id, None
+    session.flush()
+    session.refresh(proposal, ["partners"])
+    _mark_consortium_changed(proposal)
+    audit.record(session, actor, "consortium.withdrawn", proposal,
+                 {"partner_id": partner.id, "was": was.value, "organisation_id": organisation_id})
+
+
+def submitted_consortium(proposal: Proposal) -> list[dict[str, Any]]:
+    """The partners and shares that count: those of the latest submitted version."""
+    latest = proposal.latest_version
+    return list(latest.consortium or []) if latest is not None else []
+
+
+def partner_shares(proposal: Proposal) -> list[dict[str, Any]]:
+    """Every organisation's part in the submitted budget, the lead first: for budgets, monitoring
+    and open data. The lead's share is the remainder, so the parts add up to the budget."""
+    latest = proposal.latest_version
+    if latest is None or latest.requested_budget_cents is None:
+        return []
+    partners = submitted_consortium(proposal)
+    lead = proposal.organisation
+    shares = [{"organisation_id": lead.id if lead else None, "name": lead.name if lead else "",
+               "kvk_number": lead.kvk_number if lead else "", "role": "lead",
+               "share_cents": latest.requested_budget_cents - sum(p["share_cents"] for p in partners)}]
+    return shares + partners
+
+
+def shares_of_amount(proposal: Proposal, amount_cents: int) -> list[dict[str, Any]]:
+    """Every organisation's part of another amount (a contract's value), in proportion to its share
+    of the submitted budget; rounded so the parts add up to the amount exactly (the cents left over
+    go to the largest remainders). Empty for a proposal without partners."""
+    shares = partner_shares(proposal)
+    total = sum(share["share_cents"] for share in shares)
+    if len(shares) < 2 or total <= 0:
+        return []
+    exact = [share["share_cents"] * amount_cents / total for share in shares]
+    parts = [int(value) for value in exact]
+    by_remainder = sorted(range(len(shares)), key=lambda i: exact[i] - parts[i], reverse=True)
+    for i in by_remainder[: amount_cents - sum(parts)]:
+        parts[i] += 1
+    return [{**share, "amount_cents": part} for share, part in zip(shares, parts, strict=True)]

@@ -38,8 +38,16 @@ from ..core.templating import offer_to_templates
 from ..core.timezones import request_time
 from ..core.uploads import inspect_upload
 from . import lifecycle, services
-from .forms import STATUS_LABELS, AnswerForm, AttachmentForm, ProposalForm, QuestionForm
-from .models import Attachment, Proposal, ProposalStatus, ProposalVersion, Question
+from .forms import (
+    STATUS_LABELS,
+    AnswerForm,
+    AttachmentForm,
+    InvitationAnswerForm,
+    PartnerForm,
+    ProposalForm,
+    QuestionForm,
+)
+from .models import Attachment, ConsortiumPartner, Proposal, ProposalStatus, ProposalVersion, Question
 from .permissions import (
     can_answer_questions,
     can_edit_proposal,
@@ -235,6 +243,8 @@ def detail(proposal_id: int):
                 for version in proposal.versions}
     return render_template("proposals/detail.html", proposal=proposal, verified=verified, now=now,
                            can_edit=can_edit_proposal(current_user, proposal),
+                           is_partner=lifecycle.is_partner(current_user, proposal),
+                           partner_shares=services.partner_shares(proposal),
                            readable=_readable(proposal),
                            may_change=lifecycle.can_edit(proposal, now),
                            may_withdraw=lifecycle.can_withdraw(proposal, now),
@@ -274,7 +284,83 @@ def withdraw(proposal_id: int):
 @require_login
 def mine():
     page = paginate(services.proposals_for_user_query(current_user), per_page=current_app.config["PAGE_SIZE"])
-    return render_template("proposals/mine.html", page=page, proposals=page.items, now=request_time())
+    partnered = (list(db.session.scalars(services.partner_proposals_query(current_user).limit(100)))
+                 if current_user.organisation_id is not None else [])
+    return render_template("proposals/mine.html", page=page, proposals=page.items, partnered=partnered,
+                           now=request_time())
+
+
+# --- consortia ------------------------------------------------------------------------------
+
+
+def _render_consortium(proposal: Proposal, form: PartnerForm):
+    status = 400 if form.errors or form.form_errors else 200
+    now = request_time()
+    return render_template("proposals/consortium.html", proposal=proposal, form=form, now=now,
+                           may_manage=lifecycle.can_manage_consortium(current_user, proposal, now),
+                           lead_share=lifecycle.lead_share_cents(proposal),
+                           problems=lifecycle.consortium_problems(proposal)), status
+
+
+@bp.route("/proposals/<int:proposal_id>/consortium", methods=["GET", "POST"])
+@require_login
+def consortium(proposal_id: int):
+    """The lead's page: the partners with their answers, and the invitation form."""
+    proposal = _load_proposal(proposal_id)
+    if not can_edit_proposal(current_user, proposal):
+        abort(403)  # a partner reads the consortium on the proposal's page; only the lead changes it
+    form = PartnerForm()
+    if form.validate_on_submit() and run_action(lambda: services.invite_partner(
+            db.session, current_user, proposal, email=form.email.data or "", kvk_number=form.kvk_number.data or "",
+            role=form.role.data or "", share_cents=form.share.data, now=request_time(),
+            secret_key=current_app.config["SECRET_KEY"]),
+            form=form, success=_("The invitation has been sent. The partner confirms or declines its part.")).ok:
+        return redirect(url_for("proposals.consortium", proposal_id=proposal.id))
+    return _render_consortium(proposal, form)
+
+
+@bp.route("/proposals/<int:proposal_id>/consortium/<int:partner_id>/withdraw", methods=["POST"])
+@require_login
+def withdraw_partner(proposal_id: int, partner_id: int):
+    proposal = _load_proposal(proposal_id)
+    partner = db.session.get(ConsortiumPartner, partner_id)
+    if not can_edit_proposal(current_user, proposal) or partner is None or partner.proposal_id != proposal.id:
+        abort(404)
+    name = partner.organisation.name if partner.organisation else partner.invited_as
+    if (question := ask_first(
+            title=_("Remove %(name)s from the consortium?", name=name),
+            consequences=[_("The invitation link stops working; the partner no longer reads the proposal."),
+                          _("If your proposal was submitted, submit it again so the change counts.")],
+            button=_("Yes, remove this partner"),
+            back_url=url_for("proposals.consortium", proposal_id=proposal.id))) is not None:
+        return question
+    run_action(lambda: services.withdraw_partner(db.session, current_user, partner, request_time()),
+               success=_("The partner has been removed from the consortium."))
+    return redirect(url_for("proposals.consortium", proposal_id=proposal.id))
+
+
+@bp.route("/consortium/invitations/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """A partner's answer to an invitation. The signed link finds the invitation (a forged or
+    expired one is a 404 for everyone); the person must log in, and the lifecycle decides whether
+    this person, of this organisation, may answer it now."""
+    partner = services.invitation_for_token(db.session, current_app.config["SECRET_KEY"], token)
+    if partner is None:
+        abort(404)
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
+    form = InvitationAnswerForm()
+    if request.method == "POST" and form.validate_on_submit():
+        accept = request.form.get("action") == "confirm"
+        if run_action(lambda: services.answer_invitation(db.session, current_user, partner, accept=accept,
+                                                         now=request_time()),
+                      success=_("You have confirmed your part. You can now read the proposal.") if accept
+                      else _("You have declined the invitation.")).ok and accept:
+            return redirect(url_for("proposals.detail", proposal_id=partner.proposal_id))
+        return redirect(url_for("proposals.invitation", token=token))
+    problem = lifecycle.invitation_refusal(partner, current_user, request_time())
+    return render_template("proposals/invitation.html", partner=partner, proposal=partner.proposal, form=form,
+                           problem=problem), 200 if problem is None else 409
 
 
 # --- questions and following --------------------------------------------------------------
@@ -488,5 +574,7 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
         proposal_can_edit=lambda proposal: lifecycle.can_edit(proposal, request_time()),
         proposal_can_withdraw=lambda proposal: lifecycle.can_withdraw(proposal, request_time()),
         proposal_is_submitted=lambda proposal: lifecycle.has_arrived(proposal),
-        proposal_readable=_readable, question_answer_is_editable=lifecycle.answer_is_editable)
+        proposal_readable=_readable, question_answer_is_editable=lifecycle.answer_is_editable,
+        # A contract with a consortium (monitoring): each organisation's part of its value.
+        consortium_shares_of=services.shares_of_amount)
 

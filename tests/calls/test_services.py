@@ -184,3 +184,24 @@ def test_comply_or_explain_is_judged_by_the_target_at_publication(app: Flask) ->
         db.session.commit()
         call = db.session.get(Call, call.id)
         assert call.below_target and call.level_explanation == "Het contract loopt binnenkort af."
+
+
+def test_a_passed_deadline_is_never_moved_again(app: Flask) -> None:
+    """Reopening a closed phase would let someone submit after the others' proposals were unsealed
+    (and perhaps read by the jury): once the deadline has passed it stays where it was."""
+    with app.app_context():
+        call = _call(app, opens_in=dt.timedelta(days=-10), closes_in=dt.timedelta(days=-1))
+        phase = call.phases[0]
+        deadline = phase.closes_at
+        kept = dict(title="Fase", opens_at=phase.opens_at, budget_cents=0, max_awards=1, score_scale_max=10,
+                    criteria=[CriterionInput("Impact", 100)])
+        with pytest.raises(DomainError) as later:
+            save_phase(db.session, None, call, phase, closes_at=deadline + dt.timedelta(days=7), **kept)
+        assert later.value.field == "closes_at"
+        assert "verstreken" in str(later.value.message)
+        db.session.rollback()
+        phase = db.session.get(Call, call.id).phases[0]
+        assert phase.closes_at == deadline
+        # Other edits of a closed phase (its title) keep working with the deadline unchanged.
+        save_phase(db.session, None, phase.call, phase, closes_at=deadline, **{**kept, "title": "Fase 1"})
+        assert phase.title == "Fase 1"

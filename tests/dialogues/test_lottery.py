@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
 from collections import Counter
 from types import SimpleNamespace
 
@@ -31,6 +30,7 @@ from mvi_challenges.dialogues.models import (
 )
 
 from ..factories import login, make_user, page_text
+from ..races import all_at_once
 
 DISTRICTS = ["overvecht", "overvecht", "overvecht", "overvecht", "overvecht", "zuid", "west", "oost"]
 AGES = ["16-29", "30-44", "45-64", "65+", "16-29", "30-44", "45-64", "65+"]
@@ -178,23 +178,10 @@ def test_six_draws_at_once_draw_once(app: Flask, catalogue) -> None:
     clients = [app.test_client() for _ in range(6)]
     for client in clients:
         login(client, staff_user)
-    barrier = threading.Barrier(len(clients))
-    statuses: list[int] = []
-    errors: list[BaseException] = []
-
-    def post(client: FlaskClient) -> None:
-        try:
-            barrier.wait(timeout=30)
-            statuses.append(client.post(f"/staff/dialogues/{dialogue.id}/draw", data={"confirm": "yes"}).status_code)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [] and statuses == [302] * 6
+    statuses = all_at_once([lambda client=client: client.post(f"/staff/dialogues/{dialogue.id}/draw",
+                                                              data={"confirm": "yes"}).status_code
+                            for client in clients])
+    assert statuses == [302] * 6
     with app.app_context():
         assert db.session.scalar(select(func.count(LotDraw.id))) == 1
         statuses_now = Counter(r.status for r in db.session.scalars(select(Registration)))

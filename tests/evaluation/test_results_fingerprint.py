@@ -109,7 +109,8 @@ def test_the_ranking_shows_a_newly_final_sheet_at_once(app: Flask, catalogue) ->
 
 
 def test_editing_a_published_phase_keeps_the_jurys_scores(app: Flask, catalogue) -> None:
-    """Moving a deadline or re-weighting must not delete what the jury scored against the criteria."""
+    """Re-weighting a closed phase must not delete what the jury scored against the criteria (its deadline
+    stays: a passed deadline cannot be moved, tests/calls/test_services.py)."""
     import pytest
 
     from mvi_challenges.calls.services import CriterionInput, save_phase
@@ -138,7 +139,7 @@ def test_editing_a_published_phase_keeps_the_jurys_scores(app: Flask, catalogue)
 
         def save(criteria: list[CriterionInput]) -> None:
             save_phase(session, None, call_obj, phase, title=phase.title, opens_at=phase.opens_at,
-                       closes_at=phase.closes_at + dt.timedelta(days=7), budget_cents=phase.budget_cents,
+                       closes_at=phase.closes_at, budget_cents=phase.budget_cents,
                        max_awards=phase.max_awards, score_scale_max=phase.score_scale_max, criteria=criteria)
 
         call_obj = phase.call

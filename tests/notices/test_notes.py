@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import threading
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -21,6 +20,7 @@ from mvi_challenges.notices.models import ClarificationNote
 from mvi_challenges.proposals.models import Question
 
 from ..factories import login, make_call, make_proposal, make_user, page_text
+from ..races import all_at_once
 
 _ASKED: dict[int, str] = {}
 
@@ -188,23 +188,8 @@ def test_six_clicks_at_once_issue_one_note(app: Flask, catalogue) -> None:
     clients = [app.test_client() for _ in range(6)]
     for client in clients:
         login(client, staff_user)
-    barrier = threading.Barrier(len(clients))
-    statuses: list[int] = []
-    errors: list[BaseException] = []
-
-    def post(client: FlaskClient) -> None:
-        try:
-            barrier.wait(timeout=30)
-            statuses.append(_issue(client, call, 1, "Wijziging.").status_code)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    statuses = all_at_once([lambda client=client: _issue(client, call, 1, "Wijziging.").status_code
+                            for client in clients])
     assert statuses == [302] * 6
     with app.app_context():
         assert db.session.scalar(select(func.count(ClarificationNote.id))) == 1

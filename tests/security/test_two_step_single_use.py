@@ -6,8 +6,6 @@ last used time step was not atomic). Now an `UPDATE … WHERE totp_last_step < :
 
 from __future__ import annotations
 
-import threading
-
 import pyotp
 from flask import Flask
 
@@ -17,6 +15,7 @@ from mvi_challenges.core.db import db
 from mvi_challenges.core.timezones import now_utc
 
 from ..factories import make_user
+from ..races import all_at_once
 
 ATTACKERS = 6
 
@@ -37,23 +36,8 @@ def _all_at_once(app: Flask, staff, code: str) -> list[int]:
     for client in clients:
         step = client.post("/account/login", data={"email": staff.email, "password": staff.password})
         assert step.headers["Location"].endswith("/account/login/code")
-    barrier = threading.Barrier(ATTACKERS)
-    statuses: list[int] = []
-    errors: list[BaseException] = []
-
-    def post(client) -> None:
-        try:
-            barrier.wait(timeout=30)
-            statuses.append(client.post("/account/login/code", data={"code": code}).status_code)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    statuses = all_at_once([lambda client=client: client.post("/account/login/code", data={"code": code}).status_code
+                            for client in clients])
     logged_in = [client for client in clients if client.get("/account").status_code == 200]
     assert len(logged_in) == statuses.count(302)
     return sorted(statuses)
