@@ -9,6 +9,7 @@ output so the same content gives the same bytes. Both carry the same headings, f
 from __future__ import annotations
 
 import io
+import re
 from xml.sax.saxutils import escape
 
 from odf.opendocument import OpenDocumentText
@@ -25,6 +26,12 @@ from reportlab.platypus import Table as PdfTable
 from .documents import Document, Section
 
 ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
+# Control characters XML 1.0 does not allow (a pasted vertical tab): the document would not open.
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _NOT_IN_XML.sub("", text)
 
 
 # --- ODT ----------------------------------------------------------------------------------------
@@ -61,6 +68,7 @@ def _odt_table(name: str, header: list[str] | None, rows: list[list[str]], style
         for column, value in enumerate(cells):
             cell = TableCell(valuetype="string", stylename=styles["cell"])
             bold = (header is not None and row_number == 0) or (header is None and column == 0)
+            value = _clean(value)
             cell.addElement(P(text=value, stylename=styles["label"]) if bold else P(text=value))
             row.addElement(cell)
         table.addElement(row)
@@ -70,17 +78,17 @@ def _odt_table(name: str, header: list[str] | None, rows: list[list[str]], style
 def to_odt(document: Document) -> bytes:
     doc = OpenDocumentText()
     styles = _odt_styles(doc)
-    doc.text.addElement(P(text=document.title, stylename=styles["title"]))
-    doc.text.addElement(P(text=document.subtitle, stylename=styles["subtitle"]))
+    doc.text.addElement(P(text=_clean(document.title), stylename=styles["title"]))
+    doc.text.addElement(P(text=_clean(document.subtitle), stylename=styles["subtitle"]))
     for number, section in enumerate(document.sections, start=1):
-        doc.text.addElement(H(outlinelevel=2, text=section.heading, stylename=styles["heading"]))
+        doc.text.addElement(H(outlinelevel=2, text=_clean(section.heading), stylename=styles["heading"]))
         if section.facts:
             doc.text.addElement(_odt_table(f"Facts{number}", None, [list(f) for f in section.facts], styles))
         if section.columns and section.rows:
             doc.text.addElement(P())
             doc.text.addElement(_odt_table(f"Table{number}", section.columns, section.rows, styles))
         if section.text:
-            doc.text.addElement(P(text=section.text))
+            doc.text.addElement(P(text=_clean(section.text)))
     buffer = io.BytesIO()
     doc.write(buffer)
     return buffer.getvalue()
@@ -90,7 +98,7 @@ def to_odt(document: Document) -> bytes:
 
 
 def _pdf_table(rows: list[list[str]], styles, *, header: bool) -> PdfTable:
-    cells = [[Paragraph(escape(value), styles["BodyText"]) for value in row] for row in rows]
+    cells = [[Paragraph(escape(_clean(value)), styles["BodyText"]) for value in row] for row in rows]
     table = PdfTable(cells, repeatRows=1 if header else 0, hAlign="LEFT")
     commands = [("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
     commands.append(("BACKGROUND", (0, 0), (-1, 0) if header else (0, -1), colors.whitesmoke))
@@ -104,7 +112,7 @@ def to_pdf(document: Document) -> bytes:
     pdf = SimpleDocTemplate(buffer, pagesize=A4, title=document.title, author="Gemeente Utrecht",
                             leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm, bottomMargin=20 * mm,
                             invariant=1)
-    story: list = [Paragraph(escape(document.title), styles["Title"]),
+    story: list = [Paragraph(escape(_clean(document.title)), styles["Title"]),
                    Paragraph("<i>" + escape(document.subtitle) + "</i>", styles["Normal"]), Spacer(1, 4 * mm)]
     for section in document.sections:
         story.append(Paragraph(escape(section.heading), styles["Heading2"]))

@@ -135,3 +135,25 @@ def test_documents_are_linked_from_record_call_and_dashboard(app: Flask, client,
     login(client, make_user(app, Role.STAFF))
     manage = client.get(f"/staff/calls/{world.call.id}").get_data(as_text=True)
     assert f"/staff/monitoring/calls/{world.call.id}/mvi-paragraph.odt" in manage
+
+
+def test_hostile_text_gives_documents_that_open(app: Flask, client, catalogue) -> None:
+    """Markup, a formula and a pasted control character in what staff typed: both files open, the
+    text is text (no PDF markup, no broken XML)."""
+    import datetime as dt
+
+    from mvi_challenges.catalogue.models import Category
+    from mvi_challenges.monitoring import services
+
+    with app.app_context():
+        record = services.save_record(
+            db.session, None, None, title="<b>Vet</b> & \x0bco", reference="=1+1", description="",
+            category=db.session.scalar(select(Category).where(Category.slug == "ict")), department=None,
+            manager=None, target_level=2, applied_level=1, explanation="<script>alert(1)</script>\nTweede regel",
+            published_on=dt.date(2025, 1, 1), estimated_value_cents=None)
+        db.session.commit()
+        record_id = record.id
+    odt, pdf = _both(client, f"/monitoring/register/{record_id}/mvi-paragraph.{{fmt}}")
+    for text in (odt, pdf):
+        assert "<b>Vet</b> & co" in text
+        assert "<script>alert(1)</script> Tweede regel" in text

@@ -321,3 +321,13 @@ def test_a_talk_costs_the_same_queries_however_much_it_shows(app: Flask, client,
             _report(contract, dt.date(2025, 8, 1), {target.id: Decimal(1)})
         db.session.commit()
     assert count() == before
+
+
+def test_a_formula_typed_as_a_title_is_text_in_the_csv(app: Flask, client, world) -> None:
+    with app.app_context():
+        _tender(db.session.get(User, world.anna), '=HYPERLINK("http://evil.example")', "ict", 2, 2, "", "ruimte",
+                dt.date(2025, 12, 1), None)
+        db.session.commit()
+    login(client, make_user(app, Role.STAFF))
+    rows = _csv(client.get(f"/staff/monitoring/talks/managers/{world.anna}/procurements.csv?year={YEAR}"))
+    assert rows[-1][1] == "'=HYPERLINK(\"http://evil.example\")"
