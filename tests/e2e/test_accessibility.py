@@ -34,7 +34,8 @@ def test_public_pages_have_no_axe_violations(app: Flask, page: Page, language: s
     if language == "en":
         _switch_language(page, "English")
     urls = ["/", "/calls", "/calls?state=open&kind=sbir", f"/calls/{call.slug}", "/account/login",
-            "/account/register", "/privacy", "/accessibility", "/does-not-exist"]
+            "/account/register", "/privacy", "/accessibility", "/does-not-exist", "/pipeline", "/pipeline/follow",
+            "/lessons", "/pipeline/unsubscribe/forged"]
     problems = _sweep(page, urls)
     # A form with errors: the error summary and the invalid fields must be accessible too.
     page.goto("/account/register")
@@ -58,11 +59,16 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
             f"/staff/calls/{published.id}/edit", f"/staff/calls/{published.id}/phases/1",
             f"/staff/calls/{draft.id}", f"/staff/calls/{draft.id}/phases/new", f"/calls/{draft.slug}",
             "/admin/users", "/admin/catalogue/", "/admin/catalogue/categories/1", "/admin/catalogue/categories/new",
-            "/admin/catalogue/values/1", "/admin/catalogue/values/new"]
+            "/admin/catalogue/values/1", "/admin/catalogue/values/new", "/staff/pipeline", "/staff/pipeline/new",
+            "/staff/lessons", "/staff/lessons/new"]
     problems = _sweep(page, urls)
     page.goto("/staff/calls/new?kind=sbir")
     page.locator("form.form button[type=submit]").click()
     problems.extend(f"call form with errors: {v}" for v in axe_violations(page))
+    for form_page in ("/staff/pipeline/new", "/staff/lessons/new"):
+        page.goto(form_page)
+        page.locator("form.form button[type=submit]").click()
+        problems.extend(f"{form_page} with errors: {v}" for v in axe_violations(page))
     assert problems == []
 
 

@@ -48,23 +48,55 @@ def _world(app: Flask) -> dict[str, object]:
     login(client, staff)
     client.post(f"/staff/calls/{judged.id}/phases/1/jury", data={"email": jury.email, "is_chair": "y"})
     app.config["WTF_CSRF_ENABLED"] = csrf
+    _pipeline_and_lessons(app, judged.id)
     return {"english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue, "proposal": made,
             "users": {"entrepreneur": entrepreneur, "resident": resident, "jury": jury, "staff": staff,
                       "admin": admin}}
+
+
+def _pipeline_and_lessons(app: Flask, call_id: int) -> None:
+    """A public plan, an internal one and a lesson: the pipeline's and lessons' pages have content."""
+    from sqlalchemy import select
+
+    from mvi_challenges.catalogue.models import Category, SocialValue
+    from mvi_challenges.core.timezones import now_utc
+    from mvi_challenges.lessons.models import LessonMoment
+    from mvi_challenges.lessons.services import LessonInput, save_lesson
+    from mvi_challenges.pipeline.models import ValueClass
+    from mvi_challenges.pipeline.services import PlanInput, save_planned_purchase
+
+    with app.app_context():
+        category = db.session.scalar(select(Category).where(Category.slug == "mobiliteit"))
+        values = list(db.session.scalars(select(SocialValue).limit(2)))
+        for title, public in (("Elektrische veegwagens en laadinfrastructuur voor de stadsreiniging", True),
+                              ("Deelfietsen voor medewerkers", False)):
+            save_planned_purchase(db.session, None, None, PlanInput(
+                title=title, description="Vier emissievrije veegwagens met laadpunten; marktconsultatie vooraf.",
+                category=category, expected_year=now_utc().year + 1, expected_quarter=2,
+                value_class=ValueClass.FROM_221K, intended_level=3, social_values=values, is_public=public,
+                contact_name="Ilse", contact_email="ilse@utrecht.example"))
+        save_lesson(db.session, None, None, LessonInput(
+            title="Vroeg de markt spreken loont", moment=LessonMoment.EXPERIMENT_ENDED,
+            recorded_on=dt.date(2026, 3, 1), social_value=values[0], what_worked="Marktconsultatie vooraf.",
+            what_did_not="Te korte termijn voor de pilot.", call=db.session.get(Call, call_id), is_public=True))
+        db.session.commit()
 
 
 def _pages(world: dict[str, object]) -> dict[str, list[str]]:
     english, dutch, judged = world["english"], world["dutch"], world["judged"]
     dialogue, proposal = world["dialogue"], world["proposal"]
     public = ["/", "/calls", f"/calls/{english.slug}", f"/calls/{dutch.slug}", "/dialogues",
-              f"/dialogues/{dialogue.slug}", "/monitoring"]
+              f"/dialogues/{dialogue.slug}", "/monitoring", "/pipeline", "/pipeline/follow", "/lessons",
+              "/lessons/1", "/categories/mobiliteit"]
     return {
         "anonymous": [*public, "/account/register", "/account/login"],
         "entrepreneur": ["/my", f"/calls/{english.slug}", f"/proposals/{proposal.id}", f"/proposals/{proposal.id}/edit"],
         "resident": ["/my", f"/dialogues/{dialogue.slug}"],
         "jury": ["/my", "/jury"],
         "staff": ["/my", "/staff/calls", f"/staff/calls/{english.id}", f"/staff/calls/{english.id}/edit",
-                  f"/staff/calls/{judged.id}/phases/1/jury", "/staff/monitoring"],
+                  f"/staff/calls/{judged.id}/phases/1/jury", "/staff/monitoring", "/staff/pipeline",
+                  "/staff/pipeline/new", "/staff/pipeline/1", "/staff/lessons", "/staff/lessons/new",
+                  "/staff/lessons/1"],
         "admin": ["/my", "/admin/users", "/admin/audit"],
     }
 
