@@ -15,6 +15,7 @@ from .dialogues import seed_dialogues, seed_lot_dialogue
 from .evaluation import seed_evaluation
 from .monitoring import seed_monitoring
 from .people import DEMO_PASSWORD, seed_users
+from .pipeline import seed_pipeline
 from .proposals import seed_clarification_note, seed_proposals_and_questions
 
 
@@ -30,7 +31,8 @@ def seed_demo(session: Session) -> str:
     dialogues = seed_dialogues(session, owner) + seed_lot_dialogue(session, owner)
     juries = seed_evaluation(session, owner)
     tenders = seed_monitoring(session, owner)
+    plans = seed_pipeline(session, owner)
     return (f"demo data: {len(users)} users, {len(calls)} calls, {proposals} proposals, {notes} clarification notes, "
             f"{dialogues} dialogues, "
-            f"{juries} juries and {tenders} external tenders added "
+            f"{juries} juries and {tenders} external tenders added, {plans} planned purchases "
             f"(demo password for every demo user: {DEMO_PASSWORD})")

@@ -222,3 +222,14 @@ def test_delivered_digest_carries_rfc_8058_headers(app: Flask, catalogue, monkey
     digest = next(m for m in sent if m["List-Unsubscribe"])
     assert digest["List-Unsubscribe"].startswith("<http") and "/pipeline/unsubscribe/" in digest["List-Unsubscribe"]
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_send_digests_command_mails_confirmed_followers(app: Flask, catalogue) -> None:
+    follow_anonymously(app, catalogue)
+    confirm(app)
+    backdate_follows(app)
+    make_call(app, title="Open uitvraag mobiliteit", category="mobiliteit")
+    result = app.test_cli_runner().invoke(args=["send-digests"])
+    assert result.output.strip() == "1 digests queued"
+    [mail] = digests_to(app)
+    assert "Open uitvraag mobiliteit" in mail.body and mail.unsubscribe.startswith(app.config["PUBLIC_URL"])
