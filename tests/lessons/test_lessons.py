@@ -103,3 +103,32 @@ def test_entrepreneur_cannot_record_lessons(app: Flask, catalogue) -> None:
     assert client.post("/staff/lessons/new", data=lesson_form(catalogue)).status_code == 403
     with app.app_context():
         assert db.session.scalar(select(Lesson.id)) is None
+
+
+def test_lesson_about_a_draft_call_does_not_name_the_draft(app: Flask, catalogue) -> None:
+    draft = make_call(app, title="Geheim concept", status=CallStatus.DRAFT)
+    staff(app).post("/staff/lessons/new", data=lesson_form(catalogue, call_id=draft.id))
+    with app.app_context():
+        lesson_id = db.session.scalar(select(Lesson.id))
+    public = app.test_client()
+    assert "Geheim concept" not in public.get(f"/lessons/{lesson_id}").get_data(as_text=True)
+    assert public.get("/api/v1/lessons").get_json()["items"][0]["call"] is None
+
+
+def test_dashboard_counts_public_lessons_per_value_and_verdicts(app: Flask, catalogue) -> None:
+    client = staff(app)
+    ended = make_call(app, title="Afgelopen uitvraag", status=CallStatus.DECIDED)
+    client.post("/staff/lessons/new", data=lesson_form(catalogue))
+    client.post("/staff/lessons/new", data=lesson_form(catalogue, title="Tweede", call_id=ended.id, paid_off="yes",
+                                                       paid_off_explanation="Ja, drie pilots liepen door."))
+    client.post("/staff/lessons/new", data=lesson_form(catalogue, title="Derde",
+                                                       social_value_id=catalogue.values["innovatie"]))
+    client.post("/staff/lessons/new", data=lesson_form(catalogue, title="Intern", is_public=None, call_id=ended.id,
+                                                       paid_off="no", paid_off_explanation="Nee."))
+    with app.app_context():
+        from mvi_challenges.lessons.services import counts_per_value, paid_off_counts
+        assert [(value.slug, count) for value, count in counts_per_value(db.session)] == [
+            ("innovatie", 1), ("klimaat", 2)]
+        assert paid_off_counts(db.session) == {"yes": 1, "partly": 0, "no": 0}
+    text = page_text(app.test_client().get("/monitoring"))
+    assert "Ja: 1, deels: 0, nee: 0" in text
