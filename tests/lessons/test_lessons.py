@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.calls.models import CallStatus
+from mvi_challenges.calls.models import Call, CallStatus
 from mvi_challenges.core.db import db
 from mvi_challenges.lessons.models import Lesson
 
@@ -87,14 +87,20 @@ def test_paid_off_needs_a_call_and_an_explanation(app: Flask, catalogue) -> None
 def test_paid_off_shows_on_call_page_only_after_the_call_ended(app: Flask, catalogue) -> None:
     running = make_call(app, title="Lopende uitvraag")
     ended = make_call(app, title="Afgelopen uitvraag", status=CallStatus.DECIDED)
+    without_space = make_call(app, title="Zonder ruimte", status=CallStatus.DECIDED)
+    with app.app_context():
+        for call_id in (running.id, ended.id):  # extra weeks granted as experiment space
+            db.session.get(Call, call_id).experiment_extra_weeks = 6
+        db.session.commit()
     client = staff(app)
-    for call in (running, ended):
+    for call in (running, ended, without_space):
         assert client.post("/staff/lessons/new", data=lesson_form(
             catalogue, call_id=call.id, experiment_text=None, moment="experiment_ended", paid_off="partly",
             paid_off_explanation="Extra tijd hielp, procesgeld te weinig.")).status_code == 302
     public = app.test_client()
     assert "Extra tijd hielp" not in page_text(public.get(f"/calls/{running.slug}"))
     assert "Extra tijd hielp" in page_text(public.get(f"/calls/{ended.slug}"))
+    assert "Extra tijd hielp" not in page_text(public.get(f"/calls/{without_space.slug}"))
 
 
 def test_entrepreneur_cannot_record_lessons(app: Flask, catalogue) -> None:

@@ -76,7 +76,8 @@ def test_page_query_count_within_budget(app: Flask, client, bench_world: SimpleN
 
 def test_call_detail_query_count(app: Flask, client, bench_world: SimpleNamespace) -> None:
     count, statements, _body = _count(app, client, f"/calls/{bench_world.call_slug}")
-    assert count <= 8, (count, statements)
+    # 9: the pipeline's panel asks once (by the unique planned_purchases.call_id) which plan the call came from.
+    assert count <= 9, (count, statements)
 
 
 def test_jury_aggregation_query_count(app: Flask, client, bench_world: SimpleNamespace) -> None:
