@@ -110,6 +110,13 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{count} reminders queued")
 
+    @app.cli.command("send-digests")
+    def send_digests_command() -> None:
+        """Queue the followers' digests of what is new in the pipeline, calls and dialogues (run daily)."""
+        from .pipeline.jobs import digest_now
+
+        click.echo(f"{digest_now()} digests queued")
+
     @app.cli.command("backup")
     @click.option("--to", "target_dir", default=None, help="Folder for the backup file.")
     def backup_command(target_dir: str | None) -> None:

@@ -19,6 +19,7 @@ from .dialogues import seed_dialogues, seed_lot_dialogue
 from .evaluation import seed_evaluation
 from .monitoring import seed_monitoring
 from .people import DEMO_PASSWORD, seed_users
+from .pipeline import seed_pipeline
 from .proposals import seed_clarification_note, seed_proposals_and_questions
 
 
@@ -41,8 +42,10 @@ def seed_demo(session: Session) -> str:
     seed_consultations(session, owner)  # not in the message: its wording is what scripts and tests read
     juries = seed_evaluation(session, owner)
     tenders = seed_monitoring(session, owner)
+    plans = seed_pipeline(session, owner)
     backfill_releases(session)  # the services wrote most; any call the demo set up directly gets its own too
     return (f"demo data: {len(users)} users, {len(calls)} calls, {proposals} proposals, {notes} clarification notes, "
             f"{dialogues} dialogues, "
-            f"{juries} juries and {tenders} external tenders added, with {library} library criteria "
+            f"{juries} juries and {tenders} external tenders added, with {library} library criteria, "
+            f"{plans} planned purchases "
             f"(demo password for every demo user: {DEMO_PASSWORD})")

@@ -134,8 +134,9 @@ def call_has_ended(call: Call, now: dt.datetime | None = None) -> bool:
 
 
 def experiment_verdicts(session: Session, call: Call) -> list[Lesson]:
-    """Public lessons saying whether this call's experiment space paid off, once the call has ended."""
-    if not call_has_ended(call):
+    """Public lessons saying whether this call's experiment space paid off, once the call has ended.
+    A call without experiment space has nothing to report (and its page costs no query for it)."""
+    if not call.has_experiment_space or not call_has_ended(call):
         return []
     return list(session.scalars(select(Lesson).where(visible_to_public(), Lesson.call_id == call.id,
                                                      Lesson.paid_off.is_not(None)).order_by(Lesson.id)))

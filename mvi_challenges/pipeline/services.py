@@ -265,8 +265,10 @@ def follow_topic(session: Session, *, user: Any | None, email: str, kind: TopicK
         except IntegrityError:
             follow = session.scalars(select(Follow).where(Follow.email == address, Follow.topic_kind == kind,
                                                           Follow.topic_id == topic_id)).one()
-    if trusted and not follow.is_confirmed:
-        _confirm(follow, now)
+    if trusted:
+        follow.user_id = user.id
+        if not follow.is_confirmed:
+            _confirm(follow, now)
     session.flush()
     return follow, not follow.is_confirmed
 

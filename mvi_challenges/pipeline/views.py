@@ -23,6 +23,7 @@ from ..core.outbox import queue_user_email
 from ..core.pagination import paginate
 from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc, to_local
+from ..infra.ratelimit import EMAIL_CHANGES, REGISTER_PER_IP, limiter, submitted_email
 from ..monitoring.panels import DashboardPanel, add_dashboard_panel
 from . import lifecycle, services
 from .forms import ButtonForm, FollowForm, PlannedPurchaseForm, StartTenderForm
@@ -104,6 +105,10 @@ def _parse_topic(text: str) -> tuple[TopicKind, int]:
 
 
 @bp.route("/pipeline/follow", methods=["GET", "POST"])
+# Each request may mail a confirmation to the address typed: limits per visitor and per address, so
+# the form cannot be used to flood someone's mailbox.
+@limiter.limit(REGISTER_PER_IP, methods=["POST"])
+@limiter.limit(EMAIL_CHANGES, key_func=submitted_email, methods=["POST"])
 def follow():
     """Follow a category or social value: a daily digest by mail, after confirming the address."""
     form = _follow_form()
@@ -122,7 +127,11 @@ def follow():
 
         outcome = run_action(act, form=form)
         if outcome.ok:
-            return render_template("pipeline/follow_done.html", needs_confirmation=outcome.value[1])
+            # Only the address's own, logged-in owner learns that it already follows this; anyone
+            # else reads "check your mail" whatever the state, so the form reveals nobody's follows.
+            trusted = outcome.value[0].user_id is not None and current_user.is_authenticated \
+                and outcome.value[0].user_id == current_user.id
+            return render_template("pipeline/follow_done.html", needs_confirmation=not trusted or outcome.value[1])
     follows = services.follows_of_user(db.session, current_user) if current_user.is_authenticated else []
     secret_key = current_app.config["SECRET_KEY"]
     mine = [(f, services.topic_of(db.session, f.topic_kind, f.topic_id),

@@ -41,7 +41,8 @@ def test_public_pages_have_no_axe_violations(app: Flask, page: Page, language: s
     urls = ["/", "/calls", "/calls?state=open&kind=sbir", f"/calls/{call.slug}", "/account/login",
             "/calls?kind=staged_challenge", f"/calls/{staged.slug}", f"/calls/{staged.slug}/winners",
             f"/calls/{partnership.slug}",
-            "/account/register", "/privacy", "/accessibility", "/does-not-exist"]
+            "/account/register", "/privacy", "/accessibility", "/does-not-exist", "/pipeline", "/pipeline/follow",
+            "/lessons", "/pipeline/unsubscribe/forged"]
     problems = _sweep(page, urls)
     # A form with errors: the error summary and the invalid fields must be accessible too.
     page.goto("/account/register")
@@ -82,7 +83,8 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
     partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
     urls += [f"/staff/calls/{staged.id}", f"/staff/calls/{staged.id}/phases/2", f"/staff/calls/{staged.id}/phases/new",
              f"/staff/calls/{staged.id}/stages/2/pitch", f"/staff/calls/{partnership.id}/phases/2",
-             "/staff/calls/new?kind=partnership"]
+             "/staff/calls/new?kind=partnership", "/staff/pipeline", "/staff/pipeline/new", "/staff/lessons",
+             "/staff/lessons/new"]
     problems = _sweep(page, urls)
     page.goto(f"/staff/calls/{draft.id}/criteria")
     page.locator("form.form button[type=submit]").click()  # nothing chosen: saved, back on the manage page
@@ -100,6 +102,10 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
     page.goto("/staff/calls/new?kind=sbir")
     page.locator("form.form button[type=submit]").click()
     problems.extend(f"call form with errors: {v}" for v in axe_violations(page))
+    for form_page in ("/staff/pipeline/new", "/staff/lessons/new"):
+        page.goto(form_page)
+        page.locator("form.form button[type=submit]").click()
+        problems.extend(f"{form_page} with errors: {v}" for v in axe_violations(page))
     assert problems == []
 
 

@@ -81,6 +81,7 @@ def _world(app: Flask) -> dict[str, object]:
     partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
     talks = build_talks_world(app)  # a manager's and a department's result talk of 2025, with figures
     consultation = _consultation(app, entrepreneur)
+    _pipeline_and_lessons(app, judged.id)
     return {"staged": staged, "partnership": partnership, "library": library, "english": english, "dutch": dutch,
             "judged": judged, "dialogue": dialogue,
             "proposal": made, "talks": talks, "consultation": consultation, "invitation": invitation,
@@ -123,6 +124,34 @@ def _consultation(app: Flask, answerer) -> dict[str, object]:
         return {"open": open_.slug, "open_id": open_.id, "held": held.slug, "held_id": held.id}
 
 
+def _pipeline_and_lessons(app: Flask, call_id: int) -> None:
+    """A public plan, an internal one and a lesson: the pipeline's and lessons' pages have content."""
+    from sqlalchemy import select
+
+    from mvi_challenges.catalogue.models import Category, SocialValue
+    from mvi_challenges.core.timezones import now_utc
+    from mvi_challenges.lessons.models import LessonMoment
+    from mvi_challenges.lessons.services import LessonInput, save_lesson
+    from mvi_challenges.pipeline.models import ValueClass
+    from mvi_challenges.pipeline.services import PlanInput, save_planned_purchase
+
+    with app.app_context():
+        category = db.session.scalar(select(Category).where(Category.slug == "mobiliteit"))
+        values = list(db.session.scalars(select(SocialValue).limit(2)))
+        for title, public in (("Elektrische veegwagens en laadinfrastructuur voor de stadsreiniging", True),
+                              ("Deelfietsen voor medewerkers", False)):
+            save_planned_purchase(db.session, None, None, PlanInput(
+                title=title, description="Vier emissievrije veegwagens met laadpunten; marktconsultatie vooraf.",
+                category=category, expected_year=now_utc().year + 1, expected_quarter=2,
+                value_class=ValueClass.FROM_221K, intended_level=3, social_values=values, is_public=public,
+                contact_name="Ilse", contact_email="ilse@utrecht.example"))
+        save_lesson(db.session, None, None, LessonInput(
+            title="Vroeg de markt spreken loont", moment=LessonMoment.EXPERIMENT_ENDED,
+            recorded_on=dt.date(2026, 3, 1), social_value=values[0], what_worked="Marktconsultatie vooraf.",
+            what_did_not="Te korte termijn voor de pilot.", call=db.session.get(Call, call_id), is_public=True))
+        db.session.commit()
+
+
 def _pages(world: dict[str, object]) -> dict[str, list[str]]:
     english, dutch, judged = world["english"], world["dutch"], world["judged"]
     dialogue, proposal, consultation = world["dialogue"], world["proposal"], world["consultation"]
@@ -130,7 +159,7 @@ def _pages(world: dict[str, object]) -> dict[str, list[str]]:
     public = ["/", "/calls", f"/calls/{english.slug}", f"/calls/{dutch.slug}", "/dialogues",
               f"/dialogues/{dialogue.slug}", "/monitoring", "/categories/mobiliteit", "/consultations",
               f"/consultations/{consultation['open']}", f"/calls/{staged.slug}", f"/calls/{staged.slug}/winners",
-              f"/calls/{partnership.slug}"]
+              f"/calls/{partnership.slug}", "/pipeline", "/pipeline/follow", "/lessons", "/lessons/1"]
     return {
         "anonymous": [*public, "/account/register", "/account/login"],
         "entrepreneur": ["/my", f"/calls/{english.slug}", f"/proposals/{proposal.id}", f"/proposals/{proposal.id}/edit",
@@ -148,7 +177,8 @@ def _pages(world: dict[str, object]) -> dict[str, list[str]]:
                   f"/staff/consultations/{consultation['held_id']}/responses",
                   f"/staff/consultations/{consultation['held_id']}/summary", f"/staff/calls/{staged.id}",
                   f"/staff/calls/{staged.id}/phases/2", f"/staff/calls/{staged.id}/stages/2/pitch",
-                  f"/staff/calls/{partnership.id}/phases/2"],
+                  f"/staff/calls/{partnership.id}/phases/2", "/staff/pipeline", "/staff/pipeline/new",
+                  "/staff/pipeline/1", "/staff/lessons", "/staff/lessons/new", "/staff/lessons/1"],
         "admin": ["/my", "/admin/users", "/admin/audit", "/admin/library/", "/admin/library/principles",
                   f"/admin/library/criteria/{world['library'].criteria['MOB-3']}", "/admin/library/import",
                   f"/admin/library/principles/{world['library'].principles['schoon']}"],

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
-from mvi_challenges.calls.models import CallStatus
+from mvi_challenges.calls.models import Call, CallStatus
 from mvi_challenges.core.db import db
 from mvi_challenges.lessons.models import Lesson
 
@@ -87,14 +87,20 @@ def test_paid_off_needs_a_call_and_an_explanation(app: Flask, catalogue) -> None
 def test_paid_off_shows_on_call_page_only_after_the_call_ended(app: Flask, catalogue) -> None:
     running = make_call(app, title="Lopende uitvraag")
     ended = make_call(app, title="Afgelopen uitvraag", status=CallStatus.DECIDED)
+    without_space = make_call(app, title="Zonder ruimte", status=CallStatus.DECIDED)
+    with app.app_context():
+        for call_id in (running.id, ended.id):  # extra weeks granted as experiment space
+            db.session.get(Call, call_id).experiment_extra_weeks = 6
+        db.session.commit()
     client = staff(app)
-    for call in (running, ended):
+    for call in (running, ended, without_space):
         assert client.post("/staff/lessons/new", data=lesson_form(
             catalogue, call_id=call.id, experiment_text=None, moment="experiment_ended", paid_off="partly",
             paid_off_explanation="Extra tijd hielp, procesgeld te weinig.")).status_code == 302
     public = app.test_client()
     assert "Extra tijd hielp" not in page_text(public.get(f"/calls/{running.slug}"))
     assert "Extra tijd hielp" in page_text(public.get(f"/calls/{ended.slug}"))
+    assert "Extra tijd hielp" not in page_text(public.get(f"/calls/{without_space.slug}"))
 
 
 def test_entrepreneur_cannot_record_lessons(app: Flask, catalogue) -> None:
@@ -103,3 +109,32 @@ def test_entrepreneur_cannot_record_lessons(app: Flask, catalogue) -> None:
     assert client.post("/staff/lessons/new", data=lesson_form(catalogue)).status_code == 403
     with app.app_context():
         assert db.session.scalar(select(Lesson.id)) is None
+
+
+def test_lesson_about_a_draft_call_does_not_name_the_draft(app: Flask, catalogue) -> None:
+    draft = make_call(app, title="Geheim concept", status=CallStatus.DRAFT)
+    staff(app).post("/staff/lessons/new", data=lesson_form(catalogue, call_id=draft.id))
+    with app.app_context():
+        lesson_id = db.session.scalar(select(Lesson.id))
+    public = app.test_client()
+    assert "Geheim concept" not in public.get(f"/lessons/{lesson_id}").get_data(as_text=True)
+    assert public.get("/api/v1/lessons").get_json()["items"][0]["call"] is None
+
+
+def test_dashboard_counts_public_lessons_per_value_and_verdicts(app: Flask, catalogue) -> None:
+    client = staff(app)
+    ended = make_call(app, title="Afgelopen uitvraag", status=CallStatus.DECIDED)
+    client.post("/staff/lessons/new", data=lesson_form(catalogue))
+    client.post("/staff/lessons/new", data=lesson_form(catalogue, title="Tweede", call_id=ended.id, paid_off="yes",
+                                                       paid_off_explanation="Ja, drie pilots liepen door."))
+    client.post("/staff/lessons/new", data=lesson_form(catalogue, title="Derde",
+                                                       social_value_id=catalogue.values["innovatie"]))
+    client.post("/staff/lessons/new", data=lesson_form(catalogue, title="Intern", is_public=None, call_id=ended.id,
+                                                       paid_off="no", paid_off_explanation="Nee."))
+    with app.app_context():
+        from mvi_challenges.lessons.services import counts_per_value, paid_off_counts
+        assert [(value.slug, count) for value, count in counts_per_value(db.session)] == [
+            ("innovatie", 1), ("klimaat", 2)]
+        assert paid_off_counts(db.session) == {"yes": 1, "partly": 0, "no": 0}
+    text = page_text(app.test_client().get("/monitoring"))
+    assert "Ja: 1, deels: 0, nee: 0" in text

@@ -222,3 +222,42 @@ def test_delivered_digest_carries_rfc_8058_headers(app: Flask, catalogue, monkey
     digest = next(m for m in sent if m["List-Unsubscribe"])
     assert digest["List-Unsubscribe"].startswith("<http") and "/pipeline/unsubscribe/" in digest["List-Unsubscribe"]
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_send_digests_command_mails_confirmed_followers(app: Flask, catalogue) -> None:
+    follow_anonymously(app, catalogue)
+    confirm(app)
+    backdate_follows(app)
+    make_call(app, title="Open uitvraag mobiliteit", category="mobiliteit")
+    result = app.test_cli_runner().invoke(args=["send-digests"])
+    assert result.output.strip() == "1 digests queued"
+    [mail] = digests_to(app)
+    assert "Open uitvraag mobiliteit" in mail.body and mail.unsubscribe.startswith(app.config["PUBLIC_URL"])
+
+
+def test_the_form_does_not_reveal_who_follows_what(app: Flask, catalogue) -> None:
+    follow_anonymously(app, catalogue)
+    confirm(app)
+    again = follow_anonymously(app, catalogue)  # a stranger types the same address
+    assert "Kijk in uw mail" in page_text(again) or "Check your mail" in page_text(again)
+    with app.app_context():  # and the owner gets no new mail for a follow that is already confirmed
+        assert db.session.scalar(select(func.count(OutboxEmail.id)).where(OutboxEmail.to == EMAIL)) == 1
+
+
+def test_confirmation_mails_to_one_address_are_limited(app: Flask, catalogue) -> None:
+    from mvi_challenges import create_app
+
+    limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                          "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": True,
+                          "RATELIMIT_STORAGE_URI": "memory://", "WTF_CSRF_ENABLED": False,
+                          "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"]})
+    try:
+        statuses = [limited.test_client().post(
+            "/pipeline/follow", environ_base={"REMOTE_ADDR": f"10.0.1.{n}"},
+            data={"topic": f"category:{catalogue.categories['mobiliteit'].id}", "email": "doelwit@example.org"},
+        ).status_code for n in range(7)]
+    finally:
+        with limited.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    assert statuses[:5] == [200] * 5 and statuses[5:] == [429, 429]

@@ -209,3 +209,14 @@ def test_dashboard_counts_planned_and_started_per_quarter(app: Flask, catalogue)
                     (f"{NEXT_YEAR}-Q4", 0, 0)]
     text = page_text(app.test_client().get(f"/monitoring?year={now_utc().year}"))
     assert "inkoopplanning" in text.lower()
+
+
+def test_a_started_plan_is_kept_as_announced(app: Flask, catalogue) -> None:
+    client = staff_client(app)
+    client.post("/staff/pipeline/new", data=plan_form(catalogue))
+    item_id = only_item(app)
+    client.post(f"/staff/pipeline/{item_id}/start-tender", data={"confirm": "yes", "reference": ""})
+    response = client.post(f"/staff/pipeline/{item_id}", data=plan_form(catalogue, title="Achteraf anders"))
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.get(PlannedPurchase, item_id).title == "Elektrische veegwagens"
