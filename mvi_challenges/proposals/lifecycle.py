@@ -186,6 +186,12 @@ def _nobody_sits_on_a_jury(session: Session, actor: Any, phase: Phase) -> bool:
 sits_on_jury: Callable[[Session, Any, Phase], bool] = _nobody_sits_on_a_jury
 
 
+def hides_applicant(session: Session, actor: Any, phase: Phase) -> bool:
+    """A blind review: a member of the phase's jury, staff included, does not learn who applied.
+    The jury pages number the proposals; the staff pages would put the name beside that number."""
+    return phase.blind_review and sits_on_jury(session, actor, phase)
+
+
 def can_see_arrival(actor: Any, proposal: Proposal) -> bool:
     """That a proposal arrived (who, when, the receipt's digest): staff, from the moment it did."""
     return is_owner(actor, proposal) or (is_staff(actor) and has_arrived(proposal))
