@@ -283,6 +283,7 @@ def save_sheet(session: Session, actor: Any, member: JuryMember, proposal: Propo
     """
     # A change to the phase's criteria at this moment (calls.services.save_phase) waits, or we do.
     lock_row(session, Phase, member.phase_id)
+    _read_publication_again(session, proposal.phase)
     declaration = member_declaration(session, member, proposal)
     if declaration is None or declaration.has_conflict:
         raise DomainError(_l("Declare that you have no conflict of interest before scoring."))
@@ -626,6 +627,8 @@ def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion
         raise DomainError(_l("A score lies between 0 and %(max)d.", max=phase.score_scale_max), field="value")
     if not reason.strip():
         raise DomainError(_l("Give the reason for the consensus score."), field="reason")
+    lock_row(session, Phase, phase.id)  # a double click, or publication at this moment: we wait for it
+    _read_publication_again(session, phase)
     if phase.decisions_published_at is not None:
         raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
     member = member_for(session, actor, phase)
@@ -635,7 +638,6 @@ def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion
     problem = consensus_problem(session, proposal)
     if problem is not None:
         raise DomainError(problem)
-    lock_row(session, Phase, phase.id)  # a double click: the second sees the first's row
     consensus = session.scalar(select(ConsensusScore).where(ConsensusScore.proposal_id == proposal.id,
                                                             ConsensusScore.criterion_id == criterion_id))
     if consensus is None:
@@ -645,6 +647,13 @@ def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion
     consensus.decided_at = utcnow()
     session.flush()
     audit.record(session, actor, "jury.consensus", proposal, {"criterion_id": criterion_id, "value": value})
+
+
+def _read_publication_again(session: Session, phase: Phase) -> None:
+    """After the phase's row lock: whether its decisions are published, as committed now. The phase
+    object may have been read before a colleague's publication committed; trusting it would let a
+    decision, score or consensus change after the applicants were told."""
+    session.refresh(phase, ["decisions_published_at"])
 
 
 def decisions(session: Session, phase: Phase) -> dict[int, Decision]:
@@ -669,6 +678,10 @@ def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, m
     phase = proposal.phase
     if not motivation.strip():
         raise DomainError(_l("Give the motivation; it is published and sent to the applicant."), field="motivation")
+    # Two clicks, or two staff members awarding at once: the second waits and counts the first's award;
+    # a colleague publishing at this moment: we wait, and then see the decisions published.
+    lock_row(session, Phase, phase.id)
+    _read_publication_again(session, phase)
     if phase.decisions_published_at is not None:
         raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
     if lifecycle.is_sealed(phase, now or utcnow()) or proposal.status not in lifecycle.IN_EVALUATION:
@@ -676,8 +689,6 @@ def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, m
                              "or withdraw them."))
     if outcome is Outcome.ADVANCED and phase.number >= len(phase.call.phases):
         raise DomainError(_l("There is no next phase to advance to."), field="outcome")
-    # Two clicks, or two staff members awarding at once: the second waits and counts the first's award.
-    lock_row(session, Phase, phase.id)
     others = [d for pid, d in decisions(session, phase).items() if pid != proposal.id and d.outcome in WINNING]
     if outcome in WINNING:
         if len(others) + 1 > phase.max_awards:
