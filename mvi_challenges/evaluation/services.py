@@ -123,8 +123,15 @@ def assign_member(session: Session, actor: Any, phase: Phase, *, email: str, nam
 
 
 def remove_member(session: Session, actor: Any, member: JuryMember) -> None:
+    # Off the jury, a staff member reads as staff: leaving it would open what a declared conflict shut.
+    if member.user_id == getattr(actor, "id", None):
+        raise DomainError(_l("You cannot remove yourself from a jury: ask a colleague."))
     if session.scalar(select(ScoreSheet.id).where(ScoreSheet.member_id == member.id).limit(1)) is not None:
         raise DomainError(_l("This member has already scored; their sheets stay part of the record."))
+    if session.scalar(select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == member.id)
+                      .limit(1)) is not None:
+        raise DomainError(_l("This member has already declared on proposals; their declarations stay part of the "
+                             "record."))
     session.delete(member)
     session.flush()
     audit.record(session, actor, "jury.member_removed", member.phase, {"user_id": member.user_id})
