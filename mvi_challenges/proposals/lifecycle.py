@@ -108,6 +108,20 @@ MOVES: dict[tuple[ProposalStatus, ProposalStatus], Guard] = {
 }
 
 
+# What staff may do by hand. Submitting and withdrawing are the applicant's alone (staff withdrew a
+# bid before the deadline, or moved its arrival time by "submitting" it again); outcomes follow
+# from published decisions.
+STAFF_TARGETS = frozenset({S.UNDER_REVIEW})
+
+
+def staff_refusal(proposal: Proposal, target: ProposalStatus, now: dt.datetime) -> str | None:
+    """Why staff cannot move `proposal` to `target` by hand now (None when they can). An outcome is
+    refused by `refusal` itself, which says where outcomes come from."""
+    if target not in STAFF_TARGETS | OUTCOMES:
+        return str(_l("This step is not possible for this proposal."))
+    return refusal(proposal, target, now)
+
+
 def refusal(proposal: Proposal, target: ProposalStatus, now: dt.datetime, outcome: str | None = None) -> str | None:
     """Why `proposal` cannot move to `target` now (None when it can)."""
     guard = MOVES.get((proposal.status, target))
