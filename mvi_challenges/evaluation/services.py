@@ -193,6 +193,10 @@ def phase_rows(session: Session, member: JuryMember) -> list[PhaseRow]:
                      reason=row[4] or "", sheet=row[5]) for row in session.execute(stmt)]
 
 
+OWN_PROPOSAL = _l("This is a proposal of your own organisation (or your own): you have a conflict of interest "
+                  "with it, which cannot be lifted.")
+
+
 def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal, *, has_conflict: bool,
             reason: str, now: dt.datetime | None = None) -> ConflictDeclaration:
     """No conflict, or a conflict with its reason. A member who finalised a sheet cannot change it;
@@ -205,6 +209,8 @@ def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal
                              "closed."))
     if has_conflict and not reason.strip():
         raise DomainError(_l("Give the reason for the conflict of interest."), field="reason")
+    if not has_conflict and lifecycle.is_owner(member.user, proposal):
+        raise DomainError(OWN_PROPOSAL)  # what the platform knows is not left to the declaration
     sheet = score_sheet(session, member, proposal)
     if sheet is not None and sheet.status is SheetStatus.FINAL:
         raise DomainError(_l("You have finalised your scores for this proposal; the declaration stands."))
@@ -238,6 +244,9 @@ def lift_conflict(session: Session, actor: Any, declaration: ConflictDeclaration
         raise DomainError(_l("Give the reason for lifting the conflict of interest; it is kept in the record."),
                           field="reason")
     proposal = session.get(Proposal, declaration.proposal_id)
+    if proposal is not None and lifecycle.is_owner(declaration.member.user, proposal):
+        raise DomainError(_l("This is a proposal of the member's own organisation (or their own): the conflict of "
+                             "interest cannot be lifted."))
     if proposal is not None and proposal.phase.decisions_published_at is not None:
         raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
     original = declaration.reason
