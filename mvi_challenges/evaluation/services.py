@@ -140,6 +140,10 @@ def remove_member(session: Session, actor: Any, member: JuryMember) -> None:
 def save_settings(session: Session, actor: Any, phase: Phase, *, blind_review: bool, threshold: int) -> None:
     if not 0 <= threshold <= phase.score_scale_max:
         raise DomainError(_l("The threshold lies between 0 and the highest score."), field="threshold")
+    if blind_review != phase.blind_review and phase.opened_at is not None:
+        # Switched off, the jury would see the names; switched on, it has seen them already.
+        raise DomainError(_l("The proposals have been opened: whether the review is blind can no longer change."),
+                          field="blind_review")
     phase.blind_review, phase.disagreement_threshold = blind_review, threshold
     session.flush()
     audit.record(session, actor, "jury.settings", phase, {"blind": blind_review, "threshold": threshold})
