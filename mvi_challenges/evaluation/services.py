@@ -244,6 +244,8 @@ def lift_conflict(session: Session, actor: Any, declaration: ConflictDeclaration
     """
     if not declaration.has_conflict:
         raise DomainError(_l("This member declared no conflict of interest with this proposal."))
+    if declaration.member.user_id == getattr(actor, "id", None):
+        raise DomainError(_l("You cannot lift a conflict of interest you declared yourself: ask a colleague."))
     if not reason.strip():
         raise DomainError(_l("Give the reason for lifting the conflict of interest; it is kept in the record."),
                           field="reason")

@@ -7,6 +7,9 @@ motivations; they could add themselves again and declare "no conflict". A collea
 member who declared likewise erased the declarations from the record. Found broken, fixed in
 evaluation/services.remove_member: nobody removes themselves, and a member who declared (like one
 who scored) stays part of the record.
+
+The same staff juror also lifted their own declared conflict on the staff jury page (any reason
+would do): fixed in evaluation/services.lift_conflict, a colleague lifts it.
 """
 
 from __future__ import annotations
@@ -60,3 +63,20 @@ def test_a_member_who_did_nothing_yet_can_still_be_removed(app: Flask, catalogue
     world.staff.post(f"/staff/jury-members/{_member_id(app, world.juror.id)}/remove", data={"confirm": "yes"})
     with app.app_context():
         assert db.session.scalar(select(JuryMember.id).where(JuryMember.user_id == world.juror.id)) is None
+
+
+def test_a_staff_juror_cannot_lift_their_own_conflict(app: Flask, catalogue) -> None:
+    """Four eyes: lifting a conflict is a colleague's decision, never the member's own."""
+    world = _setup(app)
+    staff_juror = make_user(app, Role.STAFF, Role.JURY)
+    world.staff.post(f"/staff/calls/{world.call.id}/phases/1/jury", data={"email": staff_juror.email})
+    me = _client(app, staff_juror)
+    first = world.proposals[0].id
+    me.post(f"/jury/phases/{world.phase_id}", data={f"declare-{first}": "conflict", f"reason-{first}": "Zwager"})
+    with app.app_context():
+        declaration_id = db.session.scalar(select(ConflictDeclaration.id))
+    response = me.post(f"/staff/conflicts/{declaration_id}/lift", data={"reason": "Toch niet"}, follow_redirects=True)
+    assert "ask a colleague" in page_text(response)
+    with app.app_context():
+        assert db.session.get(ConflictDeclaration, declaration_id).has_conflict
+    assert me.get(f"/jury/phases/{world.phase_id}/proposals/{first}").status_code == 403
