@@ -104,3 +104,38 @@ def test_a_stored_zip_bomb_is_not_unpacked_for_the_blind_jury(app: Flask, catalo
     download = chair.get(f"/jury/phases/{phase_id}/proposals/{made.id}/attachments/{made.attachment_id}")
     assert download.status_code == 200
     assert download.data == bomb  # handed over as stored, never unpacked on the server
+
+
+SVG_WITH_SCRIPT = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
+HTML_AS_PDF = b"<!doctype html><html><script>alert(1)</script></html>"
+
+
+def test_svg_and_html_dressed_as_accepted_types_are_refused() -> None:
+    """Held: the type is decided by the content, whatever the name says."""
+    for data, name in ((SVG_WITH_SCRIPT, "logo.svg"), (SVG_WITH_SCRIPT, "logo.png"), (HTML_AS_PDF, "plan.pdf")):
+        try:
+            inspect_upload(io.BytesIO(data), name, 1024 * 1024)
+        except DomainError:
+            continue
+        raise AssertionError(f"{name} was accepted")
+
+
+def test_a_pdf_html_polyglot_is_only_ever_downloaded(app: Flask, catalogue) -> None:
+    """Held: a PDF that also holds HTML is served as an attachment with nosniff, never rendered."""
+    from ..factories import PDF_BYTES
+
+    polyglot = PDF_BYTES + b"\n<html><script>alert(document.domain)</script></html>"
+    upload = inspect_upload(io.BytesIO(polyglot), "plan.html", 1024 * 1024)
+    assert upload.extension == "pdf" and upload.filename == "plan.pdf"
+    owner = make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, owner, make_call(app))
+    browser = app.test_client()
+    login(browser, owner)
+    browser.post(f"/proposals/{made.id}/attachments", data={"file": (io.BytesIO(polyglot), "plan.html")},
+                 content_type="multipart/form-data")
+    with app.app_context():
+        attachment = db.session.scalars(select(Attachment).where(Attachment.proposal_id == made.id)).one()
+    response = browser.get(f"/proposals/{made.id}/attachments/{attachment.id}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
