@@ -46,3 +46,13 @@ def test_a_staff_member_on_an_open_jury_still_sees_who_applied(app: Flask, catal
     world, me = _staff_on_the_jury(app, blind=False)
     assert "Bedrijf Nummer 0" in page_text(me.get(f"/staff/calls/{world.call.id}/proposals"))
     assert "Bedrijf Nummer 0" in page_text(me.get(f"/proposals/{world.proposals[0].id}"))
+
+
+def test_a_staff_juror_gets_no_decision_page_of_a_proposal_of_their_phase(app: Flask, catalogue) -> None:
+    """The decision page named the proposal (its title) for any staff member once it was opened, the
+    staff juror with a conflict or in a blind review too; they read their phase through the jury pages."""
+    world, me = _staff_on_the_jury(app, blind=False)
+    first = world.proposals[0].id
+    me.post(f"/jury/phases/{world.phase_id}", data={f"declare-{first}": "conflict", f"reason-{first}": "Zwager"})
+    assert me.get(f"/proposals/{first}/decision").status_code == 404
+    assert world.staff.get(f"/proposals/{first}/decision").status_code == 200  # a colleague not on the jury
