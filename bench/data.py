@@ -25,6 +25,7 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from mvi_challenges.accounts.models import Organisation, Role, User, UserRole
+from mvi_challenges.api.releases import backfill as backfill_releases
 from mvi_challenges.calls.models import Call, CallKind, CallStatus, Criterion, Eligibility, Phase, call_social_values
 from mvi_challenges.catalogue.models import Category, Department, SocialValue
 from mvi_challenges.catalogue.services import seed_catalogue
@@ -47,6 +48,7 @@ from mvi_challenges.monitoring.models import (
     ResultUpdate,
     TargetUnit,
 )
+from mvi_challenges.monitoring.services import refresh_latest_measured
 from mvi_challenges.proposals.models import Proposal, ProposalStatus, Question
 
 BENCH_PASSWORD = "bench-wachtwoord-niet-geheim"  # noqa: S105 - a throw-away data set on loopback
@@ -174,6 +176,11 @@ def generate(session: Session, scale: float, *, seed: int = 8, progress: Progres
     _bench_people(writer, rng, catalogue, calls, dialogues, people, now)
     writer.flush()
     _move_sequences(session)
+    session.commit()
+    # The rows above bypass the services, so the OCDS releases are written afterwards, as
+    # `flask ocds-backfill` does for data older than the release store.
+    writer.written["ocds_releases"] = backfill_releases(session)
+    refresh_latest_measured(session)  # likewise the targets' latest results the dashboard adds up
     session.commit()
     return dict(sorted(writer.written.items()))
 

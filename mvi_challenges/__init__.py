@@ -144,22 +144,28 @@ def _schedule_area_jobs() -> None:
 
     from .dialogues.jobs import send_reminders
     from .infra.jobs import Schedule, add_schedule
+    from .pipeline.jobs import send_digests
     from .privacy.jobs import apply_retention
 
     add_schedule(Schedule("reminders", dt.timedelta(hours=1), send_reminders))
     add_schedule(Schedule("retention", dt.timedelta(days=1), apply_retention))
+    add_schedule(Schedule("digests", dt.timedelta(days=1), send_digests))
 
 
 def _import_models() -> None:
     """Every model must be known to the metadata before migrations or create_all look at it."""
     from .accounts import models as _accounts  # noqa: F401
+    from .api import models as _api  # noqa: F401
     from .calls import models as _calls  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from .consultations import models as _consultations  # noqa: F401
     from .core import audit, outbox  # noqa: F401
     from .dialogues import models as _dialogues  # noqa: F401
     from .evaluation import models as _evaluation  # noqa: F401
+    from .lessons import models as _lessons  # noqa: F401
     from .monitoring import models as _monitoring  # noqa: F401
     from .notices import models as _notices  # noqa: F401
+    from .pipeline import models as _pipeline  # noqa: F401
     from .privacy import models as _privacy  # noqa: F401
     from .proposals import models as _proposals  # noqa: F401
 
@@ -170,16 +176,21 @@ def _register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .calls.views import bp as calls_bp
     from .catalogue.views import bp as catalogue_bp
+    from .consultations.views import bp as consultations_bp
+    from .criteria.views import bp as criteria_bp
     from .dialogues.views import bp as dialogues_bp
     from .evaluation.views import bp as evaluation_bp
+    from .lessons.views import bp as lessons_bp
     from .monitoring.views import bp as monitoring_bp
     from .notices.views import bp as notices_bp
+    from .pipeline.views import bp as pipeline_bp
     from .privacy.views import bp as privacy_bp
     from .proposals.views import bp as proposals_bp
     from .public.views import bp as public_bp
 
-    for blueprint in (public_bp, accounts_bp, catalogue_bp, calls_bp, proposals_bp, dialogues_bp, evaluation_bp,
-                      monitoring_bp, api_bp, feeds_bp, privacy_bp, notices_bp):
+    for blueprint in (public_bp, accounts_bp, catalogue_bp, criteria_bp, calls_bp, proposals_bp, dialogues_bp,
+                      evaluation_bp, monitoring_bp, api_bp, feeds_bp, privacy_bp, notices_bp, pipeline_bp, lessons_bp,
+                      consultations_bp):
         app.register_blueprint(blueprint)
 
 

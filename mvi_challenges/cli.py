@@ -81,6 +81,16 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(report)
 
+    @app.cli.command("ocds-backfill")
+    def ocds_backfill_command() -> None:
+        """Write the OCDS releases of public calls that have none yet (data from before the release
+        store, or written around the services). Safe to run again: it only adds what is missing."""
+        from .api.releases import backfill
+
+        count = backfill(db.session)
+        db.session.commit()
+        click.echo(f"wrote {count} OCDS releases")
+
     @app.cli.command("send-outbox")
     def send_outbox_command() -> None:
         """Deliver queued mail (without MAIL_SERVER it stays queued and is logged)."""

@@ -241,3 +241,59 @@ def close_phase(app: Flask, call: SimpleNamespace, number: int = 1) -> None:
         phase = next(p for p in db.session.get(Call, call.id).phases if p.number == number)
         phase.closes_at = now_utc() - dt.timedelta(minutes=1)
         db.session.commit()
+
+
+# --- the criteria library (issue #19) ---------------------------------------------------------
+
+# (code, category, level, value, principle slug): a small library with known levels and principles.
+LIBRARY = (
+    ("MOB-1", "mobiliteit", 1, "gezonde-leefomgeving", "schoon"),
+    ("MOB-1B", "mobiliteit", 1, "klimaat", "schoon"),
+    ("MOB-2", "mobiliteit", 2, "klimaat", "schoon"),
+    ("MOB-3", "mobiliteit", 3, "klimaat", "schoon"),
+    ("MOB-3I", "mobiliteit", 3, "innovatie", "samen"),
+    ("ICT-1", "ict", 1, "circulaire-economie", "eerlijk"),
+    ("ICT-2", "ict", 2, "ketenverantwoordelijkheid", "eerlijk"),
+)
+PRINCIPLES = (("schoon", "Schoon en emissievrij", "Clean and zero-emission", ("klimaat",)),
+              ("samen", "Samen innoveren", "Innovating together", ("innovatie",)),
+              ("eerlijk", "Eerlijke keten", "Fair supply chain", ("ketenverantwoordelijkheid",)))
+
+
+def make_library(app: Flask) -> SimpleNamespace:
+    """Three leading principles and seven library criteria; ids by code and by principle slug."""
+    from mvi_challenges.criteria.models import LeadingPrinciple, LibraryCriterion
+
+    with app.app_context():
+        seed_catalogue(db.session)
+        values = {v.slug: v for v in db.session.scalars(db.select(SocialValue))}
+        categories = {c.slug: c for c in db.session.scalars(db.select(Category))}
+        principles = {}
+        for slug, nl, en, value_slugs in PRINCIPLES:
+            principle = LeadingPrinciple(slug=slug, name_nl=nl, name_en=en, description_nl=f"Over {nl}.",
+                                         description_en=f"About {en}.",
+                                         social_values=[values[v] for v in value_slugs])
+            db.session.add(principle)
+            principles[slug] = principle
+        criteria = {}
+        for code, category, level, value, principle in LIBRARY:
+            criterion = LibraryCriterion(
+                code=code, category=categories[category], level=level, text_nl=f"Eis {code} in het Nederlands.",
+                text_en=f"Requirement {code} in English.", verification_nl=f"Bewijs {code}.",
+                verification_en=f"Proof {code}.", social_value=values[value], principle=principles[principle])
+            db.session.add(criterion)
+            criteria[code] = criterion
+        db.session.commit()
+        return SimpleNamespace(criteria={code: c.id for code, c in criteria.items()},
+                               principles={slug: p.id for slug, p in principles.items()})
+
+
+def pick_criteria(app: Flask, call_id: int, criterion_ids: list[int]) -> int | None:
+    """Choose library criteria for a call through the service, as the picker page does."""
+    from mvi_challenges.calls.models import Call
+    from mvi_challenges.calls.services import choose_library_criteria
+
+    with app.test_request_context():
+        level = choose_library_criteria(db.session, None, db.session.get(Call, call_id), criterion_ids)
+        db.session.commit()
+        return level

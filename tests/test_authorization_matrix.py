@@ -25,6 +25,7 @@ from .factories import close_phase, login, make_call, make_dialogue, make_propos
 
 PUBLIC, GUEST, LOGIN, STAFF, ADMIN = "public", "guest", "login", "staff", "admin"
 OWNER, OWNER_OR_STAFF = "owner", "owner-or-staff"  # the proposal's own organisation (and staff)
+ENTREPRENEUR = "entrepreneur"  # an entrepreneur who is a member of an organisation (any organisation)
 JURY = "jury"  # a member of this phase's jury, also one who declared a conflict on the proposal
 JURY_CLEAR = "jury-clear"  # a member who declared no conflict of interest with this proposal
 JURY_CHAIR = "jury-chair"  # the chair of this phase's jury
@@ -72,12 +73,40 @@ EXPECTED: dict[str, str] = {
     "catalogue.edit_category": ADMIN,
     "catalogue.edit_social_value": ADMIN,
     "catalogue.edit_department": ADMIN,
+    # The criteria library and the leading principles: administrators only (issue #19).
+    "criteria.index": ADMIN,
+    "criteria.edit_criterion": ADMIN,
+    "criteria.retire_criterion": ADMIN,
+    "criteria.restore_criterion": ADMIN,
+    "criteria.export_csv": ADMIN,
+    "criteria.import_csv": ADMIN,
+    "criteria.principles": ADMIN,
+    "criteria.edit_principle": ADMIN,
+    "criteria.retire_principle": ADMIN,
+    "criteria.restore_principle": ADMIN,
+    "calls.pick_criteria": STAFF,
+    "api.principle_list": PUBLIC,
+    "api.criteria_list": PUBLIC,
     "public.my_home": LOGIN,
     "public.categories": PUBLIC,
     "public.category": PUBLIC,
     "calls.mvi_paragraph": PUBLIC,
     "calls.mvi_paragraph_text": PUBLIC,
     "monitoring.dashboard": PUBLIC,
+    "pipeline.pipeline": PUBLIC,
+    "pipeline.follow": PUBLIC,
+    "pipeline.confirm_follow": GUEST,  # a forged token is a 400 for everyone
+    "pipeline.unsubscribe": GUEST,  # a forged token is a 400 for everyone; no login (RFC 8058)
+    "pipeline.staff_list": STAFF,
+    "pipeline.edit": STAFF,
+    "pipeline.start_call": STAFF,
+    "pipeline.start_tender": STAFF,
+    "lessons.search": PUBLIC,
+    "api.pipeline_list": PUBLIC,
+    "api.lesson_list": PUBLIC,
+    "lessons.detail": PUBLIC,
+    "lessons.staff_list": STAFF,
+    "lessons.edit": STAFF,
     "monitoring.dashboard_csv": PUBLIC,
     "monitoring.register": PUBLIC,
     "monitoring.register_csv": PUBLIC,
@@ -91,6 +120,14 @@ EXPECTED: dict[str, str] = {
     "monitoring.add_target": STAFF,
     "monitoring.remove_target": STAFF,
     "monitoring.add_update": STAFF,
+    # Result talks: internal figures for staff and admins; a manager is staff, so sees their own
+    # (tests/monitoring/test_talks.py: also a former manager without the staff role is refused).
+    "monitoring.talk_list": STAFF,
+    "monitoring.talk": STAFF,
+    "monitoring.talk_csv": STAFF,
+    "monitoring.record_document": PUBLIC,  # the public register entry as ODT/PDF
+    "monitoring.category_report": PUBLIC,  # the public dashboard's figures as ODT/PDF
+    "monitoring.call_document": STAFF,  # any call, also a draft
     "feeds.calls_feed": PUBLIC,
     "api.index": PUBLIC,
     "api.root": PUBLIC,
@@ -166,6 +203,25 @@ EXPECTED: dict[str, str] = {
     "dialogues.draw_page": PUBLIC,
     "dialogues.draw_json": PUBLIC,
     "dialogues.draw": STAFF,
+    "consultations.consultation_list": PUBLIC,
+    "consultations.detail": PUBLIC,
+    "consultations.document_download": PUBLIC,
+    "consultations.answers": ENTREPRENEUR,  # on behalf of an organisation; its own answers only
+    "consultations.save_answers": ENTREPRENEUR,
+    "consultations.staff_list": STAFF,
+    "consultations.new": STAFF,
+    "consultations.manage": STAFF,
+    "consultations.follow_up": STAFF,
+    "consultations.upload_document": STAFF,
+    "consultations.delete_document": STAFF,
+    "consultations.open_consultation": STAFF,
+    "consultations.responses": STAFF,
+    "consultations.export": STAFF,
+    "consultations.summary": STAFF,
+    "consultations.save_summary": STAFF,
+    "consultations.publish_summary": STAFF,
+    "api.consultation_list": PUBLIC,
+    "api.consultation_detail": PUBLIC,
     "evaluation.jury": STAFF,
     "evaluation.settings": STAFF,
     "evaluation.remove_member": STAFF,
@@ -209,6 +265,8 @@ def _allowed(level: str, role: str) -> bool:
         return role == "jury_chair"
     if level == OWNER:
         return role == "owner"
+    if level == ENTREPRENEUR:
+        return role in ("owner", "entrepreneur")
     if level == OWNER_OR_STAFF:
         return role in ("owner", "staff", "admin")
     if level in (PUBLIC, GUEST, LOGIN_FLOW):
@@ -281,12 +339,42 @@ def _world(app: Flask) -> SimpleNamespace:
         member_id = member.id
         jurors, declaration_id = _jurors(
             app, phase_id, db.session.scalar(select(Phase.id).where(Phase.call_id == draft.id)), proposal.id)
+    consultation_id = _consultation(app, published.title, document_id)
     record_id, contract_id, target_id = _monitoring_world(app)
+    with app.app_context():  # principle 1 and library criterion 1 exist for the library's routes
+        from mvi_challenges.demo.criteria import seed_library
+
+        seed_library(db.session)
+        db.session.commit()
+    item_id, lesson_id = _pipeline_world(app, record_id)
     export_id = _prepared_export(app, owner.id)
-    return SimpleNamespace(export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
+    return SimpleNamespace(item_id=item_id, lesson_id=lesson_id, export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,
-                           contribution_id=contribution_id)
+                           contribution_id=contribution_id, consultation_id=consultation_id)
+
+
+def _consultation(app: Flask, title: str, document_id: int) -> int:
+    """An open market consultation sharing the call's slug, with one attachment sharing the call
+    document's id, so the `slug` and `document_id` values serve both kinds of route."""
+    import datetime as dt
+
+    from mvi_challenges.consultations import services
+    from mvi_challenges.consultations.models import ConsultationDocument, ConsultationStatus
+    from mvi_challenges.core.timezones import now_utc
+
+    with app.app_context():
+        now = now_utc()
+        consultation = services.save_consultation(
+            db.session, None, None, title=title, body_source="", category=None, closes_at=now + dt.timedelta(days=9),
+            questions=["Wat vindt u?"], follow_up_call=None, now=now)
+        consultation.documents.append(ConsultationDocument(
+            id=document_id, title="Document", filename="document.pdf", content_type="application/pdf", size=1,
+            sha256="0" * 64, storage_key=db.session.get(CallDocument, document_id).storage_key))
+        services.transition_consultation(db.session, None, consultation, ConsultationStatus.OPEN, now)
+        db.session.commit()
+        assert consultation.slug == db.session.get(Call, db.session.get(CallDocument, document_id).call_id).slug
+        return consultation.id
 
 
 def _drawn_by_lot(app: Flask, dialogue_id: int) -> None:
@@ -381,6 +469,30 @@ def _monitoring_world(app: Flask) -> tuple[int, int, int]:
         return record.id, contract.id, target.id
 
 
+def _pipeline_world(app: Flask, record_id: int) -> tuple[int, int]:
+    """A public planned purchase and a public lesson (tests/pipeline and tests/lessons test the rest)."""
+    import datetime as dt
+
+    from mvi_challenges.catalogue.models import Category, SocialValue
+    from mvi_challenges.core.timezones import now_utc
+    from mvi_challenges.lessons.models import LessonMoment
+    from mvi_challenges.lessons.services import LessonInput, save_lesson
+    from mvi_challenges.pipeline.models import ValueClass
+    from mvi_challenges.pipeline.services import PlanInput, save_planned_purchase
+
+    with app.app_context():
+        category = db.session.scalar(select(Category))
+        item = save_planned_purchase(db.session, None, None, PlanInput(
+            title="Schoonmaak", description="", category=category, expected_year=now_utc().year + 1,
+            expected_quarter=2, value_class=ValueClass.FROM_50K, intended_level=3))
+        lesson = save_lesson(db.session, None, None, LessonInput(
+            title="Les", moment=LessonMoment.MILESTONE, recorded_on=dt.date(2026, 1, 1),
+            social_value=db.session.scalar(select(SocialValue)), what_worked="Goed", what_did_not="",
+            category=category, is_public=True))
+        db.session.commit()
+        return item.id, lesson.id
+
+
 def _url(app: Flask, rule, world: SimpleNamespace) -> str:
     values = {
         "slug": world.published.slug, "call_id": world.published.id, "number": 1,
@@ -389,9 +501,12 @@ def _url(app: Flask, rule, world: SimpleNamespace) -> str:
         "question_id": world.question_id, "request_id": world.join_id, "dialogue_id": world.dialogue.id,
         "contribution_id": world.contribution_id, "phase_id": world.phase_id, "member_id": world.member_id,
         "criterion_id": 1, "token": "not-a-valid-token", "department_id": 1, "category_slug": "mobiliteit",
+        "item_id": world.item_id, "lesson_id": world.lesson_id,
         "record_id": world.record_id, "contract_id": world.contract_id, "target_id": world.target_id,
         "name": "levels", "export_id": world.export_id, "declaration_id": world.declaration_id,
-        "organisation_id": world.owner.organisation_id,
+        "organisation_id": world.owner.organisation_id, "principle_id": 1,
+        "kind": "departments", "subject_id": 1, "part": "procurements", "fmt": "pdf", "year": 2026,
+        "consultation_id": world.consultation_id,
     }
     with app.test_request_context():
         from flask import url_for
@@ -431,7 +546,9 @@ def test_route_access_by_role(app: Flask, catalogue, role: str) -> None:
     assert failures == []
 
 
-CSRF_EXEMPT: set[str] = set()  # explicit and empty: every state-changing route needs the token
+# Explicit: every other state-changing route needs the token. The one-click unsubscribe is POSTed by
+# mail programs without a session (RFC 8058); its signed token is what authorises it.
+CSRF_EXEMPT: set[str] = {"pipeline.unsubscribe"}
 
 
 def test_every_post_route_refuses_missing_or_foreign_csrf_token(app: Flask, catalogue) -> None:

@@ -23,8 +23,8 @@ PACKAGE = "mvi_challenges"
 SOURCE = Path(__file__).resolve().parent.parent / PACKAGE
 
 # Lowest first: an area may import only the areas before it.
-AREA_ORDER = ("accounts", "catalogue", "calls", "proposals", "notices", "evaluation", "dialogues", "monitoring",
-              "privacy", "public", "api")
+AREA_ORDER = ("accounts", "catalogue", "criteria", "calls", "proposals", "notices", "evaluation", "dialogues",
+              "consultations", "monitoring", "pipeline", "lessons", "privacy", "public", "api")
 WIRING = {"", "cli", "demo", "bench"}  # "" is the package's own __init__ (create_app)
 RANK = {"config": 0, "core": 1, "infra": 2, **{area: 3 for area in AREA_ORDER}, **{name: 4 for name in WIRING}}
 

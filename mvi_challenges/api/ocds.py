@@ -10,8 +10,10 @@ the call is a release with a stable id, dated when the stage happened:
   nobody was selected;
 - `contract`: a contract from the monitoring register was signed;
 - `implementation`: a result update on such a contract, as a `reporting` milestone.
-A release describes the stage with the data as it is now: the platform keeps no history of
-edits, so a later correction of a call shows in its earlier releases too.
+`releases()` says what the releases of a call are now; api/releases.py stores each one once,
+when its stage happens, and stores a later correction as a new release (an amendment with its
+own id and date), so a release once published never changes. The package page serves the
+stored JSON.
 
 MVI data that OCDS has no field for sits in `mvi` objects (OCDS allows additional fields): the
 ambition and target level with the comply-or-explain explanation, the social values, the criteria
@@ -21,12 +23,14 @@ per phase, the agreed social targets and the measured results.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
 
 from ..calls.models import Call, CallKind, CallStatus, Phase
+from ..consultations.models import Consultation
 from ..core.timezones import local_to_utc
 from ..dialogues.models import Dialogue
 from ..monitoring.models import Contract, ResultUpdate
@@ -62,6 +66,7 @@ class CallStages:
     dialogues: list[Dialogue] = field(default_factory=list)
     contracts: list[Contract] = field(default_factory=list)
     notes: list[tuple[int, dt.datetime]] = field(default_factory=list)  # clarification notes: number, issued
+    consultations: list[Consultation] = field(default_factory=list)  # market consultations the call follows
 
 
 def ocid(call: Call) -> str:
@@ -179,6 +184,31 @@ def tender(stages: CallStages, status: str) -> Json:
     }
 
 
+def planning(stages: CallStages) -> Json | None:
+    """The market consultations that prepared the call, as planning documents of type `marketStudies`
+    (codelist: "market engagement conducted in preparation for the contracting process", section
+    planning): the consultation itself and, once published, its summary. A consultation has no
+    release of its own: it is not a contracting process and may never lead to one, so an ocid for it
+    would announce a procurement that does not exist; it appears here once the call that follows is
+    public. The companies' answers are private and never published."""
+    documents: list[Json] = []
+    for consultation in stages.consultations:
+        documents.append({"id": f"market-consultation-{consultation.id}", "documentType": "marketStudies",
+                          "title": f"Marktconsultatie: {consultation.title}",
+                          "description": "Consultatiedocument met genummerde vragen aan de markt.",
+                          "url": absolute("consultations.detail", slug=consultation.slug),
+                          "datePublished": timestamp(consultation.published_at), "format": "text/html",
+                          "language": LANGUAGE})
+        if consultation.summary_published_at is not None:
+            documents.append({"id": f"market-consultation-{consultation.id}-summary", "documentType": "marketStudies",
+                              "title": f"Samenvatting marktconsultatie: {consultation.title}",
+                              "description": "Wat de gemeente per thema met de antwoorden doet.",
+                              "url": absolute("consultations.detail", slug=consultation.slug, _anchor="summary"),
+                              "datePublished": timestamp(consultation.summary_published_at),
+                              "format": "text/html", "language": LANGUAGE})
+    return {"documents": documents} if documents else None
+
+
 def _release(stages: CallStages, suffix: str, date: str | None, tags: list[str], **sections: Any) -> Json:
     identifier = ocid(stages.call)
     return {"ocid": identifier, "id": f"{identifier}-{suffix}", "date": date, "tag": tags,
@@ -187,14 +217,16 @@ def _release(stages: CallStages, suffix: str, date: str | None, tags: list[str],
 
 def tender_releases(stages: CallStages) -> list[Json]:
     call = stages.call
+    planned = planning(stages)
+    extra = {"planning": planned} if planned is not None else {}
     releases = [_release(stages, "tender", timestamp(call.published_at), ["tender"],
-                         parties=[buyer_party()], tender=tender(stages, "active"))]
+                         parties=[buyer_party()], tender=tender(stages, "active"), **extra)]
     for change in stages.changes:
         if change.status not in TENDER_CHANGES:
             continue  # archiving changes nothing in the procurement
         tag, status = TENDER_CHANGES[change.status]
         releases.append(_release(stages, f"tender-{change.status.value}", timestamp(change.at), [tag],
-                                 parties=[buyer_party()], tender=tender(stages, status)))
+                                 parties=[buyer_party()], tender=tender(stages, status), **extra))
     return releases
 
 
@@ -333,22 +365,23 @@ def releases(stages: CallStages, today: dt.date) -> list[Json]:
     return sorted(found, key=lambda release: (release["date"] or "", release["id"]))
 
 
-def package(all_stages: list[CallStages], *, uri: str, today: dt.date, fallback_date: dt.datetime,
-            links: Json) -> Json:
-    found = [release for stages in all_stages for release in releases(stages, today)]
-    # Generated on demand, so the publication date is the last change of what the package holds.
-    changed = [release["date"] for release in found if release["date"]]
-    changed += [timestamp(stages.call.updated_at) for stages in all_stages]
-    changed += [timestamp(contract.updated_at) for stages in all_stages for contract in stages.contracts]
+def package_envelope(*, uri: str, published: list[dt.datetime], fallback_date: dt.datetime, links: Json) -> Json:
+    """The package around a page of releases. Its publication date is the newest moment a release
+    of the page was dated or written: the package changes exactly when one of them does."""
     package_: Json = {
         "uri": uri,
         "version": OCDS_VERSION,
-        "publishedDate": max((c for c in changed if c), default=timestamp(fallback_date)),
+        "publishedDate": timestamp(max(published, default=fallback_date)),
         "publisher": {"name": BUYER_NAME, "uri": absolute("api.index")},
         "license": LICENSE,
         "publicationPolicy": absolute("api.index"),
-        "releases": found,
     }
     if links:
         package_["links"] = links
     return package_
+
+
+def package_text(envelope: Json, release_texts: list[str]) -> str:
+    """The package as JSON text, with the stored releases' JSON put in as they are (not re-parsed)."""
+    head = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+    return f'{head[:-1]},"releases":[{",".join(release_texts)}]}}'

@@ -124,6 +124,15 @@ def _shared() -> dict[str, Schema]:
         "SocialValueRef": obj({"slug": string(), "name_nl": string(), "name_en": string()}),
         "DepartmentRef": obj({"slug": string(), "name_nl": string(), "name_en": string()}),
         "CallRef": obj({"slug": string(), "title": string(), "links": links("html", "api")}),
+        "PrincipleRef": obj({"slug": string(), "name_nl": string(), "name_en": string()},
+                            "A leading principle (leidend principe) of the municipality's MVI policy."),
+        "LibraryCriterionRef": obj({
+            "code": string("Stable key of the criterion in the library."), "level": LEVEL,
+            "text_nl": string(), "text_en": string("Empty: only in Dutch."),
+            "verification_nl": string("How compliance is verified."), "verification_en": string(),
+            "social_value": string("Social value slug (see /catalogue)."),
+            "principle": string("Leading principle slug (see /principles)."),
+        }, "An MVI criterion from the library, per category and ambition level."),
     }
 
 
@@ -161,6 +170,8 @@ def _calls() -> dict[str, Schema]:
             "below_target": BOOLEAN,
             "level_explanation": string("Why the ambition level is below the target (comply or explain)."),
             "social_values": array(ref("SocialValueRef")),
+            "library_criteria": array(ref("LibraryCriterionRef")),
+            "leading_principles": array(ref("PrincipleRef")),
             "eligibility": enum(["entrepreneurs", "citizens", "both"]),
             "prize_text": string(),
             "status": enum(["published", "closed", "decided", "archived", "cancelled"]),
@@ -227,6 +238,28 @@ def _dialogues() -> dict[str, Schema]:
             "links": links("html", "api", "ics"),
         }, "A public city or market dialogue (without its address or online link)."),
         "DialogueList": _page_of("Dialogue"),
+        "ConsultationTheme": obj({
+            "title": string(), "disposition": enum(["adopted", "considered", "not_adopted"]),
+            "action_markdown": string(), "action_html": string(),
+        }, "One theme of the summary: what the market said and what the municipality does with it."),
+        "ConsultationSummary": obj({
+            "published_at": TIMESTAMP, "summary_markdown": string(), "summary_html": string(),
+            "themes": array(ref("ConsultationTheme")),
+        }),
+        "Consultation": obj({
+            "id": integer(), "slug": string(), "title": string(), "body_markdown": string(), "body_html": string(),
+            "category": nullable(ref("CategoryRef")),
+            "stage": enum(["open", "closed", "summarised"], "Open for answers until `closes_at`, then closed."),
+            "closes_at": TIMESTAMP, "published_at": TIMESTAMP,
+            "questions": array(obj({"number": integer(minimum=1), "text": string()})),
+            "documents": array(obj({"title": string(), "format": string(), "size": COUNT, "sha256": string(),
+                                    "url": URL})),
+            "follow_up_call": nullable(ref("CallRef")),
+            "summary": nullable(ref("ConsultationSummary")),
+            "links": links("html", "api"),
+        }, "A public market consultation with its numbered questions. The companies' answers are private "
+           "and never published; the summary says what was done with them per theme."),
+        "ConsultationList": _page_of("Consultation"),
     }
 
 
@@ -283,11 +316,18 @@ def _monitoring() -> dict[str, Schema]:
             "experiment_space": obj({
                 "calls": COUNT, "extra_weeks": COUNT, "process_budget": ref("Money"),
             }, "Calls published in the year that were granted extra time or a process budget, with the totals."),
-            "dialogues_held": COUNT, "participants": COUNT, "questions_answered": COUNT,
+            "dialogues_held": COUNT, "consultations_held": COUNT, "participants": COUNT, "questions_answered": COUNT,
             "proposals_received": COUNT, "awards": COUNT, "contracts": COUNT, "contract_value": ref("Money"),
             "procurements": COUNT, "procurements_at_target": COUNT,
             "share_at_target": nullable(integer(minimum=0, maximum=100)),
             "targets": array(ref("TargetTotal")), "categories": array(ref("CategoryFigures")),
+            "principles": array(obj({
+                "principle": ref("PrincipleRef"),
+                "calls": integer("Calls published in the year using at least one criterion of the principle.",
+                                 minimum=0),
+                "criteria_chosen": integer("How many of the principle's criteria those calls chose together.",
+                                           minimum=0),
+            })),
         }, "Effort next to results for one calendar year, as on the monitoring dashboard."),
     }
 
@@ -301,14 +341,32 @@ def _catalogue() -> dict[str, Schema]:
                                         "description_nl": string(), "description_en": string()})),
             "departments": array(ref("DepartmentRef")),
         }, "The values the `category`, `value` and `department` filters accept."),
+        "Principles": obj({
+            "principles": array(obj({
+                "slug": string(), "name_nl": string(), "name_en": string(),
+                "description_nl": string(), "description_en": string(),
+                "retired": BOOLEAN, "social_values": array(string("Social value slug.")),
+                "criteria_per_level": array(obj({"level": LEVEL, "criteria": COUNT})),
+                "calls_per_year": array(obj({"year": integer(), "calls": COUNT})),
+            })),
+        }, "The leading principles, their library criteria per level and their calls per year (effort)."),
+        "Library": obj({
+            "criteria": array(obj({**_shared()["LibraryCriterionRef"]["properties"],
+                                   "category": string("Category slug."), "retired": BOOLEAN})),
+        }, "The MVI criteria library; a retired criterion is no longer chosen but calls may still use it."),
         "Index": obj({
             "name": string(), "description": string(), "license": URL,
-            "links": links("calls", "dialogues", "decisions", "register", "contracts", "monitoring", "catalogue",
-                           "openapi", "ocds", "html"),
+            "links": links("calls", "dialogues", "consultations", "decisions", "register", "contracts", "monitoring",
+                           "catalogue", "principles", "criteria", "openapi", "ocds", "pipeline", "lessons", "html"),
         }),
         "ReleasePackage": {
             "type": "object",
-            "description": "An OCDS 1.1 release package; see the OCDS release package and release schemas.",
+            "description": ("An OCDS 1.1 release package; see the OCDS release package and release schemas. "
+                            "Each release is written once, when its stage of the contracting process happens, "
+                            "and never changes afterwards: a later correction is a new release with its own "
+                            "`id` and `date` (tags `tenderAmendment`, `awardUpdate`, `contractAmendment`, "
+                            "`implementationUpdate`). A page holds the releases of up to `per_page` calls, "
+                            "per call oldest first."),
             "externalDocs": {"url": "https://standard.open-contracting.org/1.1/en/schema/release_package/"},
             "required": ["uri", "version", "publishedDate", "publisher", "releases"],
             "properties": {
@@ -330,9 +388,41 @@ def _page_of(item: str) -> Schema:
     }, f"One page of {item} items.")
 
 
+def _pipeline_and_lessons() -> dict[str, Schema]:
+    return {
+        "PlannedPurchase": obj({
+            "id": integer(), "title": string(), "title_en": nullable(string()),
+            "description": string(), "description_en": nullable(string()),
+            "category": ref("CategoryRef"), "expected_year": integer(minimum=MIN_YEAR, maximum=MAX_YEAR),
+            "expected_quarter": integer(minimum=1, maximum=4), "quarter": string("Year and quarter, e.g. `2027-Q1`."),
+            "value_class": enum(["under_50k", "50k_221k", "221k_1m", "1m_5m", "over_5m"],
+                                "A range of the expected value in euros, never the exact estimate."),
+            "intended_level": LEVEL,
+            "level_explanation": nullable(string("Why the intended level is below the category's target.")),
+            "social_values": array(ref("SocialValueRef")), "department": nullable(ref("DepartmentRef")),
+            "state": enum(["planned", "started"], "Started: it became a public call or a tender in the register."),
+            "call": nullable(ref("CallRef")),
+            "register_entry_id": nullable(integer("The tender outside the platform in /register (its id).")),
+            "announced_at": nullable(TIMESTAMP), "links": links("html"),
+        }, "A purchase the municipality plans (inkoopplanning), so the market can prepare."),
+        "Lesson": obj({
+            "id": integer(), "title": string(),
+            "moment": enum(["contract_ended", "experiment_ended", "milestone"], "Why it was recorded then."),
+            "recorded_on": DATE, "category": ref("CategoryRef"), "social_value": ref("SocialValueRef"),
+            "what_worked": string(), "what_did_not": string(), "call": nullable(ref("CallRef")),
+            "register_entry_id": nullable(integer()), "contract_id": nullable(integer()),
+            "experiment_paid_off": nullable(enum(["yes", "partly", "no"],
+                                                 "Whether the call's experiment space paid off.")),
+            "paid_off_explanation": nullable(string()), "links": links("html"),
+        }, "A public lesson learned, per social value."),
+        "PlannedPurchaseList": _page_of("PlannedPurchase"),
+        "LessonList": _page_of("Lesson"),
+    }
+
+
 def components() -> dict[str, Schema]:
     schemas: dict[str, Schema] = {}
-    for part in (_shared, _calls, _decisions, _dialogues, _monitoring, _catalogue):
+    for part in (_shared, _calls, _decisions, _dialogues, _monitoring, _catalogue, _pipeline_and_lessons):
         schemas.update(part())
     return schemas
 
@@ -406,6 +496,14 @@ def _paths() -> Schema:
             _param("category"),
         ], not_found=True),
         "/dialogues/{slug}": _get("getDialogue", "One public dialogue.", "Dialogue", [slug], not_found=True),
+        "/consultations": _get("listConsultations", "Public market consultations, latest deadline first.",
+                               "ConsultationList", [
+            *paging,
+            _query("stage", enum(["open", "closed", "summarised"]), "Stage now."),
+            _param("category"),
+        ], not_found=True),
+        "/consultations/{slug}": _get("getConsultation", "One public market consultation.", "Consultation", [slug],
+                                      not_found=True),
         "/register": _get("listRegister", "The comply-or-explain register, newest first.", "RegisterList", [
             *paging, _param("year"), _param("category"), _param("department"), _param("level"),
             _query("source", enum(["platform", "external"]), "Calls on this platform or tenders elsewhere."),
@@ -422,6 +520,22 @@ def _paths() -> Schema:
             _param("category"), _param("department"),
         ]),
         "/catalogue": _get("getCatalogue", "Categories, social values and departments.", "Catalogue"),
+        "/principles": _get("getPrinciples", "Leading principles with their criteria and calls per year.",
+                            "Principles"),
+        "/criteria": _get("getCriteria", "The MVI criteria library.", "Library", [
+            _param("category"), _param("level"),
+        ]),
+        "/pipeline": _get("listPipeline", "The public procurement pipeline, by expected start.",
+                          "PlannedPurchaseList", [
+            *paging, _param("category"),
+            _query("quarter", string(pattern=r"^\d{4}-Q[1-4]$"),
+                   "Expected year and quarter, e.g. `2027-Q1`."),
+            _query("value", string(), "A social value slug (see /catalogue)."),
+        ], not_found=True),
+        "/lessons": _get("listLessons", "Public lessons learned, newest first.", "LessonList", [
+            *paging, _param("category"), _query("value", string(), "A social value slug (see /catalogue)."),
+            _query("q", string(maxLength=200), "Words in the title or the lesson's texts."),
+        ], not_found=True),
         "/ocds/releases.json": _get("getOcdsReleases", "OCDS 1.1 release package of the calls.", "ReleasePackage",
                                     paging, not_found=True, tag="OCDS"),
         "/openapi.json": {"get": {"operationId": "getOpenApi", "summary": "This document.", "tags": ["open data"],

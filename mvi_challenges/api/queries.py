@@ -32,7 +32,7 @@ from ..evaluation.models import (
 )
 from ..evaluation.services import IN_EVALUATION
 from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, ResultUpdate
-from ..monitoring.services import year_bounds
+from ..monitoring.services import where_in_scope
 from ..notices.models import ClarificationNote
 from ..proposals.lifecycle import submitted_budget_cents
 from ..proposals.models import Proposal, Question
@@ -52,6 +52,7 @@ def _call_details() -> tuple:
         selectinload(Call.social_values),
         selectinload(Call.documents),
         selectinload(Call.department),
+        selectinload(Call.library_criteria),
     )
 
 
@@ -329,13 +330,8 @@ def contracts_query(filters: ContractFilters) -> Select[tuple[Contract]]:
     stmt = (select(Contract).join(ProcurementRecord, Contract.record_id == ProcurementRecord.id)
             .options(*_contract_details())
             .order_by(Contract.signed_on.desc(), Contract.id.desc()))
-    if filters.year is not None:
-        start, end = year_bounds(filters.year)
-        stmt = stmt.where(Contract.signed_on >= start, Contract.signed_on < end)
-    if filters.category_id is not None:
-        stmt = stmt.where(ProcurementRecord.category_id == filters.category_id)
-    if filters.department_id is not None:
-        stmt = stmt.where(ProcurementRecord.department_id == filters.department_id)
+    stmt = where_in_scope(stmt, Contract.signed_on, year=filters.year, category_id=filters.category_id,
+                          department_id=filters.department_id)
     if filters.record_id is not None:
         stmt = stmt.where(Contract.record_id == filters.record_id)
     return stmt

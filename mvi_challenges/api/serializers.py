@@ -20,7 +20,11 @@ from typing import Any
 
 from ..calls.models import Call, CallDocument, CallStatus, Criterion, Phase
 from ..catalogue.models import Category, Department, SocialValue
+from ..consultations import lifecycle as consultation_lifecycle
+from ..consultations.models import Consultation
 from ..core.links import public_url
+from ..criteria.models import LeadingPrinciple, LibraryCriterion
+from ..criteria.services import principles_of
 from ..dialogues.models import Contribution, Dialogue
 from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, ResultUpdate
 from ..monitoring.yearly_counts import CategoryRow, Figures, TargetTotal
@@ -69,6 +73,17 @@ def category_ref(category: Category) -> Json:
 
 def social_value_ref(value: SocialValue) -> Json:
     return {"slug": value.slug, "name_nl": value.name_nl, "name_en": value.name_en}
+
+
+def principle_ref(principle: LeadingPrinciple) -> Json:
+    return {"slug": principle.slug, "name_nl": principle.name_nl, "name_en": principle.name_en}
+
+
+def library_criterion_ref(criterion: LibraryCriterion) -> Json:
+    return {"code": criterion.code, "level": criterion.level, "text_nl": criterion.text_nl,
+            "text_en": criterion.text_en, "verification_nl": criterion.verification_nl,
+            "verification_en": criterion.verification_en, "social_value": criterion.social_value.slug,
+            "principle": criterion.principle.slug}
 
 
 def department_ref(department: Department | None) -> Json | None:
@@ -128,6 +143,8 @@ def call(item: Call, now: dt.datetime) -> Json:
         "ambition_level": item.ambition_level, "target_level": item.effective_target_level,
         "below_target": item.below_target, "level_explanation": item.level_explanation,
         "social_values": [social_value_ref(v) for v in item.social_values],
+        "library_criteria": [library_criterion_ref(c) for c in item.library_criteria],
+        "leading_principles": [principle_ref(p) for p in principles_of(item.library_criteria)],
         "eligibility": item.eligibility.value, "prize_text": item.prize_text,
         "status": item.status.value, "public_state": item.public_state(now).value,
         "status_reason": item.status_reason,
@@ -212,6 +229,36 @@ def dialogue(item: Dialogue, extras: DialogueExtras) -> Json:
     }
 
 
+# --- market consultations --------------------------------------------------------------------
+
+
+def consultation(item: Consultation, now: dt.datetime) -> Json:
+    """A public consultation. The answers are not here: they are private to each company."""
+    summary = None
+    if item.summary_published_at is not None:
+        summary = {"published_at": timestamp(item.summary_published_at),
+                   "summary_markdown": item.summary_source, "summary_html": item.summary_html,
+                   "themes": [{"title": t.title, "disposition": t.disposition.value,
+                               "action_markdown": t.action_source, "action_html": t.action_html}
+                              for t in item.themes]}
+    follow_up = item.follow_up_call if consultation_lifecycle.shows_follow_up(item, item.follow_up_call) else None
+    return {
+        "id": item.id, "slug": item.slug, "title": item.title,
+        "body_markdown": item.body_source, "body_html": item.body_html,
+        "category": category_ref(item.category) if item.category is not None else None,
+        "stage": consultation_lifecycle.stage(item, now).value,
+        "closes_at": timestamp(item.closes_at), "published_at": timestamp(item.published_at),
+        "questions": [{"number": q.number, "text": q.text} for q in item.questions],
+        "documents": [{"title": d.title, "format": d.content_type, "size": d.size, "sha256": d.sha256,
+                       "url": absolute("consultations.document_download", slug=item.slug, document_id=d.id)}
+                      for d in item.documents],
+        "follow_up_call": call_ref(follow_up),
+        "summary": summary,
+        "links": {"html": absolute("consultations.detail", slug=item.slug),
+                  "api": absolute("api.consultation_detail", slug=item.slug)},
+    }
+
+
 # --- monitoring: register, contracts, figures ------------------------------------------------
 
 
@@ -278,13 +325,16 @@ def figures(item: Figures, *, category: Category | None, department: Department 
         "calls_per_level": [{"level": level, "calls": count} for level, count in sorted(item.calls_per_level.items())],
         "experiment_space": {"calls": item.experiments, "extra_weeks": item.experiment_weeks,
                              "process_budget": money(item.experiment_budget_cents)},
-        "dialogues_held": item.dialogues_held, "participants": item.participants,
+        "dialogues_held": item.dialogues_held,
+        "consultations_held": item.consultations_held, "participants": item.participants,
         "questions_answered": item.questions_answered, "proposals_received": item.proposals_received,
         "awards": item.awards, "contracts": item.contracts, "contract_value": money(item.contract_value_cents),
         "procurements": item.procurements, "procurements_at_target": item.procurements_at_target,
         "share_at_target": item.share_at_target,
         "targets": [target_total(t) for t in item.targets],
         "categories": [category_row(row) for row in item.categories],
+        "principles": [{"principle": principle_ref(row.principle), "calls": row.calls,
+                        "criteria_chosen": row.criteria_chosen} for row in item.principles],
     }
 
 
@@ -297,4 +347,66 @@ def catalogue(categories: list[Category], values: list[SocialValue], departments
         "social_values": [{**social_value_ref(v), "description_nl": v.description_nl,
                            "description_en": v.description_en} for v in values],
         "departments": [department_ref(d) for d in departments],
+    }
+
+
+# --- leading principles and the criteria library ---------------------------------------------
+
+
+def principles(items: list[LeadingPrinciple], criteria: list[LibraryCriterion],
+               calls_per_year: dict[int, dict[int, int]]) -> Json:
+    """Every principle with its social values, its library criteria per level and its calls per year."""
+    def levels(principle: LeadingPrinciple) -> list[Json]:
+        return [{"level": level, "criteria": sum(1 for c in criteria if c.principle_id == principle.id
+                                                 and c.level == level and not c.is_retired)}
+                for level in (1, 2, 3)]
+
+    return {"principles": [{
+        **principle_ref(p), "description_nl": p.description_nl, "description_en": p.description_en,
+        "retired": p.is_retired, "social_values": [v.slug for v in p.social_values],
+        "criteria_per_level": levels(p),
+        "calls_per_year": [{"year": year, "calls": counts.get(p.id, 0)}
+                           for year, counts in sorted(calls_per_year.items(), reverse=True)],
+    } for p in items]}
+
+
+def library(criteria: list[LibraryCriterion]) -> Json:
+    return {"criteria": [{**library_criterion_ref(c), "category": c.category.slug, "retired": c.is_retired}
+                         for c in criteria]}
+# --- pipeline and lessons (issue #19, parts 6 and 7) ---------------------------------------------
+
+
+def planned_purchase(item: Any) -> Json:
+    """A public planned purchase. The call it became is named only once that call is public (a draft
+    never leaks); the contact person is not published (no personal data)."""
+    from ..pipeline import lifecycle as pipeline_lifecycle
+
+    return {
+        "id": item.id, "title": item.title, "title_en": item.title_en or None,
+        "description": item.description, "description_en": item.description_en or None,
+        "category": category_ref(item.category), "expected_year": item.expected_year,
+        "expected_quarter": item.expected_quarter, "quarter": item.quarter_key,
+        "value_class": item.value_class.value, "intended_level": item.intended_level,
+        "level_explanation": item.level_explanation or None,
+        "social_values": [social_value_ref(v) for v in item.social_values],
+        "department": department_ref(item.department),
+        "state": pipeline_lifecycle.public_state(item).value,
+        "call": call_ref(pipeline_lifecycle.public_call(item)),
+        "register_entry_id": item.record_id,
+        "announced_at": timestamp(item.announced_at),
+        "links": {"html": absolute("pipeline.pipeline", category=item.category.slug)},
+    }
+
+
+def lesson(item: Any) -> Json:
+    """A public lesson learned (internal ones never reach the open data)."""
+    return {
+        "id": item.id, "title": item.title, "moment": item.moment.value,
+        "recorded_on": item.recorded_on.isoformat(), "category": category_ref(item.category),
+        "social_value": social_value_ref(item.social_value), "what_worked": item.what_worked,
+        "what_did_not": item.what_did_not, "call": call_ref(item.call), "register_entry_id": item.record_id,
+        "contract_id": item.contract_id,
+        "experiment_paid_off": item.paid_off.value if item.paid_off else None,
+        "paid_off_explanation": item.paid_off_explanation or None,
+        "links": {"html": absolute("lessons.detail", lesson_id=item.id)},
     }

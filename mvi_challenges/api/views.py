@@ -14,21 +14,28 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 from sqlalchemy import Select, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from ..calls.models import Call, CallKind, PublicState
-from ..calls.services import CallFilters
+from ..calls.services import CallFilters, visible_to_public
 from ..catalogue.models import Category, Department, SocialValue
 from ..catalogue.services import all_departments, all_social_values
-from ..core.db import db, use_replica
+from ..consultations import lifecycle as consultation_lifecycle
+from ..consultations import services as consultation_services
+from ..consultations.lifecycle import Stage as ConsultationStage
+from ..core.db import REPLICA, db, use_replica
 from ..core.errors import render_error
 from ..core.pagination import paginate_by_key
-from ..core.timezones import request_time, to_local
+from ..core.timezones import request_time
+from ..criteria.services import LibraryFilters, all_principles, library
 from ..dialogues.models import DialogueKind
+from ..lessons import services as lesson_services
 from ..monitoring import yearly_counts
 from ..monitoring.services import RegisterFilters, register_query
-from . import ocds, openapi, queries, serializers
+from ..pipeline import services as pipeline_services
+from . import ocds, openapi, queries, releases, serializers
 from .params import MAX_PER_PAGE, ApiError, Params
 
 bp = Blueprint("api", __name__)
@@ -51,6 +58,15 @@ def json_response(payload: Any, status: int = 200) -> Response:
     if status != 200:
         response.headers["Cache-Control"] = "no-cache"
         return response
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def json_text_response(body: str) -> Response:
+    """Like json_response, for a body already serialised (stored OCDS releases)."""
+    response = Response(body, status=200, mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=300"
     response.add_etag()
     return response.make_conditional(request)
@@ -153,10 +169,12 @@ def index():
 @bp.route(f"{PREFIX}/")
 def root():
     links = {name: serializers.absolute(endpoint) for name, endpoint in (
-        ("calls", "api.call_list"), ("dialogues", "api.dialogue_list"), ("decisions", "api.decision_list"),
+        ("calls", "api.call_list"), ("dialogues", "api.dialogue_list"),
+        ("consultations", "api.consultation_list"), ("decisions", "api.decision_list"),
         ("register", "api.register_list"), ("contracts", "api.contract_list"), ("monitoring", "api.figures"),
-        ("catalogue", "api.catalogue"), ("openapi", "api.openapi_document"), ("ocds", "api.ocds_releases"),
-        ("html", "api.index"))}
+        ("catalogue", "api.catalogue"), ("principles", "api.principle_list"), ("criteria", "api.criteria_list"),
+        ("openapi", "api.openapi_document"), ("ocds", "api.ocds_releases"),
+        ("pipeline", "api.pipeline_list"), ("lessons", "api.lesson_list"), ("html", "api.index"))}
     return json_response({"name": "MVI Challenges open data",
                           "description": "Open data of the municipality of Utrecht on socially responsible "
                                          "procurement (MVI): calls, dialogues, decisions, contracts and results.",
@@ -240,6 +258,31 @@ def dialogue_detail(slug: str):
     return json_response(serializers.dialogue(dialogue, queries.dialogue_extras(db.session, [dialogue])))
 
 
+CONSULTATION_FILTERS = ("stage", "category")
+
+
+@bp.route(f"{PREFIX}/consultations")
+def consultation_list():
+    """Public market consultations: the document, the numbered questions and, once published, the
+    summary per theme. Never the answers: they are the companies' own (consultations/permissions.py)."""
+    params = Params(request.args)
+    category = _category(params)
+    stage = params.choice("stage", ("open", "closed", "summarised"))
+    stmt = consultation_services.public_query(category_slug=category.slug if category else None,
+                                              stage=ConsultationStage(stage) if stage else None, now=request_time())
+    now = request_time()
+    return json_response(paginated(stmt, params, "api.consultation_list", CONSULTATION_FILTERS,
+                                   lambda items: [serializers.consultation(c, now) for c in items]))
+
+
+@bp.route(f"{PREFIX}/consultations/<slug>")
+def consultation_detail(slug: str):
+    consultation = consultation_services.find_by_slug(db.session, slug)
+    if consultation is None or not consultation_lifecycle.is_public(consultation):
+        raise ApiError(404, f"No public market consultation {slug[:80]!r}.")
+    return json_response(serializers.consultation(consultation, request_time()))
+
+
 REGISTER_FILTERS = ("year", "category", "department", "level", "source", "below")
 
 
@@ -254,6 +297,42 @@ def register_list():
                               source=params.choice("source", ("platform", "external")))
     return json_response(paginated(queries.with_record_details(register_query(filters)), params, "api.register_list",
                                    REGISTER_FILTERS, lambda records: [serializers.record(r) for r in records]))
+
+
+PIPELINE_FILTERS = ("category", "quarter", "value")
+
+
+def _value(params: Params) -> SocialValue | None:
+    slug = params.slug("value", values := _by_slug(SocialValue), CATALOGUE_HINT)
+    return values[slug] if slug else None
+
+
+@bp.route(f"{PREFIX}/pipeline")
+def pipeline_list():
+    """The public procurement pipeline, in the order of the expected start."""
+    params = Params(request.args)
+    category, value = _category(params), _value(params)
+    quarter = params.text("quarter")
+    if quarter and pipeline_services.parse_quarter(quarter) is None:
+        raise ApiError(400, "'quarter' is a year and quarter such as 2027-Q1.", "quarter")
+    filters = pipeline_services.PipelineFilters(category_slug=category.slug if category else "", quarter=quarter,
+                                                value_slug=value.slug if value else "")
+    return json_response(paginated(pipeline_services.public_pipeline_query(filters), params, "api.pipeline_list",
+                                   PIPELINE_FILTERS, lambda items: [serializers.planned_purchase(i) for i in items]))
+
+
+LESSON_FILTERS = ("category", "value", "q")
+
+
+@bp.route(f"{PREFIX}/lessons")
+def lesson_list():
+    """Public lessons learned, newest first; internal lessons are never included."""
+    params = Params(request.args)
+    category, value = _category(params), _value(params)
+    filters = lesson_services.LessonFilters(text=params.text("q"), category_slug=category.slug if category else "",
+                                            value_slug=value.slug if value else "")
+    return json_response(paginated(lesson_services.search_query(filters), params, "api.lesson_list",
+                                   LESSON_FILTERS, lambda items: [serializers.lesson(i) for i in items]))
 
 
 CONTRACT_FILTERS = ("year", "category", "department", "record")
@@ -293,35 +372,62 @@ def catalogue():
     return json_response(serializers.catalogue(categories, values, departments))
 
 
+@bp.route(f"{PREFIX}/principles")
+def principle_list():
+    """The leading principles with their social values, library criteria and calls per year (the
+    monitoring's effort per principle, for every year the dashboard offers)."""
+    items = sorted(all_principles(db.session), key=lambda p: p.slug)
+    years = yearly_counts.available_years(db.session, request_time())
+    per_year = {year: {row.principle.id: row.calls
+                       for row in yearly_counts.principle_rows(db.session, yearly_counts.DashboardFilters(year=year))}
+                for year in years}
+    return json_response(serializers.principles(items, library(db.session), per_year))
+
+
+@bp.route(f"{PREFIX}/criteria")
+def criteria_list():
+    """The MVI criteria library per category and level (retired criteria marked, as calls still use them)."""
+    params = Params(request.args)
+    category = _category(params)
+    level = params.integer("level", default=None, minimum=1, maximum=3)
+    return json_response(serializers.library(library(db.session, LibraryFilters(
+        category_id=category.id if category else None, level=level))))
+
+
 @bp.route(f"{PREFIX}/ocds/releases.json")
 def ocds_releases():
+    """A page of calls' stored releases, concatenated as stored: no release is rebuilt per request."""
     params = Params(request.args)
     page, per_page = params.page(default_per_page=MAX_PER_PAGE)
-    result = paginate_by_key(queries.public_calls_by_id(), Call.id, page=page, per_page=per_page, error_out=False)
+    # Only the keys: the releases carry everything, so no call objects are loaded.
+    keys = select(Call.id).where(visible_to_public()).order_by(Call.id)
+    result = db.paginate(keys, page=page, per_page=per_page, error_out=False, count=True)
     if page > 1 and page > result.pages:
         raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
+    call_ids = list(result.items)
+    stored = releases.stored_page(db.session, call_ids)
+    missing = set(call_ids) - {row[0] for row in stored}
+    if missing:
+        stored = _fill_missing(call_ids, missing) or stored
     now = request_time()
     links = page_links("api.ocds_releases", (), page, per_page, result.pages)
-    package = ocds.package(
-        _call_stages(list(result.items)),
-        uri=links["self"], today=to_local(now).date(), fallback_date=now,
-        links={key: links[key] for key in ("next", "prev") if links[key]},
-    )
-    return json_response(package)
+    envelope = ocds.package_envelope(
+        uri=links["self"], published=[moment for row in stored for moment in row[1:3]], fallback_date=now,
+        links={key: links[key] for key in ("next", "prev") if links[key]})
+    return json_text_response(ocds.package_text(envelope, [row[3] for row in stored]))
 
 
-def _call_stages(calls: list) -> list[ocds.CallStages]:
-    """What the releases of these calls need, in a fixed number of queries for the whole page."""
-    ids = [call.id for call in calls]
-    phases = [phase for call in calls for phase in call.phases]
-    decided = queries.phase_decisions(db.session, phases)
-    changes = queries.status_changes(db.session, calls)
-    questions = queries.latest_question_dates(db.session, ids)
-    dialogues = queries.reported_dialogues_by_call(db.session, ids)
-    contracts = queries.contracts_by_call(db.session, ids)
-    notes = queries.clarification_notes_by_call(db.session, ids)
-    return [ocds.CallStages(call=call, decisions={p.id: decided[p.id] for p in call.phases if p.id in decided},
-                            changes=changes.get(call.id, []), questions_updated=questions.get(call.id),
-                            dialogues=dialogues.get(call.id, []), contracts=contracts.get(call.id, []),
-                            notes=notes.get(call.id, []))
-            for call in calls]
+def _fill_missing(call_ids: list[int], missing: set[int]) -> list | None:
+    """Releases for public calls that have none yet (data older than the release store): written
+    now, on the primary, once; later requests read them. Returns the page's rows, or None when
+    the write failed (a racing request wrote them; the page then shows what it read)."""
+    db.session.info[REPLICA] = False  # the write and what is read back go to the primary
+    try:
+        calls = list(db.session.scalars(queries.public_calls_by_id().where(Call.id.in_(sorted(missing)))))
+        releases.record_releases(db.session, calls)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("Could not store the OCDS releases of calls %s", sorted(missing))
+        return None
+    return releases.stored_page(db.session, call_ids)

@@ -24,6 +24,7 @@ from ..core.fields import (
     MultiCheckboxField,
     NumberRange,
 )
+from ..criteria import lifecycle as level_rule
 from .lifecycle import explanation_problem
 from .models import ELIGIBILITY_CHOICES, CallKind, Eligibility
 from .services import CriterionInput, EnglishTexts, english_problems
@@ -50,8 +51,13 @@ class CallForm(FlaskForm):
         render_kw={"rows": 12},
     )
     category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired()])
-    ambition_level = ChoiceField(_l("Ambition level"), choices=LEVEL_CHOICES,
-                                 required_message=_l("Choose the ambition level of this call."))
+    ambition_level = ChoiceField(
+        _l("Ambition level"), choices=LEVEL_CHOICES,
+        required_message=_l("Choose the ambition level of this call."),
+        description=_l("With criteria from the library the level follows from them: the highest level among the "
+                       "chosen criteria. A higher level is refused. Without library criteria the level chosen here "
+                       "stands."),
+    )
     level_explanation = TextAreaField(
         _l("Explanation when below the category's target level"),
         validators=[Length(max=5000)],
@@ -124,6 +130,10 @@ class CallForm(FlaskForm):
         for name, message in english_problems(self.english()).items():
             self[name].errors = [*self[name].errors, message]
             valid = False
+        level = self.ambition_level.data
+        if level in {"1", "2", "3"} and (problem := level_rule.level_claim_problem(int(level), self.chosen_levels)):
+            self.ambition_level.errors = [*self.ambition_level.errors, problem]
+            valid = False
         for name, message in self._explanation_problems().items():
             self[name].errors = [*self[name].errors, message]
             valid = False
@@ -132,10 +142,16 @@ class CallForm(FlaskForm):
     # The target level per category id, set by the view with the choices: the explanation is
     # checked with every other field, not after them (all errors at once).
     target_levels: dict[int, int] = {}
+    # The levels of the call's library criteria, set by the view: the level claimed is checked
+    # against them with every other field (criteria/lifecycle.py holds the rule).
+    chosen_levels: list[int] = []
 
     def _explanation_problems(self) -> dict[str, str]:
         target = self.target_levels.get(self.category_id.data or 0)
         level = self.ambition_level.data
+        applied = level_rule.applied_level(self.chosen_levels)
+        if applied is not None and level in {"1", "2", "3"} and int(level) <= applied:
+            level = str(applied)  # the level that is stored is the one the criteria give
         if target is None or level not in {"1", "2", "3"} or int(level) >= target:
             return {}
         problems: dict[str, str] = {}

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
 from ..core.db import Base, created_at, intpk, str_enum, utcnow
+from ..criteria.models import LibraryCriterion
 
 
 class CallKind(enum.StrEnum):
@@ -112,6 +113,17 @@ call_social_values = Table(
 )
 
 
+# The criteria a call picked from the library (issue #19): its ambition level follows from them
+# (criteria.lifecycle.applied_level). A call without any keeps its stored, declared level.
+call_library_criteria = Table(
+    "call_library_criteria",
+    Base.metadata,
+    Column("call_id", ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("criterion_id", ForeignKey("library_criteria.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
 class Call(Base):
     __tablename__ = "calls"
     __table_args__ = (
@@ -184,6 +196,9 @@ class Call(Base):
     explanation_approved_by: Mapped[User | None] = relationship(foreign_keys=[explanation_approved_by_id])
     social_values: Mapped[list[SocialValue]] = relationship(
         secondary=call_social_values, order_by=SocialValue.name_nl
+    )
+    library_criteria: Mapped[list[LibraryCriterion]] = relationship(
+        secondary=call_library_criteria, order_by=(LibraryCriterion.level, LibraryCriterion.code)
     )
     phases: Mapped[list[Phase]] = relationship(
         back_populates="call", order_by="Phase.number", cascade="all, delete-orphan"

@@ -21,6 +21,8 @@ from ..core.sanitize import render_markdown
 from ..core.slugs import unique_slug
 from ..core.timezones import now_utc
 from ..core.uploads import InspectedUpload
+from ..criteria import lifecycle as level_rule
+from ..criteria.models import LibraryCriterion
 from . import lifecycle
 from .models import (
     Call,
@@ -36,6 +38,10 @@ from .models import (
 # Sent after a public call changes (texts, phases, status); the proposals area tells followers.
 # A signal keeps the dependency one way: calls know nothing of who listens.
 call_changed = Namespace().signal("call-changed")
+# Sent when the call's contracting process changes outside the call itself: decisions of a phase
+# published, a contract or its results recorded (evaluation, monitoring). The open data keeps its
+# stored OCDS releases in step by listening; the senders know nothing of who listens.
+process_changed = Namespace().signal("contracting-process-changed")
 
 MAX_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 3}
 MIN_PHASES = {CallKind.CHALLENGE: 1, CallKind.SBIR: 2}
@@ -170,6 +176,17 @@ def save_call(
         raise DomainError(message, field=field)
     if ambition_level not in (1, 2, 3):
         raise DomainError(_l("The ambition level is 1, 2 or 3."), field="ambition_level")
+    if call is not None and call.library_criteria:
+        # The level follows from the library criteria (criteria/lifecycle.py): a higher claim is
+        # refused, and the applied level is what is stored and judged against the target.
+        levels = [criterion.level for criterion in call.library_criteria]
+        if (problem := level_rule.level_claim_problem(ambition_level, levels)) is not None:
+            raise DomainError(problem, field="ambition_level")
+        if call.category_id != category.id:
+            raise DomainError(_l("This call has criteria from the library of its category: remove them (step "
+                                 "“Criteria from the library”) before moving the call to another category."),
+                              field="category_id")
+        ambition_level = level_rule.applied_level(levels) or ambition_level
     # A published call keeps the target it was published under, unless it moves category.
     keeps_frozen_target = call is not None and call.target_level is not None and call.category_id == category.id \
         and call.status is not CallStatus.DRAFT
@@ -220,6 +237,47 @@ def save_call(
     if not creating and call.is_public:
         announce_change(session, call, "updated")
     return call
+
+
+def choose_library_criteria(session: Session, actor: Any, call: Call, criterion_ids: Sequence[int]) -> int | None:
+    """Set the criteria a call takes from the library; its ambition level follows from them.
+
+    Returns the applied level (None: no library criteria, the declared level stands). Refused:
+    criteria of another category, retired ones not already on the call, and, once the call is
+    public, a level below the target without an explanation (write it in the call form first).
+    Side effects: an approval of the explanation no longer holds when the level changes; audit
+    `call.library_criteria_chosen` with the codes.
+    """
+    _ensure_editable(call)
+    lock_row(session, Call, call.id)  # two editors at once: the second sees the first one's choice
+    session.refresh(call)
+    wanted = set(criterion_ids)
+    chosen = list(session.scalars(select(LibraryCriterion).where(LibraryCriterion.id.in_(wanted)))) if wanted else []
+    if len(chosen) != len(wanted):
+        raise DomainError(_l("A chosen criterion no longer exists. Reload the page and choose again."))
+    current = {criterion.id for criterion in call.library_criteria}
+    for criterion in chosen:
+        if (problem := level_rule.may_pick(criterion, call.category_id, criterion.id in current)) is not None:
+            raise DomainError(problem)
+    approval_before = _approval_basis(call)
+    call.library_criteria = sorted(chosen, key=lambda c: (c.level, c.code))
+    level = level_rule.applied_level(c.level for c in chosen)
+    if level is not None:
+        call.ambition_level = level
+    target = call.effective_target_level
+    if call.ambition_level >= target:
+        call.level_explanation = ""
+        call.level_explanation_en = ""
+    elif call.status is not CallStatus.DRAFT:  # a public call never stands below target unexplained
+        check_comply_or_explain(target, call.ambition_level, call.level_explanation, call.level_explanation_en)
+    if approval_before != _approval_basis(call):
+        _explanation_rewritten(session, actor, call, approval_before)
+    session.flush()
+    audit.record(session, actor, "call.library_criteria_chosen", call,
+                 {"codes": [c.code for c in call.library_criteria], "level": call.ambition_level})
+    if call.is_public:
+        announce_change(session, call, "updated")
+    return level
 
 
 def _approval_basis(call: Call) -> tuple[Any, ...]:

@@ -30,6 +30,8 @@ from ..core.storage import Staging, get_storage, send_stored
 from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc
 from ..core.uploads import inspect_upload
+from ..criteria.forms import PickForm
+from ..criteria.services import criteria_for_category
 from . import lifecycle, services
 from .forms import (
     ELIGIBILITY_CHOICES,
@@ -233,6 +235,7 @@ def edit_call(call_id: int):
 
 def _save_call_form(form: CallForm, call: Call | None):
     _fill_call_choices(form)
+    form.chosen_levels = [criterion.level for criterion in call.library_criteria] if call is not None else []
     if form.validate_on_submit():
         outcome = run_action(lambda: _save_call(form, call), form=form, success=_("The call has been saved."))
         if outcome.ok:
@@ -465,3 +468,38 @@ def send_back_explanation(call_id: int):
     if outcome.error is not None and outcome.error.field == "remark":
         return _render_manage(call, remark_form=form, status=400)
     return redirect(url_for("calls.manage", call_id=call.id) + "#explanation")
+
+
+# --- criteria from the library (issue #19): the call's level follows from them ---------------
+
+
+@bp.route("/staff/calls/<int:call_id>/criteria", methods=["GET", "POST"])
+@require(can_manage_calls)
+def pick_criteria(call_id: int):
+    call = _load_call(call_id)
+    if not can_edit_call(current_user, call):
+        abort(403)
+    grouped = criteria_for_category(db.session, call.category_id)
+    chosen_ids = {criterion.id for criterion in call.library_criteria}
+    # A retired criterion the call already has stays listed (and can be removed), never offered anew.
+    for criterion in call.library_criteria:
+        if criterion.is_retired and criterion.category_id == call.category_id:
+            grouped[criterion.level].append(criterion)
+    form = PickForm()
+    form.criteria.choices = [(c.id, c.code) for level in grouped.values() for c in level]
+    if not form.is_submitted():
+        form.criteria.data = sorted(chosen_ids)
+    if form.validate_on_submit() and run_action(
+        lambda: services.choose_library_criteria(db.session, current_user, call, form.criteria.data or []),
+        form=form, form_fields=("criteria",), success=_picked_message,
+    ).ok:
+        return redirect(url_for("calls.manage", call_id=call.id) + "#library-criteria")
+    selected = set(form.criteria.data or [])
+    return render_template("calls/pick_criteria.html", call=call, form=form, grouped=grouped,
+                           selected=selected), status_for(form)
+
+
+def _picked_message(level: int | None) -> str:
+    if level is None:
+        return _("No criteria from the library: the call keeps the ambition level stated in the call form.")
+    return _("The criteria have been saved. The call's ambition level is now %(n)d.", n=level)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -42,3 +42,30 @@ def decimal_cell(value: Decimal | int | None) -> str:
 def euros_cell(cents: int | None) -> str:
     """Cents as euros with two decimals and a decimal comma: 1500,00."""
     return "" if cents is None else decimal_cell((Decimal(cents) / 100).quantize(Decimal("0.01")))
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """The CSV of `to_csv` line by line: a long export goes out while it is being written."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+
+    def line(cells: Sequence[object]) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([neutralise(cell) for cell in cells])
+        return buffer.getvalue()
+
+    yield "\ufeff" + line(header)
+    for row in rows:
+        yield line(row)
+
+
+def streamed_csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]):
+    """A CSV download streamed row by row (the same bytes as csv_response).
+
+    The rows are written after the view has returned, outside the request: give rows that need
+    no request, database session or translation any more (load and translate first)."""
+    from flask import Response
+
+    return Response(csv_lines(header, rows), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

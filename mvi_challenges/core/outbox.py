@@ -45,6 +45,9 @@ class OutboxEmail(Base):
     # The id of the request (or job) that queued it (set by infra/operations.py when the row is made), sent
     # as the mail's X-Request-Id header: a question about a mail leads to the log lines of its cause.
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # A one-click unsubscribe address (RFC 8058) for mail someone asked for (digests): sent as the
+    # List-Unsubscribe and List-Unsubscribe-Post headers, so mail programs offer the button.
+    list_unsubscribe: Mapped[str | None] = mapped_column(String(1000))
 
 
 SUBJECT_MAX = 300
@@ -62,10 +65,12 @@ def _header_safe(subject: str) -> str:
 
 
 def queue_email(session: Session, to: str, subject: str, body: str, html_body: str | None = None,
-                attachment: tuple[str, str, str] | None = None) -> OutboxEmail:
+                attachment: tuple[str, str, str] | None = None, list_unsubscribe: str | None = None) -> OutboxEmail:
     """Queue a mail: plain text, optionally with an HTML alternative rendered by an
-    autoescaping template (so user text in it cannot inject markup) and one text attachment."""
-    email = OutboxEmail(to=to, subject=_header_safe(subject), body=body, html_body=html_body)
+    autoescaping template (so user text in it cannot inject markup), one text attachment, and an
+    https address that unsubscribes in one click (RFC 8058)."""
+    email = OutboxEmail(to=to, subject=_header_safe(subject), body=body, html_body=html_body,
+                        list_unsubscribe=list_unsubscribe)
     if attachment is not None:
         email.attachment_name, email.attachment_type, email.attachment_content = attachment
     session.add(email)
@@ -122,6 +127,9 @@ def _send_smtp(email: OutboxEmail, config: dict[str, Any]) -> None:
     request_id = _request_id_header(email.request_id)
     if request_id:
         message["X-Request-Id"] = request_id
+    if email.list_unsubscribe and UNSUBSCRIBE_URL.fullmatch(email.list_unsubscribe):
+        message["List-Unsubscribe"] = f"<{email.list_unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.body)
     if email.html_body:
         message.add_alternative(email.html_body, subtype="html")
@@ -137,6 +145,8 @@ def _send_smtp(email: OutboxEmail, config: dict[str, Any]) -> None:
         smtp.send_message(message)
 
 
+# An http(s) address without spaces, angle brackets or line breaks: nothing that could end the header.
+UNSUBSCRIBE_URL = re.compile(r"https?://[^\s<>]{1,990}")
 REQUEST_ID_HEADER = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
@@ -147,7 +157,7 @@ def _request_id_header(value: str | None) -> str | None:
 
 
 def queue_user_email(session: Session, user: Any, template: str, attachment: tuple[str, str, str] | None = None,
-                     to: str | None = None, **context: Any) -> OutboxEmail:
+                     to: str | None = None, list_unsubscribe: str | None = None, **context: Any) -> OutboxEmail:
     """Queue `templates/emails/<template>.txt` (+ `.html` alternative) in the user's language, to the
     user's address (or `to`: a new address to confirm, the old one to tell about a change).
 
@@ -165,4 +175,5 @@ def queue_user_email(session: Session, user: Any, template: str, attachment: tup
         text = render_template(f"emails/{template}.txt", user=user, **context)
         html = render_template(f"emails/{template}.html", user=user, **context)
     subject, _, body = text.partition("\n")
-    return queue_email(session, to or user.email, subject.strip(), body.strip() + "\n", html, attachment)
+    return queue_email(session, to or user.email, subject.strip(), body.strip() + "\n", html, attachment,
+                       list_unsubscribe)

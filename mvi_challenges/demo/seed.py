@@ -9,8 +9,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ..accounts.services import find_user_by_email
+from ..api.releases import backfill as backfill_releases
 from ..catalogue.services import seed_catalogue
 from .calls import seed_calls
+from .consultations import seed_consultations
+from .criteria import seed_call_criteria, seed_library
 from .dialogues import seed_dialogues, seed_lot_dialogue
 from .evaluation import seed_evaluation
 from .monitoring import seed_monitoring
@@ -23,14 +26,18 @@ def seed_demo(session: Session) -> str:
     users = seed_users(session)
     session.flush()
     owner = find_user_by_email(session, "inkoper@demo.mvi.example")
+    library = seed_library(session)
     calls = seed_calls(session, owner)
     session.flush()
+    seed_call_criteria(session, owner)
     proposals = seed_proposals_and_questions(session)
     notes = seed_clarification_note(session)
     dialogues = seed_dialogues(session, owner) + seed_lot_dialogue(session, owner)
+    seed_consultations(session, owner)  # not in the message: its wording is what scripts and tests read
     juries = seed_evaluation(session, owner)
     tenders = seed_monitoring(session, owner)
+    backfill_releases(session)  # the services wrote most; any call the demo set up directly gets its own too
     return (f"demo data: {len(users)} users, {len(calls)} calls, {proposals} proposals, {notes} clarification notes, "
             f"{dialogues} dialogues, "
-            f"{juries} juries and {tenders} external tenders added "
+            f"{juries} juries and {tenders} external tenders added, with {library} library criteria "
             f"(demo password for every demo user: {DEMO_PASSWORD})")

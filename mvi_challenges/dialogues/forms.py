@@ -17,18 +17,13 @@ from ..core.fields import (
     NumberRange,
 )
 from .lottery import AGE_GROUPS, DIMENSIONS, DISTRICTS
-from .models import DialogueKind, DialogueStatus, Disposition, Selection
+from .models import DISPOSITION_LABELS, DialogueKind, DialogueStatus, Selection  # noqa: F401 - labels re-exported
 
 TIME_HINT = _l("Time in Amsterdam (CET/CEST).")
 KIND_LABELS = {DialogueKind.CITY: _l("City dialogue"), DialogueKind.MARKET: _l("Market dialogue")}
 STATUS_LABELS = {
     DialogueStatus.DRAFT: _l("draft"), DialogueStatus.PUBLISHED: _l("published"),
     DialogueStatus.REPORTED: _l("report published"), DialogueStatus.CANCELLED: _l("cancelled"),
-}
-DISPOSITION_LABELS = {
-    Disposition.ADOPTED: _l("adopted"),
-    Disposition.CONSIDERED: _l("taken into account"),
-    Disposition.NOT_ADOPTED: _l("not adopted"),
 }
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -46,6 +47,14 @@ class Disposition(enum.StrEnum):
     ADOPTED = "adopted"
     CONSIDERED = "considered"
     NOT_ADOPTED = "not_adopted"
+
+
+# What was done with input, in words: shared by dialogue input and market consultation themes.
+DISPOSITION_LABELS = {
+    Disposition.ADOPTED: _l("adopted"),
+    Disposition.CONSIDERED: _l("taken into account"),
+    Disposition.NOT_ADOPTED: _l("not adopted"),
+}
 
 
 dialogue_followup_calls = Table(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import Role, User
 from ..calls.models import Call, Eligibility
+from ..calls.services import process_changed
 from ..catalogue.models import Category
 from ..core import audit
 from ..core.errors import DomainError
@@ -519,6 +520,10 @@ def publish_report(session: Session, actor: Any, dialogue: Dialogue, *, summary:
     dialogue.followup_calls = list(followup_calls)
     dialogue.report_published_at = now
     transition_dialogue(session, actor, dialogue, DialogueStatus.REPORTED, now=now)
+    # The report is a market study of the calls it prepared (their OCDS tender documents).
+    prepared = {call.id: call for call in [*followup_calls, dialogue.related_call] if call is not None}
+    for call in prepared.values():
+        process_changed.send(call, session=session, change="dialogue_report")
     readers = {registration.user_id for registration in active_registrations(session, dialogue)}
     readers |= {c.user_id for c in all_contributions(session, dialogue) if c.user_id is not None}
     for reader in session.scalars(select(User).where(User.id.in_(readers), User.blocked.is_(False))):

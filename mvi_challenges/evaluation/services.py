@@ -29,7 +29,7 @@ from ..accounts.services import (
 )
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import CallStatus, Phase
-from ..calls.services import transition_call
+from ..calls.services import process_changed, transition_call
 from ..core import audit
 from ..core.db import lock_row, utcnow
 from ..core.errors import DomainError
@@ -779,6 +779,8 @@ def publish_decisions(session: Session, actor: Any, phase: Phase, now: dt.dateti
     audit.record(session, actor, "decision.published", phase, {"count": len(proposals)})
     if call_lifecycle.refusal(phase.call, CallStatus.DECIDED, now) is None:
         transition_call(session, actor, phase.call, CallStatus.DECIDED, now=now)
+    else:  # the call goes on with its next phase; the awards are news all the same (OCDS releases)
+        process_changed.send(phase.call, session=session, change="decisions")
     by_id = {r.proposal_id: r for r in results(session, phase)}
     agreed = consensus_scores(session, phase)
     for proposal in proposals:

@@ -80,6 +80,7 @@ def build_tables(figures: Figures) -> dict[str, Table]:
     effort = Table("effort", _("Effort"), [Column(_("Measure")), Column(_("Count"), COUNT)], [
         [_("Calls published"), figures.calls_published],
         [_("Dialogues held"), figures.dialogues_held],
+        [_("Market consultations held"), figures.consultations_held],
         [_("Participants in dialogues"), figures.participants],
         [_("Questions answered"), figures.questions_answered],
         [_("Proposals received"), figures.proposals_received],
@@ -112,7 +113,14 @@ def build_tables(figures: Figures) -> dict[str, Table]:
          row.contracts, row.contract_value_cents]
         for row in sorted(figures.categories, key=lambda r: _name(r.category).casefold())
     ])
-    return {table.name: table for table in (levels, effort, results, targets, categories)}
+    principles = Table("principles", _("Effort per leading principle"), [
+        Column(_("Leading principle")), Column(_("Calls using its criteria"), COUNT),
+        Column(_("Criteria chosen"), COUNT),
+    ], [
+        [_name(row.principle), row.calls, row.criteria_chosen]
+        for row in sorted(figures.principles, key=lambda r: _name(r.principle).casefold())
+    ])
+    return {table.name: table for table in (levels, effort, results, targets, categories, principles)}
 
 
 def build_charts(figures: Figures, tables: dict[str, Table]) -> list[Chart]:

@@ -167,6 +167,10 @@ class ContractTarget(Base):
     indicator: Mapped[str] = mapped_column(String(200))
     unit: Mapped[TargetUnit] = mapped_column(str_enum(TargetUnit))
     agreed_value: Mapped[Decimal] = mapped_column(Hundredths)
+    # The value of the latest report (by report date, then entry order), kept in step on write by
+    # services.refresh_latest_measured: the dashboard adds targets up in SQL with it instead
+    # of reading every measurement per request.
+    latest_measured: Mapped[Decimal | None] = mapped_column(Hundredths)
 
     contract: Mapped[Contract] = relationship(back_populates="targets")
     social_value: Mapped[SocialValue] = relationship(lazy="joined")

@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import Organisation, User
 from ..calls.models import Call, Phase
-from ..calls.services import call_changed
+from ..calls.services import call_changed, process_changed
 from ..catalogue.models import Category, Department, SocialValue
 from ..core import audit
 from ..core.errors import DomainError
@@ -63,6 +63,25 @@ def _keep_register_in_step(call: Call, session: Session, change: str, **_: Any) 
     sync_call_record(session, call)
 
 
+def where_in_scope(stmt: Select, dated: Any, *, year: int | None = None, category_id: int | None = None,
+                   department_id: int | None = None, manager_id: int | None = None) -> Select:
+    """The year, category, department (and manager) filter of everything that hangs off the register.
+
+    One home for it, so the register page, the open data contracts and the result talks select
+    alike. `dated` is the date column the year applies to (published on, signed on); the other
+    filters are those of the procurement, so `stmt` must select or join ProcurementRecord."""
+    if year is not None:
+        start, end = year_bounds(year)
+        stmt = stmt.where(dated >= start, dated < end)
+    if category_id is not None:
+        stmt = stmt.where(ProcurementRecord.category_id == category_id)
+    if department_id is not None:
+        stmt = stmt.where(ProcurementRecord.department_id == department_id)
+    if manager_id is not None:
+        stmt = stmt.where(ProcurementRecord.manager_id == manager_id)
+    return stmt
+
+
 @dataclass(frozen=True)
 class RegisterFilters:
     year: int | None = None
@@ -79,13 +98,8 @@ def register_query(filters: RegisterFilters) -> Select[tuple[ProcurementRecord]]
     # The call and its approver come along: the register shows who approved the explanation.
     stmt = select(ProcurementRecord).options(
         selectinload(ProcurementRecord.call).selectinload(Call.explanation_approved_by))
-    if filters.year is not None:
-        start, end = year_bounds(filters.year)
-        stmt = stmt.where(ProcurementRecord.published_on >= start, ProcurementRecord.published_on < end)
-    if filters.category_id is not None:
-        stmt = stmt.where(ProcurementRecord.category_id == filters.category_id)
-    if filters.department_id is not None:
-        stmt = stmt.where(ProcurementRecord.department_id == filters.department_id)
+    stmt = where_in_scope(stmt, ProcurementRecord.published_on, year=filters.year,
+                          category_id=filters.category_id, department_id=filters.department_id)
     if filters.applied_level is not None:
         stmt = stmt.where(ProcurementRecord.applied_level == filters.applied_level)
     if filters.below_target or filters.lacks_explanation:
@@ -164,36 +178,19 @@ def save_record(
     return record
 
 
-@dataclass(frozen=True)
-class ManagerFigures:
-    manager: User
-    procurements: int
-    at_target: int
-    lacking_explanation: int
-
-
-def figures_per_manager(session: Session) -> list[ManagerFigures]:
-    """For the managers' result talks: their procurements, how many at target, how many unexplained."""
-    below = ProcurementRecord.applied_level < ProcurementRecord.target_level
-    stmt = (select(User, func.count(ProcurementRecord.id),
-                   func.sum(case((below, 0), else_=1)),
-                   func.sum(case((and_(below, ProcurementRecord.explanation == ""), 1), else_=0)))
-            .join(ProcurementRecord, ProcurementRecord.manager_id == User.id)
-            .group_by(User.id).order_by(User.name, User.id))
-    return [ManagerFigures(user, count, int(at or 0), int(lacking or 0))
-            for user, count, at, lacking in session.execute(stmt)]
-
-
-def awarded_without_contract(session: Session) -> list[tuple[Proposal, ProcurementRecord]]:
-    """Awarded proposals for which no contract has been recorded yet."""
-    stmt = (_published_awards().add_columns(ProcurementRecord)
+def awarded_without_contract_query() -> Select[tuple[Proposal, ProcurementRecord]]:
+    """Awarded proposals for which no contract has been recorded yet, with their register entry."""
+    return (_published_awards().add_columns(ProcurementRecord)
             .join(ProcurementRecord, ProcurementRecord.call_id == Proposal.call_id)
             .outerjoin(Contract, Contract.proposal_id == Proposal.id)
             .where(Contract.id.is_(None))
             # the pages name each by its submitted title (Proposal.submitted_title): its versions
             .options(selectinload(Proposal.organisation), selectinload(Proposal.versions))
             .order_by(Proposal.id))
-    return [(proposal, record) for proposal, record in session.execute(stmt)]
+
+
+def awarded_without_contract(session: Session) -> list[tuple[Proposal, ProcurementRecord]]:
+    return [(proposal, record) for proposal, record in session.execute(awarded_without_contract_query())]
 
 
 # --- contracts ------------------------------------------------------------------------------
@@ -217,6 +214,13 @@ def _published_awards() -> Select[tuple[Proposal]]:
 
 def is_published_award(proposal: Proposal) -> bool:
     return proposal.status is ProposalStatus.AWARDED and proposal.phase.decisions_published_at is not None
+
+
+def _announce_contract(session: Session, contract: Contract) -> None:
+    """A contract of a call, or its targets or results, changed: that call's contracting process did."""
+    call = contract.record.call if contract.record is not None else None
+    if call is not None:
+        process_changed.send(call, session=session, change="contract")
 
 
 def save_contract(
@@ -272,6 +276,7 @@ def save_contract(
     contract.ends_on = ends_on
     session.flush()
     audit.record(session, actor, "contract.saved", contract)
+    _announce_contract(session, contract)
     return contract
 
 
@@ -308,6 +313,7 @@ def add_target(
     contract.targets.append(target)
     session.flush()
     audit.record(session, actor, "contract.target_added", contract, {"target": target.id})
+    _announce_contract(session, contract)
     return target
 
 
@@ -320,6 +326,22 @@ def remove_target(session: Session, actor: Any, target: ContractTarget) -> None:
     contract.targets.remove(target)
     session.flush()
     audit.record(session, actor, "contract.target_removed", contract, {"indicator": target.indicator})
+    _announce_contract(session, contract)
+
+
+def refresh_latest_measured(session: Session, contract_id: int | None = None) -> None:
+    """Set each target's `latest_measured` to the value of its latest report (by report date, then
+    entry order: measurements are cumulative), for one contract or, without one, for all (data
+    written around the services, such as the bench's)."""
+    latest = (select(ResultMeasurement.value)
+              .join(ResultUpdate, ResultMeasurement.update_id == ResultUpdate.id)
+              .where(ResultMeasurement.target_id == ContractTarget.id)
+              .order_by(ResultUpdate.reported_on.desc(), ResultUpdate.id.desc())
+              .limit(1).scalar_subquery())
+    stmt = update(ContractTarget).values(latest_measured=latest).execution_options(synchronize_session=False)
+    if contract_id is not None:
+        stmt = stmt.where(ContractTarget.contract_id == contract_id)
+    session.execute(stmt)
 
 
 def add_result_update(
@@ -352,5 +374,9 @@ def add_result_update(
     contract.updates.append(update)
     session.flush()
     session.expire(contract, ["updates"])  # reload in date order: a late report may be about an earlier date
+    refresh_latest_measured(session, contract_id=contract.id)
+    for target in contract.targets:
+        session.expire(target, ["latest_measured"])
     audit.record(session, actor, "contract.result_reported", contract, {"update": update.id})
+    _announce_contract(session, contract)
     return update

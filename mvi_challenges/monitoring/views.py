@@ -2,24 +2,28 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..accounts.auth import require
+from ..accounts.models import User
+from ..accounts.permissions import is_staff
 from ..accounts.services import manager_choices, staff_member
+from ..calls.models import Call
 from ..catalogue.models import LEVEL_CHOICES, Category, Department, SocialValue
 from ..catalogue.services import all_categories, all_departments, all_social_values, department_choices
 from ..core.actions import run_action
 from ..core.db import db
 from ..core.errors import DomainError, status_for
-from ..core.exports import csv_response, euros_cell
+from ..core.exports import csv_response, euros_cell, streamed_csv_response
 from ..core.pagination import filter_args, paginate
 from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc, to_local
-from . import services, yearly_counts
+from . import decision_docs, documents, services, talk_exports, talks, yearly_counts
 from .dashboard_tables import build_charts, build_tables
 from .forms import (
     UNIT_LABELS,
@@ -30,7 +34,8 @@ from .forms import (
     result_update_form,
 )
 from .models import Contract, ContractTarget, ProcurementRecord, TargetUnit
-from .permissions import can_manage_monitoring
+from .panels import build_dashboard_panels
+from .permissions import can_manage_monitoring, can_see_result_talks
 
 bp = Blueprint("monitoring", __name__)
 
@@ -39,7 +44,7 @@ bp = Blueprint("monitoring", __name__)
 def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The monitoring area's template hook (core/templating.py)."""
     offer_to_templates(state.app, unit_label=lambda unit: str(UNIT_LABELS[unit]), supplier_label=_supplier_label,
-                       can_manage_monitoring=can_manage_monitoring)
+                       can_manage_monitoring=can_manage_monitoring, can_see_result_talks=can_see_result_talks)
 
 
 def _supplier_label(contract: Contract) -> str:
@@ -86,7 +91,8 @@ def dashboard():
     if choices["department"]:
         args["department"] = choices["department"].slug
     return render_template("monitoring/dashboard.html", figures=figures, tables=tables,
-                           charts=build_charts(figures, tables), years=years, args=args, **choices)
+                           charts=build_charts(figures, tables), years=years, args=args,
+                           dashboard_panels=build_dashboard_panels(current_app, filters), **choices)
 
 
 @bp.route("/monitoring/tables/<name>.csv")
@@ -171,6 +177,43 @@ def contract_detail(contract_id: int):
     return render_template("monitoring/contract.html", contract=contract)
 
 
+# --- decision documents: the MVI paragraph and the yearly report, as ODT and PDF --------------
+
+
+def _document_response(document: documents.Document, fmt: str) -> Response:
+    if fmt == "odt":
+        body, mimetype = decision_docs.to_odt(document), decision_docs.ODT_MIMETYPE
+    else:
+        body, mimetype = decision_docs.to_pdf(document), "application/pdf"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{document.filename}.{fmt}"'})
+
+
+@bp.route("/monitoring/register/<int:record_id>/mvi-paragraph.<any(odt, pdf):fmt>")
+def record_document(record_id: int, fmt: str):
+    """Public like the register entry itself: what it shows, in a document."""
+    record = db.session.get(ProcurementRecord, record_id) or abort(404)
+    return _document_response(documents.record_paragraph(record, str(get_locale())), fmt)
+
+
+@bp.route("/staff/monitoring/calls/<int:call_id>/mvi-paragraph.<any(odt, pdf):fmt>")
+@require(can_manage_monitoring)
+def call_document(call_id: int, fmt: str):
+    """For staff, also before publication: the proposal to the college often comes first."""
+    call = db.session.get(Call, call_id) or abort(404)
+    return _document_response(documents.call_paragraph(call, str(get_locale())), fmt)
+
+
+@bp.route("/monitoring/categories/<category_slug>/mvi-report-<int:year>.<any(odt, pdf):fmt>")
+def category_report(category_slug: str, year: int, fmt: str):
+    """Public like the dashboard whose figures it holds."""
+    category = db.session.scalar(select(Category).where(Category.slug == category_slug)) or abort(404)
+    if year not in yearly_counts.available_years(db.session, now_utc()):
+        abort(404)
+    document = documents.category_report(db.session, category, year, str(get_locale()), now_utc())
+    return _document_response(document, fmt)
+
+
 # --- staff: register entries, contracts, results --------------------------------------------
 
 
@@ -178,9 +221,61 @@ def contract_detail(contract_id: int):
 @require(can_manage_monitoring)
 def staff_overview():
     return render_template("monitoring/staff.html", lacking=services.records_lacking_explanation(db.session),
-                           per_manager=services.figures_per_manager(db.session),
+                           is_manager=talks.is_manager(db.session, current_user.id),
                            awaiting=services.awarded_without_contract(db.session),
                            contracts=services.latest_contracts(db.session, limit=50))
+
+
+# --- staff: result talks per manager and per department --------------------------------------
+
+
+def _talk_year() -> tuple[int, list[int]]:
+    """The year from the query string; an unknown one falls back to this year, quietly."""
+    years = yearly_counts.available_years(db.session, now_utc())
+    chosen = request.args.get("year", type=int)
+    return (chosen if chosen in years else years[0]), years
+
+
+def _talk_subject(kind: str, subject_id: int) -> User | Department:
+    """A manager is staff or answers for a procurement; anyone else is no talk (and no name shown)."""
+    if kind == "departments":
+        return db.session.get(Department, subject_id) or abort(404)
+    user = db.session.get(User, subject_id)
+    if user is None or not (is_staff(user) or talks.is_manager(db.session, user.id)):
+        abort(404)
+    return user
+
+
+@bp.route("/staff/monitoring/talks")
+@require(can_see_result_talks)
+def talk_list():
+    year, years = _talk_year()
+    return render_template("monitoring/talks.html", year=year, years=years,
+                           managers=talks.managers_of_year(db.session, year),
+                           departments=talks.departments_of_year(db.session, year))
+
+
+@bp.route("/staff/monitoring/talks/<any(managers, departments):kind>/<int:subject_id>")
+@require(can_see_result_talks)
+def talk(kind: str, subject_id: int):
+    year, years = _talk_year()
+    subject = _talk_subject(kind, subject_id)
+    figures = talks.result_talk(db.session, subject, year, to_local(now_utc()).date())
+    return render_template("monitoring/talk.html", talk=figures, kind=kind, years=years,
+                           recent_days=talks.RECENT_UPDATE_DAYS)
+
+
+@bp.route("/staff/monitoring/talks/<any(managers, departments):kind>/<int:subject_id>/"
+          "<any(procurements, results):part>.csv")
+@require(can_see_result_talks)
+def talk_csv(kind: str, subject_id: int, part: str):
+    year, _years = _talk_year()
+    subject = _talk_subject(kind, subject_id)
+    figures = talks.result_talk(db.session, subject, year, to_local(now_utc()).date())
+    name = f"result-talk-{kind[:-1]}-{subject.id}-{year}-{part}.csv"
+    if part == "procurements":
+        return streamed_csv_response(name, *talk_exports.procurement_table(figures, str(get_locale())))
+    return streamed_csv_response(name, *talk_exports.result_table(figures, str(get_locale())))
 
 
 @bp.route("/staff/monitoring/records/new", methods=["GET", "POST"], defaults={"record_id": None})

@@ -6,12 +6,17 @@ data API show the same numbers. What is counted, precisely:
 - experiment space: those calls granted extra time or a process budget, with the totals;
 - dialogues held: published or reported dialogues that started in the year and have ended;
   with a department chosen, those whose related call belongs to the department;
+- market consultations held: consultations opened to the market whose deadline fell in the year
+  and has passed; with a department chosen, those whose follow-up call belongs to the department;
 - participants: confirmed registrations of those dialogues, minus people marked absent;
 - questions answered: answers published in the year;
 - proposals received: proposals first submitted in the year (each phase counts on its own);
 - awards: proposals awarded in decisions published in the year;
 - contracts: contracts signed in the year, with their value and agreed targets; realised is the
   latest measured value of each target (measurements are cumulative);
+- effort per leading principle: calls published in the year that use at least one library
+  criterion serving the principle (a call using two such criteria counts once), and how many
+  of those criteria they chose together;
 - procurements at target level: register entries (calls and external tenders) published in
   the year whose applied level is at least the target level.
 """
@@ -19,20 +24,21 @@ data API show the same numbers. What is counted, precisely:
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..calls.models import Call, CallStatus, Phase
+from ..calls.models import Call, CallStatus, Phase, call_library_criteria
 from ..catalogue.models import Category, SocialValue
+from ..consultations.models import Consultation, ConsultationStatus
 from ..core.timezones import local_to_utc, to_local
+from ..criteria.models import LeadingPrinciple, LibraryCriterion
 from ..dialogues.models import Dialogue, DialogueStatus, Registration, RegistrationStatus
 from ..evaluation.models import Decision, Outcome
 from ..proposals.models import Proposal, ProposalStatus, Question
-from .models import Contract, ContractTarget, ProcurementRecord, ResultMeasurement, ResultUpdate, TargetUnit
+from .models import Contract, ContractTarget, ProcurementRecord, TargetUnit
 from .services import year_bounds
 
 LEVELS = (1, 2, 3)
@@ -68,6 +74,13 @@ class CategoryRow:
         return round(100 * self.at_target / self.procurements) if self.procurements else None
 
 
+@dataclass(frozen=True)
+class PrincipleRow:
+    principle: LeadingPrinciple
+    calls: int
+    criteria_chosen: int
+
+
 @dataclass
 class Figures:
     filters: DashboardFilters
@@ -76,6 +89,7 @@ class Figures:
     experiment_weeks: int = 0
     experiment_budget_cents: int = 0
     dialogues_held: int = 0
+    consultations_held: int = 0
     participants: int = 0
     questions_answered: int = 0
     proposals_received: int = 0
@@ -86,6 +100,7 @@ class Figures:
     procurements_at_target: int = 0
     targets: list[TargetTotal] = field(default_factory=list)
     categories: list[CategoryRow] = field(default_factory=list)
+    principles: list[PrincipleRow] = field(default_factory=list)
 
     @property
     def calls_published(self) -> int:
@@ -151,6 +166,20 @@ def _held_dialogues(filters: DashboardFilters, now: dt.datetime) -> Select:
     return stmt
 
 
+def consultations_held(session: Session, filters: DashboardFilters, now: dt.datetime) -> int:
+    """Market consultations whose deadline fell in the year and has passed: effort, like a dialogue held."""
+    start, end = utc_year(filters.year)
+    stmt = select(func.count(Consultation.id)).where(
+        Consultation.status != ConsultationStatus.DRAFT, Consultation.closes_at >= start,
+        Consultation.closes_at < end, Consultation.closes_at <= now)
+    if filters.category_id is not None:
+        stmt = stmt.where(Consultation.category_id == filters.category_id)
+    if filters.department_id is not None:
+        stmt = stmt.where(Consultation.follow_up_call_id.in_(
+            select(Call.id).where(Call.department_id == filters.department_id)))
+    return session.scalar(stmt) or 0
+
+
 def dialogue_figures(session: Session, filters: DashboardFilters, now: dt.datetime) -> tuple[int, int]:
     held = _held_dialogues(filters, now)
     count = session.scalar(select(func.count()).select_from(held.subquery())) or 0
@@ -207,45 +236,38 @@ def contract_figures(session: Session, filters: DashboardFilters) -> tuple[int, 
     return count, int(value)
 
 
-def latest_measurements(session: Session, target_ids: Select) -> dict[int, Decimal]:
-    """Per target, the value of its latest report (by report date, then entry order)."""
-    rows = session.execute(
-        select(ResultMeasurement.target_id, ResultMeasurement.value)
-        .join(ResultUpdate, ResultMeasurement.update_id == ResultUpdate.id)
-        .where(ResultMeasurement.target_id.in_(target_ids))
-        .order_by(ResultUpdate.reported_on, ResultUpdate.id)
-    )
-    return {target_id: value for target_id, value in rows}  # later rows overwrite earlier ones
-
-
 def target_totals(session: Session, filters: DashboardFilters) -> list[TargetTotal]:
-    """Agreed and realised per social value and unit.
+    """Agreed and realised per social value and unit, added up in SQL (GROUP BY).
 
-    A year holds thousands of targets at city scale: loading each as an object with its social
-    value took most of the dashboard's time, so the targets are read as plain rows and the social
-    values once. (Adding up in SQL needs the latest measurement per target, a window function
-    that SQLite evaluated slowly in this join.)"""
-    contract_ids = _contracts_in_year(filters)
-    rows = session.execute(
-        select(ContractTarget.id, ContractTarget.social_value_id, ContractTarget.unit, ContractTarget.agreed_value)
-        .where(ContractTarget.contract_id.in_(contract_ids))).all()
+    A year holds thousands of targets at city scale. Reading them and every measurement to find
+    each target's latest took most of the dashboard's time; the latest measured value is now kept
+    on the target when a result is reported (services.refresh_latest_measured), so one grouped
+    query over the year's targets gives the totals."""
+    measured = ContractTarget.latest_measured
+    stmt = (select(ContractTarget.social_value_id, ContractTarget.unit, func.count(ContractTarget.id),
+                   func.sum(case((measured >= ContractTarget.agreed_value, 1), else_=0)),
+                   func.sum(ContractTarget.agreed_value), func.coalesce(func.sum(measured), 0))
+            .where(ContractTarget.contract_id.in_(_contracts_in_year(filters)))
+            .group_by(ContractTarget.social_value_id, ContractTarget.unit))
+    rows = session.execute(stmt).all()
     if not rows:
         return []
-    realised = latest_measurements(
-        session, select(ContractTarget.id).where(ContractTarget.contract_id.in_(contract_ids)))
-    grouped: dict[tuple[int, TargetUnit], list[tuple[int, Decimal]]] = defaultdict(list)
-    for target_id, value_id, unit, agreed in rows:
-        grouped[(value_id, unit)].append((target_id, agreed))
     values = {v.id: v for v in session.scalars(select(SocialValue).where(
-        SocialValue.id.in_({value_id for value_id, _ in grouped})))}
+        SocialValue.id.in_({row[0] for row in rows})))}
     totals = []
-    for (value_id, unit), members in grouped.items():
-        met = sum(1 for target_id, agreed in members if target_id in realised and realised[target_id] >= agreed)
-        agreed_sum = sum((agreed for _, agreed in members), Decimal("0.00")) if unit.is_additive else None
-        done = sum((realised.get(target_id, Decimal("0.00")) for target_id, _ in members), Decimal("0.00")) \
-            if unit.is_additive else None
-        totals.append(TargetTotal(values[value_id], unit, len(members), met, agreed_sum, done))
+    for value_id, unit, count, met, agreed, realised in rows:
+        additive = unit.is_additive
+        totals.append(TargetTotal(values[value_id], unit, count, int(met or 0),
+                                  _hundredths(agreed) if additive else None,
+                                  _hundredths(realised) if additive else None))
     return sorted(totals, key=lambda total: (total.social_value.name_nl, total.unit.value))
+
+
+def _hundredths(total: Decimal | int | None) -> Decimal:
+    """A SUM over a Hundredths column comes back converted; a COALESCE default of 0 may not."""
+    if total is None:
+        return Decimal("0.00")
+    return total if isinstance(total, Decimal) else (Decimal(int(total)) / 100).quantize(Decimal("0.01"))
 
 
 def category_rows(session: Session, filters: DashboardFilters) -> list[CategoryRow]:
@@ -270,17 +292,39 @@ def category_rows(session: Session, filters: DashboardFilters) -> list[CategoryR
     ]
 
 
+def principle_rows(session: Session, filters: DashboardFilters) -> list[PrincipleRow]:
+    """Effort per leading principle: every principle in use, and the calls of the year using it.
+
+    A retired principle is listed only when calls of the year still use it (history stays visible).
+    """
+    stmt = (select(LibraryCriterion.principle_id, func.count(distinct(Call.id)), func.count())
+            .select_from(call_library_criteria)
+            .join(Call, Call.id == call_library_criteria.c.call_id)
+            .join(LibraryCriterion, LibraryCriterion.id == call_library_criteria.c.criterion_id)
+            .where(Call.status != CallStatus.DRAFT, Call.published_at.is_not(None))
+            .group_by(LibraryCriterion.principle_id))
+    if filters.year:
+        start, end = utc_year(filters.year)
+        stmt = stmt.where(Call.published_at >= start, Call.published_at < end)
+    counted = {principle_id: (calls, chosen) for principle_id, calls, chosen in
+               session.execute(_call_filters(stmt, filters))}
+    principles = session.scalars(select(LeadingPrinciple).order_by(LeadingPrinciple.slug))
+    return [PrincipleRow(p, *counted.get(p.id, (0, 0))) for p in principles if not p.is_retired or p.id in counted]
+
+
 def dashboard(session: Session, filters: DashboardFilters, now: dt.datetime) -> Figures:
     figures = Figures(filters=filters)
     figures.calls_per_level = calls_per_level(session, filters)
     figures.experiments, figures.experiment_weeks, figures.experiment_budget_cents = experiment_space(session, filters)
     figures.dialogues_held, figures.participants = dialogue_figures(session, filters, now)
+    figures.consultations_held = consultations_held(session, filters, now)
     figures.questions_answered = questions_answered(session, filters)
     figures.proposals_received = proposals_received(session, filters)
     figures.awards = awards(session, filters)
     figures.contracts, figures.contract_value_cents = contract_figures(session, filters)
     figures.targets = target_totals(session, filters)
     figures.categories = category_rows(session, filters)
+    figures.principles = principle_rows(session, filters)
     figures.procurements = sum(row.procurements for row in figures.categories)
     figures.procurements_at_target = sum(row.at_target for row in figures.categories)
     return figures
@@ -296,7 +340,7 @@ def available_years(session: Session, now: dt.datetime) -> list[int]:
 
 @dataclass
 class CategoryOverview:
-    """What a category's public page shows: its calls, dialogues and results so far."""
+    """What a category's public page shows: its calls, dialogues, market consultations and results so far."""
 
     calls: list[Call]
     call_count: int
@@ -304,6 +348,7 @@ class CategoryOverview:
     row: CategoryRow
     contracts: list[Contract]
     targets: list[TargetTotal]
+    consultations: list[Consultation] = field(default_factory=list)
 
 
 def category_overview(session: Session, category: Category, limit: int = 10) -> CategoryOverview:
@@ -323,5 +368,10 @@ def category_overview(session: Session, category: Category, limit: int = 10) -> 
         .where(ProcurementRecord.category_id == category.id)
         .order_by(Contract.signed_on.desc(), Contract.id.desc()).limit(limit)
     ).all()
+    consultations = session.scalars(
+        select(Consultation).where(Consultation.category_id == category.id,
+                                   Consultation.status != ConsultationStatus.DRAFT)
+        .order_by(Consultation.closes_at.desc(), Consultation.id.desc()).limit(limit)
+    ).all()
     return CategoryOverview(list(calls), call_count, list(dialogues), rows[0], list(contracts),
-                            target_totals(session, everything))
+                            target_totals(session, everything), list(consultations))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..accounts.models import User
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call
+from ..calls.services import process_changed
 from ..core import audit
 from ..core.db import lock_row
 from ..core.errors import DomainError
@@ -136,6 +137,7 @@ def issue_note(session: Session, actor: Any, call: Call, *, changes_source: str,
     session.flush()
     audit.record(session, actor, "clarification_note.issued", call,
                  {"number": number, "questions": [q.number for q in answers], "digest": note.digest})
+    process_changed.send(call, session=session, change="clarification_note")  # a new tender document
     for person in recipients(session, call):
         queue_user_email(session, person, "clarification_note_issued", call=call, note=note)
     return note

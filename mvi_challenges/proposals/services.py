@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import Role, User
 from ..calls.models import Call, CallStatus, Eligibility, Phase
-from ..calls.services import call_changed
+from ..calls.services import call_changed, process_changed
 from ..core import audit
 from ..core.db import lock_row
 from ..core.errors import DomainError
@@ -430,6 +430,7 @@ def answer_question(session: Session, actor: User, question: Question, *, text: 
     audit.record(session, actor, "question.answered", question, {"published": publish})
     if newly_published:
         notify_followers(session, question.call, "call_answer_published", question=question)
+        process_changed.send(question.call, session=session, change="answer")  # the Q&A document grew
 
 
 def _next_question_number(session: Session, call: Call) -> int:

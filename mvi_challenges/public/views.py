@@ -15,7 +15,10 @@ from ..catalogue.services import all_categories, find_category_by_slug
 from ..core.csrf import csrf
 from ..core.db import db
 from ..core.timezones import now_utc, request_time
+from ..criteria.services import criteria_for_category, principles_of
+from ..lessons.services import public_lessons_for_category
 from ..monitoring.yearly_counts import category_overview
+from ..pipeline.services import public_items_for_category
 from . import work
 
 bp = Blueprint("public", __name__)
@@ -47,7 +50,8 @@ def my_home():
         juries=work.jury_work(db.session, user, now),
         proposals=work.my_proposals(db.session, user),
         open_calls=work.open_calls_for(db.session, user, now),
-        dialogues=work.my_dialogues(db.session, user, now))
+        dialogues=work.my_dialogues(db.session, user, now),
+        consultations=work.my_consultations(db.session, user, now))
 
 
 @bp.route("/favicon.ico")
@@ -112,5 +116,9 @@ def categories():
 def category(category_slug: str):
     """A category's tailored MVI approach, target level and social values, with its calls and results."""
     found = find_category_by_slug(db.session, category_slug) or abort(404)
-    return render_template("public/category.html", category=found,
-                           overview=category_overview(db.session, found), now=now_utc())
+    library = criteria_for_category(db.session, found.id)
+    principles = principles_of([c for level in library.values() for c in level])
+    return render_template("public/category.html", category=found, library=library, principles=principles,
+                           overview=category_overview(db.session, found), now=now_utc(),
+                           planned=public_items_for_category(db.session, found),
+                           lessons=public_lessons_for_category(db.session, found))

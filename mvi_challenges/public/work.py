@@ -19,6 +19,8 @@ from ..accounts.permissions import is_staff
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call, CallStatus, Phase
 from ..calls.services import open_calls_by_deadline
+from ..consultations.permissions import can_answer
+from ..consultations.services import open_for_organisation
 from ..dialogues import lifecycle as dialogue_lifecycle
 from ..dialogues.models import Dialogue, Registration
 from ..evaluation.models import ConflictDeclaration, JuryMember, ScoreSheet, SheetStatus
@@ -54,10 +56,15 @@ def _first(rows: list[Any], limit: int = WORK_LIST_LIMIT) -> WorkList:
     return WorkList(rows[:limit], len(rows))
 
 
-def _limited(session: Session, stmt: Select[Any], limit: int = WORK_LIST_LIMIT) -> WorkList:
-    """The first rows of a possibly long list and its length, in two queries, never all rows."""
+def _limited(session: Session, stmt: Select[Any], limit: int = WORK_LIST_LIMIT, *, rows: bool = False) -> WorkList:
+    """The first rows of a possibly long list and its length, in two queries, never all rows.
+    `rows`: keep each row as a tuple (a statement of several entities) instead of its first column."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    return WorkList(list(session.scalars(stmt.limit(limit))) if total else [], total)
+    if not total:
+        return WorkList([], 0)
+    limited = stmt.limit(limit)
+    return WorkList([tuple(row) for row in session.execute(limited)] if rows else list(session.scalars(limited)),
+                    total)
 
 
 @dataclass
@@ -100,11 +107,12 @@ def staff_work(session: Session, now: dt.datetime, user: Any = None) -> StaffWor
     arrived = (select(func.count(Proposal.id))
                .where(Proposal.phase_id == Phase.id, Proposal.status.in_(proposal_lifecycle.IN_EVALUATION))
                .scalar_subquery())
-    to_decide = [(call, phase, count) for call, phase, count in session.execute(
-        select(Call, Phase, arrived).join(Phase, Phase.call_id == Call.id)
-        .where(Call.status.in_((CallStatus.PUBLISHED, CallStatus.CLOSED)), Phase.closes_at <= now,
-               Phase.decisions_published_at.is_(None))
-        .order_by(Phase.closes_at)) if count]
+    # At city scale hundreds of phases wait for a decision: counted and cut in SQL, and only the
+    # shown ones loaded (loading every call and phase took most of this page's time).
+    to_decide = (select(Call, Phase, arrived).join(Phase, Phase.call_id == Call.id)
+                 .where(Call.status.in_((CallStatus.PUBLISHED, CallStatus.CLOSED)), Phase.closes_at <= now,
+                        Phase.decisions_published_at.is_(None), arrived > 0)
+                 .order_by(Phase.closes_at, Phase.id))
     last_update = (select(func.max(ResultUpdate.reported_on)).where(ResultUpdate.contract_id == Contract.id)
                    .scalar_subquery())
     due_before = (now - RESULT_UPDATE_EVERY).date()
@@ -113,10 +121,10 @@ def staff_work(session: Session, now: dt.datetime, user: Any = None) -> StaffWor
                                           (last_update.is_(None)) | (last_update <= due_before))
                    .order_by(Contract.signed_on, Contract.id))
     return StaffWork(questions=_first([(c, n) for c, n in questions]), closing=_first([(c, p) for c, p in closing]),
-                     to_decide=_first(to_decide),
+                     to_decide=_limited(session, to_decide, rows=True),
                      explanations=_limited(session, monitoring.records_lacking_explanation_query()),
                      to_approve=_first(explanations_to_approve(session, user)),
-                     contracts_to_record=_first(monitoring.awarded_without_contract(session)),
+                     contracts_to_record=_limited(session, monitoring.awarded_without_contract_query(), rows=True),
                      updates_due=_limited(session, updates_due))
 
 
@@ -178,6 +186,11 @@ def my_dialogues(session: Session, user: Any, now: dt.datetime) -> list[tuple[Di
                Dialogue.ends_at > now)
         .order_by(Dialogue.starts_at)).all()
     return [(dialogue, registration) for dialogue, registration in rows]
+
+
+def my_consultations(session: Session, user: Any, now: dt.datetime) -> list:
+    """Open market consultations with the state of this entrepreneur's organisation's answers."""
+    return open_for_organisation(session, user.organisation_id, now) if can_answer(user) else []
 
 
 def shows_staff_work(user: Any) -> bool:

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft4Validator, FormatChecker
+from sqlalchemy import delete
+
+from mvi_challenges.core.db import db
 
 from . import world
 
@@ -66,7 +69,9 @@ def test_package_is_valid_ocds(client: FlaskClient, populated: SimpleNamespace) 
     assert package["version"] == "1.1" and package["publisher"]["name"] == "Gemeente Utrecht"
     assert package["license"] == "https://creativecommons.org/publicdomain/zero/1.0/"
     assert package["publicationPolicy"].endswith("/open-data")
-    assert len(package["releases"]) == 7 + 2 + 1  # every stage of the SBIR call; cancelled; open
+    # Every stage of the SBIR call, and two amendments of its tender (closing phase 1 early moved its
+    # deadline; the dialogue report added a market study); the cancelled call; the open call.
+    assert len(package["releases"]) == 7 + 2 + 2 + 1
     assert_valid_package(package)
     ids = [release["id"] for release in package["releases"]]
     assert len(ids) == len(set(ids))
@@ -77,12 +82,18 @@ def test_a_call_goes_through_every_stage(client: FlaskClient, populated: SimpleN
     ocid = f"ocds-mviutr-call-{populated.sbir.id}"
     mine = [r for r in package["releases"] if r["ocid"] == ocid]
     tags = Counter(tag for release in mine for tag in release["tag"])
-    assert tags == Counter({"tender": 1, "tenderUpdate": 2, "award": 1, "contract": 1, "implementation": 2})
+    assert tags == Counter({"tender": 1, "tenderUpdate": 2, "award": 1, "contract": 1, "implementation": 2,
+                            "tenderAmendment": 2})
     assert [r["date"] for r in mine] == sorted(r["date"] for r in mine)  # oldest first
     releases = _by_id(package)
 
-    tender = releases[f"{ocid}-tender"]["tender"]
-    assert tender["status"] == "active" and tender["procurementMethod"] == "open"
+    # As published, before anyone asked a question or the dialogue reported:
+    assert {d["documentType"] for d in releases[f"{ocid}-tender"]["tender"]["documents"]} == {"tenderNotice"}
+    # The tender as it is now: its latest statement (the amendment after the dialogue report).
+    latest = [r for r in mine if "tender" in r][-1]
+    assert latest["id"] == f"{ocid}-tender-decided-amendment-1" and latest["tag"] == ["tenderAmendment"]
+    tender = latest["tender"]
+    assert tender["status"] == "complete" and tender["procurementMethod"] == "open"
     assert tender["awardCriteria"] == "ratedCriteria"
     assert "Impact 60% (minimum 4)" in tender["awardCriteriaDetails"]
     assert tender["value"] == {"amount": 100000.0, "currency": "EUR"}
@@ -136,15 +147,23 @@ def test_cancelled_and_open_calls(client: FlaskClient, populated: SimpleNamespac
 
 def test_contract_without_a_published_award_carries_its_own(app: Flask, client: FlaskClient,
                                                              populated: SimpleNamespace) -> None:
+    from mvi_challenges.api.releases import record_releases
+    from mvi_challenges.calls.models import Call
     from mvi_challenges.core.db import db
     from mvi_challenges.monitoring.models import Contract
 
     with app.app_context():
         db.session.get(Contract, populated.records.contract).proposal_id = None
+        record_releases(db.session, [db.session.get(Call, populated.sbir.id)])  # as the contract services do
         db.session.commit()
     package = _package(client)
     assert_valid_package(package)
-    release = _by_id(package)[f"ocds-mviutr-call-{populated.sbir.id}-contract-{populated.records.contract}"]
+    ocid = f"ocds-mviutr-call-{populated.sbir.id}"
+    releases = _by_id(package)
+    release = releases[f"{ocid}-contract-{populated.records.contract}-amendment-1"]
+    assert release["tag"] == ["contractAmendment"]
+    # The contract as first published still follows from the award: a release never changes.
+    assert releases[f"{ocid}-contract-{populated.records.contract}"]["contracts"][0]["awardID"].startswith("award-")
     award = release["awards"][0]
     assert release["contracts"][0]["awardID"] == award["id"]
     assert award["suppliers"][0]["name"] == "Bedrijf Alfa"
@@ -153,17 +172,25 @@ def test_contract_without_a_published_award_carries_its_own(app: Flask, client: 
 
 def test_ids_are_stable_and_the_prefix_is_configurable(app: Flask, client: FlaskClient,
                                                        populated: SimpleNamespace) -> None:
+    from mvi_challenges.api.models import OcdsRelease
+
     first = client.get("/api/v1/ocds/releases.json")
     assert client.get("/api/v1/ocds/releases.json").headers["ETag"] == first.headers["ETag"]
+    # The prefix is part of every stored ocid: it is set once, before releases are written (an
+    # ocid never changes). Written afresh under another prefix, the ids follow it.
     app.config["OCDS_PREFIX"] = "ocds-abc123"
     try:
-        package = _package(client)
+        with app.app_context():
+            db.session.execute(delete(OcdsRelease))
+            db.session.commit()
+        package = _package(client)  # the page writes the missing releases
     finally:
         app.config.pop("OCDS_PREFIX")
     assert {r["ocid"] for r in package["releases"]} == {f"ocds-abc123-call-{c.id}" for c in
                                                         (populated.sbir, populated.cancelled, populated.below)}
+    # Written in one go there is nothing to amend: every stage once, with the same ids.
     assert [r["id"].replace("ocds-abc123", "ocds-mviutr") for r in package["releases"]] == \
-        [r["id"] for r in first.get_json()["releases"]]
+        [r["id"] for r in first.get_json()["releases"] if "-amendment-" not in r["id"]]
 
 
 def test_the_package_pages_by_call(app: Flask, client: FlaskClient, populated: SimpleNamespace) -> None:
@@ -189,3 +216,17 @@ def test_no_private_data_in_ocds(client: FlaskClient, populated: SimpleNamespace
     for secret in (world.SECRET_ADDRESS, world.SECRET_URL, world.CONTACT_EMAIL, world.MANAGER_NAME, world.JUROR_NAME,
                    "Carla Burger", "Plan Gamma", "Plan Delta"):
         assert secret not in text, secret
+
+
+def test_a_market_consultation_is_planning_of_the_call_that_follows(client: FlaskClient,
+                                                                   populated: SimpleNamespace) -> None:
+    """A consultation is market engagement before a contracting process: `planning.documents` of type
+    `marketStudies` in the follow-up call's releases; it has no release (no ocid) of its own."""
+    package = _package(client)
+    assert_valid_package(package)
+    tender = next(r for r in package["releases"] if r["id"].endswith(f"call-{populated.sbir.id}-tender"))
+    documents = tender["planning"]["documents"]
+    assert [d["documentType"] for d in documents] == ["marketStudies", "marketStudies"]
+    assert documents[0]["url"].endswith(f"/consultations/{populated.consultation.slug}")
+    assert documents[1]["url"].endswith(f"/consultations/{populated.consultation.slug}#summary")
+    assert all("consultation" not in r["ocid"] for r in package["releases"])

@@ -48,7 +48,7 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(app: Fla
 
 def test_main_object_schemas_forbid_undocumented_keys(openapi: OpenApi) -> None:
     schemas = openapi.document["components"]["schemas"]
-    for name in ("Call", "Phase", "Criterion", "Dialogue", "PhaseDecisions", "PublishedDecision",
+    for name in ("Call", "Phase", "Criterion", "Dialogue", "Consultation", "ConsultationTheme", "PhaseDecisions", "PublishedDecision",
                  "ProcurementRecord", "Contract", "ContractTarget", "ResultUpdate", "Figures", "Money", "Error"):
         assert schemas[name]["additionalProperties"] is False, name
         assert set(schemas[name]["required"]) == set(schemas[name]["properties"]), name
@@ -70,10 +70,18 @@ def test_every_endpoint_response_matches_the_document(client: FlaskClient, popul
         "/dialogues": ["/api/v1/dialogues", "/api/v1/dialogues?when=past", "/api/v1/dialogues?when=upcoming"],
         "/dialogues/{slug}": [f"/api/v1/dialogues/{populated.dialogue.reported.slug}",
                               f"/api/v1/dialogues/{populated.dialogue.upcoming.slug}"],
+        "/consultations": ["/api/v1/consultations", "/api/v1/consultations?stage=summarised",
+                           "/api/v1/consultations?stage=open"],
+        "/consultations/{slug}": [f"/api/v1/consultations/{populated.consultation.slug}"],
         "/register": ["/api/v1/register", "/api/v1/register?below=unexplained"],
         "/contracts": ["/api/v1/contracts", f"/api/v1/contracts?year={year}"],
         "/monitoring": ["/api/v1/monitoring", "/api/v1/monitoring?category=openbare-ruimte&department=ruimte"],
         "/catalogue": ["/api/v1/catalogue"],
+        "/principles": ["/api/v1/principles"],
+        "/criteria": ["/api/v1/criteria", "/api/v1/criteria?category=ict&level=2"],
+        # Filled with a planned purchase and lessons in tests/pipeline and tests/lessons (test_*_api.py).
+        "/pipeline": ["/api/v1/pipeline"],
+        "/lessons": ["/api/v1/lessons"],
         "/ocds/releases.json": ["/api/v1/ocds/releases.json", "/api/v1/ocds/releases.json?per_page=1",
                                 "/api/v1/ocds/releases.json?per_page=1&page=2"],
     }
@@ -321,8 +329,8 @@ def _count_queries(app: Flask, client: FlaskClient, url: str) -> int:
     return len(statements)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/calls", "/api/v1/dialogues", "/api/v1/register", "/api/v1/contracts",
-                                  "/api/v1/decisions", "/api/v1/ocds/releases.json"])
+@pytest.mark.parametrize("path", ["/api/v1/calls", "/api/v1/dialogues", "/api/v1/consultations", "/api/v1/register",
+                                  "/api/v1/contracts", "/api/v1/decisions", "/api/v1/ocds/releases.json"])
 def test_a_page_costs_the_same_queries_whatever_its_size(app: Flask, client: FlaskClient, populated: SimpleNamespace,
                                                          path: str) -> None:
     url = f"{path}?per_page=100"
@@ -355,3 +363,19 @@ def test_times_are_utc(client: FlaskClient, populated: SimpleNamespace) -> None:
     phase = _get(client, f"/api/v1/calls/{populated.sbir.slug}")["phases"][0]
     opens = dt.datetime.fromisoformat(phase["opens_at"].replace("Z", "+00:00"))
     assert opens.utcoffset() == dt.timedelta(0)
+
+
+def test_consultations_publish_questions_and_summary_but_never_answers(client: FlaskClient,
+                                                                      populated: SimpleNamespace) -> None:
+    from .world import PRIVATE_ANSWER
+
+    body = _get(client, f"/api/v1/consultations/{populated.consultation.slug}")
+    assert [q["number"] for q in body["questions"]] == [1, 2]
+    assert body["stage"] == "summarised" and body["follow_up_call"]["slug"] == populated.sbir.slug
+    assert body["summary"]["themes"][0] == {"title": "Haalbaarheid", "disposition": "adopted",
+                                            "action_markdown": "Fasering in de uitvraag.",
+                                            "action_html": "<p>Fasering in de uitvraag.</p>"}
+    listing = client.get("/api/v1/consultations").get_data(as_text=True)
+    assert PRIVATE_ANSWER not in listing and "Geheime consultatie" not in listing
+    assert client.get(f"/api/v1/consultations/{populated.consultation.draft_slug}").status_code == 404
+    assert PRIVATE_ANSWER not in client.get("/api/v1/ocds/releases.json").get_data(as_text=True)

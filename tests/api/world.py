@@ -66,8 +66,43 @@ def build(app: Flask) -> SimpleNamespace:
         records = _monitoring(sbir.id, cancelled.id, below.id, proposals["awarded"].id)
         db.session.commit()
     dialogue = _dialogue(app, sbir.id)
+    consultation = _consultation(app, sbir.id, owners[0])
     return SimpleNamespace(sbir=sbir, cancelled=cancelled, below=below, draft=draft, proposals=proposals,
-                           dialogue=dialogue, records=records)
+                           dialogue=dialogue, records=records, consultation=consultation)
+
+
+PRIVATE_ANSWER = "Ons geheime recept voor schone bouwplaatsen"
+
+
+def _consultation(app: Flask, call_id: int, answerer: SimpleNamespace) -> SimpleNamespace:
+    """A market consultation that prepared the SBIR call: answered privately, summary published."""
+    from mvi_challenges.accounts.models import User
+    from mvi_challenges.consultations import services as consultation_services
+    from mvi_challenges.consultations.models import Consultation, ConsultationStatus
+
+    with app.test_request_context():
+        now = now_utc()
+        made = consultation_services.save_consultation(
+            db.session, None, None, title="Schone bouwplaats: wat kan de markt?", body_source="Wij vragen **u**.",
+            category=None, closes_at=now + dt.timedelta(days=1), questions=["Wat is haalbaar?", "Wanneer?"],
+            follow_up_call=db.session.get(Call, call_id), now=now)
+        consultation_services.transition_consultation(db.session, None, made, ConsultationStatus.OPEN, now)
+        consultation_services.save_answers(db.session, db.session.get(User, answerer.id), made,
+                                           {1: PRIVATE_ANSWER, 2: "Over een jaar"}, submit=True, now=now)
+        later = now + dt.timedelta(days=2)
+        consultation_services.save_summary(db.session, None, made, summary_source="Tien bedrijven antwoordden.",
+                                           themes=[consultation_services.ThemeInput(
+                                               "Haalbaarheid", Disposition.ADOPTED, "Fasering in de uitvraag.")],
+                                           now=later)
+        consultation_services.transition_consultation(db.session, None, made, ConsultationStatus.SUMMARISED, later)
+        made.published_at = made.summary_published_at = now - dt.timedelta(days=1)
+        made.closes_at = now - dt.timedelta(hours=1)
+        db.session.commit()
+        draft = consultation_services.save_consultation(
+            db.session, None, None, title="Geheime consultatie", body_source="", category=None,
+            closes_at=now + dt.timedelta(days=5), questions=["Vraag?"], follow_up_call=None, now=now)
+        db.session.commit()
+        return SimpleNamespace(slug=made.slug, id=made.id, draft_slug=db.session.get(Consultation, draft.id).slug)
 
 
 def _call_details(sbir_id: int, below_id: int) -> None:

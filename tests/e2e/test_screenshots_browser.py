@@ -15,7 +15,18 @@ from mvi_challenges.accounts.models import Role
 from mvi_challenges.calls.models import Call
 from mvi_challenges.core.db import db
 
-from ..factories import PASSWORD, close_phase, login, make_call, make_dialogue, make_proposal, make_user
+from ..factories import (
+    PASSWORD,
+    close_phase,
+    login,
+    make_call,
+    make_dialogue,
+    make_library,
+    make_proposal,
+    make_user,
+    pick_criteria,
+)
+from ..monitoring.test_talks import build_world as build_talks_world
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 SHOTS = Path(__file__).parent / "screenshots"
@@ -33,6 +44,8 @@ def _world(app: Flask) -> dict[str, object]:
         call.body_source_en, call.body_html_en = "## The challenge\nFewer lorries.", "<h3>The challenge</h3><p>Fewer lorries.</p>"
         call.prize_text_en = "3 pilots of €15,000"
         db.session.commit()
+    library = make_library(app)  # the criteria library; the English call picks from it (level 3)
+    pick_criteria(app, english.id, [library.criteria[code] for code in ("MOB-1", "MOB-2", "MOB-3", "MOB-3I")])
     dutch = make_call(app, title="Catering Stadskantoor")
     judged = make_call(app, title="Hittestress Overvecht", closes_in=dt.timedelta(days=3))
     dialogue = make_dialogue(app, title="Hoe koopt Utrecht eerlijk in?")
@@ -48,24 +61,72 @@ def _world(app: Flask) -> dict[str, object]:
     login(client, staff)
     client.post(f"/staff/calls/{judged.id}/phases/1/jury", data={"email": jury.email, "is_chair": "y"})
     app.config["WTF_CSRF_ENABLED"] = csrf
-    return {"english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue, "proposal": made,
+    talks = build_talks_world(app)  # a manager's and a department's result talk of 2025, with figures
+    consultation = _consultation(app, entrepreneur)
+    return {"library": library, "english": english, "dutch": dutch, "judged": judged, "dialogue": dialogue,
+            "proposal": made, "talks": talks, "consultation": consultation,
             "users": {"entrepreneur": entrepreneur, "resident": resident, "jury": jury, "staff": staff,
                       "admin": admin}}
 
 
+def _consultation(app: Flask, answerer) -> dict[str, object]:
+    """An open market consultation with the entrepreneur's draft answer, and one with its summary."""
+    from mvi_challenges.accounts.models import User
+    from mvi_challenges.consultations import services
+    from mvi_challenges.consultations.models import ConsultationStatus
+    from mvi_challenges.core.timezones import now_utc
+    from mvi_challenges.dialogues.models import Disposition
+
+    with app.app_context():
+        now = now_utc()
+        questions = ["Welke circulaire verhardingen heeft u toegepast, en waar precies in Nederland?",
+                     "Welke looptijd van het contract maakt hergebruik rendabel?"]
+        open_ = services.save_consultation(
+            db.session, None, None, title="Marktconsultatie circulaire fietspaden 2027–2031",
+            body_source="Wij zoeken **circulaire** materialen.", category=None, closes_at=now + dt.timedelta(days=9),
+            questions=questions, follow_up_call=None, now=now)
+        services.transition_consultation(db.session, None, open_, ConsultationStatus.OPEN, now)
+        services.save_answers(db.session, db.session.get(User, answerer.id), open_, {1: "Gerecycled asfalt"},
+                              submit=False, now=now)
+        held = services.save_consultation(
+            db.session, None, None, title="Marktconsultatie zero-emissie bouwlogistiek", body_source="Vooraf.",
+            category=None, closes_at=now + dt.timedelta(days=1), questions=questions, follow_up_call=None, now=now)
+        services.transition_consultation(db.session, None, held, ConsultationStatus.OPEN, now)
+        services.save_answers(db.session, db.session.get(User, answerer.id), held,
+                              {1: "Elektrische bakwagens tot 12 ton; zwaardere voertuigen pas vanaf 2028 leverbaar.",
+                               2: "Vier jaar, met een optie op twee keer twee jaar."}, submit=True, now=now)
+        held.closes_at = now - dt.timedelta(hours=1)
+        services.save_summary(db.session, None, held, summary_source="Twee bedrijven antwoordden.",
+                              themes=[services.ThemeInput("Voertuigen", Disposition.ADOPTED, "Bakwagens en fietsen."),
+                                      services.ThemeInput("Venstertijden", Disposition.CONSIDERED, "Volgt later.")],
+                              now=now)
+        db.session.commit()
+        return {"open": open_.slug, "open_id": open_.id, "held": held.slug, "held_id": held.id}
+
+
 def _pages(world: dict[str, object]) -> dict[str, list[str]]:
     english, dutch, judged = world["english"], world["dutch"], world["judged"]
-    dialogue, proposal = world["dialogue"], world["proposal"]
+    dialogue, proposal, consultation = world["dialogue"], world["proposal"], world["consultation"]
     public = ["/", "/calls", f"/calls/{english.slug}", f"/calls/{dutch.slug}", "/dialogues",
-              f"/dialogues/{dialogue.slug}", "/monitoring"]
+              f"/dialogues/{dialogue.slug}", "/monitoring", "/categories/mobiliteit", "/consultations",
+              f"/consultations/{consultation['open']}"]
     return {
         "anonymous": [*public, "/account/register", "/account/login"],
-        "entrepreneur": ["/my", f"/calls/{english.slug}", f"/proposals/{proposal.id}", f"/proposals/{proposal.id}/edit"],
+        "entrepreneur": ["/my", f"/calls/{english.slug}", f"/proposals/{proposal.id}", f"/proposals/{proposal.id}/edit",
+                         f"/consultations/{consultation['open']}/answers"],
         "resident": ["/my", f"/dialogues/{dialogue.slug}"],
         "jury": ["/my", "/jury"],
         "staff": ["/my", "/staff/calls", f"/staff/calls/{english.id}", f"/staff/calls/{english.id}/edit",
-                  f"/staff/calls/{judged.id}/phases/1/jury", "/staff/monitoring"],
-        "admin": ["/my", "/admin/users", "/admin/audit"],
+                  f"/staff/calls/{english.id}/criteria", f"/staff/calls/{judged.id}/phases/1/jury",
+                  "/staff/monitoring", "/staff/monitoring/talks?year=2025",
+                  f"/staff/monitoring/talks/managers/{world['talks'].anna}?year=2025",
+                  f"/staff/monitoring/talks/departments/{world['talks'].ruimte}?year=2025",
+                  "/staff/consultations", "/staff/consultations/new", f"/staff/consultations/{consultation['open_id']}",
+                  f"/staff/consultations/{consultation['held_id']}/responses",
+                  f"/staff/consultations/{consultation['held_id']}/summary"],
+        "admin": ["/my", "/admin/users", "/admin/audit", "/admin/library/", "/admin/library/principles",
+                  f"/admin/library/criteria/{world['library'].criteria['MOB-3']}", "/admin/library/import",
+                  f"/admin/library/principles/{world['library'].principles['schoon']}"],
     }
 
 

@@ -19,17 +19,20 @@ from sqlalchemy.engine import Connection
 
 from mvi_challenges.accounts.models import User
 from mvi_challenges.api.queries import public_calls_by_id
+from mvi_challenges.api.releases import stored_page_statement
 from mvi_challenges.calls.models import Call, CallKind, Phase
 from mvi_challenges.calls.services import CallFilters, public_calls_query, staff_calls_query
 from mvi_challenges.core.db import db
 from mvi_challenges.dialogues.services import public_dialogues_query
 from mvi_challenges.evaluation import services as evaluation
 from mvi_challenges.evaluation.models import JuryMember
+from mvi_challenges.monitoring.services import awarded_without_contract_query
 from mvi_challenges.proposals.models import Proposal
 from mvi_challenges.proposals.services import proposals_for_user_query
 
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
-BIG_TABLES = ("calls", "dialogues", "proposals", "score_sheets", "scores", "registrations")
+BIG_TABLES = ("calls", "dialogues", "proposals", "score_sheets", "scores", "registrations", "ocds_releases",
+              "contract_targets")
 
 
 class _Caught(Exception):
@@ -109,6 +112,11 @@ STATEMENTS = {
                        False),
     "OCDS package keys": (lambda: _page(public_calls_by_id().with_only_columns(Call.id), page=40, per_page=100),
                           False),
+    # The stored releases of a page of calls, in the order of their index (no sort).
+    "OCDS stored releases of a page": (lambda: stored_page_statement(list(range(3901, 4001))), True),
+    # Staff's work list: how many awarded proposals still wait for a contract.
+    "awards without a contract, counted": (
+        lambda: select(func.count()).select_from(awarded_without_contract_query().order_by(None).subquery()), True),
 }
 
 
@@ -137,3 +145,15 @@ def test_pages_of_logged_in_people_use_indexes(app: Flask) -> None:
         entrepreneur = User(id=1, organisation_id=1)
         assert_indexed(plan(_page(proposals_for_user_query(entrepreneur), page=1)), sorts=True)
         assert_indexed(plan(_page(staff_calls_query(), page=1)))
+
+
+def test_awards_without_a_contract_are_counted_from_the_index(app: Flask) -> None:
+    """Issue #20: the work list counted every awarded proposal by reading its row (tens of ms at
+    city scale); the covering index answers from the index alone."""
+    with app.app_context():
+        text = plan(select(func.count()).select_from(awarded_without_contract_query().order_by(None).subquery()))
+        if db.engine.dialect.name == "sqlite":
+            assert "COVERING INDEX ix_proposals_status_phase_call" in text, text
+        else:
+            assert "ix_proposals_status_phase_call" in text, text
+

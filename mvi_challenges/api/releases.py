@@ -1,0 +1,210 @@
+"""OCDS releases written once, when a contracting process changes, and read back as stored JSON.
+
+`record_releases` is the one function that writes them. It builds the call's releases as they
+are now (`ocds.releases`, the single place that says what a release contains) and stores only
+what is new:
+- a stage never stored before (the call published, closed, decided or cancelled; the decisions
+  of a phase published; a contract signed; a result reported) is stored with its own date;
+- a stored stage whose content differs now is *amended*: a new release with its own id
+  (`…-amendment-N`), dated now and tagged as an amendment/update. The tender's successive
+  states (tender, tender-closed, tender-decided) are one family: only its latest stage is
+  amended, since a correction of the call is one statement, not one per earlier stage.
+A stored release is never rewritten, so a reader finds yesterday's release unchanged today.
+
+It is called from the listeners below (every change of a call, decisions published, contracts
+and result updates; see `calls.services.call_changed`/`process_changed`), from
+`flask ocds-backfill` (existing data, the demo) and lazily by the package page for a public
+call that has no stored release yet.
+
+Nothing unpublished can leak: `ocds.releases` reads published decisions only, and only a call
+visible to the public gets releases at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session, scoped_session
+
+from ..calls.models import Call, CallStatus
+from ..calls.services import call_changed, process_changed
+from ..consultations import services as consultation_services
+from ..core.db import utcnow
+from ..core.timezones import to_local
+from . import ocds, queries
+from .models import OcdsRelease
+from .serializers import timestamp
+
+Json = dict[str, Any]
+
+# The tag of a release that amends an earlier statement about the same stage.
+AMENDMENT_TAGS = {
+    "tender": "tenderAmendment", "tenderUpdate": "tenderAmendment", "tenderCancellation": "tenderAmendment",
+    "award": "awardUpdate", "contract": "contractAmendment", "implementation": "implementationUpdate",
+}
+TENDER_FAMILY = "tender"
+UNPUBLISHED = "mvi_ocds_unpublished"
+
+
+def call_stages(session: Session, calls: Sequence[Call]) -> list[ocds.CallStages]:
+    """What the releases of these calls need, in a fixed number of queries for all of them."""
+    ids = [call.id for call in calls]
+    phases = [phase for call in calls for phase in call.phases]
+    decided = queries.phase_decisions(session, phases)
+    changes = queries.status_changes(session, calls)
+    questions = queries.latest_question_dates(session, ids)
+    dialogues = queries.reported_dialogues_by_call(session, ids)
+    contracts = queries.contracts_by_call(session, ids)
+    notes = queries.clarification_notes_by_call(session, ids)
+    consultations = consultation_services.public_by_follow_up_call(session, ids)
+    return [ocds.CallStages(call=call, decisions={p.id: decided[p.id] for p in call.phases if p.id in decided},
+                            changes=changes.get(call.id, []), questions_updated=questions.get(call.id),
+                            dialogues=dialogues.get(call.id, []), contracts=contracts.get(call.id, []),
+                            notes=notes.get(call.id, []), consultations=consultations.get(call.id, []))
+            for call in calls]
+
+
+def is_public(call: Call) -> bool:
+    """The same rule as calls.services.visible_to_public, for a loaded call."""
+    return call.status is not CallStatus.DRAFT and call.published_at is not None
+
+
+def _family(stage: str) -> str:
+    return TENDER_FAMILY if stage.startswith(TENDER_FAMILY) else stage
+
+
+def _digest(release: Json) -> str:
+    """The content of a release without what differs between its versions (id, date, tag)."""
+    content = {key: value for key, value in release.items() if key not in ("id", "date", "tag")}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _parse(moment: str | None, fallback: dt.datetime) -> dt.datetime:
+    if not moment:
+        return fallback
+    return dt.datetime.strptime(moment, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+def _row(call: Call, release: Json, stage: str, version: int, digest: str, now: dt.datetime) -> OcdsRelease:
+    return OcdsRelease(call_id=call.id, release_id=release["id"], ocid=release["ocid"], stage=stage, version=version,
+                       tag=release["tag"][0], date=_parse(release["date"], now), digest=digest,
+                       body=json.dumps(release, ensure_ascii=False, separators=(",", ":")), created_at=now)
+
+
+def _amendment(release: Json, version: int, now: dt.datetime) -> Json:
+    return {**release, "id": f"{release['id']}-amendment-{version - 1}", "date": timestamp(now),
+            "tag": [AMENDMENT_TAGS.get(release["tag"][0], release["tag"][0])]}
+
+
+def _unpublished(session: Session) -> set[OcdsRelease]:
+    """The releases written in the current transaction: nobody has read them yet, so a second
+    change in the same transaction (a contract saved, then its targets added) corrects them in
+    place instead of amending them."""
+    plain = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's db.session
+    transaction = plain.get_transaction()
+    marker = session.info.get(UNPUBLISHED)
+    if marker is None or marker[0] is not transaction:
+        marker = (transaction, set())
+        session.info[UNPUBLISHED] = marker
+    return marker[1]
+
+
+def _rewrite(row: OcdsRelease, release: Json, digest: str) -> None:
+    release = {**release, "id": row.release_id, "tag": [row.tag], "date": timestamp(row.date)}
+    row.digest = digest
+    row.body = json.dumps(release, ensure_ascii=False, separators=(",", ":"))
+
+
+def _new_rows(call: Call, current: list[Json], stored: list[OcdsRelease], now: dt.datetime,
+              unpublished: set[OcdsRelease]) -> list[OcdsRelease]:
+    latest: dict[str, OcdsRelease] = {}
+    for row in sorted(stored, key=lambda row: row.version):
+        latest[row.stage] = row
+    prefix = len(current[0]["ocid"]) + 1 if current else 0
+    staged = [(release["id"][prefix:], release) for release in current]
+    # Of the tender's states only the latest may be amended: it says what the tender is now.
+    last_tender = next((stage for stage, _ in reversed(staged) if _family(stage) == TENDER_FAMILY), None)
+    rows = []
+    for stage, release in staged:
+        digest = _digest(release)
+        previous = latest.get(stage)
+        if previous is None:
+            rows.append(_row(call, release, stage, 1, digest, now))
+        elif previous.digest != digest and previous in unpublished:
+            _rewrite(previous, release, digest)
+        elif previous.digest != digest and (_family(stage) != TENDER_FAMILY or stage == last_tender):
+            version = previous.version + 1
+            rows.append(_row(call, _amendment(release, version, now), stage, version, digest, now))
+    return rows
+
+
+def record_releases(session: Session, calls: Sequence[Call], now: dt.datetime | None = None) -> list[OcdsRelease]:
+    """Store the new and amended releases of these calls (see the module). Returns what was written."""
+    calls = [call for call in calls if is_public(call)]
+    if not calls:
+        return []
+    now = now or utcnow()
+    ids = sorted(call.id for call in calls)
+    # Two changes of one call at once: the second waits here and then sees the first's releases,
+    # so no stage is stored twice (the unique release id would refuse it anyway).
+    session.execute(update(Call).where(Call.id.in_(ids)).values(id=Call.id)
+                    .execution_options(synchronize_session=False))
+    stored: dict[int, list[OcdsRelease]] = {call_id: [] for call_id in ids}
+    for row in session.scalars(select(OcdsRelease).where(OcdsRelease.call_id.in_(ids))):
+        stored[row.call_id].append(row)
+    today = to_local(now).date()
+    unpublished = _unpublished(session)
+    written = []
+    for stages in call_stages(session, calls):
+        current = ocds.releases(stages, today)
+        written += _new_rows(stages.call, current, stored[stages.call.id], now, unpublished)
+    unpublished.update(written)
+    session.add_all(written)
+    session.flush()
+    return written
+
+
+def backfill(session: Session, batch: int = 100) -> int:
+    """Releases for every public call that has none yet (existing data, the demo). Returns how many."""
+    missing = (select(Call.id).where(Call.status != CallStatus.DRAFT, Call.published_at.is_not(None),
+                                     ~select(OcdsRelease.id).where(OcdsRelease.call_id == Call.id).exists())
+               .order_by(Call.id))
+    ids = list(session.scalars(missing))
+    count = 0
+    for start in range(0, len(ids), batch):
+        calls = list(session.scalars(queries.public_calls_by_id().where(Call.id.in_(ids[start:start + batch]))))
+        count += len(record_releases(session, calls))
+    return count
+
+
+def stored_page_statement(call_ids: Sequence[int]) -> Select[tuple[int, dt.datetime, dt.datetime, str]]:
+    """(call id, date, written at, JSON) of these calls' releases: per call oldest first, in the
+    order of the index ix_ocds_releases_call_order."""
+    return (select(OcdsRelease.call_id, OcdsRelease.date, OcdsRelease.created_at, OcdsRelease.body)
+            .where(OcdsRelease.call_id.in_(list(call_ids)))
+            .order_by(OcdsRelease.call_id, OcdsRelease.date, OcdsRelease.release_id))
+
+
+def stored_page(session: Session, call_ids: Sequence[int]) -> list[tuple[int, dt.datetime, dt.datetime, str]]:
+    if not call_ids:
+        return []
+    return [tuple(row) for row in session.execute(stored_page_statement(call_ids))]  # type: ignore[misc]
+
+
+# --- the moments a contracting process changes --------------------------------------------------
+
+
+@call_changed.connect
+def _call_changed(call: Call, session: Session, **_: Any) -> None:
+    record_releases(session, [call])
+
+
+@process_changed.connect
+def _process_changed(call: Call, session: Session, **_: Any) -> None:
+    record_releases(session, [call])

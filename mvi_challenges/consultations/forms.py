@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm, file
+from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from ..core.fields import DataRequired, InputRequired, Length, LocalDateTimeField
+from ..dialogues.models import DISPOSITION_LABELS
+from .models import Consultation
+from .services import MAX_ANSWER_LENGTH, MAX_BODY_LENGTH, MAX_THEMES
+
+TIME_HINT = _l("Time in Amsterdam (CET/CEST). Answers are accepted until this moment, not at it.")
+
+
+class ConsultationForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    body_source = TextAreaField(_l("Consultation document"), validators=[Length(max=MAX_BODY_LENGTH)],
+                                render_kw={"rows": 10},
+                                description=_l("What the municipality plans and why it asks the market. Markdown: "
+                                               "**bold**, *italic*, lists and links."))
+    questions = TextAreaField(_l("Questions"), validators=[DataRequired()], render_kw={"rows": 8},
+                              description=_l("One question per line. They are numbered in this order."))
+    category_id = SelectField(_l("Theme (category)"), coerce=int, validators=[Optional()])
+    closes_at = LocalDateTimeField(_l("Deadline for answers"), validators=[InputRequired()], description=TIME_HINT)
+    follow_up_call_id = SelectField(_l("Call that follows (optional)"), coerce=int, validators=[Optional()],
+                                    description=_l("Shown on both pages once the call is published."))
+
+
+class FollowUpForm(FlaskForm):
+    follow_up_call_id = SelectField(_l("Call that follows (optional)"), coerce=int, validators=[Optional()],
+                                    description=_l("Shown on both pages once the call is published."))
+
+
+class DocumentForm(FlaskForm):
+    title = StringField(_l("Document title"), validators=[Length(max=200)])
+    file = file.FileField(_l("File (PDF, ODT, DOCX, XLSX, ODS, PNG or JPEG; at most 20 MB)"),
+                          validators=[file.FileRequired(message=_l("Choose a file."))])
+
+
+def answer_field_name(number: int) -> str:
+    return f"answer_{number}"
+
+
+def answer_form(consultation: Consultation, **kwargs: Any) -> FlaskForm:
+    """A form with one text area per numbered question (the questions differ per consultation)."""
+
+    class AnswerForm(FlaskForm):
+        # The response's revision when the page was opened (services.save_answers refuses a stale save).
+        revision = HiddenField()
+
+    for question in consultation.questions:
+        setattr(AnswerForm, answer_field_name(question.number),
+                TextAreaField(_l("Answer to question %(n)d", n=question.number),
+                              validators=[Length(max=MAX_ANSWER_LENGTH)], render_kw={"rows": 5}))
+    return AnswerForm(**kwargs)
+
+
+class ThemeForm(Form):
+    title = StringField(_l("Theme"), validators=[Length(max=200)])
+    disposition = SelectField(_l("What the municipality does with it"),
+                              choices=[("", _l("Choose…"))]
+                              + [(d.value, label) for d, label in DISPOSITION_LABELS.items()],
+                              validators=[Optional()])
+    action_source = TextAreaField(_l("What was said, and what is done with it"), validators=[Length(max=5000)],
+                                  render_kw={"rows": 3})
+
+    def is_blank(self) -> bool:
+        return not (self.title.data or "").strip() and not (self.action_source.data or "").strip()
+
+
+class SummaryForm(FlaskForm):
+    summary_source = TextAreaField(_l("Summary"), validators=[Length(max=MAX_BODY_LENGTH)], render_kw={"rows": 6},
+                                   description=_l("Published for everyone, without the names of the companies."))
+    themes = FieldList(FormField(ThemeForm), min_entries=4, max_entries=MAX_THEMES)

@@ -1,0 +1,1 @@
+"""The MVI criteria library (per category and ambition level) and the leading principles."""

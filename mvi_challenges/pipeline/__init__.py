@@ -1,0 +1,1 @@
+"""Procurement pipeline (inkoopplanning) and following categories and social values (issue #19, part 6)."""
