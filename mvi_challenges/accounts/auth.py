@@ -86,7 +86,8 @@ def is_safe_next(target: str | None) -> bool:
     if "\\" in target or any(ord(ch) < 32 for ch in target):
         return False
     parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and target.startswith("/")
+    # `///evil.example` has no netloc for urlsplit, but a browser reads it as //evil.example.
+    return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
 
 
 def redirect_next(default_endpoint: str = "public.home") -> Any:

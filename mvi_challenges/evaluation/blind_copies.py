@@ -29,6 +29,8 @@ from markupsafe import escape
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
+from ..core.uploads import MAX_UNPACKED_BYTES
+
 log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
@@ -110,6 +112,9 @@ def _strip_pdf(data: bytes) -> bytes:
 
 def _replace_zip_parts(data: bytes, replacements: dict[str, str]) -> bytes:
     source = zipfile.ZipFile(io.BytesIO(data))
+    if sum(item.file_size for item in source.infolist()) > MAX_UNPACKED_BYTES:
+        # A ZIP bomb stored before uploads were checked: unpacking it would exhaust the server.
+        raise ValueError("package unpacks to more than MAX_UNPACKED_BYTES")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
         for item in source.infolist():

@@ -124,8 +124,15 @@ def assign_member(session: Session, actor: Any, phase: Phase, *, email: str, nam
 
 
 def remove_member(session: Session, actor: Any, member: JuryMember) -> None:
+    # Off the jury, a staff member reads as staff: leaving it would open what a declared conflict shut.
+    if member.user_id == getattr(actor, "id", None):
+        raise DomainError(_l("You cannot remove yourself from a jury: ask a colleague."))
     if session.scalar(select(ScoreSheet.id).where(ScoreSheet.member_id == member.id).limit(1)) is not None:
         raise DomainError(_l("This member has already scored; their sheets stay part of the record."))
+    if session.scalar(select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == member.id)
+                      .limit(1)) is not None:
+        raise DomainError(_l("This member has already declared on proposals; their declarations stay part of the "
+                             "record."))
     session.delete(member)
     session.flush()
     audit.record(session, actor, "jury.member_removed", member.phase, {"user_id": member.user_id})
@@ -134,6 +141,10 @@ def remove_member(session: Session, actor: Any, member: JuryMember) -> None:
 def save_settings(session: Session, actor: Any, phase: Phase, *, blind_review: bool, threshold: int) -> None:
     if not 0 <= threshold <= phase.score_scale_max:
         raise DomainError(_l("The threshold lies between 0 and the highest score."), field="threshold")
+    if blind_review != phase.blind_review and phase.opened_at is not None:
+        # Switched off, the jury would see the names; switched on, it has seen them already.
+        raise DomainError(_l("The proposals have been opened: whether the review is blind can no longer change."),
+                          field="blind_review")
     phase.blind_review, phase.disagreement_threshold = blind_review, threshold
     session.flush()
     audit.record(session, actor, "jury.settings", phase, {"blind": blind_review, "threshold": threshold})
@@ -200,6 +211,10 @@ def _organisations(lead: str | None, consortium: Any) -> tuple[str, ...]:
     return tuple(name for name in [lead or "", *(p.get("name", "") for p in partners)] if name)
 
 
+OWN_PROPOSAL = _l("This is a proposal of your own organisation (or your own): you have a conflict of interest "
+                  "with it, which cannot be lifted.")
+
+
 def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal, *, has_conflict: bool,
             reason: str, now: dt.datetime | None = None) -> ConflictDeclaration:
     """No conflict, or a conflict with its reason. A member who finalised a sheet cannot change it;
@@ -212,6 +227,8 @@ def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal
                              "closed."))
     if has_conflict and not reason.strip():
         raise DomainError(_l("Give the reason for the conflict of interest."), field="reason")
+    if not has_conflict and lifecycle.is_owner(member.user, proposal):
+        raise DomainError(OWN_PROPOSAL)  # what the platform knows is not left to the declaration
     sheet = score_sheet(session, member, proposal)
     if sheet is not None and sheet.status is SheetStatus.FINAL:
         raise DomainError(_l("You have finalised your scores for this proposal; the declaration stands."))
@@ -241,10 +258,15 @@ def lift_conflict(session: Session, actor: Any, declaration: ConflictDeclaration
     """
     if not declaration.has_conflict:
         raise DomainError(_l("This member declared no conflict of interest with this proposal."))
+    if declaration.member.user_id == getattr(actor, "id", None):
+        raise DomainError(_l("You cannot lift a conflict of interest you declared yourself: ask a colleague."))
     if not reason.strip():
         raise DomainError(_l("Give the reason for lifting the conflict of interest; it is kept in the record."),
                           field="reason")
     proposal = session.get(Proposal, declaration.proposal_id)
+    if proposal is not None and lifecycle.is_owner(declaration.member.user, proposal):
+        raise DomainError(_l("This is a proposal of the member's own organisation (or their own): the conflict of "
+                             "interest cannot be lifted."))
     if proposal is not None and proposal.phase.decisions_published_at is not None:
         raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
     original = declaration.reason
@@ -297,6 +319,7 @@ def save_sheet(session: Session, actor: Any, member: JuryMember, proposal: Propo
     """
     # A change to the phase's criteria at this moment (calls.services.save_phase) waits, or we do.
     lock_row(session, Phase, member.phase_id)
+    _read_publication_again(session, proposal.phase)
     declaration = member_declaration(session, member, proposal)
     if declaration is None or declaration.has_conflict:
         raise DomainError(_l("Declare that you have no conflict of interest before scoring."))
@@ -640,6 +663,8 @@ def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion
         raise DomainError(_l("A score lies between 0 and %(max)d.", max=phase.score_scale_max), field="value")
     if not reason.strip():
         raise DomainError(_l("Give the reason for the consensus score."), field="reason")
+    lock_row(session, Phase, phase.id)  # a double click, or publication at this moment: we wait for it
+    _read_publication_again(session, phase)
     if phase.decisions_published_at is not None:
         raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
     member = member_for(session, actor, phase)
@@ -649,7 +674,6 @@ def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion
     problem = consensus_problem(session, proposal)
     if problem is not None:
         raise DomainError(problem)
-    lock_row(session, Phase, phase.id)  # a double click: the second sees the first's row
     consensus = session.scalar(select(ConsensusScore).where(ConsensusScore.proposal_id == proposal.id,
                                                             ConsensusScore.criterion_id == criterion_id))
     if consensus is None:
@@ -659,6 +683,13 @@ def record_consensus(session: Session, actor: Any, proposal: Proposal, criterion
     consensus.decided_at = utcnow()
     session.flush()
     audit.record(session, actor, "jury.consensus", proposal, {"criterion_id": criterion_id, "value": value})
+
+
+def _read_publication_again(session: Session, phase: Phase) -> None:
+    """After the phase's row lock: whether its decisions are published, as committed now. The phase
+    object may have been read before a colleague's publication committed; trusting it would let a
+    decision, score or consensus change after the applicants were told."""
+    session.refresh(phase, ["decisions_published_at"])
 
 
 def decisions(session: Session, phase: Phase) -> dict[int, Decision]:
@@ -684,6 +715,10 @@ def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, m
     phase = proposal.phase
     if not motivation.strip():
         raise DomainError(_l("Give the motivation; it is published and sent to the applicant."), field="motivation")
+    # Two clicks, or two staff members awarding at once: the second waits and counts the first's award;
+    # a colleague publishing at this moment: we wait, and then see the decisions published.
+    lock_row(session, Phase, phase.id)
+    _read_publication_again(session, phase)
     if phase.decisions_published_at is not None:
         raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
     if lifecycle.is_sealed(phase, now or utcnow()) or proposal.status not in lifecycle.IN_EVALUATION:
@@ -694,8 +729,6 @@ def decide(session: Session, actor: Any, proposal: Proposal, outcome: Outcome, m
     if outcome is Outcome.AWARDED and stages.is_staged(phase.call) and phase.number < len(phase.call.phases):
         raise DomainError(_l("This stage selects who goes on to the next stage; only the last stage awards."),
                           field="outcome")
-    # Two clicks, or two staff members awarding at once: the second waits and counts the first's award.
-    lock_row(session, Phase, phase.id)
     others = [d for pid, d in decisions(session, phase).items() if pid != proposal.id and d.outcome in WINNING]
     place = _checked_place(phase, outcome, place, others)
     if outcome in WINNING:

@@ -565,8 +565,9 @@ def decision(proposal_id: int):
     winning proposals beside theirs, the end of the standstill period and how to object."""
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or not (is_owner(current_user, proposal) or (
-            can_manage_juries(current_user) and lifecycle.can_read(current_user, proposal, request_time()))):
-        abort(404)  # staff: only a proposal that arrived and is no longer sealed
+            can_manage_juries(current_user) and lifecycle.can_read(current_user, proposal, request_time())
+            and not lifecycle.sits_on_jury(db.session, current_user, proposal.phase))):
+        abort(404)  # staff: only a proposal that arrived and is no longer sealed; a juror uses the jury pages
     phase = proposal.phase
     if not lifecycle.decisions_published(proposal):
         return render_template("evaluation/decision.html", proposal=proposal, phase=phase, call=phase.call,

@@ -108,6 +108,20 @@ MOVES: dict[tuple[ProposalStatus, ProposalStatus], Guard] = {
 }
 
 
+# What staff may do by hand. Submitting and withdrawing are the applicant's alone (staff withdrew a
+# bid before the deadline, or moved its arrival time by "submitting" it again); outcomes follow
+# from published decisions.
+STAFF_TARGETS = frozenset({S.UNDER_REVIEW})
+
+
+def staff_refusal(proposal: Proposal, target: ProposalStatus, now: dt.datetime) -> str | None:
+    """Why staff cannot move `proposal` to `target` by hand now (None when they can). An outcome is
+    refused by `refusal` itself, which says where outcomes come from."""
+    if target not in STAFF_TARGETS | OUTCOMES:
+        return str(_l("This step is not possible for this proposal."))
+    return refusal(proposal, target, now)
+
+
 def refusal(proposal: Proposal, target: ProposalStatus, now: dt.datetime, outcome: str | None = None) -> str | None:
     """Why `proposal` cannot move to `target` now (None when it can)."""
     guard = MOVES.get((proposal.status, target))
@@ -184,6 +198,12 @@ def _nobody_sits_on_a_jury(session: Session, actor: Any, phase: Phase) -> bool:
 # this when it is imported (proposals may not import evaluation): a staff member on the jury then
 # reads the proposals through the jury pages, where conflicts and independent scoring apply.
 sits_on_jury: Callable[[Session, Any, Phase], bool] = _nobody_sits_on_a_jury
+
+
+def hides_applicant(session: Session, actor: Any, phase: Phase) -> bool:
+    """A blind review: a member of the phase's jury, staff included, does not learn who applied.
+    The jury pages number the proposals; the staff pages would put the name beside that number."""
+    return phase.blind_review and sits_on_jury(session, actor, phase)
 
 
 def can_see_arrival(actor: Any, proposal: Proposal) -> bool:

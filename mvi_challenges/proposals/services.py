@@ -375,7 +375,10 @@ def withdraw(session: Session, actor: User, proposal: Proposal, now: dt.datetime
 def transition_proposal(session: Session, actor: Any, proposal: Proposal, target: ProposalStatus,
                         now: dt.datetime | None = None) -> None:
     """Staff moves on a proposal: only what the lifecycle allows (an outcome needs a published
-    decision; nothing before the deadline)."""
+    decision; nothing before the deadline; never the applicant's own moves)."""
+    problem = lifecycle.staff_refusal(proposal, target, now or now_utc())
+    if problem is not None:
+        raise DomainError(problem)
     lifecycle.transition(session, actor, proposal, target, now or now_utc())
 
 

@@ -63,6 +63,9 @@ def _load_proposal(proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or not can_view_proposal(current_user, proposal):
         abort(404)  # another organisation's proposal does not exist for you
+    if not lifecycle.is_owner(current_user, proposal) and lifecycle.hides_applicant(db.session, current_user,
+                                                                                     proposal.phase):
+        abort(404)  # a blind juror (staff too) would read the applicant's name beside the jury's number
     return proposal
 
 
@@ -405,10 +408,19 @@ def _staff_call(call_id: int) -> Call:
     return call
 
 
+def _proposals_call(call_id: int) -> Call:
+    """The call whose proposals (with who applied) a staff member lists or exports: not for a
+    member of one of its blind juries."""
+    call = _staff_call(call_id)
+    if any(lifecycle.hides_applicant(db.session, current_user, phase) for phase in call.phases):
+        abort(403)
+    return call
+
+
 @bp.route("/staff/calls/<int:call_id>/proposals")
 @require(can_manage_proposals)
 def staff_proposals(call_id: int):
-    call = _staff_call(call_id)
+    call = _proposals_call(call_id)
     page = paginate(services.submitted_proposals_query(call), per_page=50)
     return render_template("proposals/staff_list.html", call=call, page=page, proposals=page.items,
                            counts=services.counts_per_phase(db.session, call), statuses=ProposalStatus,
@@ -418,7 +430,7 @@ def staff_proposals(call_id: int):
 @bp.route("/staff/calls/<int:call_id>/proposals.csv")
 @require(can_manage_proposals)
 def export_csv(call_id: int):
-    call = _staff_call(call_id)
+    call = _proposals_call(call_id)
     header = [_("Number"), _("Phase"), _("Title"), _("Organisation"), _("KvK number"), _("Submitter"),
               _("Email address"), _("Status"), _("Submitted at"), _("Version"), _("Requested budget"),
               _("SHA-256 digest")]
@@ -445,7 +457,7 @@ def export_csv(call_id: int):
 @require(can_manage_proposals)
 def export_zip(call_id: int):
     """The attachments of every proposal's latest submitted version, one folder per proposal."""
-    call = _staff_call(call_id)
+    call = _proposals_call(call_id)
     storage = get_storage(current_app.config)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
