@@ -29,7 +29,10 @@ def upgrade():
         batch_op.add_column(sa.Column('place', sa.Integer(), nullable=True))
     with op.batch_alter_table('dialogues', schema=None) as batch_op:
         batch_op.add_column(sa.Column('pitch_phase_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_dialogues_pitch_phase_id'), ['pitch_phase_id'], unique=False)
+        # Partial (see the model): the public list's "IS NULL" keeps using its ordered index.
+        batch_op.create_index(batch_op.f('ix_dialogues_pitch_phase_id'), ['pitch_phase_id'], unique=False,
+                              sqlite_where=sa.text('pitch_phase_id IS NOT NULL'),
+                              postgresql_where=sa.text('pitch_phase_id IS NOT NULL'))
         batch_op.create_foreign_key(batch_op.f('fk_dialogues_pitch_phase_id_phases'), 'phases', ['pitch_phase_id'],
                                     ['id'], ondelete='CASCADE')
 

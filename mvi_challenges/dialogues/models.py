@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -71,6 +71,10 @@ class Dialogue(Base):
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         Index("ix_dialogues_status_starts_at", "status", "starts_at"),
         Index("ix_dialogues_starts_at_id", "starts_at", "id"),  # the public list's order
+        # Partial: only pitch sessions have it. A full index would be chosen for the public list's
+        # "pitch_phase_id IS NULL" and make the database sort every dialogue (tests/perf/test_indexes).
+        Index("ix_dialogues_pitch_phase_id", "pitch_phase_id", sqlite_where=text("pitch_phase_id IS NOT NULL"),
+              postgresql_where=text("pitch_phase_id IS NOT NULL")),
     )
 
     id: Mapped[intpk]
@@ -110,7 +114,7 @@ class Dialogue(Base):
     lot_commitment: Mapped[str | None] = mapped_column(String(64))
     # The pitch of a staged challenge's pitch stage: its one-to-one slots are the pitch times, and
     # only applicants admitted to that stage (shortlisted in the round before) may register.
-    pitch_phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id", ondelete="CASCADE"), index=True)
+    pitch_phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id", ondelete="CASCADE"))
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
