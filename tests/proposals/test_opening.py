@@ -178,3 +178,26 @@ def test_a_submission_and_the_opening_at_once_never_freeze_a_version_after_the_o
             submitted_event = db.session.scalars(select(AuditEvent).where(
                 AuditEvent.action == "proposal.submitted").order_by(AuditEvent.id.desc())).first()
             assert submitted_event.id < counted.id
+
+
+def test_a_juror_waits_on_the_sealed_page_and_on_my_page_with_the_time(app: Flask, catalogue) -> None:
+    owner = make_user(app, Role.ENTREPRENEUR)
+    call = make_call(app)
+    made = make_proposal(app, owner, call, submit=True, title="Geheim plan")
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    juror = make_user(app, Role.JURY)
+    staff.post(f"/staff/calls/{call.id}/phases/1/jury", data={"email": juror.email})
+    deadline = now_utc() - dt.timedelta(seconds=10)
+    _set_deadline(app, made.id, deadline)
+    with app.app_context():
+        phase_id = db.session.get(Proposal, made.id).phase_id
+    browser = app.test_client()
+    login(browser, juror)
+    browser.post("/language", data={"lang": "en", "next": "/"})
+    opens = to_local(deadline + lifecycle.OPENING_GRACE).strftime("%H:%M")
+    sealed = page_text(browser.get(f"/jury/phases/{phase_id}"))
+    assert f"The proposals can be opened from {opens}." in sealed and "Geheim plan" not in sealed
+    assert browser.get(f"/jury/phases/{phase_id}/proposals/{made.id}").status_code == 403
+    assert f"The proposals can be opened from {opens}." in page_text(browser.get("/my"))
+    assert _opened_at(app, made.id) is None
