@@ -211,6 +211,8 @@ def _arrival_time(app: Flask, now: Any) -> Any:
     believed only when configured, and only within a minute before now."""
     import datetime as dt
 
+    from .core.timezones import REQUEST_START_TRUST
+
     if not app.config.get("TRUST_REQUEST_START"):
         return now
     raw = request.headers.get("X-Request-Start", "").removeprefix("t=")
@@ -218,7 +220,7 @@ def _arrival_time(app: Flask, now: Any) -> Any:
         stamped = dt.datetime.fromtimestamp(float(raw), dt.UTC)
     except (ValueError, OverflowError, OSError):
         return now
-    return stamped if now - dt.timedelta(seconds=60) <= stamped <= now else now
+    return stamped if now - REQUEST_START_TRUST <= stamped <= now else now
 
 
 def _register_response_headers(app: Flask) -> None:

@@ -225,7 +225,7 @@ def decide_and_publish(app: Flask, call: SimpleNamespace, outcomes: dict[int, st
     with app.test_request_context():
         phase = db.session.get(Call, call.id).phases[0]
         published_at = now_utc() - dt.timedelta(days=days_ago)
-        phase.closes_at = published_at - dt.timedelta(minutes=1)
+        phase.closes_at = published_at - dt.timedelta(minutes=5)
         for proposal_id, outcome in outcomes.items():
             evaluation.decide(db.session, None, db.session.get(Proposal, proposal_id), Outcome(outcome),
                               "Zo besloten, met redenen.")
@@ -234,12 +234,12 @@ def decide_and_publish(app: Flask, call: SimpleNamespace, outcomes: dict[int, st
 
 
 def close_phase(app: Flask, call: SimpleNamespace, number: int = 1) -> None:
-    """Let the deadline of phase `number` pass (a minute ago): its proposals are no longer sealed."""
+    """Let the deadline of phase `number` pass (five minutes ago, past the opening grace): its proposals are no longer sealed."""
     from mvi_challenges.calls.models import Call
 
     with app.app_context():
         phase = next(p for p in db.session.get(Call, call.id).phases if p.number == number)
-        phase.closes_at = now_utc() - dt.timedelta(minutes=1)
+        phase.closes_at = now_utc() - dt.timedelta(minutes=5)
         db.session.commit()
 
 

@@ -49,7 +49,7 @@ def test_call_without_ambition_level_says_so_at_the_field_and_keeps_the_rest(
 def test_decision_without_outcome_asks_for_one_and_keeps_the_motivation(app: Flask, catalogue) -> None:
     world = _setup(app)
     with app.app_context():
-        db.session.get(Phase, world.phase_id).closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.session.get(Phase, world.phase_id).closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
         db.session.commit()
     world.staff.post("/language", data={"lang": "en", "next": "/"})
     url = f"/staff/calls/{world.call.id}/phases/1/results/{world.proposals[0].id}"

@@ -113,7 +113,7 @@ def test_finalising_scores_asks_first_and_keeps_the_typed_scores(app: Flask, cat
 def test_publishing_decisions_asks_first(app: Flask, catalogue) -> None:
     world = _setup(app, proposals=1)
     with app.app_context():
-        db.session.get(Phase, world.phase_id).closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.session.get(Phase, world.phase_id).closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
         db.session.commit()
     staff = world.staff
     staff.post("/language", data={"lang": "en", "next": "/"})

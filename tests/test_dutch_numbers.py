@@ -65,7 +65,7 @@ def test_scores_have_a_decimal_comma_on_dutch_pages_and_plurals_agree(app: Flask
         assert "1 verklaring opgeslagen." in page_text(response)
         client.post(f"{base}/proposals/{world.proposals[0].id}", data=_scores(world.criteria, values))
     with app.app_context():
-        db.session.get(Phase, world.phase_id).closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.session.get(Phase, world.phase_id).closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
         db.session.commit()
     staff = world.staff  # Dutch, the default
     ranking = staff.get(f"/staff/calls/{world.call.id}/phases/1/results").get_data(as_text=True)

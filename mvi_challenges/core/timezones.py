@@ -7,6 +7,11 @@ from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 
+# How far back a trusted proxy's `X-Request-Start` stamp may put a request's arrival time (the
+# queue before a busy worker). Deadlines are judged by that arrival time, so a request may still be
+# handled in time this long after a deadline; the opening of proposals waits for it.
+REQUEST_START_TRUST = dt.timedelta(seconds=60)
+
 
 class NonexistentLocalTime(ValueError):
     """The wall-clock time is skipped by the change to summer time (e.g. 02:30 on the last

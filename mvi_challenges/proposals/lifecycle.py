@@ -10,7 +10,10 @@ templates ask the guards below; only `transition` writes `Proposal.status`.
 
 The procedure's promises that live here:
 - **Sealed until the deadline.** Until the phase closes nobody but the applicant reads the
-  proposal; staff see only that it arrived (`can_read`, `is_sealed`).
+  proposal; staff see only that it arrived (`can_read`, `is_sealed`). The seal lifts a short grace
+  after the closing time (`OPENING_GRACE`, `opens_at`), so a submission that arrived in time but is
+  still being handled is frozen before anyone can open the proposals; a submission that finds the
+  phase opened all the same is refused (`while_open`).
 - **Decisions are drafts until published.** A recorded decision does not touch the status: the
   outcome moves happen only when the phase's decisions are published, so everything derived from
   the status (the applicant's pages, the public, the API, OCDS, the next phase's gate) learns the
@@ -35,6 +38,7 @@ from ..accounts.permissions import is_staff
 from ..calls.models import CallStatus, Phase
 from ..core import audit
 from ..core.errors import DomainError
+from ..core.timezones import REQUEST_START_TRUST
 from .models import ConsortiumPartner, PartnerStatus, Proposal, ProposalStatus
 
 S = ProposalStatus
@@ -48,11 +52,30 @@ OUTCOMES = frozenset({S.ADVANCED, S.SHORTLISTED, S.AWARDED, S.NOT_AWARDED})
 
 # --- time --------------------------------------------------------------------------------
 
+# How long after the closing time the proposals stay sealed for everyone but the applicant.
+# A submission counts by the moment its request arrived (`request_time`), which a trusted proxy may
+# put up to REQUEST_START_TRUST before the moment we handle it; handling itself (an upload, a busy
+# database) takes time too, hence the margin. Opening only after both have passed means no bid that
+# arrived in time can be frozen after staff or the jury read the others: nobody can argue that a
+# late-landing bid was written knowing the opened ones, or that opened proposals changed afterwards.
+OPENING_GRACE = REQUEST_START_TRUST + dt.timedelta(seconds=60)
+
+
+def opens_at(phase: Phase) -> dt.datetime:
+    """The first moment the municipality (staff, the jury) may open the phase's proposals."""
+    return phase.closes_at + OPENING_GRACE
+
 
 def is_sealed(phase: Phase, now: dt.datetime) -> bool:
-    """Before the phase's closing time its proposals are sealed: the applicant may still change or
-    withdraw them, and nobody at the municipality may read them."""
-    return now < phase.closes_at
+    """Until the phase's proposals can be opened (`opens_at`) they are sealed: before the closing
+    time the applicant may still change or withdraw them, and until the opening nobody at the
+    municipality may read them."""
+    return now < opens_at(phase)
+
+
+def has_closed(phase: Phase, now: dt.datetime) -> bool:
+    """The deadline has passed: the applicant can no longer change anything (the seal may still hold)."""
+    return phase.closes_at <= now
 
 
 def accepts_submissions(proposal: Proposal, now: dt.datetime) -> bool:
@@ -70,7 +93,13 @@ Guard = Callable[[Proposal, dt.datetime, "str | None"], "str | None"]
 
 
 def while_open(proposal: Proposal, now: dt.datetime, outcome: str | None = None) -> str | None:
-    """Applicants' moves: only while the call is published and the phase open."""
+    """Applicants' moves: only while the call is published and the phase open, and never once the
+    proposals were opened. With OPENING_GRACE an on-time request is handled before the opening; should
+    one be held up longer all the same, it is refused rather than changing what was already read (the
+    caller takes the phase's row lock first, the lock the opening takes too, and reads `opened_at`)."""
+    if proposal.phase.opened_at is not None:
+        return str(_l("The proposals of this phase have already been opened, so nothing can be submitted or "
+                      "withdrawn any more. What you wrote is kept."))
     if accepts_submissions(proposal, now):
         return None
     if proposal.phase.closes_at <= now:
@@ -241,7 +270,7 @@ def submitted_budget_cents(proposal: Proposal) -> int | None:
 def status_label_key(proposal: Proposal, now: dt.datetime) -> str:
     """The status as the applicant reads it: after the deadline a submitted proposal is being
     evaluated, whatever was decided but not yet published."""
-    if proposal.status is S.SUBMITTED and not is_sealed(proposal.phase, now):
+    if proposal.status is S.SUBMITTED and has_closed(proposal.phase, now):
         return S.UNDER_REVIEW.value
     return proposal.status.value
 

@@ -320,6 +320,7 @@ def submit(session: Session, actor: User, proposal: Proposal, now: dt.datetime) 
     Side effects: status → submitted; a ProposalVersion with its SHA-256 digest; audit
     `proposal.submitted`; a receipt mail to the submitter (in their language).
     """
+    _wait_for_the_opening(session, proposal)
     _wait_for_other_submissions(session, proposal)
     _ensure_editable(proposal, now)
     problems = completeness_problems(proposal)
@@ -365,8 +366,19 @@ def _wait_for_other_submissions(session: Session, proposal: Proposal) -> None:
     session.expire(proposal)
 
 
+def _wait_for_the_opening(session: Session, proposal: Proposal) -> None:
+    """Take the phase's row lock, the one the opening of the proposals takes too, and read
+    `opened_at` again: a submission being handled while someone opens the phase either finishes
+    first (the opening waits and counts it) or sees the opening and is refused
+    (`lifecycle.while_open`). Taken before the proposal's lock, in the order deciding takes them."""
+    session.flush()
+    lock_row(session, Phase, proposal.phase_id)
+    session.refresh(proposal.phase, ["opened_at"])
+
+
 def withdraw(session: Session, actor: User, proposal: Proposal, now: dt.datetime) -> None:
     """Until the deadline a submitted proposal can be withdrawn; it can be submitted again."""
+    _wait_for_the_opening(session, proposal)
     if proposal.status is not ProposalStatus.SUBMITTED:
         raise DomainError(_l("Only a submitted proposal can be withdrawn."))
     lifecycle.transition(session, actor, proposal, ProposalStatus.WITHDRAWN, now)

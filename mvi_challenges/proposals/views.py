@@ -35,7 +35,7 @@ from ..core.formatting import local_datetime, money
 from ..core.pagination import paginate
 from ..core.storage import Staging, get_storage, send_stored
 from ..core.templating import offer_to_templates
-from ..core.timezones import request_time
+from ..core.timezones import request_time, to_local
 from ..core.uploads import inspect_upload
 from . import lifecycle, services
 from .forms import (
@@ -587,6 +587,9 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
         proposal_can_withdraw=lambda proposal: lifecycle.can_withdraw(proposal, request_time()),
         proposal_is_submitted=lambda proposal: lifecycle.has_arrived(proposal),
         proposal_readable=_readable, question_answer_is_editable=lifecycle.answer_is_editable,
+        # "HH:MM" in Amsterdam: when staff and the jury may open the phase's proposals (the grace after the deadline).
+        proposal_phase_sealed=lambda phase: lifecycle.is_sealed(phase, request_time()),
+        proposals_open_from=lambda phase: to_local(lifecycle.opens_at(phase)).strftime("%H:%M"),
         # A contract with a consortium (monitoring): each organisation's part of its value.
         consortium_shares_of=services.shares_of_amount)
 

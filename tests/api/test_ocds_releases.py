@@ -100,7 +100,7 @@ def test_no_winner_in_ocds_before_the_decisions_are_published(app: Flask, client
     lost = make_proposal(app, loser, call, submit=True, title="Donker is ook mooi")
     with app.test_request_context():
         called = db.session.get(Call, call.id)
-        called.phases[0].closes_at = now_utc() - dt.timedelta(minutes=1)
+        called.phases[0].closes_at = now_utc() - dt.timedelta(minutes=5)
         transition_call(db.session, None, called, CallStatus.CLOSED, reason="")
         evaluation.decide(db.session, None, db.session.get(Proposal, won.id), Outcome.AWARDED, "Beste plan.")
         evaluation.decide(db.session, None, db.session.get(Proposal, lost.id), Outcome.NOT_AWARDED, "Minder.")

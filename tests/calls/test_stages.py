@@ -86,7 +86,7 @@ def open_stage(app: Flask, call: SimpleNamespace, number: int) -> None:
 def close_stage(app: Flask, call: SimpleNamespace, number: int) -> None:
     with app.app_context():
         phase = db.session.get(Call, call.id).phases[number - 1]
-        phase.closes_at = now_utc() - dt.timedelta(minutes=1)
+        phase.closes_at = now_utc() - dt.timedelta(minutes=5)
         db.session.commit()
 
 

@@ -100,7 +100,7 @@ def test_conflict_declaration_and_decision_outcome_show_the_choice(app: Flask, p
     app.config["WTF_CSRF_ENABLED"] = True
     with app.app_context():  # the jury declares and scores once the deadline has passed
         phase = db.session.scalar(select(Phase).where(Phase.call_id == call.id, Phase.number == 1))
-        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
         db.session.commit()
     _log_in(page, juror.email)
     page.get_by_role("link", name="My juries").click()

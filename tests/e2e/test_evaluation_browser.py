@@ -95,7 +95,7 @@ def test_blind_jury_scores_chair_sees_flag_staff_publish(app: Flask, page: Page)
 
     with app.app_context():  # the deadline passes; staff decide and publish
         phase = db.session.scalar(select(Phase).where(Phase.call_id == call.id, Phase.number == 1))
-        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
         db.session.commit()
     _log_in(page, staff.email)
     page.goto(f"/staff/calls/{call.id}/phases/1/results")

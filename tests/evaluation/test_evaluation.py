@@ -189,7 +189,7 @@ def test_decisions_respect_max_awards_and_budget_then_publish(app: Flask, catalo
     with app.app_context():
         phase = db.session.get(Phase, world.phase_id)
         phase.max_awards, phase.budget_cents = 2, 5_000_000
-        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
         db.session.commit()
     staff = world.staff
     staff.post("/language", data={"lang": "en", "next": "/"})
@@ -297,7 +297,7 @@ def test_a_double_click_on_consensus_or_decision_records_one_row(app: Flask, cat
     world = _setup(app)
     with app.app_context():
         phase = db.session.get(Phase, world.phase_id)
-        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        phase.closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
         db.session.commit()
     first, impact = world.proposals[0].id, world.criteria[0]
     chairs = [_client(app, world.chair) for _ in range(6)]

@@ -79,7 +79,7 @@ def test_every_change_the_results_show_gives_a_new_fingerprint(app: Flask, catal
         changed("a consensus score")
         evaluation.record_consensus(session, chair_user, first, criterion.id, 5, "Opnieuw besproken")
         changed("a consensus score changed")
-        phase.closes_at = now - dt.timedelta(minutes=1)
+        phase.closes_at = now - dt.timedelta(minutes=5)
         evaluation.decide(session, staff, first, Outcome.AWARDED, "Sterk")
         changed("a decision")
         evaluation.decide(session, staff, first, Outcome.NOT_AWARDED, "Toch niet")

@@ -71,7 +71,7 @@ def test_proposals_and_scores_exports(app: Flask, catalogue, admin) -> None:
         save_phase(db.session, actor, call_obj, phase, title=phase.title, opens_at=phase.opens_at,
                    closes_at=phase.closes_at, budget_cents=phase.budget_cents, max_awards=phase.max_awards,
                    score_scale_max=10, criteria=[CriterionInput(p, w) for p, w in zip(names, weights, strict=True)])
-        phase.closes_at = now_utc() - dt.timedelta(minutes=1)
+        phase.closes_at = now_utc() - dt.timedelta(minutes=5)
         criteria = [c.id for c in phase.criteria]
         for member_user in members:
             member = evaluation.assign_member(db.session, actor, phase, email=member_user.email, name="",

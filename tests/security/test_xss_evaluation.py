@@ -44,7 +44,7 @@ def test_jury_texts_are_escaped_everywhere(app: Flask, catalogue, admin) -> None
         for index, name in enumerate(short):  # external experts, invited by mail
             evaluation.assign_member(db.session, actor, experts_phase, email=f"expert{index}@example.org", name=name,
                                      is_chair=False, secret_key=app.config["SECRET_KEY"])
-        phase.closes_at = now_utc() - dt.timedelta(minutes=1)  # the jury works after the deadline
+        phase.closes_at = now_utc() - dt.timedelta(minutes=5)  # the jury works after the deadline
         db.session.commit()
         phase_id, criteria = phase.id, [c.id for c in phase.criteria]
         tokens = [evaluation.invitation_token(app.config["SECRET_KEY"], user) for user in db.session.scalars(
