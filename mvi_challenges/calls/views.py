@@ -30,8 +30,8 @@ from ..core.storage import Staging, get_storage, send_stored
 from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc
 from ..core.uploads import inspect_upload
-from ..criteria.forms import PickForm
 from ..criteria import lifecycle as level_rule
+from ..criteria.forms import PickForm
 from ..criteria.services import criteria_for_category
 from . import lifecycle, services, stages
 from .forms import (
