@@ -48,10 +48,6 @@ def _world(app: Flask) -> dict[str, object]:
         db.session.commit()
     dutch = make_call(app, title="Catering Stadskantoor")
     judged = make_call(app, title="Hittestress Overvecht", closes_in=dt.timedelta(days=3))
-    # The criteria library comes after these calls were published (a draft in a category with a
-    # library is only published after choosing); the English call picks from it (level 3).
-    library = make_library(app)
-    pick_criteria(app, english.id, [library.criteria[code] for code in ("MOB-1", "MOB-2", "MOB-3", "MOB-3I")])
     dialogue = make_dialogue(app, title="Hoe koopt Utrecht eerlijk in?")
     entrepreneur, resident = make_user(app, Role.ENTREPRENEUR), make_user(app, Role.CITIZEN)
     staff, admin, jury = make_user(app, Role.STAFF), make_user(app, Role.ADMIN, Role.STAFF), make_user(app, Role.JURY)
@@ -81,6 +77,10 @@ def _world(app: Flask) -> dict[str, object]:
 
     staged = pitch_decided(app, publish=True).call  # a challenge in rounds with its winners published
     partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
+    # The criteria library comes after these calls were published (a draft in a category with a
+    # library is only published after choosing); the English call picks from it (level 3).
+    library = make_library(app)
+    pick_criteria(app, english.id, [library.criteria[code] for code in ("MOB-1", "MOB-2", "MOB-3", "MOB-3I")])
     talks = build_talks_world(app)  # a manager's and a department's result talk of 2025, with figures
     consultation = _consultation(app, entrepreneur)
     _pipeline_and_lessons(app, judged.id)
