@@ -60,6 +60,7 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
 
     staged = make_staged_call(app)
     partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
+    talks = build_talks_world(app)  # result talks with figures in every section
     # The library after the calls above were published (a draft would first have to choose from it).
     library = make_library(app)
     pick_criteria(app, published.id, [library.criteria["MOB-3"], library.criteria["MOB-1"]])
@@ -78,7 +79,6 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
             "/admin/library/principles", f"/admin/library/principles/{library.principles['schoon']}",
             "/admin/library/principles/new", "/admin/library/import", f"/staff/calls/{published.id}/criteria",
             f"/staff/calls/{draft.id}/criteria", "/categories/mobiliteit"]
-    talks = build_talks_world(app)  # result talks with figures in every section
     urls += ["/staff/monitoring", "/staff/monitoring/talks?year=2025",
              f"/staff/monitoring/talks/managers/{talks.anna}?year=2025",
              f"/staff/monitoring/talks/departments/{talks.concernstaf}?year=2025"]

@@ -77,13 +77,13 @@ def _world(app: Flask) -> dict[str, object]:
 
     staged = pitch_decided(app, publish=True).call  # a challenge in rounds with its winners published
     partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
+    talks = build_talks_world(app)  # a manager's and a department's result talk of 2025, with figures
+    consultation = _consultation(app, entrepreneur)
+    _pipeline_and_lessons(app, judged.id)
     # The criteria library comes after these calls were published (a draft in a category with a
     # library is only published after choosing); the English call picks from it (level 3).
     library = make_library(app)
     pick_criteria(app, english.id, [library.criteria[code] for code in ("MOB-1", "MOB-2", "MOB-3", "MOB-3I")])
-    talks = build_talks_world(app)  # a manager's and a department's result talk of 2025, with figures
-    consultation = _consultation(app, entrepreneur)
-    _pipeline_and_lessons(app, judged.id)
     return {"staged": staged, "partnership": partnership, "library": library, "english": english, "dutch": dutch,
             "judged": judged, "dialogue": dialogue,
             "proposal": made, "talks": talks, "consultation": consultation, "invitation": invitation,
