@@ -16,6 +16,7 @@ from mvi_challenges.calls.models import CallKind, CallStatus, Eligibility
 from mvi_challenges.calls.services import (
     CriterionInput,
     approve_explanation,
+    choose_library_criteria,
     save_call,
     save_phase,
     transition_call,
@@ -79,8 +80,12 @@ def make_call(
     explanation: str = "",
     summary: str = "Een samenvatting van de uitvraag.",
     body: str = "## Vraag\nWat we vragen.",
+    library: tuple[int, ...] = (),
 ) -> SimpleNamespace:
-    """A call with weighted criteria per phase; SBIR phases follow each other a month apart."""
+    """A call with weighted criteria per phase; SBIR phases follow each other a month apart.
+
+    `library`: ids of library criteria chosen before publishing (needed when the category has a library).
+    """
     n = _next()
     with app.app_context():
         seed_catalogue(db.session)
@@ -102,6 +107,8 @@ def make_call(
                 budget_cents=5_000_000, max_awards=3, score_scale_max=10,
                 criteria=[CriterionInput("Impact", 60, knockout_minimum=4), CriterionInput("Haalbaarheid", 40)],
             )
+        if library:
+            choose_library_criteria(db.session, None, call, list(library))
         if status is not CallStatus.DRAFT and call.below_target:
             # Comply or explain: a manager (not the writer) approves the explanation before publishing.
             call.manager = create_user(db.session, email=f"manager{n}@utrecht.example", password=PASSWORD,

@@ -347,6 +347,8 @@ def _world(app: Flask) -> SimpleNamespace:
             app, phase_id, db.session.scalar(select(Phase.id).where(Phase.call_id == draft.id)), proposal.id)
     consultation_id = _consultation(app, published.title, document_id)
     record_id, contract_id, target_id = _monitoring_world(app)
+    # Published before the library exists: afterwards a mobility draft would first have to choose criteria.
+    staged = _staged_challenge(app)
     with app.app_context():  # principle 1 and library criterion 1 exist for the library's routes
         from mvi_challenges.demo.criteria import seed_library
 
@@ -354,7 +356,6 @@ def _world(app: Flask) -> SimpleNamespace:
         db.session.commit()
     item_id, lesson_id = _pipeline_world(app, record_id)
     export_id = _prepared_export(app, owner.id)
-    staged = _staged_challenge(app)
     return SimpleNamespace(staged=staged, item_id=item_id, lesson_id=lesson_id, export_id=export_id, jurors=jurors, declaration_id=declaration_id, record_id=record_id, contract_id=contract_id, target_id=target_id,
                            phase_id=phase_id, member_id=member_id, published=published, draft=draft, document_id=document_id, other_user=other, owner=owner,
                            proposal=proposal, question_id=question_id, join_id=join_id, dialogue=dialogue,

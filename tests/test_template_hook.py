@@ -17,5 +17,7 @@ def test_two_areas_cannot_offer_templates_the_same_name(app: Flask) -> None:
 
 def test_the_call_page_shows_the_decisions_before_the_submit_panel(app: Flask) -> None:
     templates = [panel.template for panel in app.extensions["mvi_call_panels"]]
-    assert templates == ["evaluation/_decisions_panel.html", "proposals/_call_panel.html",
-                         "pipeline/_call_panel.html", "lessons/_call_panel.html"]
+    # The market consultation that prepared the call comes first (context), then the decisions, then the
+    # submit panel; the plan the call started from and the lessons learned come last.
+    assert templates == ["consultations/_call_panel.html", "evaluation/_decisions_panel.html",
+                         "proposals/_call_panel.html", "pipeline/_call_panel.html", "lessons/_call_panel.html"]

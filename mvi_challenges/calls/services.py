@@ -10,7 +10,7 @@ from typing import Any
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
@@ -23,6 +23,7 @@ from ..core.timezones import now_utc
 from ..core.uploads import InspectedUpload
 from ..criteria import lifecycle as level_rule
 from ..criteria.models import LibraryCriterion
+from ..criteria.services import has_active_library
 from . import lifecycle, stages
 from .models import (
     Call,
@@ -596,6 +597,8 @@ def publication_problems(call: Call, now: dt.datetime) -> list[str]:
             problems.append(str(_l("The deadline of phase %(n)d has already passed.", n=phase.number)))
     if not call.social_values:
         problems.append(str(_l("Choose at least one social value.")))
+    if (problem := _library_choice_problem(call)) is not None:
+        problems.append(problem)
     if call.below_target:  # comply or explain: a real explanation, approved by the manager
         problem = lifecycle.explanation_problem(call.level_explanation)
         if problem is None and call.status is CallStatus.DRAFT:
@@ -605,6 +608,16 @@ def publication_problems(call: Call, now: dt.datetime) -> list[str]:
     if not call.body_source.strip():
         problems.append(str(_l("Describe the call in the main text.")))
     return problems
+
+
+def _library_choice_problem(call: Call) -> str | None:
+    """Ask the level rule (criteria/lifecycle.py) whether the call still has to pick from its library."""
+    is_draft = call.status is CallStatus.DRAFT
+    session = object_session(call)
+    has_library = is_draft and not call.library_criteria and session is not None \
+        and has_active_library(session, call.category_id)  # the query only when it can matter
+    return level_rule.library_choice_problem(is_draft=is_draft, category_has_library=has_library,
+                                             chosen=len(call.library_criteria))
 
 
 def transition_call(

@@ -30,6 +30,7 @@ from ..core.storage import Staging, get_storage, send_stored
 from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc
 from ..core.uploads import inspect_upload
+from ..criteria import lifecycle as level_rule
 from ..criteria.forms import PickForm
 from ..criteria.services import criteria_for_category
 from . import lifecycle, services, stages
@@ -281,6 +282,7 @@ def _render_manage(call: Call, *, document_form: DocumentForm | None = None, clo
     now = now_utc()
     return render_template(
         "calls/manage.html", call=call, now=now, problems=services.publication_problems(call, now),
+        choose_criteria_problem=level_rule.choose_criteria_text(),
         document_form=document_form or DocumentForm(), close_form=close_form or ReasonForm(prefix="close"),
         cancel_form=cancel_form or ReasonForm(prefix="cancel"), status_labels=STATUS_LABELS,
         transitions=lifecycle.allowed_targets(call, now), max_phases=services.MAX_PHASES[call.kind],

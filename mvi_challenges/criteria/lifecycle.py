@@ -7,7 +7,10 @@ applied level is refused (`level_claim_problem`); the stored level is the applie
 explain (applied level against the category's target) is computed, not declared.
 
 A call without library criteria (every call made before the library existed) keeps the level
-stored with it: `applied_level` answers None and the declared level stands.
+stored with it: `applied_level` answers None and the declared level stands. But a draft call whose
+category HAS active library criteria is published only after at least one was chosen
+(`library_choice_problem`), so no new call can claim a level it does not apply; calls already
+published are left as they are, and categories without a library are unaffected.
 
 calls.services (save_call, choose_library_criteria) and the call form ask these functions; no
 other module decides a level.
@@ -34,6 +37,23 @@ def level_claim_problem(claimed: int, levels: Iterable[int]) -> str | None:
     return str(_l("The criteria chosen for this call reach level %(applied)d: a call claiming level %(claimed)d "
                   "needs at least one criterion of that level from the library. Choose the criteria first, or "
                   "claim level %(applied)d.", applied=applied, claimed=claimed))
+
+
+def choose_criteria_text() -> str:
+    """The publication problem of a call that still has to pick from its category's library."""
+    return str(_l("Choose the MVI criteria from the library"))
+
+
+def library_choice_problem(*, is_draft: bool, category_has_library: bool, chosen: int) -> str | None:
+    """Why a call cannot be published yet for lack of library criteria, or None.
+
+    Only drafts are judged (publishing is DRAFT -> PUBLISHED; a published call is never judged
+    retroactively), and only when the category has active criteria to choose from: without a
+    library the declared level is all there is.
+    """
+    if is_draft and category_has_library and chosen == 0:
+        return choose_criteria_text()
+    return None
 
 
 def may_pick(criterion: Any, category_id: int, already_chosen: bool) -> str | None:

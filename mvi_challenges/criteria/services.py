@@ -108,6 +108,13 @@ def criteria_for_category(session: Session, category_id: int) -> dict[int, list[
     return grouped
 
 
+def has_active_library(session: Session, category_id: int) -> bool:
+    """Whether the category has any active criterion to choose (then a new call must choose)."""
+    stmt = select(LibraryCriterion.id).where(LibraryCriterion.category_id == category_id,
+                                             LibraryCriterion.retired_at.is_(None)).limit(1)
+    return session.scalar(stmt) is not None
+
+
 def principles_of(criteria: Sequence[LibraryCriterion]) -> list[LeadingPrinciple]:
     """The distinct leading principles the criteria serve, in first-seen order."""
     seen: dict[int, LeadingPrinciple] = {}

@@ -21,6 +21,7 @@ from ..calls.services import (
 )
 from ..catalogue.models import Category, SocialValue
 from ..core.timezones import LOCAL_TZ, local_to_utc, now_utc
+from .criteria import pick_call_criteria, uses_library
 
 
 @dataclass(frozen=True)
@@ -329,10 +330,17 @@ def _run_rounds_to_winners(session: Session, owner: User, call: Call) -> None:
 DEMO_MANAGER = "admin@demo.mvi.example"
 
 
-def seed_calls(session: Session, owner: User) -> list[str]:
+def seed_calls(session: Session, owner: User, *, with_library: bool) -> list[str]:
+    """The demo calls that use the library (`with_library`), or those made before the library existed.
+
+    A call in a category with a library is published only after picking its criteria, so the
+    calls without library criteria are seeded (and published) before the library itself.
+    """
     created = []
     manager = find_user_by_email(session, DEMO_MANAGER)
     for demo in DEMO_CALLS:
+        if uses_library(demo.title) is not with_library:
+            continue
         if session.scalar(select(Call.id).where(Call.title == demo.title)) is not None:
             continue
         category = session.scalar(select(Category).where(Category.slug == demo.category))
@@ -357,6 +365,7 @@ def seed_calls(session: Session, owner: User) -> list[str]:
                 stage_type=phase.stage_type, targets=phase.targets,
                 prizes_cents=[euros * 100 for euros in phase.prizes_euros],
             )
+        pick_call_criteria(session, owner, call)  # before publishing: the level follows from them
         if demo.status is not CallStatus.DRAFT:
             # Publish as of the first opening day, so past deadlines in the demo are allowed.
             first_open = min(_noon_in(p.opens_in_days) for p in demo.phases)

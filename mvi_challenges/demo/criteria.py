@@ -235,14 +235,30 @@ def seed_library(session: Session, actor: User | None = None) -> int:
     return added
 
 
+def uses_library(title: str) -> bool:
+    """Whether the demo call picks from the library; the others were made before the library existed."""
+    return title in CALL_CRITERIA
+
+
+def pick_call_criteria(session: Session, actor: User | None, call: Call) -> bool:
+    """Give one demo call its library criteria, if it uses the library and has none yet.
+
+    Runs before the call is published: a call in a category with a library is published only
+    after its criteria were chosen (criteria/lifecycle.py).
+    """
+    codes = CALL_CRITERIA.get(call.title)
+    if not codes or call.library_criteria or not call.is_editable:
+        return False
+    ids = list(session.scalars(select(LibraryCriterion.id).where(LibraryCriterion.code.in_(codes))))
+    choose_library_criteria(session, actor, call, ids)
+    return True
+
+
 def seed_call_criteria(session: Session, actor: User | None) -> int:
-    """Give the demo calls their library criteria (only calls that have none yet)."""
-    by_code = {c.code: c for c in session.scalars(select(LibraryCriterion))}
+    """Give existing demo calls their library criteria (a database seeded before the library)."""
     done = 0
-    for title, codes in CALL_CRITERIA.items():
+    for title in CALL_CRITERIA:
         call = session.scalar(select(Call).where(Call.title == title))
-        if call is None or call.library_criteria or not call.is_editable:
-            continue
-        choose_library_criteria(session, actor, call, [by_code[code].id for code in codes if code in by_code])
-        done += 1
+        if call is not None and pick_call_criteria(session, actor, call):
+            done += 1
     return done

@@ -28,10 +28,13 @@ def seed_demo(session: Session) -> str:
     users = seed_users(session)
     session.flush()
     owner = find_user_by_email(session, "inkoper@demo.mvi.example")
+    # Calls made before the library existed keep their declared level (criteria/lifecycle.py), so
+    # they are seeded first; the others pick their library criteria before they are published.
+    calls = seed_calls(session, owner, with_library=False)
     library = seed_library(session)
-    calls = seed_calls(session, owner)
+    calls += seed_calls(session, owner, with_library=True)
     session.flush()
-    seed_call_criteria(session, owner)
+    seed_call_criteria(session, owner)  # a database seeded before the library existed
     proposals = seed_proposals_and_questions(session)
     notes = seed_clarification_note(session)
     from flask import current_app

@@ -126,8 +126,8 @@ def test_a_lower_claim_stores_the_level_the_criteria_give(app: Flask, catalogue:
 
 
 def test_calls_without_library_criteria_keep_their_stored_level(app: Flask, catalogue: SimpleNamespace) -> None:
-    make_library(app)
     call = make_call(app, level=3)  # published before the library, no criteria chosen
+    make_library(app)
     assert _level(app, call.id) == 3
     client = _staff(app)
     assert client.post(f"/staff/calls/{call.id}/edit", data=_edit_form(catalogue, call.id, "3")).status_code == 302
@@ -176,8 +176,8 @@ def test_a_retired_criterion_stays_on_the_call_that_has_it(app: Flask, catalogue
 
 
 def test_a_published_call_cannot_drop_below_target_unexplained(app: Flask, catalogue: SimpleNamespace) -> None:
+    call = make_call(app, level=3)  # published before the library, mobility target 3, no explanation
     library = make_library(app)
-    call = make_call(app, level=3)  # published, mobility target 3, no explanation
     client = _staff(app)
     response = client.post(f"/staff/calls/{call.id}/criteria", data={"criteria": [str(library.criteria["MOB-1"])]},
                            follow_redirects=True)
@@ -188,8 +188,8 @@ def test_a_published_call_cannot_drop_below_target_unexplained(app: Flask, catal
 
 
 def test_a_decided_call_cannot_change_its_criteria(app: Flask, catalogue: SimpleNamespace) -> None:
+    call = make_call(app, status=CallStatus.DECIDED)  # decided before the library
     library = make_library(app)
-    call = make_call(app, status=CallStatus.DECIDED)
     client = _staff(app)
     assert client.get(f"/staff/calls/{call.id}/criteria").status_code == 403
     assert client.post(f"/staff/calls/{call.id}/criteria",

@@ -28,16 +28,14 @@ THIS_YEAR = to_local(now_utc()).year
 def world(app: Flask, catalogue: SimpleNamespace) -> SimpleNamespace:
     library = make_library(app)
     c = library.criteria
-    a = make_call(app, title="Schone bouwlogistiek", level=3)
-    pick_criteria(app, a.id, [c["MOB-1"], c["MOB-3"], c["MOB-3I"]])  # schoon x2, samen x1
-    b = make_call(app, title="Emissievrije bussen", level=3)
-    pick_criteria(app, b.id, [c["MOB-2"], c["MOB-3"]])  # schoon x2
-    ict = make_call(app, title="Eerlijke laptops", category="ict", level=2)
-    pick_criteria(app, ict.id, [c["ICT-2"]])  # eerlijk x1
+    # Criteria are chosen before publishing (a category with a library requires them).
+    a = make_call(app, title="Schone bouwlogistiek", level=3,
+                  library=(c["MOB-1"], c["MOB-3"], c["MOB-3I"]))  # schoon x2, samen x1
+    make_call(app, title="Emissievrije bussen", level=3, library=(c["MOB-2"], c["MOB-3"]))  # schoon x2
+    ict = make_call(app, title="Eerlijke laptops", category="ict", level=2, library=(c["ICT-2"],))  # eerlijk x1
     draft = make_call(app, title="Nog een concept", status=CallStatus.DRAFT, level=3)
     pick_criteria(app, draft.id, [c["MOB-3"]])  # a draft: not counted
-    old = make_call(app, title="Vorig jaar", level=3)
-    pick_criteria(app, old.id, [c["MOB-3"]])  # last year: counted there only
+    old = make_call(app, title="Vorig jaar", level=3, library=(c["MOB-3"],))  # last year: counted there only
     last_year = dt.datetime(THIS_YEAR - 1, 6, 1, 10, tzinfo=dt.UTC)
     with app.app_context():
         db.session.execute(update(Call).where(Call.id == old.id).values(published_at=last_year))

@@ -56,6 +56,12 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
     admin = make_user(app, Role.ADMIN, Role.STAFF)
     published = make_call(app, kind=CallKind.SBIR)
     draft = make_call(app, status=CallStatus.DRAFT)
+    from ..calls.test_stages import make_staged_call
+
+    staged = make_staged_call(app)
+    partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
+    talks = build_talks_world(app)  # result talks with figures in every section
+    # The library after the calls above were published (a draft would first have to choose from it).
     library = make_library(app)
     pick_criteria(app, published.id, [library.criteria["MOB-3"], library.criteria["MOB-1"]])
     page.goto("/account/login")
@@ -73,14 +79,9 @@ def test_staff_and_admin_pages_have_no_axe_violations(app: Flask, page: Page, la
             "/admin/library/principles", f"/admin/library/principles/{library.principles['schoon']}",
             "/admin/library/principles/new", "/admin/library/import", f"/staff/calls/{published.id}/criteria",
             f"/staff/calls/{draft.id}/criteria", "/categories/mobiliteit"]
-    talks = build_talks_world(app)  # result talks with figures in every section
     urls += ["/staff/monitoring", "/staff/monitoring/talks?year=2025",
              f"/staff/monitoring/talks/managers/{talks.anna}?year=2025",
              f"/staff/monitoring/talks/departments/{talks.concernstaf}?year=2025"]
-    from ..calls.test_stages import make_staged_call
-
-    staged = make_staged_call(app)
-    partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
     urls += [f"/staff/calls/{staged.id}", f"/staff/calls/{staged.id}/phases/2", f"/staff/calls/{staged.id}/phases/new",
              f"/staff/calls/{staged.id}/stages/2/pitch", f"/staff/calls/{partnership.id}/phases/2",
              "/staff/calls/new?kind=partnership", "/staff/pipeline", "/staff/pipeline/new", "/staff/lessons",

@@ -46,8 +46,6 @@ def _world(app: Flask) -> dict[str, object]:
         call.body_source_en, call.body_html_en = "## The challenge\nFewer lorries.", "<h3>The challenge</h3><p>Fewer lorries.</p>"
         call.prize_text_en = "3 pilots of €15,000"
         db.session.commit()
-    library = make_library(app)  # the criteria library; the English call picks from it (level 3)
-    pick_criteria(app, english.id, [library.criteria[code] for code in ("MOB-1", "MOB-2", "MOB-3", "MOB-3I")])
     dutch = make_call(app, title="Catering Stadskantoor")
     judged = make_call(app, title="Hittestress Overvecht", closes_in=dt.timedelta(days=3))
     dialogue = make_dialogue(app, title="Hoe koopt Utrecht eerlijk in?")
@@ -82,6 +80,10 @@ def _world(app: Flask) -> dict[str, object]:
     talks = build_talks_world(app)  # a manager's and a department's result talk of 2025, with figures
     consultation = _consultation(app, entrepreneur)
     _pipeline_and_lessons(app, judged.id)
+    # The criteria library comes after these calls were published (a draft in a category with a
+    # library is only published after choosing); the English call picks from it (level 3).
+    library = make_library(app)
+    pick_criteria(app, english.id, [library.criteria[code] for code in ("MOB-1", "MOB-2", "MOB-3", "MOB-3I")])
     return {"staged": staged, "partnership": partnership, "library": library, "english": english, "dutch": dutch,
             "judged": judged, "dialogue": dialogue,
             "proposal": made, "talks": talks, "consultation": consultation, "invitation": invitation,
