@@ -30,6 +30,7 @@ from typing import Any
 from flask import current_app
 
 from ..calls.models import Call, CallKind, CallStatus, Phase, StageType
+from ..calls.stages import prize_for
 from ..consultations.models import Consultation
 from ..core.timezones import local_to_utc
 from ..dialogues.models import Dialogue
@@ -323,7 +324,10 @@ def award_releases(stages: CallStages) -> list[Json]:
                            "description": item.decision.motivation, "status": "active", "date": date,
                            "mvi": {"phase": phase.number, "outcome": item.decision.outcome.value,
                                    "score": round(score, 2) if score is not None else None}}
-            if item.budget_cents is not None:  # the submitted version's budget, never the working copy
+            prize = prize_for(phase, item.decision.place)
+            if prize is not None:  # a pitch winner receives the prize of their place, not a budget they asked
+                award["value"] = value(prize)
+            elif item.budget_cents is not None:  # the submitted version's budget, never the working copy
                 award["value"] = value(item.budget_cents)
             if item.proposal.organisation is not None:  # a private person who won is not named
                 found = consortium_parties(item.proposal)

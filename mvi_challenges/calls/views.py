@@ -5,7 +5,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -21,15 +20,14 @@ from ..accounts.auth import require
 from ..accounts.services import manager_choices, staff_member
 from ..catalogue.models import Department
 from ..catalogue.services import all_categories, all_social_values, department_choices
-from ..core.actions import run_action
+from ..core.actions import run_action, run_upload
 from ..core.confirmation import ask_first
 from ..core.db import db
 from ..core.errors import status_for
 from ..core.pagination import filter_args, paginate
-from ..core.storage import Staging, get_storage, send_stored
+from ..core.storage import get_storage, send_stored
 from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc
-from ..core.uploads import inspect_upload
 from ..criteria import lifecycle as level_rule
 from ..criteria.forms import PickForm
 from ..criteria.services import criteria_for_category
@@ -388,18 +386,11 @@ def upload_document(call_id: int):
     form = DocumentForm()
     if not form.validate_on_submit():
         return _render_manage(call, document_form=form, status=400)
-    staging = Staging(get_storage(current_app.config))
-
-    def add() -> None:
-        upload = inspect_upload(form.file.data.stream, form.file.data.filename or "",
-                                current_app.config["MAX_DOCUMENT_BYTES"])
-        services.add_document(db.session, current_user, call, form.title.data or "", upload,
-                              staging.stage(upload.data).key)
-
-    if not run_action(add, form=form, undo=staging.discard).ok:
+    outcome = run_upload(form.file.data, lambda upload, key: services.add_document(
+        db.session, current_user, call, form.title.data or "", upload, key),
+        form=form, success=_("The document has been added."))
+    if not outcome.ok:
         return _render_manage(call, document_form=form, status=400)
-    staging.promote()
-    flash(_("The document has been added."), "success")
     return redirect(url_for("calls.manage", call_id=call.id) + "#documents")
 
 

@@ -8,7 +8,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -27,15 +26,14 @@ from ..calls.panels import CallPanel, add_call_panel
 from ..catalogue.models import Category
 from ..catalogue.services import all_categories
 from ..core import audit
-from ..core.actions import run_action
+from ..core.actions import run_action, run_upload
 from ..core.confirmation import ask_first
 from ..core.db import db
 from ..core.errors import status_for
 from ..core.pagination import paginate
-from ..core.storage import Staging, get_storage, send_stored
+from ..core.storage import get_storage, send_stored
 from ..core.templating import offer_to_templates
 from ..core.timezones import request_time
-from ..core.uploads import inspect_upload
 from ..dialogues.models import Disposition
 from . import lifecycle, services
 from .forms import (
@@ -270,18 +268,11 @@ def upload_document(consultation_id: int):
     form = DocumentForm()
     if not form.validate_on_submit():
         return _render_manage(consultation, document_form=form, status=400)
-    staging = Staging(get_storage(current_app.config))
-
-    def add() -> None:
-        upload = inspect_upload(form.file.data.stream, form.file.data.filename or "",
-                                current_app.config["MAX_DOCUMENT_BYTES"])
-        services.add_document(db.session, current_user, consultation, form.title.data or "", upload,
-                              staging.stage(upload.data).key)
-
-    if not run_action(add, form=form, undo=staging.discard).ok:
+    outcome = run_upload(form.file.data, lambda upload, key: services.add_document(
+        db.session, current_user, consultation, form.title.data or "", upload, key),
+        form=form, success=_("The document has been added."))
+    if not outcome.ok:
         return _render_manage(consultation, document_form=form, status=400)
-    staging.promote()
-    flash(_("The document has been added."), "success")
     return redirect(url_for("consultations.manage", consultation_id=consultation.id) + "#documents")
 
 

@@ -18,10 +18,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import flash
+from flask import current_app, flash
 
 from .db import db
 from .errors import DomainError, attach_to_form
+from .storage import Staging, get_storage
+from .uploads import InspectedUpload, inspect_upload
 
 T = TypeVar("T")
 
@@ -79,3 +81,22 @@ def run_action(action: Callable[[], T], *, form: Any = None, form_fields: Collec
     if success is not None:
         flash(success(value) if callable(success) else success, "success")
     return Outcome(value=value)
+
+
+def run_upload(file: Any, store: Callable[[InspectedUpload, str], T], *, form: Any = None,
+               success: str | None = None) -> Outcome[T]:
+    """`run_action` for an uploaded file: check it by its content, stage it in storage and run
+    `store(upload, storage_key)`. The staged file is kept only when the action succeeded; on a
+    refusal or an error it is discarded, so storage never holds a file no row points to."""
+    staging = Staging(get_storage(current_app.config))
+
+    def action() -> T:
+        upload = inspect_upload(file.stream, file.filename or "", current_app.config["MAX_DOCUMENT_BYTES"])
+        return store(upload, staging.stage(upload.data).key)
+
+    outcome = run_action(action, form=form, undo=staging.discard)
+    if outcome.ok:
+        staging.promote()
+        if success is not None:
+            flash(success, "success")
+    return outcome

@@ -8,7 +8,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -26,17 +25,16 @@ from ..calls.panels import CallPanel, add_call_panel
 from ..calls.permissions import can_view_call
 from ..calls.services import find_call_by_slug
 from ..core import audit
-from ..core.actions import run_action
+from ..core.actions import run_action, run_upload
 from ..core.confirmation import ask_first
 from ..core.db import db
 from ..core.errors import DomainError, attach_to_form, flash_form_errors
 from ..core.exports import to_csv
 from ..core.formatting import local_datetime, money
 from ..core.pagination import paginate
-from ..core.storage import Staging, get_storage, send_stored
+from ..core.storage import get_storage, send_stored
 from ..core.templating import offer_to_templates
 from ..core.timezones import request_time, to_local
-from ..core.uploads import inspect_upload
 from . import lifecycle, services
 from .forms import (
     STATUS_LABELS,
@@ -188,17 +186,9 @@ def upload_attachment(proposal_id: int):
         if unsaved is not None:
             return _render_edit(proposal, unsaved)
         return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")
-    staging = Staging(get_storage(current_app.config))
-
-    def add() -> None:
-        upload = inspect_upload(form.file.data.stream, form.file.data.filename or "",
-                                current_app.config["MAX_DOCUMENT_BYTES"])
-        services.add_attachment(db.session, current_user, proposal, upload, staging.stage(upload.data).key,
-                                request_time())
-
-    if run_action(add, undo=staging.discard).ok:
-        staging.promote()
-        flash(_("The attachment has been added."), "success")
+    run_upload(form.file.data, lambda upload, key: services.add_attachment(
+        db.session, current_user, proposal, upload, key, request_time()),
+        success=_("The attachment has been added."))
     if unsaved is not None:
         return _render_edit(db.session.get(Proposal, proposal_id), unsaved)
     return redirect(url_for("proposals.edit", proposal_id=proposal.id) + "#attachments")

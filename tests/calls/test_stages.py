@@ -520,3 +520,17 @@ def test_a_new_kind_below_its_target_level_must_explain_as_any_call(app: Flask, 
                       social_values=[], eligibility=Eligibility.BOTH, prize_text="", contact_name="I",
                       contact_email="i@utrecht.example")
         db.session.rollback()
+
+
+def test_a_pitch_winner_is_awarded_the_prize_of_their_place_in_ocds(app: Flask, catalogue) -> None:
+    """OCDS names what the municipality pays: a pitch winner's prize, not the budget the pitch asked (0)."""
+    from tests.api.test_ocds import assert_valid_package
+
+    world = pitch_decided(app, publish=True)
+    package = app.test_client().get("/api/v1/ocds/releases.json").get_json()
+    assert_valid_package(package)
+    award_release = next(r for r in package["releases"]
+                         if r["ocid"].endswith(f"-call-{world.call.id}") and r["id"].endswith("-award-phase-2"))
+    values = {award["title"]: award.get("value") for award in award_release["awards"]}
+    assert values["Pitch 1"] == {"amount": 15000.0, "currency": "EUR"}  # place 1
+    assert values["Pitch 0"] == {"amount": 10000.0, "currency": "EUR"}  # place 2
