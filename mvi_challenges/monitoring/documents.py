@@ -60,6 +60,19 @@ def _experiment(call: Call) -> str:
     return f"{text}. {call.experiment_note}" if call.experiment_note else text
 
 
+def _library_section(call: Call, locale: str) -> Section:
+    """The MVI criteria chosen from the library: the applied ambition level follows from them, so a
+    council proposal states them with the level, how each is verified and the principle it serves."""
+    section = Section(_("MVI criteria from the library"),
+                      columns=[_("Code"), _("Level"), _("Criterion"), _("Leading principle"), _("Verified by")])
+    section.rows = [[c.code, str(c.level), c.localised("text", locale), c.principle.localised("name", locale),
+                     c.localised("verification", locale)] for c in call.library_criteria]
+    if not call.library_criteria:
+        section.text = _("No criteria chosen from the library; the ambition level is the one recorded with the "
+                         "call.")
+    return section
+
+
 def call_paragraph(call: Call, locale: str) -> Document:
     """The MVI paragraph of a call on this platform (also before publication: the proposal to
     the college is often written first)."""
@@ -80,7 +93,7 @@ def call_paragraph(call: Call, locale: str) -> Document:
         (_("Budget"), money(sum(phase.budget_cents for phase in call.phases))),
         (_("Experiment space granted"), _experiment(call)),
     ]
-    sections = [Section(_("MVI choices"), facts=facts)]
+    sections = [Section(_("MVI choices"), facts=facts), _library_section(call, locale)]
     for phase in call.phases:
         section = Section(_("Award criteria, phase %(n)d (%(title)s)", n=phase.number, title=phase.title),
                           columns=[_("Criterion"), _("Weight"), _("Knock-out minimum")])

@@ -157,3 +157,17 @@ def test_hostile_text_gives_documents_that_open(app: Flask, client, catalogue) -
     for text in (odt, pdf):
         assert "<b>Vet</b> & co" in text
         assert "<script>alert(1)</script> Tweede regel" in text
+
+
+def test_the_paragraph_names_the_library_criteria_the_level_follows_from(app: Flask, catalogue) -> None:
+    from ..factories import make_library
+
+    library = make_library(app)
+    call = make_call(app, title="Schone bouwplaats", library=(library.criteria["MOB-1"], library.criteria["MOB-3"]))
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    for text in _both(staff, f"/staff/monitoring/calls/{call.id}/mvi-paragraph.{{fmt}}"):
+        assert "MVI-criteria uit de bibliotheek" in text, text
+        for figure in ("MOB-1", "MOB-3", "Eis MOB-3 in het Nederlands.", "Bewijs MOB-3.", "Schoon en emissievrij"):
+            assert figure in text, (figure, text)
+        assert "MOB-2" not in text  # not chosen
