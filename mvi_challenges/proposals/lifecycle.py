@@ -360,6 +360,22 @@ def can_manage_consortium(user: Any, proposal: Proposal, now: dt.datetime) -> bo
     return is_owner(user, proposal) and is_consortium(proposal) and can_edit(proposal, now)
 
 
+# Partners still part of the consortium: the lead may remove them (invitation withdrawn, part ended).
+IN_CONSORTIUM = frozenset({P.INVITED, P.CONFIRMED})
+
+
+def is_in_consortium(partner: ConsortiumPartner) -> bool:
+    return partner.status in IN_CONSORTIUM
+
+
+def is_confirmed(partner: ConsortiumPartner) -> bool:
+    return partner.status is P.CONFIRMED
+
+
+def active_partners(proposal: Proposal) -> list[ConsortiumPartner]:
+    return [p for p in proposal.partners if is_in_consortium(p)]
+
+
 def confirmed_partners(proposal: Proposal) -> list[ConsortiumPartner]:
     return [p for p in proposal.partners if p.status is P.CONFIRMED]
 

@@ -626,7 +626,7 @@ def invite_partner(session: Session, actor: User, proposal: Proposal, *, email: 
         raise DomainError(_l("This is your own organisation's KvK number: the lead cannot be its own partner."),
                           field="kvk_number")
     for other in proposal.partners:
-        if other.status in (PartnerStatus.INVITED, PartnerStatus.CONFIRMED) and (
+        if lifecycle.is_in_consortium(other) and (
                 (kvk and kvk in (other.invited_kvk, other.organisation.kvk_number if other.organisation else ""))
                 or (email and email == other.invited_email)):
             raise DomainError(_l("This partner has already been invited."), field="kvk_number" if kvk else "email")
@@ -709,7 +709,7 @@ def withdraw_partner(session: Session, actor: User, partner: ConsortiumPartner, 
                                                                    "consortium."))
     _lock_consortium(session, proposal)
     session.refresh(partner)
-    if partner.status not in (PartnerStatus.INVITED, PartnerStatus.CONFIRMED):
+    if not lifecycle.is_in_consortium(partner):
         raise DomainError(_l("This partner is no longer part of the consortium."))
     was = partner.status
     partner.status, partner.nonce = PartnerStatus.WITHDRAWN, None

@@ -581,5 +581,9 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
         proposal_phase_sealed=lambda phase: lifecycle.is_sealed(phase, request_time()),
         proposals_open_from=lambda phase: to_local(lifecycle.opens_at(phase)).strftime("%H:%M"),
         # A contract with a consortium (monitoring): each organisation's part of its value.
-        consortium_shares_of=services.shares_of_amount)
+        consortium_shares_of=services.shares_of_amount,
+        # The consortium's states, asked of the lifecycle rather than compared as strings.
+        partner_in_consortium=lifecycle.is_in_consortium, partner_confirmed=lifecycle.is_confirmed,
+        consortium_active_partners=lifecycle.active_partners,
+        consortium_confirmed_partners=lifecycle.confirmed_partners)
 
