@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, object_session, selectinload
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
 from ..core import audit
-from ..core.db import escape_like, is_referenced, lock_row
+from ..core.db import is_referenced, lock_row
 from ..core.errors import DomainError
 from ..core.sanitize import render_markdown
 from ..core.slugs import unique_slug
@@ -24,7 +24,7 @@ from ..core.uploads import InspectedUpload
 from ..criteria import lifecycle as level_rule
 from ..criteria.models import LibraryCriterion
 from ..criteria.services import has_active_library
-from . import lifecycle, stages
+from . import lifecycle, search, stages
 from .models import (
     Call,
     CallDocument,
@@ -740,12 +740,7 @@ def public_calls_query(filters: CallFilters, now: dt.datetime) -> Select[tuple[C
         stmt = stmt.where(state_condition(filters.state, now))
     text = filters.text.strip()
     if text:
-        pattern = f"%{escape_like(text)}%"
-        stmt = stmt.where(
-            or_(Call.title.ilike(pattern, escape="\\"), Call.summary.ilike(pattern, escape="\\"),
-                Call.body_source.ilike(pattern, escape="\\"), Call.title_en.ilike(pattern, escape="\\"),
-                Call.summary_en.ilike(pattern, escape="\\"), Call.body_source_en.ilike(pattern, escape="\\"))
-        )
+        stmt = stmt.where(search.text_matches(text))  # through a trigram index (calls/search.py)
     return stmt
 
 
