@@ -258,6 +258,10 @@ def choose_library_criteria(session: Session, actor: Any, call: Call, criterion_
     if len(chosen) != len(wanted):
         raise DomainError(_l("A chosen criterion no longer exists. Reload the page and choose again."))
     current = {criterion.id for criterion in call.library_criteria}
+    emptied = level_rule.emptying_problem(is_draft=call.status is CallStatus.DRAFT, had=len(current),
+                                          chosen=len(chosen))
+    if emptied is not None:
+        raise DomainError(emptied)
     for criterion in chosen:
         if (problem := level_rule.may_pick(criterion, call.category_id, criterion.id in current)) is not None:
             raise DomainError(problem)
