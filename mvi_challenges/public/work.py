@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, selectinload
 from ..accounts.permissions import is_staff
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call, CallStatus, Phase
-from ..calls.services import open_calls_by_deadline
 from ..consultations.permissions import can_answer
 from ..consultations.services import open_for_organisation
 from ..dialogues import lifecycle as dialogue_lifecycle
@@ -28,7 +27,7 @@ from ..monitoring import services as monitoring
 from ..monitoring.models import Contract, ResultUpdate
 from ..proposals import lifecycle as proposal_lifecycle
 from ..proposals.models import Proposal, Question
-from ..proposals.services import eligibility_problem, owner_key_for, proposals_for_user_query
+from ..proposals.services import open_calls_to_start, proposals_for_user_query, submitted_titles
 
 RESULT_UPDATE_EVERY = dt.timedelta(days=182)  # contracts report results at least twice a year
 
@@ -58,24 +57,27 @@ def _first(rows: list[Any], limit: int = WORK_LIST_LIMIT) -> WorkList:
 
 def _limited(session: Session, stmt: Select[Any], limit: int = WORK_LIST_LIMIT, *, rows: bool = False) -> WorkList:
     """The first rows of a possibly long list and its length, in two queries, never all rows.
-    `rows`: keep each row as a tuple (a statement of several entities) instead of its first column."""
+    `rows`: keep each row (a named tuple: a statement of several columns) instead of its first column."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     if not total:
         return WorkList([], 0)
     limited = stmt.limit(limit)
-    return WorkList([tuple(row) for row in session.execute(limited)] if rows else list(session.scalars(limited)),
+    return WorkList(list(session.execute(limited)) if rows else list(session.scalars(limited)),
                     total)
 
 
 @dataclass
 class StaffWork:
-    questions: WorkList  # of (call, unanswered questions)
-    closing: WorkList  # of (call, phase)
-    to_decide: WorkList  # of (call, phase, proposals)
-    explanations: WorkList  # of procurement records
+    """Each list holds plain rows with only what the work list shows (no ORM objects): at city scale
+    loading whole calls, proposals with their texts and versions, and contracts was most of the page."""
+
+    questions: WorkList  # of (call_id, title, count): calls with unanswered questions
+    closing: WorkList  # of (call_id, title, phase_title, closes_at)
+    to_decide: WorkList  # of (call_id, title, number, phase_title, count): proposals in evaluation
+    explanations: WorkList  # of procurement records (id, title, manager_name)
     to_approve: WorkList  # of calls whose explanation waits for this manager
-    contracts_to_record: WorkList  # of (proposal, record)
-    updates_due: WorkList  # of contracts
+    contracts_to_record: WorkList  # of (proposal_id, record_id, title): the proposal's submitted title
+    updates_due: WorkList  # of contracts (id, title, supplier_name)
 
     @property
     def empty(self) -> bool:
@@ -98,36 +100,50 @@ def explanations_to_approve(session: Session, user: Any) -> list[Call]:
 def staff_work(session: Session, now: dt.datetime, user: Any = None) -> StaffWork:
     week = now + dt.timedelta(days=7)
     questions = session.execute(
-        select(Call, func.count(Question.id)).join(Question, Question.call_id == Call.id)
-        .where(Question.published_at.is_(None)).group_by(Call.id).order_by(func.min(Question.asked_at))).all()
+        select(Call.id.label("call_id"), Call.title, func.count(Question.id).label("count"))
+        .join(Question, Question.call_id == Call.id)
+        .where(Question.published_at.is_(None)).group_by(Call.id, Call.title)
+        .order_by(func.min(Question.asked_at))).all()
     closing = session.execute(
-        select(Call, Phase).join(Phase, Phase.call_id == Call.id)
+        select(Call.id.label("call_id"), Call.title, Phase.title.label("phase_title"), Phase.closes_at)
+        .join(Phase, Phase.call_id == Call.id)
         .where(Call.status == CallStatus.PUBLISHED, Phase.closes_at > now, Phase.closes_at <= week)
         .order_by(Phase.closes_at)).all()
-    arrived = (select(func.count(Proposal.id))
-               .where(Proposal.phase_id == Phase.id, Proposal.status.in_(proposal_lifecycle.IN_EVALUATION))
-               .scalar_subquery())
+    in_evaluation = (Proposal.phase_id == Phase.id, Proposal.status.in_(proposal_lifecycle.IN_EVALUATION))
+    arrived = select(func.count(Proposal.id)).where(*in_evaluation).scalar_subquery()
     # At city scale hundreds of phases wait for a decision: counted and cut in SQL, and only the
-    # shown ones loaded (loading every call and phase took most of this page's time).
-    to_decide = (select(Call, Phase, arrived).join(Phase, Phase.call_id == Call.id)
+    # shown ones counted (whether a phase has any proposal in evaluation is one index probe).
+    to_decide = (select(Call.id.label("call_id"), Call.title, Phase.number, Phase.title.label("phase_title"),
+                        arrived.label("count"))
+                 .join(Phase, Phase.call_id == Call.id)
                  .where(Call.status.in_((CallStatus.PUBLISHED, CallStatus.CLOSED)), Phase.closes_at <= now,
-                        Phase.decisions_published_at.is_(None), arrived > 0)
+                        Phase.decisions_published_at.is_(None), select(Proposal.id).where(*in_evaluation).exists())
                  .order_by(Phase.closes_at, Phase.id))
-    last_update = (select(func.max(ResultUpdate.reported_on)).where(ResultUpdate.contract_id == Contract.id)
-                   .scalar_subquery())
     due_before = (now - RESULT_UPDATE_EVERY).date()
-    updates_due = (select(Contract).where(Contract.signed_on <= due_before,
-                                          (Contract.ends_on.is_(None)) | (Contract.ends_on >= now.date()),
-                                          (last_update.is_(None)) | (last_update <= due_before))
+    # "No result update since `due_before`" as NOT EXISTS rather than comparing each contract's
+    # latest update: the same contracts, one index probe each (PostgreSQL also stopped compiling it).
+    reported_since = select(ResultUpdate.id).where(ResultUpdate.contract_id == Contract.id,
+                                                   ResultUpdate.reported_on > due_before)
+    updates_due = (select(Contract.id, Contract.title, Contract.supplier_name)
+                   .where(Contract.signed_on <= due_before,
+                          (Contract.ends_on.is_(None)) | (Contract.ends_on >= now.date()), ~reported_since.exists())
                    .order_by(Contract.signed_on, Contract.id))
-    return StaffWork(questions=_first([(c, n) for c, n in questions]), closing=_first([(c, p) for c, p in closing]),
+    return StaffWork(questions=_first(questions), closing=_first(closing),
                      to_decide=_limited(session, to_decide, rows=True),
-                     explanations=_limited(session, monitoring.records_lacking_explanation_query()),
+                     explanations=_limited(session, monitoring.records_lacking_explanation_rows_query(), rows=True),
                      to_approve=_first(explanations_to_approve(session, user)),
-                     # Few rows, read from the covering index ix_proposals_status_phase_call: cutting this list
-                     # in SQL made SQLite walk the proposals in id order instead (slower, measured).
-                     contracts_to_record=_first(monitoring.awarded_without_contract(session)),
-                     updates_due=_limited(session, updates_due))
+                     contracts_to_record=_contracts_to_record(session),
+                     updates_due=_limited(session, updates_due, rows=True))
+
+
+def _contracts_to_record(session: Session) -> WorkList:
+    """Awards without a contract: their keys from the covering index ix_proposals_status_phase_call
+    (cutting this list in SQL made SQLite walk the proposals in id order instead: slower, measured),
+    then the submitted titles of the shown ones only."""
+    keys = monitoring.awarded_without_contract_keys(session)
+    shown = keys[:WORK_LIST_LIMIT]
+    titles = submitted_titles(session, [key.proposal_id for key in shown])
+    return WorkList([(key.proposal_id, key.record_id, titles[key.proposal_id]) for key in shown], len(keys))
 
 
 @dataclass(frozen=True)
@@ -172,12 +188,10 @@ def my_proposals(session: Session, user: Any, limit: int = 10) -> list[Proposal]
     return list(session.scalars(proposals_for_user_query(user).limit(limit)))
 
 
-def open_calls_for(session: Session, user: Any, now: dt.datetime, limit: int = 6) -> list[tuple[Call, Phase]]:
-    """Open calls this person may submit on and has not started on yet."""
-    started = set(session.scalars(select(Proposal.phase_id).where(Proposal.owner_key == owner_key_for(user))))
-    fitting = [(call, phase) for call, phase in open_calls_by_deadline(session, now, limit=50)
-               if phase.id not in started and eligibility_problem(call, user) is None]
-    return fitting[:limit]
+def open_calls_for(session: Session, user: Any, now: dt.datetime, limit: int = 6) -> list[Any]:
+    """Open calls this person may submit on and has not started on yet: rows (slug, title, title_en,
+    closes_at) of the calls with their open phase's deadline."""
+    return open_calls_to_start(session, user, now, limit=limit)
 
 
 def my_dialogues(session: Session, user: Any, now: dt.datetime) -> list[tuple[Dialogue, Registration]]:

@@ -117,8 +117,10 @@ LOGGED_IN = {
     "staff call management": ("staff", "/staff/calls/{staff_call}", 8),  # 8: its library criteria
     "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 4),
     # + the explanations waiting for this manager's approval; + a count for the phases to decide: that
-    # list is cut in SQL instead of loading every call and phase waiting for a decision.
-    "staff work list": ("staff", "/my", 18),
+    # list is cut in SQL instead of loading every call and phase waiting for a decision. Plain rows:
+    # no selectin loads of categories, organisations, versions or a record's call; the open calls
+    # are asked only of people who may submit somewhere.
+    "staff work list": ("staff", "/my", 14),
     "monitoring per manager": ("staff", "/staff/monitoring", 9),
     # Result talks: one grouped query per list; a talk reads its records, calls, approvers, contracts,
     # targets, updates and measurements once each, however many there are.
