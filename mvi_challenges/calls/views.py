@@ -201,9 +201,13 @@ def _fill_call_choices(form: CallForm) -> None:
 def staff_list():
     status_arg = request.args.get("status", "")
     status = CallStatus(status_arg) if status_arg in {s.value for s in CallStatus} else None
-    page = paginate(services.staff_calls_query(status), per_page=current_app.config["PAGE_SIZE"])
+    now = now_utc()
+    page = paginate(services.staff_calls_query(status, now), per_page=current_app.config["PAGE_SIZE"], rows=True)
+    # Labels translated once per page, not per row; a call's link is this prefix and its id.
     return render_template("calls/staff_list.html", page=page, status=status, statuses=list(CallStatus),
-                           status_labels=STATUS_LABELS, now=now_utc())
+                           status_labels={s: str(label) for s, label in STATUS_LABELS.items()},
+                           kind_labels={kind: stages.kind_label(kind) for kind in CallKind},
+                           manage_url=url_for("calls.manage", call_id=0).removesuffix("0"), now=now)
 
 
 @bp.route("/staff/calls/new", methods=["GET", "POST"])

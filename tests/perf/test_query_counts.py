@@ -113,7 +113,7 @@ LOGGED_IN = {
     "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 8),
     "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 6),
     "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 19),
-    "staff call list": ("staff", "/staff/calls", 5),
+    "staff call list": ("staff", "/staff/calls", 4),  # plain rows: the next deadline in SQL, no phases loaded
     "staff call management": ("staff", "/staff/calls/{staff_call}", 8),  # 8: its library criteria
     "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 4),
     # + the explanations waiting for this manager's approval; + a count for the phases to decide: that
