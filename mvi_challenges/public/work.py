@@ -194,14 +194,16 @@ def open_calls_for(session: Session, user: Any, now: dt.datetime, limit: int = 6
     return open_calls_to_start(session, user, now, limit=limit)
 
 
-def my_dialogues(session: Session, user: Any, now: dt.datetime) -> list[tuple[Dialogue, Registration]]:
-    """Upcoming dialogues this person is registered for (confirmed or on the waiting list)."""
-    rows = session.execute(
-        select(Dialogue, Registration).join(Registration, Registration.dialogue_id == Dialogue.id)
+def my_dialogues(session: Session, user: Any, now: dt.datetime) -> list[Any]:
+    """Upcoming dialogues this person is registered for (confirmed or on the waiting list), as rows
+    (slug, title, starts_at, and the registration's status and lot_rank, which the registration
+    guards read) rather than whole dialogues with their texts."""
+    return list(session.execute(
+        select(Dialogue.slug, Dialogue.title, Dialogue.starts_at, Registration.status, Registration.lot_rank)
+        .join(Registration, Registration.dialogue_id == Dialogue.id)
         .where(Registration.user_id == user.id, Registration.status.in_(dialogue_lifecycle.ACTIVE),
                Dialogue.ends_at > now)
-        .order_by(Dialogue.starts_at)).all()
-    return [(dialogue, registration) for dialogue, registration in rows]
+        .order_by(Dialogue.starts_at)))
 
 
 def my_consultations(session: Session, user: Any, now: dt.datetime) -> list:

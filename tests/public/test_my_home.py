@@ -108,3 +108,29 @@ def test_long_work_lists_show_the_first_rows_and_lead_to_the_rest(app: Flask, ca
     assert '<a class="utrecht-link" href="/staff/monitoring#lacking-heading">Show all (13)</a>' in html
     full = page_text(client.get("/staff/monitoring"))
     assert all(f"Aanbesteding {n:02d}" in full for n in range(1, 14))
+
+
+def test_open_calls_are_those_a_resident_may_submit_on(app: Flask, catalogue) -> None:
+    """Issue #20: eligibility and "not started yet" are asked in SQL (proposals.open_calls_to_start):
+    a resident is offered calls open to citizens (or both), not those for entrepreneurs only, and
+    staff, who cannot submit anywhere, are offered none."""
+    from mvi_challenges.calls.models import Eligibility
+
+    for_citizens = make_call(app, title="Voor bewoners")
+    for_both = make_call(app, title="Voor iedereen")
+    for_entrepreneurs = make_call(app, title="Alleen ondernemers")
+    started = make_call(app, title="Al mee bezig")
+    with app.app_context():
+        for call, eligibility in ((for_citizens, Eligibility.CITIZENS), (for_entrepreneurs, Eligibility.ENTREPRENEURS),
+                                  (started, Eligibility.CITIZENS)):
+            db.session.get(Call, call.id).eligibility = eligibility
+        db.session.commit()
+    resident = make_user(app, Role.CITIZEN)
+    make_proposal(app, resident, started, title="Mijn idee")
+    text = page_text(_log_in(app, resident).get("/my"))
+    offered = text[text.index("Open calls you can submit on"):]
+    assert "Voor bewoners" in offered and "Voor iedereen" in offered
+    assert "Alleen ondernemers" not in offered and "Al mee bezig" not in offered
+    assert "My proposals Mijn idee — Al mee bezig" in text
+    assert "Open calls you can submit on" not in page_text(_log_in(app, make_user(app, Role.STAFF)).get("/my"))
+    assert for_both.id
