@@ -114,7 +114,8 @@ LOGGED_IN = {
     "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 6),
     "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 19),
     "staff call list": ("staff", "/staff/calls", 4),  # plain rows: the next deadline in SQL, no phases loaded
-    "staff call management": ("staff", "/staff/calls/{staff_call}", 8),  # 8: its library criteria
+    # 7: its library criteria; a published call skips the draft's publication problems (its social values)
+    "staff call management": ("staff", "/staff/calls/{staff_call}", 7),
     "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 4),
     # + the explanations waiting for this manager's approval; + a count for the phases to decide: that
     # list is cut in SQL instead of loading every call and phase waiting for a decision. Plain rows:
