@@ -134,3 +134,20 @@ def test_open_calls_are_those_a_resident_may_submit_on(app: Flask, catalogue) ->
     assert "My proposals Mijn idee — Al mee bezig" in text
     assert "Open calls you can submit on" not in page_text(_log_in(app, make_user(app, Role.STAFF)).get("/my"))
     assert for_both.id
+
+
+def test_work_list_links_are_what_url_for_builds(app: Flask) -> None:
+    """The work list builds each kind of link once (public.views._url_pattern) and puts each row's
+    ids in: the result must be url_for's, for every link of the list."""
+    from flask import url_for
+
+    from mvi_challenges.public.views import _url_pattern
+
+    links = {("proposals.staff_questions", "call_id"): (7,), ("calls.manage", "call_id"): (12,),
+             ("evaluation.staff_results", "call_id", "number"): (3, 2),
+             ("monitoring.record_detail", "record_id"): (98765,),
+             ("monitoring.new_contract", "record_id", "proposal"): (5, 4321),
+             ("monitoring.manage_contract", "contract_id"): (1,)}
+    with app.test_request_context():
+        for (endpoint, *names), values in links.items():
+            assert _url_pattern(endpoint, *names).format(*values) == url_for(endpoint, **dict(zip(names, values)))
