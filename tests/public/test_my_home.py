@@ -150,4 +150,53 @@ def test_work_list_links_are_what_url_for_builds(app: Flask) -> None:
              ("monitoring.manage_contract", "contract_id"): (1,)}
     with app.test_request_context():
         for (endpoint, *names), values in links.items():
-            assert _url_pattern(endpoint, *names).format(*values) == url_for(endpoint, **dict(zip(names, values)))
+            assert _url_pattern(endpoint, *names).format(*values) == url_for(endpoint, **dict(zip(names, values, strict=True)))
+
+
+def test_the_work_list_names_explanations_awards_and_contracts_due(app: Flask, catalogue) -> None:
+    """Every list of the work list, read as plain rows: an explanation due (with its manager), an
+    award without a contract (by its submitted title, not the working copy), and the contracts
+    without a result update for half a year (one never reported, one reported only long ago), not
+    the one reported recently nor one that has ended."""
+    from mvi_challenges.catalogue.models import Category
+    from mvi_challenges.monitoring.models import Contract, ProcurementRecord, ResultUpdate
+
+    from ..factories import decide_and_publish
+
+    call = make_call(app, title="Met winnaar")
+    winner = make_user(app, Role.ENTREPRENEUR)
+    proposal = make_proposal(app, winner, call, submit=True, title="Ingediende titel")
+    decide_and_publish(app, call, {proposal.id: "awarded"}, days_ago=30)
+    manager = make_user(app, Role.STAFF, name="Mia Manager")
+    today = now_utc().date()
+    with app.app_context():
+        from mvi_challenges.proposals.models import Proposal
+
+        db.session.get(Proposal, proposal.id).title = "Werktitel na indienen"
+        category = db.session.scalar(select(Category))
+        record = ProcurementRecord(title="Aanbesteding zonder uitleg", category_id=category.id, manager_id=manager.id,
+                                   target_level=3, applied_level=1, published_on=today)
+        db.session.add(record)
+        db.session.flush()
+        old = today - dt.timedelta(days=400)
+
+        def contract(title: str, *, ends_on=None, reported=()) -> None:
+            made = Contract(record_id=record.id, supplier_name=f"Leverancier {title}", title=title, value_cents=100,
+                            signed_on=old, ends_on=ends_on)
+            db.session.add(made)
+            db.session.flush()
+            for day in reported:
+                db.session.add(ResultUpdate(contract_id=made.id, reported_on=day, progress_percent=10))
+
+        contract("Nooit gerapporteerd")
+        contract("Lang geleden gerapporteerd", reported=(old + dt.timedelta(days=30),))
+        contract("Net gerapporteerd", reported=(old, today - dt.timedelta(days=10)))
+        contract("Afgelopen", ends_on=today - dt.timedelta(days=1))
+        db.session.commit()
+    text = page_text(_log_in(app, make_user(app, Role.STAFF)).get("/my"))
+    assert "Explanations due (below the target level) Aanbesteding zonder uitleg — Mia Manager" in text
+    assert "Record the contract for “Ingediende titel”" in text and "Werktitel na indienen" not in text
+    due = text[text.index("Contracts due for a result update"):]
+    assert "Nooit gerapporteerd — Leverancier Nooit gerapporteerd" in due
+    assert "Lang geleden gerapporteerd — Leverancier Lang geleden gerapporteerd" in due
+    assert "Net gerapporteerd" not in due and "Afgelopen" not in due
