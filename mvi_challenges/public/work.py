@@ -9,10 +9,12 @@ their upcoming dialogues. Only reads: the areas' own services decide who may do 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.permissions import is_staff
@@ -55,15 +57,19 @@ def _first(rows: list[Any], limit: int = WORK_LIST_LIMIT) -> WorkList:
     return WorkList(rows[:limit], len(rows))
 
 
-def _limited(session: Session, stmt: Select[Any], limit: int = WORK_LIST_LIMIT, *, rows: bool = False) -> WorkList:
-    """The first rows of a possibly long list and its length, in two queries, never all rows.
-    `rows`: keep each row (a named tuple: a statement of several columns) instead of its first column."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+def _limited(session: Session, statements: tuple[Select[Any], Select[Any]], params: dict[str, Any],
+             limit: int = WORK_LIST_LIMIT) -> WorkList:
+    """The first rows (named tuples) of a possibly long list and its length, in two queries, never
+    all rows. `statements`: the list and its count (_counted)."""
+    stmt, count = statements
+    total = session.scalar(count, params) or 0
     if not total:
         return WorkList([], 0)
-    limited = stmt.limit(limit)
-    return WorkList(list(session.execute(limited)) if rows else list(session.scalars(limited)),
-                    total)
+    return WorkList(list(session.execute(stmt.limit(limit), params)), total)
+
+
+def _counted(stmt: Select[Any]) -> tuple[Select[Any], Select[Any]]:
+    return stmt, select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
 @dataclass
@@ -97,18 +103,20 @@ def explanations_to_approve(session: Session, user: Any) -> list[Call]:
     return [call for call in candidates if call_lifecycle.awaits_my_approval(call, user)]
 
 
-def staff_work(session: Session, now: dt.datetime, user: Any = None) -> StaffWork:
-    week = now + dt.timedelta(days=7)
-    questions = session.execute(
-        select(Call.id.label("call_id"), Call.title, func.count(Question.id).label("count"))
-        .join(Question, Question.call_id == Call.id)
-        .where(Question.published_at.is_(None)).group_by(Call.id, Call.title)
-        .order_by(func.min(Question.asked_at))).all()
-    closing = session.execute(
-        select(Call.id.label("call_id"), Call.title, Phase.title.label("phase_title"), Phase.closes_at)
-        .join(Phase, Phase.call_id == Call.id)
-        .where(Call.status == CallStatus.PUBLISHED, Phase.closes_at > now, Phase.closes_at <= week)
-        .order_by(Phase.closes_at)).all()
+@functools.cache
+def _staff_statements() -> SimpleNamespace:
+    """The work list's statements, built once per process (building them anew was a fifth of the
+    page's Python time); the moment comes in as parameters: now, week (now + 7 days), due_before
+    (now - RESULT_UPDATE_EVERY, a date) and today."""
+    now, week, due_before, today = bindparam("now"), bindparam("week"), bindparam("due_before"), bindparam("today")
+    questions = (select(Call.id.label("call_id"), Call.title, func.count(Question.id).label("count"))
+                 .join(Question, Question.call_id == Call.id)
+                 .where(Question.published_at.is_(None)).group_by(Call.id, Call.title)
+                 .order_by(func.min(Question.asked_at)))
+    closing = (select(Call.id.label("call_id"), Call.title, Phase.title.label("phase_title"), Phase.closes_at)
+               .join(Phase, Phase.call_id == Call.id)
+               .where(Call.status == CallStatus.PUBLISHED, Phase.closes_at > now, Phase.closes_at <= week)
+               .order_by(Phase.closes_at))
     in_evaluation = (Proposal.phase_id == Phase.id, Proposal.status.in_(proposal_lifecycle.IN_EVALUATION))
     arrived = select(func.count(Proposal.id)).where(*in_evaluation).scalar_subquery()
     # At city scale hundreds of phases wait for a decision: counted and cut in SQL, and only the
@@ -119,21 +127,30 @@ def staff_work(session: Session, now: dt.datetime, user: Any = None) -> StaffWor
                  .where(Call.status.in_((CallStatus.PUBLISHED, CallStatus.CLOSED)), Phase.closes_at <= now,
                         Phase.decisions_published_at.is_(None), select(Proposal.id).where(*in_evaluation).exists())
                  .order_by(Phase.closes_at, Phase.id))
-    due_before = (now - RESULT_UPDATE_EVERY).date()
     # "No result update since `due_before`" as NOT EXISTS rather than comparing each contract's
     # latest update: the same contracts, one index probe each (PostgreSQL also stopped compiling it).
     reported_since = select(ResultUpdate.id).where(ResultUpdate.contract_id == Contract.id,
                                                    ResultUpdate.reported_on > due_before)
     updates_due = (select(Contract.id, Contract.title, Contract.supplier_name)
                    .where(Contract.signed_on <= due_before,
-                          (Contract.ends_on.is_(None)) | (Contract.ends_on >= now.date()), ~reported_since.exists())
+                          (Contract.ends_on.is_(None)) | (Contract.ends_on >= today), ~reported_since.exists())
                    .order_by(Contract.signed_on, Contract.id))
-    return StaffWork(questions=_first(questions), closing=_first(closing),
-                     to_decide=_limited(session, to_decide, rows=True),
-                     explanations=_limited(session, monitoring.records_lacking_explanation_rows_query(), rows=True),
+    return SimpleNamespace(questions=questions, closing=closing, to_decide=_counted(to_decide),
+                           explanations=_counted(monitoring.records_lacking_explanation_rows_query()),
+                           updates_due=_counted(updates_due))
+
+
+def staff_work(session: Session, now: dt.datetime, user: Any = None) -> StaffWork:
+    statements = _staff_statements()
+    params = {"now": now, "week": now + dt.timedelta(days=7), "due_before": (now - RESULT_UPDATE_EVERY).date(),
+              "today": now.date()}
+    return StaffWork(questions=_first(session.execute(statements.questions).all()),
+                     closing=_first(session.execute(statements.closing, params).all()),
+                     to_decide=_limited(session, statements.to_decide, params),
+                     explanations=_limited(session, statements.explanations, {}),
                      to_approve=_first(explanations_to_approve(session, user)),
                      contracts_to_record=_contracts_to_record(session),
-                     updates_due=_limited(session, updates_due, rows=True))
+                     updates_due=_limited(session, statements.updates_due, params))
 
 
 def _contracts_to_record(session: Session) -> WorkList:
