@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.permissions import is_staff
@@ -177,27 +177,41 @@ class JuryWork:
 
 
 def jury_work(session: Session, user: Any, now: dt.datetime) -> list[JuryWork]:
-    members = session.scalars(select(JuryMember).where(JuryMember.user_id == user.id)
-                              .options(selectinload(JuryMember.phase).selectinload(Phase.call))
-                              .order_by(JuryMember.id.desc())).all()
+    """Per jury of this person whose decisions are not published yet: the proposals in evaluation,
+    how many are left to declare on, and to score. Four queries however many juries (not four each)."""
+    members = [member for member in session.scalars(
+        select(JuryMember).where(JuryMember.user_id == user.id)
+        .options(selectinload(JuryMember.phase).selectinload(Phase.call)).order_by(JuryMember.id.desc()))
+        if member.phase.decisions_published_at is None]  # finished: nothing waits
+    if not members:
+        return []
+    in_evaluation = Proposal.status.in_(proposal_lifecycle.IN_EVALUATION)
+    member_ids = [member.id for member in members]
+    totals = {phase_id: count for phase_id, count in session.execute(
+        select(Proposal.phase_id, func.count(Proposal.id))
+        .where(Proposal.phase_id.in_({member.phase_id for member in members}), in_evaluation)
+        .group_by(Proposal.phase_id))}
+    # Of each member's declarations and sheets, those on proposals in evaluation in the member's phase.
+    declared = {member_id: (count, clear) for member_id, count, clear in session.execute(
+        select(ConflictDeclaration.member_id, func.count(ConflictDeclaration.id),
+               func.count(case((ConflictDeclaration.has_conflict.is_(False), 1))))
+        .join(JuryMember, JuryMember.id == ConflictDeclaration.member_id)
+        .join(Proposal, Proposal.id == ConflictDeclaration.proposal_id)
+        .where(ConflictDeclaration.member_id.in_(member_ids), Proposal.phase_id == JuryMember.phase_id, in_evaluation)
+        .group_by(ConflictDeclaration.member_id))}
+    final = {member_id: count for member_id, count in session.execute(
+        select(ScoreSheet.member_id, func.count(ScoreSheet.id))
+        .join(JuryMember, JuryMember.id == ScoreSheet.member_id)
+        .join(Proposal, Proposal.id == ScoreSheet.proposal_id)
+        .where(ScoreSheet.member_id.in_(member_ids), Proposal.phase_id == JuryMember.phase_id, in_evaluation,
+               ScoreSheet.status == SheetStatus.FINAL)
+        .group_by(ScoreSheet.member_id))}
     work = []
     for member in members:
-        phase = member.phase
-        if phase.decisions_published_at is not None:
-            continue  # finished: nothing waits
-        in_phase = select(Proposal.id).where(Proposal.phase_id == phase.id,
-                                             Proposal.status.in_(proposal_lifecycle.IN_EVALUATION))
-        total = session.scalar(select(func.count()).select_from(in_phase.subquery())) or 0
-        declared = session.scalar(select(func.count(ConflictDeclaration.id)).where(
-            ConflictDeclaration.member_id == member.id, ConflictDeclaration.proposal_id.in_(in_phase))) or 0
-        clear = session.scalar(select(func.count(ConflictDeclaration.id)).where(
-            ConflictDeclaration.member_id == member.id, ConflictDeclaration.proposal_id.in_(in_phase),
-            ConflictDeclaration.has_conflict.is_(False))) or 0
-        final = session.scalar(select(func.count(ScoreSheet.id)).where(
-            ScoreSheet.member_id == member.id, ScoreSheet.proposal_id.in_(in_phase),
-            ScoreSheet.status == SheetStatus.FINAL)) or 0
-        work.append(JuryWork(member, proposal_lifecycle.is_sealed(phase, now), total, total - declared,
-                             max(clear - final, 0)))
+        total = totals.get(member.phase_id, 0)
+        count, clear = declared.get(member.id, (0, 0))
+        work.append(JuryWork(member, proposal_lifecycle.is_sealed(member.phase, now), total, total - count,
+                             max(clear - final.get(member.id, 0), 0)))
     return work
 
 

@@ -127,7 +127,9 @@ LOGGED_IN = {
     # targets, updates and measurements once each, however many there are.
     "result talks": ("staff", "/staff/monitoring/talks", 6),
     "result talk of a department": ("staff", "/staff/monitoring/talks/departments/1", 12),
-    "citizen's dialogues": ("citizen", "/my", 8),
+    "citizen's dialogues": ("citizen", "/my", 6),  # 6: dialogues as rows, no open calls' social values
+    # A jury member's /my: their juries counted in three grouped queries, however many juries.
+    "jury member's home": ("jury", "/my", 10),
 }
 
 

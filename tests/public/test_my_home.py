@@ -200,3 +200,34 @@ def test_the_work_list_names_explanations_awards_and_contracts_due(app: Flask, c
     assert "Nooit gerapporteerd — Leverancier Nooit gerapporteerd" in due
     assert "Lang geleden gerapporteerd — Leverancier Lang geleden gerapporteerd" in due
     assert "Net gerapporteerd" not in due and "Afgelopen" not in due
+
+
+def test_a_jury_member_of_two_juries_sees_each_ones_counts(app: Flask, catalogue) -> None:
+    """jury_work counts every jury at once (grouped queries, not four per jury): per jury, what is
+    left to declare on and to score, counting only that jury's phase's proposals in evaluation."""
+    from mvi_challenges.evaluation.models import ConflictDeclaration, JuryMember, ScoreSheet, SheetStatus
+
+    first, second = make_call(app, title="Eerste jury"), make_call(app, title="Tweede jury")
+    juror = make_user(app, Role.JURY)
+    staff = _log_in(app, make_user(app, Role.STAFF))
+    proposals = {}
+    for call in (first, second):
+        proposals[call.id] = [make_proposal(app, make_user(app, Role.ENTREPRENEUR), call, submit=True).id
+                              for _ in range(3)]
+        staff.post(f"/staff/calls/{call.id}/phases/1/jury", data={"email": juror.email})
+        close_phase(app, call)
+    with app.app_context():
+        members = {m.phase.call_id: m.id for m in db.session.scalars(select(JuryMember)
+                                                                      .where(JuryMember.user_id == juror.id))}
+        one, two, three = proposals[first.id]
+        member = members[first.id]
+        db.session.add_all([ConflictDeclaration(member_id=member, proposal_id=one, has_conflict=False),
+                            ConflictDeclaration(member_id=member, proposal_id=two, has_conflict=False),
+                            ConflictDeclaration(member_id=member, proposal_id=three, has_conflict=True),
+                            ScoreSheet(member_id=member, proposal_id=one, status=SheetStatus.FINAL),
+                            ConflictDeclaration(member_id=members[second.id], proposal_id=proposals[second.id][0],
+                                                has_conflict=False)])
+        db.session.commit()
+    text = page_text(_log_in(app, juror).get("/my"))
+    assert "Eerste jury — Fase 1 : 0 proposals to declare, 1 to score" in text
+    assert "Tweede jury — Fase 1 : 2 proposals to declare, 1 to score" in text
