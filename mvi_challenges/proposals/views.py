@@ -9,6 +9,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -19,7 +20,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..accounts.auth import require, require_login
 from ..calls.models import Call, CallStatus
@@ -500,7 +501,7 @@ def _render_staff_questions(call: Call, bound: AnswerForm | None = None, bound_i
         forms[bound_id] = bound
         waiting.discard(bound_id)
     return render_template("proposals/staff_questions.html", call=call, forms=forms, waiting=waiting,
-                           questions=questions, blank=_blank_answer_form() if waiting else None,
+                           questions=questions, blank=_BlankAnswerForm() if waiting else None,
                            labels=_question_labels()), status
 
 
@@ -520,27 +521,36 @@ def _question_labels() -> SimpleNamespace:
 
 
 class _BlankAnswerForm:
-    """One empty answer form rendered by the answer_form macro for a stand-in question, whose HTML
-    the questions page fills in per waiting question (its id, number, question and answer, escaped).
+    """Each waiting question's answer form, from one blank form rendered once per page.
 
+    The answer_form macro renders an empty AnswerForm for a stand-in question (with and without a
+    number), split where the question and the answer go; per question the parts get its id and
+    number and the escaped texts go between them (escaped as WTForms escapes a textarea's value).
     The same markup as an AnswerForm(obj=question, publish=False) per question through the field
     macros, which were two thirds of the page (40 questions: 122,000 Python calls a request). The
     stand-ins are numbers (the answer URL takes an integer) too long to occur in a CSRF token."""
 
-    ID = 987654321987654321
-    NUMBER = 876543219876543219
-    TEXT = "\x01question\x01"
-    ANSWER = "\x01answer\x01"
+    ID, NUMBER = 987654321987654321, 876543219876543219
+    TEXT, ANSWER = "\x01question\x01", "\x01answer\x01"
 
     def __init__(self) -> None:
-        self.form = AnswerForm(formdata=None, prefix=f"q{self.ID}", text=self.TEXT, answer_source=self.ANSWER,
-                               publish=False, meta={"csrf": False})  # the macro renders the page's token
-        self.new = SimpleNamespace(id=self.ID, number=None)
-        self.numbered = SimpleNamespace(id=self.ID, number=self.NUMBER)
-        self.id, self.number = str(self.ID), str(self.NUMBER)
+        macro = get_template_attribute("proposals/_answer_form.html", "answer_form")
+        form = AnswerForm(formdata=None, prefix=f"q{self.ID}", text=self.TEXT, answer_source=self.ANSWER,
+                          publish=False, meta={"csrf": False})  # the macro renders the page's token
+        self.parts = {}
+        for numbered in (False, True):
+            html = str(macro(form, SimpleNamespace(id=self.ID, number=self.NUMBER if numbered else None)))
+            before, rest = html.split(self.TEXT)
+            self.parts[numbered] = (before, *rest.split(self.ANSWER))
 
+    def __call__(self, question: Question) -> Markup:
+        def filled(part: str) -> Markup:
+            part = part.replace(str(self.ID), str(question.id))
+            return Markup(part.replace(str(self.NUMBER), str(question.number)) if question.number else part)  # noqa: S704
 
-_blank_answer_form = _BlankAnswerForm
+        before, middle, after = self.parts[bool(question.number)]
+        return (filled(before) + escape(question.text) + filled(middle) + escape(question.answer_source)
+                + filled(after))
 
 
 def _render_answer_page(question: Question, form: AnswerForm | None, status: int = 200):
