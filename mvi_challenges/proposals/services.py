@@ -427,15 +427,10 @@ def transition_proposal(session: Session, actor: Any, proposal: Proposal, target
 
 def proposals_for_user_query(user: User) -> Select[tuple[Proposal]]:
     """The proposals of the user's organisation (or their own, as a citizen), newest first."""
-    key = owner_key_for(user)
-    stmt = select(Proposal).where(Proposal.owner_key == key)
-    if not key.startswith("org:"):
-        # A personal proposal's owner is its submitter (lifecycle.is_owner): said here too, the
-        # submitter's index finds them; owner_key alone has none (the (phase, owner) key was read
-        # whole: 3 ms at city scale on PostgreSQL for every staff member's and citizen's /my).
-        stmt = stmt.where(Proposal.submitter_id == user.id)
     return (
-        stmt.options(selectinload(Proposal.call), selectinload(Proposal.phase), selectinload(Proposal.versions))
+        select(Proposal)
+        .where(Proposal.owner_key == owner_key_for(user))
+        .options(selectinload(Proposal.call), selectinload(Proposal.phase), selectinload(Proposal.versions))
         .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
     )
 
