@@ -783,8 +783,18 @@ def find_call_by_slug(session: Session, slug: str) -> Call | None:
     return session.scalar(stmt)
 
 
-def staff_calls_query(status: CallStatus | None = None) -> Select[tuple[Call]]:
-    stmt = select(Call).options(selectinload(Call.phases)).order_by(Call.updated_at.desc(), Call.id.desc())
+def staff_calls_query(status: CallStatus | None = None, now: dt.datetime | None = None) -> Select[Any]:
+    """Staff's call list as plain rows (id, title, kind, status, next_deadline), newest change first:
+    the list shows these only, so no call's texts or phases are loaded."""
+    stmt = (select(Call.id, Call.title, Call.kind, Call.status,
+                   next_deadline_column(now or now_utc()).label("next_deadline"))
+            .order_by(Call.updated_at.desc(), Call.id.desc()))
     if status is not None:
         stmt = stmt.where(Call.status == status)
     return stmt
+
+
+def next_deadline_column(now: dt.datetime) -> Any:
+    """Call.next_deadline(now) in SQL, per call row: the earliest phase deadline after `now`, NULL when none."""
+    return (select(func.min(Phase.closes_at)).where(Phase.call_id == Call.id, Phase.closes_at > now)
+            .scalar_subquery())
