@@ -221,3 +221,15 @@ class ResultMeasurement(Base):
 
     update: Mapped[ResultUpdate] = relationship(back_populates="measurements")
     target: Mapped[ContractTarget] = relationship()
+
+
+class FiguresVersion(Base):
+    """A number drawn anew, in the writer's transaction, whenever data that a set of published
+    figures counts changes (monitoring/figures_version.py): the dashboard keeps what it computed
+    under it, so a change is a new key and nothing is served stale. Random rather than counted, so
+    a database restored from a backup names its own state again."""
+
+    __tablename__ = "figures_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
