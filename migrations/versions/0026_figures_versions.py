@@ -1,6 +1,6 @@
-"""figures versions: one row per set of published figures (the monitoring dashboard), drawn anew in
-the transaction of every change to what those figures count, so the dashboard keeps its figures
-under it instead of computing them per request (issue #20)
+"""figures versions: one row per set of figures (the monitoring dashboard and staff's monitoring
+lists), drawn anew in the transaction of every change to what they count, so they are kept under
+it instead of computed per request (issue #20)
 
 Revision ID: 0026
 Revises: 0025
@@ -24,7 +24,7 @@ def upgrade():
         sa.Column('version', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_figures_versions')),
     )
-    op.bulk_insert(table, [{'name': 'dashboard', 'version': secrets.randbits(62)}])
+    op.bulk_insert(table, [{'name': 'monitoring', 'version': secrets.randbits(62)}])
 
 
 def downgrade():

@@ -1,8 +1,10 @@
-"""The version of the dashboard's data: drawn anew, in the writer's own transaction, by every change
-to what the dashboard counts, so the dashboard can keep what it computed under it.
+"""The version of the monitoring data: drawn anew, in the writer's own transaction, by every change
+to what the dashboard counts or staff's monitoring lists show, so those can keep what they computed
+under it.
 
 At city scale the dashboard's figures read tens of thousands of rows per request (proposals and
-awards of a year, registrations, contract targets); they change a few times an hour. A listener on
+awards of a year, registrations, contract targets), and finding the few awards still without a
+contract walks every award; they change a few times an hour. A listener on
 every database session notes a flush that inserts, deletes or changes a counted column of a
 counted model (or an UPDATE/DELETE statement on its table), and just before that transaction
 commits writes a new random number into `figures_versions` (one row; the write lock is held only
@@ -28,16 +30,17 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from ..accounts.models import Organisation, User
 from ..calls.models import Call, Phase
 from ..catalogue.models import Category, Department, SocialValue
 from ..consultations.models import Consultation, ConsultationStatus
 from ..criteria.models import LeadingPrinciple, LibraryCriterion
 from ..dialogues.models import Dialogue, DialogueStatus, Registration
 from ..evaluation.models import Decision
-from ..proposals.models import Proposal, Question
+from ..proposals.models import Proposal, ProposalVersion, Question
 from .models import Contract, ContractTarget, FiguresVersion, ProcurementRecord
 
-DASHBOARD = "dashboard"
+MONITORING = "monitoring"
 ANY = None  # every column of the model counts
 _CHANGED = "mvi_dashboard_data_changed"
 
@@ -57,17 +60,24 @@ def track(model: type, keys: Iterable[str] | None = ANY) -> None:
     _TRACKED[model] = known | frozenset(keys)
 
 
-# What yearly_counts.py and the dashboard's own lists read, attribute by attribute.
+# What yearly_counts.py and the dashboard's own lists read, attribute by attribute; and staff's
+# lists of awards awaiting a contract and of entries lacking an explanation (services.*_rows).
 track(Call, ["status", "published_at", "ambition_level", "experiment_extra_weeks", "experiment_budget_cents",
              "experiment_note", "category_id", "department_id", "library_criteria"])
 track(Phase, ["decisions_published_at", "call_id"])
-track(Proposal, ["status", "submitted_at", "call_id", "phase_id"])
+# Not a proposal's own title: that is its working copy, saved again and again before a deadline; an
+# award's title is that of its latest submitted version.
+track(Proposal, ["status", "submitted_at", "call_id", "phase_id", "organisation_id"])
+track(ProposalVersion)
+track(Organisation, ["name"])
+track(User, ["name"])  # a register entry's manager
 track(Decision, ["outcome", "proposal_id"])
 track(Question, ["published_at", "call_id"])
 track(Dialogue, ["status", "starts_at", "ends_at", "category_id", "related_call_id"])
 track(Registration, ["status", "attended", "dialogue_id"])
 track(Consultation, ["status", "closes_at", "category_id", "follow_up_call_id"])
-track(ProcurementRecord, ["published_on", "category_id", "department_id", "applied_level", "target_level"])
+track(ProcurementRecord, ["published_on", "category_id", "department_id", "applied_level", "target_level",
+                          "explanation", "title", "call_id", "manager_id"])
 for _model in (Contract, ContractTarget, Category, Department, SocialValue, LeadingPrinciple):
     track(_model)
 track(LibraryCriterion, ["principle_id"])
@@ -129,7 +139,7 @@ def _after_end(session: Session, transaction: Any) -> None:
         session.info.pop(_CHANGED, None)
 
 
-def bump(session: Session, name: str = DASHBOARD) -> None:
+def bump(session: Session, name: str = MONITORING) -> None:
     """Draw a new version in the session's transaction (creating the row when it is missing)."""
     connection = session.connection()
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
@@ -137,7 +147,7 @@ def bump(session: Session, name: str = DASHBOARD) -> None:
     connection.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"version": stmt.excluded.version}))
 
 
-def current(session: Session, name: str = DASHBOARD) -> str:
+def current(session: Session, name: str = MONITORING) -> str:
     """The version to key kept figures by; read before the data they are computed from."""
     version = session.scalar(select(FiguresVersion.version).where(FiguresVersion.name == name))
     return "none" if version is None else format(version, "x")

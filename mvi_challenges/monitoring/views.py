@@ -25,6 +25,7 @@ from ..core.actions import run_action
 from ..core.db import db
 from ..core.errors import DomainError, status_for
 from ..core.exports import csv_response, euros_cell, streamed_csv_response
+from ..core.formatting import local_date, money
 from ..core.pagination import filter_args, paginate
 from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc, to_local
@@ -324,13 +325,56 @@ def category_report(category_slug: str, year: int, fmt: str):
 # --- staff: register entries, contracts, results --------------------------------------------
 
 
+def _url_with_ids(endpoint: str, *names: str) -> Callable[..., str]:
+    """url_for once, for lists: the URL of each row with its ids put in (url_for is some 10 µs a call)."""
+    samples = {name: 987_654_321 + n for n, name in enumerate(names)}
+    pattern = url_for(endpoint, **samples)
+    for name, sample in samples.items():
+        pattern = pattern.replace(str(sample), "{" + name + "}")
+    return pattern.format
+
+
+def _label(text: str) -> Markup:
+    """A translated label with %(…)s parts, once per list: `_label(t) % values` is what `_(t, **values)`
+    gives in a template (its values escaped)."""
+    return Markup(_(text))  # noqa: S704 - a translation of our own text; the values are escaped by %
+
+
 @bp.route("/staff/monitoring")
 @require(can_manage_monitoring)
 def staff_overview():
-    return render_template("monitoring/staff.html", lacking=services.records_lacking_explanation(db.session),
-                           is_manager=talks.is_manager(db.session, current_user.id),
-                           awaiting=services.awarded_without_contract(db.session),
-                           contracts=services.latest_contracts(db.session, limit=50))
+    """The lists walk the register, every award and the contracts: they are kept, with their URLs
+    and labels made once per list, under the monitoring data's version (figures_version.py, read
+    first) and the language."""
+    version = figures_version.current(db.session)
+    lacking, awaiting, contracts = fingerprint_cache.remember(
+        f"staff-monitoring|{version}|{get_locale()}", _staff_lists)
+    return render_template("monitoring/staff.html", lacking=lacking, awaiting=awaiting, contracts=contracts,
+                           is_manager=talks.is_manager(db.session, current_user.id))
+
+
+def _staff_lists() -> tuple[list[tuple], list[tuple], list[tuple]]:
+    locale = str(get_locale())
+    edit_record, edit_call = _url_with_ids("monitoring.edit_record", "record_id"), _url_with_ids(
+        "calls.edit_call", "call_id")
+    add_explanation, levels = _label("Add the explanation for “%(title)s”"), _label(
+        "level %(applied)d of target %(target)d")
+    lacking = [(edit_record(record_id=row.id) if row.is_external else edit_call(call_id=row.call_id),
+                add_explanation % {"title": row.title}, row.category_name(locale),
+                levels % {"applied": row.applied_level, "target": row.target_level}, row.manager)
+               for row in services.records_lacking_explanation_rows(db.session)]
+    record_contract, for_proposal = _url_with_ids("monitoring.new_contract", "record_id", "proposal"), _label(
+        "Record the contract for “%(title)s”")
+    awaiting = [(record_contract(record_id=row.record_id, proposal=row.proposal_id),
+                 for_proposal % {"title": row.title}, row.organisation, row.record_title)
+                for row in services.awarded_without_contract_rows(db.session)]
+    manage, manage_label = _url_with_ids("monitoring.manage_contract", "contract_id"), _label("Manage “%(title)s”")
+    signed, private = _label("signed %(date)s"), _("a private person (name not published)")
+    contracts = [(manage(contract_id=line.id), manage_label % {"title": line.title},
+                  private if line.has_private_supplier else line.supplier_name, money(line.value_cents),
+                  signed % {"date": local_date(line.signed_on)})
+                 for line in services.latest_contract_lines(db.session, limit=50)]
+    return lacking, awaiting, contracts
 
 
 # --- staff: result talks per manager and per department --------------------------------------

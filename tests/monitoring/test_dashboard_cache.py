@@ -1,6 +1,6 @@
-"""The dashboard keeps its figures under a version of the data (monitoring/figures_version.py):
-every change it counts shows at once, drafts never count, and what the clock changes (a dialogue
-that has ended) shows without any write."""
+"""The dashboard and staff's monitoring lists are kept under a version of the data
+(monitoring/figures_version.py): every change they count shows at once, drafts never count, and
+what the clock changes (a dialogue that has ended) shows without any write."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from unittest import mock
 from flask import Flask
 from sqlalchemy import select, update
 
-from mvi_challenges.accounts.models import Role, User
+from mvi_challenges.accounts.models import Organisation, Role, User
 from mvi_challenges.calls.models import Call, CallStatus
 from mvi_challenges.core.db import db, lock_row
 from mvi_challenges.core.timezones import now_utc, to_local
@@ -19,9 +19,9 @@ from mvi_challenges.dialogues.models import Dialogue, Registration
 from mvi_challenges.monitoring import figures_version, services
 from mvi_challenges.monitoring.models import Contract, ContractTarget, ProcurementRecord
 from mvi_challenges.proposals import services as proposal_services
-from mvi_challenges.proposals.models import Question
+from mvi_challenges.proposals.models import Proposal, ProposalStatus, Question
 
-from ..factories import make_call, make_dialogue, make_proposal, make_user
+from ..factories import login, make_call, make_dialogue, make_proposal, make_user
 from .test_figures import _csv, _table, build_world
 
 
@@ -109,7 +109,7 @@ def test_drafts_and_undone_changes_never_count(app: Flask, client_en) -> None:
         db.session.flush()
         db.session.rollback()
         lock_row(db.session, Call, world.calls[0].id)
-        db.session.get(User, citizen.id).name = "Iemand anders"
+        db.session.get(User, citizen.id).locale = "en"
         db.session.commit()
     assert _version(app) == version
     assert _figures(client_en, world.year) == before
@@ -140,3 +140,42 @@ def test_a_dialogue_that_ends_counts_without_any_write(app: Flask, client_en) ->
     with mock.patch("mvi_challenges.monitoring.views.now_utc", return_value=now + dt.timedelta(hours=2)):
         assert _figures(client_en, year)["Dialogues held"] == "1"
     assert _version(app) == version  # nothing was written
+
+
+def test_staff_lists_follow_every_change_at_once(app: Flask) -> None:
+    """Staff's lists (awards awaiting a contract, entries lacking an explanation, latest contracts)
+    are kept under the same version: each change shows on the next page."""
+    world = build_world(app)
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    with staff.session_transaction() as session:
+        session["lang"] = "en"
+
+    def page() -> str:  # from the heading on (the first page after logging in greets)
+        return staff.get("/staff/monitoring").get_data(as_text=True).split("<h1", 1)[1]
+
+    with app.app_context():
+        awaiting = db.session.scalar(select(Proposal).where(Proposal.status == ProposalStatus.AWARDED,
+                                                            ~Proposal.id.in_(select(Contract.proposal_id).where(
+                                                                Contract.proposal_id.is_not(None)))))
+        organisation_id, awaiting_id = awaiting.organisation_id, awaiting.id
+    text = page()
+    assert f"proposal={awaiting_id}" in text and "Add the explanation for “Aanbesteding ict”" in text
+    assert page() == text  # kept
+
+    with app.app_context():  # the supplier renames itself
+        db.session.get(Organisation, organisation_id).name = "Hernoemd & Zo BV"
+        db.session.commit()
+    assert "Hernoemd &amp; Zo BV" in page()
+
+    with app.test_request_context():  # the contract is recorded, the tender explained
+        proposal = db.session.get(Proposal, awaiting_id)
+        record = db.session.scalar(select(ProcurementRecord).where(ProcurementRecord.call_id == proposal.call_id))
+        services.save_contract(db.session, None, None, record=record, proposal=proposal, supplier_name="",
+                               title="Tweede pilot", value_cents=7_500_00, signed_on=world.today, ends_on=None)
+        tender = db.session.scalar(select(ProcurementRecord).where(ProcurementRecord.title == "Aanbesteding ict"))
+        tender.explanation = "Markt nog niet zover."
+        db.session.commit()
+    text = page()
+    assert f"proposal={awaiting_id}" not in text and "Aanbesteding ict" not in text
+    assert "Manage “Tweede pilot”</a> — Hernoemd &amp; Zo BV, €7,500" in text
