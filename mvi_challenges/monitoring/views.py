@@ -343,17 +343,18 @@ def _label(text: str) -> Markup:
 @bp.route("/staff/monitoring")
 @require(can_manage_monitoring)
 def staff_overview():
-    """The lists walk the register, every award and the contracts: they are kept, with their URLs
-    and labels made once per list, under the monitoring data's version (figures_version.py, read
-    first) and the language."""
+    """The lists walk the register, every award and the contracts: they are rendered once (their
+    URLs and labels made once per list) and kept under the monitoring data's version
+    (figures_version.py, read first) and the language."""
     version = figures_version.current(db.session)
-    lacking, awaiting, contracts = fingerprint_cache.remember(
-        f"staff-monitoring|{version}|{get_locale()}", _staff_lists)
-    return render_template("monitoring/staff.html", lacking=lacking, awaiting=awaiting, contracts=contracts,
+    waiting, contracts = fingerprint_cache.remember(f"staff-monitoring|{version}|{get_locale()}", _staff_lists)
+    return render_template("monitoring/staff.html", waiting=Markup(waiting),  # noqa: S704 - rendered by Jinja
+                           contracts=Markup(contracts),  # noqa: S704 - rendered by Jinja, from escaped values
                            is_manager=talks.is_manager(db.session, current_user.id))
 
 
-def _staff_lists() -> tuple[list[tuple], list[tuple], list[tuple]]:
+def _staff_lists() -> tuple[str, str]:
+    """The lists, rendered (the same for every member of staff)."""
     locale = str(get_locale())
     edit_record, edit_call = _url_with_ids("monitoring.edit_record", "record_id"), _url_with_ids(
         "calls.edit_call", "call_id")
@@ -374,7 +375,8 @@ def _staff_lists() -> tuple[list[tuple], list[tuple], list[tuple]]:
                   private if line.has_private_supplier else line.supplier_name, money(line.value_cents),
                   signed % {"date": local_date(line.signed_on)})
                  for line in services.latest_contract_lines(db.session, limit=50)]
-    return lacking, awaiting, contracts
+    return (render_template("monitoring/_staff_waiting.html", lacking=lacking, awaiting=awaiting),
+            render_template("monitoring/_staff_contracts.html", contracts=contracts))
 
 
 # --- staff: result talks per manager and per department --------------------------------------
