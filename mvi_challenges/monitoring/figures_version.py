@@ -128,6 +128,11 @@ def _on_execute(state: ORMExecuteState) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction() and session.get_bind().dialect.name == "postgresql":
+        # A savepoint: the whole transaction's commit draws, so the row is locked only for the commit
+        # itself (no lock order to deadlock on). Not so on SQLite, where one lock covers the database
+        # and pysqlite commits a savepoint opened before any other write when it is released.
+        return
     if session.new or session.dirty or session.deleted:
         session.flush()  # the commit would flush next: note what it writes first
     if session.info.pop(_CHANGED, False):

@@ -179,3 +179,17 @@ def test_staff_lists_follow_every_change_at_once(app: Flask) -> None:
     text = page()
     assert f"proposal={awaiting_id}" not in text and "Aanbesteding ict" not in text
     assert "Manage “Tweede pilot”</a> — Hernoemd &amp; Zo BV, €7,500" in text
+
+
+def test_a_savepoint_draws_on_postgresql_only_when_the_transaction_commits(app: Flask) -> None:
+    """Drawn in a savepoint (start_proposal's), the version row would stay locked for the rest of the
+    request on PostgreSQL: there the draw waits for the whole transaction's commit."""
+    call = make_call(app)
+    with app.app_context():
+        version = figures_version.current(db.session)
+        with db.session.begin_nested():
+            db.session.get(Call, call.id).ambition_level = 1
+        if db.session.get_bind().dialect.name == "postgresql":
+            assert figures_version.current(db.session) == version  # not drawn in the savepoint
+        db.session.commit()
+        assert figures_version.current(db.session) != version
