@@ -11,12 +11,12 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import CompoundSelect, Integer, Select, bindparam, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..accounts.models import Organisation, Role, User, UserRole
 from ..accounts.services import (
@@ -29,7 +29,7 @@ from ..accounts.services import (
 )
 from ..calls import lifecycle as call_lifecycle
 from ..calls import stages
-from ..calls.models import CallStatus, Phase
+from ..calls.models import CallStatus, Criterion, Phase
 from ..calls.services import process_changed, transition_call
 from ..core import audit
 from ..core.db import lock_row, utcnow
@@ -164,51 +164,67 @@ def phase_proposals(session: Session, phase: Phase) -> list[Proposal]:
     return list(session.scalars(phase_proposals_statement(phase)))
 
 
-@dataclass(frozen=True, slots=True)
-class PhaseRow:
-    """One line of a jury member's phase page, as plain values (the page lists up to 500)."""
+class PhaseRow(NamedTuple):
+    """One line of a jury member's phase page, as plain values (the page lists up to 500). A tuple,
+    so the template unpacks it in its loop instead of looking up seven attributes per row."""
 
     id: int
-    title: str  # of the latest submitted version, else the working copy's
+    title: str  # of the latest submitted version, else the working copy's; "" in a blind review
     declared: bool
     has_conflict: bool
     reason: str
     sheet: SheetStatus | None
-    # The lead and the consortium partners of the submitted version: a member related to any of
-    # them must see it to declare a conflict (shown only when the review is not blind).
-    organisations: tuple[str, ...] = ()
+    # The lead and the consortium partners of the submitted version, joined by ", ": a member
+    # related to any of them must see it to declare a conflict. Never read in a blind review.
+    organisations: str = ""
 
 
-def phase_rows_statement(member: JuryMember) -> Select[tuple[int, str, int | None, bool | None, str | None,
-                                                          SheetStatus | None]]:
-    latest_title = (select(ProposalVersion.title).where(ProposalVersion.proposal_id == Proposal.id)
-                    .order_by(ProposalVersion.number.desc()).limit(1).scalar_subquery())
-    latest_consortium = (select(ProposalVersion.consortium).where(ProposalVersion.proposal_id == Proposal.id)
-                         .order_by(ProposalVersion.number.desc()).limit(1).scalar_subquery())
-    stmt = (select(Proposal.id, func.coalesce(latest_title, Proposal.title), ConflictDeclaration.id,
-                   ConflictDeclaration.has_conflict, ConflictDeclaration.reason, ScoreSheet.status,
-                   Organisation.name, latest_consortium)
-            .outerjoin(Organisation, Organisation.id == Proposal.organisation_id)
-            .outerjoin(ConflictDeclaration, (ConflictDeclaration.proposal_id == Proposal.id)
-                       & (ConflictDeclaration.member_id == member.id))
-            .outerjoin(ScoreSheet, (ScoreSheet.proposal_id == Proposal.id) & (ScoreSheet.member_id == member.id))
-            .where(Proposal.phase_id == member.phase_id, Proposal.status.in_(IN_EVALUATION))
+def phase_rows_statement(member: JuryMember, *, names: bool = True) -> Select[Any]:
+    """`names=False` (a blind review): neither titles nor organisations leave the database."""
+    return _phase_rows_statement(names).params(member_id=member.id, phase_id=member.phase_id)
+
+
+@functools.cache
+def _phase_rows_statement(names: bool) -> Select[Any]:
+    """Built once per process, with the member and phase as parameters: building it took as long
+    as running it."""
+    member_id, phase_id = bindparam("member_id", type_=Integer), bindparam("phase_id", type_=Integer)
+    stmt = select(Proposal.id, ConflictDeclaration.id, ConflictDeclaration.has_conflict, ConflictDeclaration.reason,
+                  ScoreSheet.status).select_from(Proposal)
+    if names:
+        other = aliased(ProposalVersion)
+        latest = select(func.max(other.number)).where(other.proposal_id == Proposal.id).scalar_subquery()
+        stmt = (stmt.add_columns(func.coalesce(ProposalVersion.title, Proposal.title), Organisation.name,
+                                 ProposalVersion.consortium)
+                .outerjoin(ProposalVersion, (ProposalVersion.proposal_id == Proposal.id)
+                           & (ProposalVersion.number == latest))
+                .outerjoin(Organisation, Organisation.id == Proposal.organisation_id))
+    return (stmt.outerjoin(ConflictDeclaration, (ConflictDeclaration.proposal_id == Proposal.id)
+                           & (ConflictDeclaration.member_id == member_id))
+            .outerjoin(ScoreSheet, (ScoreSheet.proposal_id == Proposal.id) & (ScoreSheet.member_id == member_id))
+            .where(Proposal.phase_id == phase_id, Proposal.status.in_(IN_EVALUATION))
             .order_by(Proposal.submitted_at, Proposal.id))
-    return stmt
 
 
-def phase_rows(session: Session, member: JuryMember) -> list[PhaseRow]:
+def phase_rows(session: Session, member: JuryMember, *, names: bool = True) -> list[PhaseRow]:
     """The member's phase page in one query: each proposal in evaluation with the member's own
-    declaration and sheet status, in the order of `phase_proposals`."""
-    stmt = phase_rows_statement(member)
-    return [PhaseRow(id=row[0], title=row[1], declared=row[2] is not None, has_conflict=bool(row[3]),
-                     reason=row[4] or "", sheet=row[5], organisations=_organisations(row[6], row[7]))
-            for row in session.execute(stmt)]
+    declaration and sheet status, in the order of `phase_proposals`. Without `names` (a blind
+    review: `proposals.lifecycle.hides_applicant`) the rows carry no title and no organisation."""
+    # Plain rows from the connection: no ORM entities to load, so no ORM result machinery either.
+    rows = session.connection().execute(_phase_rows_statement(names),
+                                        {"member_id": member.id, "phase_id": member.phase_id}).all()
+    if not names:
+        return [PhaseRow(pid, "", declaration is not None, bool(conflict), reason or "", sheet)
+                for pid, declaration, conflict, reason, sheet in rows]
+    return [PhaseRow(pid, title, declaration is not None, bool(conflict), reason or "", sheet,
+                     _organisations(lead, consortium))
+            for pid, declaration, conflict, reason, sheet, title, lead, consortium in rows]
 
 
-def _organisations(lead: str | None, consortium: Any) -> tuple[str, ...]:
-    partners = consortium if isinstance(consortium, list) else []  # JSON from the scalar subquery
-    return tuple(name for name in [lead or "", *(p.get("name", "") for p in partners)] if name)
+def _organisations(lead: str | None, consortium: Any) -> str:
+    if not consortium:  # JSON of the submitted version: most proposals have no partners
+        return lead or ""
+    return ", ".join(name for name in [lead or "", *(p.get("name", "") for p in consortium)] if name)
 
 
 OWN_PROPOSAL = _l("This is a proposal of your own organisation (or your own): you have a conflict of interest "
@@ -437,6 +453,12 @@ def standing(session: Session, member: JuryMember, proposal: Proposal) -> Standi
                     status is not None and SheetStatus(status) is SheetStatus.FINAL)
 
 
+def standing_of(declaration: ConflictDeclaration | None, sheet: ScoreSheet | None) -> Standing:
+    """The same, from the member's declaration and sheet when the caller has read them already."""
+    return Standing(None if declaration is None else bool(declaration.has_conflict),
+                    sheet is not None and sheet.status is SheetStatus.FINAL)
+
+
 def may_see_others(session: Session, member: JuryMember, proposal: Proposal) -> bool:
     return standing(session, member, proposal).may_see_others
 
@@ -469,6 +491,32 @@ def others_final_sheets(session: Session, member: JuryMember, proposal: Proposal
     if not may_see_others(session, member, proposal):
         return None
     return [s for s in final_sheets(session, proposal.phase, proposal) if s.member_id != member.id]
+
+
+def others_final_scores(session: Session, member: JuryMember, proposal: Proposal,
+                        standing_: Standing | None = None) -> list[list[tuple[str, int]]] | None:
+    """What the score sheet shows of the other members' final sheets (`others_final_sheets`): per
+    sheet, in the order they were made, (criterion name, score) pairs; None until this member may
+    see them (`standing_` when the caller read the member's declaration and sheet already). One
+    query of plain values: no sheets, members, users or criteria loaded as objects."""
+    if not (standing_ or standing(session, member, proposal)).may_see_others:
+        return None
+    conflicted = select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == ScoreSheet.member_id,
+                                                      ConflictDeclaration.proposal_id == ScoreSheet.proposal_id,
+                                                      ConflictDeclaration.has_conflict.is_(True))
+    stmt = (select(ScoreSheet.id, Criterion.name, Score.value)
+            .join(JuryMember, JuryMember.id == ScoreSheet.member_id)
+            .outerjoin(Score, Score.sheet_id == ScoreSheet.id)
+            .outerjoin(Criterion, Criterion.id == Score.criterion_id)
+            .where(JuryMember.phase_id == proposal.phase_id, ScoreSheet.proposal_id == proposal.id,
+                   ScoreSheet.member_id != member.id, ScoreSheet.status == SheetStatus.FINAL, ~conflicted.exists())
+            .order_by(ScoreSheet.id, Score.id))
+    sheets: dict[int, list[tuple[str, int]]] = {}
+    for sheet_id, name, value in session.execute(stmt):
+        scores = sheets.setdefault(sheet_id, [])
+        if value is not None:
+            scores.append((name, value))
+    return list(sheets.values())
 
 
 @dataclass(frozen=True)

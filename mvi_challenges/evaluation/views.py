@@ -409,8 +409,9 @@ def phase_overview(phase_id: int):
              "none": _("No conflict of interest with %(label)s"), "with": _("Conflict of interest with %(label)s"),
              "reason": _("Reason for the conflict (only with a conflict)"),
              "organisations": _("Organisations taking part (the first leads): %(names)s")}
+    blind = lifecycle.hides_applicant(db.session, current_user, phase)
     return render_template("evaluation/phase.html", phase=phase, member=member,
-                           rows=services.phase_rows(db.session, member), texts=texts, blind=phase.blind_review,
+                           rows=services.phase_rows(db.session, member, names=not blind), texts=texts, blind=blind,
                            FINAL=SheetStatus.FINAL)
 
 
@@ -445,7 +446,7 @@ def score(phase_id: int, proposal_id: int):
     return render_template(
         "evaluation/score.html", phase=phase, member=member, proposal=proposal, sheet=sheet, form=form,
         version=proposal.latest_version, blind=phase.blind_review, shown=_jury_text(phase, proposal),
-        others=services.others_final_sheets(db.session, member, proposal),
+        others=services.others_final_scores(db.session, member, proposal, services.standing_of(declaration, sheet)),
         final=sheet is not None and sheet.status is SheetStatus.FINAL,
     ), status_for(form)
 
