@@ -107,12 +107,14 @@ def test_jury_aggregation_query_count(app: Flask, client, bench_world: SimpleNam
 # organisation has its proposals in many calls, the staff call has 40 questions: an N+1 on any of
 # them adds hundreds of queries.
 LOGGED_IN = {
-    # One more for the proposals the organisation is a consortium partner in (one joined query).
-    "Mijn voorstellen": ("entrepreneur", "/my/proposals", 9),
+    # One more for the proposals the organisation is a consortium partner in (one joined query);
+    # the page's proposals come with their call and phase joined (no selectin per relation).
+    "Mijn voorstellen": ("entrepreneur", "/my/proposals", 6),
     # One more for the consortium's partners (what is shown, and whether an invitation blocks submitting).
     "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 8),
     "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 6),
-    "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 19),
+    # The other members' final scores are one query of plain values (no sheets, members, users, criteria).
+    "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 13),
     "staff call list": ("staff", "/staff/calls", 5),
     "staff call management": ("staff", "/staff/calls/{staff_call}", 8),  # 8: its library criteria
     "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 4),
