@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import CompoundSelect, Integer, Select, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import CompoundSelect, Integer, Select, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..accounts.models import Organisation, Role, User, UserRole
@@ -179,46 +179,102 @@ class PhaseRow(NamedTuple):
     organisations: str = ""
 
 
-def phase_rows_statement(member: JuryMember, *, names: bool = True) -> Select[Any]:
+def phase_rows_statement(member: JuryMember, *, names: bool = True, limit: int | None = None,
+                         offset: int = 0) -> Select[Any]:
     """`names=False` (a blind review): neither titles nor organisations leave the database."""
-    return _phase_rows_statement(names).params(member_id=member.id, phase_id=member.phase_id)
+    parameters = {"member_id": member.id, "phase_id": member.phase_id}
+    if limit is not None:
+        parameters.update(limit=limit, offset=offset)
+    return _phase_rows_statement(names, limit is not None).params(**parameters)
 
 
 @functools.cache
-def _phase_rows_statement(names: bool) -> Select[Any]:
-    """Built once per process, with the member and phase as parameters: building it took as long
-    as running it."""
+def _phase_rows_statement(names: bool, paged: bool) -> Select[Any]:
+    """Built once per process, with the member, phase (and page) as parameters: building it took
+    as long as running it. A page first picks its proposals in order (from the index on phase and
+    status), then reads the versions, declarations and sheets of those alone."""
     member_id, phase_id = bindparam("member_id", type_=Integer), bindparam("phase_id", type_=Integer)
-    stmt = select(Proposal.id, ConflictDeclaration.id, ConflictDeclaration.has_conflict, ConflictDeclaration.reason,
-                  ScoreSheet.status).select_from(Proposal)
-    if names:
-        other = aliased(ProposalVersion)
-        latest = select(func.max(other.number)).where(other.proposal_id == Proposal.id).scalar_subquery()
-        stmt = (stmt.add_columns(func.coalesce(ProposalVersion.title, Proposal.title), Organisation.name,
-                                 ProposalVersion.consortium)
-                .outerjoin(ProposalVersion, (ProposalVersion.proposal_id == Proposal.id)
-                           & (ProposalVersion.number == latest))
-                .outerjoin(Organisation, Organisation.id == Proposal.organisation_id))
-    return (stmt.outerjoin(ConflictDeclaration, (ConflictDeclaration.proposal_id == Proposal.id)
-                           & (ConflictDeclaration.member_id == member_id))
-            .outerjoin(ScoreSheet, (ScoreSheet.proposal_id == Proposal.id) & (ScoreSheet.member_id == member_id))
+    page = (select(Proposal.id, Proposal.submitted_at)
             .where(Proposal.phase_id == phase_id, Proposal.status.in_(IN_EVALUATION))
             .order_by(Proposal.submitted_at, Proposal.id))
+    if paged:
+        page = page.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+    shown = page.subquery("shown")
+    stmt = (select(shown.c.id, ConflictDeclaration.id, ConflictDeclaration.has_conflict, ConflictDeclaration.reason,
+                   ScoreSheet.status).select_from(shown))
+    if names:
+        other = aliased(ProposalVersion)
+        latest = select(func.max(other.number)).where(other.proposal_id == shown.c.id).scalar_subquery()
+        stmt = (stmt.add_columns(func.coalesce(ProposalVersion.title, Proposal.title), Organisation.name,
+                                 ProposalVersion.consortium)
+                .join(Proposal, Proposal.id == shown.c.id)
+                .outerjoin(ProposalVersion, (ProposalVersion.proposal_id == shown.c.id)
+                           & (ProposalVersion.number == latest))
+                .outerjoin(Organisation, Organisation.id == Proposal.organisation_id))
+    return (stmt.outerjoin(ConflictDeclaration, (ConflictDeclaration.proposal_id == shown.c.id)
+                           & (ConflictDeclaration.member_id == member_id))
+            .outerjoin(ScoreSheet, (ScoreSheet.proposal_id == shown.c.id) & (ScoreSheet.member_id == member_id))
+            .order_by(shown.c.submitted_at, shown.c.id))
 
 
-def phase_rows(session: Session, member: JuryMember, *, names: bool = True) -> list[PhaseRow]:
+def phase_rows(session: Session, member: JuryMember, *, names: bool = True, limit: int | None = None,
+               offset: int = 0) -> list[PhaseRow]:
     """The member's phase page in one query: each proposal in evaluation with the member's own
-    declaration and sheet status, in the order of `phase_proposals`. Without `names` (a blind
-    review: `proposals.lifecycle.hides_applicant`) the rows carry no title and no organisation."""
+    declaration and sheet status, in the order of `phase_proposals` (`limit` of them from `offset`:
+    a page). Without `names` (a blind review: `proposals.lifecycle.hides_applicant`) the rows carry
+    no title and no organisation."""
+    parameters: dict[str, int] = {"member_id": member.id, "phase_id": member.phase_id}
+    if limit is not None:
+        parameters.update(limit=limit, offset=offset)
     # Plain rows from the connection: no ORM entities to load, so no ORM result machinery either.
-    rows = session.connection().execute(_phase_rows_statement(names),
-                                        {"member_id": member.id, "phase_id": member.phase_id}).all()
+    rows = session.connection().execute(_phase_rows_statement(names, limit is not None), parameters).all()
     if not names:
         return [PhaseRow(pid, "", declaration is not None, bool(conflict), reason or "", sheet)
                 for pid, declaration, conflict, reason, sheet in rows]
     return [PhaseRow(pid, title, declaration is not None, bool(conflict), reason or "", sheet,
                      _organisations(lead, consortium))
             for pid, declaration, conflict, reason, sheet, title, lead, consortium in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseStanding:
+    """Where a member stands in their phase, over all its proposals (the phase page's summary: the
+    page shows one page of rows, the member must still see how far they are)."""
+
+    total: int  # proposals in evaluation
+    declared: int
+    conflicts: int
+    final: int  # own sheets final
+    draft: int  # own sheets started, not final
+
+
+def phase_standing(session: Session, member: JuryMember) -> PhaseStanding:
+    """In one query of counts over the phase's proposals, the member's declarations and sheets."""
+    return PhaseStanding(*session.connection().execute(
+        _phase_standing_statement(), {"member_id": member.id, "phase_id": member.phase_id}).one())
+
+
+@functools.cache
+def _phase_standing_statement() -> Select[Any]:
+    member_id, phase_id = bindparam("member_id", type_=Integer), bindparam("phase_id", type_=Integer)
+    final = ScoreSheet.status == SheetStatus.FINAL
+    return (select(func.count(Proposal.id), func.count(ConflictDeclaration.id),
+                   func.count(case((ConflictDeclaration.has_conflict.is_(True), 1))),
+                   func.count(case((final, 1))), func.count(case((ScoreSheet.id.is_not(None) & ~final, 1))))
+            .select_from(Proposal)
+            .outerjoin(ConflictDeclaration, (ConflictDeclaration.proposal_id == Proposal.id)
+                       & (ConflictDeclaration.member_id == member_id))
+            .outerjoin(ScoreSheet, (ScoreSheet.proposal_id == Proposal.id) & (ScoreSheet.member_id == member_id))
+            .where(Proposal.phase_id == phase_id, Proposal.status.in_(IN_EVALUATION)))
+
+
+def phase_position(session: Session, phase: Phase, proposal: Proposal) -> int:
+    """How many of the phase's proposals come before this one in the phase page's order (which
+    page of the phase page shows it)."""
+    before = or_(Proposal.submitted_at < proposal.submitted_at,
+                 (Proposal.submitted_at == proposal.submitted_at) & (Proposal.id < proposal.id))
+    return session.scalar(select(func.count(Proposal.id)).where(
+        Proposal.phase_id == phase.id, Proposal.status.in_(IN_EVALUATION), before)) or 0
 
 
 def _organisations(lead: str | None, consortium: Any) -> str:

@@ -390,3 +390,33 @@ def test_the_phase_page_escapes_titles_names_and_reasons_in_every_state(app: Fla
     html = client.get(base).get_data(as_text=True)
     assert "alert(" not in html and "Bouw" not in html
     assert f'<legend class="utrecht-form-fieldset__legend">Proposal {made[2].id}</legend>' in html
+
+
+def test_the_phase_page_shows_a_page_of_proposals_and_where_the_member_stands(app: Flask, catalogue,
+                                                                              monkeypatch) -> None:
+    """A phase may have 500 proposals: the page shows them a page at a time, with the member's
+    standing over all of them; a declaration saved on page 2 returns to page 2, and a proposal
+    opened before declaring sends the member to the page that shows it."""
+    from mvi_challenges.evaluation import views
+
+    monkeypatch.setattr(views, "JURY_PAGE_SIZE", 2)
+    world = _setup(app, proposals=3)
+    juror = _client(app, world.juror)
+    base = f"/jury/phases/{world.phase_id}"
+    first, second, third = (p.id for p in world.proposals)
+    page = page_text(juror.get(base))
+    assert "declared for 0 of 3 proposals; 0 scored (final), 0 in draft, 0 with a conflict" in page
+    assert "Plan 0" in page and "Plan 1" in page and "Plan 2" not in page and "Page 1 of 2" in page
+    response = juror.get(f"{base}/proposals/{third}")
+    assert response.headers["Location"].endswith(f"{base}?page=2#proposal-{third}")
+    response = juror.post(f"{base}?page=2", data={f"declare-{third}": "conflict", f"reason-{third}": "Mijn zus"})
+    assert response.headers["Location"].endswith(f"{base}?page=2")
+    page = page_text(juror.get(f"{base}?page=2"))
+    assert "Plan 2" in page and "Plan 0" not in page and "conflict of interest: Mijn zus" in page
+    juror.post(base, data={f"declare-{first}": "none", f"declare-{second}": "none"})
+    juror.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [7, 7]))
+    juror.post(f"{base}/proposals/{second}", data=_scores(world.criteria, [7, 7], action="save"))
+    page = page_text(juror.get(f"{base}?page=2"))
+    assert "declared for 3 of 3 proposals; 1 scored (final), 1 in draft, 1 with a conflict of interest" in page
+    assert juror.get(f"{base}?page=3").status_code == 404
+    assert juror.get(f"{base}?page=abc").status_code == 200  # as every list: page 1

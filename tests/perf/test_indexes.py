@@ -141,6 +141,8 @@ def test_pages_of_logged_in_people_use_indexes(app: Flask) -> None:
         phase = Phase(id=1, call_id=1, number=1)
         member = JuryMember(id=1, phase_id=1, user_id=1)
         assert_indexed(plan(evaluation.phase_rows_statement(member)), sorts=True)  # one phase's, by index
+        assert_indexed(plan(evaluation.phase_rows_statement(member, limit=50, offset=450)), sorts=True)  # a page
+        assert_indexed(plan(evaluation.phase_rows_statement(member, names=False)), sorts=True)  # blind
         assert_indexed(plan(evaluation.final_sheets_statement(phase, Proposal(id=1))), sorts=True)
         entrepreneur = User(id=1, organisation_id=1)
         assert_indexed(plan(_page(proposals_for_user_query(entrepreneur), page=1)), sorts=True)
