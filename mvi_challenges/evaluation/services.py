@@ -160,8 +160,12 @@ def phase_proposals_statement(phase: Phase) -> Select[tuple[Proposal]]:
             .order_by(Proposal.submitted_at, Proposal.id))
 
 
-def phase_proposals(session: Session, phase: Phase) -> list[Proposal]:
-    return list(session.scalars(phase_proposals_statement(phase)))
+def phase_proposals(session: Session, phase: Phase, ids: set[int] | None = None) -> list[Proposal]:
+    """The phase's proposals in evaluation (only those of `ids` when given: a page's declarations)."""
+    stmt = phase_proposals_statement(phase)
+    if ids is not None:
+        stmt = stmt.where(Proposal.id.in_(ids))
+    return list(session.scalars(stmt))
 
 
 class PhaseRow(NamedTuple):

@@ -395,7 +395,10 @@ def phase_overview(phase_id: int):
 
         def declare_all() -> int:
             declared = 0
-            for proposal in services.phase_proposals(db.session, phase):
+            # Only the proposals the form names (a page of them), not the phase's 500 with their versions.
+            named = {int(key[8:]) for key in request.form
+                     if key.startswith("declare-") and key[8:].isdecimal() and len(key) <= 26}  # fits a BIGINT
+            for proposal in services.phase_proposals(db.session, phase, named):
                 choice = request.form.get(f"declare-{proposal.id}", "")
                 if choice not in ("none", "conflict"):
                     continue

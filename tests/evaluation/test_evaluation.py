@@ -420,3 +420,5 @@ def test_the_phase_page_shows_a_page_of_proposals_and_where_the_member_stands(ap
     assert "declared for 3 of 3 proposals; 1 scored (final), 1 in draft, 1 with a conflict of interest" in page
     assert juror.get(f"{base}?page=3").status_code == 404
     assert juror.get(f"{base}?page=abc").status_code == 200  # as every list: page 1
+    # The declarations read are those the form names; a name that is no proposal id is ignored.
+    assert juror.post(base, data={"declare-" + "9" * 30: "none", "declare-²": "none"}).status_code == 302
