@@ -546,17 +546,10 @@ def consensus_problem(session: Session, proposal: Proposal, progress_: Progress 
     return None
 
 
-def others_final_sheets(session: Session, member: JuryMember, proposal: Proposal) -> list[ScoreSheet] | None:
-    """Other members' final scores, shown only once this member's own sheet is final (no anchoring)."""
-    if not may_see_others(session, member, proposal):
-        return None
-    return [s for s in final_sheets(session, proposal.phase, proposal) if s.member_id != member.id]
-
-
 def others_final_scores(session: Session, member: JuryMember, proposal: Proposal,
                         standing_: Standing | None = None) -> list[list[tuple[str, int]]] | None:
-    """What the score sheet shows of the other members' final sheets (`others_final_sheets`): per
-    sheet, in the order they were made, (criterion name, score) pairs; None until this member may
+    """Other members' final scores, shown only once this member's own sheet is final (no anchoring):
+    per sheet, in the order they were made, (criterion name, score) pairs; None until this member may
     see them (`standing_` when the caller read the member's declaration and sheet already). One
     query of plain values: no sheets, members, users or criteria loaded as objects."""
     if not (standing_ or standing(session, member, proposal)).may_see_others:

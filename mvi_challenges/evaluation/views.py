@@ -410,7 +410,7 @@ def phase_overview(phase_id: int):
         run_action(declare_all, success=lambda declared: ngettext(
             "%(num)d declaration saved.", "%(num)d declarations saved.", declared))
         return redirect(url_for("evaluation.phase_overview", phase_id=phase.id, **_page_args(_page_number())))
-    # Plain rows, and each text translated once for the page rather than once per row (500 rows).
+    # Plain rows, and each text translated once for the page rather than once per row.
     texts = {"proposal": _("Proposal %(n)d"), "open": _("Open and score %(label)s"), "final": _("final"),
              "draft": _("draft"), "unscored": _("not scored yet"),
              "conflict": _("You declared a conflict of interest: %(reason)s"),
