@@ -17,7 +17,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
@@ -397,23 +397,11 @@ def transition_proposal(session: Session, actor: Any, proposal: Proposal, target
 # --- queries ------------------------------------------------------------------------------
 
 
-def owned_by(user: User) -> ColumnElement[bool]:
-    """The proposals of the user's organisation (or their own, as a citizen): `owner_key` says so.
-    The only index with `owner_key` starts with the phase, so the key alone reads the key of every
-    proposal (200,000 at city scale); the organisation (or, for a citizen, the submitter) says the
-    same through an indexed column: an "org:<id>" proposal is made with that organisation and a
-    "user:<id>" proposal by that user, and neither changes (services.start_proposal)."""
-    key = owner_key_for(user)
-    by_index = (Proposal.organisation_id == user.organisation_id if key.startswith("org:")
-                else Proposal.submitter_id == user.id)
-    return and_(by_index, Proposal.owner_key == key)
-
-
 def proposals_for_user_query(user: User) -> Select[tuple[Proposal]]:
     """The proposals of the user's organisation (or their own, as a citizen), newest first."""
     return (
         select(Proposal)
-        .where(owned_by(user))
+        .where(Proposal.owner_key == owner_key_for(user))
         .options(selectinload(Proposal.call), selectinload(Proposal.phase), selectinload(Proposal.versions))
         .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
     )
@@ -424,7 +412,7 @@ def proposal_list_query(user: User) -> Select[tuple[Proposal]]:
     titles, deadline): no texts of proposals or calls, no versions, in one query per page."""
     return (
         select(Proposal)
-        .where(owned_by(user))
+        .where(Proposal.owner_key == owner_key_for(user))
         .options(load_only(Proposal.title, Proposal.status, Proposal.has_unsubmitted_changes, Proposal.call_id,
                            Proposal.phase_id, Proposal.organisation_id, Proposal.submitter_id),
                  joinedload(Proposal.call).load_only(Call.title).lazyload(Call.category),
