@@ -121,12 +121,15 @@ def test_jury_aggregation_query_count(app: Flask, client, bench_world: SimpleNam
 # organisation has its proposals in many calls, the staff call has 40 questions: an N+1 on any of
 # them adds hundreds of queries.
 LOGGED_IN = {
-    # One more for the proposals the organisation is a consortium partner in (one joined query).
-    "Mijn voorstellen": ("entrepreneur", "/my/proposals", 9),
+    # One more for the proposals the organisation is a consortium partner in (one joined query);
+    # the page's proposals come with their call and phase joined (no selectin per relation).
+    "Mijn voorstellen": ("entrepreneur", "/my/proposals", 5),
     # One more for the consortium's partners (what is shown, and whether an invitation blocks submitting).
-    "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 8),
-    "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 6),
-    "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 19),
+    "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 7),
+    # A page of 50 rows and the member's standing over all 500; the phase comes with its call.
+    "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 5),
+    # The other members' final scores are one query of plain values (no sheets, members, users, criteria).
+    "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 11),
     "staff call list": ("staff", "/staff/calls", 4),  # plain rows: the next deadline in SQL, no phases loaded
     # 7: its library criteria; a published call skips the draft's publication problems (its social values)
     "staff call management": ("staff", "/staff/calls/{staff_call}", 7),
