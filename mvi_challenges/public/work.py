@@ -25,6 +25,8 @@ from ..consultations.services import open_for_organisation
 from ..dialogues import lifecycle as dialogue_lifecycle
 from ..dialogues.models import Dialogue, Registration
 from ..evaluation.models import ConflictDeclaration, JuryMember, ScoreSheet, SheetStatus
+from ..infra import fingerprint_cache
+from ..monitoring import figures_version
 from ..monitoring import services as monitoring
 from ..monitoring.models import Contract, ResultUpdate
 from ..proposals import lifecycle as proposal_lifecycle
@@ -144,13 +146,27 @@ def staff_work(session: Session, now: dt.datetime, user: Any = None) -> StaffWor
     statements = _staff_statements()
     params = {"now": now, "week": now + dt.timedelta(days=7), "due_before": (now - RESULT_UPDATE_EVERY).date(),
               "today": now.date()}
+    explanations, contracts_to_record = _kept_monitoring_work(session, statements)
     return StaffWork(questions=_first(session.execute(statements.questions).all()),
                      closing=_first(session.execute(statements.closing, params).all()),
                      to_decide=_limited(session, statements.to_decide, params),
-                     explanations=_limited(session, statements.explanations, {}),
+                     explanations=explanations,
                      to_approve=_first(explanations_to_approve(session, user)),
-                     contracts_to_record=_contracts_to_record(session),
+                     contracts_to_record=contracts_to_record,
                      updates_due=_limited(session, statements.updates_due, params))
+
+
+def _kept_monitoring_work(session: Session, statements: SimpleNamespace) -> tuple[WorkList, WorkList]:
+    """Register entries lacking an explanation and awards without a contract: they depend on the
+    monitoring data alone (no clock), so they are kept under its version (monitoring/figures_version.py,
+    read first, drawn anew by every change to what they read), as staff's monitoring page keeps them.
+    Finding the awards without a contract walks every award: 25-45 ms at city scale per request."""
+    version = figures_version.current(session)
+
+    def compute() -> tuple[WorkList, WorkList]:  # rows of named columns: kept as they are (they pickle)
+        return _limited(session, statements.explanations, {}), _contracts_to_record(session)
+
+    return fingerprint_cache.remember(f"work-monitoring|{version}", compute)
 
 
 def _contracts_to_record(session: Session) -> WorkList:

@@ -231,3 +231,35 @@ def test_a_jury_member_of_two_juries_sees_each_ones_counts(app: Flask, catalogue
     text = page_text(_log_in(app, juror).get("/my"))
     assert "Eerste jury — Fase 1 : 0 proposals to declare, 1 to score" in text
     assert "Tweede jury — Fase 1 : 2 proposals to declare, 1 to score" in text
+
+
+def test_the_kept_monitoring_lists_of_the_work_list_follow_every_change_at_once(app: Flask, catalogue) -> None:
+    """The explanations due and the awards without a contract are kept under the monitoring data's
+    version: an explanation written, a contract recorded or a new award shows on the next visit."""
+    from mvi_challenges.catalogue.models import Category
+    from mvi_challenges.monitoring.models import Contract, ProcurementRecord
+
+    from ..factories import decide_and_publish
+
+    call = make_call(app, title="Met winnaar")
+    winner = make_user(app, Role.ENTREPRENEUR)
+    proposal = make_proposal(app, winner, call, submit=True, title="Winnend voorstel")
+    staff = _log_in(app, make_user(app, Role.STAFF))
+    assert "Winnend voorstel" not in page_text(staff.get("/my"))  # kept now: nothing awarded yet
+    decide_and_publish(app, call, {proposal.id: "awarded"}, days_ago=1)
+    assert "Record the contract for “Winnend voorstel”" in page_text(staff.get("/my"))
+    with app.app_context():
+        category = db.session.scalar(select(Category))
+        record = ProcurementRecord(title="Zonder uitleg", category_id=category.id, target_level=3, applied_level=1,
+                                   published_on=now_utc().date())
+        db.session.add(record)
+        db.session.commit()
+        record_id = record.id
+    assert "Zonder uitleg" in page_text(staff.get("/my"))
+    with app.app_context():
+        db.session.get(ProcurementRecord, record_id).explanation = "De markt kon het nog niet."
+        db.session.add(Contract(record_id=record_id, proposal_id=proposal.id, supplier_name="Winnaar BV",
+                                title="Contract", value_cents=100, signed_on=now_utc().date()))
+        db.session.commit()
+    text = page_text(staff.get("/my"))
+    assert "Zonder uitleg" not in text and "Winnend voorstel" not in text
