@@ -138,7 +138,8 @@ LOGGED_IN = {
     # list is cut in SQL instead of loading every call and phase waiting for a decision. Plain rows:
     # no selectin loads of categories, organisations, versions or a record's call; the open calls
     # are asked only of people who may submit somewhere.
-    "staff work list": ("staff", "/my", 14),
+    # + the monitoring data's version and, when the kept lists are computed, when the next phase closes.
+    "staff work list": ("staff", "/my", 16),
     # The person and their roles, the monitoring data's version, the three lists kept under it (read
     # after a change), whether the reader is a manager.
     "monitoring per manager": ("staff", "/staff/monitoring", 7),
@@ -211,3 +212,15 @@ def test_ocds_package_of_100_releases_reads_stored_json(app: Flask, client, benc
     releases = len(json.loads(body)["releases"])
     assert releases >= 100, releases
     assert count <= 4, (count, statements)
+
+
+def test_staff_work_list_keeps_its_monitoring_lists_until_the_data_changes(app: Flask,
+                                                                          bench_world: SimpleNamespace) -> None:
+    """The explanations due, awards without a contract, phases to decide and contracts due are kept
+    under the monitoring data's version (tests/public/test_my_home.py: changes show at once)."""
+    client = app.test_client()
+    login = client.post("/account/login", data={"email": bench_world.emails["staff"], "password": bench_world.password})
+    assert login.status_code == 302
+    first, _statements, _body = _count(app, client, "/my")
+    kept, statements, _body = _count(app, client, "/my")
+    assert kept <= first - 6, (first, kept, statements)

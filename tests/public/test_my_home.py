@@ -263,3 +263,47 @@ def test_the_kept_monitoring_lists_of_the_work_list_follow_every_change_at_once(
         db.session.commit()
     text = page_text(staff.get("/my"))
     assert "Zonder uitleg" not in text and "Winnend voorstel" not in text
+
+
+def test_phases_to_decide_and_contracts_due_follow_the_clock_and_every_change(app: Flask, catalogue) -> None:
+    """Kept under the monitoring data's version and the day, until the next phase closes: a phase
+    that closes by the clock alone, one closed by an edit, and a result update all show at once."""
+    import time
+
+    from mvi_challenges.catalogue.models import Category
+    from mvi_challenges.monitoring.models import Contract, ProcurementRecord, ResultUpdate
+
+    from ..factories import close_phase
+
+    soon = make_call(app, title="Sluit zo meteen", closes_in=dt.timedelta(seconds=3))
+    later = make_call(app, title="Sluit volgende week", closes_in=dt.timedelta(days=7))
+    applicant = make_user(app, Role.ENTREPRENEUR)
+    make_proposal(app, applicant, soon, submit=True)
+    make_proposal(app, make_user(app, Role.ENTREPRENEUR), later, submit=True)
+    with app.app_context():
+        record = ProcurementRecord(title="Met contract", category_id=db.session.scalar(select(Category)).id,
+                                   target_level=3, applied_level=3, published_on=now_utc().date())
+        db.session.add(record)
+        db.session.flush()
+        contract = Contract(record_id=record.id, supplier_name="Leverancier", title="Onderhoud", value_cents=100,
+                            signed_on=now_utc().date() - dt.timedelta(days=400))
+        db.session.add(contract)
+        db.session.commit()
+        contract_id = contract.id
+    staff = _log_in(app, make_user(app, Role.STAFF))
+    text = page_text(staff.get("/my"))
+    assert "Phases ready for a decision" not in text and "Onderhoud — Leverancier" in text
+    time.sleep(3.5)  # the first phase closes by the clock: nothing was written
+    assert "Sluit zo meteen" in _to_decide(staff)
+    close_phase(app, later)  # an edit closes the other one
+    assert "Sluit volgende week" in _to_decide(staff)
+    with app.app_context():
+        db.session.add(ResultUpdate(contract_id=contract_id, reported_on=now_utc().date(), progress_percent=40))
+        db.session.commit()
+    assert "Onderhoud — Leverancier" not in page_text(staff.get("/my"))
+
+
+def _to_decide(client) -> str:
+    """The text of the work list's "Phases ready for a decision" section."""
+    text = page_text(client.get("/my"))
+    return text.split("Phases ready for a decision", 1)[1].split("Contracts due", 1)[0] if "Phases ready" in text else ""
