@@ -32,6 +32,7 @@ from ..criteria import lifecycle as level_rule
 from ..criteria.forms import PickForm
 from ..criteria.services import criteria_for_category
 from . import lifecycle, services, stages
+from .cards import STATE_LABELS, card_rows
 from .forms import (
     ELIGIBILITY_CHOICES,
     KIND_CHOICES,
@@ -67,16 +68,6 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The calls area's template hook (core/templating.py): its lifecycle's guards and the menu's question."""
     offer_to_templates(state.app, can_manage_calls=can_manage_calls, call_text=call_text_in_locale,
                        **lifecycle.TEMPLATE_GUARDS, **stages.TEMPLATE_FUNCTIONS)
-
-STATE_LABELS = {
-    PublicState.OPEN: _l("Open"),
-    PublicState.UPCOMING: _l("Opens soon"),
-    PublicState.CLOSED: _l("Closed"),
-    PublicState.DECIDED: _l("Decided"),
-    PublicState.CANCELLED: _l("Cancelled"),
-    PublicState.DRAFT: _l("Draft"),
-}
-
 
 def call_text_in_locale(call: Call, field: str) -> LocalText:
     """A call's text in the visitor's language (Dutch when there is no English version), with the
@@ -121,11 +112,11 @@ def _filter_form() -> tuple[CallFilterForm, services.CallFilters]:
 def call_list():
     form, filters = _filter_form()
     now = now_utc()
+    locale = str(get_locale())
     page = paginate(services.public_calls_query(filters, now), per_page=current_app.config["PAGE_SIZE"],
-                    key=Call.id)
+                    key=Call.id, load=lambda ids: card_rows(db.session, ids, now, locale))
     args = filter_args(form)
-    return render_template("calls/list.html", form=form, page=page, now=now, args=args,
-                           state_labels=STATE_LABELS)
+    return render_template("calls/list.html", form=form, page=page, now=now, args=args)
 
 
 @bp.route("/calls/<slug>")
