@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from ..catalogue.models import Category, SocialValue
@@ -195,3 +195,18 @@ def count_open_and_upcoming(session: Session, now: dt.datetime) -> dict[PublicSt
         .where(visible_to_public(), Call.status == CallStatus.PUBLISHED)  # both states are of published calls
     ).one()
     return {state: int(count or 0) for state, count in zip(states, row, strict=True)}
+
+
+def filter_choices(session: Session, locale: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The categories and the social values of the list's filter, as (slug, name) sorted by the name
+    the reader sees (as catalogue.services.all_categories and all_social_values), in one query."""
+    rows = session.execute(
+        select(literal("category").label("table"), Category.slug, Category.name_nl, Category.name_en)
+        .union_all(select(literal("value"), SocialValue.slug, SocialValue.name_nl, SocialValue.name_en))
+    ).all()
+    choices: dict[str, list[tuple[str, str]]] = {"category": [], "value": []}
+    for table, slug, name_nl, name_en in rows:
+        choices[table].append((slug, _localised(name_nl, name_en, locale)))
+    for found in choices.values():
+        found.sort(key=lambda choice: choice[1].casefold())
+    return choices["category"], choices["value"]

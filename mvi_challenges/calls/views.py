@@ -32,7 +32,7 @@ from ..criteria import lifecycle as level_rule
 from ..criteria.forms import PickForm
 from ..criteria.services import criteria_for_category
 from . import lifecycle, services, stages
-from .cards import STATE_LABELS, card_rows
+from .cards import STATE_LABELS, card_rows, filter_choices
 from .forms import (
     ELIGIBILITY_CHOICES,
     KIND_CHOICES,
@@ -83,13 +83,10 @@ def _filter_form() -> tuple[CallFilterForm, services.CallFilters]:
     locale = str(get_locale())
     form = CallFilterForm(request.args)
     form.kind.choices = [("", _("All kinds")), *KIND_CHOICES]
-    form.category.choices = [("", _("All categories"))] + [
-        (c.slug, c.localised("name", locale)) for c in all_categories(db.session, locale)
-    ]
+    categories, values = filter_choices(db.session, locale)
+    form.category.choices = [("", _("All categories")), *categories]
     form.level.choices = [("", _("All levels"))] + [(str(n), _("Level %(n)d", n=n)) for n in (1, 2, 3)]
-    form.value.choices = [("", _("All social values"))] + [
-        (v.slug, v.localised("name", locale)) for v in all_social_values(db.session, locale)
-    ]
+    form.value.choices = [("", _("All social values")), *values]
     form.state.choices = [("", _("All"))] + [
         (state.value, STATE_LABELS[state])
         for state in (PublicState.OPEN, PublicState.UPCOMING, PublicState.CLOSED, PublicState.DECIDED)
