@@ -11,15 +11,27 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.routing import MapAdapter
+
+
+def _public_adapter() -> MapAdapter:
+    """The URL map bound to PUBLIC_URL, kept per app while the setting stays the same: an API page
+    builds some 80 links, and binding the map anew for each was a good part of its cost."""
+    setting = str(current_app.config["PUBLIC_URL"])
+    known = current_app.extensions.get("mvi_public_url_adapter")
+    if known is not None and known[0] == setting:
+        return known[1]
+    base = urlsplit(setting)
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
+                                       url_scheme=base.scheme or "https")
+    current_app.extensions["mvi_public_url_adapter"] = (setting, adapter)
+    return adapter
 
 
 def public_url(endpoint: str, **values: Any) -> str:
     """The full URL of `endpoint` on PUBLIC_URL (scheme, host, port and path prefix from it)."""
-    base = urlsplit(str(current_app.config["PUBLIC_URL"]))
     anchor = values.pop("_anchor", None)
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
-                                       url_scheme=base.scheme or "https")
-    url = adapter.build(endpoint, values, force_external=True)
+    url = _public_adapter().build(endpoint, values, force_external=True)
     return f"{url}#{anchor}" if anchor else url
 
 
