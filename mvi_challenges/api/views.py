@@ -406,18 +406,18 @@ def ocds_releases():
         raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
     call_ids = list(result.items)
     stored = releases.stored_page(db.session, call_ids)
-    missing = set(call_ids) - {row[0] for row in stored}
+    missing = set(call_ids) - stored.call_ids
     if missing:
         stored = _fill_missing(call_ids, missing) or stored
     now = request_time()
     links = page_links("api.ocds_releases", (), page, per_page, result.pages)
     envelope = ocds.package_envelope(
-        uri=links["self"], published=[moment for row in stored for moment in row[1:3]], fallback_date=now,
+        uri=links["self"], published=[stored.newest] if stored.newest is not None else [], fallback_date=now,
         links={key: links[key] for key in ("next", "prev") if links[key]})
-    return json_text_response(ocds.package_text(envelope, [row[3] for row in stored]))
+    return json_text_response(ocds.package_text(envelope, stored.texts))
 
 
-def _fill_missing(call_ids: list[int], missing: set[int]) -> list | None:
+def _fill_missing(call_ids: list[int], missing: set[int]) -> releases.StoredPage | None:
     """Releases for public calls that have none yet (data older than the release store): written
     now, on the primary, once; later requests read them. Returns the page's rows, or None when
     the write failed (a racing request wrote them; the page then shows what it read)."""
