@@ -7,6 +7,7 @@ open data should. Query values are checked strictly (params.py); errors are JSON
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -144,14 +145,22 @@ def _by_slug(model: type) -> dict[str, Any]:
     return {item.slug: item for item in db.session.scalars(select(model))}
 
 
+def _catalogue_entry(params: Params, name: str, model: type) -> Any:
+    """The catalogue entry the filter `name` names (an unknown slug is a 400), or None when the
+    filter is not given: the catalogue is read only when a filter asks for it."""
+    if not params.given(name):
+        return None
+    known = _by_slug(model)
+    slug = params.slug(name, known, CATALOGUE_HINT)
+    return known[slug] if slug else None
+
+
 def _category(params: Params) -> Category | None:
-    slug = params.slug("category", categories := _by_slug(Category), CATALOGUE_HINT)
-    return categories[slug] if slug else None
+    return _catalogue_entry(params, "category", Category)
 
 
 def _department(params: Params) -> Department | None:
-    slug = params.slug("department", departments := _by_slug(Department), CATALOGUE_HINT)
-    return departments[slug] if slug else None
+    return _catalogue_entry(params, "department", Department)
 
 
 # --- pages for people -------------------------------------------------------------------------
@@ -193,7 +202,7 @@ CALL_FILTERS = ("kind", "category", "level", "value", "state", "q")
 def call_list():
     params = Params(request.args)
     category = _category(params)
-    value = params.slug("value", _by_slug(SocialValue), CATALOGUE_HINT)
+    value = params.slug("value", _by_slug(SocialValue), CATALOGUE_HINT) if params.given("value") else None
     states = [s.value for s in PublicState if s is not PublicState.DRAFT]
     state = params.choice("state", states)
     filters = CallFilters(kind=params.member("kind", CallKind), category_slug=category.slug if category else None,
@@ -201,7 +210,14 @@ def call_list():
                           text=params.text("q"))
     now = request_time()
     return json_response(paginated(queries.calls_query(filters, now), params, "api.call_list", CALL_FILTERS,
-                                   lambda calls: [serializers.call(c, now) for c in calls], key=Call.id))
+                                   _serialize_calls(now), key=Call.id))
+
+
+def _serialize_calls(now: dt.datetime) -> Callable[[list[Call]], list[Json]]:
+    def serialize(calls: list[Call]) -> list[Json]:
+        criteria = queries.criteria_by_phase(db.session, calls)
+        return [serializers.call(c, now, criteria) for c in calls]
+    return serialize
 
 
 @bp.route(f"{PREFIX}/calls/<slug>")
@@ -303,8 +319,7 @@ PIPELINE_FILTERS = ("category", "quarter", "value")
 
 
 def _value(params: Params) -> SocialValue | None:
-    slug = params.slug("value", values := _by_slug(SocialValue), CATALOGUE_HINT)
-    return values[slug] if slug else None
+    return _catalogue_entry(params, "value", SocialValue)
 
 
 @bp.route(f"{PREFIX}/pipeline")
