@@ -12,6 +12,7 @@ rules stay where they are: the public state and the deadline are `models.public_
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from typing import Any, NamedTuple
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import Select, bindparam, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from ..catalogue.models import Category, SocialValue
@@ -115,28 +116,39 @@ def _localised(nl: str, en: str | None, locale: str) -> str:
     return (en or nl) if locale != "nl" else nl
 
 
+# The statements are built once, with parameters (`ids`, `now`): building a statement's expression
+# tree anew for every request cost about as much as running it.
+_IDS = bindparam("ids", expanding=True)
+_NOW = bindparam("now", type_=Phase.__table__.c.opens_at.type)
+
+
+@functools.cache
+def _card_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
+    rows = (select(Call.id, Call.slug, Call.kind, Call.status, Call.title, Call.title_en, Call.summary,
+                   Call.summary_en, Call.ambition_level, Category.name_nl, Category.name_en)
+            .join(Category, Category.id == Call.category_id)
+            .where(Call.id.in_(_IDS)))
+    phases = (select(Phase.call_id, Phase.opens_at, Phase.closes_at)
+              .where(Phase.call_id.in_(_IDS)).order_by(Phase.call_id, Phase.number))
+    values = (select(call_social_values.c.call_id, SocialValue.name_nl, SocialValue.name_en)
+              .join(SocialValue, SocialValue.id == call_social_values.c.social_value_id)
+              .where(call_social_values.c.call_id.in_(_IDS))
+              .order_by(SocialValue.name_nl))  # as Call.social_values
+    return rows, phases, values
+
+
 def card_rows(session: Session, ids: Sequence[int], now: dt.datetime, locale: str) -> list[CallCard]:
     """The cards of these calls, in the order of `ids`: three queries, whatever their number."""
     if not ids:
         return []
     id_list = list(ids)
-    rows = session.execute(
-        select(Call.id, Call.slug, Call.kind, Call.status, Call.title, Call.title_en, Call.summary, Call.summary_en,
-               Call.ambition_level, Category.name_nl, Category.name_en)
-        .join(Category, Category.id == Call.category_id)
-        .where(Call.id.in_(id_list))
-    ).all()
+    rows_statement, phases_statement, values_statement = _card_statements()
+    rows = session.execute(rows_statement, {"ids": id_list}).all()
     phases: dict[int, list[Any]] = defaultdict(list)
-    for phase in session.execute(select(Phase.call_id, Phase.opens_at, Phase.closes_at)
-                                 .where(Phase.call_id.in_(id_list)).order_by(Phase.call_id, Phase.number)):
+    for phase in session.execute(phases_statement, {"ids": id_list}):
         phases[phase.call_id].append(phase)
     values: dict[int, list[str]] = defaultdict(list)
-    for call_id, name_nl, name_en in session.execute(
-        select(call_social_values.c.call_id, SocialValue.name_nl, SocialValue.name_en)
-        .join(SocialValue, SocialValue.id == call_social_values.c.social_value_id)
-        .where(call_social_values.c.call_id.in_(id_list))
-        .order_by(SocialValue.name_nl)  # as Call.social_values
-    ):
+    for call_id, name_nl, name_en in session.execute(values_statement, {"ids": id_list}):
         values[call_id].append(_localised(name_nl, name_en, locale))
     labels = _Labels(locale)
     english = locale != "nl"
@@ -167,34 +179,44 @@ class OpenCallCard(NamedTuple):
     deadline: dt.datetime
 
 
-def open_call_cards(session: Session, now: dt.datetime, locale: str, limit: int = 6) -> list[OpenCallCard]:
-    """Open calls with the deadline of their open phase, the nearest first (the home page): the
-    rows of `services.open_calls_by_deadline`, only the columns the home page shows."""
-    stmt = (
+@functools.cache
+def _open_calls_statement() -> Select[Any]:
+    return (
         select(Call.slug, Call.kind, Call.title, Call.title_en, Call.summary, Call.summary_en, Call.ambition_level,
                Phase.closes_at)
         .join(Phase, Phase.call_id == Call.id)
-        .where(Call.status == CallStatus.PUBLISHED, Phase.opens_at <= now, Phase.closes_at > now)
+        .where(Call.status == CallStatus.PUBLISHED, Phase.opens_at <= _NOW, Phase.closes_at > _NOW)
         .order_by(Phase.closes_at, Call.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
+
+
+def open_call_cards(session: Session, now: dt.datetime, locale: str, limit: int = 6) -> list[OpenCallCard]:
+    """Open calls with the deadline of their open phase, the nearest first (the home page): the
+    rows of `services.open_calls_by_deadline`, only the columns the home page shows."""
     labels = _Labels(locale)
     english = locale != "nl"
     return [OpenCallCard(url=labels.url(row.slug), kind=row.kind.value, kind_label=labels.kind(row.kind),
                          title=call_text(row, "title", locale), summary=call_text(row, "summary", locale),
                          level_label=labels.level(row.ambition_level), only_dutch=english and not row.title_en,
                          deadline=row.closes_at)
-            for row in session.execute(stmt)]
+            for row in session.execute(_open_calls_statement(), {"now": now, "limit": limit})]
+
+
+_COUNTED_STATES = (PublicState.OPEN, PublicState.UPCOMING)
+
+
+@functools.cache
+def _count_statement() -> Select[Any]:
+    return (select(*(func.coalesce(func.sum(case((state_condition(state, _NOW), 1), else_=0)), 0)
+                     for state in _COUNTED_STATES))
+            .where(visible_to_public(), Call.status == CallStatus.PUBLISHED))  # both states are of published calls
 
 
 def count_open_and_upcoming(session: Session, now: dt.datetime) -> dict[PublicState, int]:
     """`services.count_calls_by_state` for open and upcoming calls, in one query."""
-    states = (PublicState.OPEN, PublicState.UPCOMING)
-    row = session.execute(
-        select(*(func.coalesce(func.sum(case((state_condition(state, now), 1), else_=0)), 0) for state in states))
-        .where(visible_to_public(), Call.status == CallStatus.PUBLISHED)  # both states are of published calls
-    ).one()
-    return {state: int(count or 0) for state, count in zip(states, row, strict=True)}
+    row = session.execute(_count_statement(), {"now": now}).one()
+    return {state: int(count or 0) for state, count in zip(_COUNTED_STATES, row, strict=True)}
 
 
 def filter_choices(session: Session, locale: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
