@@ -219,13 +219,16 @@ def count_open_and_upcoming(session: Session, now: dt.datetime) -> dict[PublicSt
     return {state: int(count or 0) for state, count in zip(_COUNTED_STATES, row, strict=True)}
 
 
+@functools.cache
+def _choices_statement() -> Any:
+    return (select(literal("category").label("table"), Category.slug, Category.name_nl, Category.name_en)
+            .union_all(select(literal("value"), SocialValue.slug, SocialValue.name_nl, SocialValue.name_en)))
+
+
 def filter_choices(session: Session, locale: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The categories and the social values of the list's filter, as (slug, name) sorted by the name
     the reader sees (as catalogue.services.all_categories and all_social_values), in one query."""
-    rows = session.execute(
-        select(literal("category").label("table"), Category.slug, Category.name_nl, Category.name_en)
-        .union_all(select(literal("value"), SocialValue.slug, SocialValue.name_nl, SocialValue.name_en))
-    ).all()
+    rows = session.execute(_choices_statement()).all()
     choices: dict[str, list[tuple[str, str]]] = {"category": [], "value": []}
     for table, slug, name_nl, name_en in rows:
         choices[table].append((slug, _localised(name_nl, name_en, locale)))

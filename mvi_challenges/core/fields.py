@@ -337,7 +337,14 @@ class PlainSelect(widgets.Select):
             if isinstance(value, bool):
                 value = str(value)
             selected = " selected" if coerce(value) == data else ""
-            html.append(f'<option{selected} value="{escape(value)}">{escape(label or value)}</option>')
+            if isinstance(label, LazyString):
+                # Translated once (not for `or` and again for escape), and shown as WTForms shows
+                # it: escape() takes a lazy string's text as it is (its __html__).
+                text = str(label)
+                shown = text if text else escape(value)
+            else:
+                shown = escape(label or value)
+            html.append(f'<option{selected} value="{escape(value)}">{shown}</option>')
         html.append("</select>")
         return Markup("".join(html))  # noqa: S704 - every value and label is escaped above
 
