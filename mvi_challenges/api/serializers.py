@@ -23,7 +23,7 @@ from ..calls.stages import prize_for
 from ..catalogue.models import Category, Department, SocialValue
 from ..consultations import lifecycle as consultation_lifecycle
 from ..consultations.models import Consultation
-from ..core.links import public_url
+from ..core.links import public_slug_url, public_url
 from ..criteria.models import LeadingPrinciple, LibraryCriterion
 from ..criteria.services import principles_of
 from ..dialogues.models import Contribution, Dialogue
@@ -160,10 +160,10 @@ def call(item: Call, now: dt.datetime, criteria: dict[int, list[Json]] | None = 
         "phases": [phase(p, criteria.get(p.id) if criteria is not None else None) for p in item.phases],
         "documents": [document(item, d) for d in item.documents],
         "links": {
-            "html": absolute("calls.call_detail", slug=item.slug),
-            "api": absolute("api.call_detail", slug=item.slug),
-            "questions": absolute("proposals.questions", slug=item.slug),
-            "decisions": absolute("api.decision_list", call=item.slug),
+            "html": public_slug_url("calls.call_detail", item.slug),
+            "api": public_slug_url("api.call_detail", item.slug),
+            "questions": public_slug_url("proposals.questions", item.slug),
+            "decisions": public_slug_url("api.decision_list", item.slug, name="call"),
         },
     }
 

@@ -7,6 +7,7 @@ on a password-reset request would otherwise mail the victim a reset link to the 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +34,23 @@ def public_url(endpoint: str, **values: Any) -> str:
     anchor = values.pop("_anchor", None)
     url = _public_adapter().build(endpoint, values, force_external=True)
     return f"{url}#{anchor}" if anchor else url
+
+
+_PLAIN_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # core.slugs.slugify's words: nothing to quote in a URL
+_STAND_IN = "zz0slug0zz"
+
+
+def public_slug_url(endpoint: str, slug: str, name: str = "slug") -> str:
+    """`public_url(endpoint, **{name: slug})`, for the many links of a list: the address is built
+    once per endpoint (with a stand-in for the slug) and each plain slug put into it."""
+    if not _PLAIN_SLUG.fullmatch(slug):
+        return public_url(endpoint, **{name: slug})
+    setting = str(current_app.config["PUBLIC_URL"])
+    templates: dict[tuple[str, str, str], str] = current_app.extensions.setdefault("mvi_public_slug_urls", {})
+    template = templates.get((setting, endpoint, name))
+    if template is None:
+        template = templates[(setting, endpoint, name)] = public_url(endpoint, **{name: _STAND_IN})
+    return template.replace(_STAND_IN, slug)
 
 
 def public_host(public_url_setting: str) -> str:
