@@ -9,10 +9,8 @@ from typing import Any
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ColumnElement, Select, String, and_, bindparam, exists, func, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
@@ -743,39 +741,12 @@ def public_calls_query(filters: CallFilters, now: dt.datetime) -> Select[tuple[C
     text = filters.text.strip()
     if text:
         pattern = f"%{escape_like(text)}%"
-        stmt = stmt.where(or_(*(CaseInsensitiveLike(column, pattern) for column in (
-            Call.title, Call.summary, Call.body_source, Call.title_en, Call.summary_en, Call.body_source_en))))
+        stmt = stmt.where(
+            or_(Call.title.ilike(pattern, escape="\\"), Call.summary.ilike(pattern, escape="\\"),
+                Call.body_source.ilike(pattern, escape="\\"), Call.title_en.ilike(pattern, escape="\\"),
+                Call.summary_en.ilike(pattern, escape="\\"), Call.body_source_en.ilike(pattern, escape="\\"))
+        )
     return stmt
-
-
-class CaseInsensitiveLike(ColumnElement[bool]):
-    """`column ILIKE pattern ESCAPE '\\'`; on SQLite a plain LIKE, which means the same there.
-
-    SQLAlchemy writes ILIKE on SQLite as `lower(column) LIKE lower(pattern)`: a lowercased copy of
-    every call's body per search, some three times slower than LIKE. SQLite's LIKE already ignores
-    case for ASCII letters only, and its lower() changes only ASCII letters, so the result is the same.
-    """
-
-    inherit_cache = True
-    type = Boolean()
-    _is_implicitly_boolean = True  # a comparison: no "= 1" after it where booleans are integers
-
-    def __init__(self, column: Any, pattern: str) -> None:
-        self.column = column
-        self.pattern = bindparam(None, pattern, type_=String())  # a parameter: one cached statement for all texts
-
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
-                           ("pattern", InternalTraversal.dp_clauseelement)]
-
-
-@compiles(CaseInsensitiveLike)
-def _ilike(element: CaseInsensitiveLike, compiler: Any, **kw: Any) -> str:
-    return compiler.process(element.column.ilike(element.pattern, escape="\\"), **kw)
-
-
-@compiles(CaseInsensitiveLike, "sqlite")
-def _ilike_sqlite(element: CaseInsensitiveLike, compiler: Any, **kw: Any) -> str:
-    return compiler.process(element.column.like(element.pattern, escape="\\"), **kw)
 
 
 def open_calls_by_deadline(session: Session, now: dt.datetime, limit: int = 6) -> list[tuple[Call, Phase]]:
