@@ -75,3 +75,11 @@ def test_home_cards_and_counts_match_the_rules(app: Flask) -> None:
         assert cards.count_open_and_upcoming(db.session, now) == count_calls_by_state(db.session, now)
         slugs = set(db.session.scalars(select(Call.slug).where(Call.id.in_(open_ids))))
         assert {card.url.rsplit("/", 1)[-1] for card in home} == slugs
+
+
+def test_text_search_ignores_case_and_takes_wildcards_literally(app: Flask, client) -> None:
+    make_call(app, title="Circulaire Bouwplaats Overvecht")
+    for text, found in (("circulaire bouw", True), ("BOUWPLAATS", True), ("overVECHT", True),
+                        ("circul_ire", False), ("circulaire%overvecht", False), ("ontbreekt", False)):
+        body = client.get("/calls", query_string={"q": text}).get_data(as_text=True)
+        assert ("Circulaire Bouwplaats Overvecht" in body) is found, text
