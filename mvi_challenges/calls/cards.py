@@ -123,7 +123,7 @@ _NOW = bindparam("now", type_=Phase.__table__.c.opens_at.type)
 
 
 @functools.cache
-def _card_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
+def card_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
     rows = (select(Call.id, Call.slug, Call.kind, Call.status, Call.title, Call.title_en, Call.summary,
                    Call.summary_en, Call.ambition_level, Category.name_nl, Category.name_en)
             .join(Category, Category.id == Call.category_id)
@@ -142,7 +142,7 @@ def card_rows(session: Session, ids: Sequence[int], now: dt.datetime, locale: st
     if not ids:
         return []
     id_list = list(ids)
-    rows_statement, phases_statement, values_statement = _card_statements()
+    rows_statement, phases_statement, values_statement = card_statements()
     rows = session.execute(rows_statement, {"ids": id_list}).all()
     phases: dict[int, list[Any]] = defaultdict(list)
     for phase in session.execute(phases_statement, {"ids": id_list}):
