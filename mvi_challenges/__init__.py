@@ -13,7 +13,7 @@ from flask_migrate import Migrate
 
 from .config import load_config
 from .core.csrf import csrf
-from .core.db import db, install_replica, render_migration_item
+from .core.db import db, include_in_migrations, install_replica, render_migration_item
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Open data does not depend on who asks (no personal data, no language from the session).
@@ -97,7 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     install_replica(app)
     migrate.init_app(app, db, directory=str(resource_folder("migrations")), render_as_batch=True,
-                     render_item=render_migration_item)
+                     render_item=render_migration_item, include_object=include_in_migrations)
     csrf.init_app(app)
     from .infra.ratelimit import limiter
 

@@ -16,6 +16,7 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..core.db import db
 from .models import Role, User
@@ -47,7 +48,8 @@ def load_user(user_id: str) -> User | None:
         uid, version = int(raw_id), int(raw_version)
     except ValueError:
         return None
-    user = db.session.scalar(select(User).where(User.id == uid))
+    # One query with the roles joined: every logged-in page loads its person first (issue #20).
+    user = db.session.scalars(select(User).options(joinedload(User.role_rows)).where(User.id == uid)).unique().first()
     if user is None or user.auth_version != version or user.blocked:
         return None
     if current_app.config["MVI_ENV"] == "production" and is_demo_account(user):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
 from ..core import audit
-from ..core.db import escape_like, is_referenced, lock_row
+from ..core.db import is_referenced, lock_row
 from ..core.errors import DomainError
 from ..core.sanitize import render_markdown
 from ..core.slugs import unique_slug
@@ -24,7 +24,7 @@ from ..core.uploads import InspectedUpload
 from ..criteria import lifecycle as level_rule
 from ..criteria.models import LibraryCriterion
 from ..criteria.services import has_active_library
-from . import lifecycle, stages
+from . import lifecycle, search, stages
 from .models import (
     Call,
     CallDocument,
@@ -258,6 +258,10 @@ def choose_library_criteria(session: Session, actor: Any, call: Call, criterion_
     if len(chosen) != len(wanted):
         raise DomainError(_l("A chosen criterion no longer exists. Reload the page and choose again."))
     current = {criterion.id for criterion in call.library_criteria}
+    emptied = level_rule.emptying_problem(is_draft=call.status is CallStatus.DRAFT, had=len(current),
+                                          chosen=len(chosen))
+    if emptied is not None:
+        raise DomainError(emptied)
     for criterion in chosen:
         if (problem := level_rule.may_pick(criterion, call.category_id, criterion.id in current)) is not None:
             raise DomainError(problem)
@@ -740,12 +744,7 @@ def public_calls_query(filters: CallFilters, now: dt.datetime) -> Select[tuple[C
         stmt = stmt.where(state_condition(filters.state, now))
     text = filters.text.strip()
     if text:
-        pattern = f"%{escape_like(text)}%"
-        stmt = stmt.where(
-            or_(Call.title.ilike(pattern, escape="\\"), Call.summary.ilike(pattern, escape="\\"),
-                Call.body_source.ilike(pattern, escape="\\"), Call.title_en.ilike(pattern, escape="\\"),
-                Call.summary_en.ilike(pattern, escape="\\"), Call.body_source_en.ilike(pattern, escape="\\"))
-        )
+        stmt = stmt.where(search.text_matches(text))  # through a trigram index (calls/search.py)
     return stmt
 
 
@@ -785,8 +784,18 @@ def find_call_by_slug(session: Session, slug: str) -> Call | None:
     return session.scalar(stmt)
 
 
-def staff_calls_query(status: CallStatus | None = None) -> Select[tuple[Call]]:
-    stmt = select(Call).options(selectinload(Call.phases)).order_by(Call.updated_at.desc(), Call.id.desc())
+def staff_calls_query(status: CallStatus | None = None, now: dt.datetime | None = None) -> Select[Any]:
+    """Staff's call list as plain rows (id, title, kind, status, next_deadline), newest change first:
+    the list shows these only, so no call's texts or phases are loaded."""
+    stmt = (select(Call.id, Call.title, Call.kind, Call.status,
+                   next_deadline_column(now or now_utc()).label("next_deadline"))
+            .order_by(Call.updated_at.desc(), Call.id.desc()))
     if status is not None:
         stmt = stmt.where(Call.status == status)
     return stmt
+
+
+def next_deadline_column(now: dt.datetime) -> Any:
+    """Call.next_deadline(now) in SQL, per call row: the earliest phase deadline after `now`, NULL when none."""
+    return (select(func.min(Phase.closes_at)).where(Phase.call_id == Call.id, Phase.closes_at > now)
+            .scalar_subquery())

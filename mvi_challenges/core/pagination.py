@@ -42,6 +42,21 @@ class KeyedPagination(SelectPagination):
         return self._query_args["session"].scalar(select(func.count()).select_from(keys)) or 0
 
 
+class RowPagination(SelectPagination):
+    """Pages of plain rows (named tuples of the columns a list shows) instead of ORM objects: a
+    list that shows four fields of each row need not load, identify and track whole objects. The
+    count counts the first column only (not the row's other, perhaps computed, columns)."""
+
+    def _query_items(self) -> list[Any]:
+        stmt = self._query_args["select"]
+        return list(self._query_args["session"].execute(stmt.limit(self.per_page).offset(self._query_offset)))
+
+    def _query_count(self) -> int:
+        stmt = self._query_args["select"]
+        first = stmt.with_only_columns(*list(stmt.selected_columns)[:1]).order_by(None).subquery()
+        return self._query_args["session"].scalar(select(func.count()).select_from(first)) or 0
+
+
 def paginate_by_key(stmt: Select[Any], key: InstrumentedAttribute[int], *, page: int, per_page: int,
                     error_out: bool, load: Callable[[list[Any]], Iterable[Any]] | None = None) -> Pagination:
     """Like `db.paginate`, for a statement over one model whose order ends in its key."""
@@ -49,12 +64,16 @@ def paginate_by_key(stmt: Select[Any], key: InstrumentedAttribute[int], *, page:
                            max_per_page=None, error_out=error_out, count=True, load=load)
 
 
-def paginate(stmt: Select[Any], per_page: int, key: InstrumentedAttribute[int] | None = None,
-             load: Callable[[list[Any]], Iterable[Any]] | None = None) -> Pagination:
-    """`?page=abc` or `?page=-3` shows page 1; a page past the end is a 404. With a `key`, `load`
-    may turn the page's keys into its rows (KeyedPagination)."""
+def paginate(stmt: Select[Any], per_page: int, key: InstrumentedAttribute[int] | None = None, *,
+             rows: bool = False, load: Callable[[list[Any]], Iterable[Any]] | None = None) -> Pagination:
+    """`?page=abc` or `?page=-3` shows page 1; a page past the end is a 404. `rows`: the page's
+    items are the statement's rows (RowPagination), not its first column's objects. With a `key`,
+    `load` may turn the page's keys into its rows (KeyedPagination)."""
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), MAX_PAGE)  # a huge number would overflow the OFFSET
+    if rows:
+        return RowPagination(select=stmt, session=db.session, page=page, per_page=per_page, max_per_page=None,
+                             error_out=True, count=True)
     if key is not None:
         return paginate_by_key(stmt, key, page=page, per_page=per_page, error_out=True, load=load)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=True, count=True)

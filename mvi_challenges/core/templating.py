@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from flask_babel import get_locale
 
+from . import i18n
 from .formatting import amount, decimal, iso_local, local_date, local_datetime, localised, money, time_left
 from .links import public_url
 from .sanitize import as_markup
@@ -51,14 +51,15 @@ def register_templating(app: Flask) -> None:
     )
     app.jinja_env.globals["form_error_list"] = form_error_list
     app.jinja_env.globals["public_url"] = public_url  # mails: links on PUBLIC_URL, never the request's Host
+    i18n.install(app)  # after babel.init_app: its template gettext, looked up once per request
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
         if not has_request_context():
-            return {"current_locale": str(get_locale())}
-        return {"current_locale": str(get_locale()), "current_path": request.full_path.rstrip("?")}
+            return {"current_locale": i18n.locale_name()}
+        return {"current_locale": i18n.locale_name(), "current_path": request.full_path.rstrip("?")}
 
 
 def offer_to_templates(app: Flask, **functions: Callable[..., Any]) -> None:

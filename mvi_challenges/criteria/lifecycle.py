@@ -10,7 +10,8 @@ A call without library criteria (every call made before the library existed) kee
 stored with it: `applied_level` answers None and the declared level stands. But a draft call whose
 category HAS active library criteria is published only after at least one was chosen
 (`library_choice_problem`), so no new call can claim a level it does not apply; calls already
-published are left as they are, and categories without a library are unaffected.
+published are left as they are, and categories without a library are unaffected. Once a call
+has left the draft state with library criteria, it cannot drop all of them (`emptying_problem`).
 
 calls.services (save_call, choose_library_criteria) and the call form ask these functions; no
 other module decides a level.
@@ -53,6 +54,16 @@ def library_choice_problem(*, is_draft: bool, category_has_library: bool, chosen
     """
     if is_draft and category_has_library and chosen == 0:
         return choose_criteria_text()
+    return None
+
+
+def emptying_problem(*, is_draft: bool, had: int, chosen: int) -> str | None:
+    """Why a call cannot drop all its library criteria, or None. A call that left the draft state with
+    criteria would otherwise fall back to its stored level with nothing to show for it: the applied
+    level would be declared again, and comply-or-explain no longer computed."""
+    if not is_draft and had > 0 and chosen == 0:
+        return str(_l("A published call keeps at least one criterion from the library: its ambition level "
+                      "follows from them. Choose the criteria it applies instead."))
     return None
 
 

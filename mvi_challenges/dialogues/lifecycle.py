@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -83,6 +84,33 @@ def uses_lot(dialogue: Dialogue) -> bool:
 def lot_allowed(dialogue: Dialogue) -> bool:
     """Selection by lot is for city dialogues: residents' panels, not market parties."""
     return dialogue.kind is DialogueKind.CITY
+
+
+def lot_change_refusal(dialogue: Dialogue, now: dt.datetime, *, selection: Selection, quotas: dict[str, Any],
+                       capacity: int, registration_closes_at: dt.datetime,
+                       anyone_registered: bool) -> tuple[str, str] | None:
+    """Why this edit of how seats are given cannot be saved, as (field, message), or None.
+
+    A draw's inputs are the committed secret, the candidates, the seats and the quotas. Staff can
+    read the secret, so once people registered they could compute who a different number of seats,
+    or one more candidate registered after closing, would seat: the seats and quotas are fixed once
+    anyone registered, and the registration of a lottery cannot reopen once it closed."""
+    if not anyone_registered:
+        return None
+    if dialogue.selection is not selection or (dialogue.lot_quotas or {}) != quotas:
+        return "selection", str(_l("People have already registered: how seats are given can no longer change."))
+    if not uses_lot(dialogue):
+        return None
+    if capacity != dialogue.capacity:
+        return "capacity", str(_l("People have registered for the draw: the number of seats can no longer change."))
+    def minute(moment: dt.datetime) -> dt.datetime:  # the form says minutes: the same minute is no change
+        return moment.replace(second=0, microsecond=0)
+
+    closed = dialogue.registration_closes_at <= now
+    if closed and minute(registration_closes_at) != minute(dialogue.registration_closes_at):
+        return "registration_closes_at", str(_l(
+            "Registration for the draw has closed: its closing time can no longer change."))
+    return None
 
 
 def draw_refusal(dialogue: Dialogue, now: dt.datetime, *, already_drawn: bool) -> str | None:

@@ -57,10 +57,12 @@ def save_dialogue(
     quotas = _checked_quotas(lot_quotas or {}, capacity) if selection is Selection.LOT else {}
     if selection is Selection.LOT and kind is not DialogueKind.CITY:
         raise DomainError(_l("Selection by lot is for city dialogues."), field="selection")
-    if dialogue is not None and (dialogue.selection is not selection or (dialogue.lot_quotas or {}) != quotas) \
-            and _anyone_registered(session, dialogue):
-        raise DomainError(_l("People have already registered: how seats are given can no longer change."),
-                          field="selection")
+    if dialogue is not None:
+        refusal = lifecycle.lot_change_refusal(
+            dialogue, now_utc(), selection=selection, quotas=quotas, capacity=capacity,
+            registration_closes_at=registration_closes_at, anyone_registered=_anyone_registered(session, dialogue))
+        if refusal is not None:
+            raise DomainError(refusal[1], field=refusal[0])
     if ends_at <= starts_at:
         raise DomainError(_l("The end must be after the start."), field="ends_at")
     if registration_closes_at > starts_at:

@@ -38,18 +38,24 @@ class RedisSession(CallbackDict, SessionMixin):  # type: ignore[misc]
         self.new = new
         self.modified = False
         self.user_at_start = (initial or {}).get(USER_KEY)
+        self.expiry_renewed = False  # read with GETEX, which already renewed the sliding expiry
 
 
 class RedisSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> RedisSession:
         sid = request.cookies.get(self.get_cookie_name(app))
         if sid and len(sid) <= 100:
-            raw = redis_for(app).get(redis_key(app, "session", sid))
+            # Read and renew the sliding expiry in one round trip (GETEX, Redis 6.2+): every
+            # logged-in page pays for it (issue #20).
+            raw = redis_for(app).getex(redis_key(app, "session", sid), ex=int(app.config["SESSION_LIFETIME_SECONDS"]))
             if raw is not None:
                 try:
-                    return RedisSession(serializer.loads(raw.decode("utf-8")), sid=sid)
+                    session = RedisSession(serializer.loads(raw.decode("utf-8")), sid=sid)
                 except ValueError:
                     pass  # unreadable data: start afresh
+                else:
+                    session.expiry_renewed = True
+                    return session
         return RedisSession(new=True)
 
     def save_session(self, app: Flask, session: RedisSession, response: Response) -> None:  # type: ignore[override]
@@ -71,7 +77,7 @@ class RedisSessionInterface(SessionInterface):
         if session.sid is None or session.modified:
             session.sid = session.sid or secrets.token_urlsafe(32)
             client.set(redis_key(app, "session", session.sid), serializer.dumps(dict(session)), ex=lifetime)
-        else:
+        elif not session.expiry_renewed:
             client.expire(redis_key(app, "session", session.sid), lifetime)  # still in use: keep it
         response.set_cookie(name, session.sid, httponly=self.get_cookie_httponly(app), domain=domain, path=path,
                             secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app))

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..accounts.models import Organisation, User
 from ..calls.models import Call, Phase
@@ -98,6 +98,11 @@ def register_query(filters: RegisterFilters) -> Select[tuple[ProcurementRecord]]
     # The call and its approver come along: the register shows who approved the explanation.
     stmt = select(ProcurementRecord).options(
         selectinload(ProcurementRecord.call).selectinload(Call.explanation_approved_by))
+    return _in_register(stmt, filters)
+
+
+def _in_register(stmt: Select[Any], filters: RegisterFilters) -> Select[Any]:
+    """The register's filters and order, on a statement over procurement records."""
     stmt = where_in_scope(stmt, ProcurementRecord.published_on, year=filters.year,
                           category_id=filters.category_id, department_id=filters.department_id)
     if filters.applied_level is not None:
@@ -116,6 +121,15 @@ def register_query(filters: RegisterFilters) -> Select[tuple[ProcurementRecord]]
 def records_lacking_explanation_query() -> Select[tuple[ProcurementRecord]]:
     """Below the target level without an explanation, newest first (the register's "unexplained")."""
     return register_query(RegisterFilters(lacks_explanation=True)).options(selectinload(ProcurementRecord.manager))
+
+
+def records_lacking_explanation_rows_query() -> Select[Any]:
+    """The same records as plain rows (id, title, manager_name) for a list of links (staff's work list)."""
+    manager = aliased(User)
+    return _in_register(
+        select(ProcurementRecord.id, ProcurementRecord.title, manager.name.label("manager_name"))
+        .outerjoin(manager, manager.id == ProcurementRecord.manager_id),
+        RegisterFilters(lacks_explanation=True))
 
 
 def records_lacking_explanation(session: Session) -> list[ProcurementRecord]:
@@ -180,10 +194,7 @@ def save_record(
 
 def awarded_without_contract_query() -> Select[tuple[Proposal, ProcurementRecord]]:
     """Awarded proposals for which no contract has been recorded yet, with their register entry."""
-    return (_published_awards().add_columns(ProcurementRecord)
-            .join(ProcurementRecord, ProcurementRecord.call_id == Proposal.call_id)
-            .outerjoin(Contract, Contract.proposal_id == Proposal.id)
-            .where(Contract.id.is_(None))
+    return (_awards_without_contract(select(Proposal, ProcurementRecord))
             # the pages name each by its submitted title (Proposal.submitted_title): its versions
             .options(selectinload(Proposal.organisation), selectinload(Proposal.versions))
             .order_by(Proposal.id))
@@ -191,6 +202,23 @@ def awarded_without_contract_query() -> Select[tuple[Proposal, ProcurementRecord
 
 def awarded_without_contract(session: Session) -> list[tuple[Proposal, ProcurementRecord]]:
     return [(proposal, record) for proposal, record in session.execute(awarded_without_contract_query())]
+
+
+def awarded_without_contract_keys(session: Session) -> list[Any]:
+    """The same awards as (proposal_id, record_id) rows in proposal order, read from the indexes
+    alone (no proposal's row, text or versions): for a list that shows a few and counts the rest.
+    Sorted here: ORDER BY made SQLite walk ix_proposals_status and read each awarded proposal's row
+    for its phase and call (2.9 against 1.1 ms at bench scale 0.1) instead of the covering index."""
+    rows = session.execute(_awards_without_contract(
+        select(Proposal.id.label("proposal_id"), ProcurementRecord.id.label("record_id"))))
+    return sorted(rows, key=lambda row: row.proposal_id)
+
+
+def _awards_without_contract(stmt: Select[Any]) -> Select[Any]:
+    return (stmt.select_from(Proposal).join(Phase, Proposal.phase_id == Phase.id)
+            .join(ProcurementRecord, ProcurementRecord.call_id == Proposal.call_id)
+            .outerjoin(Contract, Contract.proposal_id == Proposal.id)
+            .where(*_published_award_conditions(), Contract.id.is_(None)))
 
 
 # --- contracts ------------------------------------------------------------------------------
@@ -208,8 +236,12 @@ def awarded_proposals(session: Session, record: ProcurementRecord) -> list[Propo
 def _published_awards() -> Select[tuple[Proposal]]:
     """Awarded proposals whose decision has been published: before that, an award is not public and
     may still change, so no contract can be recorded for it."""
-    return (select(Proposal).join(Phase, Proposal.phase_id == Phase.id)
-            .where(Proposal.status == ProposalStatus.AWARDED, Phase.decisions_published_at.is_not(None)))
+    return select(Proposal).join(Phase, Proposal.phase_id == Phase.id).where(*_published_award_conditions())
+
+
+def _published_award_conditions() -> tuple[Any, ...]:
+    """Of proposals joined with their phase: awarded, and the decision published."""
+    return Proposal.status == ProposalStatus.AWARDED, Phase.decisions_published_at.is_not(None)
 
 
 def is_published_award(proposal: Proposal) -> bool:

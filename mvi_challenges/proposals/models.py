@@ -42,6 +42,9 @@ class Proposal(Base):
         # Awarded proposals still without a contract (staff's work list and monitoring page), from
         # the index alone: reading each awarded proposal's row took tens of ms at city scale.
         Index("ix_proposals_status_phase_call", "status", "phase_id", "call_id"),
+        # An owner's proposals, newest change first (Mijn voorstellen, a citizen's /my): without it
+        # every request scanned all proposals (10-18 ms each at city scale).
+        Index("ix_proposals_owner_updated", "owner_key", "updated_at", "id"),
     )
 
     id: Mapped[intpk]

@@ -56,19 +56,47 @@ def owner_key_for(user: User) -> str:
     return f"user:{user.id}"
 
 
+def eligibilities_of(user: Any) -> frozenset[Eligibility]:
+    """The calls' eligibilities under which `user` may submit: none for staff, jury members and
+    visitors who are neither an entrepreneur with a registered organisation nor a citizen. The one
+    rule behind eligibility_problem, usable in SQL (Call.eligibility.in_(...)) for lists of calls."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    kinds = set()
+    if user.has_role(Role.ENTREPRENEUR) and user.organisation_id is not None:
+        kinds |= {Eligibility.ENTREPRENEURS, Eligibility.BOTH}
+    if user.has_role(Role.CITIZEN):
+        kinds |= {Eligibility.CITIZENS, Eligibility.BOTH}
+    return frozenset(kinds)
+
+
 def eligibility_problem(call: Call, user: Any) -> str | None:
     """Why this user cannot submit on this call, or None when they can."""
     if not getattr(user, "is_authenticated", False):
         return str(_l("Log in to submit a proposal."))
-    entrepreneur = user.has_role(Role.ENTREPRENEUR) and user.organisation_id is not None
-    citizen = user.has_role(Role.CITIZEN)
-    if call.eligibility is Eligibility.ENTREPRENEURS and not entrepreneur:
+    if call.eligibility in eligibilities_of(user):
+        return None
+    if call.eligibility is Eligibility.ENTREPRENEURS:
         return str(_l("Only entrepreneurs with a registered organisation (KvK number) can submit on this call."))
-    if call.eligibility is Eligibility.CITIZENS and not citizen:
+    if call.eligibility is Eligibility.CITIZENS:
         return str(_l("Only citizens can submit on this call."))
-    if call.eligibility is Eligibility.BOTH and not (entrepreneur or citizen):
-        return str(_l("Register as an entrepreneur or a citizen to submit on this call."))
-    return None
+    return str(_l("Register as an entrepreneur or a citizen to submit on this call."))
+
+
+def open_calls_to_start(session: Session, user: Any, now: dt.datetime, limit: int = 6) -> list[Any]:
+    """Open phases of published calls this person may submit on and has no proposal in yet, the
+    nearest deadline first, as plain rows (slug, title, title_en, closes_at) for a list of links.
+    Eligibility and "not started" are asked in SQL (the (phase, owner) key answers the second),
+    so the list is the first `limit` that fit, however many open calls do not."""
+    kinds = eligibilities_of(user)
+    if not kinds:
+        return []
+    started = select(Proposal.id).where(Proposal.phase_id == Phase.id, Proposal.owner_key == owner_key_for(user))
+    return list(session.execute(
+        select(Call.slug, Call.title, Call.title_en, Phase.closes_at).join(Phase, Phase.call_id == Call.id)
+        .where(Call.status == CallStatus.PUBLISHED, Phase.opens_at <= now, Phase.closes_at > now,
+               Call.eligibility.in_(sorted(kinds)), ~started.exists())
+        .order_by(Phase.closes_at, Call.id).limit(limit)))
 
 
 def _phase_problem(call: Call, phase: Phase, now: dt.datetime) -> DomainError | None:
@@ -405,6 +433,18 @@ def proposals_for_user_query(user: User) -> Select[tuple[Proposal]]:
         .options(selectinload(Proposal.call), selectinload(Proposal.phase), selectinload(Proposal.versions))
         .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
     )
+
+
+def submitted_titles(session: Session, proposal_ids: Iterable[int]) -> dict[int, str]:
+    """Proposal.submitted_title of each proposal, in one query without loading proposals or their
+    versions: the latest submitted version's title, the working title while there is none."""
+    ids = list(proposal_ids)
+    if not ids:
+        return {}
+    latest = (select(ProposalVersion.title).where(ProposalVersion.proposal_id == Proposal.id)
+              .order_by(ProposalVersion.number.desc()).limit(1).scalar_subquery())
+    rows = session.execute(select(Proposal.id, func.coalesce(latest, Proposal.title)).where(Proposal.id.in_(ids)))
+    return {proposal_id: title for proposal_id, title in rows}
 
 
 def partner_proposals_query(user: User) -> Select[tuple[Proposal]]:

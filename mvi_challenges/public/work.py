@@ -9,16 +9,17 @@ their upcoming dialogues. Only reads: the areas' own services decide who may do 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.permissions import is_staff
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call, CallStatus, Phase
-from ..calls.services import open_calls_by_deadline
 from ..consultations.permissions import can_answer
 from ..consultations.services import open_for_organisation
 from ..dialogues import lifecycle as dialogue_lifecycle
@@ -28,7 +29,7 @@ from ..monitoring import services as monitoring
 from ..monitoring.models import Contract, ResultUpdate
 from ..proposals import lifecycle as proposal_lifecycle
 from ..proposals.models import Proposal, Question
-from ..proposals.services import eligibility_problem, owner_key_for, proposals_for_user_query
+from ..proposals.services import open_calls_to_start, proposals_for_user_query, submitted_titles
 
 RESULT_UPDATE_EVERY = dt.timedelta(days=182)  # contracts report results at least twice a year
 
@@ -56,26 +57,33 @@ def _first(rows: list[Any], limit: int = WORK_LIST_LIMIT) -> WorkList:
     return WorkList(rows[:limit], len(rows))
 
 
-def _limited(session: Session, stmt: Select[Any], limit: int = WORK_LIST_LIMIT, *, rows: bool = False) -> WorkList:
-    """The first rows of a possibly long list and its length, in two queries, never all rows.
-    `rows`: keep each row as a tuple (a statement of several entities) instead of its first column."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+def _limited(session: Session, statements: tuple[Select[Any], Select[Any]], params: dict[str, Any],
+             limit: int = WORK_LIST_LIMIT) -> WorkList:
+    """The first rows (named tuples) of a possibly long list and its length, in two queries, never
+    all rows. `statements`: the list and its count (_counted)."""
+    stmt, count = statements
+    total = session.scalar(count, params) or 0
     if not total:
         return WorkList([], 0)
-    limited = stmt.limit(limit)
-    return WorkList([tuple(row) for row in session.execute(limited)] if rows else list(session.scalars(limited)),
-                    total)
+    return WorkList(list(session.execute(stmt.limit(limit), params)), total)
+
+
+def _counted(stmt: Select[Any]) -> tuple[Select[Any], Select[Any]]:
+    return stmt, select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
 @dataclass
 class StaffWork:
-    questions: WorkList  # of (call, unanswered questions)
-    closing: WorkList  # of (call, phase)
-    to_decide: WorkList  # of (call, phase, proposals)
-    explanations: WorkList  # of procurement records
+    """Each list holds plain rows with only what the work list shows (no ORM objects): at city scale
+    loading whole calls, proposals with their texts and versions, and contracts was most of the page."""
+
+    questions: WorkList  # of (call_id, title, count): calls with unanswered questions
+    closing: WorkList  # of (call_id, title, phase_title, closes_at)
+    to_decide: WorkList  # of (call_id, title, number, phase_title, count): proposals in evaluation
+    explanations: WorkList  # of procurement records (id, title, manager_name)
     to_approve: WorkList  # of calls whose explanation waits for this manager
-    contracts_to_record: WorkList  # of (proposal, record)
-    updates_due: WorkList  # of contracts
+    contracts_to_record: WorkList  # of (proposal_id, record_id, title): the proposal's submitted title
+    updates_due: WorkList  # of contracts (id, title, supplier_name)
 
     @property
     def empty(self) -> bool:
@@ -95,39 +103,64 @@ def explanations_to_approve(session: Session, user: Any) -> list[Call]:
     return [call for call in candidates if call_lifecycle.awaits_my_approval(call, user)]
 
 
-def staff_work(session: Session, now: dt.datetime, user: Any = None) -> StaffWork:
-    week = now + dt.timedelta(days=7)
-    questions = session.execute(
-        select(Call, func.count(Question.id)).join(Question, Question.call_id == Call.id)
-        .where(Question.published_at.is_(None)).group_by(Call.id).order_by(func.min(Question.asked_at))).all()
-    closing = session.execute(
-        select(Call, Phase).join(Phase, Phase.call_id == Call.id)
-        .where(Call.status == CallStatus.PUBLISHED, Phase.closes_at > now, Phase.closes_at <= week)
-        .order_by(Phase.closes_at)).all()
-    arrived = (select(func.count(Proposal.id))
-               .where(Proposal.phase_id == Phase.id, Proposal.status.in_(proposal_lifecycle.IN_EVALUATION))
-               .scalar_subquery())
+@functools.cache
+def _staff_statements() -> SimpleNamespace:
+    """The work list's statements, built once per process (building them anew was a fifth of the
+    page's Python time); the moment comes in as parameters: now, week (now + 7 days), due_before
+    (now - RESULT_UPDATE_EVERY, a date) and today."""
+    now, week, due_before, today = bindparam("now"), bindparam("week"), bindparam("due_before"), bindparam("today")
+    questions = (select(Call.id.label("call_id"), Call.title, func.count(Question.id).label("count"))
+                 .join(Question, Question.call_id == Call.id)
+                 .where(Question.published_at.is_(None)).group_by(Call.id, Call.title)
+                 .order_by(func.min(Question.asked_at)))
+    closing = (select(Call.id.label("call_id"), Call.title, Phase.title.label("phase_title"), Phase.closes_at)
+               .join(Phase, Phase.call_id == Call.id)
+               .where(Call.status == CallStatus.PUBLISHED, Phase.closes_at > now, Phase.closes_at <= week)
+               .order_by(Phase.closes_at))
+    in_evaluation = (Proposal.phase_id == Phase.id, Proposal.status.in_(proposal_lifecycle.IN_EVALUATION))
+    arrived = select(func.count(Proposal.id)).where(*in_evaluation).scalar_subquery()
     # At city scale hundreds of phases wait for a decision: counted and cut in SQL, and only the
-    # shown ones loaded (loading every call and phase took most of this page's time).
-    to_decide = (select(Call, Phase, arrived).join(Phase, Phase.call_id == Call.id)
+    # shown ones counted (whether a phase has any proposal in evaluation is one index probe).
+    to_decide = (select(Call.id.label("call_id"), Call.title, Phase.number, Phase.title.label("phase_title"),
+                        arrived.label("count"))
+                 .join(Phase, Phase.call_id == Call.id)
                  .where(Call.status.in_((CallStatus.PUBLISHED, CallStatus.CLOSED)), Phase.closes_at <= now,
-                        Phase.decisions_published_at.is_(None), arrived > 0)
+                        Phase.decisions_published_at.is_(None), select(Proposal.id).where(*in_evaluation).exists())
                  .order_by(Phase.closes_at, Phase.id))
-    last_update = (select(func.max(ResultUpdate.reported_on)).where(ResultUpdate.contract_id == Contract.id)
-                   .scalar_subquery())
-    due_before = (now - RESULT_UPDATE_EVERY).date()
-    updates_due = (select(Contract).where(Contract.signed_on <= due_before,
-                                          (Contract.ends_on.is_(None)) | (Contract.ends_on >= now.date()),
-                                          (last_update.is_(None)) | (last_update <= due_before))
+    # "No result update since `due_before`" as NOT EXISTS rather than comparing each contract's
+    # latest update: the same contracts, one index probe each (PostgreSQL also stopped compiling it).
+    reported_since = select(ResultUpdate.id).where(ResultUpdate.contract_id == Contract.id,
+                                                   ResultUpdate.reported_on > due_before)
+    updates_due = (select(Contract.id, Contract.title, Contract.supplier_name)
+                   .where(Contract.signed_on <= due_before,
+                          (Contract.ends_on.is_(None)) | (Contract.ends_on >= today), ~reported_since.exists())
                    .order_by(Contract.signed_on, Contract.id))
-    return StaffWork(questions=_first([(c, n) for c, n in questions]), closing=_first([(c, p) for c, p in closing]),
-                     to_decide=_limited(session, to_decide, rows=True),
-                     explanations=_limited(session, monitoring.records_lacking_explanation_query()),
+    return SimpleNamespace(questions=questions, closing=closing, to_decide=_counted(to_decide),
+                           explanations=_counted(monitoring.records_lacking_explanation_rows_query()),
+                           updates_due=_counted(updates_due))
+
+
+def staff_work(session: Session, now: dt.datetime, user: Any = None) -> StaffWork:
+    statements = _staff_statements()
+    params = {"now": now, "week": now + dt.timedelta(days=7), "due_before": (now - RESULT_UPDATE_EVERY).date(),
+              "today": now.date()}
+    return StaffWork(questions=_first(session.execute(statements.questions).all()),
+                     closing=_first(session.execute(statements.closing, params).all()),
+                     to_decide=_limited(session, statements.to_decide, params),
+                     explanations=_limited(session, statements.explanations, {}),
                      to_approve=_first(explanations_to_approve(session, user)),
-                     # Few rows, read from the covering index ix_proposals_status_phase_call: cutting this list
-                     # in SQL made SQLite walk the proposals in id order instead (slower, measured).
-                     contracts_to_record=_first(monitoring.awarded_without_contract(session)),
-                     updates_due=_limited(session, updates_due))
+                     contracts_to_record=_contracts_to_record(session),
+                     updates_due=_limited(session, statements.updates_due, params))
+
+
+def _contracts_to_record(session: Session) -> WorkList:
+    """Awards without a contract: their keys from the covering index ix_proposals_status_phase_call
+    (cutting this list in SQL made SQLite walk the proposals in id order instead: slower, measured),
+    then the submitted titles of the shown ones only."""
+    keys = monitoring.awarded_without_contract_keys(session)
+    shown = keys[:WORK_LIST_LIMIT]
+    titles = submitted_titles(session, [key.proposal_id for key in shown])
+    return WorkList([(key.proposal_id, key.record_id, titles[key.proposal_id]) for key in shown], len(keys))
 
 
 @dataclass(frozen=True)
@@ -144,27 +177,41 @@ class JuryWork:
 
 
 def jury_work(session: Session, user: Any, now: dt.datetime) -> list[JuryWork]:
-    members = session.scalars(select(JuryMember).where(JuryMember.user_id == user.id)
-                              .options(selectinload(JuryMember.phase).selectinload(Phase.call))
-                              .order_by(JuryMember.id.desc())).all()
+    """Per jury of this person whose decisions are not published yet: the proposals in evaluation,
+    how many are left to declare on, and to score. Four queries however many juries (not four each)."""
+    members = [member for member in session.scalars(
+        select(JuryMember).where(JuryMember.user_id == user.id)
+        .options(selectinload(JuryMember.phase).selectinload(Phase.call)).order_by(JuryMember.id.desc()))
+        if member.phase.decisions_published_at is None]  # finished: nothing waits
+    if not members:
+        return []
+    in_evaluation = Proposal.status.in_(proposal_lifecycle.IN_EVALUATION)
+    member_ids = [member.id for member in members]
+    totals = {phase_id: count for phase_id, count in session.execute(
+        select(Proposal.phase_id, func.count(Proposal.id))
+        .where(Proposal.phase_id.in_({member.phase_id for member in members}), in_evaluation)
+        .group_by(Proposal.phase_id))}
+    # Of each member's declarations and sheets, those on proposals in evaluation in the member's phase.
+    declared = {member_id: (count, clear) for member_id, count, clear in session.execute(
+        select(ConflictDeclaration.member_id, func.count(ConflictDeclaration.id),
+               func.count(case((ConflictDeclaration.has_conflict.is_(False), 1))))
+        .join(JuryMember, JuryMember.id == ConflictDeclaration.member_id)
+        .join(Proposal, Proposal.id == ConflictDeclaration.proposal_id)
+        .where(ConflictDeclaration.member_id.in_(member_ids), Proposal.phase_id == JuryMember.phase_id, in_evaluation)
+        .group_by(ConflictDeclaration.member_id))}
+    final = {member_id: count for member_id, count in session.execute(
+        select(ScoreSheet.member_id, func.count(ScoreSheet.id))
+        .join(JuryMember, JuryMember.id == ScoreSheet.member_id)
+        .join(Proposal, Proposal.id == ScoreSheet.proposal_id)
+        .where(ScoreSheet.member_id.in_(member_ids), Proposal.phase_id == JuryMember.phase_id, in_evaluation,
+               ScoreSheet.status == SheetStatus.FINAL)
+        .group_by(ScoreSheet.member_id))}
     work = []
     for member in members:
-        phase = member.phase
-        if phase.decisions_published_at is not None:
-            continue  # finished: nothing waits
-        in_phase = select(Proposal.id).where(Proposal.phase_id == phase.id,
-                                             Proposal.status.in_(proposal_lifecycle.IN_EVALUATION))
-        total = session.scalar(select(func.count()).select_from(in_phase.subquery())) or 0
-        declared = session.scalar(select(func.count(ConflictDeclaration.id)).where(
-            ConflictDeclaration.member_id == member.id, ConflictDeclaration.proposal_id.in_(in_phase))) or 0
-        clear = session.scalar(select(func.count(ConflictDeclaration.id)).where(
-            ConflictDeclaration.member_id == member.id, ConflictDeclaration.proposal_id.in_(in_phase),
-            ConflictDeclaration.has_conflict.is_(False))) or 0
-        final = session.scalar(select(func.count(ScoreSheet.id)).where(
-            ScoreSheet.member_id == member.id, ScoreSheet.proposal_id.in_(in_phase),
-            ScoreSheet.status == SheetStatus.FINAL)) or 0
-        work.append(JuryWork(member, proposal_lifecycle.is_sealed(phase, now), total, total - declared,
-                             max(clear - final, 0)))
+        total = totals.get(member.phase_id, 0)
+        count, clear = declared.get(member.id, (0, 0))
+        work.append(JuryWork(member, proposal_lifecycle.is_sealed(member.phase, now), total, total - count,
+                             max(clear - final.get(member.id, 0), 0)))
     return work
 
 
@@ -172,22 +219,22 @@ def my_proposals(session: Session, user: Any, limit: int = 10) -> list[Proposal]
     return list(session.scalars(proposals_for_user_query(user).limit(limit)))
 
 
-def open_calls_for(session: Session, user: Any, now: dt.datetime, limit: int = 6) -> list[tuple[Call, Phase]]:
-    """Open calls this person may submit on and has not started on yet."""
-    started = set(session.scalars(select(Proposal.phase_id).where(Proposal.owner_key == owner_key_for(user))))
-    fitting = [(call, phase) for call, phase in open_calls_by_deadline(session, now, limit=50)
-               if phase.id not in started and eligibility_problem(call, user) is None]
-    return fitting[:limit]
+def open_calls_for(session: Session, user: Any, now: dt.datetime, limit: int = 6) -> list[Any]:
+    """Open calls this person may submit on and has not started on yet: rows (slug, title, title_en,
+    closes_at) of the calls with their open phase's deadline."""
+    return open_calls_to_start(session, user, now, limit=limit)
 
 
-def my_dialogues(session: Session, user: Any, now: dt.datetime) -> list[tuple[Dialogue, Registration]]:
-    """Upcoming dialogues this person is registered for (confirmed or on the waiting list)."""
-    rows = session.execute(
-        select(Dialogue, Registration).join(Registration, Registration.dialogue_id == Dialogue.id)
+def my_dialogues(session: Session, user: Any, now: dt.datetime) -> list[Any]:
+    """Upcoming dialogues this person is registered for (confirmed or on the waiting list), as rows
+    (slug, title, starts_at, and the registration's status and lot_rank, which the registration
+    guards read) rather than whole dialogues with their texts."""
+    return list(session.execute(
+        select(Dialogue.slug, Dialogue.title, Dialogue.starts_at, Registration.status, Registration.lot_rank)
+        .join(Registration, Registration.dialogue_id == Dialogue.id)
         .where(Registration.user_id == user.id, Registration.status.in_(dialogue_lifecycle.ACTIVE),
                Dialogue.ends_at > now)
-        .order_by(Dialogue.starts_at)).all()
-    return [(dialogue, registration) for dialogue, registration in rows]
+        .order_by(Dialogue.starts_at)))
 
 
 def my_consultations(session: Session, user: Any, now: dt.datetime) -> list:

@@ -136,3 +136,22 @@ def test_calls_published_before_the_library_stay_as_they_are(app: Flask, catalog
         transition_call(db.session, None, row, CallStatus.CLOSED)  # its life goes on
         db.session.commit()
     assert _state(app, call.id) == (CallStatus.CLOSED, 3)
+
+
+def test_a_published_call_cannot_drop_all_its_criteria_to_fall_back_to_a_declared_level(
+        app: Flask, catalogue: SimpleNamespace) -> None:
+    """Staff publish with a level-3 criterion, then remove every criterion: the call would keep
+    "level 3" with nothing behind it. Refused, through the picker too; changing the criteria stays possible."""
+    library = make_library(app)
+    call = make_call(app, status=CallStatus.DRAFT, level=3)
+    pick_criteria(app, call.id, [library.criteria["MOB-3"]])
+    client = _staff(app)
+    _publish(client, call.id)
+    assert _state(app, call.id) == (CallStatus.PUBLISHED, 3)
+    with pytest.raises(DomainError, match="houdt minstens één criterium"):  # Dutch outside a visit
+        pick_criteria(app, call.id, [])
+    reply = client.post(f"/staff/calls/{call.id}/criteria", data={}, follow_redirects=True)
+    assert "keeps at least one criterion" in page_text(reply)
+    with app.app_context():
+        assert [c.code for c in db.session.get(Call, call.id).library_criteria] == ["MOB-3"]
+    assert pick_criteria(app, call.id, [library.criteria["MOB-1"], library.criteria["MOB-3"]]) == 3

@@ -115,18 +115,23 @@ LOGGED_IN = {
     "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 8),
     "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 6),
     "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 19),
-    "staff call list": ("staff", "/staff/calls", 5),
-    "staff call management": ("staff", "/staff/calls/{staff_call}", 8),  # 8: its library criteria
+    "staff call list": ("staff", "/staff/calls", 4),  # plain rows: the next deadline in SQL, no phases loaded
+    # 7: its library criteria; a published call skips the draft's publication problems (its social values)
+    "staff call management": ("staff", "/staff/calls/{staff_call}", 7),
     "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 4),
     # + the explanations waiting for this manager's approval; + a count for the phases to decide: that
-    # list is cut in SQL instead of loading every call and phase waiting for a decision.
-    "staff work list": ("staff", "/my", 18),
+    # list is cut in SQL instead of loading every call and phase waiting for a decision. Plain rows:
+    # no selectin loads of categories, organisations, versions or a record's call; the open calls
+    # are asked only of people who may submit somewhere.
+    "staff work list": ("staff", "/my", 14),
     "monitoring per manager": ("staff", "/staff/monitoring", 9),
     # Result talks: one grouped query per list; a talk reads its records, calls, approvers, contracts,
     # targets, updates and measurements once each, however many there are.
     "result talks": ("staff", "/staff/monitoring/talks", 6),
     "result talk of a department": ("staff", "/staff/monitoring/talks/departments/1", 12),
-    "citizen's dialogues": ("citizen", "/my", 8),
+    "citizen's dialogues": ("citizen", "/my", 6),  # 6: dialogues as rows, no open calls' social values
+    # A jury member's /my: their juries counted in three grouped queries, however many juries.
+    "jury member's home": ("jury", "/my", 10),
 }
 
 

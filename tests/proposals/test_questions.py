@@ -153,3 +153,42 @@ def test_an_answer_in_an_issued_note_has_no_edit_page(app: Flask, catalogue) -> 
     fixed = staff.get(f"/staff/questions/{first}")  # an old link still tells why
     assert fixed.status_code == 200 and 'name="q' not in fixed.get_data(as_text=True)
     assert "staat in een uitgebrachte nota van inlichtingen" in page_text(fixed)
+
+
+def test_staff_questions_forms_are_the_answer_form_of_each_question(app: Flask, catalogue) -> None:
+    """Issue #20: the questions page fills one blank answer form per waiting question instead of
+    rendering a WTForms form each; the HTML must be what AnswerForm(obj=question) renders through
+    the answer_form macro: ids, labels, hint, values (escaped), button with or without a number."""
+    from flask import render_template_string
+
+    from mvi_challenges.proposals.forms import AnswerForm
+
+    call = make_call(app)
+    asker = make_user(app, Role.ENTREPRENEUR)
+    with app.app_context():
+        new = Question(call_id=call.id, asker_id=asker.id, text='Mag <b>"dit"</b> & dat?', answer_source="Concept: <i>ja</i>")
+        numbered = Question(call_id=call.id, asker_id=asker.id, text="Teruggetrokken vraag", number=7)  # published once
+        db.session.add_all([new, numbered])
+        db.session.commit()
+        ids = (new.id, numbered.id)
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    body = staff.get(f"/staff/calls/{call.id}/questions").get_data(as_text=True)
+    token = re.compile(r'name="csrf_token" value="[^"]+"')
+    for question_id in ids:
+        shown = re.search(rf'<form method="post" action="/staff/questions/{question_id}".*?</form>', body, re.S)
+        assert shown is not None, question_id
+        with app.test_request_context():
+            question = db.session.get(Question, question_id)
+            expected = render_template_string(
+                '{% from "proposals/_answer_form.html" import answer_form with context %}{{ answer_form(form, q) }}',
+                form=AnswerForm(obj=question, prefix=f"q{question.id}", publish=False), q=question)
+        assert token.sub("TOKEN", shown.group(0)) == token.sub("TOKEN", expected.strip()), question_id
+    assert "Mag &lt;b&gt;&#34;dit&#34;&lt;/b&gt; &amp; dat?</textarea>" in body
+    assert "Antwoord op vraag 7 opslaan" in body and "Antwoord op deze nieuwe vraag opslaan" in body
+    # A refused answer comes back as typed, with its error, beside the blank forms of the others.
+    refused = staff.post(f"/staff/questions/{new.id}", data={f"q{new.id}-text": "", f"q{new.id}-answer_source": "x"})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert f'aria-invalid="true" class="utrecht-textarea utrecht-textbox--invalid " id="q{new.id}-text"' in page
+    assert f'id="q{numbered.id}-text"' in page and "Teruggetrokken vraag</textarea>" in page

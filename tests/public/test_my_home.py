@@ -108,3 +108,126 @@ def test_long_work_lists_show_the_first_rows_and_lead_to_the_rest(app: Flask, ca
     assert '<a class="utrecht-link" href="/staff/monitoring#lacking-heading">Show all (13)</a>' in html
     full = page_text(client.get("/staff/monitoring"))
     assert all(f"Aanbesteding {n:02d}" in full for n in range(1, 14))
+
+
+def test_open_calls_are_those_a_resident_may_submit_on(app: Flask, catalogue) -> None:
+    """Issue #20: eligibility and "not started yet" are asked in SQL (proposals.open_calls_to_start):
+    a resident is offered calls open to citizens (or both), not those for entrepreneurs only, and
+    staff, who cannot submit anywhere, are offered none."""
+    from mvi_challenges.calls.models import Eligibility
+
+    for_citizens = make_call(app, title="Voor bewoners")
+    for_both = make_call(app, title="Voor iedereen")
+    for_entrepreneurs = make_call(app, title="Alleen ondernemers")
+    started = make_call(app, title="Al mee bezig")
+    with app.app_context():
+        for call, eligibility in ((for_citizens, Eligibility.CITIZENS), (for_entrepreneurs, Eligibility.ENTREPRENEURS),
+                                  (started, Eligibility.CITIZENS)):
+            db.session.get(Call, call.id).eligibility = eligibility
+        db.session.commit()
+    resident = make_user(app, Role.CITIZEN)
+    make_proposal(app, resident, started, title="Mijn idee")
+    text = page_text(_log_in(app, resident).get("/my"))
+    offered = text[text.index("Open calls you can submit on"):]
+    assert "Voor bewoners" in offered and "Voor iedereen" in offered
+    assert "Alleen ondernemers" not in offered and "Al mee bezig" not in offered
+    assert "My proposals Mijn idee — Al mee bezig" in text
+    assert "Open calls you can submit on" not in page_text(_log_in(app, make_user(app, Role.STAFF)).get("/my"))
+    assert for_both.id
+
+
+def test_work_list_links_are_what_url_for_builds(app: Flask) -> None:
+    """The work list builds each kind of link once (public.views._url_pattern) and puts each row's
+    ids in: the result must be url_for's, for every link of the list."""
+    from flask import url_for
+
+    from mvi_challenges.public.views import _url_pattern
+
+    links = {("proposals.staff_questions", "call_id"): (7,), ("calls.manage", "call_id"): (12,),
+             ("evaluation.staff_results", "call_id", "number"): (3, 2),
+             ("monitoring.record_detail", "record_id"): (98765,),
+             ("monitoring.new_contract", "record_id", "proposal"): (5, 4321),
+             ("monitoring.manage_contract", "contract_id"): (1,)}
+    with app.test_request_context():
+        for (endpoint, *names), values in links.items():
+            assert _url_pattern(endpoint, *names).format(*values) == url_for(endpoint, **dict(zip(names, values, strict=True)))
+
+
+def test_the_work_list_names_explanations_awards_and_contracts_due(app: Flask, catalogue) -> None:
+    """Every list of the work list, read as plain rows: an explanation due (with its manager), an
+    award without a contract (by its submitted title, not the working copy), and the contracts
+    without a result update for half a year (one never reported, one reported only long ago), not
+    the one reported recently nor one that has ended."""
+    from mvi_challenges.catalogue.models import Category
+    from mvi_challenges.monitoring.models import Contract, ProcurementRecord, ResultUpdate
+
+    from ..factories import decide_and_publish
+
+    call = make_call(app, title="Met winnaar")
+    winner = make_user(app, Role.ENTREPRENEUR)
+    proposal = make_proposal(app, winner, call, submit=True, title="Ingediende titel")
+    decide_and_publish(app, call, {proposal.id: "awarded"}, days_ago=30)
+    manager = make_user(app, Role.STAFF, name="Mia Manager")
+    today = now_utc().date()
+    with app.app_context():
+        from mvi_challenges.proposals.models import Proposal
+
+        db.session.get(Proposal, proposal.id).title = "Werktitel na indienen"
+        category = db.session.scalar(select(Category))
+        record = ProcurementRecord(title="Aanbesteding zonder uitleg", category_id=category.id, manager_id=manager.id,
+                                   target_level=3, applied_level=1, published_on=today)
+        db.session.add(record)
+        db.session.flush()
+        old = today - dt.timedelta(days=400)
+
+        def contract(title: str, *, ends_on=None, reported=()) -> None:
+            made = Contract(record_id=record.id, supplier_name=f"Leverancier {title}", title=title, value_cents=100,
+                            signed_on=old, ends_on=ends_on)
+            db.session.add(made)
+            db.session.flush()
+            for day in reported:
+                db.session.add(ResultUpdate(contract_id=made.id, reported_on=day, progress_percent=10))
+
+        contract("Nooit gerapporteerd")
+        contract("Lang geleden gerapporteerd", reported=(old + dt.timedelta(days=30),))
+        contract("Net gerapporteerd", reported=(old, today - dt.timedelta(days=10)))
+        contract("Afgelopen", ends_on=today - dt.timedelta(days=1))
+        db.session.commit()
+    text = page_text(_log_in(app, make_user(app, Role.STAFF)).get("/my"))
+    assert "Explanations due (below the target level) Aanbesteding zonder uitleg — Mia Manager" in text
+    assert "Record the contract for “Ingediende titel”" in text and "Werktitel na indienen" not in text
+    due = text[text.index("Contracts due for a result update"):]
+    assert "Nooit gerapporteerd — Leverancier Nooit gerapporteerd" in due
+    assert "Lang geleden gerapporteerd — Leverancier Lang geleden gerapporteerd" in due
+    assert "Net gerapporteerd" not in due and "Afgelopen" not in due
+
+
+def test_a_jury_member_of_two_juries_sees_each_ones_counts(app: Flask, catalogue) -> None:
+    """jury_work counts every jury at once (grouped queries, not four per jury): per jury, what is
+    left to declare on and to score, counting only that jury's phase's proposals in evaluation."""
+    from mvi_challenges.evaluation.models import ConflictDeclaration, JuryMember, ScoreSheet, SheetStatus
+
+    first, second = make_call(app, title="Eerste jury"), make_call(app, title="Tweede jury")
+    juror = make_user(app, Role.JURY)
+    staff = _log_in(app, make_user(app, Role.STAFF))
+    proposals = {}
+    for call in (first, second):
+        proposals[call.id] = [make_proposal(app, make_user(app, Role.ENTREPRENEUR), call, submit=True).id
+                              for _ in range(3)]
+        staff.post(f"/staff/calls/{call.id}/phases/1/jury", data={"email": juror.email})
+        close_phase(app, call)
+    with app.app_context():
+        members = {m.phase.call_id: m.id for m in db.session.scalars(select(JuryMember)
+                                                                      .where(JuryMember.user_id == juror.id))}
+        one, two, three = proposals[first.id]
+        member = members[first.id]
+        db.session.add_all([ConflictDeclaration(member_id=member, proposal_id=one, has_conflict=False),
+                            ConflictDeclaration(member_id=member, proposal_id=two, has_conflict=False),
+                            ConflictDeclaration(member_id=member, proposal_id=three, has_conflict=True),
+                            ScoreSheet(member_id=member, proposal_id=one, status=SheetStatus.FINAL),
+                            ConflictDeclaration(member_id=members[second.id], proposal_id=proposals[second.id][0],
+                                                has_conflict=False)])
+        db.session.commit()
+    text = page_text(_log_in(app, juror).get("/my"))
+    assert "Eerste jury — Fase 1 : 0 proposals to declare, 1 to score" in text
+    assert "Tweede jury — Fase 1 : 2 proposals to declare, 1 to score" in text

@@ -85,6 +85,24 @@ def test_session_lives_in_redis_with_a_new_id_at_login_and_logout(app: Flask, re
     assert client.get("/account").status_code == 302
 
 
+def test_a_session_in_use_keeps_living_and_an_idle_one_expires(app: Flask, redis_app: Flask, prefix: str) -> None:
+    """The sliding expiry: each page a person opens renews their session (read and renewed in one
+    round trip); a session nobody uses ends after SESSION_LIFETIME_SECONDS."""
+    store = redis_for(redis_app)
+    user = make_user(app, Role.CITIZEN)
+    client = redis_app.test_client()
+    assert client.post("/account/login", data={"email": user.email, "password": user.password}).status_code == 302
+    key = f"{prefix}session:{session_id(client)}"
+    lifetime = int(redis_app.config["SESSION_LIFETIME_SECONDS"])
+    assert client.get("/account").status_code == 200  # the session settles (its form token is stored)
+    store.expire(key, 5)  # as if the person had been away for nearly the whole lifetime
+    assert client.get("/account").status_code == 200
+    assert store.ttl(key) > lifetime - 5  # renewed by opening a page
+    store.expire(key, 1)
+    time.sleep(1.2)  # away for longer than the lifetime that was left
+    assert client.get("/account").status_code == 302  # logged out: to the login page
+
+
 def test_mail_job_is_enqueued_after_commit_only_and_delivered_once(app: Flask, prefix: str) -> None:
     with mail_sink() as (sink, port):
         server = shared_app(app, prefix, MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
