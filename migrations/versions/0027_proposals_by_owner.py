@@ -1,13 +1,13 @@
 """speed: an owner's proposals (Mijn voorstellen, a citizen's /my) in index order, newest change first
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 """
 from alembic import op
 
 
 revision = '0027'
-down_revision = '0025'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 

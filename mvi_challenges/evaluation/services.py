@@ -11,12 +11,12 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import CompoundSelect, Integer, Select, bindparam, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import CompoundSelect, Integer, Select, bindparam, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..accounts.models import Organisation, Role, User, UserRole
 from ..accounts.services import (
@@ -29,7 +29,7 @@ from ..accounts.services import (
 )
 from ..calls import lifecycle as call_lifecycle
 from ..calls import stages
-from ..calls.models import CallStatus, Phase
+from ..calls.models import CallStatus, Criterion, Phase
 from ..calls.services import process_changed, transition_call
 from ..core import audit
 from ..core.db import lock_row, utcnow
@@ -160,55 +160,131 @@ def phase_proposals_statement(phase: Phase) -> Select[tuple[Proposal]]:
             .order_by(Proposal.submitted_at, Proposal.id))
 
 
-def phase_proposals(session: Session, phase: Phase) -> list[Proposal]:
-    return list(session.scalars(phase_proposals_statement(phase)))
+def phase_proposals(session: Session, phase: Phase, ids: set[int] | None = None) -> list[Proposal]:
+    """The phase's proposals in evaluation (only those of `ids` when given: a page's declarations)."""
+    stmt = phase_proposals_statement(phase)
+    if ids is not None:
+        stmt = stmt.where(Proposal.id.in_(ids))
+    return list(session.scalars(stmt))
 
 
-@dataclass(frozen=True, slots=True)
-class PhaseRow:
-    """One line of a jury member's phase page, as plain values (the page lists up to 500)."""
+class PhaseRow(NamedTuple):
+    """One line of a jury member's phase page, as plain values (the page lists up to 500). A tuple,
+    so the template unpacks it in its loop instead of looking up seven attributes per row."""
 
     id: int
-    title: str  # of the latest submitted version, else the working copy's
+    title: str  # of the latest submitted version, else the working copy's; "" in a blind review
     declared: bool
     has_conflict: bool
     reason: str
     sheet: SheetStatus | None
-    # The lead and the consortium partners of the submitted version: a member related to any of
-    # them must see it to declare a conflict (shown only when the review is not blind).
-    organisations: tuple[str, ...] = ()
+    # The lead and the consortium partners of the submitted version, joined by ", ": a member
+    # related to any of them must see it to declare a conflict. Never read in a blind review.
+    organisations: str = ""
 
 
-def phase_rows_statement(member: JuryMember) -> Select[tuple[int, str, int | None, bool | None, str | None,
-                                                          SheetStatus | None]]:
-    latest_title = (select(ProposalVersion.title).where(ProposalVersion.proposal_id == Proposal.id)
-                    .order_by(ProposalVersion.number.desc()).limit(1).scalar_subquery())
-    latest_consortium = (select(ProposalVersion.consortium).where(ProposalVersion.proposal_id == Proposal.id)
-                         .order_by(ProposalVersion.number.desc()).limit(1).scalar_subquery())
-    stmt = (select(Proposal.id, func.coalesce(latest_title, Proposal.title), ConflictDeclaration.id,
-                   ConflictDeclaration.has_conflict, ConflictDeclaration.reason, ScoreSheet.status,
-                   Organisation.name, latest_consortium)
-            .outerjoin(Organisation, Organisation.id == Proposal.organisation_id)
-            .outerjoin(ConflictDeclaration, (ConflictDeclaration.proposal_id == Proposal.id)
-                       & (ConflictDeclaration.member_id == member.id))
-            .outerjoin(ScoreSheet, (ScoreSheet.proposal_id == Proposal.id) & (ScoreSheet.member_id == member.id))
-            .where(Proposal.phase_id == member.phase_id, Proposal.status.in_(IN_EVALUATION))
+def phase_rows_statement(member: JuryMember, *, names: bool = True, limit: int | None = None,
+                         offset: int = 0) -> Select[Any]:
+    """`names=False` (a blind review): neither titles nor organisations leave the database."""
+    parameters = {"member_id": member.id, "phase_id": member.phase_id}
+    if limit is not None:
+        parameters.update(limit=limit, offset=offset)
+    return _phase_rows_statement(names, limit is not None).params(**parameters)
+
+
+@functools.cache
+def _phase_rows_statement(names: bool, paged: bool) -> Select[Any]:
+    """Built once per process, with the member, phase (and page) as parameters: building it took
+    as long as running it. A page first picks its proposals in order (from the index on phase and
+    status), then reads the versions, declarations and sheets of those alone."""
+    member_id, phase_id = bindparam("member_id", type_=Integer), bindparam("phase_id", type_=Integer)
+    page = (select(Proposal.id, Proposal.submitted_at)
+            .where(Proposal.phase_id == phase_id, Proposal.status.in_(IN_EVALUATION))
             .order_by(Proposal.submitted_at, Proposal.id))
-    return stmt
+    if paged:
+        page = page.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+    shown = page.subquery("shown")
+    stmt = (select(shown.c.id, ConflictDeclaration.id, ConflictDeclaration.has_conflict, ConflictDeclaration.reason,
+                   ScoreSheet.status).select_from(shown))
+    if names:
+        other = aliased(ProposalVersion)
+        latest = select(func.max(other.number)).where(other.proposal_id == shown.c.id).scalar_subquery()
+        stmt = (stmt.add_columns(func.coalesce(ProposalVersion.title, Proposal.title), Organisation.name,
+                                 ProposalVersion.consortium)
+                .join(Proposal, Proposal.id == shown.c.id)
+                .outerjoin(ProposalVersion, (ProposalVersion.proposal_id == shown.c.id)
+                           & (ProposalVersion.number == latest))
+                .outerjoin(Organisation, Organisation.id == Proposal.organisation_id))
+    return (stmt.outerjoin(ConflictDeclaration, (ConflictDeclaration.proposal_id == shown.c.id)
+                           & (ConflictDeclaration.member_id == member_id))
+            .outerjoin(ScoreSheet, (ScoreSheet.proposal_id == shown.c.id) & (ScoreSheet.member_id == member_id))
+            .order_by(shown.c.submitted_at, shown.c.id))
 
 
-def phase_rows(session: Session, member: JuryMember) -> list[PhaseRow]:
+def phase_rows(session: Session, member: JuryMember, *, names: bool = True, limit: int | None = None,
+               offset: int = 0) -> list[PhaseRow]:
     """The member's phase page in one query: each proposal in evaluation with the member's own
-    declaration and sheet status, in the order of `phase_proposals`."""
-    stmt = phase_rows_statement(member)
-    return [PhaseRow(id=row[0], title=row[1], declared=row[2] is not None, has_conflict=bool(row[3]),
-                     reason=row[4] or "", sheet=row[5], organisations=_organisations(row[6], row[7]))
-            for row in session.execute(stmt)]
+    declaration and sheet status, in the order of `phase_proposals` (`limit` of them from `offset`:
+    a page). Without `names` (a blind review: `proposals.lifecycle.hides_applicant`) the rows carry
+    no title and no organisation."""
+    parameters: dict[str, int] = {"member_id": member.id, "phase_id": member.phase_id}
+    if limit is not None:
+        parameters.update(limit=limit, offset=offset)
+    # Plain rows from the connection: no ORM entities to load, so no ORM result machinery either.
+    rows = session.connection().execute(_phase_rows_statement(names, limit is not None), parameters).all()
+    if not names:
+        return [PhaseRow(pid, "", declaration is not None, bool(conflict), reason or "", sheet)
+                for pid, declaration, conflict, reason, sheet in rows]
+    return [PhaseRow(pid, title, declaration is not None, bool(conflict), reason or "", sheet,
+                     _organisations(lead, consortium))
+            for pid, declaration, conflict, reason, sheet, title, lead, consortium in rows]
 
 
-def _organisations(lead: str | None, consortium: Any) -> tuple[str, ...]:
-    partners = consortium if isinstance(consortium, list) else []  # JSON from the scalar subquery
-    return tuple(name for name in [lead or "", *(p.get("name", "") for p in partners)] if name)
+@dataclass(frozen=True, slots=True)
+class PhaseStanding:
+    """Where a member stands in their phase, over all its proposals (the phase page's summary: the
+    page shows one page of rows, the member must still see how far they are)."""
+
+    total: int  # proposals in evaluation
+    declared: int
+    conflicts: int
+    final: int  # own sheets final
+    draft: int  # own sheets started, not final
+
+
+def phase_standing(session: Session, member: JuryMember) -> PhaseStanding:
+    """In one query of counts over the phase's proposals, the member's declarations and sheets."""
+    return PhaseStanding(*session.connection().execute(
+        _phase_standing_statement(), {"member_id": member.id, "phase_id": member.phase_id}).one())
+
+
+@functools.cache
+def _phase_standing_statement() -> Select[Any]:
+    member_id, phase_id = bindparam("member_id", type_=Integer), bindparam("phase_id", type_=Integer)
+    final = ScoreSheet.status == SheetStatus.FINAL
+    return (select(func.count(Proposal.id), func.count(ConflictDeclaration.id),
+                   func.count(case((ConflictDeclaration.has_conflict.is_(True), 1))),
+                   func.count(case((final, 1))), func.count(case((ScoreSheet.id.is_not(None) & ~final, 1))))
+            .select_from(Proposal)
+            .outerjoin(ConflictDeclaration, (ConflictDeclaration.proposal_id == Proposal.id)
+                       & (ConflictDeclaration.member_id == member_id))
+            .outerjoin(ScoreSheet, (ScoreSheet.proposal_id == Proposal.id) & (ScoreSheet.member_id == member_id))
+            .where(Proposal.phase_id == phase_id, Proposal.status.in_(IN_EVALUATION)))
+
+
+def phase_position(session: Session, phase: Phase, proposal: Proposal) -> int:
+    """How many of the phase's proposals come before this one in the phase page's order (which
+    page of the phase page shows it)."""
+    before = or_(Proposal.submitted_at < proposal.submitted_at,
+                 (Proposal.submitted_at == proposal.submitted_at) & (Proposal.id < proposal.id))
+    return session.scalar(select(func.count(Proposal.id)).where(
+        Proposal.phase_id == phase.id, Proposal.status.in_(IN_EVALUATION), before)) or 0
+
+
+def _organisations(lead: str | None, consortium: Any) -> str:
+    if not consortium:  # JSON of the submitted version: most proposals have no partners
+        return lead or ""
+    return ", ".join(name for name in [lead or "", *(p.get("name", "") for p in consortium)] if name)
 
 
 OWN_PROPOSAL = _l("This is a proposal of your own organisation (or your own): you have a conflict of interest "
@@ -437,6 +513,12 @@ def standing(session: Session, member: JuryMember, proposal: Proposal) -> Standi
                     status is not None and SheetStatus(status) is SheetStatus.FINAL)
 
 
+def standing_of(declaration: ConflictDeclaration | None, sheet: ScoreSheet | None) -> Standing:
+    """The same, from the member's declaration and sheet when the caller has read them already."""
+    return Standing(None if declaration is None else bool(declaration.has_conflict),
+                    sheet is not None and sheet.status is SheetStatus.FINAL)
+
+
 def may_see_others(session: Session, member: JuryMember, proposal: Proposal) -> bool:
     return standing(session, member, proposal).may_see_others
 
@@ -464,11 +546,30 @@ def consensus_problem(session: Session, proposal: Proposal, progress_: Progress 
     return None
 
 
-def others_final_sheets(session: Session, member: JuryMember, proposal: Proposal) -> list[ScoreSheet] | None:
-    """Other members' final scores, shown only once this member's own sheet is final (no anchoring)."""
-    if not may_see_others(session, member, proposal):
+def others_final_scores(session: Session, member: JuryMember, proposal: Proposal,
+                        standing_: Standing | None = None) -> list[list[tuple[str, int]]] | None:
+    """Other members' final scores, shown only once this member's own sheet is final (no anchoring):
+    per sheet, in the order they were made, (criterion name, score) pairs; None until this member may
+    see them (`standing_` when the caller read the member's declaration and sheet already). One
+    query of plain values: no sheets, members, users or criteria loaded as objects."""
+    if not (standing_ or standing(session, member, proposal)).may_see_others:
         return None
-    return [s for s in final_sheets(session, proposal.phase, proposal) if s.member_id != member.id]
+    conflicted = select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == ScoreSheet.member_id,
+                                                      ConflictDeclaration.proposal_id == ScoreSheet.proposal_id,
+                                                      ConflictDeclaration.has_conflict.is_(True))
+    stmt = (select(ScoreSheet.id, Criterion.name, Score.value)
+            .join(JuryMember, JuryMember.id == ScoreSheet.member_id)
+            .outerjoin(Score, Score.sheet_id == ScoreSheet.id)
+            .outerjoin(Criterion, Criterion.id == Score.criterion_id)
+            .where(JuryMember.phase_id == proposal.phase_id, ScoreSheet.proposal_id == proposal.id,
+                   ScoreSheet.member_id != member.id, ScoreSheet.status == SheetStatus.FINAL, ~conflicted.exists())
+            .order_by(ScoreSheet.id, Score.id))
+    sheets: dict[int, list[tuple[str, int]]] = {}
+    for sheet_id, name, value in session.execute(stmt):
+        scores = sheets.setdefault(sheet_id, [])
+        if value is not None:
+            scores.append((name, value))
+    return list(sheets.values())
 
 
 @dataclass(frozen=True)

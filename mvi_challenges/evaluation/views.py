@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -19,7 +20,9 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 
 from ..accounts.auth import require, require_login
 from ..calls import stages
@@ -32,6 +35,7 @@ from ..core.confirmation import ask_first
 from ..core.db import db
 from ..core.errors import flash_form_errors, status_for
 from ..core.exports import to_csv
+from ..core.pagination import MAX_PAGE
 from ..core.storage import get_storage, send_stored
 from ..core.templating import form_error_list, offer_to_templates
 from ..core.timezones import request_time
@@ -98,7 +102,8 @@ def _results_phase(call_id: int, number: int) -> Phase:
 
 def _jury_phase(phase_id: int) -> tuple[Phase, JuryMember]:
     """A jury page: only members of this phase's jury (staff use the staff pages)."""
-    phase = db.session.get(Phase, phase_id) or abort(404)
+    # With its call (every jury page names it), in the same query.
+    phase = db.session.get(Phase, phase_id, options=[joinedload(Phase.call)]) or abort(404)
     member = services.member_for(db.session, current_user, phase)
     if member is None:
         abort(403)
@@ -390,7 +395,10 @@ def phase_overview(phase_id: int):
 
         def declare_all() -> int:
             declared = 0
-            for proposal in services.phase_proposals(db.session, phase):
+            # Only the proposals the form names (a page of them), not the phase's 500 with their versions.
+            named = {int(key[8:]) for key in request.form
+                     if key.startswith("declare-") and key[8:].isdecimal() and len(key) <= 26}  # fits a BIGINT
+            for proposal in services.phase_proposals(db.session, phase, named):
                 choice = request.form.get(f"declare-{proposal.id}", "")
                 if choice not in ("none", "conflict"):
                     continue
@@ -401,17 +409,45 @@ def phase_overview(phase_id: int):
 
         run_action(declare_all, success=lambda declared: ngettext(
             "%(num)d declaration saved.", "%(num)d declarations saved.", declared))
-        return redirect(url_for("evaluation.phase_overview", phase_id=phase.id))
-    # Plain rows, and each text translated once for the page rather than once per row (500 rows).
+        return redirect(url_for("evaluation.phase_overview", phase_id=phase.id, **_page_args(_page_number())))
+    # Plain rows, and each text translated once for the page rather than once per row.
     texts = {"proposal": _("Proposal %(n)d"), "open": _("Open and score %(label)s"), "final": _("final"),
              "draft": _("draft"), "unscored": _("not scored yet"),
              "conflict": _("You declared a conflict of interest: %(reason)s"),
              "none": _("No conflict of interest with %(label)s"), "with": _("Conflict of interest with %(label)s"),
              "reason": _("Reason for the conflict (only with a conflict)"),
              "organisations": _("Organisations taking part (the first leads): %(names)s")}
-    return render_template("evaluation/phase.html", phase=phase, member=member,
-                           rows=services.phase_rows(db.session, member), texts=texts, blind=phase.blind_review,
-                           FINAL=SheetStatus.FINAL)
+    blind = lifecycle.hides_applicant(db.session, current_user, phase)
+    standing = services.phase_standing(db.session, member)  # over all pages: where the member stands
+    page = _RowsPage(page=_page_number(), per_page=JURY_PAGE_SIZE, max_per_page=None, total=standing.total,
+                     rows=lambda limit, offset: services.phase_rows(db.session, member, names=not blind, limit=limit,
+                                                                    offset=offset))
+    return render_template("evaluation/phase.html", phase=phase, member=member, rows=page.items, page=page,
+                           standing=standing, texts=texts, blind=blind, FINAL=SheetStatus.FINAL)
+
+
+# The phase page shows this many proposals at a time (a phase may have 500), with the member's
+# standing over all of them above the rows.
+JURY_PAGE_SIZE = 50
+
+
+class _RowsPage(Pagination):
+    """One page of the phase page's rows for the pagination macro; the total is the standing's."""
+
+    def _query_items(self) -> list[Any]:
+        return self._query_args["rows"](self.per_page, self._query_offset)
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+def _page_number() -> int:
+    """`?page=abc` or `?page=-3` is page 1 (as core.pagination.paginate); past the end is a 404."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def _page_args(page: int) -> dict[str, int]:
+    return {"page": page} if page > 1 else {}
 
 
 @bp.route("/jury/phases/<int:phase_id>/proposals/<int:proposal_id>", methods=["GET", "POST"])
@@ -424,7 +460,9 @@ def score(phase_id: int, proposal_id: int):
         if declaration is not None and declaration.has_conflict:
             abort(403)  # conflicted: this proposal is not for them
         flash(_("Declare first whether you have a conflict of interest with this proposal."), "info")
-        return redirect(url_for("evaluation.phase_overview", phase_id=phase.id) + f"#proposal-{proposal.id}")
+        page = services.phase_position(db.session, phase, proposal) // JURY_PAGE_SIZE + 1
+        return redirect(url_for("evaluation.phase_overview", phase_id=phase.id, **_page_args(page))
+                        + f"#proposal-{proposal.id}")
     finalising = request.form.get("action") == "finalise"
     sheet = services.score_sheet(db.session, member, proposal)
     form = ScoreSheetForm.for_phase(phase, sheet, finalising)
@@ -445,7 +483,7 @@ def score(phase_id: int, proposal_id: int):
     return render_template(
         "evaluation/score.html", phase=phase, member=member, proposal=proposal, sheet=sheet, form=form,
         version=proposal.latest_version, blind=phase.blind_review, shown=_jury_text(phase, proposal),
-        others=services.others_final_sheets(db.session, member, proposal),
+        others=services.others_final_scores(db.session, member, proposal, services.standing_of(declaration, sheet)),
         final=sheet is not None and sheet.status is SheetStatus.FINAL,
     ), status_for(form)
 

@@ -56,8 +56,10 @@ def code_digest(*folders: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def remember(key: str, compute: Callable[[], T], seconds: int = DEFAULT_SECONDS) -> T:
-    """The value kept under `key`, computed (and kept) when there is none."""
+def remember(key: str, compute: Callable[[], T], seconds: int = DEFAULT_SECONDS,
+             fresh: Callable[[T], bool] | None = None) -> T:
+    """The value kept under `key`, computed (and kept) when there is none, or when `fresh` says the
+    kept one no longer holds (for values that also depend on the clock)."""
     cache: Cache = current_app.extensions["memo"]
     key = f"{current_app.extensions['memo_release']}|{key}"
     try:
@@ -65,7 +67,7 @@ def remember(key: str, compute: Callable[[], T], seconds: int = DEFAULT_SECONDS)
     except Exception as error:
         log.warning("fingerprint cache not available: %s", error)
         return compute()
-    if value is not None:
+    if value is not None and (fresh is None or fresh(value)):
         return value
     value = compute()
     try:

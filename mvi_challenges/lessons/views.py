@@ -35,8 +35,9 @@ LINK_CHOICES = 200  # the most recent calls, tenders and contracts offered to li
 def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The lessons' template hook (core/templating.py) and their panel on the call page."""
     add_call_panel(state.app, CallPanel(order=40, template="lessons/_call_panel.html", build=_call_panel))
-    add_dashboard_panel(state.app, DashboardPanel(order=20, template="lessons/_dashboard_panel.html",
-                                                  build=_dashboard_panel))
+    add_dashboard_panel(state.app, DashboardPanel(
+        order=20, template="lessons/_dashboard_panel.html", build=_dashboard_panel,
+        depends_on=((Lesson, ("is_public", "social_value_id", "paid_off", "category_id")),)))
     offer_to_templates(state.app, can_manage_lessons=can_manage_lessons,
                        lesson_moment_label=lambda value: str(MOMENT_LABELS[LessonMoment(value)]),
                        paid_off_label=lambda value: str(PAID_OFF_LABELS[PaidOff(value)]))

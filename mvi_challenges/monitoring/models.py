@@ -13,7 +13,18 @@ import enum
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
@@ -83,9 +94,14 @@ class ProcurementRecord(Base):
     department: Mapped[Department | None] = relationship(lazy="joined")
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
 
-    @property
+    @hybrid_property
     def is_external(self) -> bool:
         return self.call_id is None
+
+    @is_external.inplace.expression
+    @classmethod
+    def _is_external_expression(cls) -> ColumnElement[bool]:
+        return cls.call_id.is_(None)
 
     @property
     def below_target(self) -> bool:
@@ -141,10 +157,16 @@ class Contract(Base):
         cascade="all, delete-orphan",
     )
 
-    @property
+    @hybrid_property
     def has_private_supplier(self) -> bool:
         """A citizen's awarded proposal: the supplier is a private person, not named in public."""
         return self.proposal_id is not None and self.supplier_organisation_id is None
+
+    @has_private_supplier.inplace.expression
+    @classmethod
+    def _has_private_supplier_expression(cls) -> ColumnElement[bool]:
+        """The same rule in SQL, for lists that read plain rows."""
+        return and_(cls.proposal_id.is_not(None), cls.supplier_organisation_id.is_(None))
 
     @property
     def latest_update(self) -> ResultUpdate | None:
@@ -221,3 +243,15 @@ class ResultMeasurement(Base):
 
     update: Mapped[ResultUpdate] = relationship(back_populates="measurements")
     target: Mapped[ContractTarget] = relationship()
+
+
+class FiguresVersion(Base):
+    """A number drawn anew, in the writer's transaction, whenever data that a set of figures counts
+    changes (monitoring/figures_version.py): the dashboard and staff's monitoring lists keep what
+    they computed under it, so a change is a new key and nothing is served stale. Random rather than counted, so
+    a database restored from a backup names its own state again."""
+
+    __tablename__ = "figures_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

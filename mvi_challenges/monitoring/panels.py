@@ -21,11 +21,20 @@ class DashboardPanel:
     order: int  # place on the dashboard, smallest first
     template: str  # included by monitoring/dashboard.html with the built data as `panel`
     build: Callable[[Any], Any]  # takes yearly_counts.DashboardFilters
+    depends_on: tuple[tuple[type, tuple[str, ...] | None], ...] = ()  # what `build` reads
+
+
+def _tracked_by_dashboard(panel: DashboardPanel) -> None:
+    from . import figures_version
+
+    for model, keys in panel.depends_on:
+        figures_version.track(model, keys)
 
 
 def add_dashboard_panel(app: Flask, panel: DashboardPanel) -> None:
     panels: list[DashboardPanel] = app.extensions.setdefault("mvi_dashboard_panels", [])
     if all(known.template != panel.template for known in panels):
+        _tracked_by_dashboard(panel)
         panels.append(panel)
         panels.sort(key=lambda known: known.order)
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..accounts.models import Organisation, User
@@ -19,7 +19,7 @@ from ..catalogue.models import Category, Department, SocialValue
 from ..core import audit
 from ..core.errors import DomainError
 from ..core.timezones import now_utc, to_local
-from ..proposals.models import Proposal, ProposalStatus
+from ..proposals.models import Proposal, ProposalStatus, ProposalVersion
 from .models import Contract, ContractTarget, ProcurementRecord, ResultMeasurement, ResultUpdate, TargetUnit
 
 # Stored (and published as open data) for a private person who won: their name is not public.
@@ -136,6 +136,35 @@ def records_lacking_explanation(session: Session) -> list[ProcurementRecord]:
     return list(session.scalars(records_lacking_explanation_query()))
 
 
+@dataclass(frozen=True)
+class LackingExplanation:
+    """A register entry below its target level without an explanation, as a list names it."""
+
+    id: int
+    call_id: int | None
+    is_external: bool
+    title: str
+    category: tuple[str, str]  # name in Dutch and in English ("" when only in Dutch)
+    applied_level: int
+    target_level: int
+    manager: str | None
+
+    def category_name(self, locale: str) -> str:  # as Category.localised
+        return (self.category[1] if locale != "nl" else "") or self.category[0]
+
+
+def records_lacking_explanation_rows(session: Session) -> list[LackingExplanation]:
+    """records_lacking_explanation as plain rows, in one query."""
+    stmt = _in_register(
+        select(ProcurementRecord.id, ProcurementRecord.call_id, ProcurementRecord.is_external,
+               ProcurementRecord.title, Category.name_nl, Category.name_en, ProcurementRecord.applied_level,
+               ProcurementRecord.target_level, User.name)
+        .select_from(ProcurementRecord).join(Category, Category.id == ProcurementRecord.category_id)
+        .outerjoin(User, User.id == ProcurementRecord.manager_id), RegisterFilters(lacks_explanation=True))
+    return [LackingExplanation(id_, call_id, external, title, (name_nl, name_en), applied, target, manager)
+            for id_, call_id, external, title, name_nl, name_en, applied, target, manager in session.execute(stmt)]
+
+
 def _check_level(value: int, field: str) -> None:
     if value not in (1, 2, 3):
         raise DomainError(_l("The ambition level is 1, 2 or 3."), field=field)
@@ -221,6 +250,34 @@ def _awards_without_contract(stmt: Select[Any]) -> Select[Any]:
             .where(*_published_award_conditions(), Contract.id.is_(None)))
 
 
+@dataclass(frozen=True)
+class AwaitingContract:
+    """An awarded proposal without a contract, as a list names it."""
+
+    proposal_id: int
+    title: str  # of the latest submitted version (Proposal.submitted_title)
+    organisation: str  # "" for a private person
+    record_id: int
+    record_title: str
+
+
+def awarded_without_contract_rows(session: Session) -> list[AwaitingContract]:
+    """awarded_without_contract as plain rows, in one query: the submitted title is read in SQL
+    (the latest version's, as Proposal.submitted_title) instead of loading every version."""
+    submitted_title = func.coalesce(
+        select(ProposalVersion.title).where(ProposalVersion.proposal_id == Proposal.id)
+        .order_by(ProposalVersion.number.desc()).limit(1).scalar_subquery(), Proposal.title)
+    stmt = (_awarded_and_published(
+                select(Proposal.id, submitted_title, func.coalesce(Organisation.name, ""), ProcurementRecord.id,
+                       ProcurementRecord.title).select_from(Proposal))
+            .join(ProcurementRecord, ProcurementRecord.call_id == Proposal.call_id)
+            .outerjoin(Contract, Contract.proposal_id == Proposal.id)
+            .outerjoin(Organisation, Organisation.id == Proposal.organisation_id)
+            .where(Contract.id.is_(None))
+            .order_by(Proposal.id))
+    return [AwaitingContract(*row) for row in session.execute(stmt)]
+
+
 # --- contracts ------------------------------------------------------------------------------
 
 
@@ -242,6 +299,11 @@ def _published_awards() -> Select[tuple[Proposal]]:
 def _published_award_conditions() -> tuple[Any, ...]:
     """Of proposals joined with their phase: awarded, and the decision published."""
     return Proposal.status == ProposalStatus.AWARDED, Phase.decisions_published_at.is_not(None)
+
+
+def _awarded_and_published(stmt: Select[Any]) -> Select[Any]:
+    """`stmt` (selecting from proposals) narrowed to _published_awards."""
+    return stmt.join(Phase, Proposal.phase_id == Phase.id).where(*_published_award_conditions())
 
 
 def is_published_award(proposal: Proposal) -> bool:
@@ -321,6 +383,26 @@ def contracts_of(session: Session, record: ProcurementRecord) -> list[Contract]:
 def latest_contracts(session: Session, limit: int) -> list[Contract]:
     stmt = select(Contract).order_by(Contract.signed_on.desc(), Contract.id.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class ContractLine:
+    """A contract as a list names it."""
+
+    id: int
+    title: str
+    supplier_name: str
+    has_private_supplier: bool
+    value_cents: int
+    signed_on: dt.date
+
+
+def latest_contract_lines(session: Session, limit: int) -> list[ContractLine]:
+    """latest_contracts as plain rows: the few columns a list shows, without the joined register entry."""
+    stmt = (select(Contract.id, Contract.title, Contract.supplier_name, Contract.has_private_supplier,
+                   Contract.value_cents, Contract.signed_on)
+            .order_by(Contract.signed_on.desc(), Contract.id.desc()).limit(limit))
+    return [ContractLine(*row) for row in session.execute(stmt)]
 
 
 def _check_amount(unit: TargetUnit, value: Decimal, field: str) -> None:

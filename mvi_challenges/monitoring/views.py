@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..accounts.auth import require
@@ -20,11 +25,13 @@ from ..core.actions import run_action
 from ..core.db import db
 from ..core.errors import DomainError, status_for
 from ..core.exports import csv_response, euros_cell, streamed_csv_response
+from ..core.formatting import local_date, money
 from ..core.pagination import filter_args, paginate
 from ..core.templating import offer_to_templates
 from ..core.timezones import now_utc, to_local
-from . import decision_docs, documents, services, talk_exports, talks, yearly_counts
-from .dashboard_tables import build_charts, build_tables
+from ..infra import fingerprint_cache
+from . import decision_docs, documents, figures_version, services, talk_exports, talks, yearly_counts
+from .dashboard_tables import Chart, Table, build_charts, build_tables
 from .forms import (
     UNIT_LABELS,
     ContractForm,
@@ -43,6 +50,7 @@ bp = Blueprint("monitoring", __name__)
 @bp.record_once
 def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The monitoring area's template hook (core/templating.py)."""
+    figures_version.install()  # the dashboard's data version, drawn anew by every change it counts
     offer_to_templates(state.app, unit_label=lambda unit: str(UNIT_LABELS[unit]), supplier_label=_supplier_label,
                        can_manage_monitoring=can_manage_monitoring, can_see_result_talks=can_see_result_talks)
 
@@ -58,50 +66,150 @@ def _choice(value: str | None, allowed: set[str]) -> str:
     return value if value in allowed else ""
 
 
-def _dashboard_filters() -> tuple[yearly_counts.DashboardFilters, dict, list[int]]:
-    """Year, category and department from the query string; unknown values fall back quietly."""
-    now = now_utc()
-    years = yearly_counts.available_years(db.session, now)
-    locale = str(get_locale())
-    categories = all_categories(db.session, locale)
-    departments = all_departments(db.session, locale)
-    year_text = _choice(request.args.get("year"), {str(y) for y in years})
-    category_slug = _choice(request.args.get("category"), {c.slug for c in categories})
-    department_slug = _choice(request.args.get("department"), {d.slug for d in departments})
-    category = next((c for c in categories if c.slug == category_slug), None)
-    department = next((d for d in departments if d.slug == department_slug), None)
+@dataclass(frozen=True)
+class Named:
+    """A category or department as the dashboard's filters show it (plain data, kept)."""
+
+    id: int
+    slug: str
+    name_nl: str
+    name_en: str
+
+    def localised(self, field: str, locale: str) -> str:  # as catalogue.models does, for |localised
+        value = getattr(self, f"{field}_{locale}", None) if locale != "nl" else None
+        return value or getattr(self, f"{field}_nl")
+
+
+@dataclass(frozen=True)
+class DashboardChoices:
+    """What the dashboard's filters may be set to, as plain data kept under the data's version."""
+
+    years: list[int]
+    categories: list[Named]
+    departments: list[Named]
+
+    def sorted(self, named: list[Named]) -> list[Named]:
+        locale = str(get_locale())
+        return sorted(named, key=lambda n: n.localised("name", locale).casefold())
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    filters: yearly_counts.DashboardFilters
+    calls_published: int
+    proposals_received: int
+    contracts: int
+    contract_value_cents: int
+    share_at_target: int | None
+
+
+@dataclass(frozen=True)
+class KeptFigures:
+    """The dashboard's figures for one selection and language, until `valid_until` (the clock: a
+    dialogue that ends counts from then on) or a change of the data (the version in the key)."""
+
+    figures: KeyFigures
+    tables: dict[str, Table]
+    charts: list[Chart]
+    valid_until: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class KeptPage:
+    html: str
+    valid_until: dt.datetime | None
+
+
+def _dashboard_choices(version: str, now: dt.datetime) -> DashboardChoices:
+    def compute() -> DashboardChoices:
+        return DashboardChoices(
+            years=yearly_counts.available_years(db.session, now),
+            categories=[Named(*row) for row in db.session.execute(
+                select(Category.id, Category.slug, Category.name_nl, Category.name_en))],
+            departments=[Named(*row) for row in db.session.execute(
+                select(Department.id, Department.slug, Department.name_nl, Department.name_en))])
+
+    return fingerprint_cache.remember(f"dashboard-choices|{version}|{to_local(now).year}", compute)
+
+
+def _dashboard_filters(version: str, now: dt.datetime) -> tuple[yearly_counts.DashboardFilters, dict[str, Any]]:
+    """Year, category and department from the query string; unknown values fall back quietly.
+    Also the arguments that name the selection in the dashboard's links."""
+    choices = _dashboard_choices(version, now)
+    year_text = _choice(request.args.get("year"), {str(y) for y in choices.years})
+    category_slug = _choice(request.args.get("category"), {c.slug for c in choices.categories})
+    department_slug = _choice(request.args.get("department"), {d.slug for d in choices.departments})
     filters = yearly_counts.DashboardFilters(
-        year=int(year_text) if year_text else years[0],
-        category_id=category.id if category else None,
-        department_id=department.id if department else None,
+        year=int(year_text) if year_text else choices.years[0],
+        category_id=next((c.id for c in choices.categories if c.slug == category_slug), None),
+        department_id=next((d.id for d in choices.departments if d.slug == department_slug), None),
     )
-    choices = {"categories": categories, "departments": departments, "category": category,
-               "department": department}
-    return filters, choices, years
+    args: dict[str, Any] = {"year": filters.year}
+    if category_slug:
+        args["category"] = category_slug
+    if department_slug:
+        args["department"] = department_slug
+    return filters, args
+
+
+def _still_valid(now: dt.datetime) -> Callable[[KeptFigures | KeptPage], bool]:
+    return lambda kept: kept.valid_until is None or now < kept.valid_until
+
+
+def _selection_key(version: str, filters: yearly_counts.DashboardFilters, now: dt.datetime) -> str:
+    return (f"{version}|{get_locale()}|{to_local(now).year}|{filters.year}|{filters.category_id}|"
+            f"{filters.department_id}")
+
+
+def _dashboard_figures(version: str, filters: yearly_counts.DashboardFilters, now: dt.datetime) -> KeptFigures:
+    """The figures, tables and charts of a selection: computed once per version of the data (read
+    before the data: figures_version.py) and language, and again when the clock changes them."""
+
+    def compute() -> KeptFigures:
+        start, end = yearly_counts.utc_year(filters.year)
+        valid_until = figures_version.next_change(db.session, start, end, now)
+        figures = yearly_counts.dashboard(db.session, filters, now)
+        tables = build_tables(figures)
+        key_figures = KeyFigures(filters, figures.calls_published, figures.proposals_received, figures.contracts,
+                                 figures.contract_value_cents, figures.share_at_target)
+        return KeptFigures(key_figures, tables, build_charts(figures, tables), valid_until)
+
+    return fingerprint_cache.remember(f"dashboard-figures|{_selection_key(version, filters, now)}", compute,
+                                      fresh=_still_valid(now))
 
 
 @bp.route("/monitoring")
 def dashboard():
-    filters, choices, years = _dashboard_filters()
-    figures = yearly_counts.dashboard(db.session, filters, now_utc())
-    tables = build_tables(figures)
-    args = {"year": filters.year}
-    if choices["category"]:
-        args["category"] = choices["category"].slug
-    if choices["department"]:
-        args["department"] = choices["department"].slug
-    return render_template("monitoring/dashboard.html", figures=figures, tables=tables,
-                           charts=build_charts(figures, tables), years=years, args=args,
-                           dashboard_panels=build_dashboard_panels(current_app, filters), **choices)
+    now = now_utc()
+    version = figures_version.current(db.session)  # first: what is read after it is at least as new
+    filters, args = _dashboard_filters(version, now)
+
+    def render() -> KeptPage:
+        kept = _dashboard_figures(version, filters, now)
+        choices = _dashboard_choices(version, now)
+        categories, departments = choices.sorted(choices.categories), choices.sorted(choices.departments)
+        html = render_template(
+            "monitoring/_dashboard_content.html", figures=kept.figures, tables=kept.tables, charts=kept.charts,
+            years=choices.years, args=args, categories=categories,
+            departments=departments, category=next((c for c in categories if c.id == filters.category_id), None),
+            department=next((d for d in departments if d.id == filters.department_id), None),
+            dashboard_panels=build_dashboard_panels(current_app, filters))
+        return KeptPage(html, kept.valid_until)
+
+    page = fingerprint_cache.remember(f"dashboard-page|{_selection_key(version, filters, now)}", render,
+                                      fresh=_still_valid(now))
+    return render_template("monitoring/dashboard.html", year=filters.year,
+                           content=Markup(page.html))  # noqa: S704 - rendered by Jinja above, from escaped values
 
 
 @bp.route("/monitoring/tables/<name>.csv")
 def dashboard_csv(name: str):
-    filters, choices, _years = _dashboard_filters()
-    tables = build_tables(yearly_counts.dashboard(db.session, filters, now_utc()))
+    now = now_utc()
+    version = figures_version.current(db.session)
+    filters, args = _dashboard_filters(version, now)
+    tables = _dashboard_figures(version, filters, now).tables
     table = tables.get(name) or abort(404)
-    parts = [name, str(filters.year)]
-    parts += [choices[key].slug for key in ("category", "department") if choices[key]]
+    parts = [name, str(filters.year)] + [args[key] for key in ("category", "department") if key in args]
     return csv_response("monitoring-" + "-".join(parts) + ".csv",
                         [column.header for column in table.columns], table.csv_rows())
 
@@ -217,13 +325,58 @@ def category_report(category_slug: str, year: int, fmt: str):
 # --- staff: register entries, contracts, results --------------------------------------------
 
 
+def _url_with_ids(endpoint: str, *names: str) -> Callable[..., str]:
+    """url_for once, for lists: the URL of each row with its ids put in (url_for is some 10 µs a call)."""
+    samples = {name: 987_654_321 + n for n, name in enumerate(names)}
+    pattern = url_for(endpoint, **samples)
+    for name, sample in samples.items():
+        pattern = pattern.replace(str(sample), "{" + name + "}")
+    return pattern.format
+
+
+def _label(text: str) -> Markup:
+    """A translated label with %(…)s parts, once per list: `_label(t) % values` is what `_(t, **values)`
+    gives in a template (its values escaped)."""
+    return Markup(_(text))  # noqa: S704 - a translation of our own text; the values are escaped by %
+
+
 @bp.route("/staff/monitoring")
 @require(can_manage_monitoring)
 def staff_overview():
-    return render_template("monitoring/staff.html", lacking=services.records_lacking_explanation(db.session),
-                           is_manager=talks.is_manager(db.session, current_user.id),
-                           awaiting=services.awarded_without_contract(db.session),
-                           contracts=services.latest_contracts(db.session, limit=50))
+    """The lists walk the register, every award and the contracts: they are rendered once (their
+    URLs and labels made once per list) and kept under the monitoring data's version
+    (figures_version.py, read first) and the language."""
+    version = figures_version.current(db.session)
+    waiting, contracts = fingerprint_cache.remember(f"staff-monitoring|{version}|{get_locale()}", _staff_lists)
+    return render_template("monitoring/staff.html", waiting=Markup(waiting),  # noqa: S704 - rendered by Jinja
+                           contracts=Markup(contracts),  # noqa: S704 - rendered by Jinja, from escaped values
+                           is_manager=talks.is_manager(db.session, current_user.id))
+
+
+def _staff_lists() -> tuple[str, str]:
+    """The lists, rendered (the same for every member of staff)."""
+    locale = str(get_locale())
+    edit_record, edit_call = _url_with_ids("monitoring.edit_record", "record_id"), _url_with_ids(
+        "calls.edit_call", "call_id")
+    add_explanation, levels = _label("Add the explanation for “%(title)s”"), _label(
+        "level %(applied)d of target %(target)d")
+    lacking = [(edit_record(record_id=row.id) if row.is_external else edit_call(call_id=row.call_id),
+                add_explanation % {"title": row.title}, row.category_name(locale),
+                levels % {"applied": row.applied_level, "target": row.target_level}, row.manager)
+               for row in services.records_lacking_explanation_rows(db.session)]
+    record_contract, for_proposal = _url_with_ids("monitoring.new_contract", "record_id", "proposal"), _label(
+        "Record the contract for “%(title)s”")
+    awaiting = [(record_contract(record_id=row.record_id, proposal=row.proposal_id),
+                 for_proposal % {"title": row.title}, row.organisation, row.record_title)
+                for row in services.awarded_without_contract_rows(db.session)]
+    manage, manage_label = _url_with_ids("monitoring.manage_contract", "contract_id"), _label("Manage “%(title)s”")
+    signed, private = _label("signed %(date)s"), _("a private person (name not published)")
+    contracts = [(manage(contract_id=line.id), manage_label % {"title": line.title},
+                  private if line.has_private_supplier else line.supplier_name, money(line.value_cents),
+                  signed % {"date": local_date(line.signed_on)})
+                 for line in services.latest_contract_lines(db.session, limit=50)]
+    return (render_template("monitoring/_staff_waiting.html", lacking=lacking, awaiting=awaiting),
+            render_template("monitoring/_staff_contracts.html", contracts=contracts))
 
 
 # --- staff: result talks per manager and per department --------------------------------------

@@ -37,8 +37,10 @@ bp = Blueprint("pipeline", __name__)
 def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The pipeline's template hook (core/templating.py) and its panel on the call page."""
     add_call_panel(state.app, CallPanel(order=30, template="pipeline/_call_panel.html", build=_call_panel))
-    add_dashboard_panel(state.app, DashboardPanel(order=10, template="pipeline/_dashboard_panel.html",
-                                                  build=_dashboard_panel))
+    add_dashboard_panel(state.app, DashboardPanel(
+        order=10, template="pipeline/_dashboard_panel.html", build=_dashboard_panel,
+        depends_on=((PlannedPurchase, ("is_public", "expected_year", "expected_quarter", "category_id", "call_id",
+                                       "record_id")),)))
     offer_to_templates(
         state.app, can_manage_pipeline=can_manage_pipeline,
         value_class_label=lambda value: str(VALUE_CLASS_LABELS[ValueClass(value)]),

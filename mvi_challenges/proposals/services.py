@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from ..accounts.models import Organisation, Role, User
 from ..calls.models import Call, CallStatus, Eligibility, Phase
@@ -447,6 +447,20 @@ def submitted_titles(session: Session, proposal_ids: Iterable[int]) -> dict[int,
     return {proposal_id: title for proposal_id, title in rows}
 
 
+def proposal_list_query(user: User) -> Select[tuple[Proposal]]:
+    """Mijn voorstellen, newest first, with only what the list shows (title, status, call and phase
+    titles, deadline): no texts of proposals or calls, no versions, in one query per page."""
+    return (
+        select(Proposal)
+        .where(Proposal.owner_key == owner_key_for(user))
+        .options(load_only(Proposal.title, Proposal.status, Proposal.has_unsubmitted_changes, Proposal.call_id,
+                           Proposal.phase_id, Proposal.organisation_id, Proposal.submitter_id),
+                 joinedload(Proposal.call).load_only(Call.title).lazyload(Call.category),
+                 joinedload(Proposal.phase).load_only(Phase.title, Phase.closes_at))
+        .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
+    )
+
+
 def partner_proposals_query(user: User) -> Select[tuple[Proposal]]:
     """The proposals the user's organisation is a confirmed consortium partner in, newest first."""
     return (
@@ -454,9 +468,14 @@ def partner_proposals_query(user: User) -> Select[tuple[Proposal]]:
         .join(ConsortiumPartner, ConsortiumPartner.proposal_id == Proposal.id)
         .where(ConsortiumPartner.organisation_id == user.organisation_id,
                ConsortiumPartner.status == PartnerStatus.CONFIRMED)
-        # Many-to-one only, joined: the list costs one query however many partnerships there are.
-        .options(joinedload(Proposal.call), joinedload(Proposal.phase), joinedload(Proposal.organisation),
-                 selectinload(Proposal.versions))
+        # Many-to-one only, joined, and only what the list shows (the submitted title, the call's
+        # title, the lead, the status): no texts of proposals, calls or versions.
+        .options(load_only(Proposal.title, Proposal.status, Proposal.call_id, Proposal.phase_id,
+                           Proposal.organisation_id),
+                 joinedload(Proposal.call).load_only(Call.title).lazyload(Call.category),
+                 joinedload(Proposal.phase).load_only(Phase.title, Phase.closes_at),
+                 joinedload(Proposal.organisation).load_only(Organisation.name),
+                 selectinload(Proposal.versions).load_only(ProposalVersion.number, ProposalVersion.title))
         .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
     )
 

@@ -145,8 +145,7 @@ def edit(proposal_id: int):
 def _render_edit(proposal: Proposal, form: ProposalForm):
     status = 400 if form.errors or form.form_errors else 200
     return render_template("proposals/edit.html", form=form, proposal=proposal, now=request_time(),
-                           attachment_form=AttachmentForm(), problems=services.completeness_problems(proposal),
-                           max_attachments=services.MAX_ATTACHMENTS), status
+                           attachment_form=AttachmentForm(), max_attachments=services.MAX_ATTACHMENTS), status
 
 
 def _save_typed_text(proposal: Proposal) -> ProposalForm | None:
@@ -279,7 +278,7 @@ def withdraw(proposal_id: int):
 @bp.route("/my/proposals")
 @require_login
 def mine():
-    page = paginate(services.proposals_for_user_query(current_user), per_page=current_app.config["PAGE_SIZE"])
+    page = paginate(services.proposal_list_query(current_user), per_page=current_app.config["PAGE_SIZE"])
     partnered = (list(db.session.scalars(services.partner_proposals_query(current_user).limit(100)))
                  if current_user.organisation_id is not None else [])
     return render_template("proposals/mine.html", page=page, proposals=page.items, partnered=partnered,

@@ -355,3 +355,70 @@ def test_the_chair_can_go_through_the_flagged_proposals_only(app: Flask, catalog
                        data={"criterion": impact, f"c{impact}-value": "6", f"c{impact}-reason": "Besproken"})
     assert saved.status_code == 302 and saved.headers["Location"].endswith(
         f"{base}/results/{first}?show=flagged#criterion-{impact}")
+
+
+def test_the_phase_page_escapes_titles_names_and_reasons_in_every_state(app: Flask, catalogue) -> None:
+    """The phase page writes its 500 rows with autoescaping off (for speed) and escapes each value
+    itself: a title, an organisation's name and a reason with markup come out as text in every
+    state of a row (to declare, declared without and with a conflict), and a blind review shows
+    neither title nor name."""
+    def phase_page(blind: bool) -> tuple[FlaskClient, str, list]:
+        call = make_call(app, kind=CallKind.SBIR)
+        owners = [make_user(app, Role.ENTREPRENEUR, organisation_name=f"<b>Bouw & Zn {n}</b>") for n in range(3)]
+        made = [make_proposal(app, owner, call, submit=True, title=f'<script>alert("{n}")</script> & co')
+                for n, owner in enumerate(owners)]
+        close_phase(app, call)
+        staff = app.test_client()
+        login(staff, make_user(app, Role.STAFF))
+        juror = make_user(app, Role.JURY)
+        staff.post(f"/staff/calls/{call.id}/phases/1/jury", data={"email": juror.email})
+        staff.post(f"/staff/calls/{call.id}/phases/1/jury/settings",
+                   data={"blind_review": "y" if blind else "", "threshold": "3"})
+        with app.app_context():
+            phase_id = db.session.scalar(select(Phase.id).where(Phase.call_id == call.id, Phase.number == 1))
+        return _client(app, juror), f"/jury/phases/{phase_id}", made
+
+    client, base, made = phase_page(blind=False)
+    client.post(base, data={f"declare-{made[0].id}": "none", f"declare-{made[1].id}": "conflict",
+                            f"reason-{made[1].id}": "<i>my brother's</i> firm"})
+    html = client.get(base).get_data(as_text=True)
+    assert "<script>alert" not in html and "<b>Bouw" not in html and "<i>my" not in html
+    assert html.count("&lt;script&gt;alert(&#34;") == 6  # the legends (3), the link (1), the radio labels (2)
+    assert "&lt;b&gt;Bouw &amp; Zn 0&lt;/b&gt;" in html and "&lt;i&gt;my brother&#39;s&lt;/i&gt; firm" in html
+    assert f'for="declare-{made[2].id}-none">No conflict of interest with &lt;script&gt;' in html
+    client, base, made = phase_page(blind=True)
+    html = client.get(base).get_data(as_text=True)
+    assert "alert(" not in html and "Bouw" not in html
+    assert f'<legend class="utrecht-form-fieldset__legend">Proposal {made[2].id}</legend>' in html
+
+
+def test_the_phase_page_shows_a_page_of_proposals_and_where_the_member_stands(app: Flask, catalogue,
+                                                                              monkeypatch) -> None:
+    """A phase may have 500 proposals: the page shows them a page at a time, with the member's
+    standing over all of them; a declaration saved on page 2 returns to page 2, and a proposal
+    opened before declaring sends the member to the page that shows it."""
+    from mvi_challenges.evaluation import views
+
+    monkeypatch.setattr(views, "JURY_PAGE_SIZE", 2)
+    world = _setup(app, proposals=3)
+    juror = _client(app, world.juror)
+    base = f"/jury/phases/{world.phase_id}"
+    first, second, third = (p.id for p in world.proposals)
+    page = page_text(juror.get(base))
+    assert "declared for 0 of 3 proposals; 0 scored (final), 0 in draft, 0 with a conflict" in page
+    assert "Plan 0" in page and "Plan 1" in page and "Plan 2" not in page and "Page 1 of 2" in page
+    response = juror.get(f"{base}/proposals/{third}")
+    assert response.headers["Location"].endswith(f"{base}?page=2#proposal-{third}")
+    response = juror.post(f"{base}?page=2", data={f"declare-{third}": "conflict", f"reason-{third}": "Mijn zus"})
+    assert response.headers["Location"].endswith(f"{base}?page=2")
+    page = page_text(juror.get(f"{base}?page=2"))
+    assert "Plan 2" in page and "Plan 0" not in page and "conflict of interest: Mijn zus" in page
+    juror.post(base, data={f"declare-{first}": "none", f"declare-{second}": "none"})
+    juror.post(f"{base}/proposals/{first}", data=_scores(world.criteria, [7, 7]))
+    juror.post(f"{base}/proposals/{second}", data=_scores(world.criteria, [7, 7], action="save"))
+    page = page_text(juror.get(f"{base}?page=2"))
+    assert "declared for 3 of 3 proposals; 1 scored (final), 1 in draft, 1 with a conflict of interest" in page
+    assert juror.get(f"{base}?page=3").status_code == 404
+    assert juror.get(f"{base}?page=abc").status_code == 200  # as every list: page 1
+    # The declarations read are those the form names; a name that is no proposal id is ignored.
+    assert juror.post(base, data={"declare-" + "9" * 30: "none", "declare-²": "none"}).status_code == 302

@@ -29,7 +29,7 @@ from mvi_challenges.evaluation import services as evaluation
 from mvi_challenges.evaluation.models import JuryMember
 from mvi_challenges.monitoring.services import awarded_without_contract_query
 from mvi_challenges.proposals.models import Proposal
-from mvi_challenges.proposals.services import proposals_for_user_query
+from mvi_challenges.proposals.services import proposal_list_query, proposals_for_user_query
 
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
 BIG_TABLES = ("calls", "dialogues", "proposals", "score_sheets", "scores", "registrations", "ocds_releases",
@@ -150,6 +150,8 @@ def test_pages_of_logged_in_people_use_indexes(app: Flask) -> None:
         phase = Phase(id=1, call_id=1, number=1)
         member = JuryMember(id=1, phase_id=1, user_id=1)
         assert_indexed(plan(evaluation.phase_rows_statement(member)), sorts=True)  # one phase's, by index
+        assert_indexed(plan(evaluation.phase_rows_statement(member, limit=50, offset=450)), sorts=True)  # a page
+        assert_indexed(plan(evaluation.phase_rows_statement(member, names=False)), sorts=True)  # blind
         assert_indexed(plan(evaluation.final_sheets_statement(phase, Proposal(id=1))), sorts=True)
         entrepreneur = User(id=1, organisation_id=1)
         assert_indexed(plan(_page(proposals_for_user_query(entrepreneur), page=1)), sorts=True)
@@ -175,7 +177,8 @@ def test_an_owners_proposals_are_searched_by_owner_in_order(app: Flask) -> None:
     with app.app_context():
         entrepreneur = User(id=1, organisation_id=1)
         for statement in (_page(proposals_for_user_query(entrepreneur), page=1),
-                          select(func.count()).select_from(proposals_for_user_query(entrepreneur).order_by(None).subquery())):
+                          select(func.count()).select_from(proposals_for_user_query(entrepreneur).order_by(None).subquery()),
+                          _page(proposal_list_query(entrepreneur), page=1)):  # Mijn voorstellen: call and phase joined
             text = plan(statement)
             assert "ix_proposals_owner_updated" in text, text
             assert not re.search(r"^\s*SCAN proposals", text, re.M), text  # SQLite: searched, not walked

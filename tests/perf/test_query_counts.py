@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 
 from mvi_challenges.core.db import db
+from mvi_challenges.infra import fingerprint_cache
 from tests.perf.conftest import counted_queries
 
 PAGE_SIZE = 4
@@ -65,7 +66,9 @@ def test_list_query_count_constant(app: Flask, client, bench_world: SimpleNamesp
 
 PAGES = {
     "home": ("/", 2),  # the open calls' cards, and the open and upcoming calls counted in one query
-    "dashboard": ("/monitoring", 25),
+    # The first view of a selection after a change: the figures (one grouped query each), the data
+    # version, the filters' choices and when the clock next changes a figure (monitoring/views.py).
+    "dashboard": ("/monitoring", 24),
 }
 
 
@@ -74,6 +77,17 @@ def test_page_query_count_within_budget(app: Flask, client, bench_world: SimpleN
     url, budget = PAGES[name]
     count, statements, _ = _count(app, client, url)
     assert count <= budget, (name, count, statements)
+
+
+@pytest.mark.parametrize("url", ["/monitoring", "/monitoring?category=ict", "/monitoring/tables/targets.csv"])
+def test_dashboard_kept_figures_cost_one_query(app: Flask, client, bench_world: SimpleNamespace, url: str) -> None:
+    """Until the data changes, the dashboard and its CSV files read only the data's version
+    (monitoring/figures_version.py; tests/monitoring/test_dashboard_cache.py shows changes at once)."""
+    with app.app_context():
+        fingerprint_cache.forget_all()
+    first, _statements, _ = _count(app, client, url)
+    count, statements, _ = _count(app, client, url)
+    assert first > 1 and count == 1, statements
 
 
 def test_call_detail_query_count(app: Flask, client, bench_world: SimpleNamespace) -> None:
@@ -109,12 +123,15 @@ def test_jury_aggregation_query_count(app: Flask, client, bench_world: SimpleNam
 # organisation has its proposals in many calls, the staff call has 40 questions: an N+1 on any of
 # them adds hundreds of queries.
 LOGGED_IN = {
-    # One more for the proposals the organisation is a consortium partner in (one joined query).
-    "Mijn voorstellen": ("entrepreneur", "/my/proposals", 9),
+    # One more for the proposals the organisation is a consortium partner in (one joined query);
+    # the page's proposals come with their call and phase joined (no selectin per relation).
+    "Mijn voorstellen": ("entrepreneur", "/my/proposals", 5),
     # One more for the consortium's partners (what is shown, and whether an invitation blocks submitting).
-    "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 8),
-    "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 6),
-    "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 19),
+    "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 7),
+    # A page of 50 rows and the member's standing over all 500; the phase comes with its call.
+    "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 5),
+    # The other members' final scores are one query of plain values (no sheets, members, users, criteria).
+    "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 11),
     "staff call list": ("staff", "/staff/calls", 4),  # plain rows: the next deadline in SQL, no phases loaded
     # 7: its library criteria; a published call skips the draft's publication problems (its social values)
     "staff call management": ("staff", "/staff/calls/{staff_call}", 7),
@@ -124,7 +141,9 @@ LOGGED_IN = {
     # no selectin loads of categories, organisations, versions or a record's call; the open calls
     # are asked only of people who may submit somewhere.
     "staff work list": ("staff", "/my", 14),
-    "monitoring per manager": ("staff", "/staff/monitoring", 9),
+    # The person and their roles, the monitoring data's version, the three lists kept under it (read
+    # after a change), whether the reader is a manager.
+    "monitoring per manager": ("staff", "/staff/monitoring", 7),
     # Result talks: one grouped query per list; a talk reads its records, calls, approvers, contracts,
     # targets, updates and measurements once each, however many there are.
     "result talks": ("staff", "/staff/monitoring/talks", 6),
@@ -143,6 +162,22 @@ def test_logged_in_page_query_count_within_budget(app: Flask, bench_world: Simpl
     assert login.status_code == 302
     count, statements, _body = _count(app, client, url.format(**vars(bench_world)))
     assert count <= budget, (name, count, statements)
+
+
+def test_staff_monitoring_keeps_its_lists_until_the_data_changes(app: Flask, bench_world: SimpleNamespace) -> None:
+    """The awards awaiting a contract (a walk over every award), the entries lacking an explanation and
+    the latest contracts are kept under the monitoring data's version (tests/monitoring/test_register.py
+    and test_dashboard_cache.py: changes show at once)."""
+    client = app.test_client()
+    login = client.post("/account/login", data={"email": bench_world.emails["staff"], "password": bench_world.password})
+    assert login.status_code == 302
+    with app.app_context():
+        fingerprint_cache.forget_all()
+    first, _statements, body = _count(app, client, "/staff/monitoring")
+    count, statements, again = _count(app, client, "/staff/monitoring")
+    assert again.split(b"<h1", 1)[1] == body.split(b"<h1", 1)[1]  # (the first page after logging in greets)
+    assert count == first - 3, statements
+    assert not [s for s in statements if "proposal_versions" in s or "explanation" in s or "contracts" in s]
 
 
 def test_staff_questions_render_forms_only_where_an_answer_is_needed(app: Flask, bench_world: SimpleNamespace) -> None:

@@ -68,6 +68,7 @@ def test_the_staff_form_says_why_next_to_the_seats(app: Flask, catalogue) -> Non
     dialogue = _lot_dialogue(app, capacity=3)
     _register_people(app, dialogue, 2)
     staff = _staff(app)
+    staff.post("/language", data={"lang": "en", "next": "/"})
     with app.app_context():
         current = db.session.get(Dialogue, dialogue.id)
         local = "%Y-%m-%dT%H:%M"
