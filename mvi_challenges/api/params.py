@@ -77,6 +77,10 @@ class Params:
         raw = self.choice(name, [member.value for member in enum_class])
         return enum_class(raw) if raw is not None else None
 
+    def given(self, name: str) -> bool:
+        """Whether the filter `name` has a value (so that a catalogue is read only when one is asked for)."""
+        return self._raw(name) is not None
+
     def slug(self, name: str, known: Mapping[str, object], where: str) -> str | None:
         """A catalogue slug that must exist; `where` tells the caller where to find the valid ones."""
         raw = self._raw(name)

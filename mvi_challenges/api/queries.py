@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..calls.models import Call, CallStatus, Phase
+from ..calls.models import Call, CallStatus, Criterion, Phase
 from ..calls.services import CallFilters, public_calls_query, visible_to_public
 from ..catalogue.models import Category
 from ..core.audit import AuditEvent
@@ -57,8 +57,28 @@ def _call_details() -> tuple:
 
 
 def calls_query(filters: CallFilters, now: dt.datetime) -> Select[tuple[Call]]:
-    """The public call list of the site, with everything a call's JSON needs loaded per page."""
-    return public_calls_query(filters, now).options(*_call_details())
+    """The public call list of the site, with everything a call's JSON needs loaded per page, but
+    the phases' criteria: a page reads those as plain rows (`criteria_by_phase`)."""
+    return public_calls_query(filters, now).options(
+        selectinload(Call.phases), selectinload(Call.social_values), selectinload(Call.documents),
+        selectinload(Call.department), selectinload(Call.library_criteria))
+
+
+def criteria_by_phase(session: Session, calls: Sequence[Call]) -> dict[int, list[dict[str, object]]]:
+    """Per phase of these calls, its criteria as the API shows them (serializers.criterion), in
+    position order: one query of five columns instead of an object per criterion (a page of 20
+    SBIR calls has some 200)."""
+    phase_ids = [phase.id for call in calls for phase in call.phases]
+    found: dict[int, list[dict[str, object]]] = {phase_id: [] for phase_id in phase_ids}
+    if not phase_ids:
+        return found
+    stmt = (select(Criterion.phase_id, Criterion.position, Criterion.name, Criterion.description, Criterion.weight,
+                   Criterion.knockout_minimum)
+            .where(Criterion.phase_id.in_(phase_ids)).order_by(Criterion.phase_id, Criterion.position))
+    for phase_id, position, name, description, weight, knockout_minimum in session.execute(stmt):
+        found[phase_id].append({"position": position, "name": name, "description": description, "weight": weight,
+                                "knockout_minimum": knockout_minimum})
+    return found
 
 
 def public_call(session: Session, slug: str) -> Call | None:

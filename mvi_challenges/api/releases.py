@@ -26,9 +26,9 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import DateTime, Select, select, type_coerce, update
 from sqlalchemy.orm import Session, scoped_session
 
 from ..calls.models import Call, CallStatus
@@ -183,18 +183,39 @@ def backfill(session: Session, batch: int = 100) -> int:
     return count
 
 
+def _as_stored(column: Any) -> Any:
+    """A time column read as the driver gives it, without UTCDateTime's conversion of each value: a
+    package page reads some 1,300 releases and needs only the newest of their moments."""
+    return type_coerce(column, DateTime())
+
+
 def stored_page_statement(call_ids: Sequence[int]) -> Select[tuple[int, dt.datetime, dt.datetime, str]]:
     """(call id, date, written at, JSON) of these calls' releases: per call oldest first, in the
-    order of the index ix_ocds_releases_call_order."""
-    return (select(OcdsRelease.call_id, OcdsRelease.date, OcdsRelease.created_at, OcdsRelease.body)
+    order of the index ix_ocds_releases_call_order. The two moments come as the driver gives them
+    (naive UTC on SQLite, aware on PostgreSQL): see `stored_page`."""
+    return (select(OcdsRelease.call_id, _as_stored(OcdsRelease.date), _as_stored(OcdsRelease.created_at),
+                   OcdsRelease.body)
             .where(OcdsRelease.call_id.in_(list(call_ids)))
             .order_by(OcdsRelease.call_id, OcdsRelease.date, OcdsRelease.release_id))
 
 
-def stored_page(session: Session, call_ids: Sequence[int]) -> list[tuple[int, dt.datetime, dt.datetime, str]]:
+class StoredPage(NamedTuple):
+    call_ids: set[int]  # the calls of the page that have releases
+    texts: list[str]  # their releases' JSON, per call oldest first
+    newest: dt.datetime | None  # the newest moment a release of the page was dated or written (UTC)
+
+
+def stored_page(session: Session, call_ids: Sequence[int]) -> StoredPage:
     if not call_ids:
-        return []
-    return [tuple(row) for row in session.execute(stored_page_statement(call_ids))]  # type: ignore[misc]
+        return StoredPage(set(), [], None)
+    stmt = stored_page_statement(call_ids)
+    # Plain columns, read without the ORM's result layer (some 1,300 rows of JSON text a page); the
+    # clause lets the session route it as it routes any read (the replica, see core.db.RoutingSession).
+    rows = session.connection(bind_arguments={"clause": stmt}).execute(stmt).all()
+    newest = max((moment for row in rows for moment in (row[1], row[2]) if moment is not None), default=None)
+    if newest is not None:  # one conversion, as UTCDateTime does for each value it reads
+        newest = newest.replace(tzinfo=dt.UTC) if newest.tzinfo is None else newest.astimezone(dt.UTC)
+    return StoredPage({row[0] for row in rows}, [row[3] for row in rows], newest)
 
 
 # --- the moments a contracting process changes --------------------------------------------------

@@ -23,7 +23,7 @@ from ..calls.stages import prize_for
 from ..catalogue.models import Category, Department, SocialValue
 from ..consultations import lifecycle as consultation_lifecycle
 from ..consultations.models import Consultation
-from ..core.links import public_url
+from ..core.links import public_slug_url, public_url
 from ..criteria.models import LeadingPrinciple, LibraryCriterion
 from ..criteria.services import principles_of
 from ..dialogues.models import Contribution, Dialogue
@@ -110,13 +110,14 @@ def criterion(item: Criterion) -> Json:
             "knockout_minimum": item.knockout_minimum}
 
 
-def phase(item: Phase) -> Json:
+def phase(item: Phase, criteria: list[Json] | None = None) -> Json:
+    """`criteria`: the phase's criteria already serialised (queries.criteria_by_phase), else read from it."""
     return {
         "number": item.number, "title": item.title,
         "opens_at": timestamp(item.opens_at), "closes_at": timestamp(item.closes_at),
         "budget": money(item.budget_cents), "max_awards": item.max_awards, "score_scale_max": item.score_scale_max,
         "decisions_published_at": timestamp(item.decisions_published_at),
-        "criteria": [criterion(c) for c in item.criteria],
+        "criteria": criteria if criteria is not None else [criterion(c) for c in item.criteria],
         "stage_type": item.stage_type.value, "targets": item.targets,
         "prizes": [money(cents) for cents in item.prizes_cents],
     }
@@ -137,7 +138,8 @@ def english_texts(item: Call) -> Json | None:
             "level_explanation": item.level_explanation_en}
 
 
-def call(item: Call, now: dt.datetime) -> Json:
+def call(item: Call, now: dt.datetime, criteria: dict[int, list[Json]] | None = None) -> Json:
+    """`criteria`: per phase id, its criteria already serialised (a list page reads them at once)."""
     return {
         "id": item.id, "slug": item.slug, "kind": item.kind.value, "title": item.title, "summary": item.summary,
         "body_markdown": item.body_source, "body_html": item.body_html,
@@ -155,13 +157,13 @@ def call(item: Call, now: dt.datetime) -> Json:
         "questions_close_at": timestamp(item.questions_close_at),
         "next_deadline": timestamp(item.next_deadline(now)) if item.status is CallStatus.PUBLISHED else None,
         "budget": money(sum(p.budget_cents for p in item.phases)),
-        "phases": [phase(p) for p in item.phases],
+        "phases": [phase(p, criteria.get(p.id) if criteria is not None else None) for p in item.phases],
         "documents": [document(item, d) for d in item.documents],
         "links": {
-            "html": absolute("calls.call_detail", slug=item.slug),
-            "api": absolute("api.call_detail", slug=item.slug),
-            "questions": absolute("proposals.questions", slug=item.slug),
-            "decisions": absolute("api.decision_list", call=item.slug),
+            "html": public_slug_url("calls.call_detail", item.slug),
+            "api": public_slug_url("api.call_detail", item.slug),
+            "questions": public_slug_url("proposals.questions", item.slug),
+            "decisions": public_slug_url("api.decision_list", item.slug, name="call"),
         },
     }
 

@@ -7,6 +7,7 @@ open data should. Query values are checked strictly (params.py); errors are JSON
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -144,14 +145,22 @@ def _by_slug(model: type) -> dict[str, Any]:
     return {item.slug: item for item in db.session.scalars(select(model))}
 
 
+def _catalogue_entry(params: Params, name: str, model: type) -> Any:
+    """The catalogue entry the filter `name` names (an unknown slug is a 400), or None when the
+    filter is not given: the catalogue is read only when a filter asks for it."""
+    if not params.given(name):
+        return None
+    known = _by_slug(model)
+    slug = params.slug(name, known, CATALOGUE_HINT)
+    return known[slug] if slug else None
+
+
 def _category(params: Params) -> Category | None:
-    slug = params.slug("category", categories := _by_slug(Category), CATALOGUE_HINT)
-    return categories[slug] if slug else None
+    return _catalogue_entry(params, "category", Category)
 
 
 def _department(params: Params) -> Department | None:
-    slug = params.slug("department", departments := _by_slug(Department), CATALOGUE_HINT)
-    return departments[slug] if slug else None
+    return _catalogue_entry(params, "department", Department)
 
 
 # --- pages for people -------------------------------------------------------------------------
@@ -193,7 +202,7 @@ CALL_FILTERS = ("kind", "category", "level", "value", "state", "q")
 def call_list():
     params = Params(request.args)
     category = _category(params)
-    value = params.slug("value", _by_slug(SocialValue), CATALOGUE_HINT)
+    value = params.slug("value", _by_slug(SocialValue), CATALOGUE_HINT) if params.given("value") else None
     states = [s.value for s in PublicState if s is not PublicState.DRAFT]
     state = params.choice("state", states)
     filters = CallFilters(kind=params.member("kind", CallKind), category_slug=category.slug if category else None,
@@ -201,7 +210,14 @@ def call_list():
                           text=params.text("q"))
     now = request_time()
     return json_response(paginated(queries.calls_query(filters, now), params, "api.call_list", CALL_FILTERS,
-                                   lambda calls: [serializers.call(c, now) for c in calls], key=Call.id))
+                                   _serialize_calls(now), key=Call.id))
+
+
+def _serialize_calls(now: dt.datetime) -> Callable[[list[Call]], list[Json]]:
+    def serialize(calls: list[Call]) -> list[Json]:
+        criteria = queries.criteria_by_phase(db.session, calls)
+        return [serializers.call(c, now, criteria) for c in calls]
+    return serialize
 
 
 @bp.route(f"{PREFIX}/calls/<slug>")
@@ -303,8 +319,7 @@ PIPELINE_FILTERS = ("category", "quarter", "value")
 
 
 def _value(params: Params) -> SocialValue | None:
-    slug = params.slug("value", values := _by_slug(SocialValue), CATALOGUE_HINT)
-    return values[slug] if slug else None
+    return _catalogue_entry(params, "value", SocialValue)
 
 
 @bp.route(f"{PREFIX}/pipeline")
@@ -406,18 +421,18 @@ def ocds_releases():
         raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
     call_ids = list(result.items)
     stored = releases.stored_page(db.session, call_ids)
-    missing = set(call_ids) - {row[0] for row in stored}
+    missing = set(call_ids) - stored.call_ids
     if missing:
         stored = _fill_missing(call_ids, missing) or stored
     now = request_time()
     links = page_links("api.ocds_releases", (), page, per_page, result.pages)
     envelope = ocds.package_envelope(
-        uri=links["self"], published=[moment for row in stored for moment in row[1:3]], fallback_date=now,
+        uri=links["self"], published=[stored.newest] if stored.newest is not None else [], fallback_date=now,
         links={key: links[key] for key in ("next", "prev") if links[key]})
-    return json_text_response(ocds.package_text(envelope, [row[3] for row in stored]))
+    return json_text_response(ocds.package_text(envelope, stored.texts))
 
 
-def _fill_missing(call_ids: list[int], missing: set[int]) -> list | None:
+def _fill_missing(call_ids: list[int], missing: set[int]) -> releases.StoredPage | None:
     """Releases for public calls that have none yet (data older than the release store): written
     now, on the primary, once; later requests read them. Returns the page's rows, or None when
     the write failed (a racing request wrote them; the page then shows what it read)."""

@@ -23,6 +23,7 @@ from ..core.fields import (
     LocalDateTimeField,
     MultiCheckboxField,
     NumberRange,
+    PlainSelect,
 )
 from ..criteria import lifecycle as level_rule
 from .lifecycle import explanation_problem
@@ -289,8 +290,8 @@ class CallFilterForm(FlaskForm):
         csrf = False  # a GET search form changes nothing
 
     q = StringField(_l("Search by word"), validators=[Optional(), Length(max=200)])
-    kind = SelectField(_l("Kind"), validators=[Optional()])
-    category = SelectField(_l("Category"), validators=[Optional()])
-    level = SelectField(_l("Ambition level"), validators=[Optional()])
-    value = SelectField(_l("Social value"), validators=[Optional()])
-    state = SelectField(_l("Status"), validators=[Optional()])
+    kind = SelectField(_l("Kind"), validators=[Optional()], widget=PlainSelect())
+    category = SelectField(_l("Category"), validators=[Optional()], widget=PlainSelect())
+    level = SelectField(_l("Ambition level"), validators=[Optional()], widget=PlainSelect())
+    value = SelectField(_l("Social value"), validators=[Optional()], widget=PlainSelect())
+    state = SelectField(_l("Status"), validators=[Optional()], widget=PlainSelect())

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -254,19 +255,7 @@ class Call(Base):
         return self.published_at is not None and self.status is not CallStatus.DRAFT
 
     def public_state(self, now: dt.datetime) -> PublicState:
-        if self.status is CallStatus.DRAFT:
-            return PublicState.DRAFT
-        if self.status is CallStatus.CANCELLED:
-            return PublicState.CANCELLED
-        if self.status in (CallStatus.DECIDED, CallStatus.ARCHIVED):
-            return PublicState.DECIDED
-        if self.status is CallStatus.CLOSED or not self.phases:
-            return PublicState.CLOSED
-        if any(phase.is_open(now) for phase in self.phases):
-            return PublicState.OPEN
-        if self.phases[0].opens_at > now:
-            return PublicState.UPCOMING
-        return PublicState.CLOSED
+        return public_state_of(self.status, self.phases, now)
 
     def current_phase(self, now: dt.datetime) -> Phase | None:
         return next((phase for phase in self.phases if phase.is_open(now)), None)
@@ -278,8 +267,43 @@ class Call(Base):
         return limit is not None and now < limit
 
     def next_deadline(self, now: dt.datetime) -> dt.datetime | None:
-        upcoming = [phase.closes_at for phase in self.phases if phase.closes_at > now]
-        return min(upcoming) if upcoming else None
+        return next_deadline_of(self.phases, now)
+
+
+class PhaseWindow(Protocol):
+    """What the public state needs of a phase: a `Phase`, or a plain row of its two moments."""
+
+    @property
+    def opens_at(self) -> dt.datetime: ...
+
+    @property
+    def closes_at(self) -> dt.datetime: ...
+
+
+def public_state_of(status: CallStatus, phases: Sequence[PhaseWindow], now: dt.datetime) -> PublicState:
+    """What a visitor sees of a call with this status and these phases (in number order) at `now`.
+
+    The one rule, for a loaded `Call` (`Call.public_state`) and for the plain rows of a list
+    (calls/cards.py), so that a list never needs the call objects to say it."""
+    if status is CallStatus.DRAFT:
+        return PublicState.DRAFT
+    if status is CallStatus.CANCELLED:
+        return PublicState.CANCELLED
+    if status in (CallStatus.DECIDED, CallStatus.ARCHIVED):
+        return PublicState.DECIDED
+    if status is CallStatus.CLOSED or not phases:
+        return PublicState.CLOSED
+    if any(phase.opens_at <= now < phase.closes_at for phase in phases):  # Phase.is_open
+        return PublicState.OPEN
+    if phases[0].opens_at > now:
+        return PublicState.UPCOMING
+    return PublicState.CLOSED
+
+
+def next_deadline_of(phases: Sequence[PhaseWindow], now: dt.datetime) -> dt.datetime | None:
+    """The nearest closing time of these phases still ahead of `now`, or None."""
+    upcoming = [phase.closes_at for phase in phases if phase.closes_at > now]
+    return min(upcoming) if upcoming else None
 
 
 class Phase(Base):

@@ -10,7 +10,7 @@ from typing import Any
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
@@ -778,6 +778,7 @@ def find_call_by_slug(session: Session, slug: str) -> Call | None:
             selectinload(Call.phases).selectinload(Phase.criteria),
             selectinload(Call.social_values),
             selectinload(Call.documents),
+            joinedload(Call.department),  # the page names it: in the call's own query, not one more
         )
     )
     return session.scalar(stmt)

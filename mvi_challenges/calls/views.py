@@ -32,6 +32,7 @@ from ..criteria import lifecycle as level_rule
 from ..criteria.forms import PickForm
 from ..criteria.services import criteria_for_category
 from . import lifecycle, services, stages
+from .cards import STATE_LABELS, card_rows, filter_choices
 from .forms import (
     ELIGIBILITY_CHOICES,
     KIND_CHOICES,
@@ -68,16 +69,6 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
     offer_to_templates(state.app, can_manage_calls=can_manage_calls, call_text=call_text_in_locale,
                        **lifecycle.TEMPLATE_GUARDS, **stages.TEMPLATE_FUNCTIONS)
 
-STATE_LABELS = {
-    PublicState.OPEN: _l("Open"),
-    PublicState.UPCOMING: _l("Opens soon"),
-    PublicState.CLOSED: _l("Closed"),
-    PublicState.DECIDED: _l("Decided"),
-    PublicState.CANCELLED: _l("Cancelled"),
-    PublicState.DRAFT: _l("Draft"),
-}
-
-
 def call_text_in_locale(call: Call, field: str) -> LocalText:
     """A call's text in the visitor's language (Dutch when there is no English version), with the
     language it is actually in, for the lang attribute."""
@@ -92,13 +83,10 @@ def _filter_form() -> tuple[CallFilterForm, services.CallFilters]:
     locale = str(get_locale())
     form = CallFilterForm(request.args)
     form.kind.choices = [("", _("All kinds")), *KIND_CHOICES]
-    form.category.choices = [("", _("All categories"))] + [
-        (c.slug, c.localised("name", locale)) for c in all_categories(db.session, locale)
-    ]
+    categories, values = filter_choices(db.session, locale)
+    form.category.choices = [("", _("All categories")), *categories]
     form.level.choices = [("", _("All levels"))] + [(str(n), _("Level %(n)d", n=n)) for n in (1, 2, 3)]
-    form.value.choices = [("", _("All social values"))] + [
-        (v.slug, v.localised("name", locale)) for v in all_social_values(db.session, locale)
-    ]
+    form.value.choices = [("", _("All social values")), *values]
     form.state.choices = [("", _("All"))] + [
         (state.value, STATE_LABELS[state])
         for state in (PublicState.OPEN, PublicState.UPCOMING, PublicState.CLOSED, PublicState.DECIDED)
@@ -121,11 +109,11 @@ def _filter_form() -> tuple[CallFilterForm, services.CallFilters]:
 def call_list():
     form, filters = _filter_form()
     now = now_utc()
+    locale = str(get_locale())
     page = paginate(services.public_calls_query(filters, now), per_page=current_app.config["PAGE_SIZE"],
-                    key=Call.id)
+                    key=Call.id, load=lambda ids: card_rows(db.session, ids, now, locale))
     args = filter_args(form)
-    return render_template("calls/list.html", form=form, page=page, now=now, args=args,
-                           state_labels=STATE_LABELS)
+    return render_template("calls/list.html", form=form, page=page, now=now, args=args)
 
 
 @bp.route("/calls/<slug>")

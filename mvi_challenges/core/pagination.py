@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import request
@@ -20,6 +21,8 @@ class KeyedPagination(SelectPagination):
     Page 400 of a list ordered by an index means skipping 7,980 entries. Skipping them in the
     index alone (only the key is selected) costs little; skipping whole rows, with their bodies,
     costs a read per row. The count also counts keys, so it too is answered from the index.
+    With `load`, the rows are whatever it makes of the page's keys (in order), such as plain rows
+    of just the columns a page shows, instead of the statement's objects.
     """
 
     def _query_items(self) -> list[Any]:
@@ -28,6 +31,9 @@ class KeyedPagination(SelectPagination):
         keys = list(session.scalars(stmt.with_only_columns(key).limit(self.per_page).offset(self._query_offset)))
         if not keys:
             return []
+        load = self._query_args.get("load")
+        if load is not None:
+            return list(load(keys))
         return list(session.execute(stmt.where(key.in_(keys))).unique().scalars())
 
     def _query_count(self) -> int:
@@ -52,23 +58,24 @@ class RowPagination(SelectPagination):
 
 
 def paginate_by_key(stmt: Select[Any], key: InstrumentedAttribute[int], *, page: int, per_page: int,
-                    error_out: bool) -> Pagination:
+                    error_out: bool, load: Callable[[list[Any]], Iterable[Any]] | None = None) -> Pagination:
     """Like `db.paginate`, for a statement over one model whose order ends in its key."""
     return KeyedPagination(select=stmt, key=key, session=db.session, page=page, per_page=per_page,
-                           max_per_page=None, error_out=error_out, count=True)
+                           max_per_page=None, error_out=error_out, count=True, load=load)
 
 
 def paginate(stmt: Select[Any], per_page: int, key: InstrumentedAttribute[int] | None = None, *,
-             rows: bool = False) -> Pagination:
+             rows: bool = False, load: Callable[[list[Any]], Iterable[Any]] | None = None) -> Pagination:
     """`?page=abc` or `?page=-3` shows page 1; a page past the end is a 404. `rows`: the page's
-    items are the statement's rows (RowPagination), not its first column's objects."""
+    items are the statement's rows (RowPagination), not its first column's objects. With a `key`,
+    `load` may turn the page's keys into its rows (KeyedPagination)."""
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), MAX_PAGE)  # a huge number would overflow the OFFSET
     if rows:
         return RowPagination(select=stmt, session=db.session, page=page, per_page=per_page, max_per_page=None,
                              error_out=True, count=True)
     if key is not None:
-        return paginate_by_key(stmt, key, page=page, per_page=per_page, error_out=True)
+        return paginate_by_key(stmt, key, page=page, per_page=per_page, error_out=True, load=load)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=True, count=True)
 
 

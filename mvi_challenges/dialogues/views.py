@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
@@ -83,8 +84,18 @@ def dialogue_list():
     counts = services.confirmed_counts(db.session, [d.id for d in page.items])
     args = {k: v for k, v in {"when": "past" if past else "", "kind": kind_arg if kind else "",
                               "category": category}.items() if v}
+    # Per request, not per row: the category options' names, the kinds' labels and the detail links.
+    category_choices = [(c.slug, c.localised("name", locale)) for c in categories]
+    kind_labels = {k: str(KIND_LABELS[k]) for k in DialogueKind}
+    prefix = url_for("dialogues.detail", slug="slug")[: -len("slug")]
+    urls = {d.id: prefix + d.slug if _PLAIN_SLUG.fullmatch(d.slug) else url_for("dialogues.detail", slug=d.slug)
+            for d in page.items}
     return render_template("dialogues/list.html", page=page, counts=counts, past=past, kind=kind,
-                           category=category, categories=categories, args=args, now=now)
+                           category=category, category_choices=category_choices, args=args, now=now,
+                           kind_labels=kind_labels, urls=urls)
+
+
+_PLAIN_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # core.slugs.slugify's words: no quoting needed in a URL
 
 
 @bp.route("/dialogues/<slug>")

@@ -11,7 +11,7 @@ from wtforms import HiddenField
 
 from ..accounts.auth import redirect_next, require_login
 from ..accounts.services import set_locale
-from ..calls import services as call_services
+from ..calls import cards as call_cards
 from ..calls.models import PublicState
 from ..catalogue.services import all_categories, find_category_by_slug
 from ..core.csrf import csrf
@@ -34,8 +34,8 @@ class LanguageForm(FlaskForm):
 @bp.route("/")
 def home():
     now = now_utc()
-    open_calls = call_services.open_calls_by_deadline(db.session, now, limit=6)
-    counts = call_services.count_calls_by_state(db.session, now)
+    open_calls = call_cards.open_call_cards(db.session, now, str(get_locale()), limit=6)
+    counts = call_cards.count_open_and_upcoming(db.session, now)
     return render_template("public/home.html", open_calls=open_calls, now=now,
                            open_count=counts[PublicState.OPEN], upcoming_count=counts[PublicState.UPCOMING])
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from mvi_challenges.accounts.models import User
 from mvi_challenges.api.queries import public_calls_by_id
 from mvi_challenges.api.releases import stored_page_statement
+from mvi_challenges.calls.cards import card_statements
 from mvi_challenges.calls.models import Call, CallKind, Phase
 from mvi_challenges.calls.services import CallFilters, public_calls_query, staff_calls_query
 from mvi_challenges.core.db import db
@@ -95,6 +96,10 @@ def _count(stmt: Select) -> Select:
     return select(func.count()).select_from(stmt.with_only_columns(Call.id).order_by(None).subquery())
 
 
+def _card_statement(index: int) -> Select:
+    return card_statements()[index].params(ids=list(range(3901, 3921)))
+
+
 def _calls(**filters) -> Select:
     return public_calls_query(CallFilters(**filters), NOW)
 
@@ -105,6 +110,10 @@ STATEMENTS = {
     "call list rows of a page": (lambda: _calls().where(Call.id.in_([1, 2, 3])), True),
     "call list keys, filtered deep page": (lambda: _keys(_calls(kind=CallKind.SBIR, level=3)), True),
     "call list count": (lambda: _count(_calls()), False),
+    # The cards of a page (calls/cards.py): the calls, their phases and social values by the page's ids.
+    "call cards of a page": (lambda: _card_statement(0), True),
+    "call cards' phases": (lambda: _card_statement(1), True),
+    "call cards' social values": (lambda: _card_statement(2), True),
     "call list count, filtered": (lambda: _count(_calls(kind=CallKind.SBIR)), False),
     "dialogue list": (lambda: _page(public_dialogues_query(past=False, kind=None, category_slug=None, now=NOW)),
                       False),
