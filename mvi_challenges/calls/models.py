@@ -154,6 +154,9 @@ class Call(Base):
         Index("ix_calls_open_data_order", "id", "status", "published_at"),  # OCDS pages in id order
         # Staff's call list, most recently changed first: read in index order, not 10,000 calls sorted.
         Index("ix_calls_staff_order", "updated_at", "id"),
+        # The list filtered by kind and level (the filters people combine most): counted and paged in
+        # order from this index alone; without it PostgreSQL read and sorted every call (8-16 ms at scale 1).
+        Index("ix_calls_kind_level_order", "kind", "ambition_level", "published_at", "id", "status"),
     )
 
     id: Mapped[intpk]
