@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, bindparam, case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from ..accounts.permissions import is_staff
 from ..calls import lifecycle as call_lifecycle
@@ -98,9 +98,14 @@ def explanations_to_approve(session: Session, user: Any) -> list[Call]:
     manager has few calls: the lifecycle decides per call, so the rule is written once."""
     if user is None or getattr(user, "id", None) is None:
         return []
+    # Only the columns the lifecycle's explanation rules read and the list shows (not the call's texts).
     candidates = session.scalars(
         select(Call).where(Call.manager_id == user.id, Call.level_explanation != "",
                            Call.status.in_((CallStatus.DRAFT, CallStatus.PUBLISHED, CallStatus.CLOSED)))
+        .options(load_only(Call.title, Call.status, Call.ambition_level, Call.target_level, Call.category_id,
+                           Call.manager_id, Call.level_explanation, Call.explanation_remark,
+                           Call.explanation_approved_at, Call.explanation_approved_by_id,
+                           Call.explanation_written_by_id, Call.updated_at))
         .order_by(Call.updated_at, Call.id))
     return [call for call in candidates if call_lifecycle.awaits_my_approval(call, user)]
 
