@@ -14,6 +14,14 @@ def can_manage_juries(user: Any) -> bool:
     return is_staff(user)
 
 
+def can_manage_jury_of_phase(user: Any, own_membership: JuryMember | None) -> bool:
+    """Staff manage a phase's jury, except a staff member who sits on it (`own_membership`): the
+    management page lists every member's declarations with their reasons (which can name the
+    applicant behind a blind proposal), the progress of the others, and its forms change who scores
+    and how. A colleague manages that jury; the member uses the jury pages like any other member."""
+    return can_manage_juries(user) and own_membership is None
+
+
 def can_open_proposal(member: JuryMember | None, declaration: ConflictDeclaration | None) -> bool:
     """A member opens a proposal only after declaring that there is no conflict of interest."""
     return member is not None and declaration is not None and not declaration.has_conflict

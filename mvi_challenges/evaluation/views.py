@@ -57,7 +57,13 @@ from .forms import (
     outcome_label,
 )
 from .models import ConflictDeclaration, JuryMember, Outcome, SheetStatus
-from .permissions import can_manage_juries, can_open_proposal, can_see_results, can_view_winners
+from .permissions import (
+    can_manage_juries,
+    can_manage_jury_of_phase,
+    can_open_proposal,
+    can_see_results,
+    can_view_winners,
+)
 
 bp = Blueprint("evaluation", __name__)
 
@@ -89,6 +95,13 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
 def _phase(call_id: int, number: int) -> Phase:
     call = db.session.get(Call, call_id) or abort(404)
     return next((p for p in call.phases if p.number == number), None) or abort(404)
+
+
+def _managed_phase(phase: Phase) -> Phase:
+    """The staff pages that manage a phase's jury: not for a staff member who sits on it."""
+    if not can_manage_jury_of_phase(current_user, services.member_for(db.session, current_user, phase)):
+        abort(403)
+    return phase
 
 
 def _results_phase(call_id: int, number: int) -> Phase:
@@ -141,7 +154,7 @@ def _render_sealed(phase: Phase, member: JuryMember | None):
 @bp.route("/staff/calls/<int:call_id>/phases/<int:number>/jury", methods=["GET", "POST"])
 @require(can_manage_juries)
 def jury(call_id: int, number: int):
-    phase = _phase(call_id, number)
+    phase = _managed_phase(_phase(call_id, number))
     form = MemberForm()
     if form.validate_on_submit() and run_action(lambda: services.assign_member(
             db.session, current_user, phase, email=form.email.data, name=form.name.data or "",
@@ -162,7 +175,7 @@ def _render_jury(phase: Phase, form: MemberForm, settings: SettingsForm):
 @bp.route("/staff/calls/<int:call_id>/phases/<int:number>/jury/settings", methods=["POST"])
 @require(can_manage_juries)
 def settings(call_id: int, number: int):
-    phase = _phase(call_id, number)
+    phase = _managed_phase(_phase(call_id, number))
     form = SettingsForm()
     if form.validate_on_submit() and run_action(lambda: services.save_settings(
             db.session, current_user, phase, blind_review=form.blind_review.data, threshold=form.threshold.data),
@@ -175,7 +188,7 @@ def settings(call_id: int, number: int):
 @require(can_manage_juries)
 def remove_member(member_id: int):
     member = db.session.get(JuryMember, member_id) or abort(404)
-    phase = member.phase
+    phase = _managed_phase(member.phase)
     if (question := ask_first(
             title=_("Remove %(name)s from the jury of %(phase)s?", name=member.user.name, phase=phase.title),
             consequences=[_("They can no longer declare, open or score the proposals of this phase."),
@@ -193,7 +206,7 @@ def remove_member(member_id: int):
 def lift_conflict(declaration_id: int):
     """Only staff lift a declared conflict, with a reason that stays in the record."""
     declaration = db.session.get(ConflictDeclaration, declaration_id) or abort(404)
-    phase = declaration.member.phase
+    phase = _managed_phase(declaration.member.phase)
     form = LiftConflictForm()
     if not form.validate_on_submit():
         flash_form_errors(form)

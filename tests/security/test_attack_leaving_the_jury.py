@@ -75,8 +75,36 @@ def test_a_staff_juror_cannot_lift_their_own_conflict(app: Flask, catalogue) -> 
     me.post(f"/jury/phases/{world.phase_id}", data={f"declare-{first}": "conflict", f"reason-{first}": "Zwager"})
     with app.app_context():
         declaration_id = db.session.scalar(select(ConflictDeclaration.id))
-    response = me.post(f"/staff/conflicts/{declaration_id}/lift", data={"reason": "Toch niet"}, follow_redirects=True)
-    assert "ask a colleague" in page_text(response)
+    # Not even their jury's management page opens for them (test_a_staff_juror_does_not_manage_their_jury);
+    # the service refuses a member's own conflict too, for any other way in.
+    assert me.post(f"/staff/conflicts/{declaration_id}/lift", data={"reason": "Toch niet"}).status_code == 403
     with app.app_context():
         assert db.session.get(ConflictDeclaration, declaration_id).has_conflict
     assert me.get(f"/jury/phases/{world.phase_id}/proposals/{first}").status_code == 403
+
+
+def test_a_staff_juror_does_not_manage_their_own_jury(app: Flask, catalogue) -> None:
+    """The management page lists every member's declarations with their reasons ("works for
+    Bedrijf X" names the applicant behind a blind proposal) and changes who scores: a staff member on
+    the jury gets none of it; a colleague manages that jury, and other juries stay theirs to manage."""
+    world = _setup(app)
+    staff_juror = make_user(app, Role.STAFF, Role.JURY)
+    world.staff.post(f"/staff/calls/{world.call.id}/phases/1/jury", data={"email": staff_juror.email})
+    first = world.proposals[0].id
+    _client(app, world.juror).post(f"/jury/phases/{world.phase_id}",
+                                   data={f"declare-{first}": "conflict", f"reason-{first}": "Werkt bij Bedrijf X"})
+    me = _client(app, staff_juror)
+    jury_page = f"/staff/calls/{world.call.id}/phases/1/jury"
+    assert me.get(jury_page).status_code == 403
+    assert me.post(jury_page, data={"email": "vriend@example.org"}).status_code == 403
+    assert me.post(f"{jury_page}/settings", data={"threshold": "9"}).status_code == 403
+    assert me.post(f"/staff/jury-members/{_member_id(app, world.juror.id)}/remove",
+                   data={"confirm": "yes"}).status_code == 403
+    with app.app_context():
+        declaration_id = db.session.scalar(select(ConflictDeclaration.id))
+    assert me.post(f"/staff/conflicts/{declaration_id}/lift", data={"reason": "Toch niet"}).status_code == 403
+    colleague_page = world.staff.get(jury_page)
+    assert colleague_page.status_code == 200 and "Werkt bij Bedrijf X" in page_text(colleague_page)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(JuryMember.id)).where(JuryMember.user_id == world.juror.id)) == 1
+        assert db.session.get(ConflictDeclaration, declaration_id).has_conflict
