@@ -372,6 +372,15 @@ def is_confirmed(partner: ConsortiumPartner) -> bool:
     return partner.status is P.CONFIRMED
 
 
+def has_declined(partner: ConsortiumPartner) -> bool:
+    return partner.status is P.DECLINED
+
+
+def was_withdrawn(partner: ConsortiumPartner) -> bool:
+    """The lead took the invitation (or the partner) back."""
+    return partner.status is P.WITHDRAWN
+
+
 def active_partners(proposal: Proposal) -> list[ConsortiumPartner]:
     return [p for p in proposal.partners if is_in_consortium(p)]
 

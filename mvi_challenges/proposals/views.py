@@ -637,6 +637,7 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
         consortium_shares_of=services.shares_of_amount,
         # The consortium's states, asked of the lifecycle rather than compared as strings.
         partner_in_consortium=lifecycle.is_in_consortium, partner_confirmed=lifecycle.is_confirmed,
+        partner_declined=lifecycle.has_declined, partner_withdrawn=lifecycle.was_withdrawn,
         consortium_active_partners=lifecycle.active_partners,
         consortium_confirmed_partners=lifecycle.confirmed_partners)
 

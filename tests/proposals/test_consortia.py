@@ -203,6 +203,8 @@ def test_a_declined_or_removed_partner_no_longer_reads(app: Flask, catalogue) ->
     assert world.lead_client.post(removal, data={"confirm": "yes"}).status_code == 302
     assert social.get(f"/proposals/{world.proposal.id}").status_code == 404
     assert [row[0] for row in _partners(app, world.proposal.id)] == ["declined", "withdrawn"]
+    consortium = page_text(world.lead_client.get(f"/proposals/{world.proposal.id}/consortium"))
+    assert "Geweigerd op" in consortium and "Door u ingetrokken." in consortium  # each state says so (Dutch)
 
 
 def _partner_rows(app: Flask, proposal_id: int) -> list[tuple[int, str]]:
