@@ -20,8 +20,11 @@ def can_view_consultation(user: Any, consultation: Consultation) -> bool:
 
 
 def can_answer(user: Any) -> bool:
-    """Answers belong to an organisation: an entrepreneur who is a member of one answers for it."""
-    return bool(user.is_authenticated and user.has_role(Role.ENTREPRENEUR) and user.organisation_id is not None)
+    """Answers belong to an organisation: an entrepreneur who is a member of one answers for it.
+    Staff never do, whatever other role their account holds: they run the consultation and the
+    tender it prepares."""
+    return bool(user.is_authenticated and user.has_role(Role.ENTREPRENEUR) and user.organisation_id is not None
+                and not is_staff(user))
 
 
 def can_read_response(user: Any, response: ConsultationResponse) -> bool:

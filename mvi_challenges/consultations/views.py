@@ -99,7 +99,7 @@ def detail(slug: str):
     response = (services.response_of(db.session, consultation, current_user.organisation_id)
                 if can_answer(current_user) else None)
     return render_template("consultations/detail.html", consultation=consultation, now=now, response=response,
-                           can_answer=can_answer(current_user),
+                           can_answer=can_answer(current_user), staff_account=can_manage_consultations(current_user),
                            show_follow_up=lifecycle.shows_follow_up(consultation, consultation.follow_up_call),
                            stage_labels=STAGE_LABELS)
 

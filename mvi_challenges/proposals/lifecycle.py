@@ -430,6 +430,8 @@ def invitation_refusal(partner: ConsortiumPartner, user: Any, now: dt.datetime) 
         return str(_l("This invitation has expired. Ask the lead organisation to invite you again."))
     if not accepts_submissions(proposal, now):
         return str(_l("The deadline of this call has passed: the consortium can no longer change."))
+    if is_staff(user):
+        return str(_l("Municipal staff cannot take part in a proposal on the municipality's calls."))
     organisation = getattr(user, "organisation", None)
     if organisation is None:
         return str(_l("Log in with an account of the invited organisation to answer this invitation."))

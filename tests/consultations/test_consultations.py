@@ -460,3 +460,15 @@ def test_a_save_from_an_older_tab_does_not_overwrite_newer_answers(app: Flask, c
     with app.app_context():
         assert [a.text for a in db.session.scalar(select(ConsultationResponse)).answers
                 if a.question.number == 1] == ["Tekst van tab twee"]
+
+
+def test_a_civil_servant_with_an_entrepreneurs_role_cannot_answer(app: Flask, catalogue) -> None:
+    """Abuser: a procurement officer whose account also holds the entrepreneur role with an
+    organisation, answering the consultation that prepares their own tender."""
+    c = make_consultation(app)
+    officer, _ = client_for(app, Role.STAFF, Role.ENTREPRENEUR)
+    assert "Municipal staff cannot answer" in page_text(officer.get(f"/consultations/{c.slug}"))
+    assert officer.get(f"/consultations/{c.slug}/answers").status_code == 403
+    assert answer(officer, c.slug, ("Wij leveren", "Graag"), submit=True).status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ConsultationResponse)) == 0

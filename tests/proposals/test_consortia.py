@@ -329,3 +329,19 @@ def test_invitation_rules_in_the_lifecycle(app: Flask, catalogue) -> None:
         assert lifecycle.invitation_refusal(partner, university, partner.expires_at) is not None
         partner.status = PartnerStatus.DECLINED
         assert lifecycle.invitation_refusal(partner, university, now_utc()) is not None
+
+
+def test_a_civil_servant_cannot_join_a_consortium(app: Flask, catalogue) -> None:
+    """Abuser: a procurement officer whose account also holds the entrepreneur role of a partner
+    organisation, joining a proposal on the municipality's own call (tests/security/
+    test_attack_staff_applying.py has the same person applying directly)."""
+    world = _world(app)
+    officer = make_user(app, Role.STAFF, Role.ENTREPRENEUR, organisation_name="Adviesbureau", kvk="52117711")
+    _invite(world, officer)
+    with app.app_context():
+        from mvi_challenges.accounts.models import User
+        from mvi_challenges.proposals import lifecycle
+
+        partner = db.session.scalar(select(ConsortiumPartner))
+        refusal = lifecycle.invitation_refusal(partner, db.session.get(User, officer.id), now_utc())
+        assert refusal and refusal.startswith("Medewerkers van de gemeente")  # Dutch first
