@@ -7,7 +7,8 @@ They do not exist in a normal run (nor in the authorization matrix).
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template_string
+from flask import Blueprint, current_app, render_template
+from jinja2 import Template
 from sqlalchemy import select
 
 from mvi_challenges.calls.models import Call
@@ -25,7 +26,17 @@ def bare() -> str:
     return "ok"
 
 
+def _list_template() -> Template:
+    """Compiled once per app, as render_template does for a template file. (Until 7 December 2026
+    this ceiling used render_template_string, which compiles the source on every request: about
+    0.9 ms of its 3.6 ms, so the ratios measured against it were about a third too kind.)"""
+    template = current_app.extensions.get("bench_list_template")
+    if template is None:
+        template = current_app.extensions["bench_list_template"] = current_app.jinja_env.from_string(LIST_TEMPLATE)
+    return template
+
+
 @bp.route("/list")
 def twenty_rows() -> str:
     calls = db.session.scalars(select(Call).order_by(Call.id.desc()).limit(20))
-    return render_template_string(LIST_TEMPLATE, calls=list(calls))
+    return render_template(_list_template(), calls=list(calls))
