@@ -97,3 +97,61 @@ def test_a_one_phase_call_does_not_name_its_phase_in_the_proposal_sentence(app: 
     text = page_text(client.get(f"/calls/{call.slug}"))
     assert "Uw voorstel: concept (niet ingediend)." in text
     assert "Uw voorstel voor" not in text
+
+
+def _babel_reference(moment: dt.datetime, fmt: str, locale: str) -> str:
+    """What the dates looked like when Babel wrote them (before the names were written directly)."""
+    from babel import dates
+
+    from mvi_challenges.core.timezones import LOCAL_TZ
+
+    patterns = {"long": "EEEE d MMMM y, HH:mm", "precise": "EEEE d MMMM y, HH:mm:ss"}
+    if fmt in patterns:
+        zone = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(LOCAL_TZ).tzname()
+        return f"{dates.format_datetime(moment, patterns[fmt], tzinfo=LOCAL_TZ, locale=locale)} {zone}"
+    return dates.format_datetime(moment, "d MMM y, HH:mm", tzinfo=LOCAL_TZ, locale=locale)
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_dates_are_written_exactly_as_babel_writes_them(app: Flask, locale: str) -> None:
+    """Every month and weekday, both changes of the clock (the hours around them), naive moments
+    (UTC) and whole days, in both languages."""
+    from babel import dates
+    from flask_babel import force_locale
+
+    from mvi_challenges.core.formatting import local_date, local_datetime
+
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    moments = [start + dt.timedelta(hours=7 * n, minutes=13 * n, seconds=n) for n in range(1300)]
+    moments += [dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC) + dt.timedelta(minutes=30 * n) for n in range(6)]
+    moments += [dt.datetime(2026, 10, 25, 0, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=30 * n) for n in range(6)]
+    moments += [dt.datetime(2027, 12, 31, 23, 5), dt.datetime(1999, 2, 3, 4, 5)]
+    with app.test_request_context(), force_locale(locale):
+        for moment in moments:
+            for fmt in ("medium", "long", "precise"):
+                assert local_datetime(moment, fmt) == _babel_reference(moment, fmt, locale)
+            day = moment.date()
+            assert local_date(day) == dates.format_date(day, "d MMMM y", locale=locale)
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_time_left_is_what_babel_says_at_every_boundary(app: Flask, locale: str) -> None:
+    """Kept texts per unit and number ("nog 2 dagen") must say what Babel's format_timedelta says for
+    every span, also just below and above each unit's threshold (1.5 of it, rounded)."""
+    from babel import dates
+    from flask_babel import force_locale, gettext
+
+    from mvi_challenges.core.formatting import time_left
+
+    now = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+    spans = [1, 29, 30, 59, 60, 61, 89, 90, 91, 3599, 3600, 5399, 5400, 5401, 86399, 86400, 129599, 129600,
+             129601, 200000, 604799, 604800, 907199, 907200, 2591999, 2592000, 3887999, 3888000, 31535999,
+             31536000, 47303999, 47304000, 10**9]
+    spans += [n * 997 for n in range(1, 3000, 7)]
+    with app.test_request_context(), force_locale(locale):
+        for seconds in spans:
+            delta = dt.timedelta(seconds=seconds)
+            expected = gettext("%(span)s left", span=dates.format_timedelta(
+                delta, granularity="minute", threshold=1.5, locale=locale))
+            assert time_left(now + delta, now) == expected, seconds
+        assert time_left(now, now) == gettext("deadline passed")
