@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, current_user
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..core.db import db
@@ -40,6 +40,13 @@ class Anonymous(AnonymousUserMixin):
 login_manager.anonymous_user = Anonymous
 
 
+@functools.cache
+def _person_statement() -> Select[tuple[User]]:
+    """One query with the roles joined: every logged-in page loads its person first. Built once with
+    the id as a parameter: composing it and its cache key anew cost more than running it (#20)."""
+    return select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("uid"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The cookie holds `<id>.<auth_version>`; a stale version means a revoked session."""
@@ -48,8 +55,7 @@ def load_user(user_id: str) -> User | None:
         uid, version = int(raw_id), int(raw_version)
     except ValueError:
         return None
-    # One query with the roles joined: every logged-in page loads its person first (issue #20).
-    user = db.session.scalars(select(User).options(joinedload(User.role_rows)).where(User.id == uid)).unique().first()
+    user = db.session.scalars(_person_statement(), {"uid": uid}).unique().first()
     if user is None or user.auth_version != version or user.blocked:
         return None
     if current_app.config["MVI_ENV"] == "production" and is_demo_account(user):
