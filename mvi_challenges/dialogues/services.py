@@ -167,7 +167,11 @@ def transition_dialogue(session: Session, actor: Any, dialogue: Dialogue, target
 
 
 def pitch_for(session: Session, phase: Phase) -> Dialogue | None:
-    return session.scalar(select(Dialogue).where(Dialogue.pitch_phase_id == phase.id))
+    """The stage's pitch session: the latest one not cancelled. A cancelled session stays as it was
+    (its participants were told), and planning the pitch again makes a new one."""
+    return session.scalar(select(Dialogue).where(Dialogue.pitch_phase_id == phase.id,
+                                                 Dialogue.status != DialogueStatus.CANCELLED)
+                          .order_by(Dialogue.id.desc()).limit(1))
 
 
 def plan_pitch(session: Session, actor: Any, phase: Phase, *, starts_at: dt.datetime, ends_at: dt.datetime,

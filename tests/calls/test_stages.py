@@ -30,7 +30,7 @@ from mvi_challenges.core.db import commit_with_retry, db
 from mvi_challenges.core.errors import DomainError
 from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.dialogues import services as dialogue_services
-from mvi_challenges.dialogues.models import Dialogue, Registration, RegistrationStatus
+from mvi_challenges.dialogues.models import Dialogue, DialogueStatus, Registration, RegistrationStatus
 from mvi_challenges.evaluation import services as evaluation
 from mvi_challenges.evaluation.models import Decision, Outcome
 from mvi_challenges.proposals import services as proposal_services
@@ -534,3 +534,31 @@ def test_a_pitch_winner_is_awarded_the_prize_of_their_place_in_ocds(app: Flask, 
     values = {award["title"]: award.get("value") for award in award_release["awards"]}
     assert values["Pitch 1"] == {"amount": 15000.0, "currency": "EUR"}  # place 1
     assert values["Pitch 0"] == {"amount": 10000.0, "currency": "EUR"}  # place 2
+
+
+def test_a_cancelled_pitch_session_can_be_planned_anew(app: Flask, catalogue) -> None:
+    """Staff cancel a pitch session (the room fell through); everyone booked is told. Planning the
+    pitch again must give a new session the shortlist can book, not refuse because the cancelled
+    one "can no longer be changed", nor send the shortlist to the cancelled one."""
+    world = shortlist(app)
+    first = plan_pitch(app, world.call)
+    on = app.test_client()
+    login(on, world.on)
+    on.post(f"/dialogues/{first.slug}/register")
+    with app.test_request_context():
+        dialogue_services.transition_dialogue(db.session, None, db.session.get(Dialogue, first.id),
+                                              DialogueStatus.CANCELLED, reason="De zaal is niet beschikbaar.")
+        db.session.commit()
+    second = plan_pitch(app, world.call, slots=2)
+    assert second.id != first.id and len(second.slots) == 2
+    with app.test_request_context():
+        phase = db.session.get(Call, world.call.id).phases[1]
+        assert dialogue_services.pitch_for(db.session, phase).id == second.id
+        assert db.session.get(Dialogue, first.id).status is DialogueStatus.CANCELLED  # kept, as it was
+    assert on.post(f"/dialogues/{second.slug}/register").status_code == 302
+    assert on.post(f"/dialogues/{second.slug}/slot", data={"slot": second.slots[0]}).status_code == 302
+    # Staff's planning page shows the new session's times.
+    staff = app.test_client()
+    login(staff, make_user(app, Role.STAFF))
+    page = staff.get(f"/staff/calls/{world.call.id}/stages/2/pitch")
+    assert page.status_code == 200
