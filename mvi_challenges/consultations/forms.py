@@ -10,7 +10,7 @@ from wtforms.validators import Optional
 from ..core.fields import DataRequired, InputRequired, Length, LocalDateTimeField
 from ..dialogues.models import DISPOSITION_LABELS
 from .models import Consultation
-from .services import MAX_ANSWER_LENGTH, MAX_BODY_LENGTH, MAX_THEMES
+from .services import MAX_ANSWER_LENGTH, MAX_BODY_LENGTH, MAX_THEMES, english_problems, parse_questions
 
 TIME_HINT = _l("Time in Amsterdam (CET/CEST). Answers are accepted until this moment, not at it.")
 
@@ -23,10 +23,27 @@ class ConsultationForm(FlaskForm):
                                                "**bold**, *italic*, lists and links."))
     questions = TextAreaField(_l("Questions"), validators=[DataRequired()], render_kw={"rows": 8},
                               description=_l("One question per line. They are numbered in this order."))
+    # Optional, as for calls: without an English title, English pages show the Dutch texts (marked lang="nl").
+    title_en = StringField(_l("Title in English"), validators=[Length(max=200)], render_kw={"lang": "en"},
+                           description=_l("Without an English title, English pages show the Dutch text."))
+    body_source_en = TextAreaField(_l("Consultation document in English"), validators=[Length(max=MAX_BODY_LENGTH)],
+                                   render_kw={"rows": 6, "lang": "en"})
+    questions_en = TextAreaField(_l("Questions in English"), render_kw={"rows": 6, "lang": "en"},
+                                 description=_l("One per line, in the same order as the Dutch questions, or none."))
     category_id = SelectField(_l("Theme (category)"), coerce=int, validators=[Optional()])
     closes_at = LocalDateTimeField(_l("Deadline for answers"), validators=[InputRequired()], description=TIME_HINT)
     follow_up_call_id = SelectField(_l("Call that follows (optional)"), coerce=int, validators=[Optional()],
                                     description=_l("Shown on both pages once the call is published."))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields' own checks and the English version's (services.english_problems), all at once."""
+        valid = super().validate(extra_validators)
+        for problem in english_problems(self.title_en.data or "", self.body_source_en.data or "",
+                                        parse_questions(self.questions.data or ""),
+                                        parse_questions(self.questions_en.data or "")):
+            self[problem.field].errors.append(str(problem))
+            valid = False
+        return valid
 
 
 class FollowUpForm(FlaskForm):

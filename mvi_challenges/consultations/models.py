@@ -14,7 +14,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
-from ..calls.models import Call
+from ..calls.models import Call, LocalText, call_text
 from ..catalogue.models import Category
 from ..core.db import Base, created_at, intpk, str_enum, utcnow
 from ..dialogues.models import Disposition
@@ -44,6 +44,11 @@ class Consultation(Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # The English version (migration 0030): shown on English pages only when the title has one, as
+    # for calls (calls.models.call_text); empty means "only in Dutch".
+    title_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    body_source_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    body_html_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Answers are accepted while the server's clock is before this moment (UTC).
     closes_at: Mapped[dt.datetime]
     status: Mapped[ConsultationStatus] = mapped_column(str_enum(ConsultationStatus),
@@ -77,6 +82,7 @@ class ConsultationQuestion(Base):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]  # 1, 2, 3 … as printed in the document and in every answer and export
     text: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     consultation: Mapped[Consultation] = relationship(back_populates="questions")
 
@@ -151,3 +157,16 @@ class ConsultationTheme(Base):
     action_html: Mapped[str] = mapped_column(Text, default="")
 
     consultation: Mapped[Consultation] = relationship(back_populates="themes")
+
+
+def consultation_text(consultation: Consultation, field: str, locale: str) -> LocalText:
+    """A consultation's own text in `locale` with the language it is in (for the lang attribute):
+    English only exists as a whole, with its title, as for calls."""
+    return call_text(consultation, field, locale)
+
+
+def question_text(question: ConsultationQuestion, locale: str) -> LocalText:
+    """A question in `locale`: its English version when the consultation has one, else the Dutch."""
+    if locale != "nl" and question.text_en and question.consultation.title_en:
+        return LocalText(question.text_en, locale)
+    return LocalText(question.text, "nl")

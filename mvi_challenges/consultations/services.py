@@ -174,11 +174,33 @@ def _ensure_editable(consultation: Consultation) -> None:
                              "so every company answers the same questions."))
 
 
+def english_problems(title_en: str, body_source_en: str, questions: Sequence[str],
+                     questions_en: Sequence[str]) -> list[DomainError]:
+    """Why the English version cannot be saved as it is, each with its field (none when it can). English
+    exists as a whole, as for calls: it is shown only with an English title, and each English question
+    is the translation of the Dutch question with its number, so there are as many or none. The form
+    shows all of them at once (forms.ConsultationForm.validate); the service refuses on the first."""
+    problems = []
+    if (body_source_en.strip() or questions_en) and not title_en.strip():
+        problems.append(DomainError(_l("Give the English title too: the English version is shown only with its "
+                                       "title."), field="title_en"))
+    if questions_en and len(questions_en) != len(questions):
+        problems.append(DomainError(_l("Give as many English questions as Dutch ones (%(n)d), one per line in the "
+                                       "same order, or none: each is the translation of the question with its "
+                                       "number.", n=len(questions)), field="questions_en"))
+    elif any(len(q) > MAX_QUESTION_LENGTH for q in questions_en):
+        problems.append(DomainError(_l("A question is at most %(n)d characters long.", n=MAX_QUESTION_LENGTH),
+                                    field="questions_en"))
+    return problems
+
+
 def save_consultation(session: Session, actor: Any, consultation: Consultation | None, *, title: str,
                       body_source: str, category: Category | None, closes_at: dt.datetime,
-                      questions: Sequence[str], follow_up_call: Call | None, now: dt.datetime) -> Consultation:
-    """Create or change a draft consultation. Questions are renumbered 1..n in the given order.
-    Side effect: audit `consultation.created` / `consultation.changed`."""
+                      questions: Sequence[str], follow_up_call: Call | None, now: dt.datetime,
+                      title_en: str = "", body_source_en: str = "",
+                      questions_en: Sequence[str] = ()) -> Consultation:
+    """Create or change a draft consultation, with its English version when given. Questions are
+    renumbered 1..n in the given order. Side effect: audit `consultation.created` / `consultation.changed`."""
     if consultation is not None:
         _ensure_editable(consultation)
     if not questions:
@@ -187,6 +209,9 @@ def save_consultation(session: Session, actor: Any, consultation: Consultation |
         raise DomainError(_l("A consultation has at most %(n)d questions.", n=MAX_QUESTIONS), field="questions")
     if any(len(q) > MAX_QUESTION_LENGTH for q in questions):
         raise DomainError(_l("A question is at most %(n)d characters long.", n=MAX_QUESTION_LENGTH), field="questions")
+    problems = english_problems(title_en, body_source_en, questions, questions_en)
+    if problems:
+        raise problems[0]
     if closes_at <= now:
         raise DomainError(_l("The deadline must be in the future."), field="closes_at")
     is_new = consultation is None
@@ -197,22 +222,27 @@ def save_consultation(session: Session, actor: Any, consultation: Consultation |
     consultation.slug = unique_slug(session, Consultation, consultation.title, "marktconsultatie", consultation.id)
     consultation.body_source = body_source
     consultation.body_html = render_markdown(body_source)
+    consultation.title_en = title_en.strip()
+    consultation.body_source_en = body_source_en
+    consultation.body_html_en = render_markdown(body_source_en) if body_source_en.strip() else ""
     consultation.category = category
     consultation.closes_at = closes_at
     consultation.follow_up_call = follow_up_call
-    _replace_questions(session, consultation, questions)
+    _replace_questions(session, consultation, questions, questions_en)
     audit.record(session, actor, "consultation.created" if is_new else "consultation.changed", consultation,
                  {"questions": len(questions)})
     return consultation
 
 
-def _replace_questions(session: Session, consultation: Consultation, questions: Sequence[str]) -> None:
+def _replace_questions(session: Session, consultation: Consultation, questions: Sequence[str],
+                       questions_en: Sequence[str] = ()) -> None:
     existing = {q.number: q for q in consultation.questions}
     for number, text in enumerate(questions, start=1):
+        text_en = questions_en[number - 1] if questions_en else ""
         if number in existing:
-            existing[number].text = text
+            existing[number].text, existing[number].text_en = text, text_en
         else:
-            consultation.questions.append(ConsultationQuestion(number=number, text=text))
+            consultation.questions.append(ConsultationQuestion(number=number, text=text, text_en=text_en))
     for number, question in existing.items():
         if number > len(questions):
             consultation.questions.remove(question)

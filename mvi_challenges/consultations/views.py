@@ -30,6 +30,7 @@ from ..core.actions import run_action, run_upload
 from ..core.confirmation import ask_first
 from ..core.db import db
 from ..core.errors import status_for
+from ..core.i18n import locale_name
 from ..core.pagination import paginate
 from ..core.storage import get_storage, send_stored
 from ..core.templating import offer_to_templates
@@ -44,7 +45,7 @@ from .forms import (
     answer_field_name,
     answer_form,
 )
-from .models import Consultation, ConsultationDocument, ConsultationStatus
+from .models import Consultation, ConsultationDocument, ConsultationStatus, consultation_text, question_text
 from .permissions import can_answer, can_manage_consultations, can_view_consultation
 
 bp = Blueprint("consultations", __name__)
@@ -62,7 +63,9 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The consultations' template hook (core/templating.py), and the panel on the call page that
     links a call back to the consultation it follows (calls/panels.py)."""
     offer_to_templates(state.app, consultation_stage_label=lambda c, now: str(STAGE_LABELS[lifecycle.stage(c, now)]),
-                       can_manage_consultations=can_manage_consultations, **lifecycle.TEMPLATE_GUARDS)
+                       can_manage_consultations=can_manage_consultations, **lifecycle.TEMPLATE_GUARDS,
+                       consultation_text=lambda c, field="title": consultation_text(c, field, locale_name()),
+                       question_text=lambda q: question_text(q, locale_name()))
     add_call_panel(state.app, CallPanel(order=5, template="consultations/_call_panel.html",
                                         build=lambda call: services.public_for_call(db.session, call)))
 
@@ -195,7 +198,8 @@ def _save(consultation: Consultation | None, form: ConsultationForm):
         category=db.session.get(Category, form.category_id.data) if form.category_id.data else None,
         closes_at=form.closes_at.data, questions=services.parse_questions(form.questions.data or ""),
         follow_up_call=db.session.get(Call, form.follow_up_call_id.data) if form.follow_up_call_id.data else None,
-        now=request_time())
+        now=request_time(), title_en=form.title_en.data or "", body_source_en=form.body_source_en.data or "",
+        questions_en=services.parse_questions(form.questions_en.data or ""))
 
 
 @bp.route("/staff/consultations/new", methods=["GET", "POST"])
@@ -216,6 +220,7 @@ def _render_manage(consultation: Consultation, *, form: ConsultationForm | None 
     if form is None:
         form = ConsultationForm(obj=consultation, formdata=None)
         form.questions.data = "\n".join(q.text for q in consultation.questions)
+        form.questions_en.data = "\n".join(q.text_en for q in consultation.questions if q.text_en)
         form.category_id.data = consultation.category_id or 0
         form.follow_up_call_id.data = consultation.follow_up_call_id or 0
     _fill_choices(form)
@@ -241,7 +246,7 @@ def manage(consultation_id: int):
     _fill_choices(form)
     # A refusal about the whole consultation (it is open already) is a message, not a field error.
     if form.validate_on_submit() and run_action(lambda: _save(consultation, form), form=form,
-                                                form_fields=("questions", "closes_at"),
+                                                form_fields=("questions", "closes_at", "title_en", "questions_en"),
                                                 success=_("The consultation has been saved.")).ok:
         return redirect(url_for("consultations.manage", consultation_id=consultation.id))
     return _render_manage(consultation, form=form, status=400)

@@ -74,7 +74,14 @@ def seed_consultations(session: Session, staff: User) -> int:
         questions=["Welke circulaire verhardingen heeft u toegepast, en waar?",
                    "Welke looptijd van het contract maakt hergebruik van materiaal rendabel?",
                    "Hoe meet u de CO2-uitstoot van aanleg en onderhoud?"],
-        follow_up_call=None, now=now)
+        follow_up_call=None, now=now,
+        title_en="Market consultation: circular cycle paths 2027–2031",
+        body_source_en="For the cycle paths of 2027–2031 we look for **circular** materials and smart forms of "
+                       "contract. Answer the questions before the deadline; the market dialogue of the same name "
+                       "adds to this.",
+        questions_en=["Which circular pavements have you used, and where?",
+                      "Which contract term makes reusing material pay?",
+                      "How do you measure the CO2 emissions of construction and maintenance?"])
     services.transition_consultation(session, staff, open_, ConsultationStatus.OPEN, now)
     if olga is not None and olga.organisation_id is not None:
         services.save_answers(session, olga, open_, {1: "Gerecycled asfalt op de Kanaalweg (2024)."},

@@ -472,3 +472,60 @@ def test_a_civil_servant_with_an_entrepreneurs_role_cannot_answer(app: Flask, ca
     assert answer(officer, c.slug, ("Wij leveren", "Graag"), submit=True).status_code == 403
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ConsultationResponse)) == 0
+
+
+def _english_version(app: Flask, slug: str, **fields: str) -> None:
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+        consultation.title_en = fields.get("title_en", "")
+        consultation.body_html_en = fields.get("body_html_en", "")
+        for question, text in zip(consultation.questions, fields.get("questions_en", ()), strict=False):
+            question.text_en = text
+        db.session.commit()
+
+
+def test_english_visitors_read_the_english_version_and_dutch_where_there_is_none(app: Flask, client: FlaskClient,
+                                                                                    catalogue) -> None:
+    c = make_consultation(app)
+    client.post("/language", data={"lang": "en", "next": "/"})
+    page = client.get(f"/consultations/{c.slug}").get_data(as_text=True)
+    # No English version: the Dutch texts, marked as Dutch, and said to be so.
+    heading = page[page.index("<h1"):page.index("</h1>") + 5]
+    assert heading.endswith('lang="nl">Marktconsultatie circulaire fietspaden</h1>'), heading
+    assert "Only available in Dutch" in page
+    _english_version(app, c.slug, title_en="Market consultation: circular cycle paths",
+                     body_html_en="<p>What we plan.</p>", questions_en=("What can you deliver?", "By when?"))
+    page = client.get(f"/consultations/{c.slug}").get_data(as_text=True)
+    assert 'lang="en">Market consultation: circular cycle paths</h1>' in page
+    assert "Only available in Dutch" not in page and "<p>What we plan.</p>" in page
+    assert 'lang="en">What can you deliver?</li>' in page and 'lang="en">By when?</li>' in page
+    assert "Market consultation: circular cycle paths" in page_text(client.get("/consultations"))
+    # Dutch visitors keep the Dutch version.
+    dutch = app.test_client().get(f"/consultations/{c.slug}").get_data(as_text=True)
+    assert 'lang="nl">Marktconsultatie circulaire fietspaden</h1>' in dutch and "What can you deliver?" not in dutch
+
+
+def test_staff_write_the_english_version_and_mistakes_are_named_next_to_their_fields(app: Flask, catalogue) -> None:
+    staff, _ = client_for(app, Role.STAFF)
+    closes = (now_utc() + dt.timedelta(days=20)).astimezone(dt.timezone(dt.timedelta(hours=1))).strftime("%Y-%m-%dT%H:%M")
+    data = {"title": "Schone bouwplaats", "body_source": "Wat we willen.", "questions": "Wat kunt u?\nWanneer?",
+            "category_id": "0", "closes_at": closes, "follow_up_call_id": "0",
+            "title_en": "", "body_source_en": "What we want.", "questions_en": "What can you do?"}
+    response = staff.post("/staff/consultations/new", data=data)
+    text = page_text(response)
+    # Both mistakes at once, each next to its field; nothing typed is lost.
+    assert response.status_code == 400 and "Give the English title too" in text
+    assert "Give as many English questions as Dutch ones (2)" in text
+    assert 'value="Schone bouwplaats"' in response.get_data(as_text=True)
+    assert "What we want." in response.get_data(as_text=True)
+    data["title_en"] = "Clean building site"
+    text = page_text(staff.post("/staff/consultations/new", data=data))
+    assert "Give the English title too" not in text and "Give as many English questions as Dutch ones (2)" in text
+    data["questions_en"] = "What can you do?\nBy when?"
+    assert staff.post("/staff/consultations/new", data=data).status_code == 302
+    with app.app_context():
+        saved = db.session.scalar(select(Consultation).where(Consultation.title == "Schone bouwplaats"))
+        assert (saved.title_en, saved.body_html_en.strip()) == ("Clean building site", "<p>What we want.</p>")
+        assert [q.text_en for q in saved.questions] == ["What can you do?", "By when?"]
+        manage = page_text(staff.get(f"/staff/consultations/{saved.id}"))
+    assert "What can you do? By when?" in manage  # the form shows them again for the next edit
