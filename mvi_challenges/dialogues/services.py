@@ -622,6 +622,19 @@ def public_dialogues_query(*, past: bool, kind: DialogueKind | None, category_sl
     return stmt
 
 
+# What a card of the public list shows, and what its lifecycle questions read (status, dates).
+LIST_COLUMNS = (Dialogue.id, Dialogue.slug, Dialogue.title, Dialogue.kind, Dialogue.status,
+                Dialogue.report_published_at, Dialogue.starts_at, Dialogue.capacity, Dialogue.registration_closes_at)
+
+
+def public_dialogue_rows_query(*, past: bool, kind: DialogueKind | None, category_slug: str | None,
+                               now: dt.datetime) -> Select[Any]:
+    """`public_dialogues_query` as plain rows of LIST_COLUMNS: the list shows a few fields of 20
+    dialogues and need not load, identify and track 20 objects (issue #20)."""
+    return public_dialogues_query(past=past, kind=kind, category_slug=category_slug,
+                                  now=now).with_only_columns(*LIST_COLUMNS)
+
+
 def confirmed_counts(session: Session, dialogue_ids: Sequence[int]) -> dict[int, int]:
     if not dialogue_ids:
         return {}

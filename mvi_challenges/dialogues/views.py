@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..accounts.auth import require, require_login
 from ..calls.models import Call, CallStatus, Eligibility, StageType
 from ..catalogue.models import Category
-from ..catalogue.services import all_categories
+from ..catalogue.services import all_categories, category_choices
 from ..core import audit
 from ..core.actions import run_action
 from ..core.confirmation import ask_first
@@ -75,24 +75,24 @@ def dialogue_list():
     past = request.args.get("when") == "past"
     kind_arg = request.args.get("kind", "")
     kind = DialogueKind(kind_arg) if kind_arg in {k.value for k in DialogueKind} else None
-    locale = str(get_locale())
-    categories = all_categories(db.session, locale)
+    choices = category_choices(db.session, str(get_locale()))
     category = request.args.get("category", "")
-    category = category if category in {c.slug for c in categories} else ""
-    page = paginate(services.public_dialogues_query(past=past, kind=kind, category_slug=category or None, now=now),
-                    per_page=current_app.config["PAGE_SIZE"])
+    category = category if category in {slug for slug, _name in choices} else ""
+    page = paginate(services.public_dialogue_rows_query(past=past, kind=kind, category_slug=category or None,
+                                                        now=now), per_page=current_app.config["PAGE_SIZE"], rows=True)
     counts = services.confirmed_counts(db.session, [d.id for d in page.items])
     args = {k: v for k, v in {"when": "past" if past else "", "kind": kind_arg if kind else "",
                               "category": category}.items() if v}
-    # Per request, not per row: the category options' names, the kinds' labels and the detail links.
-    category_choices = [(c.slug, c.localised("name", locale)) for c in categories]
+    # Per request, not per row: the kinds' labels and the detail links; per row, the model's own
+    # registration rule on the row's columns.
     kind_labels = {k: str(KIND_LABELS[k]) for k in DialogueKind}
     prefix = url_for("dialogues.detail", slug="slug")[: -len("slug")]
     urls = {d.id: prefix + d.slug if _PLAIN_SLUG.fullmatch(d.slug) else url_for("dialogues.detail", slug=d.slug)
             for d in page.items}
+    registration_open = {d.id: Dialogue.registration_open(d, now) for d in page.items}  # type: ignore[arg-type]
     return render_template("dialogues/list.html", page=page, counts=counts, past=past, kind=kind,
-                           category=category, category_choices=category_choices, args=args, now=now,
-                           kind_labels=kind_labels, urls=urls)
+                           category=category, category_choices=choices, args=args, now=now,
+                           kind_labels=kind_labels, urls=urls, registration_open=registration_open)
 
 
 _PLAIN_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # core.slugs.slugify's words: no quoting needed in a URL

@@ -24,7 +24,7 @@ from mvi_challenges.calls.cards import card_statements
 from mvi_challenges.calls.models import Call, CallKind, Phase
 from mvi_challenges.calls.services import CallFilters, public_calls_query, staff_calls_query
 from mvi_challenges.core.db import db
-from mvi_challenges.dialogues.services import public_dialogues_query
+from mvi_challenges.dialogues.services import public_dialogue_rows_query
 from mvi_challenges.evaluation import services as evaluation
 from mvi_challenges.evaluation.models import JuryMember
 from mvi_challenges.monitoring.services import awarded_without_contract_query
@@ -115,9 +115,9 @@ STATEMENTS = {
     "call cards' phases": (lambda: _card_statement(1), True),
     "call cards' social values": (lambda: _card_statement(2), True),
     "call list count, filtered": (lambda: _count(_calls(kind=CallKind.SBIR)), False),
-    "dialogue list": (lambda: _page(public_dialogues_query(past=False, kind=None, category_slug=None, now=NOW)),
+    "dialogue list": (lambda: _page(public_dialogue_rows_query(past=False, kind=None, category_slug=None, now=NOW)),
                       False),
-    "past dialogues": (lambda: _page(public_dialogues_query(past=True, kind=None, category_slug=None, now=NOW)),
+    "past dialogues": (lambda: _page(public_dialogue_rows_query(past=True, kind=None, category_slug=None, now=NOW)),
                        False),
     "OCDS package keys": (lambda: _page(public_calls_by_id().with_only_columns(Call.id), page=40, per_page=100),
                           False),
