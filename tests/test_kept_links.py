@@ -46,6 +46,13 @@ def test_what_could_vary_is_never_kept(app: Flask) -> None:
                                                                                       kind=["sbir", "challenge"])
     with app.test_request_context("/", base_url="http://localhost/elders/"):
         assert kept_url_for("calls.call_list") == "/elders/calls"  # the prefix is part of what is kept
+    with app.test_request_context("/"):
+        before = len(app.extensions.get("mvi_kept_links", {}))
+        for n in range(30):  # long typed text in the links of a list: built every time, never kept
+            long_search = "verlichting " + " " * 150 + str(n)
+            assert kept_url_for("calls.call_list", q=long_search, page=2) == url_for("calls.call_list", q=long_search,
+                                                                                     page=2)
+        assert len(app.extensions.get("mvi_kept_links", {})) == before
     kept = app.extensions.get("mvi_kept_links", {})
     assert all(not name.startswith("_") for key in kept for name, *_ in key[2:])
 

@@ -62,6 +62,9 @@ def public_host(public_url_setting: str) -> str:
 # --- the links of a page --------------------------------------------------------------------
 
 KEPT_LINKS_LIMIT = 20_000  # a few MB at most; forgotten all at once when full (links of 10,000 calls)
+# Values longer than a slug and a few filters are not kept: a visitor's long search text, carried in a
+# list's page links, would otherwise fill the cache with large entries (an attacker, 20,000 of them).
+KEPT_VALUES_LENGTH = 120
 
 
 def kept_url_for(endpoint: str, **values: Any) -> str:
@@ -79,10 +82,14 @@ def kept_url_for(endpoint: str, **values: Any) -> str:
     context = _cv_request.get(None)
     if context is None or endpoint.startswith(".") or context.app.url_default_functions:
         return url_for(endpoint, **values)
+    length = 0
     for name, value in values.items():
         kind = type(value)
         if (kind is not str and kind is not int) or name.startswith("_"):
             return url_for(endpoint, **values)
+        length += len(value) if kind is str else 0
+    if length > KEPT_VALUES_LENGTH:  # typed text (a search in the page links): built, never kept
+        return url_for(endpoint, **values)
     key = (context.request.script_root, endpoint, *values.items())
     extensions = context.app.extensions
     kept: dict[tuple[Any, ...], str] | None = extensions.get("mvi_kept_links")
