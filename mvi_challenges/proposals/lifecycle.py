@@ -196,6 +196,14 @@ def is_owner(user: Any, proposal: Proposal) -> bool:
     return proposal.submitter_id == user.id
 
 
+def acts_for_applicant(user: Any, proposal: Proposal) -> bool:
+    """May change, submit or withdraw the proposal, and manage its consortium: an owner who is not
+    municipal staff. Staff apply to nothing, whatever other role their account holds or organisation
+    it belongs to (a colleague may still read what their organisation wrote: `is_owner`), and a
+    staff member's own organisation keeps counting as theirs for conflicts of interest."""
+    return is_owner(user, proposal) and not is_staff(user)
+
+
 def can_edit(proposal: Proposal, now: dt.datetime) -> bool:
     """The working copy can change (and be submitted) while the phase is open."""
     return proposal.status in EDITABLE and accepts_submissions(proposal, now)
@@ -357,7 +365,7 @@ def is_consortium(proposal: Proposal) -> bool:
 def can_manage_consortium(user: Any, proposal: Proposal, now: dt.datetime) -> bool:
     """The lead invites and withdraws partners while the proposal can still change; a citizen's
     proposal has no consortium."""
-    return is_owner(user, proposal) and is_consortium(proposal) and can_edit(proposal, now)
+    return acts_for_applicant(user, proposal) and is_consortium(proposal) and can_edit(proposal, now)
 
 
 # Partners still part of the consortium: the lead may remove them (invitation withdrawn, part ended).

@@ -25,7 +25,8 @@ def can_read_proposal(user: Any, proposal: Proposal, now: dt.datetime) -> bool:
 
 
 def can_edit_proposal(user: Any, proposal: Proposal) -> bool:
-    return is_owner(user, proposal)
+    """Change, submit, withdraw, attach: the applicant, never staff (`lifecycle.acts_for_applicant`)."""
+    return lifecycle.acts_for_applicant(user, proposal)
 
 
 def can_manage_proposals(user: Any) -> bool:

@@ -66,3 +66,48 @@ def test_the_same_people_without_the_staff_role_still_can(app: Flask) -> None:
     client = logged_in(app, resident, lang="en")
     client.post(f"/calls/{for_citizens.slug}/phases/1/proposal")
     assert _proposals_on(app, for_citizens.id) == 1
+
+
+def test_a_civil_servant_in_an_applying_organisation_cannot_change_or_submit_its_proposal(app: Flask) -> None:
+    """The same officer, their account in the organisation of a company whose draft is open
+    (or given the staff role after starting it): found by review, the edit page, submitting and
+    the consortium page asked only whether the person belonged to the organisation."""
+    from ..factories import make_proposal
+
+    call = _open_call(app, Eligibility.BOTH)
+    founder = make_user(app, Role.ENTREPRENEUR)
+    draft = make_proposal(app, founder, call, title="Ons plan")
+    officer = make_user(app, Role.STAFF, Role.ENTREPRENEUR)
+    with app.app_context():
+        from mvi_challenges.accounts.models import User
+
+        db.session.get(User, officer.id).organisation_id = founder.organisation_id
+        db.session.commit()
+    client = logged_in(app, officer, lang="en")
+    assert client.get(f"/proposals/{draft.id}/edit").status_code == 403
+    submit = client.post(f"/proposals/{draft.id}/edit", data={"title": "Ons plan", "action": "submit", "confirm": "yes"})
+    assert submit.status_code == 403
+    assert client.get(f"/proposals/{draft.id}/consortium").status_code == 403
+    assert client.post(f"/proposals/{draft.id}/withdraw").status_code == 403
+    with app.app_context():
+        proposal = db.session.get(Proposal, draft.id)
+        assert proposal.versions == [] and proposal.status.value == "draft"
+    # The founder still can.
+    assert logged_in(app, founder).get(f"/proposals/{draft.id}/edit").status_code == 200
+
+
+def test_a_civil_servant_cannot_register_for_a_market_dialogue_as_a_company(app: Flask) -> None:
+    from mvi_challenges.dialogues.models import Dialogue, DialogueKind, Registration
+
+    from ..factories import make_dialogue
+
+    dialogue = make_dialogue(app, title="Marktgesprek schoon bouwen")
+    with app.app_context():
+        db.session.get(Dialogue, dialogue.id).kind = DialogueKind.MARKET
+        db.session.commit()
+    officer = make_user(app, Role.STAFF, Role.ENTREPRENEUR)
+    client = logged_in(app, officer, lang="en")
+    response = client.post(f"/dialogues/{dialogue.slug}/register", follow_redirects=True)
+    assert "Municipal staff organise market dialogues" in page_text(response)
+    with app.app_context():
+        assert db.session.scalars(select(Registration).where(Registration.dialogue_id == dialogue.id)).all() == []
