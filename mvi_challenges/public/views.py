@@ -21,7 +21,7 @@ from ..criteria.services import criteria_for_category, principles_of
 from ..lessons.services import public_lessons_for_category
 from ..monitoring.yearly_counts import category_overview
 from ..pipeline.services import public_items_for_category
-from . import work
+from . import lines, work
 
 bp = Blueprint("public", __name__)
 
@@ -52,7 +52,7 @@ def my_home():
         juries=work.jury_work(db.session, user, now),
         proposals=work.my_proposals(db.session, user),
         open_calls=work.open_calls_for(db.session, user, now),
-        dialogues=work.my_dialogues(db.session, user, now),
+        dialogues=lines.dialogue_lines(work.my_dialogues(db.session, user, now)),
         consultations=work.my_consultations(db.session, user, now))
 
 

@@ -307,3 +307,34 @@ def _to_decide(client) -> str:
     """The text of the work list's "Phases ready for a decision" section."""
     text = page_text(client.get("/my"))
     return text.split("Phases ready for a decision", 1)[1].split("Contracts due", 1)[0] if "Phases ready" in text else ""
+
+
+def test_dialogue_lines_print_what_the_template_built_per_row(app: Flask) -> None:
+    """/my prepares its dialogue rows once per page (public.lines): the links must be url_for's, for
+    plain slugs and for any other, the notes those of the registration guards, and the titles escaped
+    inside the translated sentences as the template's `_()` escaped them."""
+    from types import SimpleNamespace
+
+    from flask import url_for
+    from flask_babel import force_locale
+
+    from mvi_challenges.dialogues.models import RegistrationStatus as S
+    from mvi_challenges.public.lines import dialogue_lines
+
+    starts = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC)
+    rows = [SimpleNamespace(slug=slug, title=title, starts_at=starts, status=status, lot_rank=rank)
+            for slug, title, status, rank in (
+                ("plain-1", "A <b>&", S.CONFIRMED, None), ("Odd slug/é", "B", S.WAITLISTED, None),
+                ("c", "C", S.WAITLISTED, 4), ("d", "D", S.CANDIDATE, None), ("e", "E", S.CONFIRMED, 2))]
+    with app.test_request_context(), force_locale("en"):
+        lines = dialogue_lines(rows)
+        for row, line in zip(rows, lines, strict=True):
+            assert line.url == url_for("dialogues.detail", slug=row.slug)
+            assert line.calendar_url == url_for("dialogues.ics", slug=row.slug)
+            assert line.cancel_url == url_for("dialogues.cancel", slug=row.slug)
+            assert line.starts == "Wednesday 1 July 2026, 12:00 CEST"
+        assert [str(line.note) for line in lines] == [
+            "", "on the waiting list", "not drawn, on the reserve list", "waiting for the draw", "drawn: you have a seat"]
+        assert str(lines[0].calendar_label) == "Add “A &lt;b&gt;&amp;” to your calendar"
+        assert str(lines[0].cancel_label) == "Cancel my registration for “A &lt;b&gt;&amp;”"
+        assert lines[0].title == "A <b>&"  # a plain string: the template escapes it
