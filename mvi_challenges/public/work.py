@@ -12,14 +12,16 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, case, func, select
-from sqlalchemy.orm import Session, load_only, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
+from ..accounts.models import User
 from ..accounts.permissions import is_staff
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call, CallStatus, Phase
+from ..catalogue.models import Category
 from ..consultations.permissions import can_answer
 from ..consultations.services import open_for_organisation
 from ..dialogues import lifecycle as dialogue_lifecycle
@@ -93,20 +95,54 @@ class StaffWork:
                     or self.contracts_to_record or self.updates_due)
 
 
-def explanations_to_approve(session: Session, user: Any) -> list[Call]:
+class ExplanationToApprove(NamedTuple):
+    """A call whose below-target explanation may wait for a manager's approval: the columns the
+    lifecycle's explanation rules read (calls.lifecycle.awaits_my_approval asks them of this row as
+    of a call) and what the work list shows, the writer's name included."""
+
+    id: int
+    title: str
+    ambition_level: int
+    target_level: int | None
+    category_target_level: int
+    manager_id: int | None
+    level_explanation: str
+    explanation_remark: str
+    explanation_approved_at: dt.datetime | None
+    explanation_approved_by_id: int | None
+    explanation_written_by_id: int | None
+    written_by_name: str | None
+
+    @property
+    def below_target(self) -> bool:
+        """Call.below_target (the call's own target level, else its category's) of this row."""
+        target = self.target_level if self.target_level is not None else self.category_target_level
+        return self.ambition_level < target
+
+
+@functools.cache
+def _to_approve_statement() -> Select[Any]:
+    """The candidates of a manager (bind `user_id`), as plain rows: loading them as Call objects with
+    their categories was two thirds of the list's time (about 30 candidates at city scale)."""
+    writer = aliased(User)
+    return (select(Call.id, Call.title, Call.ambition_level, Call.target_level,
+                   Category.target_level.label("category_target_level"), Call.manager_id, Call.level_explanation,
+                   Call.explanation_remark, Call.explanation_approved_at, Call.explanation_approved_by_id,
+                   Call.explanation_written_by_id, writer.name.label("written_by_name"))
+            .join(Category, Category.id == Call.category_id)
+            .outerjoin(writer, writer.id == Call.explanation_written_by_id)
+            .where(Call.manager_id == bindparam("user_id"), Call.level_explanation != "",
+                   Call.status.in_((CallStatus.DRAFT, CallStatus.PUBLISHED, CallStatus.CLOSED)))
+            .order_by(Call.updated_at, Call.id))
+
+
+def explanations_to_approve(session: Session, user: Any) -> list[ExplanationToApprove]:
     """The calls whose below-target explanation waits for `user`'s approval as their manager. A
     manager has few calls: the lifecycle decides per call, so the rule is written once."""
-    if user is None or getattr(user, "id", None) is None:
+    user_id = getattr(user, "id", None) if user is not None else None
+    if user_id is None:
         return []
-    # Only the columns the lifecycle's explanation rules read and the list shows (not the call's texts).
-    candidates = session.scalars(
-        select(Call).where(Call.manager_id == user.id, Call.level_explanation != "",
-                           Call.status.in_((CallStatus.DRAFT, CallStatus.PUBLISHED, CallStatus.CLOSED)))
-        .options(load_only(Call.title, Call.status, Call.ambition_level, Call.target_level, Call.category_id,
-                           Call.manager_id, Call.level_explanation, Call.explanation_remark,
-                           Call.explanation_approved_at, Call.explanation_approved_by_id,
-                           Call.explanation_written_by_id, Call.updated_at))
-        .order_by(Call.updated_at, Call.id))
+    candidates = [ExplanationToApprove(*row) for row in session.execute(_to_approve_statement(), {"user_id": user_id})]
     return [call for call in candidates if call_lifecycle.awaits_my_approval(call, user)]
 
 

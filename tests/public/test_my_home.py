@@ -338,3 +338,17 @@ def test_dialogue_lines_print_what_the_template_built_per_row(app: Flask) -> Non
         assert str(lines[0].calendar_label) == "Add “A &lt;b&gt;&amp;” to your calendar"
         assert str(lines[0].cancel_label) == "Cancel my registration for “A &lt;b&gt;&amp;”"
         assert lines[0].title == "A <b>&"  # a plain string: the template escapes it
+
+
+def test_a_row_to_approve_is_below_target_exactly_when_its_call_is() -> None:
+    """work.ExplanationToApprove stands in for a Call in the lifecycle's explanation rules: its
+    below_target must be Call.below_target (the call's own target level, else its category's)."""
+    from mvi_challenges.catalogue.models import Category
+    from mvi_challenges.public.work import ExplanationToApprove
+
+    for ambition in (1, 2, 3):
+        for own in (None, 1, 2, 3):
+            for of_category in (1, 2, 3):
+                call = Call(ambition_level=ambition, target_level=own, category=Category(target_level=of_category))
+                row = ExplanationToApprove(1, "t", ambition, own, of_category, None, "", "", None, None, None, None)
+                assert row.below_target is call.below_target, (ambition, own, of_category)
