@@ -33,7 +33,7 @@ from ..monitoring import services as monitoring
 from ..monitoring.models import Contract, ResultUpdate
 from ..proposals import lifecycle as proposal_lifecycle
 from ..proposals.models import Proposal, Question
-from ..proposals.services import open_calls_to_start, proposals_for_user_query, submitted_titles
+from ..proposals.services import open_calls_to_start, owner_key_for, proposals_of_owner_statement, submitted_titles
 
 RESULT_UPDATE_EVERY = dt.timedelta(days=182)  # contracts report results at least twice a year
 
@@ -271,13 +271,19 @@ class JuryWork:
         return not self.sealed and self.undeclared == 0 and self.to_score == 0
 
 
+@functools.cache
+def _jury_members_statement() -> Select[Any]:
+    """A person's jury memberships (bind user_id), newest first, with their phases and calls; built
+    once per process, as the other statements read on every /my."""
+    return (select(JuryMember).where(JuryMember.user_id == bindparam("user_id"))
+            .options(selectinload(JuryMember.phase).selectinload(Phase.call)).order_by(JuryMember.id.desc()))
+
+
 def jury_work(session: Session, user: Any, now: dt.datetime) -> list[JuryWork]:
     """Per jury of this person whose decisions are not published yet: the proposals in evaluation,
     how many are left to declare on, and to score. Four queries however many juries (not four each)."""
-    members = [member for member in session.scalars(
-        select(JuryMember).where(JuryMember.user_id == user.id)
-        .options(selectinload(JuryMember.phase).selectinload(Phase.call)).order_by(JuryMember.id.desc()))
-        if member.phase.decisions_published_at is None]  # finished: nothing waits
+    members = [member for member in session.scalars(_jury_members_statement(), {"user_id": user.id})
+               if member.phase.decisions_published_at is None]  # finished: nothing waits
     if not members:
         return []
     in_evaluation = Proposal.status.in_(proposal_lifecycle.IN_EVALUATION)
@@ -311,7 +317,7 @@ def jury_work(session: Session, user: Any, now: dt.datetime) -> list[JuryWork]:
 
 
 def my_proposals(session: Session, user: Any, limit: int = 10) -> list[Proposal]:
-    return list(session.scalars(proposals_for_user_query(user).limit(limit)))
+    return list(session.scalars(proposals_of_owner_statement(), {"owner_key": owner_key_for(user), "limit": limit}))
 
 
 def open_calls_for(session: Session, user: Any, now: dt.datetime, limit: int = 6) -> list[Any]:
@@ -324,12 +330,16 @@ def my_dialogues(session: Session, user: Any, now: dt.datetime) -> list[Any]:
     """Upcoming dialogues this person is registered for (confirmed or on the waiting list), as rows
     (slug, title, starts_at, and the registration's status and lot_rank, which the registration
     guards read) rather than whole dialogues with their texts."""
-    return list(session.execute(
-        select(Dialogue.slug, Dialogue.title, Dialogue.starts_at, Registration.status, Registration.lot_rank)
-        .join(Registration, Registration.dialogue_id == Dialogue.id)
-        .where(Registration.user_id == user.id, Registration.status.in_(dialogue_lifecycle.ACTIVE),
-               Dialogue.ends_at > now)
-        .order_by(Dialogue.starts_at)))
+    return list(session.execute(_my_dialogues_statement(), {"user_id": user.id, "now": now}))
+
+
+@functools.cache
+def _my_dialogues_statement() -> Select[Any]:
+    return (select(Dialogue.slug, Dialogue.title, Dialogue.starts_at, Registration.status, Registration.lot_rank)
+            .join(Registration, Registration.dialogue_id == Dialogue.id)
+            .where(Registration.user_id == bindparam("user_id"), Registration.status.in_(dialogue_lifecycle.ACTIVE),
+                   Dialogue.ends_at > bindparam("now"))
+            .order_by(Dialogue.starts_at))
 
 
 def my_consultations(session: Session, user: Any, now: dt.datetime) -> list:
