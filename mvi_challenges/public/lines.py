@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..core.formatting import local_datetime
 from ..core.i18n import locale_name
@@ -29,17 +29,19 @@ _PLAIN_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # core.slugs.slugify's words: n
 _STAND_IN = "zz0slug0zz"
 
 
-def slug_url(endpoint: str) -> Callable[[str], str]:
-    """url_for(endpoint, slug=...) for the many rows of a list: the address is built once (with a
-    stand-in for the slug) and each plain slug put into it; anything else goes through url_for."""
-    template = url_for(endpoint, slug=_STAND_IN)
+class _SlugLinks:
+    """url_for(endpoint, slug=...) of several endpoints for the many rows of a list: each address is
+    built once (with a stand-in for the slug) and each plain slug put into it; any other slug goes
+    through url_for."""
 
-    def build(slug: str) -> str:
+    def __init__(self, *endpoints: str) -> None:
+        self.endpoints = endpoints
+        self.parts = [url_for(endpoint, slug=_STAND_IN).split(_STAND_IN, 1) for endpoint in endpoints]
+
+    def of(self, slug: str) -> list[str]:
         if _PLAIN_SLUG.fullmatch(slug):
-            return template.replace(_STAND_IN, slug)
-        return url_for(endpoint, slug=slug)
-
-    return build
+            return [head + slug + tail for head, tail in self.parts]
+        return [url_for(endpoint, slug=slug) for endpoint in self.endpoints]
 
 
 def _markup(translated: str) -> Markup:
@@ -79,9 +81,11 @@ def dialogue_lines(rows: Iterable[Any]) -> list[DialogueLine]:
     rows = list(rows)
     if not rows:
         return []
-    detail, ics, cancel = slug_url("dialogues.detail"), slug_url("dialogues.ics"), slug_url("dialogues.cancel")
-    calendar = _markup(gettext("Add “%(title)s” to your calendar"))
-    cancel_label = _markup(gettext("Cancel my registration for “%(title)s”"))
+    links = _SlugLinks("dialogues.detail", "dialogues.ics", "dialogues.cancel")
+    # The template's `_("…", title=…)` is Markup(translation) % {"title": title}: the title escaped, put
+    # in as text. The same, without Markup's per-call escaping helpers: the title escaped once per row.
+    calendar = str(gettext("Add “%(title)s” to your calendar"))
+    cancel_label = str(gettext("Cancel my registration for “%(title)s”"))
     notes: dict[int, Markup] = {}
 
     def note(message: Any) -> Markup:  # each translated once per page, "%%" read as "%" as in `_()`
@@ -101,7 +105,8 @@ def dialogue_lines(rows: Iterable[Any]) -> list[DialogueLine]:
             state = note(_SEATED)
         else:
             state = Markup("")
-        title = {"title": row.title}
-        lines.append(DialogueLine(detail(row.slug), row.title, _long_moment(locale, row.starts_at), state,
-                                  ics(row.slug), calendar % title, cancel(row.slug), cancel_label % title))
+        url, ics, cancel = links.of(row.slug)
+        title = {"title": escape(row.title)}
+        lines.append(DialogueLine(url, row.title, _long_moment(locale, row.starts_at), state, ics,
+                                  _markup(calendar % title), cancel, _markup(cancel_label % title)))
     return lines
