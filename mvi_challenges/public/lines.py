@@ -21,7 +21,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from ..core.formatting import local_datetime
+from ..core.formatting import local_datetime, time_left
 from ..core.i18n import locale_name
 from ..dialogues import lifecycle as dialogue_lifecycle
 
@@ -110,3 +110,21 @@ def dialogue_lines(rows: Iterable[Any]) -> list[DialogueLine]:
         lines.append(DialogueLine(url, row.title, _long_moment(locale, row.starts_at), state, ics,
                                   _markup(calendar % title), cancel, _markup(cancel_label % title)))
     return lines
+
+
+class ClosingLine(NamedTuple):
+    """A call phase closing this week, on staff's work list, ready to print."""
+
+    url: str
+    title: str
+    phase_title: str
+    deadline: str  # long form, in Amsterdam's time
+    left: str  # how long until then
+
+
+def closing_lines(rows: Iterable[Any], manage: str, now: dt.datetime) -> list[ClosingLine]:
+    """`rows` of StaffWork.closing (call_id, title, phase_title, closes_at); `manage` the call's
+    manage page as a pattern for str.format (public.views._url_pattern)."""
+    locale = locale_name()
+    return [ClosingLine(manage.format(row.call_id), row.title, row.phase_title, _long_moment(locale, row.closes_at),
+                        time_left(row.closes_at, now)) for row in rows]

@@ -46,9 +46,12 @@ def my_home():
     """Where a person lands after logging in: what waits for them, by role."""
     now = request_time()
     user = current_user
-    staff = work.staff_work(db.session, now, user) if work.shows_staff_work(user) else None
+    staff = links = closing = None
+    if work.shows_staff_work(user):
+        staff, links = work.staff_work(db.session, now, user), _work_list_links()
+        closing = lines.closing_lines(staff.closing.rows, links.manage, now)
     return render_template(
-        "public/my.html", now=now, staff=staff, links=_work_list_links() if staff is not None else None,
+        "public/my.html", now=now, staff=staff, links=links, closing=closing,
         juries=work.jury_work(db.session, user, now),
         proposals=work.my_proposals(db.session, user),
         open_calls=work.open_calls_for(db.session, user, now),
