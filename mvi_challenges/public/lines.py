@@ -4,10 +4,10 @@ A citizen registered for 40 dialogues made the template build three links (url_f
 a date and two translated sentences per row, through about 30 template calls each: 146 url_for, 42
 csrf_token and 40 date formats per request, most of the page's time. Here each link is built once
 per page and each slug put into it, each sentence translated once and each row's title put into it
-(escaped, as the template's `_()` does), so the template only prints. The rules stay where they are:
-which note a registration gets is asked of the dialogues' lifecycle guards.
+(escaped, as the template's `_()` does), so the template only prints; staff's calls closing this
+week likewise. The rules stay where they are: which note a registration gets is asked of the
+dialogues' lifecycle guards, dates and times left are core.formatting's.
 """
-
 from __future__ import annotations
 
 import datetime as dt
@@ -57,9 +57,9 @@ _CANDIDATE, _SEATED = _l("waiting for the draw"), _l("drawn: you have a seat")
 
 @functools.lru_cache(maxsize=4096)
 def _long_moment(locale: str, moment: dt.datetime) -> str:
-    """local_datetime(moment, 'long') in the request's language (`locale` is only the key): the same
-    dialogues start at the same moments on every registrant's page, so each is formatted once per
-    process and language (about 50 µs each with Babel)."""
+    """local_datetime(moment, 'long') in the request's language (`locale`, the request's, is only the
+    key): the same dialogues start, and the same phases close, at the same moments on every page that
+    lists them, so each is formatted once per process and language (10-50 µs each with Babel)."""
     return local_datetime(moment, "long")
 
 
@@ -69,7 +69,7 @@ class DialogueLine(NamedTuple):
     url: str
     title: str
     starts: str  # the start, long form, in Amsterdam's time
-    note: Markup  # the registration's state in brackets, or "" (a confirmed seat without a draw)
+    note: Markup  # the registration's state (printed in brackets), or "" (a confirmed seat without a draw)
     calendar_url: str
     calendar_label: Markup
     cancel_url: str

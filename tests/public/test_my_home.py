@@ -352,3 +352,25 @@ def test_a_row_to_approve_is_below_target_exactly_when_its_call_is() -> None:
                 call = Call(ambition_level=ambition, target_level=own, category=Category(target_level=of_category))
                 row = ExplanationToApprove(1, "t", ambition, own, of_category, None, "", "", None, None, None, None)
                 assert row.below_target is call.below_target, (ambition, own, of_category)
+
+
+def test_closing_lines_print_what_the_filters_printed(app: Flask) -> None:
+    """Staff's calls closing this week (public.lines.closing_lines): the deadline and the time left
+    as the template's local_datetime('long') and time_left filters wrote them, in each language."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from mvi_challenges.core.formatting import local_datetime, time_left
+    from mvi_challenges.public.lines import closing_lines
+
+    now = dt.datetime(2026, 3, 27, 12, 0, tzinfo=dt.UTC)
+    rows = [SimpleNamespace(call_id=7, title="T", phase_title="Fase 1", closes_at=now + dt.timedelta(hours=hours))
+            for hours in (3, 50)]  # the second one after the change to summer time
+    with app.test_request_context():
+        for language in ("nl", "en"):
+            with force_locale(language):
+                lines = closing_lines(rows, "/staff/calls/{0}", now)
+                assert [line.url for line in lines] == ["/staff/calls/7", "/staff/calls/7"]
+                assert [line.deadline for line in lines] == [local_datetime(row.closes_at, "long") for row in rows]
+                assert [line.left for line in lines] == [time_left(row.closes_at, now) for row in rows]
