@@ -8,6 +8,7 @@ started at 11:59:59.9 is judged by that moment and not by how long the upload to
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
@@ -17,7 +18,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
@@ -97,12 +98,20 @@ def open_calls_to_start(session: Session, user: Any, now: dt.datetime, limit: in
     kinds = eligibilities_of(user)
     if not kinds:
         return []
-    started = select(Proposal.id).where(Proposal.phase_id == Phase.id, Proposal.owner_key == owner_key_for(user))
-    return list(session.execute(
-        select(Call.slug, Call.title, Call.title_en, Phase.closes_at).join(Phase, Phase.call_id == Call.id)
-        .where(Call.status == CallStatus.PUBLISHED, Phase.opens_at <= now, Phase.closes_at > now,
-               Call.eligibility.in_(sorted(kinds)), ~started.exists())
-        .order_by(Phase.closes_at, Call.id).limit(limit)))
+    return list(session.execute(_open_calls_to_start_statement(tuple(sorted(kinds))),
+                                {"now": now, "owner_key": owner_key_for(user), "limit": limit}))
+
+
+@functools.cache
+def _open_calls_to_start_statement(kinds: tuple[Eligibility, ...]) -> Select[Any]:
+    """open_calls_to_start's statement for these eligibilities, built once per process (building it
+    per request cost more than the query): binds now, owner_key and limit."""
+    now = bindparam("now")
+    started = select(Proposal.id).where(Proposal.phase_id == Phase.id, Proposal.owner_key == bindparam("owner_key"))
+    return (select(Call.slug, Call.title, Call.title_en, Phase.closes_at).join(Phase, Phase.call_id == Call.id)
+            .where(Call.status == CallStatus.PUBLISHED, Phase.opens_at <= now, Phase.closes_at > now,
+                   Call.eligibility.in_(kinds), ~started.exists())
+            .order_by(Phase.closes_at, Call.id).limit(bindparam("limit")))
 
 
 def _phase_problem(call: Call, phase: Phase, now: dt.datetime) -> DomainError | None:
@@ -433,9 +442,20 @@ def transition_proposal(session: Session, actor: Any, proposal: Proposal, target
 
 def proposals_for_user_query(user: User) -> Select[tuple[Proposal]]:
     """The proposals of the user's organisation (or their own, as a citizen), newest first."""
+    return _proposals_of_owner(owner_key_for(user))
+
+
+@functools.cache
+def proposals_of_owner_statement() -> Select[tuple[Proposal]]:
+    """proposals_for_user_query, built once per process for lists read on every request: binds
+    owner_key (owner_key_for(user)) and limit."""
+    return _proposals_of_owner(bindparam("owner_key")).limit(bindparam("limit"))
+
+
+def _proposals_of_owner(owner_key: Any) -> Select[tuple[Proposal]]:
     return (
         select(Proposal)
-        .where(Proposal.owner_key == owner_key_for(user))
+        .where(Proposal.owner_key == owner_key)
         .options(selectinload(Proposal.call), selectinload(Proposal.phase), selectinload(Proposal.versions))
         .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
     )

@@ -21,7 +21,7 @@ from ..criteria.services import criteria_for_category, principles_of
 from ..lessons.services import public_lessons_for_category
 from ..monitoring.yearly_counts import category_overview
 from ..pipeline.services import public_items_for_category
-from . import work
+from . import lines, work
 
 bp = Blueprint("public", __name__)
 
@@ -46,13 +46,16 @@ def my_home():
     """Where a person lands after logging in: what waits for them, by role."""
     now = request_time()
     user = current_user
-    staff = work.staff_work(db.session, now, user) if work.shows_staff_work(user) else None
+    staff = links = closing = None
+    if work.shows_staff_work(user):
+        staff, links = work.staff_work(db.session, now, user), _work_list_links()
+        closing = lines.closing_lines(staff.closing.rows, links.manage, now)
     return render_template(
-        "public/my.html", now=now, staff=staff, links=_work_list_links() if staff is not None else None,
+        "public/my.html", now=now, staff=staff, links=links, closing=closing,
         juries=work.jury_work(db.session, user, now),
         proposals=work.my_proposals(db.session, user),
         open_calls=work.open_calls_for(db.session, user, now),
-        dialogues=work.my_dialogues(db.session, user, now),
+        dialogues=lines.dialogue_lines(work.my_dialogues(db.session, user, now)),
         consultations=work.my_consultations(db.session, user, now))
 
 

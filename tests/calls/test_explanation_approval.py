@@ -123,6 +123,7 @@ def test_send_back_with_a_remark_the_writer_sees_and_answers(app: Flask, catalog
         catalogue, world.call, world.manager_id, level_explanation=EXPLANATION + " Zie de marktverkenning 2026."))
     waiting = page_text(world.manager.get("/my"))
     assert "Explanations waiting for your approval" in waiting and world.call.title in waiting
+    assert f"{world.call.title} — written by Wim Schrijver" in waiting  # the work list names the writer
     assert "Explanations waiting for your approval" not in page_text(world.other.get("/my"))
 
 

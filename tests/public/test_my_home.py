@@ -307,3 +307,70 @@ def _to_decide(client) -> str:
     """The text of the work list's "Phases ready for a decision" section."""
     text = page_text(client.get("/my"))
     return text.split("Phases ready for a decision", 1)[1].split("Contracts due", 1)[0] if "Phases ready" in text else ""
+
+
+def test_dialogue_lines_print_what_the_template_built_per_row(app: Flask) -> None:
+    """/my prepares its dialogue rows once per page (public.lines): the links must be url_for's, for
+    plain slugs and for any other, the notes those of the registration guards, and the titles escaped
+    inside the translated sentences as the template's `_()` escaped them."""
+    from types import SimpleNamespace
+
+    from flask import url_for
+    from flask_babel import force_locale
+
+    from mvi_challenges.dialogues.models import RegistrationStatus as S
+    from mvi_challenges.public.lines import dialogue_lines
+
+    starts = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC)
+    rows = [SimpleNamespace(slug=slug, title=title, starts_at=starts, status=status, lot_rank=rank)
+            for slug, title, status, rank in (
+                ("plain-1", "A <b>&", S.CONFIRMED, None), ("Odd slug/é", "B", S.WAITLISTED, None),
+                ("c", "C", S.WAITLISTED, 4), ("d", "D", S.CANDIDATE, None), ("e", "E", S.CONFIRMED, 2))]
+    with app.test_request_context(), force_locale("en"):
+        lines = dialogue_lines(rows)
+        for row, line in zip(rows, lines, strict=True):
+            assert line.url == url_for("dialogues.detail", slug=row.slug)
+            assert line.calendar_url == url_for("dialogues.ics", slug=row.slug)
+            assert line.cancel_url == url_for("dialogues.cancel", slug=row.slug)
+            assert line.starts == "Wednesday 1 July 2026, 12:00 CEST"
+        assert [str(line.note) for line in lines] == [
+            "", "on the waiting list", "not drawn, on the reserve list", "waiting for the draw", "drawn: you have a seat"]
+        assert str(lines[0].calendar_label) == "Add “A &lt;b&gt;&amp;” to your calendar"
+        assert str(lines[0].cancel_label) == "Cancel my registration for “A &lt;b&gt;&amp;”"
+        assert lines[0].title == "A <b>&"  # a plain string: the template escapes it
+
+
+def test_a_row_to_approve_is_below_target_exactly_when_its_call_is() -> None:
+    """work.ExplanationToApprove stands in for a Call in the lifecycle's explanation rules: its
+    below_target must be Call.below_target (the call's own target level, else its category's)."""
+    from mvi_challenges.catalogue.models import Category
+    from mvi_challenges.public.work import ExplanationToApprove
+
+    for ambition in (1, 2, 3):
+        for own in (None, 1, 2, 3):
+            for of_category in (1, 2, 3):
+                call = Call(ambition_level=ambition, target_level=own, category=Category(target_level=of_category))
+                row = ExplanationToApprove(1, "t", ambition, own, of_category, None, "", "", None, None, None, None)
+                assert row.below_target is call.below_target, (ambition, own, of_category)
+
+
+def test_closing_lines_print_what_the_filters_printed(app: Flask) -> None:
+    """Staff's calls closing this week (public.lines.closing_lines): the deadline and the time left
+    as the template's local_datetime('long') and time_left filters wrote them, in each language."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from mvi_challenges.core.formatting import local_datetime, time_left
+    from mvi_challenges.public.lines import closing_lines
+
+    now = dt.datetime(2026, 3, 27, 12, 0, tzinfo=dt.UTC)
+    rows = [SimpleNamespace(call_id=7, title="T", phase_title="Fase 1", closes_at=now + dt.timedelta(hours=hours))
+            for hours in (3, 50)]  # the second one after the change to summer time
+    with app.test_request_context():
+        for language in ("nl", "en"):
+            with force_locale(language):
+                lines = closing_lines(rows, "/staff/calls/{0}", now)
+                assert [line.url for line in lines] == ["/staff/calls/7", "/staff/calls/7"]
+                assert [line.deadline for line in lines] == [local_datetime(row.closes_at, "long") for row in rows]
+                assert [line.left for line in lines] == [time_left(row.closes_at, now) for row in rows]
