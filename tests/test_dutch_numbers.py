@@ -155,3 +155,17 @@ def test_time_left_is_what_babel_says_at_every_boundary(app: Flask, locale: str)
                 delta, granularity="minute", threshold=1.5, locale=locale))
             assert time_left(now + delta, now) == expected, seconds
         assert time_left(now, now) == gettext("deadline passed")
+
+
+def test_a_moment_shown_as_a_day_is_the_day_in_utrecht(app: Flask) -> None:
+    """An explanation approved at 00:30 in Utrecht (23:30 UTC the day before) was approved on the
+    day Utrecht's calendar says; it showed the UTC day."""
+    from flask_babel import force_locale
+
+    from mvi_challenges.core.formatting import local_date
+
+    with app.test_request_context(), force_locale("nl"):
+        assert local_date(dt.datetime(2026, 3, 2, 23, 30, tzinfo=dt.UTC)) == "3 maart 2026"
+        assert local_date(dt.datetime(2026, 7, 2, 22, 30, tzinfo=dt.UTC)) == "3 juli 2026"  # summer time
+        assert local_date(dt.datetime(2026, 7, 2, 21, 30, tzinfo=dt.UTC)) == "2 juli 2026"
+        assert local_date(dt.date(2026, 3, 2)) == "2 maart 2026"  # a day stays that day

@@ -103,8 +103,12 @@ def local_datetime(moment: dt.datetime | None, fmt: str = "medium") -> str:
 
 
 def local_date(day: dt.date | None) -> str:
+    """A day, 'd MMMM y'. A moment (a datetime) is first put in Amsterdam's time: an approval at
+    00:30 on 3 March in Utrecht is 23:30 on 2 March in UTC, and happened on 3 March."""
     if not day:
         return ""
+    if isinstance(day, dt.datetime):
+        day = _in_amsterdam(day).date()
     return f"{day.day} {_calendar_names(_locale())[1][day.month]} {day.year}"
 
 
