@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -117,17 +118,12 @@ class ScoreSheetForm(FlaskForm):
 
     @classmethod
     def for_phase(cls, phase: Phase, sheet: ScoreSheet | None, finalising: bool = False) -> ScoreSheetForm:
-        fields: dict[str, Any] = {}
-        for criterion in phase.criteria:
-            fields[f"score-{criterion.id}"] = ScoreField(
-                _l("Score for %(name)s (0 to %(max)d)", name=criterion.name, max=phase.score_scale_max),
-                scale_max=phase.score_scale_max)
-            fields[f"motivation-{criterion.id}"] = TextAreaField(_l("Motivation for %(name)s", name=criterion.name))
         saved = {score.criterion_id: score for score in sheet.scores} if sheet is not None else {}
         data = {}
         for criterion_id, score in saved.items():
             data[f"score-{criterion_id}"], data[f"motivation-{criterion_id}"] = score.value, score.motivation
-        form = type("PhaseScoreSheetForm", (cls,), fields)(data=data)
+        shape = (phase.score_scale_max, tuple((criterion.id, criterion.name) for criterion in phase.criteria))
+        form = _sheet_form_class(cls, *shape)(data=data)
         form.criteria, form.finalising = list(phase.criteria), finalising
         return form
 
@@ -154,3 +150,17 @@ class ScoreSheetForm(FlaskForm):
         return {criterion.id: ScoreInput(value=self.score_field(criterion).data,
                                          motivation=self.motivation_field(criterion).data or "")
                 for criterion in self.criteria}
+
+
+@functools.lru_cache(maxsize=256)
+def _sheet_form_class(base: type[ScoreSheetForm], scale_max: int,
+                      criteria: tuple[tuple[int, str], ...]) -> type[ScoreSheetForm]:
+    """The form class of a phase's sheet, made once per scale and criteria (ids and names, which its
+    labels show; the labels translate when rendered): making a class with a dozen fields on every
+    request cost more than rendering them."""
+    fields: dict[str, Any] = {}
+    for criterion_id, name in criteria:
+        fields[f"score-{criterion_id}"] = ScoreField(_l("Score for %(name)s (0 to %(max)d)", name=name, max=scale_max),
+                                                     scale_max=scale_max)
+        fields[f"motivation-{criterion_id}"] = TextAreaField(_l("Motivation for %(name)s", name=name))
+    return type("PhaseScoreSheetForm", (base,), fields)

@@ -360,6 +360,37 @@ def member_declaration(session: Session, member: JuryMember, proposal: Proposal)
                                                             ConflictDeclaration.proposal_id == proposal.id))
 
 
+class Seat(NamedTuple):
+    """A user's seat on a phase's jury, with what they declared about one proposal and their sheet
+    for it (its scores loaded): each None when there is none (yet)."""
+
+    member: JuryMember | None
+    declaration: ConflictDeclaration | None
+    sheet: ScoreSheet | None
+
+
+def seat(session: Session, user: Any, phase: Phase, proposal_id: int) -> Seat:
+    """`member_for`, `member_declaration` and `score_sheet` in one query (the score sheet reads all
+    three): only the user's own rows, and the caller checks membership before it uses the other two."""
+    if not getattr(user, "is_authenticated", False):
+        return Seat(None, None, None)
+    row = session.execute(_seat_statement(), {"phase_id": phase.id, "user_id": user.id,
+                                              "proposal_id": proposal_id}).first()
+    return Seat(*row) if row is not None else Seat(None, None, None)
+
+
+# The score sheet's statements are built once, with parameters: building a statement's expression tree
+# for every request cost about as much as running it (as calls/cards.py).
+@functools.cache
+def _seat_statement() -> Select[Any]:
+    proposal_id = bindparam("proposal_id")
+    return (select(JuryMember, ConflictDeclaration, ScoreSheet)
+            .outerjoin(ConflictDeclaration, (ConflictDeclaration.member_id == JuryMember.id)
+                       & (ConflictDeclaration.proposal_id == proposal_id))
+            .outerjoin(ScoreSheet, (ScoreSheet.member_id == JuryMember.id) & (ScoreSheet.proposal_id == proposal_id))
+            .where(JuryMember.phase_id == bindparam("phase_id"), JuryMember.user_id == bindparam("user_id")))
+
+
 def conflicted(session: Session, member: JuryMember, proposal: Proposal) -> bool:
     declaration = member_declaration(session, member, proposal)
     return declaration is not None and declaration.has_conflict
@@ -554,22 +585,28 @@ def others_final_scores(session: Session, member: JuryMember, proposal: Proposal
     query of plain values: no sheets, members, users or criteria loaded as objects."""
     if not (standing_ or standing(session, member, proposal)).may_see_others:
         return None
-    conflicted = select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == ScoreSheet.member_id,
-                                                      ConflictDeclaration.proposal_id == ScoreSheet.proposal_id,
-                                                      ConflictDeclaration.has_conflict.is_(True))
-    stmt = (select(ScoreSheet.id, Criterion.name, Score.value)
-            .join(JuryMember, JuryMember.id == ScoreSheet.member_id)
-            .outerjoin(Score, Score.sheet_id == ScoreSheet.id)
-            .outerjoin(Criterion, Criterion.id == Score.criterion_id)
-            .where(JuryMember.phase_id == proposal.phase_id, ScoreSheet.proposal_id == proposal.id,
-                   ScoreSheet.member_id != member.id, ScoreSheet.status == SheetStatus.FINAL, ~conflicted.exists())
-            .order_by(ScoreSheet.id, Score.id))
     sheets: dict[int, list[tuple[str, int]]] = {}
-    for sheet_id, name, value in session.execute(stmt):
+    for sheet_id, name, value in session.execute(_others_final_statement(), {
+            "phase_id": proposal.phase_id, "proposal_id": proposal.id, "member_id": member.id}):
         scores = sheets.setdefault(sheet_id, [])
         if value is not None:
             scores.append((name, value))
     return list(sheets.values())
+
+
+@functools.cache
+def _others_final_statement() -> Select[Any]:
+    conflicted = select(ConflictDeclaration.id).where(ConflictDeclaration.member_id == ScoreSheet.member_id,
+                                                      ConflictDeclaration.proposal_id == ScoreSheet.proposal_id,
+                                                      ConflictDeclaration.has_conflict.is_(True))
+    return (select(ScoreSheet.id, Criterion.name, Score.value)
+            .join(JuryMember, JuryMember.id == ScoreSheet.member_id)
+            .outerjoin(Score, Score.sheet_id == ScoreSheet.id)
+            .outerjoin(Criterion, Criterion.id == Score.criterion_id)
+            .where(JuryMember.phase_id == bindparam("phase_id"), ScoreSheet.proposal_id == bindparam("proposal_id"),
+                   ScoreSheet.member_id != bindparam("member_id"), ScoreSheet.status == SheetStatus.FINAL,
+                   ~conflicted.exists())
+            .order_by(ScoreSheet.id, Score.id))
 
 
 @dataclass(frozen=True)

@@ -123,8 +123,14 @@ def _jury_phase(phase_id: int) -> tuple[Phase, JuryMember]:
     return phase, member
 
 
+_JURY_PROPOSAL_OPTIONS = (joinedload(Proposal.versions), joinedload(Proposal.organisation))
+_SCORE_PHASE_OPTIONS = (joinedload(Phase.call), joinedload(Phase.criteria))
+
+
 def _jury_proposal(phase: Phase, proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
+    # With its versions and organisation (the pages show the latest version and, unless blind, the
+    # organisation; a blind copy takes its names out): one query instead of three.
+    proposal = db.session.get(Proposal, proposal_id, options=_JURY_PROPOSAL_OPTIONS)
     if proposal is None or proposal.phase_id != phase.id or proposal.status not in lifecycle.IN_EVALUATION:
         abort(404)  # drafts and withdrawn proposals are not for the jury
     if _sealed(phase):
@@ -466,9 +472,13 @@ def _page_args(page: int) -> dict[str, int]:
 @bp.route("/jury/phases/<int:phase_id>/proposals/<int:proposal_id>", methods=["GET", "POST"])
 @require_login
 def score(phase_id: int, proposal_id: int):
-    phase, member = _jury_phase(phase_id)
+    # As _jury_phase, with the criteria the sheet scores; the member's declaration and sheet come with
+    # their seat (one query), read only once the seat is there and the proposal is one of the phase's.
+    phase = db.session.get(Phase, phase_id, options=_SCORE_PHASE_OPTIONS) or abort(404)
+    member, declaration, sheet = services.seat(db.session, current_user, phase, proposal_id)
+    if member is None:
+        abort(403)
     proposal = _jury_proposal(phase, proposal_id)
-    declaration = services.member_declaration(db.session, member, proposal)
     if not can_open_proposal(member, declaration):
         if declaration is not None and declaration.has_conflict:
             abort(403)  # conflicted: this proposal is not for them
@@ -477,7 +487,6 @@ def score(phase_id: int, proposal_id: int):
         return redirect(url_for("evaluation.phase_overview", phase_id=phase.id, **_page_args(page))
                         + f"#proposal-{proposal.id}")
     finalising = request.form.get("action") == "finalise"
-    sheet = services.score_sheet(db.session, member, proposal)
     form = ScoreSheetForm.for_phase(phase, sheet, finalising)
     if form.validate_on_submit():
         if (question := ask_first(

@@ -20,6 +20,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from ..accounts.auth import require, require_login
@@ -34,6 +35,7 @@ from ..core.db import db
 from ..core.errors import DomainError, attach_to_form, flash_form_errors
 from ..core.exports import to_csv
 from ..core.formatting import local_datetime, money
+from ..core.i18n import locale_name
 from ..core.pagination import paginate
 from ..core.storage import get_storage, send_stored
 from ..core.templating import offer_to_templates
@@ -530,17 +532,33 @@ class _BlankAnswerForm:
     stand-ins are numbers (the answer URL takes an integer) too long to occur in a CSRF token."""
 
     ID, NUMBER = 987654321987654321, 876543219876543219
-    TEXT, ANSWER = "\x01question\x01", "\x01answer\x01"
+    TEXT, ANSWER, TOKEN = "\x01question\x01", "\x01answer\x01", "\x01token\x01"
 
     def __init__(self) -> None:
+        token = generate_csrf()  # the page's token, as the macro's csrf() renders it
+        # The parts differ only by language and the address the app is served under, and the token,
+        # which goes in per page: rendered once per process (the two renders were a quarter of the
+        # page), anew while templates reload (development).
+        key = (locale_name(), request.script_root)
+        kept = current_app.extensions.setdefault("blank_answer_form_parts", {})
+        parts = kept.get(key)
+        if parts is None:
+            parts = self._render(token)
+            if not current_app.jinja_env.auto_reload:
+                kept[key] = parts
+        self.parts = {numbered: tuple(part.replace(self.TOKEN, token) for part in split)
+                      for numbered, split in parts.items()}
+
+    def _render(self, token: str) -> dict[bool, tuple[str, ...]]:
         macro = get_template_attribute("proposals/_answer_form.html", "answer_form")
         form = AnswerForm(formdata=None, prefix=f"q{self.ID}", text=self.TEXT, answer_source=self.ANSWER,
                           publish=False, meta={"csrf": False})  # the macro renders the page's token
-        self.parts = {}
+        parts = {}
         for numbered in (False, True):
             html = str(macro(form, SimpleNamespace(id=self.ID, number=self.NUMBER if numbered else None)))
-            before, rest = html.split(self.TEXT)
-            self.parts[numbered] = (before, *rest.split(self.ANSWER))
+            before, rest = html.replace(token, self.TOKEN).split(self.TEXT)
+            parts[numbered] = (before, *rest.split(self.ANSWER))
+        return parts
 
     def __call__(self, question: Question) -> Markup:
         def filled(part: str) -> Markup:
