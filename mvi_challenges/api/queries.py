@@ -155,16 +155,18 @@ def public_call_data(session: Session, ids: Sequence[int]) -> list[CallData]:
     calls_stmt, phases_stmt, criteria_stmt, values_stmt, library_stmt, documents_stmt = call_data_statements()
     # Plain columns: read on the connection, without the ORM's result layer; the clause lets the
     # session route them as it routes any read (the replica, see core.db.RoutingSession).
+    # Each result is fetched at once (.all()), not row by row.
     connection = session.connection(bind_arguments={"clause": calls_stmt})
-    calls = {row.id: row for row in connection.execute(calls_stmt, params)}
-    phases = _grouped(connection.execute(phases_stmt, params))
+    calls = {row.id: row for row in connection.execute(calls_stmt, params).all()}
+    phases = _grouped(connection.execute(phases_stmt, params).all())
     criteria: dict[int, list[Json]] = defaultdict(list)
-    for phase_id, position, name, description, weight, knockout_minimum in connection.execute(criteria_stmt, params):
+    for phase_id, position, name, description, weight, knockout_minimum in connection.execute(
+            criteria_stmt, params).all():
         criteria[phase_id].append({"position": position, "name": name, "description": description, "weight": weight,
                                    "knockout_minimum": knockout_minimum})
-    values = _grouped(connection.execute(values_stmt, params))
-    library = _grouped(connection.execute(library_stmt, params))
-    documents = _grouped(connection.execute(documents_stmt, params))
+    values = _grouped(connection.execute(values_stmt, params).all())
+    library = _grouped(connection.execute(library_stmt, params).all())
+    documents = _grouped(connection.execute(documents_stmt, params).all())
     return [CallData(calls[call_id], phases.get(call_id, []), criteria, values.get(call_id, []),
                      library.get(call_id, []), documents.get(call_id, []))
             for call_id in ids if call_id in calls]

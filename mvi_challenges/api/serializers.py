@@ -46,7 +46,11 @@ def absolute(endpoint: str, **values: Any) -> str:
 def timestamp(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(dt.UTC)
+    if moment.year < 1000:  # strftime does not pad such a year to four digits; isoformat does
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The same text as strftime("%Y-%m-%dT%H:%M:%SZ") at about half its cost (a page has some 110).
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def day(value: dt.date | None) -> str | None:
