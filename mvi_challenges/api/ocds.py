@@ -452,4 +452,12 @@ def package_envelope(*, uri: str, published: list[dt.datetime], fallback_date: d
 def package_text(envelope: Json, release_texts: list[str]) -> str:
     """The package as JSON text, with the stored releases' JSON put in as they are (not re-parsed)."""
     head = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
-    return f'{head[:-1]},"releases":[{",".join(release_texts)}]}}'
+    start = f'{head[:-1]},"releases":['
+    if not release_texts:
+        return start + "]}"
+    # One join with head and tail put on the first and last release: joining the releases and then
+    # putting them between head and tail copied the page's megabyte of JSON twice.
+    parts = list(release_texts)
+    parts[0] = start + parts[0]
+    parts[-1] += "]}"
+    return ",".join(parts)

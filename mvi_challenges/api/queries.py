@@ -7,17 +7,28 @@ items costs the same handful of queries as a page of 1.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from ..calls.models import Call, CallStatus, Criterion, Phase
+from ..calls.models import (
+    Call,
+    CallDocument,
+    CallStatus,
+    Criterion,
+    Phase,
+    call_library_criteria,
+    call_social_values,
+)
 from ..calls.services import CallFilters, public_calls_query, visible_to_public
-from ..catalogue.models import Category
+from ..catalogue.models import Category, Department, SocialValue
 from ..core.audit import AuditEvent
+from ..criteria.models import LeadingPrinciple, LibraryCriterion
 from ..dialogues.models import Contribution, Dialogue, DialogueKind, DialogueStatus
 from ..dialogues.services import confirmed_counts
 from ..evaluation.aggregation import CriterionSpec, ProposalResult, SheetScores, aggregate
@@ -36,6 +47,8 @@ from ..monitoring.services import where_in_scope
 from ..notices.models import ClarificationNote
 from ..proposals.lifecycle import submitted_budget_cents
 from ..proposals.models import Proposal, Question
+
+Json = dict[str, Any]
 
 # The outcomes the call page lists under "Decisions" (evaluation/_decisions_panel.html).
 SHOWN_OUTCOMES = (Outcome.AWARDED, Outcome.ADVANCED, Outcome.SHORTLISTED)
@@ -57,28 +70,111 @@ def _call_details() -> tuple:
 
 
 def calls_query(filters: CallFilters, now: dt.datetime) -> Select[tuple[Call]]:
-    """The public call list of the site, with everything a call's JSON needs loaded per page, but
-    the phases' criteria: a page reads those as plain rows (`criteria_by_phase`)."""
-    return public_calls_query(filters, now).options(
-        selectinload(Call.phases), selectinload(Call.social_values), selectinload(Call.documents),
-        selectinload(Call.department), selectinload(Call.library_criteria))
+    """The public call list of the site, in its order: a page reads only its keys from this
+    (pagination.KeyedPagination) and its calls as plain rows (`public_call_data`)."""
+    return public_calls_query(filters, now)
 
 
-def criteria_by_phase(session: Session, calls: Sequence[Call]) -> dict[int, list[dict[str, object]]]:
-    """Per phase of these calls, its criteria as the API shows them (serializers.criterion), in
-    position order: one query of five columns instead of an object per criterion (a page of 20
-    SBIR calls has some 200)."""
-    phase_ids = [phase.id for call in calls for phase in call.phases]
-    found: dict[int, list[dict[str, object]]] = {phase_id: [] for phase_id in phase_ids}
-    if not phase_ids:
-        return found
-    stmt = (select(Criterion.phase_id, Criterion.position, Criterion.name, Criterion.description, Criterion.weight,
-                   Criterion.knockout_minimum)
-            .where(Criterion.phase_id.in_(phase_ids)).order_by(Criterion.phase_id, Criterion.position))
-    for phase_id, position, name, description, weight, knockout_minimum in session.execute(stmt):
-        found[phase_id].append({"position": position, "name": name, "description": description, "weight": weight,
-                                "knockout_minimum": knockout_minimum})
+class CallData(NamedTuple):
+    """A public call as its JSON shows it (serializers.call), in plain rows of just those columns:
+    a page of 20 calls used to load 20 whole `Call` objects with their phases, criteria, social
+    values, library criteria (each with its value and principle), documents and department, and
+    identify and track every one of them."""
+
+    row: Any  # the call's columns, its category's (category_*) and its department's (department_*)
+    phases: list[Any]  # in number order
+    criteria: dict[int, list[Json]]  # per phase id, as serializers.criterion shows them, in position order
+    social_values: list[Any]  # in the order of Call.social_values
+    library_criteria: list[Any]  # in the order of Call.library_criteria, with their value's and principle's
+    documents: list[Any]  # in the order of Call.documents
+
+
+_IDS = bindparam("ids", expanding=True)
+
+
+@functools.cache
+def call_data_statements() -> tuple[Select[Any], ...]:
+    """Built once, with the ids as a parameter (building a statement per request costs about as
+    much as running it). Each orders as the relationship of `Call` it stands for."""
+    calls = (select(Call.id, Call.slug, Call.kind, Call.title, Call.summary, Call.body_source, Call.body_html,
+                    Call.title_en, Call.summary_en, Call.body_source_en, Call.body_html_en, Call.prize_text_en,
+                    Call.level_explanation_en, Call.ambition_level, Call.target_level, Call.level_explanation,
+                    Call.eligibility, Call.prize_text, Call.status, Call.status_reason, Call.published_at,
+                    Call.updated_at, Call.questions_close_at,
+                    Category.slug.label("category_slug"), Category.name_nl.label("category_name_nl"),
+                    Category.name_en.label("category_name_en"), Category.target_level.label("category_target_level"),
+                    Category.promising.label("category_promising"), Department.slug.label("department_slug"),
+                    Department.name_nl.label("department_name_nl"), Department.name_en.label("department_name_en"))
+             .join(Category, Category.id == Call.category_id)
+             .outerjoin(Department, Department.id == Call.department_id)
+             .where(Call.id.in_(_IDS)))
+    phases = (select(Phase.call_id, Phase.id, Phase.number, Phase.title, Phase.opens_at, Phase.closes_at,
+                     Phase.budget_cents, Phase.max_awards, Phase.score_scale_max, Phase.decisions_published_at,
+                     Phase.stage_type, Phase.targets, Phase.prizes_cents)
+              .where(Phase.call_id.in_(_IDS)).order_by(Phase.call_id, Phase.number))
+    criteria = (select(Criterion.phase_id, Criterion.position, Criterion.name, Criterion.description,
+                       Criterion.weight, Criterion.knockout_minimum)
+                .join(Phase, Phase.id == Criterion.phase_id)
+                .where(Phase.call_id.in_(_IDS)).order_by(Criterion.phase_id, Criterion.position))
+    values = (select(call_social_values.c.call_id, SocialValue.slug, SocialValue.name_nl, SocialValue.name_en)
+              .join(SocialValue, SocialValue.id == call_social_values.c.social_value_id)
+              .where(call_social_values.c.call_id.in_(_IDS))
+              .order_by(call_social_values.c.call_id, SocialValue.name_nl))
+    value = aliased(SocialValue)
+    library = (select(call_library_criteria.c.call_id, LibraryCriterion.code, LibraryCriterion.level,
+                      LibraryCriterion.text_nl, LibraryCriterion.text_en, LibraryCriterion.verification_nl,
+                      LibraryCriterion.verification_en, value.slug.label("social_value_slug"),
+                      LibraryCriterion.principle_id, LeadingPrinciple.slug.label("principle_slug"),
+                      LeadingPrinciple.name_nl.label("principle_name_nl"),
+                      LeadingPrinciple.name_en.label("principle_name_en"))
+               .join(LibraryCriterion, LibraryCriterion.id == call_library_criteria.c.criterion_id)
+               .join(value, value.id == LibraryCriterion.social_value_id)
+               .join(LeadingPrinciple, LeadingPrinciple.id == LibraryCriterion.principle_id)
+               .where(call_library_criteria.c.call_id.in_(_IDS))
+               .order_by(call_library_criteria.c.call_id, LibraryCriterion.level, LibraryCriterion.code))
+    documents = (select(CallDocument.call_id, CallDocument.id, CallDocument.title, CallDocument.filename,
+                        CallDocument.content_type, CallDocument.size, CallDocument.sha256, CallDocument.uploaded_at)
+                 .where(CallDocument.call_id.in_(_IDS)).order_by(CallDocument.call_id, CallDocument.id))
+    return calls, phases, criteria, values, library, documents
+
+
+def _grouped(rows: Any) -> dict[int, list[Any]]:
+    """Rows by their first column (a call's or a phase's id), each group in the rows' order."""
+    found: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        found[row[0]].append(row)
     return found
+
+
+def public_call_data(session: Session, ids: Sequence[int]) -> list[CallData]:
+    """These calls' data, in the order of `ids`: six queries, whatever their number. The ids must
+    be of public calls (a page of `calls_query`, or `public_call_id`)."""
+    if not ids:
+        return []
+    params = {"ids": list(ids)}
+    calls_stmt, phases_stmt, criteria_stmt, values_stmt, library_stmt, documents_stmt = call_data_statements()
+    # Plain columns: read on the connection, without the ORM's result layer; the clause lets the
+    # session route them as it routes any read (the replica, see core.db.RoutingSession).
+    # Each result is fetched at once (.all()), not row by row.
+    connection = session.connection(bind_arguments={"clause": calls_stmt})
+    calls = {row.id: row for row in connection.execute(calls_stmt, params).all()}
+    phases = _grouped(connection.execute(phases_stmt, params).all())
+    criteria: dict[int, list[Json]] = defaultdict(list)
+    for phase_id, position, name, description, weight, knockout_minimum in connection.execute(
+            criteria_stmt, params).all():
+        criteria[phase_id].append({"position": position, "name": name, "description": description, "weight": weight,
+                                   "knockout_minimum": knockout_minimum})
+    values = _grouped(connection.execute(values_stmt, params).all())
+    library = _grouped(connection.execute(library_stmt, params).all())
+    documents = _grouped(connection.execute(documents_stmt, params).all())
+    return [CallData(calls[call_id], phases.get(call_id, []), criteria, values.get(call_id, []),
+                     library.get(call_id, []), documents.get(call_id, []))
+            for call_id in ids if call_id in calls]
+
+
+def public_call_id(session: Session, slug: str) -> int | None:
+    """The id of the published call with this slug, or None."""
+    return session.scalar(select(Call.id).where(Call.slug == slug, visible_to_public()))
 
 
 def public_call(session: Session, slug: str) -> Call | None:

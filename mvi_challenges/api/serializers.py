@@ -15,21 +15,21 @@ meant for registered participants only.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
-from ..calls.models import Call, CallDocument, CallStatus, Criterion, Phase
+from ..calls.models import Call, CallStatus, Phase, effective_target_level_of, next_deadline_of, public_state_of
 from ..calls.stages import prize_for
 from ..catalogue.models import Category, Department, SocialValue
 from ..consultations import lifecycle as consultation_lifecycle
 from ..consultations.models import Consultation
 from ..core.links import public_slug_url, public_url
 from ..criteria.models import LeadingPrinciple, LibraryCriterion
-from ..criteria.services import principles_of
 from ..dialogues.models import Contribution, Dialogue
 from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, ResultUpdate
 from ..monitoring.yearly_counts import CategoryRow, Figures, TargetTotal
-from .queries import DialogueExtras, PhaseDecisions, PublishedDecision
+from .queries import CallData, DialogueExtras, PhaseDecisions, PublishedDecision
 
 Json = dict[str, Any]
 
@@ -46,7 +46,11 @@ def absolute(endpoint: str, **values: Any) -> str:
 def timestamp(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(dt.UTC)
+    if moment.year < 1000:  # strftime does not pad such a year to four digits; isoformat does
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The same text as strftime("%Y-%m-%dT%H:%M:%SZ") at about half its cost (a page has some 110).
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def day(value: dt.date | None) -> str | None:
@@ -105,66 +109,98 @@ def call_ref(call: Call | None) -> Json | None:
 # --- calls -----------------------------------------------------------------------------------
 
 
-def criterion(item: Criterion) -> Json:
-    return {"position": item.position, "name": item.name, "description": item.description, "weight": item.weight,
-            "knockout_minimum": item.knockout_minimum}
-
-
-def phase(item: Phase, criteria: list[Json] | None = None) -> Json:
-    """`criteria`: the phase's criteria already serialised (queries.criteria_by_phase), else read from it."""
+def phase(item: Any, criteria: list[Json]) -> Json:
+    """A phase row of queries.CallData, with its criteria already serialised."""
     return {
         "number": item.number, "title": item.title,
         "opens_at": timestamp(item.opens_at), "closes_at": timestamp(item.closes_at),
         "budget": money(item.budget_cents), "max_awards": item.max_awards, "score_scale_max": item.score_scale_max,
         "decisions_published_at": timestamp(item.decisions_published_at),
-        "criteria": criteria if criteria is not None else [criterion(c) for c in item.criteria],
+        "criteria": criteria,
         "stage_type": item.stage_type.value, "targets": item.targets,
         "prizes": [money(cents) for cents in item.prizes_cents],
     }
 
 
-def document(call: Call, item: CallDocument) -> Json:
-    return {"title": item.title, "filename": item.filename, "content_type": item.content_type, "size": item.size,
-            "sha256": item.sha256, "uploaded_at": timestamp(item.uploaded_at),
-            "url": absolute("calls.document_download", slug=call.slug, document_id=item.id)}
-
-
-def english_texts(item: Call) -> Json | None:
-    """The call's English version, or null when it is only in Dutch (an empty field: Dutch only)."""
-    if not item.has_english:
+def english_texts(row: Any) -> Json | None:
+    """The call's English version, or null when it is only in Dutch (an empty title: Dutch only, as
+    Call.has_english)."""
+    if not row.title_en:
         return None
-    return {"title": item.title_en, "summary": item.summary_en, "body_markdown": item.body_source_en,
-            "body_html": item.body_html_en, "prize_text": item.prize_text_en,
-            "level_explanation": item.level_explanation_en}
+    return {"title": row.title_en, "summary": row.summary_en, "body_markdown": row.body_source_en,
+            "body_html": row.body_html_en, "prize_text": row.prize_text_en,
+            "level_explanation": row.level_explanation_en}
 
 
-def call(item: Call, now: dt.datetime, criteria: dict[int, list[Json]] | None = None) -> Json:
-    """`criteria`: per phase id, its criteria already serialised (a list page reads them at once)."""
+def _leading_principles(library_criteria: list[Any]) -> list[Json]:
+    """The distinct principles the criteria serve, in first-seen order (criteria.services.principles_of)."""
+    seen: dict[int, Json] = {}
+    for c in library_criteria:
+        if c.principle_id not in seen:
+            seen[c.principle_id] = {"slug": c.principle_slug, "name_nl": c.principle_name_nl,
+                                    "name_en": c.principle_name_en}
+    return list(seen.values())
+
+
+_PLAIN_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # core.slugs.slugify's words: nothing to quote in a URL
+_STAND_IN = "zz0slug0zz"
+
+
+class CallLinks:
+    """A call's four links, from addresses built once per response with a stand-in for the slug
+    (core.links.public_slug_url, whose lookups of the app's settings cost as much as the rest of
+    a link, 80 times a page)."""
+
+    ENDPOINTS = (("html", "calls.call_detail", "slug"), ("api", "api.call_detail", "slug"),
+                 ("questions", "proposals.questions", "slug"), ("decisions", "api.decision_list", "call"))
+
+    def __init__(self) -> None:
+        self._templates = [(key, public_slug_url(endpoint, _STAND_IN, name=name))
+                           for key, endpoint, name in self.ENDPOINTS]
+
+    def __call__(self, slug: str) -> Json:
+        if not _PLAIN_SLUG.fullmatch(slug):
+            return {key: public_slug_url(endpoint, slug, name=name) for key, endpoint, name in self.ENDPOINTS}
+        return {key: template.replace(_STAND_IN, slug) for key, template in self._templates}
+
+
+def call(item: CallData, now: dt.datetime, links: CallLinks) -> Json:
+    """A public call from its plain rows (queries.public_call_data); the rules are the models' own:
+    the public state and the deadline `public_state_of`/`next_deadline_of`, the target level
+    `effective_target_level_of`. `links`: made once per response."""
+    row = item.row
+    target_level = effective_target_level_of(row.target_level, row.category_target_level)
+    department = None if row.department_slug is None else {
+        "slug": row.department_slug, "name_nl": row.department_name_nl, "name_en": row.department_name_en}
+    slug = row.slug
     return {
-        "id": item.id, "slug": item.slug, "kind": item.kind.value, "title": item.title, "summary": item.summary,
-        "body_markdown": item.body_source, "body_html": item.body_html,
-        "english": english_texts(item),
-        "category": category_ref(item.category), "department": department_ref(item.department),
-        "ambition_level": item.ambition_level, "target_level": item.effective_target_level,
-        "below_target": item.below_target, "level_explanation": item.level_explanation,
-        "social_values": [social_value_ref(v) for v in item.social_values],
-        "library_criteria": [library_criterion_ref(c) for c in item.library_criteria],
-        "leading_principles": [principle_ref(p) for p in principles_of(item.library_criteria)],
-        "eligibility": item.eligibility.value, "prize_text": item.prize_text,
-        "status": item.status.value, "public_state": item.public_state(now).value,
-        "status_reason": item.status_reason,
-        "published_at": timestamp(item.published_at), "updated_at": timestamp(item.updated_at),
-        "questions_close_at": timestamp(item.questions_close_at),
-        "next_deadline": timestamp(item.next_deadline(now)) if item.status is CallStatus.PUBLISHED else None,
+        "id": row.id, "slug": slug, "kind": row.kind.value, "title": row.title, "summary": row.summary,
+        "body_markdown": row.body_source, "body_html": row.body_html,
+        "english": english_texts(row),
+        "category": {"slug": row.category_slug, "name_nl": row.category_name_nl, "name_en": row.category_name_en,
+                     "target_level": row.category_target_level, "promising": row.category_promising},
+        "department": department,
+        "ambition_level": row.ambition_level, "target_level": target_level,
+        "below_target": row.ambition_level < target_level, "level_explanation": row.level_explanation,
+        "social_values": [{"slug": v.slug, "name_nl": v.name_nl, "name_en": v.name_en} for v in item.social_values],
+        "library_criteria": [{"code": c.code, "level": c.level, "text_nl": c.text_nl, "text_en": c.text_en,
+                              "verification_nl": c.verification_nl, "verification_en": c.verification_en,
+                              "social_value": c.social_value_slug, "principle": c.principle_slug}
+                             for c in item.library_criteria],
+        "leading_principles": _leading_principles(item.library_criteria),
+        "eligibility": row.eligibility.value, "prize_text": row.prize_text,
+        "status": row.status.value, "public_state": public_state_of(row.status, item.phases, now).value,
+        "status_reason": row.status_reason,
+        "published_at": timestamp(row.published_at), "updated_at": timestamp(row.updated_at),
+        "questions_close_at": timestamp(row.questions_close_at),
+        "next_deadline": timestamp(next_deadline_of(item.phases, now)) if row.status is CallStatus.PUBLISHED else None,
         "budget": money(sum(p.budget_cents for p in item.phases)),
-        "phases": [phase(p, criteria.get(p.id) if criteria is not None else None) for p in item.phases],
-        "documents": [document(item, d) for d in item.documents],
-        "links": {
-            "html": public_slug_url("calls.call_detail", item.slug),
-            "api": public_slug_url("api.call_detail", item.slug),
-            "questions": public_slug_url("proposals.questions", item.slug),
-            "decisions": public_slug_url("api.decision_list", item.slug, name="call"),
-        },
+        "phases": [phase(p, item.criteria.get(p.id, [])) for p in item.phases],
+        "documents": [{"title": d.title, "filename": d.filename, "content_type": d.content_type, "size": d.size,
+                       "sha256": d.sha256, "uploaded_at": timestamp(d.uploaded_at),
+                       "url": absolute("calls.document_download", slug=slug, document_id=d.id)}
+                      for d in item.documents],
+        "links": links(slug),
     }
 
 

@@ -7,10 +7,9 @@ open data should. Query values are checked strictly (params.py); errors are JSON
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
@@ -115,13 +114,14 @@ def _filter_args(names: Sequence[str]) -> dict[str, str]:
 
 def paginated(stmt: Select, params: Params, endpoint: str, filter_names: Sequence[str],
               serialize: Callable[[list[Any]], list[Json]], *, default_per_page: int | None = None,
-              key: Any = None) -> Json:
+              key: Any = None, load: Callable[[list[Any]], Iterable[Any]] | None = None) -> Json:
     """One page of `stmt` as {items, page, per_page, total, pages, links}; past the last page is a 404.
 
-    With `key` (the model's id, last in the order) deep pages are read through the index."""
+    With `key` (the model's id, last in the order) deep pages are read through the index, and
+    `load` may turn the page's keys into its items (instead of the statement's objects)."""
     page, per_page = params.page(default_per_page=default_per_page)
-    result = paginate_by_key(stmt, key, page=page, per_page=per_page, error_out=False) if key is not None \
-        else db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    result = paginate_by_key(stmt, key, page=page, per_page=per_page, error_out=False, load=load) \
+        if key is not None else db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
     if page > 1 and page > result.pages:
         raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
     return {"items": serialize(list(result.items)), "page": page, "per_page": per_page, "total": result.total,
@@ -209,23 +209,22 @@ def call_list():
                           level=params.level(), value_slug=value, state=PublicState(state) if state else None,
                           text=params.text("q"))
     now = request_time()
+
+    def serialize(calls: list[queries.CallData]) -> list[Json]:
+        links = serializers.CallLinks()
+        return [serializers.call(c, now, links) for c in calls]
+
     return json_response(paginated(queries.calls_query(filters, now), params, "api.call_list", CALL_FILTERS,
-                                   _serialize_calls(now), key=Call.id))
-
-
-def _serialize_calls(now: dt.datetime) -> Callable[[list[Call]], list[Json]]:
-    def serialize(calls: list[Call]) -> list[Json]:
-        criteria = queries.criteria_by_phase(db.session, calls)
-        return [serializers.call(c, now, criteria) for c in calls]
-    return serialize
+                                   serialize, key=Call.id, load=lambda ids: queries.public_call_data(db.session, ids)))
 
 
 @bp.route(f"{PREFIX}/calls/<slug>")
 def call_detail(slug: str):
-    call = queries.public_call(db.session, slug)
-    if call is None:
+    call_id = queries.public_call_id(db.session, slug)
+    if call_id is None:
         raise ApiError(404, f"No published call {slug[:80]!r}.")
-    return json_response(serializers.call(call, request_time()))
+    return json_response(serializers.call(queries.public_call_data(db.session, [call_id])[0], request_time(),
+                                          serializers.CallLinks()))
 
 
 @bp.route(f"{PREFIX}/decisions")

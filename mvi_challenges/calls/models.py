@@ -239,7 +239,7 @@ class Call(Base):
 
     @property
     def effective_target_level(self) -> int:
-        return self.target_level if self.target_level is not None else self.category.target_level
+        return effective_target_level_of(self.target_level, self.category.target_level)
 
     @property
     def below_target(self) -> bool:
@@ -271,6 +271,12 @@ class Call(Base):
 
     def next_deadline(self, now: dt.datetime) -> dt.datetime | None:
         return next_deadline_of(self.phases, now)
+
+
+def effective_target_level_of(target_level: int | None, category_target_level: int) -> int:
+    """The target level a call is judged against: the one frozen when it was published, else its
+    category's (`Call.effective_target_level`, and for the plain rows of a list)."""
+    return target_level if target_level is not None else category_target_level
 
 
 class PhaseWindow(Protocol):

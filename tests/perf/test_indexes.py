@@ -18,7 +18,7 @@ from sqlalchemy import Select, event, func, select
 from sqlalchemy.engine import Connection
 
 from mvi_challenges.accounts.models import User
-from mvi_challenges.api.queries import public_calls_by_id
+from mvi_challenges.api.queries import call_data_statements, public_calls_by_id
 from mvi_challenges.api.releases import stored_page_statement
 from mvi_challenges.calls.cards import card_statements
 from mvi_challenges.calls.models import Call, CallKind, Phase
@@ -100,6 +100,10 @@ def _card_statement(index: int) -> Select:
     return card_statements()[index].params(ids=list(range(3901, 3921)))
 
 
+def _call_data_statement(index: int) -> Select:
+    return call_data_statements()[index].params(ids=list(range(3901, 3921)))
+
+
 def _calls(**filters) -> Select:
     return public_calls_query(CallFilters(**filters), NOW)
 
@@ -119,6 +123,9 @@ STATEMENTS = {
                       False),
     "past dialogues": (lambda: _page(public_dialogue_rows_query(past=True, kind=None, category_slug=None, now=NOW)),
                        False),
+    # The API call list's calls as plain rows (api/queries.py), each part by the page's ids.
+    **{f"API call data, part {index + 1}": ((lambda index=index: _call_data_statement(index)), True)
+       for index in range(6)},
     "OCDS package keys": (lambda: _page(public_calls_by_id().with_only_columns(Call.id), page=40, per_page=100),
                           False),
     # The stored releases of a page of calls, in the order of their index (no sort).

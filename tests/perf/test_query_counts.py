@@ -45,7 +45,9 @@ LISTS = {
     "call list, filtered": ("/calls?kind=challenge&page=2", "/calls?kind=challenge&page=5", 6),
     "call list, text search": ("/calls?q=uitvraag&page=2", "/calls?q=uitvraag&page=8", 6),
     "dialogue list": ("/dialogues?when=past", "/dialogues?when=past&page=2", 8),
-    "API call list": ("/api/v1/calls?per_page=4&page=2", "/api/v1/calls?per_page=4&page=8", 11),
+    # The page's keys, their count and the calls as plain rows: the calls with their category and
+    # department, phases, criteria, social values, library criteria and documents (api/queries.py).
+    "API call list": ("/api/v1/calls?per_page=4&page=2", "/api/v1/calls?per_page=4&page=8", 8),
     # OCDS: the page's call keys, their count and the stored releases (api/releases.py writes them
     # when a call changes; the page only concatenates their JSON).
     "OCDS package": ("/api/v1/ocds/releases.json?per_page=4&page=2", "/api/v1/ocds/releases.json?per_page=4&page=8",
