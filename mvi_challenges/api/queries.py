@@ -29,6 +29,7 @@ from ..calls.services import CallFilters, public_calls_query, visible_to_public
 from ..catalogue.models import Category, Department, SocialValue
 from ..core.audit import AuditEvent
 from ..criteria.models import LeadingPrinciple, LibraryCriterion
+from ..dialogues import services as dialogue_services
 from ..dialogues.models import Contribution, Dialogue, DialogueKind, DialogueStatus
 from ..dialogues.services import confirmed_counts
 from ..evaluation.aggregation import CriterionSpec, ProposalResult, SheetScores, aggregate
@@ -357,7 +358,7 @@ def dialogues_query(filters: DialogueFilters, now: dt.datetime | None = None) ->
     """Public dialogues as on the dialogues page; without `when` all of them, newest first.
 
     `now` is needed to split upcoming from past dialogues."""
-    stmt = (select(Dialogue).where(Dialogue.status != DialogueStatus.DRAFT, Dialogue.published_at.is_not(None))
+    stmt = (select(Dialogue).where(dialogue_services.listed_publicly())
             .options(selectinload(Dialogue.category), selectinload(Dialogue.related_call),
                      selectinload(Dialogue.followup_calls)))
     if filters.when is not None and now is None:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -612,10 +612,16 @@ def all_contributions(session: Session, dialogue: Dialogue) -> list[Contribution
 # --- lists and calendars -------------------------------------------------------------------
 
 
+def listed_publicly() -> Any:
+    """The dialogues every list shows (the public list, the calendar feed, the open data API): published
+    ones, and never a pitch session, which is for the shortlist, not a public event."""
+    return and_(Dialogue.status != DialogueStatus.DRAFT, Dialogue.published_at.is_not(None),
+                Dialogue.pitch_phase_id.is_(None))
+
+
 def public_dialogues_query(*, past: bool, kind: DialogueKind | None, category_slug: str | None,
                            now: dt.datetime) -> Select[tuple[Dialogue]]:
-    stmt = select(Dialogue).where(Dialogue.status != DialogueStatus.DRAFT, Dialogue.published_at.is_not(None),
-                                  Dialogue.pitch_phase_id.is_(None))  # a pitch is for the shortlist, not a public event
+    stmt = select(Dialogue).where(listed_publicly())
     if past:
         stmt = stmt.where(Dialogue.ends_at <= now).order_by(Dialogue.starts_at.desc(), Dialogue.id.desc())
     else:
@@ -700,7 +706,8 @@ def ics_attachment(dialogue: Dialogue, *, for_participant: bool) -> tuple[str, s
 
 
 def upcoming_for_feed(session: Session, now: dt.datetime) -> list[Dialogue]:
-    stmt = (select(Dialogue).where(Dialogue.status.in_((DialogueStatus.PUBLISHED, DialogueStatus.CANCELLED)),
-                                   Dialogue.published_at.is_not(None), Dialogue.ends_at > now)
+    stmt = (select(Dialogue).where(listed_publicly(), Dialogue.status.in_((DialogueStatus.PUBLISHED,
+                                                                           DialogueStatus.CANCELLED)),
+                                   Dialogue.ends_at > now)
             .order_by(Dialogue.starts_at).limit(500))
     return list(session.scalars(stmt))

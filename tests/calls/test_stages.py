@@ -350,8 +350,12 @@ def test_only_the_shortlist_books_a_pitch_time_and_each_holds_one(app: Flask, ca
         rows = list(db.session.scalars(select(Registration).where(Registration.dialogue_id == pitch.id)))
         assert [(r.user_id, r.status, r.slot_start.isoformat()) for r in rows] == [
             (world.on.id, RegistrationStatus.CONFIRMED, pitch.slots[1])]
-    # The pitch session is not a public event in the list of dialogues.
-    assert "Pitch: Schone lucht" not in page_text(app.test_client().get("/dialogues"))
+    # The pitch session is not a public event: not in the list of dialogues, the calendar feed or open data.
+    visitor = app.test_client()
+    assert "Pitch: Schone lucht" not in page_text(visitor.get("/dialogues"))
+    assert "Pitch: Schone lucht" not in visitor.get("/dialogues/upcoming.ics").get_data(as_text=True)
+    for when in ("", "?when=upcoming"):
+        assert "Pitch: Schone lucht" not in visitor.get(f"/api/v1/dialogues{when}").get_data(as_text=True)
 
 
 def test_pitch_slots_only_for_a_pitch_stage(app: Flask, catalogue) -> None:
