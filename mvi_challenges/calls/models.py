@@ -239,7 +239,9 @@ class Call(Base):
 
     @property
     def effective_target_level(self) -> int:
-        return effective_target_level_of(self.target_level, self.category.target_level)
+        if self.target_level is not None:  # the category is not even loaded for a published call
+            return effective_target_level_of(self.target_level, 0)
+        return effective_target_level_of(None, self.category.target_level)
 
     @property
     def below_target(self) -> bool:
