@@ -68,3 +68,17 @@ def axe_violations(page) -> list[str]:
         f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
         for v in result["violations"]
     ]
+
+
+def log_in(page, person, language: str = "nl") -> None:
+    """Log `person` in through the login form (after forgetting whoever was logged in), in `language`."""
+    from ..factories import PASSWORD
+
+    page.context.clear_cookies()
+    page.goto("/account/login")
+    page.locator("#email").fill(person.email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    if language == "en":
+        page.goto("/")
+        page.get_by_role("button", name="English").click()

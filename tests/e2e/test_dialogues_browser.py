@@ -16,7 +16,7 @@ from mvi_challenges.core.timezones import now_utc
 from mvi_challenges.dialogues.models import Contribution, Dialogue
 
 from ..factories import PASSWORD, login, make_call, make_dialogue, make_user
-from .conftest import axe_violations
+from .conftest import axe_violations, log_in
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -99,17 +99,7 @@ def test_dialogue_pages_have_no_axe_violations(app: Flask, page: Page, language:
     # A company and a staff member: two people (staff do not register for a market dialogue as a company).
     company, staff = make_user(app, Role.ENTREPRENEUR), make_user(app, Role.STAFF)
 
-    def log_in(person) -> None:
-        page.context.clear_cookies()
-        page.goto("/account/login")
-        page.locator("#email").fill(person.email)
-        page.locator("#password").fill(PASSWORD)
-        page.locator("form.form button[type=submit]").click()
-        if language == "en":
-            page.goto("/")
-            page.get_by_role("button", name="English").click()
-
-    log_in(company)
+    log_in(page, company, language)
     page.goto(f"/dialogues/{dialogue.slug}")
     page.locator("#registration form button[type=submit]").click()
     page.locator("#text").fill("Een idee")
@@ -118,7 +108,7 @@ def test_dialogue_pages_have_no_axe_violations(app: Flask, page: Page, language:
     for url in ("/dialogues", "/dialogues?when=past", f"/dialogues/{dialogue.slug}"):
         page.goto(url)
         problems.extend(f"{url}: {v}" for v in axe_violations(page))
-    log_in(staff)
+    log_in(page, staff, language)
     for url in (f"/dialogues/{dialogue.slug}", "/staff/dialogues",
                 "/staff/dialogues/new", f"/staff/dialogues/{dialogue.id}", f"/staff/dialogues/{dialogue.id}/edit"):
         page.goto(url)

@@ -16,7 +16,7 @@ from mvi_challenges.core.db import db
 from mvi_challenges.proposals.models import Proposal, ProposalStatus, Question
 
 from ..factories import PASSWORD, PDF_BYTES, mailed_link, make_call, make_proposal, make_user
-from .conftest import axe_violations
+from .conftest import axe_violations, log_in
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -106,17 +106,7 @@ def test_proposal_pages_have_no_axe_violations(app: Flask, page: Page, language:
     owner, staff = make_user(app, Role.ENTREPRENEUR), make_user(app, Role.STAFF)
     made = make_proposal(app, owner, call, submit=True, attachment=True)
 
-    def log_in(person) -> None:
-        page.context.clear_cookies()
-        page.goto("/account/login")
-        page.locator("#email").fill(person.email)
-        page.locator("#password").fill(PASSWORD)
-        page.locator("form.form button[type=submit]").click()
-        if language == "en":
-            page.goto("/")
-            page.get_by_role("button", name="English").click()
-
-    log_in(owner)
+    log_in(page, owner, language)
     page.goto(f"/calls/{call.slug}")
     page.locator("#text").fill("Een vraag?")
     page.locator("#questions form.form button[type=submit]").click()
@@ -132,7 +122,7 @@ def test_proposal_pages_have_no_axe_violations(app: Flask, page: Page, language:
     page.locator("#requested_budget").fill("999999999")
     page.locator("button[value=save]").last.click()
     problems.extend(f"edit with errors: {v}" for v in axe_violations(page))
-    log_in(staff)
+    log_in(page, staff, language)
     for url in (f"/staff/calls/{call.id}/proposals", f"/staff/calls/{call.id}/questions",
                 f"/staff/questions/{question_id}"):
         page.goto(url)
