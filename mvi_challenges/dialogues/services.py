@@ -619,9 +619,16 @@ def listed_publicly() -> Any:
                 Dialogue.pitch_phase_id.is_(None))
 
 
-def public_dialogues_query(*, past: bool, kind: DialogueKind | None, category_slug: str | None,
-                           now: dt.datetime) -> Select[tuple[Dialogue]]:
-    stmt = select(Dialogue).where(listed_publicly())
+# What a card of the public list shows, and what its lifecycle questions read (status, dates).
+LIST_COLUMNS = (Dialogue.id, Dialogue.slug, Dialogue.title, Dialogue.kind, Dialogue.status,
+                Dialogue.report_published_at, Dialogue.starts_at, Dialogue.capacity, Dialogue.registration_closes_at)
+
+
+def public_dialogue_rows_query(*, past: bool, kind: DialogueKind | None, category_slug: str | None,
+                               now: dt.datetime) -> Select[Any]:
+    """The public list as plain rows of LIST_COLUMNS: it shows a few fields of 20 dialogues and
+    need not load, identify and track 20 objects (issue #20)."""
+    stmt = select(*LIST_COLUMNS).where(listed_publicly())
     if past:
         stmt = stmt.where(Dialogue.ends_at <= now).order_by(Dialogue.starts_at.desc(), Dialogue.id.desc())
     else:
@@ -631,19 +638,6 @@ def public_dialogues_query(*, past: bool, kind: DialogueKind | None, category_sl
     if category_slug:
         stmt = stmt.join(Category, Dialogue.category_id == Category.id).where(Category.slug == category_slug)
     return stmt
-
-
-# What a card of the public list shows, and what its lifecycle questions read (status, dates).
-LIST_COLUMNS = (Dialogue.id, Dialogue.slug, Dialogue.title, Dialogue.kind, Dialogue.status,
-                Dialogue.report_published_at, Dialogue.starts_at, Dialogue.capacity, Dialogue.registration_closes_at)
-
-
-def public_dialogue_rows_query(*, past: bool, kind: DialogueKind | None, category_slug: str | None,
-                               now: dt.datetime) -> Select[Any]:
-    """`public_dialogues_query` as plain rows of LIST_COLUMNS: the list shows a few fields of 20
-    dialogues and need not load, identify and track 20 objects (issue #20)."""
-    return public_dialogues_query(past=past, kind=kind, category_slug=category_slug,
-                                  now=now).with_only_columns(*LIST_COLUMNS)
 
 
 def confirmed_counts(session: Session, dialogue_ids: Sequence[int]) -> dict[int, int]:

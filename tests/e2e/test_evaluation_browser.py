@@ -15,7 +15,7 @@ from mvi_challenges.calls.models import CallKind, Phase
 from mvi_challenges.core.db import db
 
 from ..factories import PASSWORD, close_phase, login, make_call, make_proposal, make_user
-from .conftest import axe_violations
+from .conftest import axe_violations, log_in
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -124,13 +124,7 @@ def test_blind_jury_scores_chair_sees_flag_staff_publish(app: Flask, page: Page)
 def test_staff_jury_pages_have_no_axe_violations(app: Flask, page: Page, language: str) -> None:
     call = make_call(app)
     staff = make_user(app, Role.STAFF, Role.JURY)
-    page.goto("/account/login")
-    page.locator("#email").fill(staff.email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form.form button[type=submit]").click()
-    if language == "en":
-        page.goto("/")
-        page.get_by_role("button", name="English").click()
+    log_in(page, staff, language)
     page.goto(f"/staff/calls/{call.id}/phases/1/jury")
     page.locator("#email").fill(staff.email)
     page.locator("#is_chair").check()
