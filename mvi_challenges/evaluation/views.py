@@ -592,7 +592,9 @@ def chair_result(phase_id: int, proposal_id: int):
 
 
 def _results_reader(phase_id: int) -> tuple[Phase, JuryMember]:
-    phase = db.session.get(Phase, phase_id) or abort(404)
+    # The call (title, crumbs) and the criteria (the results' fingerprint) in the same query: on
+    # PostgreSQL each lazy load is a round trip, and the ranking page is otherwise round trips only.
+    phase = db.session.get(Phase, phase_id, options=_SCORE_PHASE_OPTIONS) or abort(404)
     member = services.member_for(db.session, current_user, phase)
     if member is None or not can_see_results(current_user, member):
         abort(403)
