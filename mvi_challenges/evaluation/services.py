@@ -123,6 +123,53 @@ def assign_member(session: Session, actor: Any, phase: Phase, *, email: str, nam
     return member
 
 
+def earlier_round(phase: Phase) -> Phase | None:
+    """The phase before this one in the same call (the round whose jury a staged procedure usually
+    keeps), or None for the first."""
+    return next((p for p in phase.call.phases if p.number == phase.number - 1), None)
+
+
+class CarryOver(NamedTuple):
+    """Who of the earlier round's jury would join (or joined) this phase's jury, and who not and why."""
+
+    source: Phase | None
+    joining: list[JuryMember]  # members of the earlier round, not yet on this jury
+    actor_left_out: bool  # the staff member doing it sat on the earlier jury: a colleague adds them
+
+
+def carry_over_plan(session: Session, actor: Any, phase: Phase) -> CarryOver:
+    source = earlier_round(phase)
+    if source is None:
+        return CarryOver(None, [], False)
+    present = {member.user_id for member in members(session, phase)}
+    candidates = [m for m in members(session, source) if m.user_id not in present and not m.user.blocked]
+    actor_id = getattr(actor, "id", None)
+    joining = [m for m in candidates if m.user_id != actor_id]
+    return CarryOver(source, joining, len(joining) != len(candidates))
+
+
+def carry_over_jury(session: Session, actor: Any, phase: Phase) -> CarryOver:
+    """Add the earlier round's jury to this phase's jury: a staged procedure usually keeps its jury,
+    and typing nine addresses again invites mistakes. Members already on this jury stay as they
+    are (a second click adds nobody); the chair stays chair unless this jury has one already. The
+    staff member doing it is left out when they sat on the earlier jury: sitting on a jury shuts
+    them out of managing it, so a colleague adds them (`permissions.can_manage_jury_of_phase`).
+    No invitation mail: every one of them has an account already. Audit `jury.member_added`
+    per member, naming the round they came from."""
+    lock_row(session, Phase, phase.id)  # two clicks at once: the second sees the first's members
+    plan = carry_over_plan(session, actor, phase)
+    if plan.source is None:
+        raise DomainError(_l("This is the first round: there is no earlier jury to add."))
+    has_chair = any(member.is_chair for member in members(session, phase))
+    for earlier in plan.joining:
+        chair = earlier.is_chair and not has_chair
+        session.add(JuryMember(phase_id=phase.id, user_id=earlier.user_id, is_chair=chair))
+        session.flush()
+        audit.record(session, actor, "jury.member_added", phase,
+                     {"user_id": earlier.user_id, "chair": chair, "from_phase": plan.source.id})
+    return plan
+
+
 def remove_member(session: Session, actor: Any, member: JuryMember) -> None:
     # Off the jury, a staff member reads as staff: leaving it would open what a declared conflict shut.
     if member.user_id == getattr(actor, "id", None):

@@ -171,9 +171,32 @@ def jury(call_id: int, number: int):
     return _render_jury(phase, form, settings), status_for(form)
 
 
+@bp.route("/staff/calls/<int:call_id>/phases/<int:number>/jury/carry-over", methods=["POST"])
+@require(can_manage_juries)
+def carry_over(call_id: int, number: int):
+    """The earlier round's jury joins this one (evaluation.services.carry_over_jury)."""
+    phase = _managed_phase(_phase(call_id, number))
+    if services.earlier_round(phase) is None:
+        abort(404)
+    result = run_action(lambda: services.carry_over_jury(db.session, current_user, phase))
+    if result.ok:
+        plan = result.value
+        if plan.joining:
+            flash(ngettext("%(num)d member of the jury of %(phase)s has been added.",
+                           "%(num)d members of the jury of %(phase)s have been added.",
+                           len(plan.joining), phase=plan.source.title), "success")
+        else:
+            flash(_("Everyone of the jury of %(phase)s is on this jury already.", phase=plan.source.title), "info")
+        if plan.actor_left_out:
+            flash(_("You were on the jury of %(phase)s too: a colleague adds you, as whoever sits on a jury does "
+                    "not manage it.", phase=plan.source.title), "info")
+    return redirect(url_for("evaluation.jury", call_id=call_id, number=number))
+
+
 def _render_jury(phase: Phase, form: MemberForm, settings: SettingsForm):
     return render_template(
         "evaluation/jury.html", phase=phase, call=phase.call, form=form, settings=settings,
+        carry_over=services.carry_over_plan(db.session, current_user, phase),
         members=services.members(db.session, phase), declarations=services.phase_declarations(db.session, phase),
         progress=services.progress(db.session, phase), proposals=services.phase_proposals(db.session, phase))
 
