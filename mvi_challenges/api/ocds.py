@@ -35,7 +35,8 @@ from ..consultations.models import Consultation
 from ..core.timezones import local_to_utc
 from ..dialogues.models import Dialogue
 from ..monitoring.models import Contract, ResultUpdate
-from .queries import PhaseDecisions, StatusChange
+from ..proposals.services import shares_of_amount
+from .queries import PhaseDecisions, PublishedDecision, StatusChange
 from .serializers import absolute, timestamp
 
 Json = dict[str, Any]
@@ -281,6 +282,12 @@ def supplier_party(organisation_id: int | None, name: str, fallback_id: str) -> 
             "roles": ["supplier"]}
 
 
+def _partner_party_id(proposal: Any, partner: dict[str, Any]) -> str:
+    if partner["organisation_id"] is not None:
+        return f"org-{partner['organisation_id']}"
+    return f"proposal-{proposal.id}-partner-{partner['kvk_number']}"
+
+
 def consortium_parties(proposal: Any) -> list[Json]:
     """The organisations of a published, funded proposal: the lead, and for a consortium every
     partner of the submitted version (never the live invitations), each a tenderer and supplier with
@@ -296,9 +303,8 @@ def consortium_parties(proposal: Any) -> list[Json]:
                 "mvi": {"consortiumRole": "lead",
                         "share": value(budget - sum(p["share_cents"] for p in partners))}}]
     for partner in partners:
-        party_id = f"org-{partner['organisation_id']}" if partner["organisation_id"] is not None else \
-            f"proposal-{proposal.id}-partner-{partner['kvk_number']}"
-        parties.append({"id": party_id, "name": partner["name"], "roles": ["tenderer", "supplier"],
+        parties.append({"id": _partner_party_id(proposal, partner), "name": partner["name"],
+                        "roles": ["tenderer", "supplier"],
                         "mvi": {"consortiumRole": "partner", "roleDescription": partner["role"],
                                 "share": value(partner["share_cents"])}})
     return parties
@@ -306,6 +312,14 @@ def consortium_parties(proposal: Any) -> list[Json]:
 
 def award_id(proposal_id: int) -> str:
     return f"award-{proposal_id}"
+
+
+def award_suppliers(item: PublishedDecision) -> list[Json]:
+    """The parties of a published, funded proposal's award: its organisation, or the whole consortium;
+    none for a private person who won (not named). The award release and the release of the contract
+    that follows from the award both name exactly these, so the two agree and a compiled record that
+    merges the parties by id keeps every member's roles."""
+    return consortium_parties(item.proposal) if item.proposal.organisation is not None else []
 
 
 def award_releases(stages: CallStages) -> list[Json]:
@@ -329,8 +343,8 @@ def award_releases(stages: CallStages) -> list[Json]:
                 award["value"] = value(prize)
             elif item.budget_cents is not None:  # the submitted version's budget, never the working copy
                 award["value"] = value(item.budget_cents)
-            if item.proposal.organisation is not None:  # a private person who won is not named
-                found = consortium_parties(item.proposal)
+            found = award_suppliers(item)
+            if found:  # a private person who won is not named
                 parties += found
                 award["suppliers"] = [{"id": party["id"], "name": party["name"]} for party in found]
             awards.append(award)
@@ -352,12 +366,14 @@ def _unique(parties: list[Json]) -> list[Json]:
 # --- contracts and their implementation --------------------------------------------------------
 
 
-def _published_award_ids(stages: CallStages) -> set[str]:
-    return {award_id(item.proposal.id) for published in stages.decisions.values()
+def _published_awards(stages: CallStages) -> dict[str, PublishedDecision]:
+    """The published, funded decisions of the call by their award's id: nothing of a proposal whose
+    decision is a draft, or that was not funded, is among them."""
+    return {award_id(item.proposal.id): item for published in stages.decisions.values()
             for item in published.decisions if item.funded}
 
 
-def _contract_award(contract: Contract, published: set[str]) -> tuple[str, Json | None]:
+def _contract_award(contract: Contract, published: dict[str, PublishedDecision]) -> tuple[str, Json | None]:
     """The award a contract follows from; a contract without a published award gets its own."""
     if contract.proposal_id is not None and award_id(contract.proposal_id) in published:
         return award_id(contract.proposal_id), None
@@ -383,11 +399,31 @@ def _targets(contract: Contract) -> list[Json]:
             for t in contract.targets]
 
 
+def _contract_parties(contract: Contract, awarded: PublishedDecision | None) -> tuple[list[Json], list[Json]]:
+    """The parties of a contract's release and each consortium member's part of its value.
+
+    A contract that follows from a published award names the award's suppliers, the same party
+    objects as the award release (for a consortium: the lead and every partner of the submitted
+    version, tenderer and supplier), and splits its value in proportion to the submitted budget
+    shares, as the contract page does; a contract with its own award names its one supplier."""
+    if awarded is None:
+        return [buyer_party(), _supplier(contract)], []
+    suppliers = award_suppliers(awarded)
+    proposal = awarded.proposal
+    # The lead first, then the partners in the order of the submitted version, as the parties; none
+    # when the submitted budget gives no proportion (nothing asked).
+    parts = shares_of_amount(proposal, contract.value_cents) if len(suppliers) > 1 else []
+    shares = [{"partyId": party["id"], "name": party["name"], "value": value(share["amount_cents"])}
+              for party, share in zip(suppliers, parts, strict=True)] if len(parts) == len(suppliers) else []
+    return [buyer_party(), *suppliers], shares
+
+
 def contract_releases(stages: CallStages, today: dt.date) -> list[Json]:
     releases = []
-    published = _published_award_ids(stages)
+    published = _published_awards(stages)
     for contract in stages.contracts:
         awarded_by, own_award = _contract_award(contract, published)
+        parties, shares = _contract_parties(contract, published[awarded_by] if own_award is None else None)
         ended = contract.ends_on is not None and contract.ends_on < today
         body: Json = {
             "id": f"contract-{contract.id}", "awardID": awarded_by, "title": contract.title,
@@ -395,10 +431,10 @@ def contract_releases(stages: CallStages, today: dt.date) -> list[Json]:
             "period": {"startDate": date_time(contract.signed_on),
                        **({"endDate": date_time(contract.ends_on)} if contract.ends_on else {})},
             "value": value(contract.value_cents), "dateSigned": date_time(contract.signed_on),
-            "mvi": {"targets": _targets(contract),
+            "mvi": {"targets": _targets(contract), **({"shares": shares} if shares else {}),
                     "url": absolute("monitoring.contract_detail", contract_id=contract.id)},
         }
-        sections: Json = {"parties": [buyer_party(), _supplier(contract)], "contracts": [body]}
+        sections: Json = {"parties": parties, "contracts": [body]}
         if own_award is not None:
             sections["awards"] = [own_award]
         releases.append(_release(stages, f"contract-{contract.id}", date_time(contract.signed_on), ["contract"],
