@@ -10,6 +10,9 @@ the call is a release with a stable id, dated when the stage happened:
   nobody was selected;
 - `contract`: a contract from the monitoring register was signed;
 - `implementation`: a result update on such a contract, as a `reporting` milestone.
+- `planning` (its own contracting process, `{OCDS_PREFIX}-plan-{id}`): a public planned purchase of
+  the procurement pipeline, see `planning_release`; a call that started from one names it in
+  `relatedProcesses` (relationship `planning`).
 `releases()` says what the releases of a call are now; api/releases.py stores each one once,
 when its stage happens, and stores a later correction as a new release (an amendment with its
 own id and date), so a release once published never changes. The package page serves the
@@ -23,6 +26,7 @@ per phase, the agreed social targets and the measured results.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +39,10 @@ from ..consultations.models import Consultation
 from ..core.timezones import local_to_utc
 from ..dialogues.models import Dialogue
 from ..monitoring.models import Contract, ResultUpdate
-from .queries import PhaseDecisions, StatusChange
+from ..pipeline.lifecycle import public_call, public_state
+from ..pipeline.models import PlannedPurchase, ValueClass
+from ..proposals.services import shares_of_amount
+from .queries import PhaseDecisions, PublishedDecision, StatusChange
 from .serializers import absolute, timestamp
 
 Json = dict[str, Any]
@@ -88,6 +95,7 @@ class CallStages:
     contracts: list[Contract] = field(default_factory=list)
     notes: list[tuple[int, dt.datetime]] = field(default_factory=list)  # clarification notes: number, issued
     consultations: list[Consultation] = field(default_factory=list)  # market consultations the call follows
+    plan: PlannedPurchase | None = None  # the public planned purchase the call started from
 
 
 def ocid(call: Call) -> str:
@@ -252,6 +260,16 @@ def planning(stages: CallStages) -> Json | None:
     return {"documents": documents} if documents else None
 
 
+def related_processes(stages: CallStages) -> list[Json]:
+    """The planning process (a public planned purchase) the call started from: OCDS links a separate
+    planning process from the contracting process that follows it (relationship `planning`)."""
+    plan = stages.plan
+    if plan is None:
+        return []
+    return [{"id": f"plan-{plan.id}", "relationship": ["planning"], "title": plan.title, "scheme": "ocid",
+             "identifier": plan_ocid(plan), "uri": absolute("api.ocds_releases")}]
+
+
 def _release(stages: CallStages, suffix: str, date: str | None, tags: list[str], **sections: Any) -> Json:
     identifier = ocid(stages.call)
     return {"ocid": identifier, "id": f"{identifier}-{suffix}", "date": date, "tag": tags,
@@ -261,7 +279,9 @@ def _release(stages: CallStages, suffix: str, date: str | None, tags: list[str],
 def tender_releases(stages: CallStages) -> list[Json]:
     call = stages.call
     planned = planning(stages)
-    extra = {"planning": planned} if planned is not None else {}
+    extra: Json = {"planning": planned} if planned is not None else {}
+    if related := related_processes(stages):
+        extra["relatedProcesses"] = related
     releases = [_release(stages, "tender", timestamp(call.published_at), ["tender"],
                          parties=[buyer_party()], tender=tender(stages, "active"), **extra)]
     for change in stages.changes:
@@ -281,6 +301,12 @@ def supplier_party(organisation_id: int | None, name: str, fallback_id: str) -> 
             "roles": ["supplier"]}
 
 
+def _partner_party_id(proposal: Any, partner: dict[str, Any]) -> str:
+    if partner["organisation_id"] is not None:
+        return f"org-{partner['organisation_id']}"
+    return f"proposal-{proposal.id}-partner-{partner['kvk_number']}"
+
+
 def consortium_parties(proposal: Any) -> list[Json]:
     """The organisations of a published, funded proposal: the lead, and for a consortium every
     partner of the submitted version (never the live invitations), each a tenderer and supplier with
@@ -296,9 +322,8 @@ def consortium_parties(proposal: Any) -> list[Json]:
                 "mvi": {"consortiumRole": "lead",
                         "share": value(budget - sum(p["share_cents"] for p in partners))}}]
     for partner in partners:
-        party_id = f"org-{partner['organisation_id']}" if partner["organisation_id"] is not None else \
-            f"proposal-{proposal.id}-partner-{partner['kvk_number']}"
-        parties.append({"id": party_id, "name": partner["name"], "roles": ["tenderer", "supplier"],
+        parties.append({"id": _partner_party_id(proposal, partner), "name": partner["name"],
+                        "roles": ["tenderer", "supplier"],
                         "mvi": {"consortiumRole": "partner", "roleDescription": partner["role"],
                                 "share": value(partner["share_cents"])}})
     return parties
@@ -306,6 +331,14 @@ def consortium_parties(proposal: Any) -> list[Json]:
 
 def award_id(proposal_id: int) -> str:
     return f"award-{proposal_id}"
+
+
+def award_suppliers(item: PublishedDecision) -> list[Json]:
+    """The parties of a published, funded proposal's award: its organisation, or the whole consortium;
+    none for a private person who won (not named). The award release and the release of the contract
+    that follows from the award both name exactly these, so the two agree and a compiled record that
+    merges the parties by id keeps every member's roles."""
+    return consortium_parties(item.proposal) if item.proposal.organisation is not None else []
 
 
 def award_releases(stages: CallStages) -> list[Json]:
@@ -329,8 +362,8 @@ def award_releases(stages: CallStages) -> list[Json]:
                 award["value"] = value(prize)
             elif item.budget_cents is not None:  # the submitted version's budget, never the working copy
                 award["value"] = value(item.budget_cents)
-            if item.proposal.organisation is not None:  # a private person who won is not named
-                found = consortium_parties(item.proposal)
+            found = award_suppliers(item)
+            if found:  # a private person who won is not named
                 parties += found
                 award["suppliers"] = [{"id": party["id"], "name": party["name"]} for party in found]
             awards.append(award)
@@ -352,12 +385,14 @@ def _unique(parties: list[Json]) -> list[Json]:
 # --- contracts and their implementation --------------------------------------------------------
 
 
-def _published_award_ids(stages: CallStages) -> set[str]:
-    return {award_id(item.proposal.id) for published in stages.decisions.values()
+def _published_awards(stages: CallStages) -> dict[str, PublishedDecision]:
+    """The published, funded decisions of the call by their award's id: nothing of a proposal whose
+    decision is a draft, or that was not funded, is among them."""
+    return {award_id(item.proposal.id): item for published in stages.decisions.values()
             for item in published.decisions if item.funded}
 
 
-def _contract_award(contract: Contract, published: set[str]) -> tuple[str, Json | None]:
+def _contract_award(contract: Contract, published: dict[str, PublishedDecision]) -> tuple[str, Json | None]:
     """The award a contract follows from; a contract without a published award gets its own."""
     if contract.proposal_id is not None and award_id(contract.proposal_id) in published:
         return award_id(contract.proposal_id), None
@@ -383,11 +418,31 @@ def _targets(contract: Contract) -> list[Json]:
             for t in contract.targets]
 
 
+def _contract_parties(contract: Contract, awarded: PublishedDecision | None) -> tuple[list[Json], list[Json]]:
+    """The parties of a contract's release and each consortium member's part of its value.
+
+    A contract that follows from a published award names the award's suppliers, the same party
+    objects as the award release (for a consortium: the lead and every partner of the submitted
+    version, tenderer and supplier), and splits its value in proportion to the submitted budget
+    shares, as the contract page does; a contract with its own award names its one supplier."""
+    if awarded is None:
+        return [buyer_party(), _supplier(contract)], []
+    suppliers = award_suppliers(awarded)
+    proposal = awarded.proposal
+    # The lead first, then the partners in the order of the submitted version, as the parties; none
+    # when the submitted budget gives no proportion (nothing asked).
+    parts = shares_of_amount(proposal, contract.value_cents) if len(suppliers) > 1 else []
+    shares = [{"partyId": party["id"], "name": party["name"], "value": value(share["amount_cents"])}
+              for party, share in zip(suppliers, parts, strict=True)] if len(parts) == len(suppliers) else []
+    return [buyer_party(), *suppliers], shares
+
+
 def contract_releases(stages: CallStages, today: dt.date) -> list[Json]:
     releases = []
-    published = _published_award_ids(stages)
+    published = _published_awards(stages)
     for contract in stages.contracts:
         awarded_by, own_award = _contract_award(contract, published)
+        parties, shares = _contract_parties(contract, published[awarded_by] if own_award is None else None)
         ended = contract.ends_on is not None and contract.ends_on < today
         body: Json = {
             "id": f"contract-{contract.id}", "awardID": awarded_by, "title": contract.title,
@@ -395,10 +450,10 @@ def contract_releases(stages: CallStages, today: dt.date) -> list[Json]:
             "period": {"startDate": date_time(contract.signed_on),
                        **({"endDate": date_time(contract.ends_on)} if contract.ends_on else {})},
             "value": value(contract.value_cents), "dateSigned": date_time(contract.signed_on),
-            "mvi": {"targets": _targets(contract),
+            "mvi": {"targets": _targets(contract), **({"shares": shares} if shares else {}),
                     "url": absolute("monitoring.contract_detail", contract_id=contract.id)},
         }
-        sections: Json = {"parties": [buyer_party(), _supplier(contract)], "contracts": [body]}
+        sections: Json = {"parties": parties, "contracts": [body]}
         if own_award is not None:
             sections["awards"] = [own_award]
         releases.append(_release(stages, f"contract-{contract.id}", date_time(contract.signed_on), ["contract"],
@@ -422,6 +477,98 @@ def _implementation_release(stages: CallStages, contract: Contract, awarded_by: 
                     ["implementation"],
                     contracts=[{"id": f"contract-{contract.id}", "awardID": awarded_by,
                                 "implementation": {"milestones": [milestone]}}])
+
+
+# --- planned purchases (the procurement pipeline) ----------------------------------------------
+
+# The value class of a planned purchase (never the exact estimate) as a range in euros.
+VALUE_CLASS_RANGES = {
+    ValueClass.UNDER_50K: (None, 50_000), ValueClass.FROM_50K: (50_000, 221_000),
+    ValueClass.FROM_221K: (221_000, 1_000_000), ValueClass.FROM_1M: (1_000_000, 5_000_000),
+    ValueClass.OVER_5M: (5_000_000, None),
+}
+
+
+def plan_ocid(plan: PlannedPurchase) -> str:
+    prefix = str(current_app.config.get("OCDS_PREFIX") or DEFAULT_PREFIX)
+    return f"{prefix}-plan-{plan.id}"
+
+
+def _euros(amount: int) -> str:
+    return f"€ {amount:,}".replace(",", ".")
+
+
+def _value_class_text(low: int | None, high: int | None) -> str:
+    if low is None:
+        return f"minder dan {_euros(high or 0)}"
+    if high is None:
+        return f"meer dan {_euros(low)}"
+    return f"{_euros(low)} tot {_euros(high)}"
+
+
+def _quarter_end(year: int, quarter: int) -> dt.date:
+    return dt.date(year + 1, 1, 1) - dt.timedelta(days=1) if quarter == 4 else \
+        dt.date(year, 3 * quarter + 1, 1) - dt.timedelta(days=1)
+
+
+def planning_release(plan: PlannedPurchase) -> Json:
+    """A public planned purchase as the planning release of its own contracting process.
+
+    Only what the public pipeline page and the pipeline API show: no contact person, no exact
+    estimate (a value class is a range: `planning.budget` describes it, without an amount), the call
+    it became only once that call is public. `tender.status` is `planning`: a future contracting
+    process being considered, whose details may still change. The expected quarter is a planning
+    milestone, due at the end of the quarter the tender is expected to start in.
+
+    Built when the package is read, not stored: a change of the plan is a new release, with its own
+    id (the content's digest) and date (the plan's last change, or the publication of its call), so
+    no release id ever stands for two contents."""
+    identifier = plan_ocid(plan)
+    call = public_call(plan)
+    low, high = VALUE_CLASS_RANGES[plan.value_class]
+    category = plan.category
+    department = plan.department
+    target = category.target_level
+    tender_: Json = {
+        "id": f"plan-{plan.id}", "title": plan.title,
+        **({"description": plan.description} if plan.description else {}),
+        **({"title_en": plan.title_en} if plan.title_en else {}),
+        **({"description_en": plan.description_en} if plan.title_en and plan.description_en else {}),
+        "status": "planning",
+        "procuringEntity": buyer_ref(),
+        "mvi": {
+            "intendedLevel": plan.intended_level, "targetLevel": target, "belowTarget": plan.intended_level < target,
+            "levelExplanation": plan.level_explanation or None,
+            "category": {"id": category.slug, "name": category.name_nl, "nameEn": category.name_en},
+            "department": ({"id": department.slug, "name": department.name_nl, "nameEn": department.name_en}
+                           if department is not None else None),
+            "socialValues": [{"id": v.slug, "name": v.name_nl, "nameEn": v.name_en} for v in plan.social_values],
+            "expectedQuarter": plan.quarter_key,
+            "valueClass": {"id": plan.value_class.value, "minimum": low, "maximum": high, "currency": "EUR"},
+            "state": public_state(plan).value,
+            "call": {"ocid": ocid(call), "api": absolute("api.call_detail", slug=call.slug)} if call else None,
+            "api": absolute("api.pipeline_list", quarter=plan.quarter_key),
+            "url": absolute("pipeline.pipeline", category=category.slug),
+        },
+    }
+    planning_: Json = {
+        "budget": {"id": f"plan-{plan.id}-budget",
+                   "description": f"Waardeklasse: {_value_class_text(low, high)} (een bandbreedte, geen raming)."},
+        "milestones": [{"id": f"plan-{plan.id}-expected-start", "title": "Verwachte start van de inkoop",
+                        "type": "preProcurement",
+                        "description": f"De inkoop start naar verwachting in kwartaal {plan.expected_quarter} "
+                                       f"van {plan.expected_year}.",
+                        "dueDate": date_time(_quarter_end(plan.expected_year, plan.expected_quarter)),
+                        "status": "met" if call is not None else "scheduled"}],
+    }
+    if plan.level_explanation:  # comply or explain: why the plan stays below the category's target
+        planning_["rationale"] = plan.level_explanation
+    changed = max(filter(None, (plan.announced_at, plan.updated_at, call.published_at if call else None)))
+    release: Json = {"ocid": identifier, "date": timestamp(changed), "tag": ["planning"], "initiationType": "tender",
+                     "language": LANGUAGE, "buyer": buyer_ref(), "parties": [buyer_party()],
+                     "planning": planning_, "tender": tender_}
+    digest = hashlib.sha256(json.dumps(release, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+    return {"ocid": identifier, "id": f"{identifier}-planning-{digest}", **release}
 
 
 # --- the package -----------------------------------------------------------------------------

@@ -380,8 +380,14 @@ def _catalogue() -> dict[str, Schema]:
                             "Each release is written once, when its stage of the contracting process happens, "
                             "and never changes afterwards: a later correction is a new release with its own "
                             "`id` and `date` (tags `tenderAmendment`, `awardUpdate`, `contractAmendment`, "
-                            "`implementationUpdate`). A page holds the releases of up to `per_page` calls, "
-                            "per call oldest first."),
+                            "`implementationUpdate`). A page holds the releases of up to `per_page` contracting "
+                            "processes: the public calls first (per call oldest first), then the public planned "
+                            "purchases of the procurement pipeline, one release each (tag `planning`, "
+                            "`tender.status` `planning`, the value class in `planning.budget.description`, the "
+                            "expected quarter as a planning milestone). A planning release is built from the plan "
+                            "as it is now: a changed plan is a release with a new `id` and `date`. A call that "
+                            "started from a public planned purchase names it in `relatedProcesses` "
+                            "(relationship `planning`)."),
             "externalDocs": {"url": "https://standard.open-contracting.org/1.1/en/schema/release_package/"},
             "required": ["uri", "version", "publishedDate", "publisher", "releases"],
             "properties": {
@@ -551,8 +557,9 @@ def _paths() -> Schema:
             *paging, _param("category"), _query("value", string(), "A social value slug (see /catalogue)."),
             _query("q", string(maxLength=200), "Words in the title or the lesson's texts."),
         ], not_found=True),
-        "/ocds/releases.json": _get("getOcdsReleases", "OCDS 1.1 release package of the calls.", "ReleasePackage",
-                                    paging, not_found=True, tag="OCDS"),
+        "/ocds/releases.json": _get("getOcdsReleases", "OCDS 1.1 release package of the calls, then of the "
+                                    "public planned purchases (tag `planning`, ocid `…-plan-{id}`).",
+                                    "ReleasePackage", paging, not_found=True, tag="OCDS"),
         "/openapi.json": {"get": {"operationId": "getOpenApi", "summary": "This document.", "tags": ["open data"],
                                   "responses": {"200": {"description": "The OpenAPI 3.1 document.",
                                                         "content": {"application/json": {"schema": {

@@ -40,6 +40,7 @@ from ..calls.services import call_changed, process_changed
 from ..consultations import services as consultation_services
 from ..core.db import utcnow
 from ..core.timezones import to_local
+from ..pipeline import services as pipeline_services
 from . import ocds, queries
 from .models import OcdsRelease
 from .serializers import timestamp
@@ -66,10 +67,12 @@ def call_stages(session: Session, calls: Sequence[Call]) -> list[ocds.CallStages
     contracts = queries.contracts_by_call(session, ids)
     notes = queries.clarification_notes_by_call(session, ids)
     consultations = consultation_services.public_by_follow_up_call(session, ids)
+    plans = pipeline_services.public_plans_of_calls(session, ids)
     return [ocds.CallStages(call=call, decisions={p.id: decided[p.id] for p in call.phases if p.id in decided},
                             changes=changes.get(call.id, []), questions_updated=questions.get(call.id),
                             dialogues=dialogues.get(call.id, []), contracts=contracts.get(call.id, []),
-                            notes=notes.get(call.id, []), consultations=consultations.get(call.id, []))
+                            notes=notes.get(call.id, []), consultations=consultations.get(call.id, []),
+                            plan=plans.get(call.id))
             for call in calls]
 
 
@@ -89,10 +92,13 @@ def _digest(release: Json) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _parse(moment: str | None, fallback: dt.datetime) -> dt.datetime:
-    if not moment:
-        return fallback
+def parse_moment(moment: str) -> dt.datetime:
+    """A release's `date` (as ocds writes it: UTC, whole seconds) as an aware datetime."""
     return dt.datetime.strptime(moment, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+def _parse(moment: str | None, fallback: dt.datetime) -> dt.datetime:
+    return parse_moment(moment) if moment else fallback
 
 
 def _row(call: Call, release: Json, stage: str, version: int, digest: str, now: dt.datetime) -> OcdsRelease:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
@@ -410,25 +411,43 @@ def criteria_list():
 
 @bp.route(f"{PREFIX}/ocds/releases.json")
 def ocds_releases():
-    """A page of calls' stored releases, concatenated as stored: no release is rebuilt per request."""
+    """A page of contracting processes: the public calls' stored releases, concatenated as stored (no
+    release is rebuilt per request), then the public planned purchases' planning releases (small,
+    built from the page's plans). The calls come first, in id order, so their pages stay where they
+    were; the plans fill the pages after them. One query counts both; a page reads the keys and
+    stored releases of its calls and the rows of its plans only when it has any."""
     params = Params(request.args)
     page, per_page = params.page(default_per_page=MAX_PER_PAGE)
-    # Only the keys: the releases carry everything, so no call objects are loaded.
-    keys = select(Call.id).where(visible_to_public()).order_by(Call.id)
-    result = db.paginate(keys, page=page, per_page=per_page, error_out=False, count=True)
-    if page > 1 and page > result.pages:
-        raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
-    call_ids = list(result.items)
+    calls_total, plans_total = db.session.execute(select(
+        select(func.count()).select_from(Call).where(visible_to_public()).scalar_subquery(),
+        pipeline_services.public_plan_count().scalar_subquery())).one()
+    pages = math.ceil((calls_total + plans_total) / per_page)
+    if page > 1 and page > pages:
+        raise ApiError(404, f"Page {page} does not exist; there are {pages} pages.", "page")
+    offset = (page - 1) * per_page
+    call_ids: list[int] = []
+    if offset < calls_total:
+        # Only the keys: the releases carry everything, so no call objects are loaded.
+        call_ids = list(db.session.scalars(select(Call.id).where(visible_to_public()).order_by(Call.id)
+                                           .offset(offset).limit(per_page)))
     stored = releases.stored_page(db.session, call_ids)
     missing = set(call_ids) - stored.call_ids
     if missing:
         stored = _fill_missing(call_ids, missing) or stored
+    texts, published = stored.texts, [stored.newest] if stored.newest is not None else []
+    plan_room = per_page - len(call_ids)
+    if plan_room > 0 and offset + len(call_ids) < calls_total + plans_total:
+        plans = db.session.scalars(pipeline_services.public_plans_by_id()
+                                   .offset(max(0, offset - calls_total)).limit(plan_room)).unique()
+        planned = [ocds.planning_release(plan) for plan in plans]
+        texts = texts + [json.dumps(release, ensure_ascii=False, separators=(",", ":")) for release in planned]
+        published += [releases.parse_moment(release["date"]) for release in planned]
     now = request_time()
-    links = page_links("api.ocds_releases", (), page, per_page, result.pages)
+    links = page_links("api.ocds_releases", (), page, per_page, pages)
     envelope = ocds.package_envelope(
-        uri=links["self"], published=[stored.newest] if stored.newest is not None else [], fallback_date=now,
+        uri=links["self"], published=published, fallback_date=now,
         links={key: links[key] for key in ("next", "prev") if links[key]})
-    return json_text_response(ocds.package_text(envelope, stored.texts))
+    return json_text_response(ocds.package_text(envelope, texts))
 
 
 def _fill_missing(call_ids: list[int], missing: set[int]) -> releases.StoredPage | None:

@@ -10,9 +10,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..calls import services as call_services
 from ..calls.models import Call, CallKind, Eligibility
@@ -184,6 +184,30 @@ def public_pipeline_query(filters: PipelineFilters) -> Select[tuple[PlannedPurch
     if filters.value_slug:
         stmt = stmt.where(PlannedPurchase.social_values.any(SocialValue.slug == filters.value_slug))
     return stmt
+
+
+def public_plans_by_id() -> Select[tuple[PlannedPurchase]]:
+    """Every public planned purchase, oldest first, with what its open data shows (the category,
+    department and call in the same query, the social values in one more): the OCDS package pages
+    through this stable order after the calls. Internal items are never in it."""
+    return (select(PlannedPurchase).where(PlannedPurchase.is_public.is_(True))
+            .options(joinedload(PlannedPurchase.department), joinedload(PlannedPurchase.call),
+                     selectinload(PlannedPurchase.social_values))
+            .order_by(PlannedPurchase.id))
+
+
+def public_plan_count() -> Select[tuple[int]]:
+    return select(func.count()).select_from(PlannedPurchase).where(PlannedPurchase.is_public.is_(True))
+
+
+def public_plans_of_calls(session: Session, call_ids: Sequence[int]) -> dict[int, PlannedPurchase]:
+    """The public planned purchase each of these calls started from, by call id (an internal one is
+    not named anywhere public)."""
+    if not call_ids:
+        return {}
+    stmt = select(PlannedPurchase).where(PlannedPurchase.is_public.is_(True),
+                                         PlannedPurchase.call_id.in_(list(call_ids)))
+    return {item.call_id: item for item in session.scalars(stmt) if item.call_id is not None}
 
 
 def public_quarters(session: Session) -> list[str]:
