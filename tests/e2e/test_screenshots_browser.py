@@ -77,6 +77,10 @@ def _world(app: Flask) -> dict[str, object]:
 
     staged = pitch_decided(app, publish=True).call  # a challenge in rounds with its winners published
     partnership = make_staged_call(app, CallKind.PARTNERSHIP, title="Circulaire kademuren")
+    app.config["WTF_CSRF_ENABLED"] = False  # the selection's jury, to be carried over to the next stage
+    client.post(f"/staff/calls/{partnership.id}/phases/1/jury", data={"email": jury.email, "is_chair": "y"})
+    client.post(f"/staff/calls/{partnership.id}/phases/1/jury", data={"email": admin.email})
+    app.config["WTF_CSRF_ENABLED"] = csrf
     talks = build_talks_world(app)  # a manager's and a department's result talk of 2025, with figures
     consultation = _consultation(app, entrepreneur)
     _pipeline_and_lessons(app, judged.id)
@@ -179,7 +183,8 @@ def _pages(world: dict[str, object]) -> dict[str, list[str]]:
                   f"/staff/consultations/{consultation['held_id']}/responses",
                   f"/staff/consultations/{consultation['held_id']}/summary", f"/staff/calls/{staged.id}",
                   f"/staff/calls/{staged.id}/phases/2", f"/staff/calls/{staged.id}/stages/2/pitch",
-                  f"/staff/calls/{partnership.id}/phases/2", "/staff/pipeline", "/staff/pipeline/new",
+                  f"/staff/calls/{partnership.id}/phases/2", f"/staff/calls/{partnership.id}/phases/2/jury",
+                  "/staff/pipeline", "/staff/pipeline/new",
                   "/staff/pipeline/1", "/staff/lessons", "/staff/lessons/new", "/staff/lessons/1"],
         "admin": ["/my", "/admin/users", "/admin/audit", "/admin/library/", "/admin/library/principles",
                   f"/admin/library/criteria/{world['library'].criteria['MOB-3']}", "/admin/library/import",
