@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
+from ..calls import kept_counts
 from ..calls.models import Call, CallKind, PublicState
 from ..calls.services import CallFilters, visible_to_public
 from ..catalogue.models import Category, Department, SocialValue
@@ -28,7 +29,7 @@ from ..consultations import services as consultation_services
 from ..consultations.lifecycle import Stage as ConsultationStage
 from ..core.db import REPLICA, db, use_replica
 from ..core.errors import render_error
-from ..core.pagination import paginate_by_key
+from ..core.pagination import Counter, paginate_by_key
 from ..core.timezones import request_time
 from ..criteria.services import LibraryFilters, all_principles, library
 from ..dialogues.models import DialogueKind
@@ -115,13 +116,14 @@ def _filter_args(names: Sequence[str]) -> dict[str, str]:
 
 def paginated(stmt: Select, params: Params, endpoint: str, filter_names: Sequence[str],
               serialize: Callable[[list[Any]], list[Json]], *, default_per_page: int | None = None,
-              key: Any = None, load: Callable[[list[Any]], Iterable[Any]] | None = None) -> Json:
+              key: Any = None, load: Callable[[list[Any]], Iterable[Any]] | None = None,
+              counter: Counter | None = None) -> Json:
     """One page of `stmt` as {items, page, per_page, total, pages, links}; past the last page is a 404.
 
     With `key` (the model's id, last in the order) deep pages are read through the index, and
     `load` may turn the page's keys into its items (instead of the statement's objects)."""
     page, per_page = params.page(default_per_page=default_per_page)
-    result = paginate_by_key(stmt, key, page=page, per_page=per_page, error_out=False, load=load) \
+    result = paginate_by_key(stmt, key, page=page, per_page=per_page, error_out=False, load=load, counter=counter) \
         if key is not None else db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
     if page > 1 and page > result.pages:
         raise ApiError(404, f"Page {page} does not exist; there are {result.pages} pages.", "page")
@@ -216,7 +218,9 @@ def call_list():
         return [serializers.call(c, now, links) for c in calls]
 
     return json_response(paginated(queries.calls_query(filters, now), params, "api.call_list", CALL_FILTERS,
-                                   serialize, key=Call.id, load=lambda ids: queries.public_call_data(db.session, ids)))
+                                   serialize, key=Call.id, load=lambda ids: queries.public_call_data(db.session, ids),
+                                   counter=lambda count: kept_counts.public_count(
+                                       db.session, filters, filters.state is not None, now, count)))
 
 
 @bp.route(f"{PREFIX}/calls/<slug>")

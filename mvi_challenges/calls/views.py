@@ -20,6 +20,7 @@ from ..accounts.auth import require
 from ..accounts.services import manager_choices, staff_member
 from ..catalogue.models import Department
 from ..catalogue.services import all_categories, all_social_values, department_choices
+from ..core import data_versions
 from ..core.actions import run_action, run_upload
 from ..core.confirmation import ask_first
 from ..core.db import db
@@ -31,7 +32,7 @@ from ..core.timezones import now_utc
 from ..criteria import lifecycle as level_rule
 from ..criteria.forms import PickForm
 from ..criteria.services import criteria_for_category
-from . import lifecycle, services, stages
+from . import kept_counts, lifecycle, services, stages
 from .cards import STATE_LABELS, card_rows, filter_choices
 from .forms import (
     ELIGIBILITY_CHOICES,
@@ -66,6 +67,7 @@ bp = Blueprint("calls", __name__)
 @bp.record_once
 def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The calls area's template hook (core/templating.py): its lifecycle's guards and the menu's question."""
+    data_versions.install()  # the list's kept counts (kept_counts.py): drawn anew by every change they count
     offer_to_templates(state.app, can_manage_calls=can_manage_calls, call_text=call_text_in_locale,
                        **lifecycle.TEMPLATE_GUARDS, **stages.TEMPLATE_FUNCTIONS)
 
@@ -111,7 +113,9 @@ def call_list():
     now = now_utc()
     locale = str(get_locale())
     page = paginate(services.public_calls_query(filters, now), per_page=current_app.config["PAGE_SIZE"],
-                    key=Call.id, load=lambda ids: card_rows(db.session, ids, now, locale))
+                    key=Call.id, load=lambda ids: card_rows(db.session, ids, now, locale),
+                    counter=lambda count: kept_counts.public_count(db.session, filters, filters.state is not None,
+                                                                   now, count))
     args = filter_args(form)
     return render_template("calls/list.html", form=form, page=page, now=now, args=args)
 

@@ -22,7 +22,9 @@ class KeyedPagination(SelectPagination):
     index alone (only the key is selected) costs little; skipping whole rows, with their bodies,
     costs a read per row. The count also counts keys, so it too is answered from the index.
     With `load`, the rows are whatever it makes of the page's keys (in order), such as plain rows
-    of just the columns a page shows, instead of the statement's objects.
+    of just the columns a page shows, instead of the statement's objects. With `counter`, the
+    total is whatever it makes of the count it is given to run (a count kept under the version of
+    the data: calls/kept_counts.py).
     """
 
     def _query_items(self) -> list[Any]:
@@ -37,6 +39,10 @@ class KeyedPagination(SelectPagination):
         return list(session.execute(stmt.where(key.in_(keys))).unique().scalars())
 
     def _query_count(self) -> int:
+        counter = self._query_args.get("counter")
+        return counter(self._count_keys) if counter is not None else self._count_keys()
+
+    def _count_keys(self) -> int:
         stmt, key = self._query_args["select"], self._query_args["key"]
         keys = stmt.with_only_columns(key).order_by(None).subquery()
         return self._query_args["session"].scalar(select(func.count()).select_from(keys)) or 0
@@ -57,15 +63,20 @@ class RowPagination(SelectPagination):
         return self._query_args["session"].scalar(select(func.count()).select_from(first)) or 0
 
 
+Counter = Callable[[Callable[[], int]], int]
+
+
 def paginate_by_key(stmt: Select[Any], key: InstrumentedAttribute[int], *, page: int, per_page: int,
-                    error_out: bool, load: Callable[[list[Any]], Iterable[Any]] | None = None) -> Pagination:
+                    error_out: bool, load: Callable[[list[Any]], Iterable[Any]] | None = None,
+                    counter: Counter | None = None) -> Pagination:
     """Like `db.paginate`, for a statement over one model whose order ends in its key."""
     return KeyedPagination(select=stmt, key=key, session=db.session, page=page, per_page=per_page,
-                           max_per_page=None, error_out=error_out, count=True, load=load)
+                           max_per_page=None, error_out=error_out, count=True, load=load, counter=counter)
 
 
 def paginate(stmt: Select[Any], per_page: int, key: InstrumentedAttribute[int] | None = None, *,
-             rows: bool = False, load: Callable[[list[Any]], Iterable[Any]] | None = None) -> Pagination:
+             rows: bool = False, load: Callable[[list[Any]], Iterable[Any]] | None = None,
+             counter: Counter | None = None) -> Pagination:
     """`?page=abc` or `?page=-3` shows page 1; a page past the end is a 404. `rows`: the page's
     items are the statement's rows (RowPagination), not its first column's objects. With a `key`,
     `load` may turn the page's keys into its rows (KeyedPagination)."""
@@ -75,7 +86,7 @@ def paginate(stmt: Select[Any], per_page: int, key: InstrumentedAttribute[int] |
         return RowPagination(select=stmt, session=db.session, page=page, per_page=per_page, max_per_page=None,
                              error_out=True, count=True)
     if key is not None:
-        return paginate_by_key(stmt, key, page=page, per_page=per_page, error_out=True, load=load)
+        return paginate_by_key(stmt, key, page=page, per_page=per_page, error_out=True, load=load, counter=counter)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=True, count=True)
 
 

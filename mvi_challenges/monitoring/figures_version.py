@@ -1,16 +1,11 @@
 """The version of the monitoring data: drawn anew, in the writer's own transaction, by every change
 to what the dashboard counts or staff's monitoring lists show, so those can keep what they computed
-under it.
+under it (the mechanism: core/data_versions.py; this module says what the set "monitoring" is made of).
 
 At city scale the dashboard's figures read tens of thousands of rows per request (proposals and
 awards of a year, registrations, contract targets), and finding the few awards still without a
-contract walks every award; they change a few times an hour. A listener on
-every database session notes a flush that inserts, deletes or changes a counted column of a
-counted model (or an UPDATE/DELETE statement on its table), and just before that transaction
-commits writes a new random number into `figures_versions` (one row; the write lock is held only
-for the commit itself). Readers read the number first and then the data, so figures kept under a
-number were computed from data at least as new as that number says: a change is a new key, and a
-published figure is never stale (tests/monitoring/test_dashboard_cache.py).
+contract walks every award; they change a few times an hour. A published figure is never stale
+(tests/monitoring/test_dashboard_cache.py).
 
 What depends on the clock rather than on a write (a dialogue that has ended by now) is not in the
 version: the kept figures say until when they hold (`next_change`).
@@ -22,42 +17,29 @@ register the panel (panels.py), so monitoring need not import them.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable
-from typing import Any
 
-from sqlalchemy import event, func, inspect, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..accounts.models import Organisation, User
 from ..calls.models import Call, Phase
 from ..catalogue.models import Category, Department, SocialValue
 from ..consultations.models import Consultation, ConsultationStatus
+from ..core import data_versions
 from ..criteria.models import LeadingPrinciple, LibraryCriterion
 from ..dialogues.models import Dialogue, DialogueStatus, Registration
 from ..evaluation.models import Decision
 from ..proposals.models import Proposal, ProposalVersion, Question
-from .models import Contract, ContractTarget, FiguresVersion, ProcurementRecord
+from .models import Contract, ContractTarget, ProcurementRecord
 
 MONITORING = "monitoring"
-ANY = None  # every column of the model counts
-_CHANGED = "mvi_dashboard_data_changed"
-
-# Model → the attributes the dashboard reads of it (ANY: all). An insert or delete always counts.
-_TRACKED: dict[type, frozenset[str] | None] = {}
+ANY = data_versions.ANY  # every column of the model counts
 
 
 def track(model: type, keys: Iterable[str] | None = ANY) -> None:
     """Count changes to `model` (to these attributes only, when named) as changes of the dashboard."""
-    known = _TRACKED.get(model, frozenset())
-    if keys is None or known is None:
-        _TRACKED[model] = ANY
-        return
-    unknown = set(keys) - set(inspect(model).attrs.keys())
-    if unknown:
-        raise ValueError(f"{model.__name__} has no attributes {sorted(unknown)}")
-    _TRACKED[model] = known | frozenset(keys)
+    data_versions.track(MONITORING, model, keys)
 
 
 # What yearly_counts.py and the dashboard's own lists read, attribute by attribute; and staff's
@@ -83,87 +65,18 @@ for _model in (Contract, ContractTarget, Category, Department, SocialValue, Lead
 track(LibraryCriterion, ["principle_id"])
 
 
-def _counts(obj: Any, new_or_deleted: bool) -> bool:
-    model = type(obj)
-    if model not in _TRACKED:
-        return False
-    if new_or_deleted:
-        return True
-    keys = _TRACKED[model]
-    state = inspect(obj)
-    names = keys if keys is not None else state.mapper.attrs.keys()
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
-def _after_flush(session: Session, _flush_context: Any) -> None:
-    if session.info.get(_CHANGED):
-        return
-    if (any(_counts(obj, True) for obj in session.new) or any(_counts(obj, True) for obj in session.deleted)
-            or any(_counts(obj, False) for obj in session.dirty)):
-        session.info[_CHANGED] = True
-
-
-def _tracked_table(name: str) -> tuple[bool, frozenset[str] | None]:
-    for model, keys in _TRACKED.items():
-        if model.__table__.name == name:  # type: ignore[attr-defined]
-            return True, keys
-    return False, None
-
-
-def _on_execute(state: ORMExecuteState) -> None:
-    """UPDATE and DELETE statements run through the session (bulk changes, refresh_latest_measured)."""
-    if not (state.is_update or state.is_delete or state.is_insert) or state.session.info.get(_CHANGED):
-        return
-    table = getattr(state.statement, "table", None)
-    tracked, keys = _tracked_table(getattr(table, "name", ""))
-    if not tracked:
-        return
-    if state.is_update and keys is not None:
-        values = getattr(state.statement, "_values", None)
-        if values:  # `id = id` (core.db.lock_row) and other columns nobody counts change nothing here
-            names = {getattr(key, "key", key) for key in values}
-            if not names & keys:
-                return
-    state.session.info[_CHANGED] = True
-
-
-def _before_commit(session: Session) -> None:
-    if session.in_nested_transaction() and session.get_bind().dialect.name == "postgresql":
-        # A savepoint: the whole transaction's commit draws, so the row is locked only for the commit
-        # itself (no lock order to deadlock on). Not so on SQLite, where one lock covers the database
-        # and pysqlite commits a savepoint opened before any other write when it is released.
-        return
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # the commit would flush next: note what it writes first
-    if session.info.pop(_CHANGED, False):
-        bump(session)
-
-
-def _after_end(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # the whole transaction ended (committed or rolled back)
-        session.info.pop(_CHANGED, None)
-
-
 def bump(session: Session, name: str = MONITORING) -> None:
     """Draw a new version in the session's transaction (creating the row when it is missing)."""
-    connection = session.connection()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(FiguresVersion).values(name=name, version=secrets.randbits(62))
-    connection.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"version": stmt.excluded.version}))
+    data_versions.bump(session, name)
 
 
 def current(session: Session, name: str = MONITORING) -> str:
     """The version to key kept figures by; read before the data they are computed from."""
-    version = session.scalar(select(FiguresVersion.version).where(FiguresVersion.name == name))
-    return "none" if version is None else format(version, "x")
+    return data_versions.current(session, name)
 
 
 def install() -> None:
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "do_orm_execute", _on_execute)
-        event.listen(Session, "before_commit", _before_commit)
-        event.listen(Session, "after_transaction_end", _after_end)
+    data_versions.install()
 
 
 def next_change(session: Session, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dt.datetime | None:

@@ -31,6 +31,7 @@ from ..accounts.models import Organisation, User
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call
 from ..catalogue.models import Category, Department, SocialValue
+from ..core.data_versions import DataVersion
 from ..core.db import Base, Hundredths, created_at, intpk, str_enum, utcnow
 from ..proposals.models import Proposal
 
@@ -245,13 +246,4 @@ class ResultMeasurement(Base):
     target: Mapped[ContractTarget] = relationship()
 
 
-class FiguresVersion(Base):
-    """A number drawn anew, in the writer's transaction, whenever data that a set of figures counts
-    changes (monitoring/figures_version.py): the dashboard and staff's monitoring lists keep what
-    they computed under it, so a change is a new key and nothing is served stale. Random rather than counted, so
-    a database restored from a backup names its own state again."""
-
-    __tablename__ = "figures_versions"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    version: Mapped[int] = mapped_column(BigInteger)
+FiguresVersion = DataVersion  # the monitoring set's row lives in core/data_versions.py with the others'

@@ -335,7 +335,8 @@ def test_a_page_costs_the_same_queries_whatever_its_size(app: Flask, client: Fla
                                                          path: str) -> None:
     url = f"{path}?per_page=100"
     key = "releases" if "ocds" in path else "items"
-    single, rows = _count_queries(app, client, url), len(_get(client, url)[key])
+    rows = len(_get(client, url)[key])  # first: a kept count (calls/kept_counts.py) is made on the first request
+    single = _count_queries(app, client, url)
     world.build(app)  # a second copy of everything: twice the rows of every kind on the page
     assert len(_get(client, url)[key]) == 2 * rows
     assert _count_queries(app, client, url) == single
