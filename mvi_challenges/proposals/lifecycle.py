@@ -204,6 +204,29 @@ def acts_for_applicant(user: Any, proposal: Proposal) -> bool:
     return is_owner(user, proposal) and not is_staff(user)
 
 
+def change_refusal(user: Any, proposal: Proposal) -> str | None:
+    """Why an owner may read the proposal but not change, submit or withdraw it: they are municipal
+    staff (`acts_for_applicant`). None for whoever acts for the applicant, and for whoever is no owner
+    (the proposal is not theirs to read either). The pages that list or show the organisation's
+    proposals say this instead of offering what would be refused."""
+    if is_owner(user, proposal) and not acts_for_applicant(user, proposal):
+        return staff_reads_only_note()
+    return None
+
+
+def own_proposals_note(user: Any) -> str | None:
+    """What the lists of a person's own proposals (their organisation's, or theirs from before they
+    joined the municipality) say above them when that person may read but not change them."""
+    return staff_reads_only_note() if is_staff(user) else None
+
+
+def staff_reads_only_note() -> str:
+    """The one wording of that reason, on a proposal and above the lists of one's own proposals."""
+    return str(_l("You work for the municipality: you can read your organisation's proposals, but not change, "
+                  "submit or withdraw them. Municipal staff take part in no proposal on the municipality's calls, "
+                  "whatever other role their account holds."))
+
+
 def can_edit(proposal: Proposal, now: dt.datetime) -> bool:
     """The working copy can change (and be submitted) while the phase is open."""
     return proposal.status in EDITABLE and accepts_submissions(proposal, now)
