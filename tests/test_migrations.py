@@ -86,3 +86,41 @@ def test_calls_published_before_monitoring_enter_the_register(app: Flask) -> Non
             _drop_everything()
             db.create_all()
             empty_all_tables()
+
+
+def test_summarised_consultations_keep_their_summary_when_english_is_added_and_removed(app: Flask) -> None:
+    """Upgrading a live database to 0031: a published summary and its themes stay as they were, with
+    empty English texts (only in Dutch); downgrading to 0030 removes the English columns, nothing else."""
+    with app.app_context():
+        db.session.remove()
+        _drop_everything()
+        try:
+            upgrade(revision="0030")
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO consultations (slug, title, body_source, body_html, closes_at, status, "
+                    "summary_source, summary_html, created_at, updated_at, title_en, body_source_en, body_html_en) "
+                    "VALUES ('fietspaden', 'Fietspaden', '', '', :now, 'summarised', 'Veel reacties', "
+                    "'<p>Veel reacties</p>', :now, :now, 'Cycle paths', '', '')"), {"now": "2026-01-01 12:00:00"})
+                connection.execute(text(
+                    "INSERT INTO consultation_themes (consultation_id, position, title, disposition, action_source, "
+                    "action_html) VALUES (1, 1, 'Materialen', 'adopted', 'Hergebruik', '<p>Hergebruik</p>')"))
+            upgrade(revision="0031")
+            with db.engine.connect() as connection:
+                assert connection.execute(text(
+                    "SELECT summary_html, summary_source_en, summary_html_en FROM consultations")).one() == (
+                    "<p>Veel reacties</p>", "", "")
+                assert connection.execute(text(
+                    "SELECT title, action_html, title_en, action_source_en, action_html_en FROM consultation_themes"
+                )).one() == ("Materialen", "<p>Hergebruik</p>", "", "", "")
+            downgrade(revision="0030")
+            columns = {c["name"] for c in inspect(db.engine).get_columns("consultation_themes")}
+            assert "title_en" not in columns and "action_html" in columns
+            assert "summary_html_en" not in {c["name"] for c in inspect(db.engine).get_columns("consultations")}
+            with db.engine.connect() as connection:
+                assert connection.execute(text("SELECT title FROM consultation_themes")).scalar() == "Materialen"
+        finally:
+            db.session.remove()
+            _drop_everything()
+            db.create_all()
+            empty_all_tables()

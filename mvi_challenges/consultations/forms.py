@@ -10,7 +10,16 @@ from wtforms.validators import Optional
 from ..core.fields import DataRequired, InputRequired, Length, LocalDateTimeField
 from ..dialogues.models import DISPOSITION_LABELS
 from .models import Consultation
-from .services import MAX_ANSWER_LENGTH, MAX_BODY_LENGTH, MAX_THEMES, english_problems, parse_questions
+from .services import (
+    MAX_ANSWER_LENGTH,
+    MAX_BODY_LENGTH,
+    MAX_THEMES,
+    ThemeTexts,
+    english_problems,
+    parse_questions,
+    summary_english_problems,
+    theme_field,
+)
 
 TIME_HINT = _l("Time in Amsterdam (CET/CEST). Answers are accepted until this moment, not at it.")
 
@@ -83,12 +92,56 @@ class ThemeForm(Form):
                               validators=[Optional()])
     action_source = TextAreaField(_l("What was said, and what is done with it"), validators=[Length(max=5000)],
                                   render_kw={"rows": 3})
+    # Offered only for a consultation with its English version (SummaryForm.english).
+    title_en = StringField(_l("Theme in English"), validators=[Length(max=200)], render_kw={"lang": "en"})
+    action_source_en = TextAreaField(_l("What was said, and what is done with it, in English"),
+                                     validators=[Length(max=5000)], render_kw={"rows": 3, "lang": "en"})
 
     def is_blank(self) -> bool:
-        return not (self.title.data or "").strip() and not (self.action_source.data or "").strip()
+        return not any((field.data or "").strip()
+                       for field in (self.title, self.action_source, self.title_en, self.action_source_en))
+
+    def texts(self) -> ThemeTexts:
+        return ThemeTexts(self.title.data or "", self.action_source.data or "", self.title_en.data or "",
+                          self.action_source_en.data or "")
 
 
 class SummaryForm(FlaskForm):
     summary_source = TextAreaField(_l("Summary"), validators=[Length(max=MAX_BODY_LENGTH)], render_kw={"rows": 6},
                                    description=_l("Published for everyone, without the names of the companies."))
+    summary_source_en = TextAreaField(_l("Summary in English"), validators=[Length(max=MAX_BODY_LENGTH)],
+                                      render_kw={"rows": 6, "lang": "en"},
+                                      description=_l("Optional. When given, every theme needs its English text "
+                                                     "too; without it English pages show the Dutch summary."))
     themes = FieldList(FormField(ThemeForm), min_entries=4, max_entries=MAX_THEMES)
+
+    def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.consultation = consultation
+
+    @property
+    def english(self) -> bool:
+        """The English fields are offered for a consultation with its English version only."""
+        return bool(self.consultation.title_en)
+
+    def filled_themes(self) -> list[ThemeForm]:
+        """The themes with anything typed in them, in order; blank rows are left out."""
+        return [entry.form for entry in self.themes.entries
+                if not entry.form.is_blank() or entry.form.disposition.data]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields' own checks and the English version's (services.summary_english_problems), all at
+        once, each next to its field."""
+        valid = super().validate(extra_validators)
+        themes = self.filled_themes()
+        for problem in summary_english_problems(self.consultation, self.summary_source.data or "",
+                                                self.summary_source_en.data or "", [t.texts() for t in themes]):
+            field = problem.field or "summary_source_en"
+            if field == "summary_source_en":
+                self.summary_source_en.errors.append(str(problem))
+            else:
+                index, name = next((i, n) for i in range(len(themes)) for n in ("title_en", "action_source_en")
+                                   if theme_field(i, n) == field)
+                themes[index][name].errors.append(str(problem))
+            valid = False
+        return valid

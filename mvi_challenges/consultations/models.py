@@ -59,6 +59,10 @@ class Consultation(Base):
     follow_up_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
     summary_source: Mapped[str] = mapped_column(Text, default="")
     summary_html: Mapped[str] = mapped_column(Text, default="")
+    # The summary in English (migration 0031), shown with the rest of the English version
+    # (consultation_text(c, "summary_html", locale)); empty means "only in Dutch".
+    summary_source_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    summary_html_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     summary_published_at: Mapped[dt.datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
@@ -155,6 +159,10 @@ class ConsultationTheme(Base):
     disposition: Mapped[Disposition] = mapped_column(str_enum(Disposition))
     action_source: Mapped[str] = mapped_column(Text, default="")
     action_html: Mapped[str] = mapped_column(Text, default="")
+    # The theme in English (migration 0031): it exists with its English title (theme_text).
+    title_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    action_source_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    action_html_en: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     consultation: Mapped[Consultation] = relationship(back_populates="themes")
 
@@ -170,3 +178,11 @@ def question_text(question: ConsultationQuestion, locale: str) -> LocalText:
     if locale != "nl" and question.text_en and question.consultation.title_en:
         return LocalText(question.text_en, locale)
     return LocalText(question.text, "nl")
+
+
+def theme_text(theme: ConsultationTheme, field: str, locale: str) -> LocalText:
+    """A theme's title or action (`field`: "title" or "action_html") in `locale`: a theme exists in
+    English as a whole, with its English title, and only when the consultation has its English version."""
+    if locale != "nl" and theme.title_en and theme.consultation.title_en:
+        return LocalText(getattr(theme, f"{field}_en"), locale)
+    return LocalText(getattr(theme, field), "nl")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..accounts.models import Role
-from ..accounts.permissions import is_staff
+from ..accounts.permissions import applies_to_nothing, is_staff
 from . import lifecycle
 from .models import Consultation, ConsultationResponse
 
@@ -24,7 +24,7 @@ def can_answer(user: Any) -> bool:
     Staff never do, whatever other role their account holds: they run the consultation and the
     tender it prepares."""
     return bool(user.is_authenticated and user.has_role(Role.ENTREPRENEUR) and user.organisation_id is not None
-                and not is_staff(user))
+                and not applies_to_nothing(user))
 
 
 def can_read_response(user: Any, response: ConsultationResponse) -> bool:

@@ -434,23 +434,81 @@ class ThemeInput:
     title: str
     disposition: Disposition
     action_source: str
+    title_en: str = ""
+    action_source_en: str = ""
+
+
+@dataclass(frozen=True)
+class ThemeTexts:
+    """What summary_english_problems reads of a theme: its texts in both languages."""
+
+    title: str
+    action_source: str
+    title_en: str = ""
+    action_source_en: str = ""
+
+
+def theme_field(index: int, name: str) -> str:
+    """The field of the `index`-th theme given to summary_english_problems, as its problems name it."""
+    return f"themes-{index}-{name}"
+
+
+def summary_english_problems(consultation: Consultation, summary_source: str, summary_source_en: str,
+                             themes: Sequence[ThemeTexts]) -> list[DomainError]:
+    """Why the English summary cannot be saved as it is, each with its field (none when it can). As for
+    the consultation (english_problems), English exists as a whole or not at all: once anything of the
+    summary is in English, the summary and every theme are, each text beside its Dutch one; and only
+    for a consultation with its English version (its English title, fixed when it opened), since the
+    English page shows the rest of it in Dutch otherwise. Theme fields are named `theme_field(i, name)`,
+    `i` the position in `themes`. The form shows all of them at once; the service refuses on the first."""
+    has_dutch = {"summary_source_en": summary_source.strip()}
+    has_english = {"summary_source_en": summary_source_en.strip()}
+    for index, theme in enumerate(themes):
+        has_dutch[theme_field(index, "title_en")] = theme.title.strip()
+        has_english[theme_field(index, "title_en")] = theme.title_en.strip()
+        has_dutch[theme_field(index, "action_source_en")] = theme.action_source.strip()
+        has_english[theme_field(index, "action_source_en")] = theme.action_source_en.strip()
+    if not any(has_english.values()):
+        return []
+    if not consultation.title_en:
+        return [DomainError(_l("This consultation has no English version, so its summary is published in Dutch "
+                               "only: leave the English texts empty."), field=field)
+                for field, text in has_english.items() if text]
+    problems = []
+    for field, dutch in has_dutch.items():
+        if dutch and not has_english[field]:
+            problems.append(DomainError(_l("Give the English text too: the summary is in English as a whole, or "
+                                           "only in Dutch."), field=field))
+        elif has_english[field] and not dutch:
+            problems.append(DomainError(_l("Write the Dutch text first: the English one is its translation."),
+                                        field=field))
+    return problems
 
 
 def save_summary(session: Session, actor: Any, consultation: Consultation, *, summary_source: str,
-                 themes: Sequence[ThemeInput], now: dt.datetime) -> None:
-    """Write the summary (drafted after the deadline, before publication). Side effect: audit."""
+                 themes: Sequence[ThemeInput], now: dt.datetime, summary_source_en: str = "") -> None:
+    """Write the summary (drafted after the deadline, before publication), with its English version when
+    given (summary_english_problems). Side effect: audit."""
     if not lifecycle.summary_editable(consultation, now):
         raise DomainError(_l("The summary is written after the deadline and before it is published."))
     if len(themes) > MAX_THEMES:
         raise DomainError(_l("A summary has at most %(n)d themes.", n=MAX_THEMES))
+    problems = summary_english_problems(
+        consultation, summary_source, summary_source_en,
+        [ThemeTexts(t.title, t.action_source, t.title_en, t.action_source_en) for t in themes])
+    if problems:
+        raise problems[0]
     consultation.summary_source = summary_source
     consultation.summary_html = render_markdown(summary_source)
+    consultation.summary_source_en = summary_source_en
+    consultation.summary_html_en = render_markdown(summary_source_en) if summary_source_en.strip() else ""
     consultation.themes.clear()
     session.flush()
     for position, theme in enumerate(themes, start=1):
-        consultation.themes.append(ConsultationTheme(position=position, title=theme.title.strip(),
-                                                     disposition=theme.disposition,
-                                                     action_source=theme.action_source,
-                                                     action_html=render_markdown(theme.action_source)))
+        consultation.themes.append(ConsultationTheme(
+            position=position, title=theme.title.strip(), disposition=theme.disposition,
+            action_source=theme.action_source, action_html=render_markdown(theme.action_source),
+            title_en=theme.title_en.strip(), action_source_en=theme.action_source_en,
+            action_html_en=render_markdown(theme.action_source_en) if theme.action_source_en.strip() else ""))
     session.flush()
     audit.record(session, actor, "consultation.summary_saved", consultation, {"themes": len(themes)})

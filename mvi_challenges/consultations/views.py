@@ -45,7 +45,14 @@ from .forms import (
     answer_field_name,
     answer_form,
 )
-from .models import Consultation, ConsultationDocument, ConsultationStatus, consultation_text, question_text
+from .models import (
+    Consultation,
+    ConsultationDocument,
+    ConsultationStatus,
+    consultation_text,
+    question_text,
+    theme_text,
+)
 from .permissions import can_answer, can_manage_consultations, can_view_consultation
 
 bp = Blueprint("consultations", __name__)
@@ -65,7 +72,8 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
     offer_to_templates(state.app, consultation_stage_label=lambda c, now: str(STAGE_LABELS[lifecycle.stage(c, now)]),
                        can_manage_consultations=can_manage_consultations, **lifecycle.TEMPLATE_GUARDS,
                        consultation_text=lambda c, field="title": consultation_text(c, field, locale_name()),
-                       question_text=lambda q: question_text(q, locale_name()))
+                       question_text=lambda q: question_text(q, locale_name()),
+                       theme_text=lambda t, field="title": theme_text(t, field, locale_name()))
     add_call_panel(state.app, CallPanel(order=5, template="consultations/_call_panel.html",
                                         build=lambda call: services.public_for_call(db.session, call)))
 
@@ -344,9 +352,10 @@ def _render_summary(consultation: Consultation, form: SummaryForm, status: int =
 @require(can_manage_consultations)
 def summary(consultation_id: int):
     consultation = _load(consultation_id)
-    form = SummaryForm(formdata=None, data={
-        "summary_source": consultation.summary_source,
-        "themes": [{"title": t.title, "disposition": t.disposition.value, "action_source": t.action_source}
+    form = SummaryForm(formdata=None, consultation=consultation, data={
+        "summary_source": consultation.summary_source, "summary_source_en": consultation.summary_source_en,
+        "themes": [{"title": t.title, "disposition": t.disposition.value, "action_source": t.action_source,
+                    "title_en": t.title_en, "action_source_en": t.action_source_en}
                    for t in consultation.themes]})
     while len(form.themes.entries) < min(len(consultation.themes) + 2, 12):
         form.themes.append_entry()
@@ -357,10 +366,7 @@ def _themes_from(form: SummaryForm) -> list[services.ThemeInput] | None:
     """The filled-in themes; None (with errors next to the fields) when one is half filled in."""
     themes: list[services.ThemeInput] = []
     complete = True
-    for entry in form.themes.entries:
-        theme = entry.form
-        if theme.is_blank() and not theme.disposition.data:
-            continue
+    for theme in form.filled_themes():
         if not (theme.title.data or "").strip():
             theme.title.errors = [*theme.title.errors, _("Give the theme a name.")]
             complete = False
@@ -370,7 +376,8 @@ def _themes_from(form: SummaryForm) -> list[services.ThemeInput] | None:
             complete = False
         if complete:
             themes.append(services.ThemeInput(theme.title.data or "", Disposition(theme.disposition.data),
-                                              theme.action_source.data or ""))
+                                              theme.action_source.data or "", theme.title_en.data or "",
+                                              theme.action_source_en.data or ""))
     return themes if complete else None
 
 
@@ -378,13 +385,14 @@ def _themes_from(form: SummaryForm) -> list[services.ThemeInput] | None:
 @require(can_manage_consultations)
 def save_summary(consultation_id: int):
     consultation = _load(consultation_id)
-    form = SummaryForm()
+    form = SummaryForm(consultation=consultation)
     valid = form.validate_on_submit()
     themes = _themes_from(form)
     if not valid or themes is None:
         return _render_summary(consultation, form, 400)
     outcome = run_action(lambda: services.save_summary(db.session, current_user, consultation,
                                                        summary_source=form.summary_source.data or "", themes=themes,
+                                                       summary_source_en=form.summary_source_en.data or "",
                                                        now=request_time()),
                          form=form, success=_("The summary has been saved."))
     if not outcome.ok:

@@ -46,9 +46,11 @@ ERROR_TEXTS = {
 }
 
 
-def render_error(code: int, detail: object | None = None) -> tuple[str, int]:
+def render_error(code: int, detail: object | None = None, *,
+                 back: tuple[str, object] | None = None) -> tuple[str, int]:
+    """The error page, with `detail` saying why when known and `back` (url, label) a way back."""
     title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
-    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+    return render_template("errors/error.html", code=code, title=title, text=detail or text, back=back), code
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """The demo's market consultations: one open for answers, and one whose summary led to a demo call.
 
-Texts are Dutch, as the municipality writes them; the pages around them follow the visitor's language."""
+Texts are Dutch, as the municipality writes them, with an English version (the held one's summary
+too); the pages around them follow the visitor's language."""
 
 from __future__ import annotations
 
@@ -45,7 +46,14 @@ def seed_consultations(session: Session, staff: User) -> int:
         questions=["Welke zero-emissievoertuigen voor bouwlogistiek zijn nu leverbaar?",
                    "Hoeveel pilotbudget is nodig om een hub een half jaar te laten draaien?",
                    "Welke eisen aan laad- en lostijden maken een pilot onhaalbaar?"],
-        follow_up_call=logistics_call, now=start)
+        follow_up_call=logistics_call, now=start,
+        title_en="Market consultation: zero-emission construction logistics",
+        body_source_en="The municipality wants construction logistics in the city centre **without emissions**. "
+                       "Before we issue a challenge, we ask the market what is feasible. Only the municipality "
+                       "reads your answers; we publish the summary without names.",
+        questions_en=["Which zero-emission vehicles for construction logistics can be delivered now?",
+                      "How much pilot budget does a hub need to run for half a year?",
+                      "Which requirements on loading and unloading times make a pilot unfeasible?"])
     services.transition_consultation(session, staff, held, ConsultationStatus.OPEN, start)
     for person, texts in ((olga, {1: "Elektrische bakwagens tot 12 ton; zwaarder pas vanaf 2028.",
                                   2: "Rond de € 15.000 per pilot voor een half jaar.",
@@ -55,13 +63,21 @@ def seed_consultations(session: Session, staff: User) -> int:
             services.save_answers(session, person, held, texts, submit=True, now=start + dt.timedelta(days=3))
     after = held.closes_at + dt.timedelta(days=5)
     services.save_summary(session, staff, held, summary_source="Twee bedrijven antwoordden. Dank daarvoor!",
+                          summary_source_en="Two companies answered. Thank you!",
                           themes=[services.ThemeInput("Voertuigen", Disposition.ADOPTED,
-                                                      "De challenge staat zowel bakwagens als cargobikes toe."),
+                                                      "De challenge staat zowel bakwagens als cargobikes toe.",
+                                                      "Vehicles",
+                                                      "The challenge allows both box trucks and cargo bikes."),
                                   services.ThemeInput("Pilotbudget", Disposition.ADOPTED,
-                                                      "Drie pilots van € 15.000 elk."),
+                                                      "Drie pilots van € 15.000 elk.",
+                                                      "Pilot budget", "Three pilots of € 15,000 each."),
                                   services.ThemeInput("Venstertijden", Disposition.CONSIDERED,
                                                       "We bespreken ruimere tijden voor zero-emissie met de "
-                                                      "binnenstadsondernemers; de challenge wacht daar niet op.")],
+                                                      "binnenstadsondernemers; de challenge wacht daar niet op.",
+                                                      "Delivery time windows",
+                                                      "We discuss wider times for zero emissions with the city "
+                                                      "centre's businesses; the challenge does not wait for "
+                                                      "that.")],
                           now=after)
     services.transition_consultation(session, staff, held, ConsultationStatus.SUMMARISED, after)
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import Role, User
-from ..accounts.permissions import is_staff
+from ..accounts.permissions import applies_to_nothing
 from ..calls.models import Call, CallStatus, Eligibility, Phase, StageType
 from ..calls.services import process_changed
 from ..catalogue.models import Category
@@ -220,7 +220,7 @@ def pitch_problem(session: Session, dialogue: Dialogue, user: Any) -> str | None
 def eligibility_problem(dialogue: Dialogue, user: Any) -> str | None:
     if not getattr(user, "is_authenticated", False):
         return str(_l("Log in to register."))
-    if dialogue.kind is DialogueKind.MARKET and is_staff(user):
+    if dialogue.kind is DialogueKind.MARKET and applies_to_nothing(user):
         # A market dialogue (and a pitch) prepares or judges the municipality's own procurement.
         return str(_l("Municipal staff organise market dialogues and pitches; they do not register for one as a "
                       "company, whatever other role their account holds."))

@@ -34,7 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..accounts.permissions import is_staff
+from ..accounts.permissions import applies_to_nothing, is_staff
 from ..calls.models import CallStatus, Phase
 from ..core import audit
 from ..core.errors import DomainError
@@ -201,7 +201,30 @@ def acts_for_applicant(user: Any, proposal: Proposal) -> bool:
     municipal staff. Staff apply to nothing, whatever other role their account holds or organisation
     it belongs to (a colleague may still read what their organisation wrote: `is_owner`), and a
     staff member's own organisation keeps counting as theirs for conflicts of interest."""
-    return is_owner(user, proposal) and not is_staff(user)
+    return is_owner(user, proposal) and not applies_to_nothing(user)
+
+
+def change_refusal(user: Any, proposal: Proposal) -> str | None:
+    """Why an owner may read the proposal but not change, submit or withdraw it: they are municipal
+    staff (`acts_for_applicant`). None for whoever acts for the applicant, and for whoever is no owner
+    (the proposal is not theirs to read either). The pages that list or show the organisation's
+    proposals say this instead of offering what would be refused."""
+    if is_owner(user, proposal) and not acts_for_applicant(user, proposal):
+        return staff_reads_only_note()
+    return None
+
+
+def own_proposals_note(user: Any) -> str | None:
+    """What the lists of a person's own proposals (their organisation's, or theirs from before they
+    joined the municipality) say above them when that person may read but not change them."""
+    return staff_reads_only_note() if applies_to_nothing(user) else None
+
+
+def staff_reads_only_note() -> str:
+    """The one wording of that reason, on a proposal and above the lists of one's own proposals."""
+    return str(_l("You work for the municipality: you can read your organisation's proposals, but not change, "
+                  "submit or withdraw them. Municipal staff take part in no proposal on the municipality's calls, "
+                  "whatever other role their account holds."))
 
 
 def can_edit(proposal: Proposal, now: dt.datetime) -> bool:
@@ -438,7 +461,7 @@ def invitation_refusal(partner: ConsortiumPartner, user: Any, now: dt.datetime) 
         return str(_l("This invitation has expired. Ask the lead organisation to invite you again."))
     if not accepts_submissions(proposal, now):
         return str(_l("The deadline of this call has passed: the consortium can no longer change."))
-    if is_staff(user):
+    if applies_to_nothing(user):
         return str(_l("Municipal staff cannot take part in a proposal on the municipality's calls."))
     organisation = getattr(user, "organisation", None)
     if organisation is None:

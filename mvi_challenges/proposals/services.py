@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from ..accounts.models import Organisation, Role, User
-from ..accounts.permissions import is_staff
+from ..accounts.permissions import applies_to_nothing
 from ..calls.models import Call, CallStatus, Eligibility, Phase
 from ..calls.services import call_changed, process_changed
 from ..core import audit
@@ -62,9 +62,7 @@ def eligibilities_of(user: Any) -> frozenset[Eligibility]:
     """The calls' eligibilities under which `user` may submit: none for staff, jury members and
     visitors who are neither an entrepreneur with a registered organisation nor a citizen. The one
     rule behind eligibility_problem, usable in SQL (Call.eligibility.in_(...)) for lists of calls."""
-    if not getattr(user, "is_authenticated", False) or is_staff(user):
-        # Staff run the procedures (and read every proposal once a deadline passes): whatever other
-        # role their account holds, they submit on none of them.
+    if not getattr(user, "is_authenticated", False) or applies_to_nothing(user):
         return frozenset()
     kinds = set()
     if user.has_role(Role.ENTREPRENEUR) and user.organisation_id is not None:
@@ -80,7 +78,7 @@ def eligibility_problem(call: Call, user: Any) -> str | None:
         return str(_l("Log in to submit a proposal."))
     if call.eligibility in eligibilities_of(user):
         return None
-    if is_staff(user):
+    if applies_to_nothing(user):
         return str(_l("Municipal staff cannot submit proposals on the municipality's calls, whatever other role "
                       "their account holds."))
     if call.eligibility is Eligibility.ENTREPRENEURS:

@@ -32,7 +32,7 @@ from ..core import audit
 from ..core.actions import run_action, run_upload
 from ..core.confirmation import ask_first
 from ..core.db import db
-from ..core.errors import DomainError, attach_to_form, flash_form_errors
+from ..core.errors import DomainError, attach_to_form, flash_form_errors, render_error
 from ..core.exports import to_csv
 from ..core.formatting import local_datetime, money
 from ..core.i18n import locale_name
@@ -70,6 +70,13 @@ def _load_proposal(proposal_id: int) -> Proposal:
                                                                                      proposal.phase):
         abort(404)  # a blind juror (staff too) would read the applicant's name beside the jury's number
     return proposal
+
+
+def _refuse_change(proposal: Proposal):
+    """The 403 of a change this person may not make, saying why when it is a colleague at the
+    municipality reading their organisation's proposal (`lifecycle.change_refusal`), with the way back."""
+    return render_error(403, lifecycle.change_refusal(current_user, proposal),
+                        back=(url_for("proposals.detail", proposal_id=proposal.id), _("Back to the proposal")))
 
 
 def _readable(proposal: Proposal) -> bool:
@@ -113,7 +120,7 @@ def start(slug: str, number: int):
 def edit(proposal_id: int):
     proposal = _load_proposal(proposal_id)
     if not can_edit_proposal(current_user, proposal):
-        abort(403)
+        return _refuse_change(proposal)
     form = ProposalForm(obj=proposal)
     if not form.is_submitted():
         form.requested_budget.data = proposal.requested_budget_cents
@@ -182,7 +189,7 @@ def _save_quietly(proposal_id: int, form: ProposalForm) -> None:
 def upload_attachment(proposal_id: int):
     proposal = _load_proposal(proposal_id)
     if not can_edit_proposal(current_user, proposal):
-        abort(403)
+        return _refuse_change(proposal)
     form = AttachmentForm()
     unsaved = _save_typed_text(proposal)
     if not form.validate_on_submit():
@@ -263,7 +270,7 @@ def receipt(proposal_id: int, number: int):
 def withdraw(proposal_id: int):
     proposal = _load_proposal(proposal_id)
     if not can_edit_proposal(current_user, proposal):
-        abort(403)
+        return _refuse_change(proposal)
     if (question := ask_first(
             title=_("Withdraw your proposal “%(title)s”?", title=proposal.title or proposal.call.title),
             consequences=[_("Your proposal no longer counts: the jury will not judge it."),
@@ -305,7 +312,8 @@ def consortium(proposal_id: int):
     """The lead's page: the partners with their answers, and the invitation form."""
     proposal = _load_proposal(proposal_id)
     if not can_edit_proposal(current_user, proposal):
-        abort(403)  # a partner reads the consortium on the proposal's page; only the lead changes it
+        # A partner reads the consortium on the proposal's page; only the lead changes it.
+        return _refuse_change(proposal)
     form = PartnerForm()
     if form.validate_on_submit() and run_action(lambda: services.invite_partner(
             db.session, current_user, proposal, email=form.email.data or "", kvk_number=form.kvk_number.data or "",
@@ -647,6 +655,9 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
         proposal_can_edit=lambda proposal: lifecycle.can_edit(proposal, request_time()),
         proposal_can_withdraw=lambda proposal: lifecycle.can_withdraw(proposal, request_time()),
         proposal_is_submitted=lambda proposal: lifecycle.has_arrived(proposal),
+        # Why an owner reads but does not change (municipal staff), per proposal and above their lists.
+        proposal_change_refusal=lambda proposal: lifecycle.change_refusal(current_user, proposal),
+        own_proposals_note=lambda: lifecycle.own_proposals_note(current_user),
         proposal_readable=_readable, question_answer_is_editable=lifecycle.answer_is_editable,
         # "HH:MM" in Amsterdam: when staff and the jury may open the phase's proposals (the grace after the deadline).
         proposal_phase_sealed=lambda phase: lifecycle.is_sealed(phase, request_time()),

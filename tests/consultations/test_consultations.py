@@ -361,6 +361,12 @@ def test_demo_has_an_open_and_a_summarised_consultation_linked_to_its_call(app: 
     assert "Drie pilots van € 15.000 elk." in page and "Zero-emissie bouwlogistiek binnenstad" in page
     assert "Elektrische bakwagens" not in page  # answers stay private
     assert "Marktconsultatie zero-emissie bouwlogistiek" in page_text(client.get(f"/calls/{call_slug}"))
+    # The demo's summary is translated, with its themes.
+    english = app.test_client()
+    english.post("/language", data={"lang": "en", "next": "/"})
+    page = page_text(english.get(f"/consultations/{slug}"))
+    assert "Two companies answered." in page and "Three pilots of € 15,000 each." in page
+    assert "Drie pilots" not in page and "only available in Dutch" not in page
 
 
 def test_attachments_are_checked_by_content_and_hidden_while_the_consultation_is_a_draft(
@@ -529,3 +535,114 @@ def test_staff_write_the_english_version_and_mistakes_are_named_next_to_their_fi
         assert [q.text_en for q in saved.questions] == ["What can you do?", "By when?"]
         manage = page_text(staff.get(f"/staff/consultations/{saved.id}"))
     assert "What can you do? By when?" in manage  # the form shows them again for the next edit
+
+
+# --- the summary in English ---------------------------------------------------------------
+
+
+def _closed_with_english_version(app: Flask, *, english: bool = True) -> SimpleNamespace:
+    c = make_consultation(app)
+    with app.app_context():
+        consultation = db.session.get(Consultation, c.id)
+        if english:
+            consultation.title_en = "Market consultation: circular cycle paths"
+        consultation.closes_at = now_utc() - dt.timedelta(minutes=1)
+        db.session.commit()
+    return c
+
+
+SUMMARY = {"summary_source": "Veel reacties", "themes-0-title": "Materialen", "themes-0-disposition": "adopted",
+           "themes-0-action_source": "We vragen om hergebruik.", "themes-1-title": "Looptijd",
+           "themes-1-disposition": "not_adopted", "themes-1-action_source": "Vier jaar blijft."}
+SUMMARY_EN = {"summary_source_en": "Many responses", "themes-0-title_en": "Materials",
+              "themes-0-action_source_en": "We ask for reuse.", "themes-1-title_en": "Contract term",
+              "themes-1-action_source_en": "Four years stays."}
+
+
+def test_the_english_summary_is_complete_or_absent_with_every_mistake_next_to_its_field(app: Flask,
+                                                                                        catalogue) -> None:
+    staff, _ = client_for(app, Role.STAFF)
+    c = _closed_with_english_version(app)
+    form = page_text(staff.get(f"/staff/consultations/{c.id}/summary"))
+    assert "Summary in English" in form and "Theme in English" in form
+    half = {**SUMMARY, **SUMMARY_EN, "summary_source_en": "", "themes-1-title_en": "",
+            "themes-1-action_source_en": "Four years stays."}
+    response = staff.post(f"/staff/consultations/{c.id}/summary", data=half)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    # Both missing English texts at once, each in the error beside its own field; everything typed kept.
+    for field_id in ("summary_source_en", "themes-1-title_en"):
+        error = html[html.index(f'id="{field_id}-error"'):]
+        assert "Give the English text too" in error[:error.index("</div>")], field_id
+    assert html.count('class="field-error"') == 2
+    assert "We ask for reuse." in html and "Four years stays." in html and 'value="Materials"' in html
+    with app.app_context():
+        assert db.session.get(Consultation, c.id).themes == []
+    # English where there is no Dutch to translate is named too.
+    orphan = staff.post(f"/staff/consultations/{c.id}/summary",
+                        data={**SUMMARY, **SUMMARY_EN, "themes-2-title_en": "Prices"})
+    assert orphan.status_code == 400 and "Write the Dutch text first" in page_text(orphan)
+    assert staff.post(f"/staff/consultations/{c.id}/summary", data={**SUMMARY, **SUMMARY_EN}).status_code == 302
+    with app.app_context():
+        consultation = db.session.get(Consultation, c.id)
+        assert consultation.summary_html_en == "<p>Many responses</p>"
+        assert [(t.title_en, t.action_html_en) for t in consultation.themes] == [
+            ("Materials", "<p>We ask for reuse.</p>"), ("Contract term", "<p>Four years stays.</p>")]
+    # Only Dutch stays possible: absent is as good as complete.
+    assert staff.post(f"/staff/consultations/{c.id}/summary", data=SUMMARY).status_code == 302
+    with app.app_context():
+        consultation = db.session.get(Consultation, c.id)
+        assert consultation.summary_html_en == "" and [t.title_en for t in consultation.themes] == ["", ""]
+
+
+def test_a_consultation_without_its_english_version_gets_a_dutch_summary_only(app: Flask, catalogue) -> None:
+    staff, _ = client_for(app, Role.STAFF)
+    c = _closed_with_english_version(app, english=False)
+    form = page_text(staff.get(f"/staff/consultations/{c.id}/summary"))
+    assert "Summary in English" not in form and "summary is published in Dutch only" in form
+    # A hand-made request with English texts is refused by the form and the service alike.
+    response = staff.post(f"/staff/consultations/{c.id}/summary", data={**SUMMARY, **SUMMARY_EN})
+    assert response.status_code == 400 and "This consultation has no English version" in page_text(response)
+    with app.app_context():
+        consultation = db.session.get(Consultation, c.id)
+        theme = services.ThemeInput("Materialen", Disposition.ADOPTED, "Hergebruik", "Materials", "Reuse")
+        try:
+            services.save_summary(db.session, None, consultation, summary_source="Veel", summary_source_en="Many",
+                                  themes=[theme], now=now_utc())
+        except DomainError as error:
+            assert error.field == "summary_source_en"
+        else:
+            raise AssertionError("an English summary of a Dutch-only consultation was saved")
+        assert consultation.themes == [] and consultation.summary_source == ""
+
+
+def test_the_published_summary_is_read_in_english_and_in_dutch(app: Flask, client: FlaskClient, catalogue) -> None:
+    staff, _ = client_for(app, Role.STAFF)
+    c = _closed_with_english_version(app)
+    assert staff.post(f"/staff/consultations/{c.id}/summary", data={**SUMMARY, **SUMMARY_EN}).status_code == 302
+    assert staff.post(f"/staff/consultations/{c.id}/summary/publish", data={"confirm": "yes"}).status_code == 302
+    english = app.test_client()
+    english.post("/language", data={"lang": "en", "next": "/"})
+    html = english.get(f"/consultations/{c.slug}").get_data(as_text=True)
+    assert '<div class="rich-text" lang="en"><p>Many responses</p></div>' in html
+    assert '<h3 class="utrecht-heading-3" lang="en">Materials</h3>' in html
+    assert '<div class="rich-text" lang="en"><p>We ask for reuse.</p></div>' in html
+    assert "Materialen" not in html and "only available in Dutch" not in html
+    dutch = client.get(f"/consultations/{c.slug}").get_data(as_text=True)
+    assert '<h3 class="utrecht-heading-3" lang="nl">Materialen</h3>' in dutch and "Materials" not in dutch
+    assert '<div class="rich-text" lang="nl"><p>Veel reacties</p></div>' in dutch
+
+
+def test_a_summary_only_in_dutch_is_shown_in_dutch_on_english_pages_and_said_to_be(app: Flask,
+                                                                                     catalogue) -> None:
+    staff, _ = client_for(app, Role.STAFF)
+    c = _closed_with_english_version(app)
+    assert staff.post(f"/staff/consultations/{c.id}/summary", data=SUMMARY).status_code == 302
+    assert staff.post(f"/staff/consultations/{c.id}/summary/publish", data={"confirm": "yes"}).status_code == 302
+    english = app.test_client()
+    english.post("/language", data={"lang": "en", "next": "/"})
+    html = english.get(f"/consultations/{c.slug}").get_data(as_text=True)
+    assert 'lang="en">Market consultation: circular cycle paths</h1>' in html
+    assert "The summary is only available in Dutch." in html
+    assert '<h3 class="utrecht-heading-3" lang="nl">Materialen</h3>' in html
+    assert '<div class="rich-text" lang="nl"><p>We vragen om hergebruik.</p></div>' in html
