@@ -229,6 +229,7 @@ EXPECTED: dict[str, str] = {
     "evaluation.jury": STAFF,
     "evaluation.settings": STAFF,
     "evaluation.remove_member": STAFF,
+    "evaluation.carry_over": STAFF,
     "evaluation.staff_results": STAFF,
     "evaluation.staff_result": STAFF,
     "evaluation.publish": STAFF,
