@@ -389,6 +389,27 @@ def was_withdrawn(partner: ConsortiumPartner) -> bool:
     return partner.status is P.WITHDRAWN
 
 
+def takes_part_as_partner(user: Any, proposal: Proposal) -> bool:
+    """The user's organisation is (or was, in the version that is judged) a partner in the proposal's
+    consortium: confirmed or still invited now, or named in the latest submitted version. Not only
+    `is_partner` (who reads it now): a partner with a share in the budget has a stake in its outcome."""
+    organisation_id = getattr(user, "organisation_id", None) if getattr(user, "is_authenticated", False) else None
+    if organisation_id is None:
+        return False
+    if any(is_in_consortium(p) and p.organisation_id == organisation_id for p in proposal.partners):
+        return True
+    latest = proposal.latest_version
+    return latest is not None and any(item.get("organisation_id") == organisation_id
+                                      for item in (latest.consortium or []))
+
+
+def has_stake(user: Any, proposal: Proposal) -> bool:
+    """Whether the proposal is (partly) the user's own: their organisation (or they) applied with
+    it, as its lead (`is_owner`) or as a partner in its consortium. Such a person has a conflict of
+    interest with it that no declaration can deny and nobody can lift."""
+    return is_owner(user, proposal) or takes_part_as_partner(user, proposal)
+
+
 def active_partners(proposal: Proposal) -> list[ConsortiumPartner]:
     return [p for p in proposal.partners if is_in_consortium(p)]
 
