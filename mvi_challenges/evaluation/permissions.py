@@ -22,6 +22,14 @@ def can_manage_jury_of_phase(user: Any, own_membership: JuryMember | None) -> bo
     return can_manage_juries(user) and own_membership is None
 
 
+def can_publish_decisions(user: Any, own_membership: JuryMember | None) -> bool:
+    """Publishing a phase's decisions is the municipality deciding on the jury's advice: staff, but
+    not a staff member who sits on that phase's jury (`own_membership`). Such a member may not record
+    a decision (the staff results pages refuse them) and so does not release the colleagues' drafts
+    either: publishing mails every applicant and starts the standstill period."""
+    return can_manage_juries(user) and own_membership is None
+
+
 def can_open_proposal(member: JuryMember | None, declaration: ConflictDeclaration | None) -> bool:
     """A member opens a proposal only after declaring that there is no conflict of interest."""
     return member is not None and declaration is not None and not declaration.has_conflict

@@ -61,6 +61,7 @@ from .permissions import (
     can_manage_juries,
     can_manage_jury_of_phase,
     can_open_proposal,
+    can_publish_decisions,
     can_see_results,
     can_view_winners,
 )
@@ -361,6 +362,8 @@ def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, 
 @require(can_manage_juries)
 def publish(call_id: int, number: int):
     phase = _phase(call_id, number)
+    if not can_publish_decisions(current_user, services.member_for(db.session, current_user, phase)):
+        abort(403)
     if (question := ask_first(
             title=_("Publish the decisions of %(phase)s?", phase=phase.title),
             consequences=[_("Every applicant is emailed their own outcome, with the scores and the motivation."),
