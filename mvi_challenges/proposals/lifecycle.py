@@ -293,6 +293,13 @@ def arrived_count(session: Session, phase: Phase) -> int:
                                                                 Proposal.status.in_(IN_EVALUATION))) or 0
 
 
+def counted_in_public_figures(now: dt.datetime) -> Any:
+    """The condition (SQL) under which public figures (the monitoring dashboard, its CSV files, the
+    open data) count a proposal: once its phase's deadline has passed. Until then how many bids
+    arrived, and when, is part of the seal: a competitor must not watch them come in (or go)."""
+    return Proposal.phase_id.in_(select(Phase.id).where(Phase.closes_at <= now))
+
+
 def record_opening(session: Session, actor: Any, phase: Phase, now: dt.datetime) -> bool:
     """Record that the phase's proposals were opened, once, at the first reading after the closing
     time. The seal lifts by time alone (no job has to run); this only leaves the trace that an
