@@ -92,6 +92,11 @@ def test_the_weights_of_a_closed_phase_stay_as_the_applicants_read_them(app: Fla
         assert REFUSED in page_text(response)
         assert _weights(app, world.phase_id) == published
 
+    # Nor another scale, on which the knock-out minimum of 4 would mean something else.
+    response = staff.post(url, data={**form, "score_scale_max": "100"})
+    assert response.status_code == 400
+    assert "The deadline of this phase has passed: the highest score stays 10." in page_text(response)
+
     # The same after the jury scored: the ranking keeps the weights it was scored under.
     chair = _client(app, world.chair)
     base = f"/jury/phases/{world.phase_id}"
