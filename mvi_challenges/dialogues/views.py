@@ -368,7 +368,9 @@ def attendees_csv(dialogue_id: int):
 @require(can_manage_dialogues)
 def attendance(dialogue_id: int):
     dialogue = _staff_dialogue(dialogue_id)  # CSRFProtect has checked the token of this POST
-    attended = {int(value) for value in request.form.getlist("attended") if value.isdigit()}
+    # Registration ids are ASCII digits that fit a BIGINT: anything else was never a box on the page.
+    attended = {int(value) for value in request.form.getlist("attended")
+                if value.isascii() and value.isdigit() and len(value) <= 18}
     run_action(lambda: services.mark_attendance(db.session, current_user, dialogue, attended),
                success=_("Attendance has been saved."))
     return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id) + "#attendees")
