@@ -124,6 +124,7 @@ def _render_detail(dialogue: Dialogue, *, contribution_form: ContributionForm | 
         or services.pitch_problem(db.session, dialogue, current_user),
         show_location=can_see_location(registration) or can_manage_dialogues(current_user),
         can_contribute=services.can_contribute(db.session, dialogue, current_user),
+        slots_closed=lifecycle.slot_refusal(dialogue, now),
         contribution_form=contribution_form or ContributionForm(meta=meta), slot_form=slot_form,
         own=services.own_contributions(db.session, dialogue, current_user),
         visible=services.visible_contributions(db.session, dialogue) if dialogue.report_published_at else [],
@@ -202,7 +203,7 @@ def book_slot(slug: str):
     if not form.validate_on_submit():
         return _render_detail(dialogue, slot_form=form, status=400)
     if not run_action(lambda: services.book_slot(db.session, current_user, registration,
-                                                 dt.datetime.fromisoformat(form.slot.data)),
+                                                 dt.datetime.fromisoformat(form.slot.data), request_time()),
                       form=form, success=_("Your time has been booked.")).ok:
         return _render_detail(dialogue, slot_form=form, status=400)
     return redirect(url_for("dialogues.detail", slug=slug) + "#registration")
