@@ -81,7 +81,8 @@ def _readable(proposal: Proposal) -> bool:
     if not lifecycle.is_owner(current_user, proposal) and lifecycle.sits_on_jury(db.session, current_user,
                                                                                  proposal.phase):
         return False  # a juror who is also staff reads it through the jury pages
-    if proposal.phase.opened_at is None and not lifecycle.is_owner(current_user, proposal) and \
+    # The opening is the municipality's first reading, never the applicant's (lead or partner).
+    if proposal.phase.opened_at is None and not lifecycle.has_stake(current_user, proposal) and \
             lifecycle.record_opening(db.session, current_user, proposal.phase, now):
         db.session.commit()
     return True
