@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.permissions import is_staff
@@ -241,6 +241,24 @@ def hides_applicant(session: Session, actor: Any, phase: Phase) -> bool:
     """A blind review: a member of the phase's jury, staff included, does not learn who applied.
     The jury pages number the proposals; the staff pages would put the name beside that number."""
     return phase.blind_review and sits_on_jury(session, actor, phase)
+
+
+def applies_in_phase(session: Session, actor: Any, phase: Phase) -> bool:
+    """Whether the actor, or their organisation, has a proposal that arrived in the phase, as its
+    applicant or as a partner in its consortium. A civil servant whose account is in such an
+    organisation is a competitor of the other applicants: like a juror (`sits_on_jury`) they do not
+    read the phase's proposals, its scores or its decisions through the staff pages, nor decide on
+    them; their own proposal they read as its applicant (`is_owner`)."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    organisation_id = getattr(actor, "organisation_id", None)
+    ties = [Proposal.submitter_id == actor.id]
+    if organisation_id is not None:
+        ties.append(Proposal.organisation_id == organisation_id)
+        ties.append(Proposal.id.in_(select(ConsortiumPartner.proposal_id).where(
+            ConsortiumPartner.organisation_id == organisation_id, ConsortiumPartner.status.in_(IN_CONSORTIUM))))
+    stmt = select(Proposal.id).where(Proposal.phase_id == phase.id, Proposal.status.in_(IN_EVALUATION), or_(*ties))
+    return session.scalar(stmt.limit(1)) is not None
 
 
 def can_see_arrival(actor: Any, proposal: Proposal) -> bool:
