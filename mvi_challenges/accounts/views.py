@@ -26,6 +26,7 @@ from ..infra.ratelimit import (
     client_address,
     failed,
     limiter,
+    signed_in_account,
     submitted_email,
     submitted_email_from_address,
     succeeded,
@@ -242,6 +243,7 @@ def _render_profile(form: ProfileForm, password_form: PasswordForm, status: int,
 
 
 @bp.route("/account/password", methods=["POST"])
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=signed_in_account, methods=["POST"], deduct_when=failed)
 @require_login
 def change_password():
     form = ProfileForm(obj=current_user)

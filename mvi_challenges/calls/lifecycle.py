@@ -17,12 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from .models import Call, CallStatus, status_label
+from .models import Call, CallStatus, Phase, status_label
 
 C = CallStatus
 
@@ -183,6 +183,34 @@ def is_cancelled(call: Call) -> bool:
 
 def may_add_phase(call: Call) -> bool:
     return call.status in (C.DRAFT, C.PUBLISHED)
+
+
+def _criterion_terms(name: str, weight: int, knockout_minimum: int | None, description: str) -> tuple:
+    return name.strip().lower(), weight, knockout_minimum, " ".join(description.split())
+
+
+def criteria_refusal(phase: Phase | None, wanted: Sequence[Any], scale_max: int, now: dt.datetime) -> str | None:
+    """Why the phase's award criteria cannot become `wanted` now (items with name, weight,
+    knockout_minimum and description) on a scale up to `scale_max`, or None.
+
+    Once the phase's deadline has passed they stay exactly as the applicants read them when they
+    wrote their proposals: no criterion added, dropped or renamed, no weight, knock-out minimum,
+    description or scale changed (their order may; a knock-out minimum means nothing on another
+    scale). After the deadline the proposals can be opened and the jury's scores read: a new
+    weighting then picks a winner (the same reason no clarification note can change the terms after
+    the deadline, `clarification_note_refusal`)."""
+    if phase is None or phase.id is None or now < phase.closes_at:
+        return None
+    if scale_max != phase.score_scale_max:
+        return str(_l("The deadline of this phase has passed: the highest score stays %(max)d.",
+                      max=phase.score_scale_max))
+    current = sorted(_criterion_terms(c.name, c.weight, c.knockout_minimum, c.description or "")
+                     for c in phase.criteria)
+    changed = sorted(_criterion_terms(c.name, c.weight, c.knockout_minimum, c.description or "") for c in wanted)
+    if current != changed:
+        return str(_l("The deadline of this phase has passed: its criteria, weights and knock-out minimums stay "
+                      "as the applicants read them."))
+    return None
 
 
 def clarification_note_refusal(call: Call, now: dt.datetime) -> str | None:

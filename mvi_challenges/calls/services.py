@@ -388,6 +388,9 @@ def save_phase(
     check_criteria(criteria, score_scale_max)
     if call.status is not CallStatus.DRAFT:
         closes_at = _check_published_phase_edit(phase, closes_at, criteria, now or now_utc())
+        if (problem := lifecycle.criteria_refusal(phase, criteria, score_scale_max, now or now_utc())) is not None:
+            raise DomainError(problem, field="score_scale_max" if score_scale_max != phase.score_scale_max
+                              else "criteria")
     _check_phase_order(call, number, opens_at, closes_at)
     if phase is not None:
         # A juror saving scores at this moment waits (evaluation.services.save_sheet takes the same lock).

@@ -74,6 +74,15 @@ def takes_registrations(dialogue: Dialogue, now: dt.datetime) -> bool:
     return dialogue.status is D.PUBLISHED and not dialogue.is_past(now) and dialogue.registration_open(now)
 
 
+def slot_refusal(dialogue: Dialogue, now: dt.datetime) -> str | None:
+    """Why a participant cannot book or move their one-to-one time now, or None. Times are chosen
+    while registration is open; then the organisers fix the schedule, and nobody moves to the time a
+    competitor freed or to the end of the day (nor after the dialogue was held or cancelled)."""
+    if takes_registrations(dialogue, now):
+        return None
+    return str(_l("Times can be booked or changed while registration is open; the schedule is now fixed."))
+
+
 # --- selection by lot ----------------------------------------------------------------------
 
 

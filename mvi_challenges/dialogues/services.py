@@ -453,8 +453,12 @@ def draw_rows(draw: LotDraw) -> list[dict[str, Any]]:
             for rank, number in enumerate(draw.order, start=1)]
 
 
-def book_slot(session: Session, actor: User, registration: Registration, slot_start: dt.datetime) -> None:
-    """A confirmed participant of a market dialogue books one one-to-one slot (first come)."""
+def book_slot(session: Session, actor: User, registration: Registration, slot_start: dt.datetime,
+              now: dt.datetime | None = None) -> None:
+    """A confirmed participant of a market dialogue books one one-to-one slot (first come), while
+    registration is open (`lifecycle.slot_refusal`)."""
+    if (problem := lifecycle.slot_refusal(registration.dialogue, now or now_utc())) is not None:
+        raise DomainError(problem, field="slot")
     if registration.status is not RegistrationStatus.CONFIRMED:
         raise DomainError(_l("Only confirmed participants can book a slot."), field="slot")
     if (problem := pitch_problem(session, registration.dialogue, actor)) is not None:

@@ -124,6 +124,7 @@ def _render_detail(dialogue: Dialogue, *, contribution_form: ContributionForm | 
         or services.pitch_problem(db.session, dialogue, current_user),
         show_location=can_see_location(registration) or can_manage_dialogues(current_user),
         can_contribute=services.can_contribute(db.session, dialogue, current_user),
+        slots_closed=lifecycle.slot_refusal(dialogue, now),
         contribution_form=contribution_form or ContributionForm(meta=meta), slot_form=slot_form,
         own=services.own_contributions(db.session, dialogue, current_user),
         visible=services.visible_contributions(db.session, dialogue) if dialogue.report_published_at else [],
@@ -202,7 +203,7 @@ def book_slot(slug: str):
     if not form.validate_on_submit():
         return _render_detail(dialogue, slot_form=form, status=400)
     if not run_action(lambda: services.book_slot(db.session, current_user, registration,
-                                                 dt.datetime.fromisoformat(form.slot.data)),
+                                                 dt.datetime.fromisoformat(form.slot.data), request_time()),
                       form=form, success=_("Your time has been booked.")).ok:
         return _render_detail(dialogue, slot_form=form, status=400)
     return redirect(url_for("dialogues.detail", slug=slug) + "#registration")
@@ -368,7 +369,9 @@ def attendees_csv(dialogue_id: int):
 @require(can_manage_dialogues)
 def attendance(dialogue_id: int):
     dialogue = _staff_dialogue(dialogue_id)  # CSRFProtect has checked the token of this POST
-    attended = {int(value) for value in request.form.getlist("attended") if value.isdigit()}
+    # Registration ids are ASCII digits that fit a BIGINT: anything else was never a box on the page.
+    attended = {int(value) for value in request.form.getlist("attended")
+                if value.isascii() and value.isdigit() and len(value) <= 18}
     run_action(lambda: services.mark_attendance(db.session, current_user, dialogue, attended),
                success=_("Attendance has been saved."))
     return redirect(url_for("dialogues.manage", dialogue_id=dialogue.id) + "#attendees")

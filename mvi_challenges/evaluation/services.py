@@ -336,6 +336,8 @@ def _organisations(lead: str | None, consortium: Any) -> str:
 
 OWN_PROPOSAL = _l("This is a proposal of your own organisation (or your own): you have a conflict of interest "
                   "with it, which cannot be lifted.")
+PARTNER_PROPOSAL = _l("This is a proposal in which your organisation takes part in its consortium: you have a "
+                      "conflict of interest with it, which cannot be lifted.")
 
 
 def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal, *, has_conflict: bool,
@@ -352,6 +354,8 @@ def declare(session: Session, actor: Any, member: JuryMember, proposal: Proposal
         raise DomainError(_l("Give the reason for the conflict of interest."), field="reason")
     if not has_conflict and lifecycle.is_owner(member.user, proposal):
         raise DomainError(OWN_PROPOSAL)  # what the platform knows is not left to the declaration
+    if not has_conflict and lifecycle.has_stake(member.user, proposal):
+        raise DomainError(PARTNER_PROPOSAL)
     sheet = score_sheet(session, member, proposal)
     if sheet is not None and sheet.status is SheetStatus.FINAL:
         raise DomainError(_l("You have finalised your scores for this proposal; the declaration stands."))
@@ -390,6 +394,9 @@ def lift_conflict(session: Session, actor: Any, declaration: ConflictDeclaration
     if proposal is not None and lifecycle.is_owner(declaration.member.user, proposal):
         raise DomainError(_l("This is a proposal of the member's own organisation (or their own): the conflict of "
                              "interest cannot be lifted."))
+    if proposal is not None and lifecycle.has_stake(declaration.member.user, proposal):
+        raise DomainError(_l("This is a proposal in which the member's organisation takes part in its consortium: "
+                             "the conflict of interest cannot be lifted."))
     if proposal is not None and proposal.phase.decisions_published_at is not None:
         raise DomainError(_l("The decisions of this phase have been published and can no longer change."))
     original = declaration.reason

@@ -57,6 +57,14 @@ def submitted_email_from_address() -> str:
     return submitted_email() + "|" + client_address()
 
 
+def signed_in_account() -> str:
+    """The logged-in account a form asks the current password of (changing it, deleting the
+    account): guesses through an open session pause like guesses at the login form."""
+    from flask_login import current_user
+
+    return "password-check:" + str(current_user.get_id() if current_user.is_authenticated else client_address())
+
+
 def failed(response) -> bool:
     """A login or reset attempt that did not succeed (success redirects)."""
     return response.status_code != 302

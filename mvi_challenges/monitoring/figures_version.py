@@ -46,7 +46,7 @@ def track(model: type, keys: Iterable[str] | None = ANY) -> None:
 # lists of awards awaiting a contract and of entries lacking an explanation (services.*_rows).
 track(Call, ["status", "published_at", "ambition_level", "experiment_extra_weeks", "experiment_budget_cents",
              "experiment_note", "category_id", "department_id", "library_criteria"])
-track(Phase, ["decisions_published_at", "call_id"])
+track(Phase, ["decisions_published_at", "call_id", "closes_at"])  # closes_at: proposals count after it
 # Not a proposal's own title: that is its working copy, saved again and again before a deadline; an
 # award's title is that of its latest submitted version.
 track(Proposal, ["status", "submitted_at", "call_id", "phase_id", "organisation_id"])
@@ -81,8 +81,9 @@ def install() -> None:
 
 def next_change(session: Session, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dt.datetime | None:
     """When figures of the year [start, end) next change by the clock alone: the first dialogue
-    starting in the year to end after now, or market consultation of the year to close after now
-    (yearly_counts counts them once ended or closed). None: no such moment."""
+    starting in the year to end after now, market consultation of the year to close after now, or
+    deadline of a phase with proposals submitted in the year (yearly_counts counts them once ended,
+    closed or past the deadline). None: no such moment."""
     dialogue_end = (select(func.min(Dialogue.ends_at))
                     .where(Dialogue.status.in_([DialogueStatus.PUBLISHED, DialogueStatus.REPORTED]),
                            Dialogue.starts_at >= start, Dialogue.starts_at < end, Dialogue.ends_at > now)
@@ -91,6 +92,11 @@ def next_change(session: Session, start: dt.datetime, end: dt.datetime, now: dt.
                           .where(Consultation.status != ConsultationStatus.DRAFT, Consultation.closes_at >= start,
                                  Consultation.closes_at < end, Consultation.closes_at > now)
                           .scalar_subquery())
-    first, second = session.execute(select(dialogue_end, consultation_close)).one()
-    moments = [moment for moment in (first, second) if moment is not None]
+    # Proposals count once their phase's deadline has passed (proposals.lifecycle.counted_in_public_figures).
+    phase_close = (select(func.min(Phase.closes_at))
+                   .where(Phase.closes_at > now, Phase.id.in_(
+                       select(Proposal.phase_id).where(Proposal.submitted_at >= start, Proposal.submitted_at < end)))
+                   .scalar_subquery())
+    first, second, third = session.execute(select(dialogue_end, consultation_close, phase_close)).one()
+    moments = [moment for moment in (first, second, third) if moment is not None]
     return min(moments) if moments else None

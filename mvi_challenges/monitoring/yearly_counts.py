@@ -10,7 +10,8 @@ data API show the same numbers. What is counted, precisely:
   and has passed; with a department chosen, those whose follow-up call belongs to the department;
 - participants: confirmed registrations of those dialogues, minus people marked absent;
 - questions answered: answers published in the year;
-- proposals received: proposals first submitted in the year (each phase counts on its own);
+- proposals received: proposals first submitted in the year (each phase counts on its own), once
+  their phase's deadline has passed (before it the number of bids is sealed too);
 - awards: proposals awarded in decisions published in the year;
 - contracts: contracts signed in the year, with their value and agreed targets; realised is the
   latest measured value of each target (measurements are cumulative);
@@ -37,6 +38,7 @@ from ..core.timezones import local_to_utc, to_local
 from ..criteria.models import LeadingPrinciple, LibraryCriterion
 from ..dialogues.models import Dialogue, DialogueStatus, Registration, RegistrationStatus
 from ..evaluation.models import Decision, Outcome
+from ..proposals import lifecycle as proposal_lifecycle
 from ..proposals.models import Proposal, ProposalStatus, Question
 from .models import Contract, ContractTarget, ProcurementRecord, TargetUnit
 from .services import year_bounds
@@ -200,10 +202,10 @@ def questions_answered(session: Session, filters: DashboardFilters) -> int:
     return session.scalar(_call_filters(stmt, filters)) or 0
 
 
-def proposals_received(session: Session, filters: DashboardFilters) -> int:
+def proposals_received(session: Session, filters: DashboardFilters, now: dt.datetime) -> int:
     start, end = utc_year(filters.year)
     stmt = (select(func.count(Proposal.id)).join(Call, Proposal.call_id == Call.id)
-            .where(Proposal.status != ProposalStatus.DRAFT,
+            .where(Proposal.status != ProposalStatus.DRAFT, proposal_lifecycle.counted_in_public_figures(now),
                    Proposal.submitted_at >= start, Proposal.submitted_at < end))
     return session.scalar(_call_filters(stmt, filters)) or 0
 
@@ -318,7 +320,7 @@ def dashboard(session: Session, filters: DashboardFilters, now: dt.datetime) -> 
     figures.dialogues_held, figures.participants = dialogue_figures(session, filters, now)
     figures.consultations_held = consultations_held(session, filters, now)
     figures.questions_answered = questions_answered(session, filters)
-    figures.proposals_received = proposals_received(session, filters)
+    figures.proposals_received = proposals_received(session, filters, now)
     figures.awards = awards(session, filters)
     figures.contracts, figures.contract_value_cents = contract_figures(session, filters)
     figures.targets = target_totals(session, filters)

@@ -21,6 +21,7 @@ from ..core import audit
 from ..core.db import lock_row
 from ..core.errors import DomainError
 from ..core.timezones import now_utc, to_local
+from ..dialogues import services as dialogue_services
 from ..dialogues.models import Dialogue, DialogueStatus
 from ..monitoring import services as monitoring_services
 from . import lifecycle
@@ -382,7 +383,9 @@ def news_for(session: Session, follow: Follow, now: dt.datetime) -> TopicNews | 
     planned = select(PlannedPurchase).where(PlannedPurchase.is_public.is_(True),
                                             PlannedPurchase.announced_at > since, PlannedPurchase.announced_at <= now)
     calls = select(Call).where(call_services.visible_to_public(), Call.published_at > since, Call.published_at <= now)
+    # Announced like every public list announces them: never a pitch session, which is for the shortlist.
     dialogues = select(Dialogue).where(Dialogue.status.in_((DialogueStatus.PUBLISHED, DialogueStatus.REPORTED)),
+                                       dialogue_services.listed_publicly(),
                                        Dialogue.published_at > since, Dialogue.published_at <= now)
     if follow.topic_kind is TopicKind.CATEGORY:
         planned = planned.where(PlannedPurchase.category_id == topic.id)

@@ -16,6 +16,7 @@ from ..core.fields import DataRequired
 from ..core.storage import get_storage
 from ..core.timezones import now_utc
 from ..infra import jobs
+from ..infra.ratelimit import LOGIN_PER_ACCOUNT, failed, limiter, signed_in_account
 from . import services
 from .jobs import prepare_data_export
 
@@ -78,6 +79,7 @@ def download_export(export_id: int):
 
 
 @bp.route("/account/delete", methods=["POST"])
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=signed_in_account, methods=["POST"], deduct_when=failed)
 @require_login
 def delete_account():
     form = DeleteAccountForm()

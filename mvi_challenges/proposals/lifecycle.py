@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.permissions import applies_to_nothing, is_staff
@@ -266,6 +266,24 @@ def hides_applicant(session: Session, actor: Any, phase: Phase) -> bool:
     return phase.blind_review and sits_on_jury(session, actor, phase)
 
 
+def applies_in_phase(session: Session, actor: Any, phase: Phase) -> bool:
+    """Whether the actor, or their organisation, has a proposal that arrived in the phase, as its
+    applicant or as a partner in its consortium. A civil servant whose account is in such an
+    organisation is a competitor of the other applicants: like a juror (`sits_on_jury`) they do not
+    read the phase's proposals, its scores or its decisions through the staff pages, nor decide on
+    them; their own proposal they read as its applicant (`is_owner`)."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    organisation_id = getattr(actor, "organisation_id", None)
+    ties = [Proposal.submitter_id == actor.id]
+    if organisation_id is not None:
+        ties.append(Proposal.organisation_id == organisation_id)
+        ties.append(Proposal.id.in_(select(ConsortiumPartner.proposal_id).where(
+            ConsortiumPartner.organisation_id == organisation_id, ConsortiumPartner.status.in_(IN_CONSORTIUM))))
+    stmt = select(Proposal.id).where(Proposal.phase_id == phase.id, Proposal.status.in_(IN_EVALUATION), or_(*ties))
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def can_see_arrival(actor: Any, proposal: Proposal) -> bool:
     """That a proposal arrived (who, when, the receipt's digest): staff, from the moment it did."""
     return is_owner(actor, proposal) or is_partner(actor, proposal) or (is_staff(actor) and has_arrived(proposal))
@@ -314,6 +332,13 @@ def arrived_count(session: Session, phase: Phase) -> int:
     while they are sealed."""
     return session.scalar(select(func.count(Proposal.id)).where(Proposal.phase_id == phase.id,
                                                                 Proposal.status.in_(IN_EVALUATION))) or 0
+
+
+def counted_in_public_figures(now: dt.datetime) -> Any:
+    """The condition (SQL) under which public figures (the monitoring dashboard, its CSV files, the
+    open data) count a proposal: once its phase's deadline has passed. Until then how many bids
+    arrived, and when, is part of the seal: a competitor must not watch them come in (or go)."""
+    return Proposal.phase_id.in_(select(Phase.id).where(Phase.closes_at <= now))
 
 
 def record_opening(session: Session, actor: Any, phase: Phase, now: dt.datetime) -> bool:
@@ -410,6 +435,27 @@ def has_declined(partner: ConsortiumPartner) -> bool:
 def was_withdrawn(partner: ConsortiumPartner) -> bool:
     """The lead took the invitation (or the partner) back."""
     return partner.status is P.WITHDRAWN
+
+
+def takes_part_as_partner(user: Any, proposal: Proposal) -> bool:
+    """The user's organisation is (or was, in the version that is judged) a partner in the proposal's
+    consortium: confirmed or still invited now, or named in the latest submitted version. Not only
+    `is_partner` (who reads it now): a partner with a share in the budget has a stake in its outcome."""
+    organisation_id = getattr(user, "organisation_id", None) if getattr(user, "is_authenticated", False) else None
+    if organisation_id is None:
+        return False
+    if any(is_in_consortium(p) and p.organisation_id == organisation_id for p in proposal.partners):
+        return True
+    latest = proposal.latest_version
+    return latest is not None and any(item.get("organisation_id") == organisation_id
+                                      for item in (latest.consortium or []))
+
+
+def has_stake(user: Any, proposal: Proposal) -> bool:
+    """Whether the proposal is (partly) the user's own: their organisation (or they) applied with
+    it, as its lead (`is_owner`) or as a partner in its consortium. Such a person has a conflict of
+    interest with it that no declaration can deny and nobody can lift."""
+    return is_owner(user, proposal) or takes_part_as_partner(user, proposal)
 
 
 def active_partners(proposal: Proposal) -> list[ConsortiumPartner]:

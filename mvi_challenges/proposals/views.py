@@ -24,6 +24,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from ..accounts.auth import require, require_login
+from ..accounts.permissions import is_staff
 from ..calls.models import Call, CallStatus
 from ..calls.panels import CallPanel, add_call_panel
 from ..calls.permissions import can_view_call
@@ -69,6 +70,9 @@ def _load_proposal(proposal_id: int) -> Proposal:
     if not lifecycle.is_owner(current_user, proposal) and lifecycle.hides_applicant(db.session, current_user,
                                                                                      proposal.phase):
         abort(404)  # a blind juror (staff too) would read the applicant's name beside the jury's number
+    if not lifecycle.has_stake(current_user, proposal) and is_staff(current_user) and \
+            lifecycle.applies_in_phase(db.session, current_user, proposal.phase):
+        abort(404)  # a civil servant whose organisation competes in this phase
     return proposal
 
 
@@ -88,7 +92,8 @@ def _readable(proposal: Proposal) -> bool:
     if not lifecycle.is_owner(current_user, proposal) and lifecycle.sits_on_jury(db.session, current_user,
                                                                                  proposal.phase):
         return False  # a juror who is also staff reads it through the jury pages
-    if proposal.phase.opened_at is None and not lifecycle.is_owner(current_user, proposal) and \
+    # The opening is the municipality's first reading, never the applicant's (lead or partner).
+    if proposal.phase.opened_at is None and not lifecycle.has_stake(current_user, proposal) and \
             lifecycle.record_opening(db.session, current_user, proposal.phase, now):
         db.session.commit()
     return True
@@ -416,6 +421,8 @@ def _proposals_call(call_id: int) -> Call:
     call = _staff_call(call_id)
     if any(lifecycle.hides_applicant(db.session, current_user, phase) for phase in call.phases):
         abort(403)
+    if any(lifecycle.applies_in_phase(db.session, current_user, phase) for phase in call.phases):
+        abort(403)  # a civil servant whose organisation competes in the call
     return call
 
 

@@ -194,7 +194,9 @@ def test_a_passed_deadline_is_never_moved_again(app: Flask) -> None:
         phase = call.phases[0]
         deadline = phase.closes_at
         kept = dict(title="Fase", opens_at=phase.opens_at, budget_cents=0, max_awards=1, score_scale_max=10,
-                    criteria=[CriterionInput("Impact", 100)])
+                    # the criteria as published: they stay too (tests/security/test_attack_reweighting.py)
+                    criteria=[CriterionInput(c.name, c.weight, c.description, c.knockout_minimum)
+                              for c in phase.criteria])
         with pytest.raises(DomainError) as later:
             save_phase(db.session, None, call, phase, closes_at=deadline + dt.timedelta(days=7), **kept)
         assert later.value.field == "closes_at"

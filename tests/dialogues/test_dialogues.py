@@ -202,6 +202,12 @@ def test_attendee_csv_is_formula_safe_and_attendance_is_marked(app: Flask, catal
     staff.post(f"/staff/dialogues/{dialogue.id}/attendance", data={"attended": [str(registration_id)]})
     with app.app_context():
         assert db.session.get(Registration, registration_id).attended is True
+    # A forged box with a number of 5,000 digits (beyond what Python turns into an int) was a 500.
+    response = staff.post(f"/staff/dialogues/{dialogue.id}/attendance",
+                          data={"attended": [str(registration_id), "9" * 5000]})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Registration, registration_id).attended is True
 
 
 def test_reminders_go_out_the_day_before_and_once(app: Flask, catalogue) -> None:

@@ -21,7 +21,7 @@ from mvi_challenges.monitoring.models import Contract, ContractTarget, Procureme
 from mvi_challenges.proposals import services as proposal_services
 from mvi_challenges.proposals.models import Proposal, ProposalStatus, Question
 
-from ..factories import login, make_call, make_dialogue, make_proposal, make_user
+from ..factories import close_phase, login, make_call, make_dialogue, make_proposal, make_user
 from .test_figures import _csv, _table, build_world
 
 
@@ -44,8 +44,11 @@ def test_every_counted_change_shows_at_once(app: Flask, client_en) -> None:
     assert (before["Proposals received"], before["Contracts signed"], before["Questions answered"]) == ("3", "2", "1")
     assert _figures(client_en, year) == before  # kept, and the same
 
-    # A proposal submitted (a service's flush).
+    # A proposal submitted (a service's flush): counted once its deadline has passed, which a change
+    # of the deadline shows at once too (tests/security/test_attack_counting_bids.py: or the clock).
     make_proposal(app, make_user(app, Role.ENTREPRENEUR), world.calls[1], submit=True)
+    assert _figures(client_en, year)["Proposals received"] == "3"
+    close_phase(app, world.calls[1])
     assert _figures(client_en, year)["Proposals received"] == "4"
 
     # An answer published.

@@ -63,6 +63,28 @@ def test_staff_wait_for_the_grace_and_are_told_from_when(app: Flask, client_en, 
     assert _opened_at(app, made.id) is not None
 
 
+def test_a_consortium_partner_reading_its_own_proposal_opens_nothing(app: Flask, catalogue) -> None:
+    """The opening is the municipality's first reading: a partner (like the lead) reading its own
+    proposal after the deadline was recorded as the one who opened the phase's bids."""
+    from ..factories import add_partners
+
+    lead, partner = make_user(app, Role.ENTREPRENEUR), make_user(app, Role.ENTREPRENEUR)
+    made = make_proposal(app, lead, make_call(app), budget_cents=2_000_000)
+    add_partners(app, made, [(partner, 500_000)])
+    _set_deadline(app, made.id, now_utc() - lifecycle.OPENING_GRACE - dt.timedelta(seconds=1))
+    reader = app.test_client()
+    login(reader, partner)
+    assert reader.get(f"/proposals/{made.id}").status_code == 200
+    assert _opened_at(app, made.id) is None
+    staff = app.test_client()
+    login(staff, staff_user := make_user(app, Role.STAFF))
+    staff.get(f"/proposals/{made.id}")
+    assert _opened_at(app, made.id) is not None
+    with app.app_context():
+        opened = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "phase.opened"))
+        assert opened.actor_id == staff_user.id
+
+
 def test_the_dutch_page_says_it_in_dutch(app: Flask, catalogue) -> None:
     owner = make_user(app, Role.ENTREPRENEUR)
     made = make_proposal(app, owner, make_call(app), submit=True)
