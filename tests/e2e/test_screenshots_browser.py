@@ -264,6 +264,8 @@ def test_the_error_summary_lists_its_errors_below_its_heading(app: Flask, page: 
     out; as plain children of the alert's flex row they stood side by side."""
     page.goto("/account/register")
     page.locator("form.form button[type=submit]").click()
+    expect(page.locator(".error-summary h2")).to_be_visible()
+    page.wait_for_load_state("load")  # measured before the stylesheets apply, the page is laid out unstyled
     heading = page.locator(".error-summary h2").bounding_box()
     first_error = page.locator(".error-summary li").first.bounding_box()
     assert heading is not None and first_error is not None
