@@ -29,7 +29,9 @@ Conventions:
   decimals, e.g. `"12.50"`. Jury scores are JSON numbers rounded to two decimals.
 - Every documented key is always present; unknown values are `null`.
 - Names of categories, social values and departments are given in Dutch (`name_nl`) and
-  English (`name_en`); texts of calls and dialogues are in Dutch.
+  English (`name_en`). Texts of calls and market consultations are in Dutch, with their English
+  version in `english`: `null` when the text is only in Dutch (a consultation's questions, summary
+  and themes each have their own `english`). Texts of dialogues are in Dutch.
 - Lists are paginated with `page` (from 1) and `per_page` (1-100, default 20); a page after the
   last one is a 404. Filter values are checked: an unknown value is a 400 with a JSON error that
   names the parameter; parameters that an endpoint does not know are ignored. The valid
@@ -256,17 +258,36 @@ def _dialogues() -> dict[str, Schema]:
         "ConsultationTheme": obj({
             "title": string(), "disposition": enum(["adopted", "considered", "not_adopted"]),
             "action_markdown": string(), "action_html": string(),
+            "english": nullable(obj({
+                "title": string(), "action_markdown": string(), "action_html": string(),
+            }, "The theme in English; null when it is only in Dutch (always so in a consultation without "
+               "its English version).")),
         }, "One theme of the summary: what the market said and what the municipality does with it."),
         "ConsultationSummary": obj({
             "published_at": TIMESTAMP, "summary_markdown": string(), "summary_html": string(),
+            "english": nullable(obj({
+                "summary_markdown": string(), "summary_html": string(),
+            }, "The summary text in English; null when it is only in Dutch (always so in a consultation "
+               "without its English version).")),
             "themes": array(ref("ConsultationTheme")),
+        }),
+        "ConsultationQuestion": obj({
+            "number": integer(minimum=1), "text": string(),
+            "english": nullable(obj({"text": string()},
+                                    "The question in English; null when it is only in Dutch (always so in a "
+                                    "consultation without its English version).")),
         }),
         "Consultation": obj({
             "id": integer(), "slug": string(), "title": string(), "body_markdown": string(), "body_html": string(),
+            "english": nullable(obj({
+                "title": string(), "body_markdown": string("Empty: only in Dutch."),
+                "body_html": string("Empty: only in Dutch."),
+            }, "The English version of the consultation's texts; null when the consultation is only in Dutch. "
+               "Its questions, summary and themes say per text whether it is in English.")),
             "category": nullable(ref("CategoryRef")),
             "stage": enum(["open", "closed", "summarised"], "Open for answers until `closes_at`, then closed."),
             "closes_at": TIMESTAMP, "published_at": TIMESTAMP,
-            "questions": array(obj({"number": integer(minimum=1), "text": string()})),
+            "questions": array(ref("ConsultationQuestion")),
             "documents": array(obj({"title": string(), "format": string(), "size": COUNT, "sha256": string(),
                                     "url": URL})),
             "follow_up_call": nullable(ref("CallRef")),

@@ -23,7 +23,8 @@ from ..calls.models import Call, CallStatus, Phase, effective_target_level_of, n
 from ..calls.stages import prize_for
 from ..catalogue.models import Category, Department, SocialValue
 from ..consultations import lifecycle as consultation_lifecycle
-from ..consultations.models import Consultation
+from ..consultations import models as consultation_models
+from ..consultations.models import Consultation, ConsultationQuestion, ConsultationTheme
 from ..core.links import public_slug_url, public_url
 from ..criteria.models import LeadingPrinciple, LibraryCriterion
 from ..dialogues.models import Contribution, Dialogue
@@ -286,23 +287,50 @@ def dialogue(item: Dialogue, extras: DialogueExtras) -> Json:
 # --- market consultations --------------------------------------------------------------------
 
 
+def consultation_english(item: Consultation) -> Json | None:
+    """The consultation's English version, or null when it is only in Dutch: as a call's (english_texts),
+    it exists with its English title (consultations.models.has_english); an empty text: only in Dutch."""
+    if not consultation_models.has_english(item):
+        return None
+    return {"title": item.title_en, "body_markdown": item.body_source_en, "body_html": item.body_html_en}
+
+
+def consultation_question(item: ConsultationQuestion) -> Json:
+    english = {"text": item.text_en} if consultation_models.question_has_english(item) else None
+    return {"number": item.number, "text": item.text, "english": english}
+
+
+def consultation_theme(item: ConsultationTheme) -> Json:
+    english = None
+    if consultation_models.theme_has_english(item):
+        english = {"title": item.title_en, "action_markdown": item.action_source_en,
+                   "action_html": item.action_html_en}
+    return {"title": item.title, "disposition": item.disposition.value,
+            "action_markdown": item.action_source, "action_html": item.action_html, "english": english}
+
+
 def consultation(item: Consultation, now: dt.datetime) -> Json:
-    """A public consultation. The answers are not here: they are private to each company."""
+    """A public consultation. The answers are not here: they are private to each company. Its texts,
+    questions, summary and themes each carry `english`: null when only in Dutch, as the pages show them
+    (consultations.models: consultation_text, question_text, theme_text)."""
     summary = None
     if item.summary_published_at is not None:
+        summary_english = None
+        if consultation_models.summary_has_english(item):
+            summary_english = {"summary_markdown": item.summary_source_en, "summary_html": item.summary_html_en}
         summary = {"published_at": timestamp(item.summary_published_at),
                    "summary_markdown": item.summary_source, "summary_html": item.summary_html,
-                   "themes": [{"title": t.title, "disposition": t.disposition.value,
-                               "action_markdown": t.action_source, "action_html": t.action_html}
-                              for t in item.themes]}
+                   "english": summary_english,
+                   "themes": [consultation_theme(t) for t in item.themes]}
     follow_up = item.follow_up_call if consultation_lifecycle.shows_follow_up(item, item.follow_up_call) else None
     return {
         "id": item.id, "slug": item.slug, "title": item.title,
         "body_markdown": item.body_source, "body_html": item.body_html,
+        "english": consultation_english(item),
         "category": category_ref(item.category) if item.category is not None else None,
         "stage": consultation_lifecycle.stage(item, now).value,
         "closes_at": timestamp(item.closes_at), "published_at": timestamp(item.published_at),
-        "questions": [{"number": q.number, "text": q.text} for q in item.questions],
+        "questions": [consultation_question(q) for q in item.questions],
         "documents": [{"title": d.title, "format": d.content_type, "size": d.size, "sha256": d.sha256,
                        "url": absolute("consultations.document_download", slug=item.slug, document_id=d.id)}
                       for d in item.documents],

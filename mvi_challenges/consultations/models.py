@@ -167,6 +167,27 @@ class ConsultationTheme(Base):
     consultation: Mapped[Consultation] = relationship(back_populates="themes")
 
 
+def has_english(consultation: Consultation) -> bool:
+    """Whether the consultation has its English version: English exists as a whole, with its title."""
+    return bool(consultation.title_en)
+
+
+def summary_has_english(consultation: Consultation) -> bool:
+    """Whether the summary text is in English too (consultation_text(c, "summary_html", locale) shows it)."""
+    return has_english(consultation) and bool(consultation.summary_html_en)
+
+
+def question_has_english(question: ConsultationQuestion) -> bool:
+    """Whether the question is in English: it has an English text and the consultation its English version."""
+    return bool(question.text_en) and has_english(question.consultation)
+
+
+def theme_has_english(theme: ConsultationTheme) -> bool:
+    """Whether a theme of the summary is in English: with its English title, in a consultation with its
+    English version."""
+    return bool(theme.title_en) and has_english(theme.consultation)
+
+
 def consultation_text(consultation: Consultation, field: str, locale: str) -> LocalText:
     """A consultation's own text in `locale` with the language it is in (for the lang attribute):
     English only exists as a whole, with its title, as for calls."""
@@ -175,7 +196,7 @@ def consultation_text(consultation: Consultation, field: str, locale: str) -> Lo
 
 def question_text(question: ConsultationQuestion, locale: str) -> LocalText:
     """A question in `locale`: its English version when the consultation has one, else the Dutch."""
-    if locale != "nl" and question.text_en and question.consultation.title_en:
+    if locale != "nl" and question_has_english(question):
         return LocalText(question.text_en, locale)
     return LocalText(question.text, "nl")
 
@@ -183,6 +204,6 @@ def question_text(question: ConsultationQuestion, locale: str) -> LocalText:
 def theme_text(theme: ConsultationTheme, field: str, locale: str) -> LocalText:
     """A theme's title or action (`field`: "title" or "action_html") in `locale`: a theme exists in
     English as a whole, with its English title, and only when the consultation has its English version."""
-    if locale != "nl" and theme.title_en and theme.consultation.title_en:
+    if locale != "nl" and theme_has_english(theme):
         return LocalText(getattr(theme, f"{field}_en"), locale)
     return LocalText(getattr(theme, field), "nl")

@@ -220,6 +220,13 @@ def own_proposals_note(user: Any) -> str | None:
     return staff_reads_only_note() if applies_to_nothing(user) else None
 
 
+def changes_own_proposals(user: Any) -> bool:
+    """Whether the call page may tell this person they can change or withdraw their proposal until the
+    deadline: anyone who may apply (a visitor not logged in too), never municipal staff, who read their
+    organisation's proposals but change none (`applies_to_nothing`, `change_refusal`)."""
+    return not applies_to_nothing(user)
+
+
 def staff_reads_only_note() -> str:
     """The one wording of that reason, on a proposal and above the lists of one's own proposals."""
     return str(_l("You work for the municipality: you can read your organisation's proposals, but not change, "

@@ -641,6 +641,7 @@ def proposal_panel(call: Call) -> dict:
         "question_form": QuestionForm() if current_user.is_authenticated else None,
         "following": services.is_following(db.session, current_user, call),
         "is_published": call.status is CallStatus.PUBLISHED,
+        "changes_own": lifecycle.changes_own_proposals(current_user),
     }
 
 

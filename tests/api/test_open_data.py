@@ -375,8 +375,80 @@ def test_consultations_publish_questions_and_summary_but_never_answers(client: F
     assert body["stage"] == "summarised" and body["follow_up_call"]["slug"] == populated.sbir.slug
     assert body["summary"]["themes"][0] == {"title": "Haalbaarheid", "disposition": "adopted",
                                             "action_markdown": "Fasering in de uitvraag.",
-                                            "action_html": "<p>Fasering in de uitvraag.</p>"}
+                                            "action_html": "<p>Fasering in de uitvraag.</p>", "english": None}
     listing = client.get("/api/v1/consultations").get_data(as_text=True)
     assert PRIVATE_ANSWER not in listing and "Geheime consultatie" not in listing
     assert client.get(f"/api/v1/consultations/{populated.consultation.draft_slug}").status_code == 404
     assert PRIVATE_ANSWER not in client.get("/api/v1/ocds/releases.json").get_data(as_text=True)
+
+
+def _english_consultation(app: Flask, *, summary_en: bool) -> str:
+    """A summarised consultation with its English version (title, text, questions, a theme); its summary
+    text in English too when `summary_en`. Returns its slug."""
+    from mvi_challenges.consultations import services as consultation_services
+    from mvi_challenges.consultations.models import ConsultationStatus
+    from mvi_challenges.dialogues.models import Disposition
+
+    with app.test_request_context():
+        now = now_utc()
+        made = consultation_services.save_consultation(
+            db.session, None, None, title="Deelfietsen", body_source="Wij vragen **u**.", category=None,
+            closes_at=now + dt.timedelta(days=1), questions=["Wat is haalbaar?", "Wanneer?"], follow_up_call=None,
+            now=now, title_en="Shared bicycles", body_source_en="We ask **you**.",
+            questions_en=["What is feasible?", "When?"])
+        consultation_services.transition_consultation(db.session, None, made, ConsultationStatus.OPEN, now)
+        later = now + dt.timedelta(days=2)
+        consultation_services.save_summary(
+            db.session, None, made, summary_source="Tien bedrijven antwoordden." if summary_en else "",
+            summary_source_en="Ten companies answered." if summary_en else "", now=later,
+            themes=[consultation_services.ThemeInput("Haalbaarheid", Disposition.ADOPTED, "Fasering.",
+                                                     title_en="Feasibility", action_source_en="Phasing.")])
+        consultation_services.transition_consultation(db.session, None, made, ConsultationStatus.SUMMARISED, later)
+        made.published_at = made.summary_published_at = now - dt.timedelta(days=1)
+        made.closes_at = now - dt.timedelta(hours=1)
+        db.session.commit()
+        return made.slug
+
+
+def test_a_consultation_in_english_publishes_its_english_texts(app: Flask, client: FlaskClient,
+                                                              populated: SimpleNamespace, openapi: OpenApi) -> None:
+    slug = _english_consultation(app, summary_en=True)
+    body = _get(client, f"/api/v1/consultations/{slug}")
+    openapi.check("/consultations/{slug}", body)
+    assert (body["title"], body["body_markdown"]) == ("Deelfietsen", "Wij vragen **u**.")
+    assert body["english"] == {"title": "Shared bicycles", "body_markdown": "We ask **you**.",
+                               "body_html": "<p>We ask <strong>you</strong>.</p>"}
+    assert body["questions"] == [{"number": 1, "text": "Wat is haalbaar?", "english": {"text": "What is feasible?"}},
+                                 {"number": 2, "text": "Wanneer?", "english": {"text": "When?"}}]
+    summary = body["summary"]
+    assert summary["summary_markdown"] == "Tien bedrijven antwoordden."
+    assert summary["english"] == {"summary_markdown": "Ten companies answered.",
+                                  "summary_html": "<p>Ten companies answered.</p>"}
+    assert summary["themes"] == [{"title": "Haalbaarheid", "disposition": "adopted", "action_markdown": "Fasering.",
+                                  "action_html": "<p>Fasering.</p>",
+                                  "english": {"title": "Feasibility", "action_markdown": "Phasing.",
+                                              "action_html": "<p>Phasing.</p>"}}]
+    listed = next(c for c in _get(client, "/api/v1/consultations")["items"] if c["slug"] == slug)
+    assert listed == body
+    openapi.check("/consultations", _get(client, "/api/v1/consultations"))
+
+
+def test_a_summary_without_english_text_is_null_in_a_consultation_in_english(app: Flask, client: FlaskClient,
+                                                                             populated: SimpleNamespace,
+                                                                             openapi: OpenApi) -> None:
+    """The summary text only in Dutch (here: none): its `english` is null, the English theme still shows."""
+    body = _get(client, f"/api/v1/consultations/{_english_consultation(app, summary_en=False)}")
+    openapi.check("/consultations/{slug}", body)
+    assert body["english"]["title"] == "Shared bicycles"
+    assert body["summary"]["english"] is None
+    assert body["summary"]["themes"][0]["english"]["title"] == "Feasibility"
+
+
+def test_a_consultation_only_in_dutch_has_no_english(client: FlaskClient, populated: SimpleNamespace) -> None:
+    """As a call without English (`english` null): the consultation, each question, the summary and each theme."""
+    body = _get(client, f"/api/v1/consultations/{populated.consultation.slug}")
+    assert body["english"] is None
+    assert [q["english"] for q in body["questions"]] == [None, None]
+    assert body["summary"]["english"] is None
+    assert [t["english"] for t in body["summary"]["themes"]] == [None]
+    assert _get(client, f"/api/v1/calls/{populated.below.slug}")["english"] is None  # the same convention

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Flask
+from flask import Flask, Response
 from flask.testing import FlaskClient
 
 from mvi_challenges.accounts.models import Role, User
@@ -92,3 +92,42 @@ def test_the_founder_sees_none_of_it(app: Flask) -> None:
     assert "Edit your proposal" in page and READ_ONLY not in page
     call_page = page_text(founder.get(f"/calls/{world.draft_call.slug}"))
     assert "Continue with your proposal" in call_page and READ_ONLY not in call_page
+
+
+def _submit_panel(client: FlaskClient, slug: str) -> str:
+    """The visible text of the call page's proposal panel (its section "Submit a proposal")."""
+    html = client.get(f"/calls/{slug}").get_data(as_text=True)
+    start = html.index('<section aria-labelledby="submit-heading"')
+    return page_text(Response(html[start:html.index("</section>", start)]))
+
+
+SEALED = "Until the deadline nobody at the municipality reads the proposals, not the jury either"
+MAY_CHANGE = "you may change or withdraw yours until then"
+RECEIPT = "The time on our server counts; you get a receipt with the exact time."
+
+
+def test_the_call_panel_names_the_organisation_and_promises_the_civil_servant_no_change(app: Flask) -> None:
+    world = _colleagues(app)
+    panel = _submit_panel(_client(app, world.officer), world.draft_call.slug)
+    assert "The proposal of Bouwlogistiek BV: draft (not submitted)." in panel and "Your proposal" not in panel
+    assert READ_ONLY in panel
+    assert f"{SEALED}." in panel and MAY_CHANGE not in panel
+    assert "Deadline:" in panel and RECEIPT not in panel  # they submit nothing: no receipt to promise
+    submitted = _submit_panel(_client(app, world.officer), world.submitted_call.slug)
+    assert "The proposal of Bouwlogistiek BV: submitted." in submitted and MAY_CHANGE not in submitted
+    dutch = _submit_panel(_client(app, world.officer, "nl"), world.draft_call.slug)
+    assert "Het voorstel van Bouwlogistiek BV: concept (niet ingediend)." in dutch and "Uw voorstel" not in dutch
+    assert READ_ONLY_NL in dutch
+    assert "Tot de deadline leest niemand bij de gemeente de voorstellen, ook de jury niet." in dutch
+    assert "tot dan mag u uw voorstel nog wijzigen of intrekken" not in dutch and "ontvangstbevestiging" not in dutch
+
+
+def test_the_founders_call_panel_is_unchanged(app: Flask) -> None:
+    world = _colleagues(app)
+    panel = _submit_panel(_client(app, world.founder), world.draft_call.slug)
+    assert "Your proposal: draft (not submitted)." in panel and "The proposal of" not in panel
+    assert f"{SEALED}: {MAY_CHANGE}." in panel and READ_ONLY not in panel and RECEIPT in panel
+    dutch = _submit_panel(_client(app, world.founder, "nl"), world.draft_call.slug)
+    assert "Uw voorstel: concept (niet ingediend)." in dutch
+    assert ("Tot de deadline leest niemand bij de gemeente de voorstellen, ook de jury niet: tot dan mag u uw "
+            "voorstel nog wijzigen of intrekken.") in dutch
