@@ -83,8 +83,9 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("ocds-backfill")
     def ocds_backfill_command() -> None:
-        """Write the OCDS releases of public calls that have none yet (data from before the release
-        store, or written around the services). Safe to run again: it only adds what is missing."""
+        """Write the OCDS releases of public calls and public planned purchases that have none yet (data
+        from before the release store, or written around the services). Safe to run again: it only
+        adds what is missing."""
         from .api.releases import backfill
 
         count = backfill(db.session)

@@ -124,3 +124,56 @@ def test_summarised_consultations_keep_their_summary_when_english_is_added_and_r
             _drop_everything()
             db.create_all()
             empty_all_tables()
+
+
+def test_planning_releases_get_their_own_owner_and_go_on_downgrade(app: Flask) -> None:
+    """Upgrading a live database to 0032: a call's stored release stays as it was; a release now
+    belongs to a call or to a planned purchase, never both, never neither. Downgrading to 0031 removes
+    the plans' releases (the call's table has no room for them) and keeps the call's."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    release = ("INSERT INTO ocds_releases (call_id, {owner}release_id, ocid, stage, version, tag, date, digest, "
+               "body, created_at) VALUES ({call}, {plan}:id, 'o', 'tender', 1, 'tender', :now, 'd', '{{}}', :now)")
+    now = {"now": "2026-01-01 12:00:00"}
+    with app.app_context():
+        db.session.remove()
+        _drop_everything()
+        try:
+            upgrade(revision="0031")
+            with db.engine.begin() as connection:
+                connection.execute(text("INSERT INTO categories (slug, name_nl, name_en, target_level, promising, "
+                                        "approach_source, approach_html) VALUES ('ict', 'ICT', 'ICT', 2, false, '', '')"))
+                connection.execute(text(
+                    "INSERT INTO calls (slug, kind, title, summary, body_source, body_html, category_id, "
+                    "ambition_level, level_explanation, eligibility, prize_text, contact_name, contact_email, "
+                    "status, status_reason, created_at, updated_at, published_at, target_level) VALUES "
+                    "('laptops', 'challenge', 'Laptops', 'Kort', '', '', 1, 2, '', 'both', '', '', '', "
+                    "'published', '', :now, :now, :now, 2)"), now)
+                connection.execute(text(release.format(owner="", call="1", plan="")), {**now, "id": "call-1"})
+            upgrade(revision="0032")
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO planned_purchases (title, title_en, description, description_en, category_id, "
+                    "expected_year, expected_quarter, value_class, intended_level, level_explanation, contact_name, "
+                    "contact_email, is_public, created_at, updated_at) VALUES ('Plan', '', '', '', 1, 2027, 2, "
+                    "'under_50k', 2, '', '', '', true, :now, :now)"), now)
+                connection.execute(text(release.format(owner="planned_purchase_id, ", call="NULL", plan="1, ")),
+                                   {**now, "id": "plan-1"})
+            for owner, call, plan in (("planned_purchase_id, ", "1", "1, "), ("", "NULL", "")):
+                with pytest.raises(IntegrityError), db.engine.begin() as connection:
+                    connection.execute(text(release.format(owner=owner, call=call, plan=plan)), {**now, "id": "bad"})
+            with db.engine.connect() as connection:
+                assert connection.execute(text(
+                    "SELECT release_id, call_id, planned_purchase_id FROM ocds_releases ORDER BY id")).all() == [
+                    ("call-1", 1, None), ("plan-1", None, 1)]
+            downgrade(revision="0031")
+            columns = {c["name"]: c for c in inspect(db.engine).get_columns("ocds_releases")}
+            assert "planned_purchase_id" not in columns and columns["call_id"]["nullable"] is False
+            with db.engine.connect() as connection:
+                assert connection.execute(text("SELECT release_id FROM ocds_releases")).scalars().all() == ["call-1"]
+        finally:
+            db.session.remove()
+            _drop_everything()
+            db.create_all()
+            empty_all_tables()

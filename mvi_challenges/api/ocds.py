@@ -11,8 +11,9 @@ the call is a release with a stable id, dated when the stage happened:
 - `contract`: a contract from the monitoring register was signed;
 - `implementation`: a result update on such a contract, as a `reporting` milestone.
 - `planning` (its own contracting process, `{OCDS_PREFIX}-plan-{id}`): a public planned purchase of
-  the procurement pipeline, see `planning_release`; a call that started from one names it in
-  `relatedProcesses` (relationship `planning`).
+  the procurement pipeline, see `planning_release` (and `withdrawn_planning_release` for one made
+  internal again); a call that started from one names it in `relatedProcesses` (relationship
+  `planning`).
 `releases()` says what the releases of a call are now; api/releases.py stores each one once,
 when its stage happens, and stores a later correction as a new release (an amendment with its
 own id and date), so a release once published never changes. The package page serves the
@@ -26,7 +27,6 @@ per phase, the agreed social targets and the measured results.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -520,9 +520,10 @@ def planning_release(plan: PlannedPurchase) -> Json:
     process being considered, whose details may still change. The expected quarter is a planning
     milestone, due at the end of the quarter the tender is expected to start in.
 
-    Built when the package is read, not stored: a change of the plan is a new release, with its own
-    id (the content's digest) and date (the plan's last change, or the publication of its call), so
-    no release id ever stands for two contents."""
+    Stored like a call's releases (api/releases.py): this is the plan's first statement, id
+    `{ocid}-planning`, dated when it was announced, last changed or its call published; a later
+    change of the plan is stored as a new release (`…-planning-amendment-N`, tag `planningUpdate`),
+    and the one before stays as it was."""
     identifier = plan_ocid(plan)
     call = public_call(plan)
     low, high = VALUE_CLASS_RANGES[plan.value_class]
@@ -567,8 +568,27 @@ def planning_release(plan: PlannedPurchase) -> Json:
     release: Json = {"ocid": identifier, "date": timestamp(changed), "tag": ["planning"], "initiationType": "tender",
                      "language": LANGUAGE, "buyer": buyer_ref(), "parties": [buyer_party()],
                      "planning": planning_, "tender": tender_}
-    digest = hashlib.sha256(json.dumps(release, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
-    return {"ocid": identifier, "id": f"{identifier}-planning-{digest}", **release}
+    return {"ocid": identifier, "id": f"{identifier}-planning", **release}
+
+
+def withdrawn_planning_release(plan: PlannedPurchase) -> Json:
+    """What is said when a plan that was public is made internal again: its planning process is
+    `withdrawn`, and nothing else.
+
+    Why a release at all: the plan's earlier releases were public and stay so (a release is never
+    taken back), and a reader merging them would otherwise go on believing the purchase is planned
+    for that quarter. Saying nothing more would leave that stale promise standing. Why `withdrawn`:
+    OCDS 1.1.5 has no status for a planning process itself (`planning.finalStatus` is a 1.2 idea), and
+    of its tender statuses `cancelled` states that the contracting process was called off, which staff
+    did not decide (they keep an uncertain plan internal; it may come back, as a new planning
+    release), whereas `withdrawn` is "no longer active for any other reason". Why so little: releases
+    are merged in order, so the plan's last public statement plus this status is the whole record,
+    and whatever staff changed while making the plan internal (a new title, a quarter) stays inside
+    the municipality. Tag `planningUpdate`: it updates the planning process."""
+    identifier = plan_ocid(plan)
+    return {"ocid": identifier, "id": f"{identifier}-planning", "date": timestamp(plan.updated_at),
+            "tag": ["planningUpdate"], "initiationType": "tender", "language": LANGUAGE,
+            "tender": {"id": f"plan-{plan.id}", "status": "withdrawn"}}
 
 
 # --- the package -----------------------------------------------------------------------------

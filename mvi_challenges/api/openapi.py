@@ -402,11 +402,13 @@ def _catalogue() -> dict[str, Schema]:
                             "and never changes afterwards: a later correction is a new release with its own "
                             "`id` and `date` (tags `tenderAmendment`, `awardUpdate`, `contractAmendment`, "
                             "`implementationUpdate`). A page holds the releases of up to `per_page` contracting "
-                            "processes: the public calls first (per call oldest first), then the public planned "
-                            "purchases of the procurement pipeline, one release each (tag `planning`, "
-                            "`tender.status` `planning`, the value class in `planning.budget.description`, the "
-                            "expected quarter as a planning milestone). A planning release is built from the plan "
-                            "as it is now: a changed plan is a release with a new `id` and `date`. A call that "
+                            "processes: the public calls first (per call oldest first), then the planned purchases "
+                            "of the procurement pipeline that are or were public (per plan oldest first; first "
+                            "release tag `planning`, `tender.status` `planning`, the value class in "
+                            "`planning.budget.description`, the expected quarter as a planning milestone). "
+                            "Planning releases are stored like the calls': "
+                            "a changed plan is a new release (tag `planningUpdate`) and the earlier ones stay; a "
+                            "plan made internal again ends with one saying `tender.status` `withdrawn`. A call that "
                             "started from a public planned purchase names it in `relatedProcesses` "
                             "(relationship `planning`)."),
             "externalDocs": {"url": "https://standard.open-contracting.org/1.1/en/schema/release_package/"},

@@ -18,6 +18,13 @@ call that has no stored release yet.
 
 Nothing unpublished can leak: `ocds.releases` reads published decisions only, and only a call
 visible to the public gets releases at all.
+
+A public planned purchase of the pipeline is a planning process of its own, stored the same way
+by `record_plan_releases`: its planning release when it is first public, a `planningUpdate`
+amendment at each change (saved, started, its call published), and one saying `withdrawn` when
+staff make it internal again (see `ocds.withdrawn_planning_release` for why). A plan that was
+never public never has a release. Its trigger is `pipeline.services.plan_changed`; a call's
+change also records the plan it started from, whose release names the call once it is public.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, select, type_coerce, update
+from sqlalchemy import Select, bindparam, or_, select, type_coerce, update
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.types import NullType
 
@@ -41,16 +48,20 @@ from ..consultations import services as consultation_services
 from ..core.db import utcnow
 from ..core.timezones import to_local
 from ..pipeline import services as pipeline_services
+from ..pipeline.models import PlannedPurchase
 from . import ocds, queries
 from .models import OcdsRelease
 from .serializers import timestamp
 
 Json = dict[str, Any]
+# The contracting process a release belongs to: {"call_id": ...} or {"planned_purchase_id": ...}.
+Owner = dict[str, int]
 
 # The tag of a release that amends an earlier statement about the same stage.
 AMENDMENT_TAGS = {
     "tender": "tenderAmendment", "tenderUpdate": "tenderAmendment", "tenderCancellation": "tenderAmendment",
     "award": "awardUpdate", "contract": "contractAmendment", "implementation": "implementationUpdate",
+    "planning": "planningUpdate",
 }
 TENDER_FAMILY = "tender"
 UNPUBLISHED = "mvi_ocds_unpublished"
@@ -101,8 +112,8 @@ def _parse(moment: str | None, fallback: dt.datetime) -> dt.datetime:
     return parse_moment(moment) if moment else fallback
 
 
-def _row(call: Call, release: Json, stage: str, version: int, digest: str, now: dt.datetime) -> OcdsRelease:
-    return OcdsRelease(call_id=call.id, release_id=release["id"], ocid=release["ocid"], stage=stage, version=version,
+def _row(owner: Owner, release: Json, stage: str, version: int, digest: str, now: dt.datetime) -> OcdsRelease:
+    return OcdsRelease(**owner, release_id=release["id"], ocid=release["ocid"], stage=stage, version=version,
                        tag=release["tag"][0], date=_parse(release["date"], now), digest=digest,
                        body=json.dumps(release, ensure_ascii=False, separators=(",", ":")), created_at=now)
 
@@ -131,7 +142,7 @@ def _rewrite(row: OcdsRelease, release: Json, digest: str) -> None:
     row.body = json.dumps(release, ensure_ascii=False, separators=(",", ":"))
 
 
-def _new_rows(call: Call, current: list[Json], stored: list[OcdsRelease], now: dt.datetime,
+def _new_rows(owner: Owner, current: list[Json], stored: list[OcdsRelease], now: dt.datetime,
               unpublished: set[OcdsRelease]) -> list[OcdsRelease]:
     latest: dict[str, OcdsRelease] = {}
     for row in sorted(stored, key=lambda row: row.version):
@@ -145,12 +156,12 @@ def _new_rows(call: Call, current: list[Json], stored: list[OcdsRelease], now: d
         digest = _digest(release)
         previous = latest.get(stage)
         if previous is None:
-            rows.append(_row(call, release, stage, 1, digest, now))
+            rows.append(_row(owner, release, stage, 1, digest, now))
         elif previous.digest != digest and previous in unpublished:
             _rewrite(previous, release, digest)
         elif previous.digest != digest and (_family(stage) != TENDER_FAMILY or stage == last_tender):
             version = previous.version + 1
-            rows.append(_row(call, _amendment(release, version, now), stage, version, digest, now))
+            rows.append(_row(owner, _amendment(release, version, now), stage, version, digest, now))
     return rows
 
 
@@ -171,9 +182,49 @@ def record_releases(session: Session, calls: Sequence[Call], now: dt.datetime | 
     today = to_local(now).date()
     unpublished = _unpublished(session)
     written = []
-    for stages in call_stages(session, calls):
+    staged = call_stages(session, calls)
+    for stages in staged:
         current = ocds.releases(stages, today)
-        written += _new_rows(stages.call, current, stored[stages.call.id], now, unpublished)
+        written += _new_rows({"call_id": stages.call.id}, current, stored[stages.call.id], now, unpublished)
+    unpublished.update(written)
+    session.add_all(written)
+    session.flush()
+    # The public plan a call started from names the call once it is public: its release changes too.
+    plans = [stages.plan for stages in staged if stages.plan is not None]
+    return written + (record_plan_releases(session, plans, now) if plans else [])
+
+
+def current_plan_releases(plan: PlannedPurchase, stored: Sequence[OcdsRelease]) -> list[Json]:
+    """What the plan's planning process says now: its planning release while it is public; once it
+    was public and is internal again, that it is withdrawn; never anything of a plan that was never
+    public (nothing stored: nothing to withdraw)."""
+    if plan.is_public:
+        return [ocds.planning_release(plan)]
+    return [ocds.withdrawn_planning_release(plan)] if stored else []
+
+
+def record_plan_releases(session: Session, plans: Sequence[PlannedPurchase],
+                         now: dt.datetime | None = None) -> list[OcdsRelease]:
+    """Store the new and amended planning releases of these planned purchases, as `record_releases`
+    does for calls (a stored release is never rewritten). Returns what was written."""
+    if not plans:
+        return []
+    now = now or utcnow()
+    ids = sorted({plan.id for plan in plans})
+    # Two saves of one plan at once: the second waits here and sees the first's release. The plan's
+    # last change is written as it is: otherwise its `onupdate` would date the plan (and its
+    # release) to this lock.
+    session.execute(update(PlannedPurchase).where(PlannedPurchase.id.in_(ids))
+                    .values(id=PlannedPurchase.id, updated_at=PlannedPurchase.updated_at)
+                    .execution_options(synchronize_session=False))
+    stored: dict[int, list[OcdsRelease]] = {plan_id: [] for plan_id in ids}
+    for row in session.scalars(select(OcdsRelease).where(OcdsRelease.planned_purchase_id.in_(ids))):
+        stored[row.planned_purchase_id].append(row)  # type: ignore[index]
+    unpublished = _unpublished(session)
+    written = []
+    for plan in {plan.id: plan for plan in plans}.values():
+        current = current_plan_releases(plan, stored[plan.id])
+        written += _new_rows({"planned_purchase_id": plan.id}, current, stored[plan.id], now, unpublished)
     unpublished.update(written)
     session.add_all(written)
     session.flush()
@@ -181,7 +232,8 @@ def record_releases(session: Session, calls: Sequence[Call], now: dt.datetime | 
 
 
 def backfill(session: Session, batch: int = 100) -> int:
-    """Releases for every public call that has none yet (existing data, the demo). Returns how many."""
+    """Releases for every public call and public planned purchase that has none yet (existing data,
+    the demo). Returns how many."""
     missing = (select(Call.id).where(Call.status != CallStatus.DRAFT, Call.published_at.is_not(None),
                                      ~select(OcdsRelease.id).where(OcdsRelease.call_id == Call.id).exists())
                .order_by(Call.id))
@@ -190,7 +242,22 @@ def backfill(session: Session, batch: int = 100) -> int:
     for start in range(0, len(ids), batch):
         calls = list(session.scalars(queries.public_calls_by_id().where(Call.id.in_(ids[start:start + batch]))))
         count += len(record_releases(session, calls))
+    plan_ids = list(session.scalars(select(PlannedPurchase.id).where(
+        pipeline_services.is_public_plan(),
+        ~select(OcdsRelease.id).where(OcdsRelease.planned_purchase_id == PlannedPurchase.id).exists())
+        .order_by(PlannedPurchase.id)))
+    for start in range(0, len(plan_ids), batch):
+        plans = list(session.scalars(pipeline_services.plans_for_open_data(plan_ids[start:start + batch])).unique())
+        count += len(record_plan_releases(session, plans))
     return count
+
+
+def planning_processes() -> Select[tuple[int]]:
+    """The planned purchases whose planning process is in the package, in its order: the public ones,
+    and those that were public once (their releases stay; the last says `withdrawn`)."""
+    released = select(OcdsRelease.id).where(OcdsRelease.planned_purchase_id == PlannedPurchase.id).exists()
+    return (select(PlannedPurchase.id).where(or_(pipeline_services.is_public_plan(), released))
+            .order_by(PlannedPurchase.id))
 
 
 def _as_stored(column: Any) -> Any:
@@ -201,25 +268,30 @@ def _as_stored(column: Any) -> Any:
 
 
 @functools.cache
-def _stored_page_select() -> Select[tuple[int, Any, Any, str]]:
-    """Built once, with the ids as a parameter: building it per request (100 ids coerced one by
-    one) cost a fifth of reading it."""
-    return (select(OcdsRelease.call_id, _as_stored(OcdsRelease.date), _as_stored(OcdsRelease.created_at),
-                   OcdsRelease.body)
-            .where(OcdsRelease.call_id.in_(bindparam("call_ids", expanding=True)))
-            .order_by(OcdsRelease.call_id, OcdsRelease.date, OcdsRelease.release_id))
+def _stored_page_select(key: str = "call_id") -> Select[tuple[int, Any, Any, str]]:
+    """Built once per key (`call_id` or `planned_purchase_id`), with the ids as a parameter: building
+    it per request (100 ids coerced one by one) cost a fifth of reading it."""
+    column = getattr(OcdsRelease, key)
+    return (select(column, _as_stored(OcdsRelease.date), _as_stored(OcdsRelease.created_at), OcdsRelease.body)
+            .where(column.in_(bindparam("ids", expanding=True)))
+            .order_by(column, OcdsRelease.date, OcdsRelease.release_id))
 
 
 def stored_page_statement(call_ids: Sequence[int]) -> Select[tuple[int, Any, Any, str]]:
     """(call id, date, written at, JSON) of these calls' releases: per call oldest first, in the
     order of the index ix_ocds_releases_call_order. The two moments come as the driver gives them
     (text on SQLite, aware datetimes on PostgreSQL): see `stored_page`."""
-    return _stored_page_select().params(call_ids=list(call_ids))
+    return _stored_page_select().params(ids=list(call_ids))
+
+
+def stored_plan_page_statement(plan_ids: Sequence[int]) -> Select[tuple[int, Any, Any, str]]:
+    """The same for planned purchases' releases, in the order of ix_ocds_releases_plan_order."""
+    return _stored_page_select("planned_purchase_id").params(ids=list(plan_ids))
 
 
 class StoredPage(NamedTuple):
-    call_ids: set[int]  # the calls of the page that have releases
-    texts: list[str]  # their releases' JSON, per call oldest first
+    keys: set[int]  # the calls (or plans) of the page that have releases
+    texts: list[str]  # their releases' JSON, per call (plan) oldest first
     newest: dt.datetime | None  # the newest moment a release of the page was dated or written (UTC)
 
 
@@ -237,10 +309,11 @@ def _newest(moments: Iterable[Any]) -> dt.datetime | None:
     return newest.replace(tzinfo=dt.UTC) if newest.tzinfo is None else newest.astimezone(dt.UTC)
 
 
-def stored_page(session: Session, call_ids: Sequence[int]) -> StoredPage:
-    if not call_ids:
+def stored_page(session: Session, ids: Sequence[int], *, plans: bool = False) -> StoredPage:
+    """The stored releases of these calls (or, with `plans`, of these planned purchases)."""
+    if not ids:
         return StoredPage(set(), [], None)
-    stmt = stored_page_statement(call_ids)
+    stmt = stored_plan_page_statement(ids) if plans else stored_page_statement(ids)
     # Plain columns, read without the ORM's result layer (some 1,200 rows of JSON text a page); the
     # clause lets the session route it as it routes any read (the replica, see core.db.RoutingSession).
     rows = session.connection(bind_arguments={"clause": stmt}).execute(stmt).all()
@@ -259,3 +332,8 @@ def _call_changed(call: Call, session: Session, **_: Any) -> None:
 @process_changed.connect
 def _process_changed(call: Call, session: Session, **_: Any) -> None:
     record_releases(session, [call])
+
+
+@pipeline_services.plan_changed.connect
+def _plan_changed(plan: PlannedPurchase, session: Session, **_: Any) -> None:
+    record_plan_releases(session, [plan])

@@ -415,16 +415,17 @@ def criteria_list():
 
 @bp.route(f"{PREFIX}/ocds/releases.json")
 def ocds_releases():
-    """A page of contracting processes: the public calls' stored releases, concatenated as stored (no
-    release is rebuilt per request), then the public planned purchases' planning releases (small,
-    built from the page's plans). The calls come first, in id order, so their pages stay where they
-    were; the plans fill the pages after them. One query counts both; a page reads the keys and
-    stored releases of its calls and the rows of its plans only when it has any."""
+    """A page of contracting processes: the public calls' stored releases, then the planning
+    processes of the planned purchases (public, or public once: their releases stay), each
+    concatenated as stored (no release is rebuilt per request). The calls come first, in id order,
+    so their pages stay where they were; the plans fill the pages after them. One query counts both;
+    a page reads the keys and stored releases of its calls, and of its plans only when it has any."""
     params = Params(request.args)
     page, per_page = params.page(default_per_page=MAX_PER_PAGE)
+    plans_in_package = releases.planning_processes()
     calls_total, plans_total = db.session.execute(select(
         select(func.count()).select_from(Call).where(visible_to_public()).scalar_subquery(),
-        pipeline_services.public_plan_count().scalar_subquery())).one()
+        select(func.count()).select_from(plans_in_package.order_by(None).subquery()).scalar_subquery())).one()
     pages = math.ceil((calls_total + plans_total) / per_page)
     if page > 1 and page > pages:
         raise ApiError(404, f"Page {page} does not exist; there are {pages} pages.", "page")
@@ -435,17 +436,18 @@ def ocds_releases():
         call_ids = list(db.session.scalars(select(Call.id).where(visible_to_public()).order_by(Call.id)
                                            .offset(offset).limit(per_page)))
     stored = releases.stored_page(db.session, call_ids)
-    missing = set(call_ids) - stored.call_ids
+    missing = set(call_ids) - stored.keys
     if missing:
         stored = _fill_missing(call_ids, missing) or stored
     texts, published = stored.texts, [stored.newest] if stored.newest is not None else []
     plan_room = per_page - len(call_ids)
     if plan_room > 0 and offset + len(call_ids) < calls_total + plans_total:
-        plans = db.session.scalars(pipeline_services.public_plans_by_id()
-                                   .offset(max(0, offset - calls_total)).limit(plan_room)).unique()
-        planned = [ocds.planning_release(plan) for plan in plans]
-        texts = texts + [json.dumps(release, ensure_ascii=False, separators=(",", ":")) for release in planned]
-        published += [releases.parse_moment(release["date"]) for release in planned]
+        plan_ids = list(db.session.scalars(plans_in_package.offset(max(0, offset - calls_total)).limit(plan_room)))
+        planned = releases.stored_page(db.session, plan_ids, plans=True)
+        if missing_plans := set(plan_ids) - planned.keys:
+            planned = _fill_missing_plans(plan_ids, missing_plans) or planned
+        texts = texts + planned.texts
+        published += [planned.newest] if planned.newest is not None else []
     now = request_time()
     links = page_links("api.ocds_releases", (), page, per_page, pages)
     envelope = ocds.package_envelope(
@@ -468,3 +470,18 @@ def _fill_missing(call_ids: list[int], missing: set[int]) -> releases.StoredPage
         log.exception("Could not store the OCDS releases of calls %s", sorted(missing))
         return None
     return releases.stored_page(db.session, call_ids)
+
+
+def _fill_missing_plans(plan_ids: list[int], missing: set[int]) -> releases.StoredPage | None:
+    """The first planning release of public plans that have none yet (plans from before the release
+    store), as `_fill_missing` does for calls. A plan that was never public is not on the page at all."""
+    db.session.info[REPLICA] = False
+    try:
+        plans = list(db.session.scalars(pipeline_services.plans_for_open_data(sorted(missing))).unique())
+        releases.record_plan_releases(db.session, plans)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("Could not store the OCDS planning releases of plans %s", sorted(missing))
+        return None
+    return releases.stored_page(db.session, plan_ids, plans=True)

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -31,6 +32,11 @@ CONFIRM_SALT = "pipeline-follow-confirm"
 UNSUBSCRIBE_SALT = "pipeline-unsubscribe"
 CONFIRM_MAX_AGE = 7 * 24 * 3600  # a week to click the confirmation link
 MAX_YEARS_AHEAD = 5
+
+# Sent after a planned purchase is saved (created, changed, made public or internal) or started: the
+# open data stores its planning release by listening (api/releases.py). As with the calls' signals,
+# the pipeline knows nothing of who listens, and the dependency stays one way.
+plan_changed = Namespace().signal("planned-purchase-changed")
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,8 @@ def _check_plan(data: PlanInput, now: dt.datetime) -> None:
 def save_planned_purchase(session: Session, actor: Any, item: PlannedPurchase | None, data: PlanInput,
                           now: dt.datetime | None = None) -> PlannedPurchase:
     """Create or update a planned purchase. Side effects: audit `planned_purchase.saved`; the first
-    time it is public it is "announced" (the followers' next digest mentions it)."""
+    time it is public it is "announced" (the followers' next digest mentions it); `plan_changed` (its
+    OCDS planning release)."""
     now = now or now_utc()
     if item is not None and not lifecycle.is_editable(item):
         raise DomainError(_l("A started purchase is kept as it was planned."))
@@ -101,6 +108,7 @@ def save_planned_purchase(session: Session, actor: Any, item: PlannedPurchase | 
         item.announced_at = now
     session.flush()
     audit.record(session, actor, "planned_purchase.saved", item)
+    plan_changed.send(item, session=session)
     return item
 
 
@@ -117,7 +125,7 @@ def _locked(session: Session, item: PlannedPurchase) -> PlannedPurchase:
 def start_as_call(session: Session, actor: Any, item: PlannedPurchase) -> Call:
     """Make a draft call from the plan, linked both ways. The call stays a draft (invisible) until
     staff publish it; only then does the pipeline show the item as started, with the link.
-    Side effects: audit `call.created` (calls) and `planned_purchase.started`."""
+    Side effects: audit `call.created` (calls) and `planned_purchase.started`; `plan_changed`."""
     item = _locked(session, item)
     summary = item.description.strip() or item.title
     call = call_services.save_call(
@@ -131,12 +139,14 @@ def start_as_call(session: Session, actor: Any, item: PlannedPurchase) -> Call:
     item.started_at = now_utc()
     session.flush()
     audit.record(session, actor, "planned_purchase.started", item, {"call_id": call.id})
+    plan_changed.send(item, session=session)
     return call
 
 
 def start_as_tender(session: Session, actor: Any, item: PlannedPurchase, *, reference: str) -> Any:
     """Enter the plan as an outside tender in the comply-or-explain register, published today.
-    Side effects: audit `procurement_record.saved` (monitoring) and `planned_purchase.started`."""
+    Side effects: audit `procurement_record.saved` (monitoring) and `planned_purchase.started`;
+    `plan_changed` (the plan is public as started from now on)."""
     item = _locked(session, item)
     record = monitoring_services.save_record(
         session, actor, None, title=item.title, reference=reference, description=item.description,
@@ -148,6 +158,7 @@ def start_as_tender(session: Session, actor: Any, item: PlannedPurchase, *, refe
     item.started_at = now_utc()
     session.flush()
     audit.record(session, actor, "planned_purchase.started", item, {"record_id": record.id})
+    plan_changed.send(item, session=session)
     return record
 
 
@@ -187,18 +198,18 @@ def public_pipeline_query(filters: PipelineFilters) -> Select[tuple[PlannedPurch
     return stmt
 
 
-def public_plans_by_id() -> Select[tuple[PlannedPurchase]]:
-    """Every public planned purchase, oldest first, with what its open data shows (the category,
-    department and call in the same query, the social values in one more): the OCDS package pages
-    through this stable order after the calls. Internal items are never in it."""
-    return (select(PlannedPurchase).where(PlannedPurchase.is_public.is_(True))
+def is_public_plan() -> ColumnElement[bool]:
+    """The planned purchases anyone may see (internal ones never)."""
+    return PlannedPurchase.is_public.is_(True)
+
+
+def plans_for_open_data(ids: Sequence[int]) -> Select[tuple[PlannedPurchase]]:
+    """These planned purchases with what their open data shows (the category, department and call in
+    the same query, the social values in one more)."""
+    return (select(PlannedPurchase).where(PlannedPurchase.id.in_(list(ids)))
             .options(joinedload(PlannedPurchase.department), joinedload(PlannedPurchase.call),
                      selectinload(PlannedPurchase.social_values))
             .order_by(PlannedPurchase.id))
-
-
-def public_plan_count() -> Select[tuple[int]]:
-    return select(func.count()).select_from(PlannedPurchase).where(PlannedPurchase.is_public.is_(True))
 
 
 def public_plans_of_calls(session: Session, call_ids: Sequence[int]) -> dict[int, PlannedPurchase]:

@@ -2,19 +2,23 @@
 
 Who would abuse it and how: a supplier reads the OCDS package hoping for what the public pipeline
 does not show (a plan staff keep internal, the contact person, the exact estimate, the draft call a
-plan became); a reader who saved a planning release finds another content under the same id.
+plan became, what staff changed while making a plan internal again); a reader who saved a planning
+release finds another content under the same id, or finds it gone after the plan changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role
+from mvi_challenges.api.models import OcdsRelease
+from mvi_challenges.api.releases import backfill
 from mvi_challenges.calls.models import Call, CallStatus
 from mvi_challenges.calls.services import CriterionInput, save_phase, transition_call
 from mvi_challenges.core.db import db
@@ -45,7 +49,18 @@ def _package(client: FlaskClient, url: str = URL) -> dict:
 
 
 def _planning(package: dict) -> dict[str, dict]:
-    return {release["ocid"]: release for release in package["releases"] if release["tag"] == ["planning"]}
+    """The latest planning release of each plan (a plan's releases come oldest first)."""
+    return {release["ocid"]: release for release in package["releases"]
+            if release["tag"][0] in ("planning", "planningUpdate")}
+
+
+def _plan_releases(package: dict, plan_id: int) -> list[dict]:
+    return [release for release in package["releases"] if release["ocid"] == f"ocds-mviutr-plan-{plan_id}"]
+
+
+def _stored_count(app: Flask, plan_id: int) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(OcdsRelease.id).where(OcdsRelease.planned_purchase_id == plan_id)).all())
 
 
 def _publish(app: Flask, call_id: int) -> str:
@@ -69,7 +84,7 @@ def test_a_public_plan_is_a_planning_release_with_only_what_the_pipeline_shows(a
     planning = _planning(package)
     assert set(planning) == {f"ocds-mviutr-plan-{plan_id}", f"ocds-mviutr-plan-{below_id}"}
     release = planning[f"ocds-mviutr-plan-{plan_id}"]
-    assert release["id"].startswith(f"ocds-mviutr-plan-{plan_id}-planning-")
+    assert release["id"] == f"ocds-mviutr-plan-{plan_id}-planning" and release["tag"] == ["planning"]
     tender = release["tender"]
     assert tender["status"] == "planning" and tender["title"] == "Elektrische veegwagens"
     assert tender["description"] == "Vier veegwagens, emissievrij."
@@ -121,20 +136,107 @@ def test_a_plan_that_became_a_call_is_linked_once_the_call_is_public(app: Flask,
     started = _planning(package)[f"ocds-mviutr-plan-{plan_id}"]
     assert started["tender"]["mvi"]["call"]["ocid"] == call_ocid and started["tender"]["mvi"]["state"] == "started"
     assert started["planning"]["milestones"][0]["status"] == "met"
-    # Another content, another id: the release read before is not rewritten under its id.
-    assert started["id"] != plan_release["id"] and started["date"] >= plan_release["date"]
+    # Another content, another release (written when the call was published): the one read before
+    # stays in the package as it was.
+    assert _plan_releases(package, plan_id) == [plan_release, started]
+    assert started["id"] == f"ocds-mviutr-plan-{plan_id}-planning-amendment-1" and started["tag"] == ["planningUpdate"]
+    assert started["date"] >= plan_release["date"]
 
 
-def test_a_planning_release_keeps_its_id_until_the_plan_changes(app: Flask, catalogue) -> None:
+def test_an_edited_plan_is_a_second_release_and_the_first_stays(app: Flask, catalogue) -> None:
+    staff = staff_client(app)
+    plan_id = _plan(app, staff, catalogue)
+    ocid = f"ocds-mviutr-plan-{plan_id}"
+    public = app.test_client()
+    [first] = _plan_releases(_package(public), plan_id)
+    assert first["id"] == f"{ocid}-planning" and first["tender"]["title"] == "Elektrische veegwagens"
+    assert _plan_releases(_package(public), plan_id) == [first]  # read again: the same release
+    time.sleep(1.1)  # release dates are whole seconds
+    assert staff.post(f"/staff/pipeline/{plan_id}", data=plan_form(catalogue, title="Vijf veegwagens")).status_code \
+        == 302
+    package = _package(public)
+    stored_first, second = _plan_releases(package, plan_id)
+    assert stored_first == first  # byte for byte what was read before the edit
+    assert second["id"] == f"{ocid}-planning-amendment-1" and second["tag"] == ["planningUpdate"]
+    assert second["tender"]["title"] == "Vijf veegwagens" and second["date"] > first["date"]
+    assert package["publishedDate"] == second["date"]
+    # Saving without a change says nothing new.
+    assert staff.post(f"/staff/pipeline/{plan_id}", data=plan_form(catalogue, title="Vijf veegwagens")).status_code \
+        == 302
+    assert _plan_releases(_package(public), plan_id) == [first, second]
+
+
+def test_an_internal_plan_never_has_a_release(app: Flask, catalogue) -> None:
+    staff = staff_client(app)
+    plan_id = _plan(app, staff, catalogue, title="Geheim plan", is_public=None)
+    assert staff.post(f"/staff/pipeline/{plan_id}", data=plan_form(catalogue, title="Nog geheimer plan",
+                                                                     is_public=None)).status_code == 302
+    with app.app_context():
+        assert backfill(db.session) == 0
+    assert _stored_count(app, plan_id) == 0
+    text = app.test_client().get(URL).get_data(as_text=True)
+    assert f"ocds-mviutr-plan-{plan_id}" not in text and "geheim" not in text.lower()
+
+
+def test_a_plan_made_internal_again_is_withdrawn_and_its_releases_stay(app: Flask, catalogue) -> None:
+    """Staff keep an uncertain plan internal after all: what was published stays published, a release
+    says the planning process is withdrawn, and nothing they changed while hiding it is shown."""
+    staff = staff_client(app)
+    plan_id = _plan(app, staff, catalogue)
+    ocid = f"ocds-mviutr-plan-{plan_id}"
+    public = app.test_client()
+    [first] = _plan_releases(_package(public), plan_id)
+    hidden = plan_form(catalogue, title="Veegwagens, misschien", expected_quarter="4", is_public=None)
+    assert staff.post(f"/staff/pipeline/{plan_id}", data=hidden).status_code == 302
+    package = _package(public)
+    still_first, withdrawn = _plan_releases(package, plan_id)
+    assert still_first == first
+    assert withdrawn == {"ocid": ocid, "id": f"{ocid}-planning-amendment-1", "date": withdrawn["date"],
+                         "tag": ["planningUpdate"], "initiationType": "tender", "language": "nl",
+                         "tender": {"id": f"plan-{plan_id}", "status": "withdrawn"}}
+    assert "misschien" not in json.dumps(package) and f"{NEXT_YEAR}-Q4" not in json.dumps(package)
+    # Saved again while internal: nothing more to say.
+    assert staff.post(f"/staff/pipeline/{plan_id}", data=hidden).status_code == 302
+    assert _plan_releases(_package(public), plan_id) == [first, withdrawn]
+    # Public again: a new planning release with what it is now.
+    assert staff.post(f"/staff/pipeline/{plan_id}",
+                      data=plan_form(catalogue, title="Veegwagens, toch", expected_quarter="4")).status_code == 302
+    *earlier, back = _plan_releases(_package(public), plan_id)
+    assert earlier == [first, withdrawn]
+    assert back["id"] == f"{ocid}-planning-amendment-2" and back["tender"]["status"] == "planning"
+    assert back["tender"]["title"] == "Veegwagens, toch" and back["tender"]["mvi"]["expectedQuarter"] == f"{NEXT_YEAR}-Q4"
+
+
+def test_a_plan_started_as_an_outside_tender_says_so_in_a_new_release(app: Flask, catalogue) -> None:
     staff = staff_client(app)
     plan_id = _plan(app, staff, catalogue)
     public = app.test_client()
-    first = _planning(_package(public))[f"ocds-mviutr-plan-{plan_id}"]
-    assert _planning(_package(public))[f"ocds-mviutr-plan-{plan_id}"] == first
-    assert staff.post(f"/staff/pipeline/{plan_id}", data=plan_form(catalogue, title="Vijf veegwagens")).status_code \
-        == 302
-    second = _planning(_package(public))[f"ocds-mviutr-plan-{plan_id}"]
-    assert second["tender"]["title"] == "Vijf veegwagens" and second["id"] != first["id"]
+    [first] = _plan_releases(_package(public), plan_id)
+    assert staff.post(f"/staff/pipeline/{plan_id}/start-tender",
+                      data={"confirm": "yes", "reference": "TN-1"}).status_code == 302
+    stored_first, started = _plan_releases(_package(public), plan_id)
+    assert stored_first == first and first["tender"]["mvi"]["state"] == "planned"
+    assert started["tender"]["mvi"]["state"] == "started" and started["tag"] == ["planningUpdate"]
+
+
+def test_a_public_plan_from_before_the_store_is_written_once(app: Flask, catalogue) -> None:
+    """Plans public before their releases were stored: the package page (or `flask ocds-backfill`)
+    writes their first planning release, once."""
+    staff = staff_client(app)
+    plans = [_plan(app, staff, catalogue, title=f"Plan {n}") for n in range(2)]
+    with app.app_context():
+        db.session.execute(OcdsRelease.__table__.delete())
+        db.session.commit()
+        assert backfill(db.session) == 2
+        db.session.commit()
+        assert backfill(db.session) == 0
+        db.session.execute(OcdsRelease.__table__.delete().where(OcdsRelease.planned_purchase_id == plans[0]))
+        db.session.commit()
+    public = app.test_client()
+    first = _package(public)
+    assert [len(_plan_releases(first, plan_id)) for plan_id in plans] == [1, 1]  # the page wrote the missing one
+    assert _package(public) == first
+    assert [_stored_count(app, plan_id) for plan_id in plans] == [1, 1]
 
 
 def test_plans_fill_the_pages_after_the_calls(app: Flask, catalogue) -> None:

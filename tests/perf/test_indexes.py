@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from mvi_challenges.accounts.models import User
 from mvi_challenges.api.queries import call_data_statements, public_calls_by_id
-from mvi_challenges.api.releases import stored_page_statement
+from mvi_challenges.api.releases import planning_processes, stored_page_statement, stored_plan_page_statement
 from mvi_challenges.calls.cards import card_statements
 from mvi_challenges.calls.models import Call, CallKind, Phase
 from mvi_challenges.calls.services import CallFilters, public_calls_query, staff_calls_query
@@ -130,6 +130,9 @@ STATEMENTS = {
                           False),
     # The stored releases of a page of calls, in the order of their index (no sort).
     "OCDS stored releases of a page": (lambda: stored_page_statement(list(range(3901, 4001))), True),
+    # The same for a page of planned purchases' planning processes, and the page's plan keys.
+    "OCDS stored releases of a page of plans": (lambda: stored_plan_page_statement(list(range(3901, 4001))), True),
+    "OCDS package plan keys": (lambda: _page(planning_processes(), page=40, per_page=100), False),
     # Staff's work list: how many awarded proposals still wait for a contract.
     "awards without a contract, counted": (
         lambda: select(func.count()).select_from(awarded_without_contract_query().order_by(None).subquery()), True),
