@@ -213,6 +213,60 @@ def criteria_refusal(phase: Phase | None, wanted: Sequence[Any], scale_max: int,
     return None
 
 
+def _minute(moment: dt.datetime) -> dt.datetime:
+    """The form shows minutes; a deadline set by "close early" has seconds. Same minute = unchanged."""
+    return moment.replace(second=0, microsecond=0, tzinfo=None)
+
+
+def deadline_refusal(phase: Phase | None, closes_at: dt.datetime, now: dt.datetime) -> str | None:
+    """Why a published call's phase cannot get the deadline `closes_at` now, or None.
+
+    Applicants plan their work for the published deadline, so after publication it only moves
+    later (an extension, which every applicant gains from). Ending a phase sooner is "close early"
+    (`services.close_early`), the one way that records the reason, publishes it on the call and
+    tells the followers; moving the deadline earlier through the phase form did none of that, and
+    an applicant working towards the published date lost days without being told. A procurement
+    officer who must shorten a phase closes it early; a shorter deadline at a later date is no
+    step of the procedure (it would need a clarification note and the same care, and the grounds
+    for it are rare enough to ask for closing early or a new call).
+    A deadline that has passed stays where it was: moving it later would reopen submission after
+    the proposals were unsealed for the jury; and no deadline is moved into the past.
+    """
+    if phase is not None and phase.id is not None and phase.closes_at <= now:
+        if _minute(closes_at) != _minute(phase.closes_at):
+            return str(_l("The deadline of this phase has passed, so it can no longer be moved: the proposals may "
+                          "already have been opened."))
+        return None
+    if closes_at <= now:
+        return str(_l("The deadline cannot be moved into the past. To end the phase now, use “Close the open phase "
+                      "now”."))
+    if phase is not None and phase.id is not None and _minute(closes_at) < _minute(phase.closes_at):
+        return str(_l("A published deadline can only be moved later: applicants plan their work for it. To end the "
+                      "phase sooner, use “Close the open phase now” where you manage the call: the reason is "
+                      "published and followers are told."))
+    return None
+
+
+def award_terms_refusal(phase: Phase | None, budget_cents: int, max_awards: int,
+                        now: dt.datetime) -> tuple[str, str] | None:
+    """Why the phase's budget or number of awards cannot change now, as (field, message), or None.
+
+    Like the criteria (`criteria_refusal`): once the deadline has passed the proposals can be
+    opened and the jury's ranking read, and then one more award (or a larger budget) decides who
+    wins: the favourite in the next place. How many can win, and for how much, stay as the
+    applicants read them when they wrote their proposals. No flow of the procedure needs it: a
+    phase that should award more after the deadline is a new call."""
+    if phase is None or phase.id is None or now < phase.closes_at:
+        return None
+    if max_awards != phase.max_awards:
+        return "max_awards", str(_l("The deadline of this phase has passed: the number of awards stays %(n)d.",
+                                    n=phase.max_awards))
+    if budget_cents != phase.budget_cents:
+        return "budget", str(_l("The deadline of this phase has passed: its budget stays as the applicants read "
+                                "it."))
+    return None
+
+
 def clarification_note_refusal(call: Call, now: dt.datetime) -> str | None:
     """Why no clarification note (nota van inlichtingen) can be issued now, or None.
 

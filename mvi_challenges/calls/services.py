@@ -391,6 +391,8 @@ def save_phase(
         if (problem := lifecycle.criteria_refusal(phase, criteria, score_scale_max, now or now_utc())) is not None:
             raise DomainError(problem, field="score_scale_max" if score_scale_max != phase.score_scale_max
                               else "criteria")
+        if (refused := lifecycle.award_terms_refusal(phase, budget_cents, max_awards, now or now_utc())) is not None:
+            raise DomainError(refused[1], field=refused[0])
     _check_phase_order(call, number, opens_at, closes_at)
     if phase is not None:
         # A juror saving scores at this moment waits (evaluation.services.save_sheet takes the same lock).
@@ -482,22 +484,15 @@ def _check_scored_phase_edit(session: Session, phase: Phase, scale_max: int,
 
 def _check_published_phase_edit(phase: Phase | None, closes_at: dt.datetime, criteria: Sequence[CriterionInput],
                                 now: dt.datetime) -> dt.datetime:
-    """Applicants rely on a published call: it keeps criteria, and a deadline is never moved into
-    the past (ending a phase now is 'close early', which is recorded as such). A deadline that has
-    passed stays where it was: moving it later would reopen submission after the proposals were
-    unsealed for the jury. Returns the deadline to store."""
+    """Applicants rely on a published call: it keeps criteria, and its deadlines move only as
+    `lifecycle.deadline_refusal` allows. Returns the deadline to store (a passed deadline, or one
+    in the same minute, stays exactly as it was)."""
     if not criteria:
         raise DomainError(_l("A published call keeps its criteria; their weights add up to 100."), field="criteria")
-    if phase is not None and phase.closes_at <= now:
-        # The form shows minutes; a deadline set by "close early" has seconds. Same minute = unchanged.
-        if _to_minute(closes_at) != _to_minute(phase.closes_at):
-            raise DomainError(_l("The deadline of this phase has passed, so it can no longer be moved: the "
-                                 "proposals may already have been opened."), field="closes_at")
+    if (problem := lifecycle.deadline_refusal(phase, closes_at, now)) is not None:
+        raise DomainError(problem, field="closes_at")
+    if phase is not None and (phase.closes_at <= now or _to_minute(closes_at) == _to_minute(phase.closes_at)):
         return phase.closes_at
-    still_open = phase is None or phase.closes_at > now
-    if closes_at <= now and still_open:
-        raise DomainError(_l("The deadline cannot be moved into the past. To end the phase now, use "
-                             "“Close the open phase now”."), field="closes_at")
     return closes_at
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from ..calls.models import CallStatus, Phase, StageType
 from .models import Dialogue, DialogueKind, DialogueStatus, Registration, RegistrationStatus, Selection
 
 D = DialogueStatus
@@ -81,6 +82,53 @@ def slot_refusal(dialogue: Dialogue, now: dt.datetime) -> str | None:
     if takes_registrations(dialogue, now):
         return None
     return str(_l("Times can be booked or changed while registration is open; the schedule is now fixed."))
+
+
+# --- the pitch of a staged challenge --------------------------------------------------------
+
+
+def pitch_planning_refusal(phase: Phase) -> str | None:
+    """Why the pitch session of `phase` cannot be planned (or re-planned) now, or None.
+
+    Only for the pitch stage of a published call, and only once the decisions of the round before
+    are published. Decisions are drafts until published, all of a stage at once; the pitch session
+    exists for the shortlist, so a session planned before that would be a trace of the unpublished
+    decisions: a page "for the shortlist" whose number of slots is the shortlist staff have in mind,
+    a planning page telling staff it was "published to the shortlist", an invitation nobody on
+    the published record has received. We refuse the planning rather than hide every trace of the
+    session until publication: one gate here instead of a condition on every page, mail, feed and
+    export that could show it, and it is the order of the procedure anyway: the shortlist is
+    published (with reasons, and a standstill in which a losing applicant can object), then the
+    shortlisted are invited to pitch. Booking keeps its own gate (`services.pitch_problem`: only
+    applicants advanced by a published decision)."""
+    if phase.stage_type is not StageType.PITCH:
+        return str(_l("Only a pitch stage has pitch slots."))
+    if phase.call.status is not CallStatus.PUBLISHED:
+        return str(_l("Pitch slots are planned while the call is published."))
+    previous = next((p for p in phase.call.phases if p.number == phase.number - 1), None)
+    if previous is not None and previous.decisions_published_at is None:
+        return str(_l("Publish the decisions of stage %(n)d (the shortlist) first: the pitch is planned for the "
+                      "published shortlist, and nothing may tell an applicant they were shortlisted before "
+                      "that.", n=previous.number))
+    return None
+
+
+# --- input (contributions) ------------------------------------------------------------------
+
+# Per account, over all dialogues: more than anyone types in earnest in an hour (a long evening
+# session with many themes included), too few to flood the organisers' moderation list or bury
+# other people's input in the report. Counted from the stored input, so it holds across servers
+# and the text comes back with the message next to it (a 429 page would lose what was typed).
+CONTRIBUTIONS_PER_HOUR = 10
+CONTRIBUTION_WINDOW = dt.timedelta(hours=1)
+
+
+def contribution_limit_refusal(recent: int) -> str | None:
+    """Why one more piece of input is refused, given how many the person gave in the last hour."""
+    if recent >= CONTRIBUTIONS_PER_HOUR:
+        return str(_l("You can give input at most %(n)d times an hour. Please wait a while and send it again: what "
+                      "you typed is kept below.", n=CONTRIBUTIONS_PER_HOUR))
+    return None
 
 
 # --- selection by lot ----------------------------------------------------------------------

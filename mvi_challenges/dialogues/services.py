@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import Role, User
 from ..accounts.permissions import applies_to_nothing
-from ..calls.models import Call, CallStatus, Eligibility, Phase, StageType
+from ..calls.models import Call, Eligibility, Phase
 from ..calls.services import process_changed
 from ..catalogue.models import Category
 from ..core import audit
@@ -179,13 +179,12 @@ def plan_pitch(session: Session, actor: Any, phase: Phase, *, starts_at: dt.date
                slot_minutes: int, registration_closes_at: dt.datetime, address: str, online_url: str,
                now: dt.datetime) -> Dialogue:
     """Plan (or re-plan) the pitch session of a pitch stage, reusing the market dialogue's slots:
-    one seat per slot, published at once; only applicants admitted to the stage (shortlisted in
+    one seat per slot, published at once; only after the shortlist is published
+    (`lifecycle.pitch_planning_refusal`), and only applicants admitted to the stage (shortlisted in
     the round before) can register and book a time (`pitch_problem`).
     Side effects: those of `save_dialogue` and publishing it; audit."""
-    if phase.stage_type is not StageType.PITCH:
-        raise DomainError(_l("Only a pitch stage has pitch slots."))
-    if phase.call.status is not CallStatus.PUBLISHED:
-        raise DomainError(_l("Pitch slots are planned while the call is published."))
+    if (problem := lifecycle.pitch_planning_refusal(phase)) is not None:
+        raise DomainError(problem)
     existing = pitch_for(session, phase)
     slots = int((ends_at - starts_at).total_seconds() // 60 // slot_minutes) if slot_minutes > 0 else 0
     if slots < 1:
@@ -529,12 +528,19 @@ def can_contribute(session: Session, dialogue: Dialogue, user: Any) -> bool:
             and dialogue.status is DialogueStatus.PUBLISHED)
 
 
-def add_contribution(session: Session, actor: User, dialogue: Dialogue, text: str) -> Contribution:
-    """Registered people give input before, during and after; until the report is published."""
+def add_contribution(session: Session, actor: User, dialogue: Dialogue, text: str,
+                     now: dt.datetime | None = None) -> Contribution:
+    """Registered people give input before, during and after; until the report is published; at
+    most `lifecycle.CONTRIBUTIONS_PER_HOUR` pieces an hour per account."""
     if not can_contribute(session, dialogue, actor):
         raise DomainError(_l("Register for this dialogue to give input."), field="text")
     if not text.strip():
         raise DomainError(_l("Type your input."), field="text")
+    since = (now or now_utc()) - lifecycle.CONTRIBUTION_WINDOW
+    recent = session.scalar(select(func.count(Contribution.id)).where(
+        Contribution.user_id == actor.id, Contribution.created_at > since)) or 0
+    if (problem := lifecycle.contribution_limit_refusal(recent)) is not None:
+        raise DomainError(problem, field="text")
     contribution = Contribution(dialogue_id=dialogue.id, user_id=actor.id, text_source=text,
                                 text_html=render_markdown(text))
     session.add(contribution)

@@ -215,7 +215,8 @@ def contribute(slug: str):
     dialogue = _public_dialogue(slug)
     form = ContributionForm()
     if form.validate_on_submit() and run_action(
-            lambda: services.add_contribution(db.session, current_user, dialogue, form.text.data), form=form,
+            lambda: services.add_contribution(db.session, current_user, dialogue, form.text.data,
+                                             request_time()), form=form,
             success=_("Thank you for your input. You will see here what is done with it.")).ok:
         return redirect(url_for("dialogues.detail", slug=slug) + "#input")
     return _render_detail(dialogue, contribution_form=form, status=400)
@@ -291,8 +292,8 @@ def plan_pitch(call_id: int, number: int):
         ), form=form, success=_("The pitch slots have been published to the shortlist."))
         if outcome.ok:
             return redirect(url_for("dialogues.manage", dialogue_id=outcome.value.id))
-    return render_template("dialogues/pitch_form.html", form=form, call=call, phase=phase,
-                           pitch=pitch), status_for(form)
+    return render_template("dialogues/pitch_form.html", form=form, call=call, phase=phase, pitch=pitch,
+                           problem=lifecycle.pitch_planning_refusal(phase)), status_for(form)
 
 
 @bp.route("/staff/dialogues/<int:dialogue_id>")

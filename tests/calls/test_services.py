@@ -193,8 +193,10 @@ def test_a_passed_deadline_is_never_moved_again(app: Flask) -> None:
         call = _call(app, opens_in=dt.timedelta(days=-10), closes_in=dt.timedelta(days=-1))
         phase = call.phases[0]
         deadline = phase.closes_at
-        kept = dict(title="Fase", opens_at=phase.opens_at, budget_cents=0, max_awards=1, score_scale_max=10,
-                    # the criteria as published: they stay too (tests/security/test_attack_reweighting.py)
+        # the budget, awards and criteria as published: they stay too (tests/security/test_attack_reweighting.py,
+        # test_attack_more_awards_after_the_deadline.py)
+        kept = dict(title="Fase", opens_at=phase.opens_at, budget_cents=phase.budget_cents,
+                    max_awards=phase.max_awards, score_scale_max=10,
                     criteria=[CriterionInput(c.name, c.weight, c.description, c.knockout_minimum)
                               for c in phase.criteria])
         with pytest.raises(DomainError) as later:

@@ -55,8 +55,13 @@ def make_payload_dialogues(app: Flask, admin_id: int, participant_id: int) -> Si
             services.register(db.session, participant, dialogue, now_utc())
             dialogues.append(SimpleNamespace(id=dialogue.id, slug=dialogue.slug))
         first = db.session.get(Dialogue, dialogues[0].id)
-        moderated = [services.add_contribution(db.session, participant, first, f"Inbreng {k}").id
-                     for k in range(len(hidden_reasons) + len(disposition_reasons))]
+        moderated = []
+        for k in range(len(hidden_reasons) + len(disposition_reasons)):
+            contribution = services.add_contribution(db.session, participant, first, f"Inbreng {k}")
+            # Given over the weeks before (input is limited per hour, lifecycle.CONTRIBUTIONS_PER_HOUR).
+            contribution.created_at = now_utc() - dt.timedelta(days=1, minutes=k)
+            db.session.flush()
+            moderated.append(contribution.id)
         db.session.commit()
     return SimpleNamespace(dialogues=dialogues, moderated=moderated, hidden_reasons=hidden_reasons,
                            disposition_reasons=disposition_reasons)
