@@ -399,6 +399,24 @@ def answer_is_editable(question: Any) -> bool:
 #   version freezes the confirmed partners and their shares (`ProposalVersion.consortium`).
 # - After the deadline nothing about the consortium changes: no invitation, answer or withdrawal.
 
+# --- questions on a call ------------------------------------------------------------------
+
+QUESTIONS_PER_HOUR = 10
+QUESTION_WINDOW = dt.timedelta(hours=1)
+
+
+def question_limit_refusal(recent: int) -> str | None:
+    """Why one more question is refused, given how many the person asked in the last hour (on any
+    call). Every question lands on staff's work list and must be answered publicly before the
+    deadline: a flood of them would bury the real ones, and a competitor could use it to keep the
+    team busy in the last days. Counted from the stored questions (not the request limiter): the
+    question typed comes back with the message, and the count holds across servers."""
+    if recent >= QUESTIONS_PER_HOUR:
+        return str(_l("You can ask at most %(n)d questions an hour. Please wait a while and send it again: what you "
+                      "typed is kept below.", n=QUESTIONS_PER_HOUR))
+    return None
+
+
 P = PartnerStatus
 INVITATION_DAYS = 14
 # An invitation still counts (it blocks submission, and its share is reserved in the lead's view).
