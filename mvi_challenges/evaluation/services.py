@@ -142,7 +142,10 @@ def carry_over_plan(session: Session, actor: Any, phase: Phase) -> CarryOver:
     if source is None:
         return CarryOver(None, [], False)
     present = {member.user_id for member in members(session, phase)}
-    candidates = [m for m in members(session, source) if m.user_id not in present and not m.user.blocked]
+    # Not a blocked account, nor one whose jury role was taken away: membership alone opens the jury
+    # pages, and the role is what asks for the second login step (assign_member grants it).
+    candidates = [m for m in members(session, source)
+                  if m.user_id not in present and not m.user.blocked and Role.JURY in m.user.roles]
     actor_id = getattr(actor, "id", None)
     joining = [m for m in candidates if m.user_id != actor_id]
     return CarryOver(source, joining, len(joining) != len(candidates))

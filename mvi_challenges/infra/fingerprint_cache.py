@@ -32,7 +32,7 @@ T = TypeVar("T")
 # ranking of 500 proposals is some 300 kB, so few are kept per process and not for long.
 DEFAULT_SECONDS = 15 * 60
 IN_PROCESS_ENTRIES = 64
-PACKAGE = Path(__file__).parent
+PACKAGE = Path(__file__).parent.parent  # the whole package (this module moved into infra/: not only infra)
 
 
 def install(app: Flask) -> None:

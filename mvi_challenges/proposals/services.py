@@ -541,6 +541,7 @@ def ask_question(session: Session, actor: User, call: Call, text: str, now: dt.d
         raise DomainError(_l("Questions can no longer be asked on this call."), field="text")
     if not text.strip():
         raise DomainError(_l("Type your question."), field="text")
+    lock_row(session, User, actor.id)  # parallel requests of one account count one after the other
     recent = session.scalar(select(func.count(Question.id)).where(
         Question.asker_id == actor.id, Question.asked_at > now - lifecycle.QUESTION_WINDOW)) or 0
     if (problem := lifecycle.question_limit_refusal(recent)) is not None:

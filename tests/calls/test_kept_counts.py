@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from mvi_challenges.calls import services as call_services
 from mvi_challenges.calls import views as call_views
 from mvi_challenges.calls.models import Call, CallKind, CallStatus
 from mvi_challenges.catalogue.models import Category, SocialValue
 from mvi_challenges.core.db import db
 from mvi_challenges.core.timezones import now_utc
+from mvi_challenges.infra import fingerprint_cache
 from tests.perf.conftest import counted_queries
 
 from ..factories import make_call
@@ -134,3 +137,16 @@ def test_the_count_reads_in_both_languages(app: Flask, client, lang: str) -> Non
     client.get(f"/language?lang={lang}&next=/")
     html = client.get("/calls").get_data(as_text=True)
     assert ("1 uitvraag gevonden" if lang == "nl" else "1 call found") in html
+
+
+def test_a_deploy_that_changes_how_the_list_selects_keeps_no_count_of_the_last(app: Flask, monkeypatch) -> None:
+    """Kept counts (in Redis) outlive a deploy, and a deploy draws no new data version: the keys carry
+    a digest of the code, which must cover the code that selects and counts (calls/services.py), not
+    only infra/."""
+    before = app.extensions["memo_release"]
+    selecting = Path(call_services.__file__).resolve()
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read_bytes(path) + (
+        b"\n# the next release" if path.resolve() == selecting else b""))
+    fingerprint_cache.install(app)
+    assert app.extensions["memo_release"] != before

@@ -7,7 +7,8 @@ Who would abuse it, and how (each has a test below):
   adds nobody;
 - a juror or an entrepreneur posts to the carry-over address: refused;
 - the chair of the earlier round would become a second chair: the next jury keeps its own chair;
-- a blocked account would come back through the earlier jury: it is not carried.
+- a blocked account would come back through the earlier jury: it is not carried;
+- so would an account whose jury role an administrator took away: not carried either.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from mvi_challenges.accounts.models import Role, User
+from mvi_challenges.accounts.services import revoke_role
 from mvi_challenges.calls.models import CallKind, Phase
 from mvi_challenges.core.db import db
 from mvi_challenges.evaluation.models import JuryMember
@@ -128,3 +130,23 @@ def test_in_dutch(app: Flask) -> None:
     assert "De jury van Fase 1" in page and "Voeg deze 3 leden toe aan deze jury" in page
     reply = client.post(f"/staff/calls/{call.id}/phases/2/jury/carry-over", follow_redirects=True)
     assert "3 leden van de jury van Fase 1 zijn toegevoegd." in page_text(reply)
+
+
+def test_an_account_whose_jury_role_was_taken_away_is_not_carried(app: Flask) -> None:
+    """An administrator took the jury role away (the expert no longer judges for the municipality):
+    carried over, they would read and score the next round's proposals all the same (the jury pages
+    ask membership), and without the second login step the role requires."""
+    call, client, jurors = _world(app)
+    admin_id = make_user(app, Role.ADMIN).id
+    with app.app_context():
+        admin = db.session.get(User, admin_id)
+        revoke_role(db.session, admin, db.session.get(User, jurors[2].id), Role.JURY)
+        db.session.commit()
+    page = page_text(client.get(f"/staff/calls/{call.id}/phases/2/jury"))
+    assert "Add these 2 members to this jury" in page and jurors[2].email not in page
+    client.post(f"/staff/calls/{call.id}/phases/2/jury/carry-over")
+    assert jurors[2].email not in dict(_members(app, call.id, 2))
+    assert len(_members(app, call.id, 2)) == 2
+    with app.app_context():
+        phase_id = db.session.scalar(select(Phase.id).where(Phase.call_id == call.id, Phase.number == 2))
+    assert _client(app, jurors[2]).get(f"/jury/phases/{phase_id}").status_code == 403

@@ -10,6 +10,7 @@ asked by proposals/services.py `ask_question`: the question typed comes back wit
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,9 +18,11 @@ from sqlalchemy import func, select
 
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.core.db import db
+from mvi_challenges.proposals import lifecycle
 from mvi_challenges.proposals.models import Question
 
 from ..factories import login, make_call, make_user, page_text
+from ..races import all_at_once
 
 REFUSED = ("You can ask at most 10 questions an hour. Please wait a while and send it again: what you typed is "
            "kept below.")
@@ -71,3 +74,28 @@ def test_the_message_reads_in_dutch(app: Flask, client: FlaskClient, catalogue) 
         client.post(f"/calls/{call.slug}/questions", data={"text": f"Vraag {n}?"})
     refused = client.post(f"/calls/{call.slug}/questions", data={"text": "Nog een vraag?"})
     assert "U kunt ten hoogste 10 vragen per uur stellen." in page_text(refused)
+
+
+def test_questions_sent_at_the_same_moment_do_not_pass_the_limit(
+        app: Flask, catalogue, monkeypatch) -> None:
+    """A script sends its questions in parallel: each request counted nine before any of them had
+    stored its own, and all were taken. The limit must hold however the requests overlap."""
+    call = make_call(app)
+    asker = make_user(app, Role.ENTREPRENEUR)
+    clients = [app.test_client() for _ in range(3)]
+    for each in clients:
+        login(each, asker)
+    for n in range(9):
+        assert clients[0].post(f"/calls/{call.slug}/questions", data={"text": f"Vraag {n}?"}).status_code == 302
+    refusal = lifecycle.question_limit_refusal
+
+    def slow_refusal(recent: int) -> str | None:
+        time.sleep(0.3)  # every request has counted before any has stored its question
+        return refusal(recent)
+
+    monkeypatch.setattr(lifecycle, "question_limit_refusal", slow_refusal)
+    statuses = all_at_once([lambda each=each, n=n: each.post(f"/calls/{call.slug}/questions",
+                                                             data={"text": f"Tegelijk {n}?"}).status_code
+                            for n, each in enumerate(clients)])
+    assert sorted(statuses) == [302, 400, 400]
+    assert _count(app) == 10
