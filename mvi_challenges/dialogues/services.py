@@ -21,6 +21,7 @@ from ..calls.models import Call, Eligibility, Phase
 from ..calls.services import process_changed
 from ..catalogue.models import Category
 from ..core import audit
+from ..core.db import lock_row
 from ..core.errors import DomainError
 from ..core.outbox import queue_user_email
 from ..core.sanitize import plain_text, render_markdown
@@ -536,6 +537,7 @@ def add_contribution(session: Session, actor: User, dialogue: Dialogue, text: st
         raise DomainError(_l("Register for this dialogue to give input."), field="text")
     if not text.strip():
         raise DomainError(_l("Type your input."), field="text")
+    lock_row(session, User, actor.id)  # parallel requests of one account count one after the other
     since = (now or now_utc()) - lifecycle.CONTRIBUTION_WINDOW
     recent = session.scalar(select(func.count(Contribution.id)).where(
         Contribution.user_id == actor.id, Contribution.created_at > since)) or 0

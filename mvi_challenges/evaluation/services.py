@@ -144,7 +144,10 @@ def carry_over_plan(session: Session, actor: Any, phase: Phase) -> CarryOver:
     present = {member.user_id for member in members(session, phase)}
     # Not a blocked account, nor one whose jury role was taken away: membership alone opens the jury
     # pages, and the role is what asks for the second login step (assign_member grants it).
-    candidates = [m for m in members(session, source)
+    earlier = session.scalars(select(JuryMember).where(JuryMember.phase_id == source.id)
+                              .options(selectinload(JuryMember.user).selectinload(User.role_rows))
+                              .order_by(JuryMember.is_chair.desc(), JuryMember.id))  # roles in one query, not one each
+    candidates = [m for m in earlier
                   if m.user_id not in present and not m.user.blocked and Role.JURY in m.user.roles]
     actor_id = getattr(actor, "id", None)
     joining = [m for m in candidates if m.user_id != actor_id]
