@@ -460,28 +460,29 @@ def _fill_missing(call_ids: list[int], missing: set[int]) -> releases.StoredPage
     """Releases for public calls that have none yet (data older than the release store): written
     now, on the primary, once; later requests read them. Returns the page's rows, or None when
     the write failed (a racing request wrote them; the page then shows what it read)."""
-    db.session.info[REPLICA] = False  # the write and what is read back go to the primary
-    try:
-        calls = list(db.session.scalars(queries.public_calls_by_id().where(Call.id.in_(sorted(missing)))))
-        releases.record_releases(db.session, calls)
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        log.exception("Could not store the OCDS releases of calls %s", sorted(missing))
-        return None
-    return releases.stored_page(db.session, call_ids)
+    return _write_missing(
+        call_ids, lambda: releases.record_releases(db.session, list(db.session.scalars(
+            queries.public_calls_by_id().where(Call.id.in_(sorted(missing)))))),
+        failure=f"Could not store the OCDS releases of calls {sorted(missing)}")
 
 
 def _fill_missing_plans(plan_ids: list[int], missing: set[int]) -> releases.StoredPage | None:
     """The first planning release of public plans that have none yet (plans from before the release
     store), as `_fill_missing` does for calls. A plan that was never public is not on the page at all."""
-    db.session.info[REPLICA] = False
+    return _write_missing(
+        plan_ids, lambda: releases.record_plan_releases(db.session, list(db.session.scalars(
+            pipeline_services.plans_for_open_data(sorted(missing))).unique())),
+        failure=f"Could not store the OCDS planning releases of plans {sorted(missing)}", plans=True)
+
+
+def _write_missing(ids: list[int], record: Callable[[], Any], *, failure: str,
+                   plans: bool = False) -> releases.StoredPage | None:
+    db.session.info[REPLICA] = False  # the write and what is read back go to the primary
     try:
-        plans = list(db.session.scalars(pipeline_services.plans_for_open_data(sorted(missing))).unique())
-        releases.record_plan_releases(db.session, plans)
+        record()
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
-        log.exception("Could not store the OCDS planning releases of plans %s", sorted(missing))
+        log.exception(failure)
         return None
-    return releases.stored_page(db.session, plan_ids, plans=True)
+    return releases.stored_page(db.session, ids, plans=plans)
