@@ -33,17 +33,18 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, or_, select, type_coerce, update
+from sqlalchemy import Select, bindparam, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.types import NullType
 
 from ..calls.models import Call, CallStatus
-from ..calls.services import call_changed, process_changed
+from ..calls.services import call_changed, process_changed, visible_to_public
 from ..consultations import services as consultation_services
 from ..core.db import utcnow
 from ..core.timezones import to_local
@@ -258,6 +259,35 @@ def planning_processes() -> Select[tuple[int]]:
     released = select(OcdsRelease.id).where(OcdsRelease.planned_purchase_id == PlannedPurchase.id).exists()
     return (select(PlannedPurchase.id).where(or_(pipeline_services.is_public_plan(), released))
             .order_by(PlannedPurchase.id))
+
+
+class PackageKeys(NamedTuple):
+    """The contracting processes on one package page, and how many pages there are."""
+
+    call_ids: list[int]
+    plan_ids: list[int]
+    pages: int
+
+
+def package_keys(session: Session, page: int, per_page: int) -> PackageKeys:
+    """Which processes a package page holds: the public calls first, in id order (so their pages stay
+    where they were), then the planning processes of the planned purchases filling the pages after
+    them. One query counts both; the plans' keys are read only when the page has room for them."""
+    plans_in_package = planning_processes()
+    calls_total, plans_total = session.execute(select(
+        select(func.count()).select_from(Call).where(visible_to_public()).scalar_subquery(),
+        select(func.count()).select_from(plans_in_package.order_by(None).subquery()).scalar_subquery())).one()
+    offset = (page - 1) * per_page
+    call_ids: list[int] = []
+    if offset < calls_total:
+        # Only the keys: the releases carry everything, so no call objects are loaded.
+        call_ids = list(session.scalars(select(Call.id).where(visible_to_public()).order_by(Call.id)
+                                        .offset(offset).limit(per_page)))
+    plan_ids: list[int] = []
+    if len(call_ids) < per_page and offset + len(call_ids) < calls_total + plans_total:
+        plan_ids = list(session.scalars(plans_in_package.offset(max(0, offset - calls_total))
+                                        .limit(per_page - len(call_ids))))
+    return PackageKeys(call_ids, plan_ids, math.ceil((calls_total + plans_total) / per_page))
 
 
 def _as_stored(column: Any) -> Any:

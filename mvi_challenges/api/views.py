@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from ..calls import kept_counts
 from ..calls.models import Call, CallKind, PublicState
-from ..calls.services import CallFilters, visible_to_public
+from ..calls.services import CallFilters
 from ..catalogue.models import Category, Department, SocialValue
 from ..catalogue.services import all_departments, all_social_values
 from ..consultations import lifecycle as consultation_lifecycle
@@ -422,34 +421,21 @@ def ocds_releases():
     a page reads the keys and stored releases of its calls, and of its plans only when it has any."""
     params = Params(request.args)
     page, per_page = params.page(default_per_page=MAX_PER_PAGE)
-    plans_in_package = releases.planning_processes()
-    calls_total, plans_total = db.session.execute(select(
-        select(func.count()).select_from(Call).where(visible_to_public()).scalar_subquery(),
-        select(func.count()).select_from(plans_in_package.order_by(None).subquery()).scalar_subquery())).one()
-    pages = math.ceil((calls_total + plans_total) / per_page)
-    if page > 1 and page > pages:
-        raise ApiError(404, f"Page {page} does not exist; there are {pages} pages.", "page")
-    offset = (page - 1) * per_page
-    call_ids: list[int] = []
-    if offset < calls_total:
-        # Only the keys: the releases carry everything, so no call objects are loaded.
-        call_ids = list(db.session.scalars(select(Call.id).where(visible_to_public()).order_by(Call.id)
-                                           .offset(offset).limit(per_page)))
-    stored = releases.stored_page(db.session, call_ids)
-    missing = set(call_ids) - stored.keys
-    if missing:
-        stored = _fill_missing(call_ids, missing) or stored
+    keys = releases.package_keys(db.session, page, per_page)
+    if page > 1 and page > keys.pages:
+        raise ApiError(404, f"Page {page} does not exist; there are {keys.pages} pages.", "page")
+    stored = releases.stored_page(db.session, keys.call_ids)
+    if missing := set(keys.call_ids) - stored.keys:
+        stored = _fill_missing(keys.call_ids, missing) or stored
     texts, published = stored.texts, [stored.newest] if stored.newest is not None else []
-    plan_room = per_page - len(call_ids)
-    if plan_room > 0 and offset + len(call_ids) < calls_total + plans_total:
-        plan_ids = list(db.session.scalars(plans_in_package.offset(max(0, offset - calls_total)).limit(plan_room)))
-        planned = releases.stored_page(db.session, plan_ids, plans=True)
-        if missing_plans := set(plan_ids) - planned.keys:
-            planned = _fill_missing_plans(plan_ids, missing_plans) or planned
+    if keys.plan_ids:
+        planned = releases.stored_page(db.session, keys.plan_ids, plans=True)
+        if missing_plans := set(keys.plan_ids) - planned.keys:
+            planned = _fill_missing_plans(keys.plan_ids, missing_plans) or planned
         texts = texts + planned.texts
         published += [planned.newest] if planned.newest is not None else []
     now = request_time()
-    links = page_links("api.ocds_releases", (), page, per_page, pages)
+    links = page_links("api.ocds_releases", (), page, per_page, keys.pages)
     envelope = ocds.package_envelope(
         uri=links["self"], published=published, fallback_date=now,
         links={key: links[key] for key in ("next", "prev") if links[key]})
