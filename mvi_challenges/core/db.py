@@ -128,10 +128,15 @@ def lock_row(session: Any, model: Any, row_id: int) -> None:
 
     Of two requests doing this at the same moment the second waits here until the first has
     committed: the row lock on PostgreSQL, the write lock on SQLite. What it reads afterwards
-    includes the first one's work. (PostgreSQL checks no foreign key for a key set to itself.)"""
+    includes the first one's work. (PostgreSQL checks no foreign key for a key set to itself.)
+
+    Columns with an `onupdate` (an `updated_at`) are set to themselves too: otherwise the UPDATE
+    would fire it, and merely locking a call to answer a question would date the call as changed
+    (moving it in feeds, in staff's lists and in what the open data says was modified)."""
     from sqlalchemy import update
 
-    session.execute(update(model).where(model.id == row_id).values(id=model.id)
+    unchanged = {column.key: column for column in model.__table__.columns if column.onupdate is not None}
+    session.execute(update(model).where(model.id == row_id).values(id=model.id, **unchanged)
                     .execution_options(synchronize_session=False))
 
 

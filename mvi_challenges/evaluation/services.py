@@ -98,7 +98,12 @@ def accept_invitation(session: Session, user: User, password: str) -> None:
 def assign_member(session: Session, actor: Any, phase: Phase, *, email: str, name: str, is_chair: bool,
                   secret_key: str) -> JuryMember:
     """Add a member by email. An unknown address becomes an external expert who is invited by mail
-    to set a password. Side effects: jury role granted; invitation mail; audit `jury.member_added`."""
+    to set a password. Side effects: jury role granted; invitation mail; audit `jury.member_added`.
+
+    The phase's row is locked first, as the carry-over does: two colleagues adding at once (or a
+    carry-over meanwhile) would otherwise both find the person not yet on the jury (the second
+    meeting the unique constraint), both create the invited expert, or both name a chair."""
+    lock_row(session, Phase, phase.id)
     email = normalise_email(email)
     user = find_user_by_email(session, email)
     invited = user is None

@@ -150,3 +150,49 @@ def test_an_account_whose_jury_role_was_taken_away_is_not_carried(app: Flask) ->
     with app.app_context():
         phase_id = db.session.scalar(select(Phase.id).where(Phase.call_id == call.id, Phase.number == 2))
     assert _client(app, jurors[2]).get(f"/jury/phases/{phase_id}").status_code == 403
+
+
+def _slow_member_lookup(monkeypatch) -> None:
+    """Every request looks for the member before any has stored one: the moment a race needs."""
+    import time
+
+    from mvi_challenges.evaluation import services
+
+    lookup = services.member_for
+
+    def slow(session, user, phase):
+        time.sleep(0.3)
+        return lookup(session, user, phase)
+
+    monkeypatch.setattr(services, "member_for", slow)
+
+
+def test_two_colleagues_adding_the_same_member_at_once_add_them_once(app: Flask, monkeypatch) -> None:
+    """Before, both requests found the juror not yet on the jury and the second met the database's
+    unique constraint: an error page, and what the colleague typed lost."""
+    from ..races import all_at_once
+
+    call = make_call(app, kind=CallKind.SBIR)
+    juror = make_user(app, Role.JURY)
+    clients = [_client(app, make_user(app, Role.STAFF)) for _ in range(2)]
+    _slow_member_lookup(monkeypatch)
+    replies = all_at_once([lambda each=each: each.post(f"/staff/calls/{call.id}/phases/1/jury",
+                                                       data={"email": juror.email}) for each in clients])
+    assert sorted(reply.status_code for reply in replies) == [302, 400]
+    refused = next(reply for reply in replies if reply.status_code == 400)
+    assert "is already on this jury" in page_text(refused)
+    assert _members(app, call.id, 1) == [(juror.email, False)]
+
+
+def test_two_chairs_named_at_once_leave_one_chair(app: Flask, monkeypatch) -> None:
+    from ..races import all_at_once
+
+    call = make_call(app, kind=CallKind.SBIR)
+    jurors = [make_user(app, Role.JURY) for _ in range(2)]
+    clients = [_client(app, make_user(app, Role.STAFF)) for _ in range(2)]
+    _slow_member_lookup(monkeypatch)
+    replies = all_at_once([lambda each=each, juror=juror: each.post(
+        f"/staff/calls/{call.id}/phases/1/jury", data={"email": juror.email, "is_chair": "y"})
+        for each, juror in zip(clients, jurors, strict=True)])
+    assert [reply.status_code for reply in replies] == [302, 302]
+    assert sum(chair for _email, chair in _members(app, call.id, 1)) == 1
