@@ -326,9 +326,14 @@ def submitted_budget_cents(proposal: Proposal) -> int | None:
 def status_label_key(proposal: Proposal, now: dt.datetime) -> str:
     """The status as the applicant reads it: after the deadline a submitted proposal is being
     evaluated, whatever was decided but not yet published."""
-    if proposal.status is S.SUBMITTED and has_closed(proposal.phase, now):
-        return S.UNDER_REVIEW.value
-    return proposal.status.value
+    return shown_status(proposal.status, proposal.phase.closes_at, now).value
+
+
+def shown_status(status: ProposalStatus, closes_at: dt.datetime, now: dt.datetime) -> ProposalStatus:
+    """`status_label_key` for a plain row: the stored status and its phase's deadline."""
+    if status is S.SUBMITTED and closes_at <= now:  # has_closed
+        return S.UNDER_REVIEW
+    return status
 
 
 # --- the opening of a phase --------------------------------------------------------------

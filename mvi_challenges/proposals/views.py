@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from types import SimpleNamespace
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -292,11 +294,17 @@ def withdraw(proposal_id: int):
 @bp.route("/my/proposals")
 @require_login
 def mine():
-    page = paginate(services.proposal_list_query(current_user), per_page=current_app.config["PAGE_SIZE"])
-    partnered = (list(db.session.scalars(services.partner_proposals_query(current_user).limit(100)))
+    now = request_time()
+    page = paginate(services.proposal_list_query(current_user), per_page=current_app.config["PAGE_SIZE"], rows=True)
+    partnered = (list(db.session.execute(services.partner_proposals_query(current_user).limit(100)))
                  if current_user.organisation_id is not None else [])
     return render_template("proposals/mine.html", page=page, proposals=page.items, partnered=partnered,
-                           now=request_time())
+                           now=now, status_of=lambda row: _row_status_label(row, now))
+
+
+def _row_status_label(row: Any, now: dt.datetime) -> str:
+    """`status_label` for a plain row of a list (a status and its phase's deadline)."""
+    return str(STATUS_LABELS[lifecycle.shown_status(row.status, row.closes_at, now)])
 
 
 # --- consortia ------------------------------------------------------------------------------
