@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -15,7 +14,7 @@ from wtforms.validators import Email, EqualTo, Optional
 
 from ..core.db import db
 from ..core.errors import DomainError
-from ..core.fields import ChoiceField, DataRequired, IntegerField, Length, NumberRange
+from ..core.fields import ChoiceField, DataRequired, IntegerField, Length, LocalDateField, NumberRange
 from . import services
 from .models import ROLE_LABELS, Role
 from .services import MIN_PASSWORD_LENGTH
@@ -211,8 +210,9 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_l("Email address of the person who acted"), validators=[Optional(), Length(max=320)])
     subject_type = SelectField(_l("Kind of object"), validators=[Optional()])
     subject_id = IntegerField(_l("Number of the object"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
-    since = DateField(_l("From (date)"), validators=[Optional()])
-    until = DateField(_l("Up to and including (date)"), validators=[Optional()])
+    # The project's date field: its years are bounded (a typed 9999-12-31 plus one day overflowed: a 500).
+    since = LocalDateField(_l("From (date)"), validators=[Optional()])
+    until = LocalDateField(_l("Up to and including (date)"), validators=[Optional()])
 
 
 class TwoStepCodeForm(FlaskForm):

@@ -37,6 +37,10 @@ def test_admin_filters_the_audit_log_by_action_person_and_object(app: Flask, cat
     assert "user.login" not in _actions(admin.get(f"/admin/audit?subject_type=Call&subject_id={call.id}"))
     assert admin.get("/admin/audit?since=not-a-date&subject_id=abc").status_code == 400  # told, not a 500
     assert admin.get("/admin/audit?action=nonsense").status_code == 400
+    # The last day there is: the day after it overflowed (a 500). Now told, next to the field.
+    far = admin.get("/admin/audit?until=9999-12-31&since=0001-01-01")
+    assert far.status_code == 400 and "Enter a date between the years" in page_text(far)
+    assert admin.get("/admin/audit?since=31-12-2026").status_code == 200  # the Dutch way of writing it
 
 
 def test_no_password_or_token_is_ever_logged(app: Flask, client_en, caplog) -> None:
