@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..accounts.permissions import is_staff
-from ..calls.models import Call
+from ..calls.models import Call, Phase
 from ..calls.stages import winners_public
+from ..proposals import lifecycle
 from .models import ConflictDeclaration, JuryMember
 
 
@@ -46,3 +47,12 @@ def can_view_winners(user: Any, call: Call) -> bool:
     """Everyone, staff included, once the pitch's decisions are published; nobody before: the
     winners page must not leak a draft decision (calls/stages.py `winners_public`)."""
     return winners_public(call)
+
+
+def competes_in_phase(session: Any, user: Any, phase: Phase) -> bool:
+    """Whether the person, or their organisation, has a proposal in the phase (started, submitted or
+    withdrawn; as lead or as consortium partner). A competitor does not sit on the phase's jury:
+    adding them and carrying them over from an earlier round are refused. One who joined before
+    their proposal began does not learn, on the sealed page, how many bids have arrived: watching
+    them come in is what the seal keeps from competitors (as the public figures do)."""
+    return lifecycle.applies_in_phase(session, user, phase, started=True)

@@ -38,6 +38,7 @@ from ..core.outbox import queue_user_email
 from ..infra import fingerprint_cache
 from ..proposals import lifecycle
 from ..proposals.models import Proposal, ProposalStatus, ProposalVersion
+from . import permissions
 from .aggregation import CriterionSpec, ProposalResult, SheetScores, aggregate
 from .models import ConflictDeclaration, ConsensusScore, Decision, JuryMember, Outcome, Score, ScoreSheet, SheetStatus
 
@@ -112,10 +113,13 @@ def assign_member(session: Session, actor: Any, phase: Phase, *, email: str, nam
             raise DomainError(_l("Give the name of the expert you invite."), field="name")
         user = create_user(session, email=email, password=secrets.token_urlsafe(24), name=name, roles=(Role.JURY,),
                            actor=actor)
-    elif Role.JURY not in user.roles:
-        user.role_rows.append(UserRole(role=Role.JURY))
     if member_for(session, user, phase) is not None:
         raise DomainError(_l("%(name)s is already on this jury.", name=user.name), field="email")
+    if not invited and permissions.competes_in_phase(session, user, phase):
+        raise DomainError(_l("%(name)s, or their organisation, has a proposal in this phase: a competitor cannot sit "
+                             "on its jury.", name=user.name), field="email")
+    if Role.JURY not in user.roles:
+        user.role_rows.append(UserRole(role=Role.JURY))
     if is_chair:
         for other in members(session, phase):
             other.is_chair = False
@@ -140,6 +144,7 @@ class CarryOver(NamedTuple):
     source: Phase | None
     joining: list[JuryMember]  # members of the earlier round, not yet on this jury
     actor_left_out: bool  # the staff member doing it sat on the earlier jury: a colleague adds them
+    competing: tuple[JuryMember, ...] = ()  # members with a proposal in this phase (permissions.competes_in_phase)
 
 
 def carry_over_plan(session: Session, actor: Any, phase: Phase) -> CarryOver:
@@ -155,8 +160,9 @@ def carry_over_plan(session: Session, actor: Any, phase: Phase) -> CarryOver:
     candidates = [m for m in earlier
                   if m.user_id not in present and not m.user.blocked and Role.JURY in m.user.roles]
     actor_id = getattr(actor, "id", None)
-    joining = [m for m in candidates if m.user_id != actor_id]
-    return CarryOver(source, joining, len(joining) != len(candidates))
+    competing = tuple(m for m in candidates if permissions.competes_in_phase(session, m.user, phase))
+    joining = [m for m in candidates if m.user_id != actor_id and m not in competing]
+    return CarryOver(source, joining, any(m.user_id == actor_id for m in candidates), competing)
 
 
 def carry_over_jury(session: Session, actor: Any, phase: Phase) -> CarryOver:

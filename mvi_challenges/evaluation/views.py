@@ -43,7 +43,7 @@ from ..infra import fingerprint_cache
 from ..proposals import lifecycle
 from ..proposals.models import Attachment, Proposal
 from ..proposals.permissions import is_owner
-from . import services
+from . import permissions, services
 from .blind_copies import identifying_names, redact_names, strip_document_metadata
 from .forms import (
     ConsensusForm,
@@ -154,8 +154,9 @@ def _sealed(phase: Phase) -> bool:
 
 
 def _render_sealed(phase: Phase, member: JuryMember | None):
+    competes = member is not None and permissions.competes_in_phase(db.session, current_user, phase)
     return render_template("evaluation/sealed.html", phase=phase, call=phase.call, member=member,
-                           arrived=lifecycle.arrived_count(db.session, phase)), 200
+                           arrived=None if competes else lifecycle.arrived_count(db.session, phase)), 200
 
 
 # --- staff: the jury of a phase -------------------------------------------------------------
@@ -189,11 +190,14 @@ def carry_over(call_id: int, number: int):
             flash(ngettext("%(num)d member of the jury of %(phase)s has been added.",
                            "%(num)d members of the jury of %(phase)s have been added.",
                            len(plan.joining), phase=plan.source.title), "success")
-        else:
+        elif not plan.competing and not plan.actor_left_out:
             flash(_("Everyone of the jury of %(phase)s is on this jury already.", phase=plan.source.title), "info")
         if plan.actor_left_out:
             flash(_("You were on the jury of %(phase)s too: a colleague adds you, as whoever sits on a jury does "
                     "not manage it.", phase=plan.source.title), "info")
+        if plan.competing:
+            flash(_("Not added, because they or their organisation have a proposal in this phase:") + " "
+                  + ", ".join(member.user.name for member in plan.competing) + ".", "info")
     return redirect(url_for("evaluation.jury", call_id=call_id, number=number))
 
 

@@ -273,12 +273,15 @@ def hides_applicant(session: Session, actor: Any, phase: Phase) -> bool:
     return phase.blind_review and sits_on_jury(session, actor, phase)
 
 
-def applies_in_phase(session: Session, actor: Any, phase: Phase) -> bool:
+def applies_in_phase(session: Session, actor: Any, phase: Phase, *, started: bool = False) -> bool:
     """Whether the actor, or their organisation, has a proposal that arrived in the phase, as its
     applicant or as a partner in its consortium. A civil servant whose account is in such an
     organisation is a competitor of the other applicants: like a juror (`sits_on_jury`) they do not
     read the phase's proposals, its scores or its decisions through the staff pages, nor decide on
-    them; their own proposal they read as its applicant (`is_owner`)."""
+    them; their own proposal they read as its applicant (`is_owner`).
+
+    With `started`, any proposal of theirs in the phase counts, a draft or a withdrawn one too: a
+    bidder in the making is a competitor before they submit (who may sit on the jury asks this)."""
     if not getattr(actor, "is_authenticated", False):
         return False
     organisation_id = getattr(actor, "organisation_id", None)
@@ -287,7 +290,9 @@ def applies_in_phase(session: Session, actor: Any, phase: Phase) -> bool:
         ties.append(Proposal.organisation_id == organisation_id)
         ties.append(Proposal.id.in_(select(ConsortiumPartner.proposal_id).where(
             ConsortiumPartner.organisation_id == organisation_id, ConsortiumPartner.status.in_(IN_CONSORTIUM))))
-    stmt = select(Proposal.id).where(Proposal.phase_id == phase.id, Proposal.status.in_(IN_EVALUATION), or_(*ties))
+    stmt = select(Proposal.id).where(Proposal.phase_id == phase.id, or_(*ties))
+    if not started:
+        stmt = stmt.where(Proposal.status.in_(IN_EVALUATION))
     return session.scalar(stmt.limit(1)) is not None
 
 

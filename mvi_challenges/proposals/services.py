@@ -164,6 +164,9 @@ def start_proposal(session: Session, actor: User, call: Call, phase: Phase, now:
     existing = find_own_proposal(session, actor, phase)
     if existing is not None:
         return existing
+    if lifecycle.sits_on_jury(session, actor, phase):
+        # The other direction of evaluation.permissions.competes_in_phase: a juror does not bid.
+        raise DomainError(_l("You sit on the jury of this phase: you cannot submit a proposal in it."))
     previous = previous_phase_proposal(session, actor, call, phase)
     if phase.number > 1 and not lifecycle.can_advance(previous):
         raise DomainError(_l("Only participants whose proposal in phase %(n)d was selected can take part "

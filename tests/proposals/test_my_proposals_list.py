@@ -64,7 +64,7 @@ def test_after_the_deadline_both_read_under_evaluation(app: Flask, catalogue) ->
         phase = db.session.get(Proposal, proposal.id).phase
         phase.closes_at = phase.opens_at + dt.timedelta(minutes=1)
         db.session.commit()
-        assert db.session.get(Phase, phase.id).closes_at < dt.datetime.now(dt.timezone.utc)
+        assert db.session.get(Phase, phase.id).closes_at < dt.datetime.now(dt.UTC)
     for user in (lead, university):
         page = page_text(_client(app, user).get("/my/proposals"))
         assert "under review" in page, page

@@ -30,8 +30,15 @@ def test_an_applicant_on_the_jury_cannot_declare_no_conflict_with_their_own_prop
 
         db.session.get(User, colleague.id).organisation_id = db.session.get(User, owner.id).organisation_id
         db.session.commit()
-    for person in (owner, colleague):  # ... and the applicant and a colleague sit on the jury
-        world.staff.post(f"/staff/calls/{world.call.id}/phases/1/jury", data={"email": person.email})
+    # ... and the applicant and a colleague sit on the jury: they joined before their organisation
+    # applied (adding them now is refused, test_attack_bidder_on_the_jury.py), so declaring is the
+    # line that must hold.
+    with app.app_context():
+        from mvi_challenges.evaluation.models import JuryMember
+
+        for person in (owner, colleague):
+            db.session.add(JuryMember(phase_id=world.phase_id, user_id=person.id, is_chair=False))
+        db.session.commit()
     own = world.proposals[0].id
     other = world.proposals[1].id
     base = f"/jury/phases/{world.phase_id}"
