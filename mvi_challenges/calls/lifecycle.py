@@ -247,6 +247,26 @@ def deadline_refusal(phase: Phase | None, closes_at: dt.datetime, now: dt.dateti
     return None
 
 
+def opening_refusal(phase: Phase | None, opens_at: dt.datetime, now: dt.datetime) -> str | None:
+    """Why a published call's phase cannot get the opening time `opens_at` now, or None.
+
+    Once a phase has opened, its opening time is a fact: moving it later would shut the phase again
+    for applicants who are writing (they can change and submit only while it is open), and moving
+    it either way would make the record (the call page, the open data, OCDS) say that it opened at
+    another moment than it did. An opening that has not come yet may move, but not into the past:
+    that would open the phase at once, without anyone announcing it. Same minute = unchanged (the
+    form shows minutes), as for the deadline (`deadline_refusal`).
+    """
+    if phase is not None and phase.id is not None and phase.opens_at <= now:
+        if _minute(opens_at) != _minute(phase.opens_at):
+            return str(_l("This phase has already opened, so its opening time can no longer be changed."))
+        return None
+    if opens_at <= now:
+        return str(_l("The opening time of a published phase cannot be in the past: the phase would open at once, "
+                      "unannounced. Choose a moment that has not come yet."))
+    return None
+
+
 def award_terms_refusal(phase: Phase | None, budget_cents: int, max_awards: int,
                         now: dt.datetime) -> tuple[str, str] | None:
     """Why the phase's budget or number of awards cannot change now, as (field, message), or None.

@@ -387,7 +387,7 @@ def save_phase(
         raise DomainError(_l("The highest score is between 1 and 100."), field="score_scale_max")
     check_criteria(criteria, score_scale_max)
     if call.status is not CallStatus.DRAFT:
-        closes_at = _check_published_phase_edit(phase, closes_at, criteria, now or now_utc())
+        opens_at, closes_at = _check_published_phase_edit(phase, opens_at, closes_at, criteria, now or now_utc())
         if (problem := lifecycle.criteria_refusal(phase, criteria, score_scale_max, now or now_utc())) is not None:
             raise DomainError(problem, field="score_scale_max" if score_scale_max != phase.score_scale_max
                               else "criteria")
@@ -482,18 +482,28 @@ def _check_scored_phase_edit(session: Session, phase: Phase, scale_max: int,
                              "they were."), field="criteria")
 
 
-def _check_published_phase_edit(phase: Phase | None, closes_at: dt.datetime, criteria: Sequence[CriterionInput],
-                                now: dt.datetime) -> dt.datetime:
-    """Applicants rely on a published call: it keeps criteria, and its deadlines move only as
-    `lifecycle.deadline_refusal` allows. Returns the deadline to store (a passed deadline, or one
-    in the same minute, stays exactly as it was)."""
+def _check_published_phase_edit(
+    phase: Phase | None, opens_at: dt.datetime, closes_at: dt.datetime, criteria: Sequence[CriterionInput],
+    now: dt.datetime,
+) -> tuple[dt.datetime, dt.datetime]:
+    """Applicants rely on a published call: it keeps criteria, and its opening and deadline move
+    only as `lifecycle.opening_refusal` and `lifecycle.deadline_refusal` allow. Returns the opening
+    and the deadline to store (a time that has passed, or one in the same minute, stays exactly as
+    it was)."""
     if not criteria:
         raise DomainError(_l("A published call keeps its criteria; their weights add up to 100."), field="criteria")
+    if (problem := lifecycle.opening_refusal(phase, opens_at, now)) is not None:
+        raise DomainError(problem, field="opens_at")
     if (problem := lifecycle.deadline_refusal(phase, closes_at, now)) is not None:
         raise DomainError(problem, field="closes_at")
-    if phase is not None and (phase.closes_at <= now or _to_minute(closes_at) == _to_minute(phase.closes_at)):
-        return phase.closes_at
-    return closes_at
+    if phase is None:
+        return opens_at, closes_at
+    return (_kept(phase.opens_at, opens_at, now), _kept(phase.closes_at, closes_at, now))
+
+
+def _kept(stored: dt.datetime, typed: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """The stored time when it has passed or the typed one is in the same minute, else the typed one."""
+    return stored if stored <= now or _to_minute(typed) == _to_minute(stored) else typed
 
 
 def _to_minute(moment: dt.datetime) -> dt.datetime:

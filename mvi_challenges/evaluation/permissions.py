@@ -15,23 +15,24 @@ def can_manage_juries(user: Any) -> bool:
     return is_staff(user)
 
 
-def can_manage_jury_of_phase(user: Any, own_membership: JuryMember | None, applies: bool = False) -> bool:
-    """Staff manage a phase's jury, except a staff member who sits on it (`own_membership`): the
-    management page lists every member's declarations with their reasons (which can name the
-    applicant behind a blind proposal), the progress of the others, and its forms change who scores
-    and how. A colleague manages that jury; the member uses the jury pages like any other member.
-    Nor a staff member whose organisation applied in the phase (`applies`,
-    proposals.lifecycle.applies_in_phase): they would choose who judges their own bid."""
-    return can_manage_juries(user) and own_membership is None and not applies
+def can_manage_jury_of_phase(user: Any, reads_as_staff: bool) -> bool:
+    """Staff manage a phase's jury, if they read its proposals as staff (`reads_as_staff`,
+    proposals.lifecycle.reads_as_staff). Not a staff member who sits on the jury: the management
+    page lists every member's declarations with their reasons (which can name the applicant behind a
+    blind proposal), the progress of the others, and its forms change who scores and how; a
+    colleague manages that jury and the member uses the jury pages like any other member. Nor a
+    staff member whose organisation applied in the phase: they would choose who judges their own bid."""
+    return can_manage_juries(user) and reads_as_staff
 
 
-def can_publish_decisions(user: Any, own_membership: JuryMember | None, applies: bool = False) -> bool:
-    """Publishing a phase's decisions is the municipality deciding on the jury's advice: staff, but
-    not a staff member who sits on that phase's jury (`own_membership`). Such a member may not record
-    a decision (the staff results pages refuse them) and so does not release the colleagues' drafts
-    either: publishing mails every applicant and starts the standstill period. Nor does a staff
-    member whose organisation applied in the phase (`applies`)."""
-    return can_manage_juries(user) and own_membership is None and not applies
+def can_publish_decisions(user: Any, reads_as_staff: bool) -> bool:
+    """Publishing a phase's decisions is the municipality deciding on the jury's advice: staff who
+    read the phase's proposals as staff (`reads_as_staff`, proposals.lifecycle.reads_as_staff). Not a
+    staff member who sits on that phase's jury: they may not record a decision (the staff results
+    pages refuse them) and so do not release the colleagues' drafts either; publishing mails every
+    applicant and starts the standstill period. Nor a staff member whose organisation applied in
+    the phase."""
+    return can_manage_juries(user) and reads_as_staff
 
 
 def can_open_proposal(member: JuryMember | None, declaration: ConflictDeclaration | None) -> bool:

@@ -100,8 +100,7 @@ def _phase(call_id: int, number: int) -> Phase:
 
 def _managed_phase(phase: Phase) -> Phase:
     """The staff pages that manage a phase's jury: not for a staff member who sits on it."""
-    if not can_manage_jury_of_phase(current_user, services.member_for(db.session, current_user, phase),
-                                    lifecycle.applies_in_phase(db.session, current_user, phase)):
+    if not can_manage_jury_of_phase(current_user, lifecycle.reads_as_staff(db.session, current_user, phase)):
         abort(403)
     return phase
 
@@ -110,10 +109,8 @@ def _results_phase(call_id: int, number: int) -> Phase:
     """Staff's view of the scores. A staff member who sits on this phase's jury reads them through
     the jury pages only, where independent scoring and their conflicts apply."""
     phase = _phase(call_id, number)
-    if services.member_for(db.session, current_user, phase) is not None:
-        abort(403)
-    if lifecycle.applies_in_phase(db.session, current_user, phase):
-        abort(403)  # a civil servant whose organisation competes in the phase
+    if not lifecycle.reads_as_staff(db.session, current_user, phase):
+        abort(403)  # a member of its jury, or a civil servant whose organisation competes in the phase
     return phase
 
 
@@ -392,8 +389,7 @@ def _render_result(phase: Phase, proposal: Proposal, member: JuryMember | None, 
 @require(can_manage_juries)
 def publish(call_id: int, number: int):
     phase = _phase(call_id, number)
-    if not can_publish_decisions(current_user, services.member_for(db.session, current_user, phase),
-                                 lifecycle.applies_in_phase(db.session, current_user, phase)):
+    if not can_publish_decisions(current_user, lifecycle.reads_as_staff(db.session, current_user, phase)):
         abort(403)
     if (question := ask_first(
             title=_("Publish the decisions of %(phase)s?", phase=phase.title),
@@ -661,9 +657,8 @@ def decision(proposal_id: int):
     winning proposals beside theirs, the end of the standstill period and how to object."""
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or not (is_owner(current_user, proposal) or (
-            can_manage_juries(current_user) and lifecycle.can_read(current_user, proposal, request_time())
-            and not lifecycle.sits_on_jury(db.session, current_user, proposal.phase)
-            and not lifecycle.applies_in_phase(db.session, current_user, proposal.phase))):
+            lifecycle.can_read(current_user, proposal, request_time())
+            and lifecycle.reads_as_staff(db.session, current_user, proposal.phase))):
         abort(404)  # staff: only a proposal that arrived and is no longer sealed; a juror uses the jury pages
     phase = proposal.phase
     if not lifecycle.decisions_published(proposal):

@@ -296,6 +296,69 @@ def applies_in_phase(session: Session, actor: Any, phase: Phase, *, started: boo
     return session.scalar(stmt.limit(1)) is not None
 
 
+def _jury_keeps_out(session: Session, actor: Any, phase: Phase, *, contents: bool) -> bool:
+    """The jury's part of `reads_as_staff`: a member of the phase's jury reads its proposals through
+    the jury pages, where conflicts and independent scoring apply (`sits_on_jury`); who applied they
+    may still see elsewhere, unless the review is blind (`hides_applicant`)."""
+    return sits_on_jury(session, actor, phase) if contents else hides_applicant(session, actor, phase)
+
+
+Asked = dict[tuple[str, int, bool], bool]
+
+
+def reads_as_staff(session: Session, actor: Any, phase: Phase, *, contents: bool = True,
+                   asked: Asked | None = None) -> bool:
+    """Whether `actor` reads the phase's proposals as the municipality, through the staff pages.
+    The one home of "who among staff": every staff page of a phase's proposals asks this.
+
+    With `contents` (the default): what the proposals say, their files, scores, ranking, report and
+    decisions, and the forms that decide on them (the jury, recording and publishing decisions).
+    Without: who applied and when (the call's list of proposals and its exports, a proposal's page
+    with its arrival), not what they wrote.
+
+    Staff only, and not a civil servant who
+    - sits on the phase's jury: they read through the jury pages (`sits_on_jury`); who applied they
+      may still see, unless the review is blind (`hides_applicant`);
+    - belongs to an organisation that applies in the phase, as lead or partner (`applies_in_phase`):
+      a competitor of the other applicants, deciding on their own bid.
+    Their own proposal a person reads as its applicant, not here (`kept_from_proposal`).
+
+    `asked`: a dict the caller keeps for one request, holding the answers of the two questions
+    (each a query) per phase: a page asking for every row (the staff list), or for who applied and
+    then for the contents (a proposal's page), queries each once. Within a request they do not change.
+    """
+    if not is_staff(actor):
+        return False
+    return (not _remembered(asked, ("jury", phase.id, contents),
+                            lambda: _jury_keeps_out(session, actor, phase, contents=contents))
+            and not _remembered(asked, ("applies", phase.id, True), lambda: applies_in_phase(session, actor, phase)))
+
+
+def _remembered(asked: Asked | None, key: tuple[str, int, bool], question: Callable[[], bool]) -> bool:
+    if asked is None:
+        return question()
+    if key not in asked:
+        asked[key] = question()
+    return asked[key]
+
+
+def kept_from_proposal(session: Session, actor: Any, proposal: Proposal, *, contents: bool = True,
+                       asked: Asked | None = None) -> bool:
+    """Whether someone who may see the proposal's page (`can_see_arrival`) or read it (`can_read`) is
+    kept from it all the same (`contents` as in `reads_as_staff`). Its owner never: they read it as
+    its applicant, whatever else they are. A civil servant without a stake in it reads it as staff
+    (`reads_as_staff`). Whoever has a stake but does not own it (a partner in its consortium, a
+    civil servant's organisation among them) reads it as such, unless they sit on the phase's jury:
+    then the jury's part of the rule holds for them too."""
+    if is_owner(actor, proposal):
+        return False
+    if is_staff(actor) and reads_as_staff(session, actor, proposal.phase, contents=contents, asked=asked):
+        return False
+    if is_staff(actor) and not has_stake(actor, proposal):
+        return True
+    return _jury_keeps_out(session, actor, proposal.phase, contents=contents)
+
+
 def can_see_arrival(actor: Any, proposal: Proposal) -> bool:
     """That a proposal arrived (who, when, the receipt's digest): staff, from the moment it did."""
     return is_owner(actor, proposal) or is_partner(actor, proposal) or (is_staff(actor) and has_arrived(proposal))

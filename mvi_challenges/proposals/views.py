@@ -11,6 +11,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     get_template_attribute,
     redirect,
     render_template,
@@ -26,7 +27,6 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from ..accounts.auth import require, require_login
-from ..accounts.permissions import is_staff
 from ..calls.models import Call, CallStatus
 from ..calls.panels import CallPanel, add_call_panel
 from ..calls.permissions import can_view_call
@@ -69,13 +69,14 @@ def _load_proposal(proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or not can_view_proposal(current_user, proposal):
         abort(404)  # another organisation's proposal does not exist for you
-    if not lifecycle.is_owner(current_user, proposal) and lifecycle.hides_applicant(db.session, current_user,
-                                                                                     proposal.phase):
-        abort(404)  # a blind juror (staff too) would read the applicant's name beside the jury's number
-    if not lifecycle.has_stake(current_user, proposal) and is_staff(current_user) and \
-            lifecycle.applies_in_phase(db.session, current_user, proposal.phase):
-        abort(404)  # a civil servant whose organisation competes in this phase
+    if lifecycle.kept_from_proposal(db.session, current_user, proposal, contents=False, asked=_asked()):
+        abort(404)  # a blind juror would read the applicant beside the jury's number; a competing civil servant
     return proposal
+
+
+def _asked() -> lifecycle.Asked:
+    """The request's answers for `lifecycle.reads_as_staff`: the staff list asks for every row."""
+    return g.setdefault("reads_as_staff", {})
 
 
 def _refuse_change(proposal: Proposal):
@@ -91,8 +92,7 @@ def _readable(proposal: Proposal) -> bool:
     now = request_time()
     if not can_read_proposal(current_user, proposal, now):
         return False
-    if not lifecycle.is_owner(current_user, proposal) and lifecycle.sits_on_jury(db.session, current_user,
-                                                                                 proposal.phase):
+    if lifecycle.kept_from_proposal(db.session, current_user, proposal, asked=_asked()):
         return False  # a juror who is also staff reads it through the jury pages
     # The opening is the municipality's first reading, never the applicant's (lead or partner).
     if proposal.phase.opened_at is None and not lifecycle.has_stake(current_user, proposal) and \
@@ -424,13 +424,12 @@ def _staff_call(call_id: int) -> Call:
 
 
 def _proposals_call(call_id: int) -> Call:
-    """The call whose proposals (with who applied) a staff member lists or exports: not for a
-    member of one of its blind juries."""
+    """The call whose proposals (with who applied) a staff member lists or exports: only for whoever
+    may see who applied in every phase of it (`lifecycle.reads_as_staff`)."""
     call = _staff_call(call_id)
-    if any(lifecycle.hides_applicant(db.session, current_user, phase) for phase in call.phases):
-        abort(403)
-    if any(lifecycle.applies_in_phase(db.session, current_user, phase) for phase in call.phases):
-        abort(403)  # a civil servant whose organisation competes in the call
+    if not all(lifecycle.reads_as_staff(db.session, current_user, phase, contents=False, asked=_asked())
+               for phase in call.phases):
+        abort(403)  # a member of a blind jury of the call, or a civil servant whose organisation competes in it
     return call
 
 
