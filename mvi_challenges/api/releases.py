@@ -34,6 +34,7 @@ import functools
 import hashlib
 import json
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from operator import itemgetter
@@ -347,8 +348,11 @@ def _version(rows: Sequence[Any]) -> str:
     moment it was written is added because SQLite may give the id of a deleted row to a new one (all
     releases deleted and written afresh, as under another OCDS prefix). Should a migration ever rewrite
     stored releases, it must change PACKAGE_FORMAT in ocds.py, which every package's ETag includes."""
-    text = ",".join(map(str, chain.from_iterable(map(itemgetter(1, 3), rows))))
-    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+    # The ids as one block of machine integers, the moments as one text: hashing them row by row, or
+    # formatting each row, cost several times more (some 1,200 rows a page).
+    version = hashlib.sha1(array("q", map(itemgetter(1), rows)).tobytes(), usedforsecurity=False)
+    version.update(",".join(map(str, map(itemgetter(3), rows))).encode())
+    return version.hexdigest()
 
 
 def _newest(moments: Iterable[Any]) -> dt.datetime | None:
