@@ -27,7 +27,9 @@ per phase, the agreed social targets and the measured results.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -616,10 +618,13 @@ def package_envelope(*, uri: str, published: list[dt.datetime], fallback_date: d
     return package_
 
 
+def _package_head(envelope: Json) -> str:
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+
+
 def package_text(envelope: Json, release_texts: list[str]) -> str:
     """The package as JSON text, with the stored releases' JSON put in as they are (not re-parsed)."""
-    head = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
-    start = f'{head[:-1]},"releases":['
+    start = f'{_package_head(envelope)[:-1]},"releases":['
     if not release_texts:
         return start + "]}"
     # One join with head and tail put on the first and last release: joining the releases and then
@@ -628,3 +633,18 @@ def package_text(envelope: Json, release_texts: list[str]) -> str:
     parts[0] = start + parts[0]
     parts[-1] += "]}"
     return ",".join(parts)
+
+
+# Part of every package's ETag: change it when a migration rewrites stored releases (their row ids,
+# from which the ETag is derived, would not change; see releases._version).
+PACKAGE_FORMAT = "1"
+
+
+def package_etag(envelope: Json, release_versions: Sequence[str]) -> str:
+    """The ETag of `package_text(envelope, texts)`, from what that text is made of rather than from
+    its megabyte: the envelope as written (its address, links, publication date, publisher) and which
+    stored releases follow, in order (`releases.StoredPage.version` of each part). So a conditional
+    request is answered without reading the releases' texts, and a changed release, a new one or
+    another order gives another ETag."""
+    text = "\n".join((PACKAGE_FORMAT, _package_head(envelope), *release_versions))
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()

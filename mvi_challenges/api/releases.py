@@ -34,6 +34,7 @@ import functools
 import hashlib
 import json
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from operator import itemgetter
@@ -269,24 +270,35 @@ class PackageKeys(NamedTuple):
     pages: int
 
 
+@functools.cache
+def _package_statements() -> tuple[Select[Any], Select[tuple[int]], Select[tuple[int]]]:
+    """The package pages' count and key queries, built once with the page as parameters: building
+    them per request (the public-call condition, two subqueries) cost more than running them."""
+    plans_in_package = planning_processes()
+    counts = select(
+        select(func.count()).select_from(Call).where(visible_to_public()).scalar_subquery(),
+        select(func.count()).select_from(plans_in_package.order_by(None).subquery()).scalar_subquery())
+    # Only the keys: the releases carry everything, so no call objects are loaded.
+    call_keys = (select(Call.id).where(visible_to_public()).order_by(Call.id)
+                 .offset(bindparam("offset")).limit(bindparam("limit")))
+    plan_keys = plans_in_package.offset(bindparam("offset")).limit(bindparam("limit"))
+    return counts, call_keys, plan_keys
+
+
 def package_keys(session: Session, page: int, per_page: int) -> PackageKeys:
     """Which processes a package page holds: the public calls first, in id order (so their pages stay
     where they were), then the planning processes of the planned purchases filling the pages after
     them. One query counts both; the plans' keys are read only when the page has room for them."""
-    plans_in_package = planning_processes()
-    calls_total, plans_total = session.execute(select(
-        select(func.count()).select_from(Call).where(visible_to_public()).scalar_subquery(),
-        select(func.count()).select_from(plans_in_package.order_by(None).subquery()).scalar_subquery())).one()
+    counts, call_keys, plan_keys = _package_statements()
+    calls_total, plans_total = session.execute(counts).one()
     offset = (page - 1) * per_page
     call_ids: list[int] = []
     if offset < calls_total:
-        # Only the keys: the releases carry everything, so no call objects are loaded.
-        call_ids = list(session.scalars(select(Call.id).where(visible_to_public()).order_by(Call.id)
-                                        .offset(offset).limit(per_page)))
+        call_ids = list(session.scalars(call_keys, {"offset": offset, "limit": per_page}))
     plan_ids: list[int] = []
     if len(call_ids) < per_page and offset + len(call_ids) < calls_total + plans_total:
-        plan_ids = list(session.scalars(plans_in_package.offset(max(0, offset - calls_total))
-                                        .limit(per_page - len(call_ids))))
+        plan_ids = list(session.scalars(plan_keys, {"offset": max(0, offset - calls_total),
+                                                    "limit": per_page - len(call_ids)}))
     return PackageKeys(call_ids, plan_ids, math.ceil((calls_total + plans_total) / per_page))
 
 
@@ -298,31 +310,49 @@ def _as_stored(column: Any) -> Any:
 
 
 @functools.cache
-def _stored_page_select(key: str = "call_id") -> Select[tuple[int, Any, Any, str]]:
+def _stored_page_select(key: str = "call_id", bodies: bool = True) -> Select[Any]:
     """Built once per key (`call_id` or `planned_purchase_id`), with the ids as a parameter: building
-    it per request (100 ids coerced one by one) cost a fifth of reading it."""
+    it per request (100 ids coerced one by one) cost a fifth of reading it. Without `bodies` it reads
+    only what says which releases the page holds (see `StoredPage.version`)."""
     column = getattr(OcdsRelease, key)
-    return (select(column, _as_stored(OcdsRelease.date), _as_stored(OcdsRelease.created_at), OcdsRelease.body)
+    return (select(column, OcdsRelease.id, _as_stored(OcdsRelease.date), _as_stored(OcdsRelease.created_at),
+                   *([OcdsRelease.body] if bodies else []))
             .where(column.in_(bindparam("ids", expanding=True)))
             .order_by(column, OcdsRelease.date, OcdsRelease.release_id))
 
 
-def stored_page_statement(call_ids: Sequence[int]) -> Select[tuple[int, Any, Any, str]]:
-    """(call id, date, written at, JSON) of these calls' releases: per call oldest first, in the
-    order of the index ix_ocds_releases_call_order. The two moments come as the driver gives them
-    (text on SQLite, aware datetimes on PostgreSQL): see `stored_page`."""
+def stored_page_statement(call_ids: Sequence[int]) -> Select[Any]:
+    """(call id, release row id, date, written at, JSON) of these calls' releases: per call oldest
+    first, in the order of the index ix_ocds_releases_call_order. The two moments come as the driver
+    gives them (text on SQLite, aware datetimes on PostgreSQL): see `stored_page`."""
     return _stored_page_select().params(ids=list(call_ids))
 
 
-def stored_plan_page_statement(plan_ids: Sequence[int]) -> Select[tuple[int, Any, Any, str]]:
+def stored_plan_page_statement(plan_ids: Sequence[int]) -> Select[Any]:
     """The same for planned purchases' releases, in the order of ix_ocds_releases_plan_order."""
     return _stored_page_select("planned_purchase_id").params(ids=list(plan_ids))
 
 
 class StoredPage(NamedTuple):
     keys: set[int]  # the calls (or plans) of the page that have releases
-    texts: list[str]  # their releases' JSON, per call (plan) oldest first
+    texts: list[str]  # their releases' JSON, per call (plan) oldest first; empty when read without bodies
     newest: dt.datetime | None  # the newest moment a release of the page was dated or written (UTC)
+    version: str  # which stored releases these are, in this order (see `_version`)
+
+
+def _version(rows: Sequence[Any]) -> str:
+    """A short text that changes whenever the page's releases, or their order, do.
+
+    A stored release's text is never rewritten once committed (`_rewrite` corrects only releases of
+    the transaction that wrote them, which nobody has read), so its row id says what its text is. The
+    moment it was written is added because SQLite may give the id of a deleted row to a new one (all
+    releases deleted and written afresh, as under another OCDS prefix). Should a migration ever rewrite
+    stored releases, it must change PACKAGE_FORMAT in ocds.py, which every package's ETag includes."""
+    # The ids as one block of machine integers, the moments as one text: hashing them row by row, or
+    # formatting each row, cost several times more (some 1,200 rows a page).
+    version = hashlib.sha1(array("q", map(itemgetter(1), rows)).tobytes(), usedforsecurity=False)
+    version.update(",".join(map(str, map(itemgetter(3), rows))).encode())
+    return version.hexdigest()
 
 
 def _newest(moments: Iterable[Any]) -> dt.datetime | None:
@@ -339,16 +369,33 @@ def _newest(moments: Iterable[Any]) -> dt.datetime | None:
     return newest.replace(tzinfo=dt.UTC) if newest.tzinfo is None else newest.astimezone(dt.UTC)
 
 
-def stored_page(session: Session, ids: Sequence[int], *, plans: bool = False) -> StoredPage:
-    """The stored releases of these calls (or, with `plans`, of these planned purchases)."""
+def stored_page(session: Session, ids: Sequence[int], *, plans: bool = False, bodies: bool = True) -> StoredPage:
+    """The stored releases of these calls (or, with `plans`, of these planned purchases). Without
+    `bodies` their texts are not read: what the page holds and how new it is, for an ETag."""
     if not ids:
-        return StoredPage(set(), [], None)
-    stmt = stored_plan_page_statement(ids) if plans else stored_page_statement(ids)
+        return StoredPage(set(), [], None, "")
+    stmt = _stored_page_select("planned_purchase_id" if plans else "call_id", bodies)
     # Plain columns, read without the ORM's result layer (some 1,200 rows of JSON text a page); the
     # clause lets the session route it as it routes any read (the replica, see core.db.RoutingSession).
-    rows = session.connection(bind_arguments={"clause": stmt}).execute(stmt).all()
-    newest = _newest(filter(None, chain(map(itemgetter(1), rows), map(itemgetter(2), rows))))
-    return StoredPage(set(map(itemgetter(0), rows)), list(map(itemgetter(3), rows)), newest)
+    # The ids are given at execution, so the cached statement is used as it is (its cache key too).
+    rows = session.connection(bind_arguments={"clause": stmt}).execute(stmt, {"ids": list(ids)}).all()
+    newest = _newest(filter(None, chain(map(itemgetter(2), rows), map(itemgetter(3), rows))))
+    texts = list(map(itemgetter(4), rows)) if bodies else []
+    return StoredPage(set(map(itemgetter(0), rows)), texts, newest, _version(rows))
+
+
+class PackageParts(NamedTuple):
+    """What a package page is made of: its calls' stored releases, then its plans'."""
+
+    texts: list[str]
+    published: list[dt.datetime]  # the newest moment of each part that has releases
+    versions: list[str]  # `StoredPage.version` of each part, in order
+
+
+def package_parts(*parts: StoredPage) -> PackageParts:
+    return PackageParts(texts=[text for part in parts for text in part.texts],
+                        published=[part.newest for part in parts if part.newest is not None],
+                        versions=[part.version for part in parts])
 
 
 # --- the moments a contracting process changes --------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import is_resource_modified
 
 from ..calls import kept_counts
 from ..calls.models import Call, CallKind, PublicState
@@ -64,12 +65,13 @@ def json_response(payload: Any, status: int = 200) -> Response:
     return response.make_conditional(request)
 
 
-def json_text_response(body: str) -> Response:
-    """Like json_response, for a body already serialised (stored OCDS releases)."""
+def json_text_response(body: str, etag: str) -> Response:
+    """Like json_response, for a body already serialised (stored OCDS releases), with the ETag its
+    caller derived from what the body is made of (hashing a megabyte per request cost more)."""
     response = Response(body, status=200, mimetype="application/json")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=300"
-    response.add_etag()
+    response.set_etag(etag)
     return response.make_conditional(request)
 
 
@@ -418,28 +420,51 @@ def ocds_releases():
     processes of the planned purchases (public, or public once: their releases stay), each
     concatenated as stored (no release is rebuilt per request). The calls come first, in id order,
     so their pages stay where they were; the plans fill the pages after them. One query counts both;
-    a page reads the keys and stored releases of its calls, and of its plans only when it has any."""
+    a page reads the keys and stored releases of its calls, and of its plans only when it has any.
+
+    The ETag follows from what the page is made of (ocds.package_etag), not from hashing its
+    megabyte; a conditional request first reads only which releases the page holds, and when the
+    client's copy is current it gets its 304 without any release text being read."""
     params = Params(request.args)
     page, per_page = params.page(default_per_page=MAX_PER_PAGE)
     keys = releases.package_keys(db.session, page, per_page)
     if page > 1 and page > keys.pages:
         raise ApiError(404, f"Page {page} does not exist; there are {keys.pages} pages.", "page")
+    links = page_links("api.ocds_releases", (), page, per_page, keys.pages)
+    if request.if_none_match and (known := _known_parts(keys)) is not None:
+        etag = ocds.package_etag(_package_envelope(links, known), known.versions)
+        if not is_resource_modified(request.environ, etag):
+            return json_text_response("", etag)  # the client's copy is current: 304
+    parts = _package_parts(keys)
+    envelope = _package_envelope(links, parts)
+    return json_text_response(ocds.package_text(envelope, parts.texts), ocds.package_etag(envelope, parts.versions))
+
+
+def _package_envelope(links: Json, parts: releases.PackageParts) -> Json:
+    return ocds.package_envelope(uri=links["self"], published=parts.published, fallback_date=request_time(),
+                                 links={key: links[key] for key in ("next", "prev") if links[key]})
+
+
+def _package_parts(keys: releases.PackageKeys) -> releases.PackageParts:
+    """The stored releases of the page's calls, then of its plans (no query when it has none); a call
+    or plan without releases yet gets them written now."""
     stored = releases.stored_page(db.session, keys.call_ids)
     if missing := set(keys.call_ids) - stored.keys:
         stored = _fill_missing(keys.call_ids, missing) or stored
-    texts, published = stored.texts, [stored.newest] if stored.newest is not None else []
-    if keys.plan_ids:
-        planned = releases.stored_page(db.session, keys.plan_ids, plans=True)
-        if missing_plans := set(keys.plan_ids) - planned.keys:
-            planned = _fill_missing_plans(keys.plan_ids, missing_plans) or planned
-        texts = texts + planned.texts
-        published += [planned.newest] if planned.newest is not None else []
-    now = request_time()
-    links = page_links("api.ocds_releases", (), page, per_page, keys.pages)
-    envelope = ocds.package_envelope(
-        uri=links["self"], published=published, fallback_date=now,
-        links={key: links[key] for key in ("next", "prev") if links[key]})
-    return json_text_response(ocds.package_text(envelope, texts))
+    planned = releases.stored_page(db.session, keys.plan_ids, plans=True)
+    if missing_plans := set(keys.plan_ids) - planned.keys:
+        planned = _fill_missing_plans(keys.plan_ids, missing_plans) or planned
+    return releases.package_parts(stored, planned)
+
+
+def _known_parts(keys: releases.PackageKeys) -> releases.PackageParts | None:
+    """Which stored releases the page holds, without their texts (enough for its ETag); None while a
+    call or plan of the page has none yet (`_package_parts` writes them)."""
+    stored = releases.stored_page(db.session, keys.call_ids, bodies=False)
+    planned = releases.stored_page(db.session, keys.plan_ids, plans=True, bodies=False)
+    if stored.keys != set(keys.call_ids) or planned.keys != set(keys.plan_ids):
+        return None
+    return releases.package_parts(stored, planned)
 
 
 def _fill_missing(call_ids: list[int], missing: set[int]) -> releases.StoredPage | None:

@@ -14,7 +14,7 @@ import threading
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from mvi_challenges.accounts.models import Role
 from mvi_challenges.api.models import OcdsRelease
@@ -24,6 +24,7 @@ from mvi_challenges.calls.services import announce_change, transition_call
 from mvi_challenges.core.db import db
 from mvi_challenges.core.timezones import now_utc
 from tests.factories import decide_and_publish, login, make_call, make_proposal, make_user
+from tests.perf.conftest import counted_queries
 
 from .test_ocds import assert_valid_package
 
@@ -190,3 +191,69 @@ def test_the_package_serves_the_stored_text(app: Flask, client: FlaskClient, cat
         row.body = json.dumps(release)
         db.session.commit()
     assert _releases(client)[f"ocds-mviutr-call-{call.id}-tender"]["tender"]["title"] == "Zoals opgeslagen"
+
+
+# --- the package's ETag: derived from which stored releases a page holds, not from its megabyte ---
+
+
+def _etag(client: FlaskClient, url: str = URL) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.headers["ETag"]
+
+
+def test_the_package_etag_changes_with_a_new_release_of_a_call_on_the_page(app: Flask, client: FlaskClient,
+                                                                           catalogue) -> None:
+    first, second = make_call(app, title="Schone lucht"), make_call(app, title="Stille straten")
+    page_one, page_two = f"{URL}?per_page=1&page=1", f"{URL}?per_page=1&page=2"
+    before = client.get(page_one)
+    etag = before.headers["ETag"]
+    assert client.get(page_one).headers["ETag"] == etag  # the same page twice: the same ETag
+    assert client.get(page_one, headers={"If-None-Match": etag}).status_code == 304
+    other_page = _etag(client, page_two)
+    _edit_title(app, first.id, "Schone lucht, nu met bomen")  # a new release of the call on page one
+    response = client.get(page_one, headers={"If-None-Match": etag})
+    assert response.status_code == 200 and response.headers["ETag"] != etag
+    assert [r["id"] for r in response.get_json()["releases"]] == [
+        f"ocds-mviutr-call-{first.id}-tender", f"ocds-mviutr-call-{first.id}-tender-amendment-1"]
+    assert response.data == client.get(page_one).data  # the same bytes with or without a condition
+    assert client.get(page_one, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    # The other call's page did not change: its copy stays current.
+    assert client.get(page_two, headers={"If-None-Match": other_page}).status_code == 304
+    assert second.id != first.id
+
+
+def test_a_current_copy_of_the_package_is_confirmed_without_reading_the_releases(app: Flask, client: FlaskClient,
+                                                                               catalogue) -> None:
+    """A client polling the feed with If-None-Match gets its 304 from which releases the page holds;
+    their texts (a megabyte on a page of 100 calls) are not read."""
+    for n in range(3):
+        make_call(app, title=f"Uitvraag {n}")
+    etag = _etag(client)
+    with app.app_context():
+        engine = db.engine
+    with counted_queries(engine) as statements:
+        response = client.get(URL, headers={"If-None-Match": etag})
+    assert response.status_code == 304 and response.data == b""
+    assert response.headers["ETag"] == etag and response.headers["Access-Control-Allow-Origin"] == "*"
+    assert len(statements) == 3, statements  # the count, the page's keys, which releases it holds
+    assert not any("body" in statement for statement in statements), statements
+
+
+def test_releases_written_afresh_get_a_new_etag_even_under_the_same_row_ids(app: Flask, client: FlaskClient,
+                                                                          catalogue) -> None:
+    """SQLite may give a deleted row's id to a new row: releases deleted and written again (with
+    other content) must not be taken for the ones a client has."""
+    call = make_call(app, title="Schone lucht")
+    before = client.get(URL)
+    with app.app_context():
+        ids = list(db.session.scalars(select(OcdsRelease.id)))
+        db.session.execute(delete(OcdsRelease))
+        db.session.get(Call, call.id).title = "Schone lucht, opnieuw geschreven"  # no change announced
+        db.session.commit()
+    after = client.get(URL, headers={"If-None-Match": before.headers["ETag"]})  # the page writes them again
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    assert after.get_json()["releases"][0]["tender"]["title"] == "Schone lucht, opnieuw geschreven"
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":  # the case guarded here: the same row ids, another text
+            assert list(db.session.scalars(select(OcdsRelease.id))) == ids
