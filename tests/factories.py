@@ -201,7 +201,8 @@ def make_proposal(app: Flask, owner: SimpleNamespace, call: SimpleNamespace, *, 
 
 def make_dialogue(app: Flask, *, title: str = "Stadsgesprek", capacity: int = 10, starts_in: dt.timedelta =
                   dt.timedelta(days=5), kind: str = "city", eligibility: str = "both", online_url: str = "",
-                  address: str = "Stadhuis", slot_minutes: int | None = None, publish: bool = True) -> SimpleNamespace:
+                  address: str = "Stadhuis", slot_minutes: int | None = None, publish: bool = True,
+                  title_en: str = "", body_source_en: str = "") -> SimpleNamespace:
     from mvi_challenges.dialogues import services
     from mvi_challenges.dialogues.models import DialogueKind, DialogueStatus
 
@@ -212,7 +213,7 @@ def make_dialogue(app: Flask, *, title: str = "Stadsgesprek", capacity: int = 10
             category=None, related_call=None, starts_at=now + starts_in, ends_at=now + starts_in + dt.timedelta(hours=2),
             address=address, online_url=online_url, capacity=capacity,
             registration_closes_at=now + starts_in - dt.timedelta(hours=1), eligibility=Eligibility(eligibility),
-            slot_minutes=slot_minutes)
+            slot_minutes=slot_minutes, title_en=title_en, body_source_en=body_source_en)
         if publish:
             services.transition_dialogue(db.session, None, dialogue, DialogueStatus.PUBLISHED,
                                          now=now - dt.timedelta(days=60))

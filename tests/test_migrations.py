@@ -177,3 +177,38 @@ def test_planning_releases_get_their_own_owner_and_go_on_downgrade(app: Flask) -
             _drop_everything()
             db.create_all()
             empty_all_tables()
+
+
+def test_reported_dialogues_stay_dutch_only_when_english_is_added_and_keep_their_report_on_removal(
+        app: Flask) -> None:
+    """Upgrading a live database to 0033: a reported dialogue stays as it was, with empty English texts
+    (only in Dutch); downgrading to 0032 removes the English columns and keeps the Dutch report."""
+    with app.app_context():
+        db.session.remove()
+        _drop_everything()
+        try:
+            upgrade(revision="0032")
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO dialogues (slug, kind, title, body_source, body_html, starts_at, ends_at, address, "
+                    "online_url, capacity, registration_closes_at, eligibility, status, status_reason, published_at, "
+                    "report_source, report_html, report_published_at, seats_version, created_at, updated_at) VALUES "
+                    "('bomen', 'city', 'Bomen', 'Praat mee', '<p>Praat mee</p>', :now, :now, 'Stadhuis', '', 10, "
+                    ":now, 'both', 'reported', '', :now, 'Veel bomen', '<p>Veel bomen</p>', :now, 0, :now, :now)"),
+                    {"now": "2026-01-01 12:00:00"})
+            upgrade(revision="0033")
+            with db.engine.connect() as connection:
+                assert connection.execute(text(
+                    "SELECT title, report_html, title_en, body_source_en, body_html_en, report_source_en, "
+                    "report_html_en FROM dialogues")).one() == ("Bomen", "<p>Veel bomen</p>", "", "", "", "", "")
+            downgrade(revision="0032")
+            columns = {c["name"] for c in inspect(db.engine).get_columns("dialogues")}
+            assert not {"title_en", "body_source_en", "body_html_en", "report_source_en", "report_html_en"} & columns
+            with db.engine.connect() as connection:
+                assert connection.execute(text("SELECT title, report_html FROM dialogues")).one() == (
+                    "Bomen", "<p>Veel bomen</p>")
+        finally:
+            db.session.remove()
+            _drop_everything()
+            db.create_all()
+            empty_all_tables()

@@ -29,9 +29,9 @@ Conventions:
   decimals, e.g. `"12.50"`. Jury scores are JSON numbers rounded to two decimals.
 - Every documented key is always present; unknown values are `null`.
 - Names of categories, social values and departments are given in Dutch (`name_nl`) and
-  English (`name_en`). Texts of calls and market consultations are in Dutch, with their English
-  version in `english`: `null` when the text is only in Dutch (a consultation's questions, summary
-  and themes each have their own `english`). Texts of dialogues are in Dutch.
+  English (`name_en`). Texts of calls, market consultations and dialogues are in Dutch, with their
+  English version in `english`: `null` when the text is only in Dutch (a consultation's questions,
+  summary and themes, and a dialogue's report, each have their own `english`).
 - Lists are paginated with `page` (from 1) and `per_page` (1-100, default 20); a page after the
   last one is a 404. Filter values are checked: an unknown value is a 400 with a JSON error that
   names the parameter; parameters that an endpoint does not know are ignored. The valid
@@ -239,11 +239,20 @@ def _dialogues() -> dict[str, Schema]:
         }),
         "DialogueReport": obj({
             "published_at": TIMESTAMP, "summary_markdown": string(), "summary_html": string(),
+            "english": nullable(obj({
+                "summary_markdown": string(), "summary_html": string(),
+            }, "The report's summary in English; null when it is only in Dutch (always so in a dialogue "
+               "without its English version).")),
             "followup_calls": array(ref("CallRef")), "contributions": array(ref("Contribution")),
         }),
         "Dialogue": obj({
             "id": integer(), "slug": string(), "kind": enum(["city", "market"]), "title": string(),
             "body_markdown": string(), "body_html": string(),
+            "english": nullable(obj({
+                "title": string(), "body_markdown": string("Empty: only in Dutch."),
+                "body_html": string("Empty: only in Dutch."),
+            }, "The English version of the dialogue's texts; null when the dialogue is only in Dutch. Its "
+               "report says whether its summary is in English.")),
             "category": nullable(ref("CategoryRef")), "related_call": nullable(ref("CallRef")),
             "starts_at": TIMESTAMP, "ends_at": TIMESTAMP, "registration_closes_at": TIMESTAMP,
             "capacity": integer(minimum=1), "seats_left": COUNT,

@@ -27,6 +27,7 @@ from ..consultations import models as consultation_models
 from ..consultations.models import Consultation, ConsultationQuestion, ConsultationTheme
 from ..core.links import public_slug_url, public_url
 from ..criteria.models import LeadingPrinciple, LibraryCriterion
+from ..dialogues import models as dialogue_models
 from ..dialogues.models import Contribution, Dialogue
 from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, ResultUpdate
 from ..monitoring.yearly_counts import CategoryRow, Figures, TargetTotal
@@ -256,18 +257,33 @@ def contribution(item: Contribution) -> Json:
             "disposition_reason": item.disposition_reason, "disposition_call": call_ref(item.disposition_call)}
 
 
+def dialogue_english(item: Dialogue) -> Json | None:
+    """The dialogue's English version, or null when it is only in Dutch: as a call's and a consultation's,
+    it exists with its English title (dialogues.models.has_english); an empty text: only in Dutch."""
+    if not dialogue_models.has_english(item):
+        return None
+    return {"title": item.title_en, "body_markdown": item.body_source_en, "body_html": item.body_html_en}
+
+
 def dialogue(item: Dialogue, extras: DialogueExtras) -> Json:
+    """A public dialogue. Its texts and its report's summary each carry `english`: null when only in
+    Dutch, as the pages show them (dialogues.models.dialogue_text)."""
     report = None
     if item.report_published_at is not None:
+        report_english = None
+        if dialogue_models.report_has_english(item):
+            report_english = {"summary_markdown": item.report_source_en, "summary_html": item.report_html_en}
         report = {
             "published_at": timestamp(item.report_published_at),
             "summary_markdown": item.report_source, "summary_html": item.report_html,
+            "english": report_english,
             "followup_calls": [ref for ref in (call_ref(c) for c in item.followup_calls) if ref is not None],
             "contributions": [contribution(c) for c in extras.contributions.get(item.id, [])],
         }
     return {
         "id": item.id, "slug": item.slug, "kind": item.kind.value, "title": item.title,
         "body_markdown": item.body_source, "body_html": item.body_html,
+        "english": dialogue_english(item),
         "category": category_ref(item.category) if item.category is not None else None,
         "related_call": call_ref(item.related_call),
         "starts_at": timestamp(item.starts_at), "ends_at": timestamp(item.ends_at),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
@@ -17,7 +19,8 @@ from ..core.fields import (
     NumberRange,
 )
 from .lottery import AGE_GROUPS, DIMENSIONS, DISTRICTS
-from .models import DISPOSITION_LABELS, DialogueKind, DialogueStatus, Selection  # noqa: F401 - labels re-exported
+from .models import DISPOSITION_LABELS, Dialogue, DialogueKind, DialogueStatus, Selection, has_english  # noqa: F401 - labels re-exported
+from .services import english_problems, report_english_problem
 
 TIME_HINT = _l("Time in Amsterdam (CET/CEST).")
 KIND_LABELS = {DialogueKind.CITY: _l("City dialogue"), DialogueKind.MARKET: _l("Market dialogue")}
@@ -35,6 +38,12 @@ class DialogueForm(FlaskForm):
     body_source = TextAreaField(_l("Description"), validators=[Length(max=50000)], render_kw={"rows": 8},
                                 description=_l("What the dialogue is about and what we ask. Markdown: **bold**, "
                                                "*italic*, lists and links."))
+    # Optional, as for calls and consultations: without an English title, English pages show the Dutch
+    # texts (marked lang="nl").
+    title_en = StringField(_l("Title in English"), validators=[Length(max=200)], render_kw={"lang": "en"},
+                           description=_l("Without an English title, English pages show the Dutch text."))
+    body_source_en = TextAreaField(_l("Description in English"), validators=[Length(max=50000)],
+                                   render_kw={"rows": 6, "lang": "en"})
     category_id = SelectField(_l("Theme (category)"), coerce=int, validators=[Optional()])
     related_call_id = SelectField(_l("Related call (optional)"), coerce=int, validators=[Optional()])
     starts_at = LocalDateTimeField(_l("Starts at"), validators=[InputRequired()], description=TIME_HINT)
@@ -52,6 +61,14 @@ class DialogueForm(FlaskForm):
     slot_minutes = IntegerField(_l("Length of one-to-one slots in minutes (market dialogues, optional)"),
                                 validators=[Optional(), NumberRange(min=5, max=240)],
                                 render_kw={"inputmode": "numeric"})
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields' own checks and the English version's (services.english_problems), all at once."""
+        valid = super().validate(extra_validators)
+        for problem in english_problems(self.title_en.data or "", self.body_source_en.data or ""):
+            self[problem.field].errors.append(str(problem))
+            valid = False
+        return valid
 
 
 SELECTION_CHOICES = [(Selection.FIRST_COME.value, _l("First come, first served (waitlist in order of registration)")),
@@ -135,7 +152,28 @@ class ModerationForm(FlaskForm):
 class ReportForm(FlaskForm):
     summary = TextAreaField(_l("Summary of the dialogue"), validators=[DataRequired(), Length(max=50000)],
                             render_kw={"rows": 8})
+    # Offered only for a dialogue with its English version (`english`).
+    summary_en = TextAreaField(_l("Summary in English"), validators=[Length(max=50000)],
+                               render_kw={"rows": 8, "lang": "en"},
+                               description=_l("Optional. Without it, English pages show the Dutch summary."))
     followup_calls = MultiCheckboxField(_l("Calls that followed"), coerce=int)
+
+    def __init__(self, *args: Any, dialogue: Dialogue, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dialogue = dialogue
+
+    @property
+    def english(self) -> bool:
+        """The English summary is offered for a dialogue with its English version only."""
+        return has_english(self.dialogue)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields' own checks and the English report's (services.report_english_problem), all at once."""
+        valid = super().validate(extra_validators)
+        if (problem := report_english_problem(self.dialogue, self.summary_en.data or "")) is not None:
+            self.summary_en.errors.append(str(problem))
+            valid = False
+        return valid
 
 
 class SlotForm(FlaskForm):

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..calls.models import Call, Eligibility, Phase
+from ..calls.models import Call, Eligibility, LocalText, Phase, call_text
 from ..catalogue.models import Category
 from ..core.db import Base, created_at, intpk, str_enum, utcnow
 
@@ -101,6 +102,14 @@ class Dialogue(Base):
     report_source: Mapped[str] = mapped_column(Text, default="")
     report_html: Mapped[str] = mapped_column(Text, default="")
     report_published_at: Mapped[dt.datetime | None]
+    # The English version (migration 0033), as for calls and consultations: shown on English pages only
+    # when the title has one (dialogue_text); empty means "only in Dutch". The English report, written
+    # with the Dutch one, exists only beside an English title (services.report_english_problem).
+    title_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    body_source_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    body_html_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    report_source_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    report_html_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Bumped by every registration change: the UPDATE takes the row lock that keeps seats exact.
     seats_version: Mapped[int] = mapped_column(default=0)
     selection: Mapped[Selection] = mapped_column(str_enum(Selection), default=Selection.FIRST_COME,
@@ -142,6 +151,24 @@ class Dialogue(Base):
             moments.append(moment)
             moment += step
         return moments
+
+
+def has_english(dialogue: Dialogue) -> bool:
+    """Whether the dialogue has its English version: English exists as a whole, with its title."""
+    return bool(dialogue.title_en)
+
+
+def report_has_english(dialogue: Dialogue) -> bool:
+    """Whether the report is in English too (dialogue_text(d, "report_html", locale) shows it)."""
+    return has_english(dialogue) and bool(dialogue.report_html_en)
+
+
+def dialogue_text(dialogue: Any, field: str, locale: str) -> LocalText:
+    """A dialogue's own text (`field`: "title", "body_html" or "report_html") in `locale`, with the
+    language it is in for the lang attribute. `dialogue` may be a row with the same attribute names (the
+    public list's). English only exists as a whole, with its title, as for calls and consultations; an
+    empty English text is shown in Dutch."""
+    return call_text(dialogue, field, locale)
 
 
 class Registration(Base):

@@ -39,6 +39,7 @@ from .models import (
     Registration,
     RegistrationStatus,
     Selection,
+    has_english,
 )
 
 ACTIVE = lifecycle.ACTIVE
@@ -52,10 +53,13 @@ def save_dialogue(
     category: Category | None, related_call: Call | None, starts_at: dt.datetime, ends_at: dt.datetime,
     address: str, online_url: str, capacity: int, registration_closes_at: dt.datetime, eligibility: Eligibility,
     slot_minutes: int | None, selection: Selection = Selection.FIRST_COME,
-    lot_quotas: Mapping[str, Mapping[str, int]] | None = None,
+    lot_quotas: Mapping[str, Mapping[str, int]] | None = None, title_en: str = "", body_source_en: str = "",
 ) -> Dialogue:
-    """Create or update a dialogue. Side effect: audit `dialogue.saved`; choosing selection by lot
-    fixes the lottery's secret value and publishes its commitment (lottery.py)."""
+    """Create or update a dialogue, with its English version when given (english_problems). Side
+    effect: audit `dialogue.saved`; choosing selection by lot fixes the lottery's secret value and
+    publishes its commitment (lottery.py)."""
+    if problems := english_problems(title_en, body_source_en):
+        raise problems[0]
     quotas = _checked_quotas(lot_quotas or {}, capacity) if selection is Selection.LOT else {}
     if selection is Selection.LOT and kind is not DialogueKind.CITY:
         raise DomainError(_l("Selection by lot is for city dialogues."), field="selection")
@@ -91,6 +95,9 @@ def save_dialogue(
         session.add(dialogue)
     dialogue.kind, dialogue.title = kind, title.strip()
     dialogue.body_source, dialogue.body_html = body_source, render_markdown(body_source)
+    # Through the one sanitizer, as the Dutch text; an empty English text stays empty ("only in Dutch").
+    dialogue.title_en, dialogue.body_source_en = title_en.strip(), body_source_en
+    dialogue.body_html_en = render_markdown(body_source_en) if body_source_en.strip() else ""
     dialogue.category, dialogue.related_call = category, related_call
     dialogue.starts_at, dialogue.ends_at = starts_at, ends_at
     dialogue.address, dialogue.online_url = address.strip(), online_url.strip()
@@ -114,6 +121,26 @@ def save_dialogue(
                 queue_user_email(session, registration.user, "dialogue_changed", dialogue=dialogue,
                                  attachment=ics_attachment(dialogue, for_participant=True))
     return dialogue
+
+
+def english_problems(title_en: str, body_source_en: str) -> list[DomainError]:
+    """Why the English version cannot be saved as it is, each with its field (none when it can). English
+    exists as a whole, as for calls and consultations: it is shown only with its English title, so an
+    English description without one would never be read."""
+    if body_source_en.strip() and not title_en.strip():
+        return [DomainError(_l("Give the English title too: the English version is shown only with its "
+                               "title."), field="title_en")]
+    return []
+
+
+def report_english_problem(dialogue: Dialogue, summary_en: str) -> DomainError | None:
+    """Why the English report cannot be saved, or None. It is the English version's report: a dialogue
+    without its English version (no English title) is reported in Dutch only, since its English page
+    shows everything else of it in Dutch. Without an English report, English pages show the Dutch one."""
+    if summary_en.strip() and not has_english(dialogue):
+        return DomainError(_l("This dialogue has no English version, so its report is published in Dutch only: "
+                              "leave the English text empty."), field="summary_en")
+    return None
 
 
 def _checked_quotas(quotas: Mapping[str, Mapping[str, int]], capacity: int) -> dict[str, dict[str, int]]:
@@ -576,8 +603,9 @@ def set_disposition(session: Session, actor: Any, contribution: Contribution, *,
 
 
 def publish_report(session: Session, actor: Any, dialogue: Dialogue, *, summary: str,
-                   followup_calls: Sequence[Call], now: dt.datetime) -> None:
-    """The report (verslag): summary, all visible input with dispositions (anonymous), follow-ups.
+                   followup_calls: Sequence[Call], now: dt.datetime, summary_en: str = "") -> None:
+    """The report (verslag): summary, all visible input with dispositions (anonymous), follow-ups; the
+    summary in English too when given, for a dialogue with its English version (report_english_problem).
 
     Side effects: status → reported; mail to everyone who registered or contributed; audit.
     """
@@ -587,8 +615,12 @@ def publish_report(session: Session, actor: Any, dialogue: Dialogue, *, summary:
         raise DomainError(_l("The report can be published after the dialogue has taken place."))
     if not summary.strip():
         raise DomainError(_l("Write a summary."), field="summary")
+    if (problem := report_english_problem(dialogue, summary_en)) is not None:
+        raise problem
     followup_calls = [call for call in followup_calls if call.is_public]
     dialogue.report_source, dialogue.report_html = summary, render_markdown(summary)
+    dialogue.report_source_en = summary_en
+    dialogue.report_html_en = render_markdown(summary_en) if summary_en.strip() else ""
     dialogue.followup_calls = list(followup_calls)
     dialogue.report_published_at = now
     transition_dialogue(session, actor, dialogue, DialogueStatus.REPORTED, now=now)
@@ -632,7 +664,7 @@ def listed_publicly() -> Any:
 
 
 # What a card of the public list shows, and what its lifecycle questions read (status, dates).
-LIST_COLUMNS = (Dialogue.id, Dialogue.slug, Dialogue.title, Dialogue.kind, Dialogue.status,
+LIST_COLUMNS = (Dialogue.id, Dialogue.slug, Dialogue.title, Dialogue.title_en, Dialogue.kind, Dialogue.status,
                 Dialogue.report_published_at, Dialogue.starts_at, Dialogue.capacity, Dialogue.registration_closes_at)
 
 

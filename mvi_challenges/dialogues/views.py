@@ -21,6 +21,7 @@ from ..core.db import commit_with_retry, db
 from ..core.errors import flash_form_errors, status_for
 from ..core.exports import to_csv
 from ..core.formatting import local_datetime
+from ..core.i18n import locale_name
 from ..core.pagination import paginate
 from ..core.templating import offer_to_templates
 from ..core.timezones import request_time
@@ -42,7 +43,7 @@ from .forms import (
     quotas_from,
 )
 from .lottery import DIMENSIONS
-from .models import Contribution, Dialogue, DialogueKind, DialogueStatus, Disposition, Selection
+from .models import Contribution, Dialogue, DialogueKind, DialogueStatus, Disposition, Selection, dialogue_text
 from .permissions import can_manage_dialogues, can_see_location, can_view_dialogue
 
 bp = Blueprint("dialogues", __name__)
@@ -63,6 +64,7 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
                        disposition_label=lambda d: str(DISPOSITION_LABELS[Disposition(d)]),
                        lot_group_label=lambda dimension, group: str(dict(DIMENSIONS[dimension]).get(group,
                                                                                                   group or "—")),
+                       dialogue_text=lambda d, field="title": dialogue_text(d, field, locale_name()),
                        **lifecycle.TEMPLATE_GUARDS)
 
 
@@ -181,7 +183,8 @@ def cancel(slug: str):
     dialogue = _public_dialogue(slug)
     registration = services.find_registration(db.session, dialogue, current_user) or abort(404)
     if (question := ask_first(
-            title=_("Cancel your registration for “%(title)s”?", title=dialogue.title),
+            title=_("Cancel your registration for “%(title)s”?",
+                    title=dialogue_text(dialogue, "title", locale_name()).text),
             consequences=[_("Your seat goes to the next person on the waiting list."),
                           _("To come after all you must register again; the dialogue may be full by then.")],
             button=_("Yes, cancel my registration"),
@@ -260,7 +263,8 @@ def edit(dialogue_id: int | None):
     if form.validate_on_submit():
         outcome = run_action(lambda: services.save_dialogue(
             db.session, current_user, dialogue, kind=DialogueKind(form.kind.data), title=form.title.data,
-            body_source=form.body_source.data or "",
+            body_source=form.body_source.data or "", title_en=form.title_en.data or "",
+            body_source_en=form.body_source_en.data or "",
             category=db.session.get(Category, form.category_id.data) if form.category_id.data else None,
             related_call=db.session.get(Call, form.related_call_id.data) if form.related_call_id.data else None,
             starts_at=form.starts_at.data, ends_at=form.ends_at.data, address=form.address.data or "",
@@ -305,7 +309,8 @@ def manage(dialogue_id: int):
 def _render_manage(dialogue: Dialogue, *, reason_form: DialogueReasonForm | None = None,
                    report_form: ReportForm | None = None, status: int = 200):
     calls = list(db.session.scalars(select(Call).where(Call.status != CallStatus.DRAFT).order_by(Call.title)))
-    report_form = report_form or ReportForm(summary=dialogue.report_source)
+    report_form = report_form or ReportForm(summary=dialogue.report_source, summary_en=dialogue.report_source_en,
+                                            dialogue=dialogue)
     report_form.followup_calls.choices = [(c.id, c.title) for c in calls]
     moderation = {}
     for contribution in services.all_contributions(db.session, dialogue):
@@ -406,12 +411,13 @@ def moderate(contribution_id: int):
 @require(can_manage_dialogues)
 def publish_report(dialogue_id: int):
     dialogue = _staff_dialogue(dialogue_id)
-    form = ReportForm()
+    form = ReportForm(dialogue=dialogue)
     form.followup_calls.choices = [(c.id, c.title) for c in db.session.scalars(select(Call))]
     if not form.validate_on_submit():
         return _render_manage(dialogue, report_form=form, status=400)
     calls = list(db.session.scalars(select(Call).where(Call.id.in_(form.followup_calls.data or []))))
     if not run_action(lambda: services.publish_report(db.session, current_user, dialogue, summary=form.summary.data,
+                                                      summary_en=form.summary_en.data or "",
                                                       followup_calls=calls, now=request_time()),
                       form=form, success=_("The report has been published.")).ok:
         return _render_manage(dialogue, report_form=form, status=400)

@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from ..core.formatting import local_datetime, time_left
 from ..core.i18n import locale_name
 from ..dialogues import lifecycle as dialogue_lifecycle
+from ..dialogues.models import dialogue_text
 
 _PLAIN_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # core.slugs.slugify's words: nothing to quote in a URL
 _STAND_IN = "zz0slug0zz"
@@ -67,7 +68,9 @@ class DialogueLine(NamedTuple):
     """One upcoming dialogue of this person on /my, ready to print."""
 
     url: str
-    title: str
+    title: str  # in the visitor's language when the dialogue has it, else Dutch (title_lang)
+    title_lang: str
+    only_dutch: bool  # no English version while the visitor reads English
     starts: str  # the start, long form, in Amsterdam's time
     note: Markup  # the registration's state (printed in brackets), or "" (a confirmed seat without a draw)
     calendar_url: str
@@ -77,7 +80,8 @@ class DialogueLine(NamedTuple):
 
 
 def dialogue_lines(rows: Iterable[Any]) -> list[DialogueLine]:
-    """`rows` of work.my_dialogues (slug, title, starts_at, and the registration's status and lot_rank)."""
+    """`rows` of work.my_dialogues (slug, title, title_en, starts_at, and the registration's status and
+    lot_rank)."""
     rows = list(rows)
     if not rows:
         return []
@@ -106,8 +110,10 @@ def dialogue_lines(rows: Iterable[Any]) -> list[DialogueLine]:
         else:
             state = Markup("")
         url, ics, cancel = links.of(row.slug)
-        title = {"title": escape(row.title)}
-        lines.append(DialogueLine(url, row.title, _long_moment(locale, row.starts_at), state, ics,
+        text = dialogue_text(row, "title", locale)
+        title = {"title": escape(text.text)}
+        lines.append(DialogueLine(url, text.text, text.lang, locale != "nl" and text.lang == "nl",
+                                  _long_moment(locale, row.starts_at), state, ics,
                                   _markup(calendar % title), cancel, _markup(cancel_label % title)))
     return lines
 

@@ -335,7 +335,8 @@ def my_dialogues(session: Session, user: Any, now: dt.datetime) -> list[Any]:
 
 @functools.cache
 def _my_dialogues_statement() -> Select[Any]:
-    return (select(Dialogue.slug, Dialogue.title, Dialogue.starts_at, Registration.status, Registration.lot_rank)
+    return (select(Dialogue.slug, Dialogue.title, Dialogue.title_en, Dialogue.starts_at, Registration.status,
+                   Registration.lot_rank)
             .join(Registration, Registration.dialogue_id == Dialogue.id)
             .where(Registration.user_id == bindparam("user_id"), Registration.status.in_(dialogue_lifecycle.ACTIVE),
                    Dialogue.ends_at > bindparam("now"))

@@ -444,6 +444,56 @@ def test_a_summary_without_english_text_is_null_in_a_consultation_in_english(app
     assert body["summary"]["themes"][0]["english"]["title"] == "Feasibility"
 
 
+def _english_dialogue(app: Flask, *, report_en: bool) -> str:
+    """A dialogue with its English version, held and reported; its report in English too when
+    `report_en`. Returns its slug."""
+    from mvi_challenges.dialogues import services as dialogue_services
+    from mvi_challenges.dialogues.models import Dialogue
+
+    from ..factories import make_dialogue
+
+    made = make_dialogue(app, title="Stadsgesprek deelfietsen", starts_in=-dt.timedelta(days=3),
+                         title_en="City dialogue: shared bicycles", body_source_en="Talk **with us**.")
+    with app.test_request_context():
+        dialogue_services.publish_report(db.session, None, db.session.get(Dialogue, made.id),
+                                         summary="Veel **ideeën**.", summary_en="Many **ideas**." if report_en else "",
+                                         followup_calls=[], now=now_utc())
+        db.session.commit()
+    return made.slug
+
+
+def test_a_dialogue_in_english_publishes_its_english_texts(app: Flask, client: FlaskClient,
+                                                          populated: SimpleNamespace, openapi: OpenApi) -> None:
+    slug = _english_dialogue(app, report_en=True)
+    body = _get(client, f"/api/v1/dialogues/{slug}")
+    openapi.check("/dialogues/{slug}", body)
+    assert (body["title"], body["body_markdown"]) == ("Stadsgesprek deelfietsen", "Praat **mee**.")
+    assert body["english"] == {"title": "City dialogue: shared bicycles", "body_markdown": "Talk **with us**.",
+                               "body_html": "<p>Talk <strong>with us</strong>.</p>"}
+    assert body["report"]["summary_markdown"] == "Veel **ideeën**."
+    assert body["report"]["english"] == {"summary_markdown": "Many **ideas**.",
+                                         "summary_html": "<p>Many <strong>ideas</strong>.</p>"}
+    listed = next(d for d in _get(client, "/api/v1/dialogues?when=past")["items"] if d["slug"] == slug)
+    assert listed == body
+    openapi.check("/dialogues", _get(client, "/api/v1/dialogues?when=past"))
+
+
+def test_a_report_without_english_text_is_null_in_a_dialogue_in_english(app: Flask, client: FlaskClient,
+                                                                        populated: SimpleNamespace,
+                                                                        openapi: OpenApi) -> None:
+    body = _get(client, f"/api/v1/dialogues/{_english_dialogue(app, report_en=False)}")
+    openapi.check("/dialogues/{slug}", body)
+    assert body["english"]["title"] == "City dialogue: shared bicycles"
+    assert body["report"]["english"] is None
+
+
+def test_a_dialogue_only_in_dutch_has_no_english(client: FlaskClient, populated: SimpleNamespace) -> None:
+    """As a call or consultation without English (`english` null): the dialogue and its report."""
+    body = _get(client, f"/api/v1/dialogues/{populated.dialogue.reported.slug}")
+    assert body["english"] is None and body["report"]["english"] is None
+    assert _get(client, f"/api/v1/dialogues/{populated.dialogue.upcoming.slug}")["english"] is None
+
+
 def test_a_consultation_only_in_dutch_has_no_english(client: FlaskClient, populated: SimpleNamespace) -> None:
     """As a call without English (`english` null): the consultation, each question, the summary and each theme."""
     body = _get(client, f"/api/v1/consultations/{populated.consultation.slug}")

@@ -30,13 +30,15 @@ from .conftest import logged_in
 from .corpus import SAMPLE_STRIDE, all_payloads, cycle, markdown_document, pack
 
 
-def _new_dialogue(session, actor, *, title: str, body: str, address: str, online_url: str = "") -> Dialogue:
+def _new_dialogue(session, actor, *, title: str, body: str, address: str, online_url: str = "", title_en: str = "",
+                  body_en: str = "") -> Dialogue:
     now = now_utc()
     starts = now + dt.timedelta(days=5)
     dialogue = services.save_dialogue(
         session, actor, None, kind=DialogueKind.CITY, title=title, body_source=body, category=None, related_call=None,
         starts_at=starts, ends_at=starts + dt.timedelta(hours=2), address=address, online_url=online_url, capacity=50,
-        registration_closes_at=starts - dt.timedelta(hours=1), eligibility=Eligibility.BOTH, slot_minutes=None)
+        registration_closes_at=starts - dt.timedelta(hours=1), eligibility=Eligibility.BOTH, slot_minutes=None,
+        title_en=title_en, body_source_en=body_en)
     services.transition_dialogue(session, actor, dialogue, DialogueStatus.PUBLISHED, now=now - dt.timedelta(days=1))
     return dialogue
 
@@ -125,6 +127,46 @@ def test_dialogue_texts_are_escaped_everywhere(app: Flask, catalogue, admin) -> 
     findings.page(staff.get(f"/staff/dialogues/{first.id}"), "staff page with report", payloads)
     mails = check_outbox(app, findings, payloads)
     assert mails > len(made.dialogues), "confirmations, cancellations and the report were mailed"
+    findings.check()
+
+
+def test_english_dialogue_texts_are_escaped_everywhere(app: Flask, catalogue, admin) -> None:
+    """The English version (migration 0033): every payload as an English title, the document as the English
+    description and the English report, read by English visitors, a participant's /my and staff's forms."""
+    participant = make_user(app, Role.CITIZEN, name="Deelnemer")
+    payloads, findings = all_payloads(), Findings()
+    dialogues = []
+    with app.test_request_context():
+        actor, person = db.session.get(User, admin.id), db.session.get(User, participant.id)
+        for i, title_en in enumerate(pack(200, single_line=True)):
+            dialogue = _new_dialogue(db.session, actor, title=f"Gesprek {i}", body="Praat mee.", address="Stadhuis",
+                                     title_en=title_en, body_en=markdown_document() if i == 0 else "Talk **with us**.")
+            services.register(db.session, person, dialogue, now_utc())
+            dialogues.append(SimpleNamespace(id=dialogue.id, slug=dialogue.slug))
+        db.session.commit()
+    staff, visitor, person = admin.client, app.test_client(), logged_in(app, participant, lang="en")
+    visitor.post("/language", data={"lang": "en", "next": "/"})
+    for index, dialogue in enumerate(dialogues):
+        if index % SAMPLE_STRIDE == 0:
+            findings.page(visitor.get(f"/dialogues/{dialogue.slug}"), f"English dialogue {index}", payloads)
+            findings.page(staff.get(f"/staff/dialogues/{dialogue.id}/edit"), f"dialogue form {index}", payloads)
+    for page in range(1, math.ceil(len(dialogues) / app.config["PAGE_SIZE"]) + 1):
+        findings.page(visitor.get(f"/dialogues?page={page}"), f"English dialogue list {page}", payloads)
+    findings.page(person.get("/my"), "English /my with every title", payloads)
+    first = dialogues[0]
+    with app.app_context():
+        past = now_utc() - dt.timedelta(days=1)
+        db.session.execute(update(Dialogue).where(Dialogue.id == first.id).values(
+            starts_at=past - dt.timedelta(hours=2), ends_at=past, registration_closes_at=past - dt.timedelta(hours=3)))
+        db.session.commit()
+    reported = staff.post(f"/staff/dialogues/{first.id}/report",
+                          data={"summary": "Verslag.", "summary_en": markdown_document()})
+    if reported.status_code != 302:
+        findings.page(reported, "publishing the English report", payloads, status=302)
+    findings.page(visitor.get(f"/dialogues/{first.slug}"), "English report (visitor)", payloads)
+    findings.page(person.get(f"/dialogues/{first.slug}"), "English report (participant)", payloads)
+    findings.page(staff.get(f"/staff/dialogues/{first.id}"), "staff page with the English report", payloads)
+    check_outbox(app, findings, payloads)
     findings.check()
 
 
