@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
 from ..catalogue.models import Category, Department, SocialValue
@@ -35,7 +36,9 @@ from .models import (
     Phase,
     PublicState,
     StageType,
+    call_library_criteria,
 )
+from .panels import CallLinks, LinkCondition
 
 # Sent after a public call changes (texts, phases, status); the proposals area tells followers.
 # A signal keeps the dependency one way: calls know nothing of who listens.
@@ -790,6 +793,41 @@ def find_call_by_slug(session: Session, slug: str) -> Call | None:
         )
     )
     return session.scalar(stmt)
+
+
+# The call's own collections find_call_page loads only when the call's query found them (built once).
+_OWN_LINKS = {"documents": exists().where(CallDocument.call_id == Call.id).label("has_documents"),
+              "library_criteria": exists().where(call_library_criteria.c.call_id == Call.id)
+              .label("has_library_criteria")}
+
+
+def find_call_page(session: Session, slug: str, links: Mapping[str, LinkCondition]) -> tuple[Call, CallLinks] | None:
+    """A call with all its public page shows of it, and which `links` (calls/panels.py) it has.
+
+    Cheaper than find_call_by_slug for a page that shows everything (issue #20): selectinload's
+    `IN (…)` is rendered anew on every request, so for one call each selectin costs about twice a
+    plain query. Here the call comes with its department and whether it has documents and library
+    criteria (EXISTS, like the other areas' links); its phases come with their criteria in one
+    joined query; its social values, documents and library criteria are loaded each in one query
+    here (not lazily in the template), and a collection the call's query found empty costs none.
+    """
+    own = _OWN_LINKS
+    names = [*own, *links]
+    row = session.execute(select(Call, *own.values(), *links.values()).where(Call.slug == slug)
+                          .options(joinedload(Call.department))).one_or_none()
+    if row is None:
+        return None
+    call, found = row[0], dict(zip(names, row[1:], strict=True))
+    phases = list(session.scalars(select(Phase).where(Phase.call_id == call.id).order_by(Phase.number)
+                                  .options(joinedload(Phase.criteria))).unique())
+    set_committed_value(call, "phases", phases)
+    call.social_values  # noqa: B018 -- one plain query, here rather than in the template
+    for name in own:
+        if found[name]:
+            getattr(call, name)  # one plain query each, here rather than in the template
+        else:
+            set_committed_value(call, name, [])
+    return call, CallLinks({name: bool(found[name]) for name in links})
 
 
 def staff_calls_query(status: CallStatus | None = None, now: dt.datetime | None = None) -> Select[Any]:

@@ -58,7 +58,7 @@ from .models import (
     StageType,
     call_text,
 )
-from .panels import build_call_panels
+from .panels import build_call_panels, link_columns
 from .permissions import can_decide_explanation, can_edit_call, can_manage_calls, can_view_call
 
 bp = Blueprint("calls", __name__)
@@ -122,15 +122,15 @@ def call_list():
 
 @bp.route("/calls/<slug>")
 def call_detail(slug: str):
-    call = services.find_call_by_slug(db.session, slug) or abort(404)
+    call, links = services.find_call_page(db.session, slug, link_columns(current_app)) or abort(404)
     if not can_view_call(current_user, call):
         abort(404)  # a draft does not exist for the public
     now = now_utc()
     # The panels of the areas built on calls (decisions, submitting): see calls/panels.py.
-    panels = build_call_panels(current_app, call) if call.is_public else []
+    panels = build_call_panels(current_app, call, links) if call.is_public else []
     return render_template("calls/detail.html", call=call, now=now, state=call.public_state(now),
                            state_labels=STATE_LABELS, eligibility_labels=dict(ELIGIBILITY_CHOICES),
-                           call_panels=panels)
+                           call_panels=panels, links=links)
 
 
 def _viewable_call(slug: str) -> Call:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -84,13 +84,17 @@ def public_for_category(session: Session, category: Category, limit: int = 20) -
     return list(session.scalars(stmt))
 
 
+def opened_for_call(call_id: Any) -> ColumnElement[bool]:
+    """An opened (not draft) consultation followed up by the call `call_id` (a value, or Call.id for
+    the call page's link)."""
+    return and_(Consultation.follow_up_call_id == call_id, Consultation.status != ConsultationStatus.DRAFT)
+
+
 def public_for_call(session: Session, call: Call) -> list[Consultation]:
     """The consultations a call follows from, once the call is public (lifecycle.shows_follow_up)."""
     if not call.is_public:
         return []
-    stmt = (select(Consultation).where(Consultation.follow_up_call_id == call.id,
-                                       Consultation.status != ConsultationStatus.DRAFT)
-            .order_by(Consultation.id))
+    stmt = select(Consultation).where(opened_for_call(call.id)).order_by(Consultation.id)
     return list(session.scalars(stmt))
 
 

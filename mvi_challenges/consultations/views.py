@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from ..accounts.auth import require
 from ..calls.models import Call
-from ..calls.panels import CallPanel, add_call_panel
+from ..calls.panels import CallLinks, CallPanel, add_call_link, add_call_panel
 from ..catalogue.models import Category
 from ..catalogue.services import all_categories
 from ..core import audit
@@ -74,8 +74,13 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
                        consultation_text=lambda c, field="title": consultation_text(c, field, locale_name()),
                        question_text=lambda q: question_text(q, locale_name()),
                        theme_text=lambda t, field="title": theme_text(t, field, locale_name()))
-    add_call_panel(state.app, CallPanel(order=5, template="consultations/_call_panel.html",
-                                        build=lambda call: services.public_for_call(db.session, call)))
+    add_call_panel(state.app, CallPanel(order=5, template="consultations/_call_panel.html", build=_call_panel))
+    add_call_link(state.app, "follow_up_consultations", services.opened_for_call)
+
+
+def _call_panel(call: Call, links: CallLinks) -> list[Consultation]:
+    """The consultations the call follows from; none read when the call's query found none."""
+    return services.public_for_call(db.session, call) if links.has("follow_up_consultations") else []
 
 
 # --- public -------------------------------------------------------------------------------

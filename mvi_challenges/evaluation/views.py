@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 from ..accounts.auth import require, require_login
 from ..calls import stages
 from ..calls.models import Call, Phase
-from ..calls.panels import CallPanel, add_call_panel
+from ..calls.panels import CallLinks, CallPanel, add_call_panel
 from ..calls.services import find_call_by_slug
 from ..core import audit
 from ..core.actions import run_action
@@ -69,7 +69,7 @@ from .permissions import (
 bp = Blueprint("evaluation", __name__)
 
 
-def published_decisions(call: Call) -> list[dict]:
+def published_decisions(call: Call, _links: CallLinks) -> list[dict]:
     """The call page's panel (calls/panels.py): phases whose decisions are public, with winners
     and their scores."""
     shown = []

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..accounts.auth import require
 from ..calls.models import Call
-from ..calls.panels import CallPanel, add_call_panel
+from ..calls.panels import CallLinks, CallPanel, add_call_panel
 from ..catalogue.models import Category, SocialValue
 from ..catalogue.services import all_categories, all_social_values
 from ..core.actions import run_action
@@ -50,7 +50,7 @@ def _dashboard_panel(filters) -> dict:
             "paid_off": services.paid_off_counts(db.session, filters.category_id)}
 
 
-def _call_panel(call: Call) -> list[Lesson]:
+def _call_panel(call: Call, _links: CallLinks) -> list[Lesson]:
     """Whether the experiment space paid off: public verdicts, after the call ended."""
     return services.experiment_verdicts(db.session, call)
 

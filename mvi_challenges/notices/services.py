@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, union
+from sqlalchemy import ColumnElement, func, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import User
@@ -42,9 +42,13 @@ def pending_answers(session: Session, call: Call) -> list[Question]:
     return list(session.scalars(stmt))
 
 
+def note_of(call_id: Any) -> ColumnElement[bool]:
+    """An issued clarification note of the call `call_id` (a value, or Call.id for the call page's link)."""
+    return ClarificationNote.call_id == call_id
+
+
 def issued_notes(session: Session, call: Call) -> list[ClarificationNote]:
-    stmt = (select(ClarificationNote).where(ClarificationNote.call_id == call.id)
-            .order_by(ClarificationNote.number))
+    stmt = select(ClarificationNote).where(note_of(call.id)).order_by(ClarificationNote.number)
     return list(session.scalars(stmt))
 
 

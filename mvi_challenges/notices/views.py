@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..accounts.auth import require
 from ..calls import lifecycle as call_lifecycle
 from ..calls.models import Call
+from ..calls.panels import add_call_link
 from ..calls.permissions import can_manage_calls, can_view_call
 from ..calls.services import find_call_by_slug
 from ..core.actions import run_action
@@ -116,3 +117,5 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The notices' template hook (core/templating.py): the call page and the questions page list the
     issued notes through it, so the calls and proposals areas do not depend on this one."""
     offer_to_templates(state.app, clarification_notes=lambda call: services.issued_notes(db.session, call))
+    # The call page asks this with the call, and lists the notes only when there are any.
+    add_call_link(state.app, "clarification_notes", services.note_of)

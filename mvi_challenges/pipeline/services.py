@@ -162,9 +162,14 @@ def start_as_tender(session: Session, actor: Any, item: PlannedPurchase, *, refe
     return record
 
 
+def plan_of(call_id: Any) -> ColumnElement[bool]:
+    """The planned purchase of the call `call_id` (a value, or Call.id for the call page's link)."""
+    return PlannedPurchase.call_id == call_id
+
+
 def plan_for_call(session: Session, call: Call) -> PlannedPurchase | None:
     """The planned purchase a call came from (the link back from the call)."""
-    return session.scalar(select(PlannedPurchase).where(PlannedPurchase.call_id == call.id))
+    return session.scalar(select(PlannedPurchase).where(plan_of(call.id)))
 
 
 # --- the public pipeline --------------------------------------------------------------------

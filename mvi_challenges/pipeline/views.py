@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..accounts.auth import require
 from ..calls.models import Call
-from ..calls.panels import CallPanel, add_call_panel
+from ..calls.panels import CallLinks, CallPanel, add_call_link, add_call_panel
 from ..catalogue.models import Category, Department
 from ..catalogue.services import all_categories, all_departments, all_social_values
 from ..core.actions import run_action
@@ -37,6 +37,7 @@ bp = Blueprint("pipeline", __name__)
 def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The pipeline's template hook (core/templating.py) and its panel on the call page."""
     add_call_panel(state.app, CallPanel(order=30, template="pipeline/_call_panel.html", build=_call_panel))
+    add_call_link(state.app, "planned_purchase", services.plan_of)
     add_dashboard_panel(state.app, DashboardPanel(
         order=10, template="pipeline/_dashboard_panel.html", build=_dashboard_panel,
         depends_on=((PlannedPurchase, ("is_public", "expected_year", "expected_quarter", "category_id", "call_id",
@@ -55,9 +56,10 @@ def _dashboard_panel(filters) -> dict:
             "rows": services.count_by_quarter(db.session, filters.year, filters.category_id)}
 
 
-def _call_panel(call: Call) -> PlannedPurchase | None:
-    """The link back from a call to the plan it came from (calls/panels.py)."""
-    return services.plan_for_call(db.session, call)
+def _call_panel(call: Call, links: CallLinks) -> PlannedPurchase | None:
+    """The link back from a call to the plan it came from (calls/panels.py); not read when the
+    call's query found no plan."""
+    return services.plan_for_call(db.session, call) if links.has("planned_purchase") else None
 
 
 # --- public ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -598,9 +598,13 @@ def _next_question_number(session: Session, call: Call) -> int:
     return (highest or 0) + 1
 
 
+def published_question_of(call_id: Any) -> ColumnElement[bool]:
+    """A published question of the call `call_id` (a value, or Call.id for the call page's link)."""
+    return and_(Question.call_id == call_id, Question.published_at.is_not(None))
+
+
 def published_questions(session: Session, call: Call) -> list[Question]:
-    stmt = (select(Question).where(Question.call_id == call.id, Question.published_at.is_not(None))
-            .order_by(Question.number, Question.id))
+    stmt = select(Question).where(published_question_of(call.id)).order_by(Question.number, Question.id)
     return list(session.scalars(stmt))
 
 

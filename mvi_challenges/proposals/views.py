@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 
 from ..accounts.auth import require, require_login
 from ..calls.models import Call, CallStatus
-from ..calls.panels import CallPanel, add_call_panel
+from ..calls.panels import CallLinks, CallPanel, add_call_link, add_call_panel
 from ..calls.permissions import can_view_call
 from ..calls.services import find_call_by_slug
 from ..core import audit
@@ -625,8 +625,9 @@ def answer(question_id: int):
 # --- the panel on the call page -------------------------------------------------------------
 
 
-def proposal_panel(call: Call) -> dict:
-    """The call page's panel for submitting, questions and following (calls/panels.py)."""
+def proposal_panel(call: Call, links: CallLinks) -> dict:
+    """The call page's panel for submitting, questions and following (calls/panels.py); the
+    questions are read only when the call's query found published ones."""
     now = request_time()
     phase = call.current_phase(now)
     own = None
@@ -641,7 +642,7 @@ def proposal_panel(call: Call) -> dict:
                                  "in this phase.", n=phase.number - 1))
     return {
         "phase": phase, "own": own, "problem": problem,
-        "questions": services.published_questions(db.session, call),
+        "questions": services.published_questions(db.session, call) if links.has("published_questions") else [],
         "questions_open": call.questions_open(now),
         # Only for those who may ask: a form starts a session (its CSRF token), and the page
         # as anonymous visitors see it must stay the same for all of them (page_cache.py).
@@ -664,6 +665,7 @@ def status_label(proposal_or_status: Proposal | ProposalStatus | str) -> str:
 def _offer_to_templates(state: BlueprintSetupState) -> None:
     """The proposals' template hook (core/templating.py) and their panel on the call page (calls/panels.py)."""
     add_call_panel(state.app, CallPanel(order=20, template="proposals/_call_panel.html", build=proposal_panel))
+    add_call_link(state.app, "published_questions", services.published_question_of)
     offer_to_templates(
         state.app, proposal_status_label=status_label,
         # The lifecycle's guards, for templates: they never compare status strings themselves.

@@ -94,12 +94,24 @@ def test_dashboard_kept_figures_cost_one_query(app: Flask, client, bench_world: 
     assert first > 1 and count == 1, statements
 
 
-def test_call_detail_query_count(app: Flask, client, bench_world: SimpleNamespace) -> None:
-    count, statements, _body = _count(app, client, f"/calls/{bench_world.call_slug}")
-    # The call itself (its department in the same query), then one query per panel of another area,
-    # each once per page (not per row): the library criteria (#19), the market consultations the call
-    # follows (#18), the planned purchase it started from and the lessons learned about it (#19)
-    assert count <= 10, (count, statements)
+# The call page (issue #20): the call with its department and, as EXISTS, whether it has documents,
+# library criteria, published questions, clarification notes, consultations it follows from and a
+# planned purchase (calls/panels.py: links); its phases with their criteria; its social values. A
+# panel whose link is absent sends no query. A logged-in person adds themselves and whether they
+# follow the call; an entrepreneur who may submit, also their own proposal in the open phase.
+CALL_PAGE = {"anonymous": ("", 3), "entrepreneur": ("entrepreneur", 6), "citizen": ("citizen", 6)}
+
+
+@pytest.mark.parametrize("name", CALL_PAGE)
+def test_call_detail_query_count(app: Flask, bench_world: SimpleNamespace, name: str) -> None:
+    who, budget = CALL_PAGE[name]
+    client = app.test_client()
+    if who:
+        login = client.post("/account/login", data={"email": bench_world.emails[who], "password": bench_world.password})
+        assert login.status_code == 302
+    count, statements, body = _count(app, client, f"/calls/{bench_world.call_slug}")
+    assert b'id="facts-heading"' in body and b'id="phases-heading"' in body  # the page itself
+    assert count <= budget, (count, statements)
 
 
 def test_jury_aggregation_query_count(app: Flask, client, bench_world: SimpleNamespace) -> None:
