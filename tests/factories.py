@@ -122,7 +122,7 @@ def make_call(
             if status is CallStatus.CANCELLED:
                 transition_call(db.session, None, call, CallStatus.CANCELLED, reason="Geen budget meer.")
             else:
-                transition_call(db.session, None, call, CallStatus.CLOSED)
+                transition_call(db.session, None, call, CallStatus.CLOSED, reason="Genoeg voorstellen.")
                 if status in (CallStatus.DECIDED, CallStatus.ARCHIVED):
                     call.phases[-1].decisions_published_at = now  # a call is decided by its published decisions
                     transition_call(db.session, None, call, CallStatus.DECIDED)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from ..calls.models import (
@@ -47,7 +47,7 @@ from ..monitoring.models import Contract, ContractTarget, ProcurementRecord, Res
 from ..monitoring.services import where_in_scope
 from ..notices.models import ClarificationNote
 from ..proposals.lifecycle import submitted_budget_cents
-from ..proposals.models import Proposal, Question
+from ..proposals.models import ANSWER_CHANGED, Proposal, Question
 
 Json = dict[str, Any]
 
@@ -188,13 +188,17 @@ def public_calls_by_id() -> Select[tuple[Call]]:
 
 
 def latest_question_dates(session: Session, call_ids: Sequence[int]) -> dict[int, dt.datetime]:
-    """Per call, when its clarification notice last grew (the newest published answer)."""
+    """Per call, when its clarification notice last changed: the newest published answer, or the
+    newest correction of a published answer (from the audit log, as the page shows it)."""
     if not call_ids:
         return {}
-    stmt = (select(Question.call_id, func.max(Question.published_at))
+    stmt = (select(Question.call_id, func.max(Question.published_at), func.max(AuditEvent.at))
+            .outerjoin(AuditEvent, and_(AuditEvent.subject_type == Question.__name__,
+                                        AuditEvent.subject_id == Question.id, AuditEvent.action == ANSWER_CHANGED))
             .where(Question.call_id.in_(list(call_ids)), Question.published_at.is_not(None))
             .group_by(Question.call_id))
-    return {call_id: moment for call_id, moment in session.execute(stmt) if moment is not None}
+    return {call_id: max(published, changed or published)
+            for call_id, published, changed in session.execute(stmt) if published is not None}
 
 
 def clarification_notes_by_call(session: Session, call_ids: Sequence[int]) -> dict[int, list[tuple[int, dt.datetime]]]:

@@ -303,6 +303,18 @@ def clarification_note_refusal(call: Call, now: dt.datetime) -> str | None:
     return None
 
 
+def early_close_refusal(call: Call, reason: str, now: dt.datetime) -> str | None:
+    """Why the call cannot be closed now with `reason`, or None.
+
+    Closing while a phase is open ends it before its published deadline: applicants still writing
+    lose the days they planned for. As with cancelling, the reason is required; it is published on
+    the call, told to the followers and kept in the audit log, so the early end can be checked
+    (closing after every deadline has passed changes nothing for anyone and needs none)."""
+    if reason.strip() or not any(phase.is_open(now) for phase in call.phases):
+        return None
+    return str(_l("Give the reason for closing the phase early; it is published."))
+
+
 def awaits_my_approval(call: Call, user: Any) -> bool:
     """The manage page and the work list show the approve and send-back buttons when this holds."""
     return explanation_state(call) is ExplanationState.WAITING and explanation_decision_refusal(call, user) is None

@@ -665,6 +665,8 @@ def transition_call(
             raise DomainError(_l("Give the reason for cancelling; it is published."), field="reason")
         call.status_reason = reason.strip()
     if target is CallStatus.CLOSED:
+        if (problem := lifecycle.early_close_refusal(call, reason, now)) is not None:
+            raise DomainError(problem, field="reason")
         for phase in call.phases:
             if phase.is_open(now):
                 phase.closes_at = now
@@ -682,6 +684,7 @@ def close_early(session: Session, actor: Any, call: Call, *, reason: str, now: d
     """End the open phase now. When it is the last phase the call closes; an SBIR call with later
     phases stays published, so the selected participants can still enter the next phase.
 
+    The reason is required (`lifecycle.early_close_refusal`), as for cancelling.
     Side effects: the phase's deadline becomes now (the original is kept in the audit log);
     audit `phase.closed_early`; for the last phase, the call's transition to closed.
     """
@@ -689,6 +692,8 @@ def close_early(session: Session, actor: Any, call: Call, *, reason: str, now: d
     phase = call.current_phase(now)
     if call.status is not CallStatus.PUBLISHED or phase is None:
         raise DomainError(_l("No phase of this call is open, so there is nothing to close."))
+    if (problem := lifecycle.early_close_refusal(call, reason, now)) is not None:
+        raise DomainError(problem, field="reason")
     original = phase.closes_at
     if phase.number == len(call.phases):
         transition_call(session, actor, call, CallStatus.CLOSED, reason=reason, now=now)

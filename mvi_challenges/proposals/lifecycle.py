@@ -35,7 +35,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.permissions import applies_to_nothing, is_staff
-from ..calls.models import CallStatus, Phase
+from ..calls import lifecycle as call_lifecycle
+from ..calls.models import Call, CallStatus, Phase
 from ..core import audit
 from ..core.errors import DomainError
 from ..core.timezones import REQUEST_START_TRUST
@@ -453,9 +454,45 @@ def question_needs_answer(question: Any) -> bool:
     return question.published_at is None and question.note_id is None
 
 
-def answer_is_editable(question: Any) -> bool:
-    """Until an issued clarification note has taken the answer in (then it stays as issued)."""
-    return question.note_id is None
+# A published answer is part of the tender documents: every applicant wrote their proposal relying
+# on it. It is never taken back (unpublished); it may be corrected only while applicants can still
+# act on the correction (the phase the question was asked in is open and the call runs), and then
+# the change is public ("Answer changed on ...", services.answer_question) and followers are told.
+# After that it stays as the applicants read it: a competitor who lost must be able to rely on the
+# published record, as with the criteria after the deadline (calls.lifecycle.criteria_refusal).
+
+
+def phase_asked_in(question: Any, call: Call) -> Phase | None:
+    """The phase whose deadline the question was asked before (the first one that had not closed
+    when it was asked; questions are only taken while a deadline is ahead, `Call.questions_open`)."""
+    return next((phase for phase in call.phases if question.asked_at < phase.closes_at), None)
+
+
+def answer_refusal(question: Any, call: Call, now: dt.datetime) -> str | None:
+    """Why the answer to `question` (an object or a row with note_id, published_at and asked_at)
+    cannot be changed now, or None when it can. An answer not yet published is staff's draft."""
+    if question.note_id is not None:
+        return str(_l("This answer is part of an issued clarification note and can no longer be changed."))
+    if question.published_at is None:
+        return None
+    phase = phase_asked_in(question, call)
+    if not call_lifecycle.is_running(call) or phase is None or now >= phase.closes_at:
+        return str(_l("The deadline of the phase this question was asked in has passed (or the call no longer "
+                      "runs): the published answer stays as the applicants read it."))
+    return None
+
+
+def answer_is_editable(question: Any, call: Call, now: dt.datetime) -> bool:
+    """The staff pages offer the answer form (and the edit link) only when this holds."""
+    return answer_refusal(question, call, now) is None
+
+
+def unpublish_refusal(question: Any) -> str | None:
+    """A published answer is never taken back: applicants may have relied on it."""
+    if question.published_at is not None:
+        return str(_l("A published answer cannot be withdrawn: applicants may have relied on it. Keep “Published "
+                      "for everyone” ticked; you can still correct the text while the phase is open."))
+    return None
 
 
 # --- consortia ---------------------------------------------------------------------------------

@@ -189,6 +189,11 @@ class Attachment(Base):
     proposal: Mapped[Proposal] = relationship(back_populates="attachments")
 
 
+# The audit action of a correction to a published answer: its details keep the previous texts, and
+# its time is when the public Q&A and the open data say the answer changed (no column of its own).
+ANSWER_CHANGED = "question.answer_changed"
+
+
 class Question(Base):
     """A question on a call (nota van inlichtingen). The asker is never shown to others."""
 

@@ -27,6 +27,7 @@ from ..accounts.permissions import applies_to_nothing
 from ..calls.models import Call, CallStatus, Eligibility, Phase
 from ..calls.services import call_changed, process_changed
 from ..core import audit
+from ..core.audit import AuditEvent
 from ..core.db import lock_row
 from ..core.errors import DomainError
 from ..core.outbox import queue_user_email
@@ -35,6 +36,7 @@ from ..core.timezones import now_utc
 from ..core.uploads import InspectedUpload
 from . import lifecycle
 from .models import (
+    ANSWER_CHANGED,
     Attachment,
     ConsortiumPartner,
     PartnerStatus,
@@ -563,30 +565,68 @@ def answer_question(session: Session, actor: User, question: Question, *, text: 
                     publish: bool, now: dt.datetime) -> None:
     """Staff may rephrase the question (to keep the asker anonymous) and answer it.
 
+    The rules are the lifecycle's (`answer_refusal`, `unpublish_refusal`): a published answer stays
+    published; it is corrected only while the phase it was asked in is open, and an answer in an
+    issued clarification note stays as issued.
     Side effects: publishing (the first time) gives the question its number and mails every
-    follower of the call; audit. An answer taken into an issued clarification note stays as issued.
+    follower of the call; audit `question.answered`. Correcting a published answer (question or
+    answer text) is audited as `question.answer_changed` with the previous and the new texts (the
+    public Q&A shows "Answer changed on ..." from it) and mailed to every follower. Both tell the
+    open data that the Q&A document changed (`process_changed`).
     """
-    if question.note_id is not None:
-        raise DomainError(_l("This answer is part of an issued clarification note and can no longer be changed."),
-                          field="answer_source")
+    if (problem := lifecycle.answer_refusal(question, question.call, now)) is not None:
+        raise DomainError(problem, field="answer_source")
+    if not publish and (problem := lifecycle.unpublish_refusal(question)) is not None:
+        raise DomainError(problem, field="publish")
     if publish and not answer_source.strip():
         raise DomainError(_l("Write an answer before publishing it."), field="answer_source")
-    question.text = text.strip() or question.text
+    new_text = text.strip() or question.text
+    if question.published_at is not None:
+        _correct_published_answer(session, actor, question, new_text, answer_source)
+        return
+    question.text = new_text
     question.answer_source = answer_source
     question.answer_html = render_markdown(answer_source)
     question.answered_by_id = actor.id
-    newly_published = publish and question.published_at is None
-    if publish and question.published_at is None:
+    if publish:
         question.published_at = now
         if question.number is None:
             question.number = _next_question_number(session, question.call)
-    if not publish:
-        question.published_at = None
     session.flush()
     audit.record(session, actor, "question.answered", question, {"published": publish})
-    if newly_published:
+    if publish:
         notify_followers(session, question.call, "call_answer_published", question=question)
         process_changed.send(question.call, session=session, change="answer")  # the Q&A document grew
+
+
+def _same_text(old: str, new: str) -> bool:
+    """A form sends line ends as CRLF and may add or drop trailing blanks: that is no correction."""
+    def plain(value: str) -> str:
+        return value.replace("\r\n", "\n").strip()
+
+    return plain(old) == plain(new)
+
+
+def _correct_published_answer(session: Session, actor: User, question: Question, text: str,
+                              answer_source: str) -> None:
+    """Change a published question or answer (the lifecycle allowed it); saving it unchanged does
+    nothing. The previous texts go into the audit log, the only record of what applicants read
+    before, and its time is the "Answer changed on" of the public Q&A (`published_questions`)."""
+    if _same_text(question.text, text) and _same_text(question.answer_source, answer_source):
+        return
+    previous = {"previous_text": question.text, "previous_answer": question.answer_source}
+    previous_html = question.answer_html
+    question.text = text
+    question.answer_source = answer_source
+    question.answer_html = render_markdown(answer_source)
+    question.answered_by_id = actor.id
+    session.flush()
+    audit.record(session, actor, ANSWER_CHANGED, question,
+                 {"call_id": question.call_id, "number": question.number, **previous,
+                  "text": question.text, "answer": question.answer_source})
+    notify_followers(session, question.call, "call_answer_changed", question=question, previous_html=previous_html,
+                     previous_answer=previous["previous_answer"])
+    process_changed.send(question.call, session=session, change="answer")  # the Q&A document changed
 
 
 def _next_question_number(session: Session, call: Call) -> int:
@@ -603,9 +643,19 @@ def published_question_of(call_id: Any) -> ColumnElement[bool]:
     return and_(Question.call_id == call_id, Question.published_at.is_not(None))
 
 
-def published_questions(session: Session, call: Call) -> list[Question]:
-    stmt = select(Question).where(published_question_of(call.id)).order_by(Question.number, Question.id)
-    return list(session.scalars(stmt))
+def published_questions(session: Session, call: Call) -> list[Any]:
+    """The call's public Q&A in number order, as plain rows of what the pages show: number, text,
+    answer, when published and `changed_at`, when the published answer was last corrected (None if
+    never). That moment is read from the audit log (`question.answer_changed`), in the same query."""
+    changed_at = (select(func.max(AuditEvent.at))
+                  .where(AuditEvent.subject_type == Question.__name__, AuditEvent.subject_id == Question.id,
+                         AuditEvent.action == ANSWER_CHANGED)
+                  .correlate(Question).scalar_subquery())
+    stmt = (select(Question.id, Question.number, Question.text, Question.answer_html, Question.published_at,
+                   changed_at.label("changed_at"))
+            .where(published_question_of(call.id))
+            .order_by(Question.number, Question.id))
+    return list(session.execute(stmt))
 
 
 def all_questions(session: Session, call: Call) -> list[Any]:

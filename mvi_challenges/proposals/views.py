@@ -534,7 +534,6 @@ def _question_labels() -> SimpleNamespace:
     values are escaped into them). The edit link is its prefix and the question's id."""
     words = {"new": _("New question"), "in_note": _("in a clarification note"), "published": _("published"),
              "not_published": _("not published"), "answer": _("Answer"), "edit_this": _("Edit this answer"),
-             "issued": _("This answer is part of an issued clarification note and can no longer be changed."),
              # gettext without values returns the translated pattern, filled in per question
              "numbered": _("Question %(n)d"), "asked_on": _("Asked on %(when)s"),
              "edit_numbered": _("Edit the answer to question %(n)d")}
@@ -601,8 +600,8 @@ def _render_answer_page(question: Question, form: AnswerForm | None, status: int
 def edit_answer(question_id: int):
     """One question with its answer form: where staff change a published answer."""
     question = db.session.get(Question, question_id) or abort(404)
-    if not lifecycle.answer_is_editable(question):
-        return _render_answer_page(question, None)  # in an issued note: shown as issued, with why
+    if not lifecycle.answer_is_editable(question, question.call, request_time()):
+        return _render_answer_page(question, None)  # fixed (issued note, deadline passed): shown as is, with why
     form = AnswerForm(obj=question, prefix=f"q{question.id}", publish=question.published_at is not None)
     return _render_answer_page(question, form)
 
@@ -617,8 +616,8 @@ def answer(question_id: int):
             answer_source=form.answer_source.data or "", publish=form.publish.data, now=request_time()),
             form=form, success=_("The answer has been saved.")).ok:
         return redirect(url_for("proposals.staff_questions", call_id=question.call_id) + f"#question-{question.id}")
-    if question.published_at is not None and lifecycle.answer_is_editable(question):
-        return _render_answer_page(question, form, 400)  # edited on its own page: back there, as typed
+    if question.published_at is not None:
+        return _render_answer_page(question, form, 400)  # edited on its own page: back there, as typed, with why
     return _render_staff_questions(question.call, form, question.id, 400)
 
 
@@ -675,7 +674,9 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
         # Why an owner reads but does not change (municipal staff), per proposal and above their lists.
         proposal_change_refusal=lambda proposal: lifecycle.change_refusal(current_user, proposal),
         own_proposals_note=lambda: lifecycle.own_proposals_note(current_user),
-        proposal_readable=_readable, question_answer_is_editable=lifecycle.answer_is_editable,
+        proposal_readable=_readable,
+        # Why a published answer can no longer change (None while it can): the staff pages say so.
+        question_answer_refusal=lambda question, call: lifecycle.answer_refusal(question, call, request_time()),
         # "HH:MM" in Amsterdam: when staff and the jury may open the phase's proposals (the grace after the deadline).
         proposal_phase_sealed=lambda phase: lifecycle.is_sealed(phase, request_time()),
         proposals_open_from=lambda phase: to_local(lifecycle.opens_at(phase)).strftime("%H:%M"),

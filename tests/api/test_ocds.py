@@ -236,3 +236,35 @@ def test_a_market_consultation_is_planning_of_the_call_that_follows(client: Flas
     assert documents[0]["url"].endswith(f"/consultations/{populated.consultation.slug}")
     assert documents[1]["url"].endswith(f"/consultations/{populated.consultation.slug}#summary")
     assert all("consultation" not in r["ocid"] for r in package["releases"])
+
+
+def test_a_corrected_answer_dates_the_clarifications_anew(app: Flask, client: FlaskClient, catalogue) -> None:
+    """The Q&A page is a tender document: a correction of a published answer changes it as a new
+    answer does, so the open data records a new statement of the tender with the new date."""
+    import time
+
+    from sqlalchemy import select
+
+    from mvi_challenges.accounts.models import Role
+    from mvi_challenges.proposals.models import Question
+
+    from ..factories import login, make_call, make_user
+
+    call = make_call(app)
+    asker, staff = app.test_client(), app.test_client()
+    login(asker, make_user(app, Role.ENTREPRENEUR))
+    login(staff, make_user(app, Role.STAFF))
+    asker.post(f"/calls/{call.slug}/questions", data={"text": "Mag het budget hoger?"})
+    with app.app_context():
+        qid = db.session.scalar(select(Question.id).where(Question.call_id == call.id))
+    form = {f"q{qid}-text": "Mag het budget hoger?", f"q{qid}-answer_source": "Nee.", f"q{qid}-publish": "y"}
+    assert staff.post(f"/staff/questions/{qid}", data=form).status_code == 302
+
+    def clarifications_dated() -> str:
+        mine = [r for r in _package(client)["releases"] if r["ocid"].endswith(f"-call-{call.id}") and "tender" in r]
+        return next(d for d in mine[-1]["tender"]["documents"] if d["documentType"] == "clarifications")["dateModified"]
+
+    before = clarifications_dated()
+    time.sleep(1.05)  # the dates have whole seconds
+    assert staff.post(f"/staff/questions/{qid}", data={**form, f"q{qid}-answer_source": "Nee, zie §3."}).status_code == 302
+    assert clarifications_dated() > before

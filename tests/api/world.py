@@ -128,7 +128,7 @@ def _evaluate(call_id: int, proposals: dict[str, SimpleNamespace]) -> None:
     call = db.session.get(Call, call_id)
     now = now_utc()
     # The jury judges after the deadline; phase 2 is still ahead, so the call stays published.
-    close_early(db.session, None, call, reason="", now=now - dt.timedelta(days=26))
+    close_early(db.session, None, call, reason="Genoeg voorstellen voor fase 1.", now=now - dt.timedelta(days=26))
     phase = call.phases[0]
     jurors = [make_jury_member(phase.id, name) for name in (JUROR_NAME, "Tweede Jurylid")]
     by_key = {key: db.session.get(Proposal, made.id) for key, made in proposals.items()}

@@ -68,7 +68,7 @@ def test_questions_close_with_the_call(app: Flask, client_en: FlaskClient, catal
     call = make_call(app)
     staff = app.test_client()
     login(staff, make_user(app, Role.STAFF))
-    staff.post(f"/staff/calls/{call.id}/close", data={"close-reason": ""})
+    staff.post(f"/staff/calls/{call.id}/close", data={"close-reason": "Genoeg vragen beantwoord."})
     login(client_en, make_user(app, Role.ENTREPRENEUR))
     response = client_en.post(f"/calls/{call.slug}/questions", data={"text": "Te laat?"})
     assert response.status_code == 400
