@@ -89,6 +89,7 @@ def test_a_blind_jury_does_not_read_the_citizen_applicants_name_or_address(app: 
     for leak in ("Pietje", "PIETJE", "Puk", "PUK", "pietje.puk@example.org"):
         assert not _word(leak, shown), leak
     assert "pietje.puk" not in html  # nor in the link's address
+    assert "Groen dak" not in shown  # the title: a blind jury's pages name a proposal by number
     # The rest of what they wrote is there, also a street that only starts like the name.
     assert f"Door {HIDDEN} uit Overvecht ({HIDDEN})." in shown
     assert f"Ik, {HIDDEN} , bedacht dit aan de Pietjesweg. {HIDDEN} zegt: mail mij" in shown  # (the bold, the link)
