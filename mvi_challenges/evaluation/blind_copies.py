@@ -11,8 +11,11 @@ catalogue's /Metadata stream. DOCX and ODT are ZIP packages: their property part
 empty ones with the standard library's zipfile. Text on the pages themselves cannot be removed
 here; applicants are told so (templates/proposals/_blind_note.html).
 
-The proposal's own text is a different matter: there the names of the lead organisation and of its
-consortium partners are replaced before a blind jury reads it (`redact_names`).
+The proposal's own text is a different matter: there the names and KvK numbers of the lead
+organisation and of its consortium partners, and the names and e-mail addresses of the people behind
+the proposal (its submitter, citizen or contact person, and the accounts of the lead's and the
+partners' organisations), are replaced before a blind jury reads it (`jury_copy`). It is worked out
+on every reading, never stored: a copy cannot go stale when a rule here changes.
 """
 
 from __future__ import annotations
@@ -22,14 +25,17 @@ import logging
 import re
 import struct
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from markupsafe import escape
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
+from sqlalchemy import literal, or_, select, union_all
+from sqlalchemy.orm import Session
 
+from ..accounts.models import User
 from ..core.uploads import MAX_UNPACKED_BYTES
+from ..proposals.models import ConsortiumPartner, Proposal, ProposalVersion
 
 log = logging.getLogger(__name__)
 
@@ -167,30 +173,121 @@ def _strip_jpeg(data: bytes) -> bytes:
 
 
 # --- names in the proposal's own text ---------------------------------------------------------
-# A consortium names its partners, and applicants often name themselves in their text. In a blind
-# review the jury's copy of the text has the lead's and every partner's name and KvK number
-# replaced; the stored, submitted text (and its receipt's digest) stays as it was.
+# A consortium names its partners, and applicants often name themselves in their text ("Ik, Pietje
+# Puk, ..."; "Contact: Jan de Vries, jan@bedrijf.nl"). In a blind review the jury's copy of the
+# text has those names, numbers and addresses replaced; the stored, submitted text (and its
+# receipt's digest) stays as it was.
+#
+# How names are matched, and why:
+# - whole names, organisation names, KvK numbers and e-mail addresses: in any case, as whole words
+#   ("Jan de Vries" hides "JAN DE VRIES", not "Jan de Vriesland");
+# - the parts of a person's name of 3 letters or more ("Pietje", "Puk", "Vries"), for people also
+#   write just their first or last name: only as a capitalised whole word, so "Jan" hides "Jan" and
+#   "JAN" but not "Janssenstraat", and a person called "Groen" hides "Groen" but not "groen dak" or
+#   "groene". Particles ("van", "der", "den", "ter" ...) are no name of their own and stay.
 
 HIDDEN = "[…]"
 
+# Name particles (tussenvoegsels and their neighbours abroad) of 3+ letters: words of the language
+# too, which hiding would blank out of every sentence while saying nothing about whom.
+_PARTICLES = frozenset({"van", "der", "den", "het", "ter", "ten", "aan", "bij", "uit", "voor", "onder", "over",
+                        "les", "des", "del", "della", "dos", "das", "von", "vom", "zum", "zur", "bin", "ben"})
+_MIN_LENGTH = 3
 
-def identifying_names(organisation: Any, consortium: Iterable[dict[str, Any]]) -> list[str]:
-    """The names and KvK numbers of the lead organisation and of every partner of the submitted
-    version: what a blind jury must not read."""
+
+def identifying_names(organisation: Any, consortium: Iterable[dict[str, Any]],
+                      people: Iterable[tuple[str, str]] = ()) -> list[str]:
+    """What a blind jury must not read in any case: the names and KvK numbers of the lead
+    organisation and of every partner of the submitted version, and the full names and e-mail
+    addresses of the `people` (name, address) behind the proposal."""
     names = []
     if organisation is not None:
         names += [organisation.name, organisation.kvk_number]
     for partner in consortium:
         names += [partner.get("name", ""), partner.get("kvk_number", "")]
-    return [name for name in names if name and len(name.strip()) >= 3]
+    for name, email in people:
+        names += [name, email]
+    return [name.strip() for name in names if name and len(name.strip()) >= _MIN_LENGTH]
 
 
-def redact_names(text: str, names: Iterable[str], *, html: bool = False) -> str:
-    """`text` with every occurrence of each name (any case, as a whole word) replaced by HIDDEN.
-    In sanitised HTML the names are matched as they are escaped there (`&amp;` for `&`), so the
-    result is still the same safe HTML with only text replaced."""
-    wanted = sorted({str(escape(name)) if html else name for name in names if name}, key=len, reverse=True)
-    if not wanted or not text:
+def name_parts(people: Iterable[tuple[str, str]]) -> list[str]:
+    """The parts of the people's names a blind jury must not read on their own either ("Pietje",
+    "Puk"): letters only, at least three, particles left out."""
+    parts = set()
+    for name, _email in people:
+        for word in re.findall(r"[^\W\d_]+", name or ""):
+            if len(word) >= _MIN_LENGTH and word.lower() not in _PARTICLES:
+                parts.add(word)
+    return sorted(parts)
+
+
+def people_behind(session: Session, proposal: Proposal, version: ProposalVersion) -> list[tuple[str, str]]:
+    """(name, e-mail address) of everyone whose name would tell the jury who applied: the
+    submitter (a citizen, or a company's contact person), every account of the lead organisation
+    and of the partner organisations of the submitted version, and the addresses the lead invited
+    partners by. One query."""
+    organisations = {proposal.organisation_id} | {p.get("organisation_id") for p in version.consortium or []}
+    organisations.discard(None)
+    accounts = [User.id == proposal.submitter_id]
+    if organisations:
+        accounts.append(User.organisation_id.in_(organisations))
+    people = select(User.name, User.email).where(or_(*accounts))
+    invited = select(literal(""), ConsortiumPartner.invited_email).where(
+        ConsortiumPartner.proposal_id == proposal.id, ConsortiumPartner.invited_email != "")
+    return [(name, email) for name, email in session.execute(union_all(people, invited))]
+
+
+def jury_copy(session: Session, proposal: Proposal, version: ProposalVersion) -> dict[str, str]:
+    """The submitted summary and text (sanitised HTML) as a blind jury reads them: without the
+    names, numbers and addresses of `identifying_names` and `name_parts`. (The title a blind jury
+    does not read at all: its pages name a proposal by number.)"""
+    people = people_behind(session, proposal, version)
+    names = identifying_names(proposal.organisation, version.consortium or [], people)
+    parts = name_parts(people)
+    return {"summary": redact_names(version.summary, names, parts=parts),
+            "body_html": redact_names(version.body_html, names, parts=parts, html=True)}
+
+
+def _as_in_clean_html(text: str) -> str:
+    """`text` as the sanitiser writes it in HTML (core/sanitize.py: bleach): `&`, `<`, `>` and `"`
+    escaped, an apostrophe not."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+# A tag of clean HTML (its attribute values double-quoted, and they may hold a ">"), and a value.
+_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+_ATTRIBUTE_VALUE = re.compile(r'"[^"]*"')
+
+
+def _in_text_and_values(html: str, replace: Callable[[str], str]) -> str:
+    """`replace` applied to the text and to the attribute values (a mailto: address, a link's
+    title) of clean HTML, never to tag or attribute names: an applicant named "a href" or
+    "strong" blanks no markup, and HIDDEN brings no `<`, `>` or `"`, so the result is the same
+    safe HTML with only text replaced."""
+    out, position = [], 0
+    for tag in _TAG.finditer(html):
+        out.append(replace(html[position:tag.start()]))
+        out.append(_ATTRIBUTE_VALUE.sub(lambda value: '"' + replace(value.group()[1:-1]) + '"', tag.group()))
+        position = tag.end()
+    out.append(replace(html[position:]))
+    return "".join(out)
+
+
+def redact_names(text: str, names: Iterable[str], *, parts: Iterable[str] = (), html: bool = False) -> str:
+    """`text` with every occurrence of each name (any case, as a whole word) and of each part
+    (capitalised, as a whole word) replaced by HIDDEN. In sanitised HTML only text and attribute
+    values change, and names are matched as they are escaped there (`&amp;` for `&`)."""
+    form = _as_in_clean_html if html else str
+    # Longest first, whole names before parts (a regex takes the first alternative that matches):
+    # "Pietje Puk" becomes one HIDDEN, not two.
+    alternatives = ["(?i:" + re.escape(name) + ")"
+                    for name in sorted({form(name) for name in names if name.strip()}, key=len, reverse=True)]
+    # A part's first letter in capitals, the rest in any case: "Puk" and "PUK", not "puk".
+    alternatives += [re.escape(part[0].upper()) + "(?i:" + re.escape(part[1:]) + ")"
+                     for part in sorted({form(part) for part in parts if part.strip()}, key=len, reverse=True)]
+    if not alternatives or not text:
         return text
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(name) for name in wanted) + r")(?!\w)", re.IGNORECASE)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    if html:
+        return _in_text_and_values(text, lambda segment: pattern.sub(HIDDEN, segment))
     return pattern.sub(HIDDEN, text)

@@ -44,7 +44,7 @@ from ..proposals import lifecycle
 from ..proposals.models import Attachment, Proposal
 from ..proposals.permissions import is_owner
 from . import permissions, services
-from .blind_copies import identifying_names, redact_names, strip_document_metadata
+from .blind_copies import jury_copy, strip_document_metadata
 from .forms import (
     ConsensusForm,
     DecisionForm,
@@ -542,15 +542,13 @@ def score(phase_id: int, proposal_id: int):
 
 def _jury_text(phase: Phase, proposal: Proposal) -> dict[str, str]:
     """The submitted summary and text as the jury reads them: in a blind review without the names
-    and KvK numbers of the lead and of its consortium partners (blind_copies.redact_names)."""
+    of the organisations and people behind the proposal (blind_copies.jury_copy)."""
     version = proposal.latest_version
     if version is None:
         return {"summary": "", "body_html": ""}
     if not phase.blind_review:
         return {"summary": version.summary, "body_html": version.body_html}
-    names = identifying_names(proposal.organisation, version.consortium or [])
-    return {"summary": redact_names(version.summary, names),
-            "body_html": redact_names(version.body_html, names, html=True)}
+    return jury_copy(db.session, proposal, version)
 
 
 def _proposal_label(phase: Phase, proposal) -> str:
