@@ -133,7 +133,7 @@ def test_calls_published_before_the_library_stay_as_they_are(app: Flask, catalog
     with app.test_request_context():
         row = db.session.get(Call, call.id)
         assert publication_problems(row, now_utc()) == []
-        transition_call(db.session, None, row, CallStatus.CLOSED)  # its life goes on
+        transition_call(db.session, None, row, CallStatus.CLOSED, reason="Genoeg voorstellen")  # its life goes on
         db.session.commit()
     assert _state(app, call.id) == (CallStatus.CLOSED, 3)
 
