@@ -112,5 +112,10 @@ def test_the_earlier_jury_is_carried_over_without_those_who_now_compete(app: Fla
     assert "Not added, because they or their organisation have a proposal in this phase: Jet Jurylid." in page
     reply = staff.post(f"/staff/calls/{call.id}/phases/2/jury/carry-over", follow_redirects=True)
     assert "1 member of the jury of Fase 1 has been added." in page_text(reply)
-    members = page_text(staff.get(f"/staff/calls/{call.id}/phases/2/jury")).split("The jury of Fase 1")[0]
+    after = page_text(staff.get(f"/staff/calls/{call.id}/phases/2/jury"))
+    members = after.split("The jury of Fase 1")[0]
     assert other.email in members and juror.email not in members
+    # Everyone left of the earlier jury competes: the page still says why they are not on this jury,
+    # and offers no button that would add nobody.
+    assert "Not added, because they or their organisation have a proposal in this phase: Jet Jurylid." in after
+    assert "Add this member to this jury" not in after and "Not yet on this jury" not in after

@@ -58,3 +58,19 @@ def test_the_status_route_does_not_close_a_running_phase_without_a_reason(app: F
     refused = staff.post(f"/staff/calls/{call.id}/status/closed", data={})
     assert refused.status_code == 400 and REFUSED in page_text(refused)
     assert _open_phases(app, call.id) == (CallStatus.PUBLISHED, 1)
+
+
+def test_the_reason_of_a_phase_closed_early_is_on_the_public_page_of_the_running_call(app: Flask, catalogue) -> None:
+    """An SBIR call stays published when its first phase closes early: the applicants who lost days
+    read why on the call's page (it was only in the audit log and the followers' mail)."""
+    call = make_call(app, kind=CallKind.SBIR)
+    staff = logged_in(app, make_user(app, Role.STAFF), lang="en")
+    visitor = app.test_client()
+    assert "closed early" not in page_text(visitor.get(f"/calls/{call.slug}"))
+    closed = staff.post(f"/staff/calls/{call.id}/close", data={"close-reason": "Het budget is al verdeeld."})
+    assert closed.status_code == 302
+    assert _open_phases(app, call.id) == (CallStatus.PUBLISHED, 0)
+    page = page_text(visitor.get(f"/calls/{call.slug}"))
+    assert "Een fase van deze uitvraag is eerder gesloten dan gepland" in page and "Het budget is al verdeeld." in page
+    visitor.post("/language", data={"lang": "en", "next": "/"})
+    assert "A phase of this call was closed early" in page_text(visitor.get(f"/calls/{call.slug}"))
