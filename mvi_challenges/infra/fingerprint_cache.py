@@ -42,8 +42,9 @@ T = TypeVar("T")
 # ranking of 500 proposals is some 300 kB, so few are kept per process and not for long.
 DEFAULT_SECONDS = 15 * 60
 IN_PROCESS_ENTRIES = 64
-# The copies each worker keeps beside Redis. The largest value is a ranking snapshot of of 500 proposals, 9 members and 6 criteria
-# (about 1.8 MB in memory), so 16 copies stay within the 200 MB a worker may use (issue #20, part 4).
+# The copies each worker keeps beside Redis. The largest value is the results snapshot of 500
+# proposals, 9 members and 6 criteria (about 1.8 MB in memory), so 16 copies stay within the 200 MB
+# a worker may use (issue #20, part 4).
 LOCAL_COPIES = 16
 PACKAGE = Path(__file__).parent.parent  # the whole package (this module moved into infra/: not only infra)
 
