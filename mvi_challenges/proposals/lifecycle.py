@@ -482,6 +482,23 @@ def answer_refusal(question: Any, call: Call, now: dt.datetime) -> str | None:
     return None
 
 
+def publication_refusal(question: Any, call: Call, now: dt.datetime) -> str | None:
+    """Why a question never published cannot be published now, or None when it can.
+
+    The published Q&A is part of what applicants submit against; an answer first published after the
+    deadline of the phase it was asked in reaches them when their proposals are in, and reads as a
+    rule added afterwards (a competitor who lost could hold it against the decision). Staff may still
+    write the answer down unpublished; the asker was told when questions close (`Call.questions_open`)."""
+    if question.published_at is not None:
+        return None
+    phase = phase_asked_in(question, call)
+    if not call_lifecycle.is_running(call) or phase is None or now >= phase.closes_at:
+        return str(_l("The deadline of the phase this question was asked in has passed (or the call no longer "
+                      "runs): an answer published now would reach the applicants after they submitted, so it "
+                      "is not published. You can still save it unpublished."))
+    return None
+
+
 def answer_is_editable(question: Any, call: Call, now: dt.datetime) -> bool:
     """The staff pages offer the answer form (and the edit link) only when this holds."""
     return answer_refusal(question, call, now) is None

@@ -565,9 +565,10 @@ def answer_question(session: Session, actor: User, question: Question, *, text: 
                     publish: bool, now: dt.datetime) -> None:
     """Staff may rephrase the question (to keep the asker anonymous) and answer it.
 
-    The rules are the lifecycle's (`answer_refusal`, `unpublish_refusal`): a published answer stays
-    published; it is corrected only while the phase it was asked in is open, and an answer in an
-    issued clarification note stays as issued.
+    The rules are the lifecycle's (`answer_refusal`, `unpublish_refusal`, `publication_refusal`): a
+    published answer stays published; it is corrected only while the phase it was asked in is open;
+    a question is first published only while that phase is open; an answer in an issued
+    clarification note stays as issued.
     Side effects: publishing (the first time) gives the question its number and mails every
     follower of the call; audit `question.answered`. Correcting a published answer (question or
     answer text) is audited as `question.answer_changed` with the previous and the new texts (the
@@ -577,6 +578,8 @@ def answer_question(session: Session, actor: User, question: Question, *, text: 
     if (problem := lifecycle.answer_refusal(question, question.call, now)) is not None:
         raise DomainError(problem, field="answer_source")
     if not publish and (problem := lifecycle.unpublish_refusal(question)) is not None:
+        raise DomainError(problem, field="publish")
+    if publish and (problem := lifecycle.publication_refusal(question, question.call, now)) is not None:
         raise DomainError(problem, field="publish")
     if publish and not answer_source.strip():
         raise DomainError(_l("Write an answer before publishing it."), field="answer_source")

@@ -158,3 +158,44 @@ def test_a_correction_while_the_phase_is_open_leaves_a_public_trace(app: Flask, 
     assert len(mails) == 2  # the answer, then its correction
     assert "Antwoord gewijzigd" in mails[1].subject
     assert corrected in mails[1].body and ANSWER in mails[1].body  # the new and the previous answer
+
+
+LATE = ("The deadline of the phase this question was asked in has passed (or the call no longer runs): an answer "
+        "published now would reach the applicants after they submitted, so it is not published. You can still "
+        "save it unpublished.")
+
+
+def test_a_question_is_not_first_answered_publicly_after_its_deadline(app: Flask, catalogue) -> None:
+    """Abuser: the same officer, after the deadline, publishes an answer to a question nobody had
+    answered ("Telt ervaring in het buitenland mee?" "Ja.") that the favourite's proposal happens to
+    fit: a rule added when every proposal was in, mailed to followers as new Q&A. Refused, for an
+    SBIR call whose later phase still runs too; saving it unpublished stays possible."""
+    call = make_call(app, kind=CallKind.SBIR)
+    asker = app.test_client()
+    login(asker, make_user(app, Role.ENTREPRENEUR))
+    asker.post(f"/calls/{call.slug}/questions", data={"text": "Telt ervaring in het buitenland mee?"})
+    staff = logged_in(app, make_user(app, Role.STAFF), lang="en")
+    with app.app_context():
+        question = db.session.scalars(select(Question).where(Question.call_id == call.id)).one()
+        question.asked_at -= dt.timedelta(days=1)  # asked yesterday, before `close_phase` moves the deadline back
+        question_id = question.id
+        db.session.commit()
+    close_phase(app, call)  # phase 1's deadline passed; phase 2 lies ahead, the call still runs
+
+    refused = staff.post(f"/staff/questions/{question_id}",
+                         data=_form(question_id, "Ja.", text="Telt ervaring in het buitenland mee?"))
+    assert refused.status_code == 400
+    assert LATE in page_text(refused)
+    assert "Ja.</textarea>" in refused.get_data(as_text=True)  # what was typed stays on the page
+    assert "buitenland" not in _public(app, call)
+    with app.app_context():
+        assert db.session.get(Question, question_id).published_at is None
+        assert not db.session.scalars(select(OutboxEmail).where(OutboxEmail.subject.contains("antwoord"))).all()
+
+    kept = staff.post(f"/staff/questions/{question_id}",
+                      data=_form(question_id, "Ja.", text="Telt ervaring in het buitenland mee?", publish=False))
+    assert kept.status_code == 302
+    with app.app_context():
+        saved = db.session.get(Question, question_id)
+        assert saved.answer_source == "Ja." and saved.published_at is None
+    assert "buitenland" not in _public(app, call)
