@@ -39,6 +39,7 @@ from .models import (
     Registration,
     RegistrationStatus,
     Selection,
+    dialogue_text,
     has_english,
 )
 
@@ -119,7 +120,7 @@ def save_dialogue(
         for registration in active_registrations(session, dialogue):
             if registration.status is RegistrationStatus.CONFIRMED:
                 queue_user_email(session, registration.user, "dialogue_changed", dialogue=dialogue,
-                                 attachment=ics_attachment(dialogue, for_participant=True))
+                                 attachment=ics_attachment(dialogue, for_participant=True, user=registration.user))
     return dialogue
 
 
@@ -189,7 +190,7 @@ def transition_dialogue(session: Session, actor: Any, dialogue: Dialogue, target
     if target is DialogueStatus.CANCELLED:  # with a cancelling .ics, so calendars drop the event
         for registration in active_registrations(session, dialogue):
             queue_user_email(session, registration.user, "dialogue_cancelled", dialogue=dialogue,
-                             attachment=ics_attachment(dialogue, for_participant=True))
+                             attachment=ics_attachment(dialogue, for_participant=True, user=registration.user))
 
 
 # --- the pitch of a staged challenge: a dialogue whose one-to-one slots are the pitch times ---
@@ -382,7 +383,7 @@ def promote_from_waitlist(session: Session, dialogue: Dialogue) -> Registration 
     session.flush()
     audit.record(session, None, "registration.promoted", dialogue, {"registration_id": first.id})
     queue_user_email(session, first.user, "dialogue_promoted", dialogue=dialogue,
-                     attachment=ics_attachment(dialogue, for_participant=True))
+                     attachment=ics_attachment(dialogue, for_participant=True, user=first.user))
     return first
 
 
@@ -393,7 +394,7 @@ def _mail_status(session: Session, registration: Registration) -> None:
                          registration=registration)
     elif registration.status is RegistrationStatus.CONFIRMED:
         queue_user_email(session, registration.user, "dialogue_confirmed", dialogue=dialogue,
-                         attachment=ics_attachment(dialogue, for_participant=True))
+                         attachment=ics_attachment(dialogue, for_participant=True, user=registration.user))
     else:
         queue_user_email(session, registration.user, "dialogue_waitlisted", dialogue=dialogue,
                          position=waitlist_position(session, registration))
@@ -451,7 +452,8 @@ def draw_lots(session: Session, actor: Any, dialogue: Dialogue, now: dt.datetime
     for registration in registrations:
         if registration.status is RegistrationStatus.CONFIRMED:
             queue_user_email(session, registration.user, "dialogue_lot_selected", dialogue=dialogue,
-                             registration=registration, attachment=ics_attachment(dialogue, for_participant=True))
+                             registration=registration,
+                             attachment=ics_attachment(dialogue, for_participant=True, user=registration.user))
         else:
             queue_user_email(session, registration.user, "dialogue_lot_reserve", dialogue=dialogue,
                              registration=registration, position=waitlist_position(session, registration))
@@ -540,7 +542,8 @@ def send_reminders(session: Session, now: dt.datetime) -> int:
             continue
         queue_user_email(session, registration.user, "dialogue_reminder", dialogue=registration.dialogue,
                          registration=registration,
-                         attachment=ics_attachment(registration.dialogue, for_participant=True))
+                         attachment=ics_attachment(registration.dialogue, for_participant=True,
+                                                    user=registration.user))
         registration.reminded_at = now
         count += 1
     session.flush()
@@ -698,7 +701,7 @@ def find_dialogue_by_slug(session: Session, slug: str) -> Dialogue | None:
     return session.scalar(select(Dialogue).where(Dialogue.slug == slug))
 
 
-def _event(dialogue: Dialogue, *, for_participant: bool) -> Event:
+def _event(dialogue: Dialogue, *, for_participant: bool, locale: str) -> Event:
     from flask import current_app
 
     event = Event()
@@ -710,10 +713,12 @@ def _event(dialogue: Dialogue, *, for_participant: bool) -> Event:
     # UTC instants are right on both sides of the daylight-saving change, in every calendar.
     event.add("dtstart", dialogue.starts_at.astimezone(dt.UTC))
     event.add("dtend", dialogue.ends_at.astimezone(dt.UTC))
-    event.add("summary", dialogue.title)
+    event.add("summary", dialogue_text(dialogue, "title", locale).text)
     url = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/dialogues/{dialogue.slug}"
     event.add("url", url)
-    description = plain_text(dialogue.body_source)[:1000]  # calendars show no Markdown
+    # In the reader's language where the dialogue has it (English exists only as a whole, with its title).
+    english = locale != "nl" and has_english(dialogue)
+    description = plain_text(dialogue.body_source_en if english else dialogue.body_source)[:1000]  # no Markdown
     # The place is public; the online link goes to confirmed participants only.
     if dialogue.address:
         event.add("location", dialogue.address)
@@ -727,20 +732,23 @@ def _event(dialogue: Dialogue, *, for_participant: bool) -> Event:
     return event
 
 
-def calendar_bytes(dialogues: Sequence[Dialogue], *, for_participant: bool = False, name: str = "") -> bytes:
+def calendar_bytes(dialogues: Sequence[Dialogue], *, for_participant: bool = False, name: str = "",
+                   locale: str = "nl") -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Gemeente Utrecht//MVI Challenges//NL")
     calendar.add("version", "2.0")
     if name:
         calendar.add("x-wr-calname", name)
     for dialogue in dialogues:
-        calendar.add_component(_event(dialogue, for_participant=for_participant))
+        calendar.add_component(_event(dialogue, for_participant=for_participant, locale=locale))
     return calendar.to_ical()
 
 
-def ics_attachment(dialogue: Dialogue, *, for_participant: bool) -> tuple[str, str, str]:
+def ics_attachment(dialogue: Dialogue, *, for_participant: bool, user: Any) -> tuple[str, str, str]:
+    """The calendar file mailed to `user`, in their language, as the mail it goes with."""
+    locale = getattr(user, "locale", None) or "nl"
     return (f"{dialogue.slug}.ics", "text/calendar",
-            calendar_bytes([dialogue], for_participant=for_participant).decode("utf-8"))
+            calendar_bytes([dialogue], for_participant=for_participant, locale=locale).decode("utf-8"))
 
 
 def upcoming_for_feed(session: Session, now: dt.datetime) -> list[Dialogue]:

@@ -139,7 +139,7 @@ def _render_detail(dialogue: Dialogue, *, contribution_form: ContributionForm | 
 def ics(slug: str):
     dialogue = _public_dialogue(slug)
     registration = services.find_registration(db.session, dialogue, current_user)
-    body = services.calendar_bytes([dialogue], for_participant=can_see_location(registration))
+    body = services.calendar_bytes([dialogue], for_participant=can_see_location(registration), locale=locale_name())
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="{dialogue.slug}.ics"'})
 
@@ -147,7 +147,7 @@ def ics(slug: str):
 @bp.route("/dialogues/upcoming.ics")
 def feed():
     body = services.calendar_bytes(services.upcoming_for_feed(db.session, request_time()),
-                                   name=_("MVI dialogues Utrecht"))
+                                   name=_("MVI dialogues Utrecht"), locale=locale_name())
     return Response(body, mimetype="text/calendar")
 
 

@@ -189,3 +189,43 @@ def test_my_page_lists_the_dialogues_in_the_visitors_language(app: Flask, catalo
     html = citizen.get("/my").get_data(as_text=True)
     assert 'lang="nl">Stadsgesprek water</a> —' in html and "City dialogue" not in html
     assert "Alleen in het Nederlands" not in html
+
+
+def _mail_to(app: Flask, email: str, subject_start: str):
+    from mvi_challenges.core.outbox import OutboxEmail
+
+    with app.app_context():
+        mails = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to == email)).all()
+        return next(mail for mail in mails if mail.subject.startswith(subject_start))
+
+
+def test_mails_and_calendar_files_speak_the_residents_language(app: Flask, catalogue) -> None:
+    """A resident who reads the site in English registered for an English dialogue and got a Dutch
+    title in the mail and a Dutch calendar entry (the structure of the mail was English already)."""
+    d = make_dialogue(app, title="Stadsgesprek water", title_en="City dialogue: water",
+                      body_source_en="Talk about **water**.")
+    english_resident = make_user(app, Role.CITIZEN, email="resident@example.org")
+    dutch_resident = make_user(app, Role.CITIZEN, email="bewoner@example.org")
+    for person, lang in ((english_resident, "en"), (dutch_resident, "nl")):
+        client = app.test_client()
+        login(client, person)
+        client.post("/language", data={"lang": lang, "next": "/"})  # saved to the account
+        assert client.post(f"/dialogues/{d.slug}/register").status_code == 302
+
+    english = _mail_to(app, "resident@example.org", "You are registered")
+    assert english.subject == "You are registered: City dialogue: water"
+    assert "You are registered for City dialogue: water on" in english.body and "Stadsgesprek" not in english.body
+    assert "City dialogue: water" in english.html_body and "Stadsgesprek" not in english.html_body
+    calendar = english.attachment_content.replace("\r\n ", "")  # iCalendar folds long lines
+    assert "SUMMARY:City dialogue: water" in calendar and "Talk about water." in calendar
+    assert "Praat" not in calendar and "Stadsgesprek" not in calendar
+
+    dutch = _mail_to(app, "bewoner@example.org", "Aanmelding bevestigd")
+    assert "Stadsgesprek water" in dutch.subject and "City dialogue" not in dutch.body
+    assert "SUMMARY:Stadsgesprek water" in dutch.attachment_content
+
+    # The calendar file downloaded from the page follows the page's language.
+    reader = app.test_client()
+    reader.post("/language", data={"lang": "en", "next": "/"})
+    assert "SUMMARY:City dialogue: water" in reader.get(f"/dialogues/{d.slug}.ics").get_data(as_text=True)
+    assert "SUMMARY:Stadsgesprek water" in app.test_client().get(f"/dialogues/{d.slug}.ics").get_data(as_text=True)
