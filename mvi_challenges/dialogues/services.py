@@ -219,11 +219,15 @@ def plan_pitch(session: Session, actor: Any, phase: Phase, *, starts_at: dt.date
     if slots < 1:
         raise DomainError(_l("The session is shorter than one slot."), field="ends_at")
     call = phase.call
+    # In English too when the call is (its English version has a title and a summary, calls.services):
+    # an applicant reading in English books a time on a page in English.
+    title_en = f"Pitch: {call.title_en}"[:200] if call.title_en else ""
     dialogue = save_dialogue(
         session, actor, existing, kind=DialogueKind.MARKET, title=f"Pitch: {call.title}"[:200],
         body_source=call.summary, category=call.category, related_call=call, starts_at=starts_at, ends_at=ends_at,
         address=address, online_url=online_url, capacity=slots, registration_closes_at=registration_closes_at,
-        eligibility=call.eligibility, slot_minutes=slot_minutes)
+        eligibility=call.eligibility, slot_minutes=slot_minutes, title_en=title_en,
+        body_source_en=call.summary_en if title_en else "")
     dialogue.pitch_phase_id = phase.id
     session.flush()
     if dialogue.status is DialogueStatus.DRAFT:

@@ -566,3 +566,24 @@ def test_a_cancelled_pitch_session_can_be_planned_anew(app: Flask, catalogue) ->
     login(staff, make_user(app, Role.STAFF))
     page = staff.get(f"/staff/calls/{world.call.id}/stages/2/pitch")
     assert page.status_code == 200
+
+
+def test_the_pitch_of_a_call_in_english_is_in_english_too(app: Flask, catalogue) -> None:
+    """An applicant on the shortlist reading in English found the pitch page only in Dutch, although the
+    call had its English version."""
+    world = shortlist(app)
+    with app.app_context():
+        call = db.session.get(Call, world.call.id)
+        call.title_en, call.summary_en = "Clean air", "Ideas for cleaner air in the city."
+        db.session.commit()
+    pitch = plan_pitch(app, world.call)
+    on = app.test_client()
+    login(on, world.on)
+    on.post("/language", data={"lang": "en", "next": "/"})
+    page = on.get(f"/dialogues/{pitch.slug}").get_data(as_text=True)
+    assert 'lang="en">Pitch: Clean air</h1>' in page and "Ideas for cleaner air in the city." in page
+    assert "Only available in Dutch" not in page
+    dutch = app.test_client()
+    login(dutch, world.on)
+    dutch.post("/language", data={"lang": "nl", "next": "/"})
+    assert 'lang="nl">Pitch: Schone lucht' in dutch.get(f"/dialogues/{pitch.slug}").get_data(as_text=True)
