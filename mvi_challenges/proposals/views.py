@@ -677,6 +677,9 @@ def _offer_to_templates(state: BlueprintSetupState) -> None:
         proposal_readable=_readable,
         # Why a published answer can no longer change (None while it can): the staff pages say so.
         question_answer_refusal=lambda question, call: lifecycle.answer_refusal(question, call, request_time()),
+        # Why a question never published can no longer be published (None while it can).
+        question_publication_refusal=lambda question, call: lifecycle.publication_refusal(question, call,
+                                                                                          request_time()),
         # "HH:MM" in Amsterdam: when staff and the jury may open the phase's proposals (the grace after the deadline).
         proposal_phase_sealed=lambda phase: lifecycle.is_sealed(phase, request_time()),
         proposals_open_from=lambda phase: to_local(lifecycle.opens_at(phase)).strftime("%H:%M"),

@@ -180,7 +180,10 @@ def test_a_question_is_not_first_answered_publicly_after_its_deadline(app: Flask
         question.asked_at -= dt.timedelta(days=1)  # asked yesterday, before `close_phase` moves the deadline back
         question_id = question.id
         db.session.commit()
+    assert LATE not in page_text(staff.get(f"/staff/calls/{call.id}/questions"))
     close_phase(app, call)  # phase 1's deadline passed; phase 2 lies ahead, the call still runs
+    # Staff read why before they type: the page says it next to the question's form.
+    assert LATE in page_text(staff.get(f"/staff/calls/{call.id}/questions"))
 
     refused = staff.post(f"/staff/questions/{question_id}",
                          data=_form(question_id, "Ja.", text="Telt ervaring in het buitenland mee?"))
