@@ -145,12 +145,13 @@ LOGGED_IN = {
     "Mijn voorstellen": ("entrepreneur", "/my/proposals", 5),
     # One more for the consortium's partners (what is shown, and whether an invitation blocks submitting).
     "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 7),
-    # A page of 50 rows and the member's standing over all 500; the phase comes with its call.
-    "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 5),
+    # The user; the phase with its call and the member's seat; a page of 50 rows with the member's
+    # standing over all 500 (window counts in the same query).
+    "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 3),
     # The other members' final scores are one query of plain values (no sheets, members, users, criteria);
-    # the phase comes with its call and criteria, the member with their declaration and sheet, the
-    # proposal with its versions and organisation: the user, those three, the sheet's scores, the others'.
-    "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 6),
+    # the phase comes with its call, criteria and the member's seat (declaration and sheet), the
+    # proposal with its versions and organisation: the user, those two, the sheet's scores, the others'.
+    "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 5),
     "staff call list": ("staff", "/staff/calls", 4),  # plain rows: the next deadline in SQL, no phases loaded
     # 7: its library criteria; a published call skips the draft's publication problems (its social values)
     "staff call management": ("staff", "/staff/calls/{staff_call}", 7),
