@@ -143,8 +143,10 @@ LOGGED_IN = {
     # One more for the proposals the organisation is a consortium partner in (one joined query);
     # the page's proposals come with their call and phase joined (no selectin per relation).
     "Mijn voorstellen": ("entrepreneur", "/my/proposals", 5),
-    # One more for the consortium's partners (what is shown, and whether an invitation blocks submitting).
-    "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 7),
+    # The user; the proposal with its call and phase joined; its versions (numbers and times, no
+    # texts); the consortium's partners (what is shown, and whether an invitation blocks submitting);
+    # its attachments.
+    "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 5),
     # The user; the phase with its call and the member's seat; a page of 50 rows with the member's
     # standing over all 500 (window counts in the same query).
     "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 3),
@@ -153,8 +155,9 @@ LOGGED_IN = {
     # proposal with its versions and organisation: the user, those two, the sheet's scores, the others'.
     "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 5),
     "staff call list": ("staff", "/staff/calls", 4),  # plain rows: the next deadline in SQL, no phases loaded
-    # 7: its library criteria; a published call skips the draft's publication problems (its social values)
-    "staff call management": ("staff", "/staff/calls/{staff_call}", 7),
+    # The user, the call, its phases with their criteria (joined: not a query per phase), its library
+    # criteria, its documents; a published call skips the draft's publication problems (its social values).
+    "staff call management": ("staff", "/staff/calls/{staff_call}", 5),
     "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 4),
     # + the explanations waiting for this manager's approval; + a count for the phases to decide: that
     # list is cut in SQL instead of loading every call and phase waiting for a decision. Plain rows:
