@@ -304,7 +304,9 @@ def withdraw(proposal_id: int):
 @require_login
 def mine():
     now = request_time()
-    page = paginate(services.proposal_list_query(current_user), per_page=current_app.config["PAGE_SIZE"], rows=True)
+    # A person's own list (an organisation's proposals: dozens), counted in the page's query.
+    page = paginate(services.proposal_list_query(current_user), per_page=current_app.config["PAGE_SIZE"],
+                    counted_rows=True)
     partnered = (list(db.session.execute(services.partner_proposals_query(current_user).limit(100)))
                  if current_user.organisation_id is not None else [])
     return render_template("proposals/mine.html", page=page, proposals=page.items, partnered=partnered,
@@ -425,8 +427,8 @@ def follow(slug: str):
 # --- staff --------------------------------------------------------------------------------
 
 
-def _staff_call(call_id: int) -> Call:
-    call = db.session.get(Call, call_id)
+def _staff_call(call_id: int, options: tuple[Any, ...] = ()) -> Call:
+    call = db.session.get(Call, call_id, options=options)
     if call is None:
         abort(404)
     return call
@@ -519,7 +521,9 @@ def change_status(proposal_id: int, target: str):
 @bp.route("/staff/calls/<int:call_id>/questions")
 @require(can_answer_questions)
 def staff_questions(call_id: int):
-    return _render_staff_questions(_staff_call(call_id))
+    # With its phases joined (a call has one to three): whether an answer may still change asks for
+    # them, a round trip of its own before (#20).
+    return _render_staff_questions(_staff_call(call_id, (joinedload(Call.phases),)))
 
 
 def _render_staff_questions(call: Call, bound: AnswerForm | None = None, bound_id: int | None = None,
