@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from ..accounts.auth import require, require_login
 from ..calls import stages
@@ -125,7 +125,10 @@ def _jury_phase(phase_id: int) -> tuple[Phase, JuryMember]:
     return phase, member
 
 
-_JURY_PROPOSAL_OPTIONS = (joinedload(Proposal.versions), joinedload(Proposal.organisation))
+# Not the working copy's texts: the jury reads the submitted version (DESIGN.md: the submitted version
+# counts), and a working copy is as long as a version (#20: big text columns a page does not show).
+_JURY_PROPOSAL_OPTIONS = (joinedload(Proposal.versions), joinedload(Proposal.organisation),
+                          defer(Proposal.body_source), defer(Proposal.body_html))
 _SCORE_PHASE_OPTIONS = (joinedload(Phase.call), joinedload(Phase.criteria))
 
 
