@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -15,6 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import require
 from ..accounts.services import manager_choices, staff_member
@@ -168,8 +171,8 @@ def document_download(slug: str, document_id: int):
 # --- staff pages ----------------------------------------------------------------------------
 
 
-def _load_call(call_id: int) -> Call:
-    call = db.session.get(Call, call_id)
+def _load_call(call_id: int, options: tuple[Any, ...] = ()) -> Call:
+    call = db.session.get(Call, call_id, options=options)
     if call is None:
         abort(404)
     return call
@@ -266,7 +269,13 @@ def _save_call(form: CallForm, call: Call | None) -> Call:
 @bp.route("/staff/calls/<int:call_id>")
 @require(can_manage_calls)
 def manage(call_id: int):
-    return _render_manage(_load_call(call_id))
+    return _render_manage(_load_call(call_id, _MANAGE_OPTIONS))
+
+
+# The management page lists each phase with its criteria: the phases with their criteria joined, one
+# query instead of one for the phases and one per phase for its criteria (#20: on PostgreSQL a round
+# trip costs 0.5-1 ms of a page of about 10).
+_MANAGE_OPTIONS = (selectinload(Call.phases).joinedload(Phase.criteria),)
 
 
 def _render_manage(call: Call, *, document_form: DocumentForm | None = None, close_form: ReasonForm | None = None,

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from ..accounts.auth import require, require_login
 from ..calls import stages
@@ -116,15 +116,19 @@ def _results_phase(call_id: int, number: int) -> Phase:
 
 def _jury_phase(phase_id: int) -> tuple[Phase, JuryMember]:
     """A jury page: only members of this phase's jury (staff use the staff pages)."""
-    # With its call (every jury page names it), in the same query.
-    phase = db.session.get(Phase, phase_id, options=[joinedload(Phase.call)]) or abort(404)
-    member = services.member_for(db.session, current_user, phase)
+    # With its call (every jury page names it) and the user's seat, in the same query.
+    phase, (member, _declaration, _sheet) = services.jury_seat(db.session, current_user, phase_id)
+    if phase is None:
+        abort(404)
     if member is None:
         abort(403)
     return phase, member
 
 
-_JURY_PROPOSAL_OPTIONS = (joinedload(Proposal.versions), joinedload(Proposal.organisation))
+# Not the working copy's texts: the jury reads the submitted version (DESIGN.md: the submitted version
+# counts), and a working copy is as long as a version (#20: big text columns a page does not show).
+_JURY_PROPOSAL_OPTIONS = (joinedload(Proposal.versions), joinedload(Proposal.organisation),
+                          defer(Proposal.body_source), defer(Proposal.body_html))
 _SCORE_PHASE_OPTIONS = (joinedload(Phase.call), joinedload(Phase.criteria))
 
 
@@ -467,10 +471,11 @@ def phase_overview(phase_id: int):
              "reason": _("Reason for the conflict (only with a conflict)"),
              "organisations": _("Organisations taking part (the first leads): %(names)s")}
     blind = lifecycle.hides_applicant(db.session, current_user, phase)
-    standing = services.phase_standing(db.session, member)  # over all pages: where the member stands
-    page = _RowsPage(page=_page_number(), per_page=JURY_PAGE_SIZE, max_per_page=None, total=standing.total,
-                     rows=lambda limit, offset: services.phase_rows(db.session, member, names=not blind, limit=limit,
-                                                                    offset=offset))
+    # A page of rows and, in the same query, where the member stands over all pages.
+    number = _page_number()
+    rows, standing = services.phase_rows(db.session, member, names=not blind, limit=JURY_PAGE_SIZE,
+                                         offset=(number - 1) * JURY_PAGE_SIZE)
+    page = _RowsPage(page=number, per_page=JURY_PAGE_SIZE, max_per_page=None, total=standing.total, rows=rows)
     return render_template("evaluation/phase.html", phase=phase, member=member, rows=page.items, page=page,
                            standing=standing, texts=texts, blind=blind, FINAL=SheetStatus.FINAL)
 
@@ -484,7 +489,7 @@ class _RowsPage(Pagination):
     """One page of the phase page's rows for the pagination macro; the total is the standing's."""
 
     def _query_items(self) -> list[Any]:
-        return self._query_args["rows"](self.per_page, self._query_offset)
+        return self._query_args["rows"]  # read with the standing (an empty page past the end is a 404)
 
     def _query_count(self) -> int:
         return self._query_args["total"]
@@ -504,8 +509,10 @@ def _page_args(page: int) -> dict[str, int]:
 def score(phase_id: int, proposal_id: int):
     # As _jury_phase, with the criteria the sheet scores; the member's declaration and sheet come with
     # their seat (one query), read only once the seat is there and the proposal is one of the phase's.
-    phase = db.session.get(Phase, phase_id, options=_SCORE_PHASE_OPTIONS) or abort(404)
-    member, declaration, sheet = services.seat(db.session, current_user, phase, proposal_id)
+    phase, (member, declaration, sheet) = services.jury_seat(db.session, current_user, phase_id, proposal_id,
+                                                              criteria=True)
+    if phase is None:
+        abort(404)
     if member is None:
         abort(403)
     proposal = _jury_proposal(phase, proposal_id)

@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.auth import require, require_login
 from ..calls.models import Call, CallStatus
@@ -65,8 +66,8 @@ from .permissions import (
 bp = Blueprint("proposals", __name__)
 
 
-def _load_proposal(proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
+def _load_proposal(proposal_id: int, options: tuple[Any, ...] = ()) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id, options=options)
     if proposal is None or not can_view_proposal(current_user, proposal):
         abort(404)  # another organisation's proposal does not exist for you
     if lifecycle.kept_from_proposal(db.session, current_user, proposal, contents=False, asked=_asked()):
@@ -122,10 +123,18 @@ def start(slug: str, number: int):
     return redirect(url_for("proposals.edit", proposal_id=outcome.value.id))
 
 
+# The proposal form shows the proposal's call and phase (joined: two round trips fewer, #20) and of
+# its submitted versions only the latest's number and time: not their texts, which are as long as
+# the proposal's and grow with every submission. Saving reads the versions whole (lazy loads).
+_FORM_OPTIONS = (joinedload(Proposal.call), joinedload(Proposal.phase))
+_SHOW_FORM_OPTIONS = (*_FORM_OPTIONS, selectinload(Proposal.versions).load_only(
+    ProposalVersion.id, ProposalVersion.proposal_id, ProposalVersion.number, ProposalVersion.submitted_at))
+
+
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 @require_login
 def edit(proposal_id: int):
-    proposal = _load_proposal(proposal_id)
+    proposal = _load_proposal(proposal_id, _SHOW_FORM_OPTIONS if request.method == "GET" else _FORM_OPTIONS)
     if not can_edit_proposal(current_user, proposal):
         return _refuse_change(proposal)
     form = ProposalForm(obj=proposal)
@@ -295,7 +304,9 @@ def withdraw(proposal_id: int):
 @require_login
 def mine():
     now = request_time()
-    page = paginate(services.proposal_list_query(current_user), per_page=current_app.config["PAGE_SIZE"], rows=True)
+    # A person's own list (an organisation's proposals: dozens), counted in the page's query.
+    page = paginate(services.proposal_list_query(current_user), per_page=current_app.config["PAGE_SIZE"],
+                    counted_rows=True)
     partnered = (list(db.session.execute(services.partner_proposals_query(current_user).limit(100)))
                  if current_user.organisation_id is not None else [])
     return render_template("proposals/mine.html", page=page, proposals=page.items, partnered=partnered,
@@ -416,8 +427,8 @@ def follow(slug: str):
 # --- staff --------------------------------------------------------------------------------
 
 
-def _staff_call(call_id: int) -> Call:
-    call = db.session.get(Call, call_id)
+def _staff_call(call_id: int, options: tuple[Any, ...] = ()) -> Call:
+    call = db.session.get(Call, call_id, options=options)
     if call is None:
         abort(404)
     return call
@@ -510,7 +521,9 @@ def change_status(proposal_id: int, target: str):
 @bp.route("/staff/calls/<int:call_id>/questions")
 @require(can_answer_questions)
 def staff_questions(call_id: int):
-    return _render_staff_questions(_staff_call(call_id))
+    # With its phases joined (a call has one to three): whether an answer may still change asks for
+    # them, a round trip of its own before (#20).
+    return _render_staff_questions(_staff_call(call_id, (joinedload(Call.phases),)))
 
 
 def _render_staff_questions(call: Call, bound: AnswerForm | None = None, bound_id: int | None = None,

@@ -140,21 +140,27 @@ def test_jury_aggregation_query_count(app: Flask, client, bench_world: SimpleNam
 # organisation has its proposals in many calls, the staff call has 40 questions: an N+1 on any of
 # them adds hundreds of queries.
 LOGGED_IN = {
-    # One more for the proposals the organisation is a consortium partner in (one joined query);
-    # the page's proposals come with their call and phase joined (no selectin per relation).
-    "Mijn voorstellen": ("entrepreneur", "/my/proposals", 5),
-    # One more for the consortium's partners (what is shown, and whether an invitation blocks submitting).
-    "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 7),
-    # A page of 50 rows and the member's standing over all 500; the phase comes with its call.
-    "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 5),
+    # The user; the page's proposals with their call and phase joined (no selectin per relation) and
+    # their count (a window count in the same query); the proposals the organisation is a consortium
+    # partner in (one joined query); the organisation's name.
+    "Mijn voorstellen": ("entrepreneur", "/my/proposals", 4),
+    # The user; the proposal with its call and phase joined; its versions (numbers and times, no
+    # texts); the consortium's partners (what is shown, and whether an invitation blocks submitting);
+    # its attachments.
+    "proposal form": ("entrepreneur", "/proposals/{editable_proposal}/edit", 5),
+    # The user; the phase with its call and the member's seat; a page of 50 rows with the member's
+    # standing over all 500 (window counts in the same query).
+    "jury phase page": ("jury", "/jury/phases/{aggregation_phase_id}", 3),
     # The other members' final scores are one query of plain values (no sheets, members, users, criteria);
-    # the phase comes with its call and criteria, the member with their declaration and sheet, the
-    # proposal with its versions and organisation: the user, those three, the sheet's scores, the others'.
-    "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 6),
+    # the phase comes with its call, criteria and the member's seat (declaration and sheet), the
+    # proposal with its versions and organisation: the user, those two, the sheet's scores, the others'.
+    "jury score sheet": ("jury", "/jury/phases/{aggregation_phase_id}/proposals/{jury_proposal}", 5),
     "staff call list": ("staff", "/staff/calls", 4),  # plain rows: the next deadline in SQL, no phases loaded
-    # 7: its library criteria; a published call skips the draft's publication problems (its social values)
-    "staff call management": ("staff", "/staff/calls/{staff_call}", 7),
-    "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 4),
+    # The user, the call, its phases with their criteria (joined: not a query per phase), its library
+    # criteria, its documents; a published call skips the draft's publication problems (its social values).
+    "staff call management": ("staff", "/staff/calls/{staff_call}", 5),
+    # The user, the call with its phases joined, its questions.
+    "staff questions": ("staff", "/staff/calls/{staff_call}/questions", 3),
     # + the explanations waiting for this manager's approval; + a count for the phases to decide: that
     # list is cut in SQL instead of loading every call and phase waiting for a decision. Plain rows:
     # no selectin loads of categories, organisations, versions or a record's call; the open calls
@@ -220,7 +226,7 @@ def test_staff_questions_render_forms_only_where_an_answer_is_needed(app: Flask,
     count, statements, body = _count(app, client, f"/staff/calls/{bench_world.staff_call}/questions")
     assert body.count(b"<textarea") == 2 * waiting  # the question and its answer, per unanswered question
     assert body.count(b'href="/staff/questions/') == len(published)
-    assert count <= 4, (count, statements)
+    assert count <= 3, (count, statements)
     count, statements, body = _count(app, client, f"/staff/questions/{published[0]}")
     assert body.count(b"<textarea") == 2
     assert count <= 4, (count, statements)
