@@ -49,6 +49,7 @@ def main() -> int:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--frame", action="store_true", help="only the frame every page pays (see above)")
     parser.add_argument("--redis-url", default="", help="sessions in this Redis, as `make bench` has them")
+    parser.add_argument("--page", action="append", default=[], help="only this page (repeatable), beside the ceilings")
     parser.add_argument("--calls", action="store_true", help="also count Python calls per request (cProfile)")
     args = parser.parse_args()
     from bench.app import create_bench_app
@@ -59,7 +60,10 @@ def main() -> int:
     app = create_bench_app({"SQLALCHEMY_DATABASE_URI": url, "PAGE_CACHE_SECONDS": 0, "WTF_CSRF_ENABLED": False,
                             "REDIS_URL": args.redis_url or None, "REDIS_PREFIX": prefix})
     try:
-        run(app, args, frame_pages() if args.frame else pages(marks))
+        measured = frame_pages() if args.frame else pages(marks)
+        if args.page or args.profile:  # any page by its name, the frame's included
+            measured = pages(marks) + [page for page in frame_pages() if page.name.startswith("frame: ")]
+        run(app, args, measured)
     finally:
         if args.redis_url:
             forget_redis_keys(args.redis_url, prefix)
@@ -90,7 +94,8 @@ def run(app: Flask, args: argparse.Namespace, measured: list[Page]) -> None:
         assert reply.status_code == 302, (who, reply.status_code)
     ceiling = None
     for page in measured:
-        if args.profile and page.name != args.profile and not page.name.startswith("ceiling: 20"):
+        chosen = [*args.page, args.profile] if args.profile or args.page else []
+        if chosen and page.name not in chosen and not page.name.startswith("ceiling: "):
             continue
         client = clients[page.who]
         status = client.get(page.path).status_code
