@@ -77,3 +77,11 @@ def test_an_anonymous_page_starts_no_session(app: Flask) -> None:
     response = client.get("/calls")
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
     assert _tokens(response.get_data(as_text=True)) == set()
+
+
+def test_the_language_switch_returns_to_this_very_page(app: Flask) -> None:
+    client = app.test_client()
+    first = client.get("/calls?q=x&kind=challenge").get_data(as_text=True)
+    assert '<input type="hidden" name="next" value="/calls?q=x&amp;kind=challenge">' in first
+    second = client.get("/calls?q=y").get_data(as_text=True)
+    assert '<input type="hidden" name="next" value="/calls?q=y">' in second
