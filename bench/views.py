@@ -40,3 +40,17 @@ def _list_template() -> Template:
 def twenty_rows() -> str:
     calls = db.session.scalars(select(Call).order_by(Call.id.desc()).limit(20))
     return render_template(_list_template(), calls=list(calls))
+
+
+# A page whose own content is one paragraph: what it costs is the frame every page pays (the session,
+# the person, the request hooks and base.html with its menu and footer). bench/profile.py --frame.
+FRAME_TEMPLATE = """{% extends "base.html" %}{% block title %}Frame{% endblock %}
+{% block content %}<h1>Frame</h1><p>{{ text }}</p>{% endblock %}"""
+
+
+@bp.route("/frame")
+def frame() -> str:
+    template = current_app.extensions.get("bench_frame_template")
+    if template is None:
+        template = current_app.extensions["bench_frame_template"] = current_app.jinja_env.from_string(FRAME_TEMPLATE)
+    return render_template(template, text="ok")

@@ -116,6 +116,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     _import_models()
     _register_blueprints(app)
+    from .public import menu
+
+    menu.install(app)  # what base.html's menu asks of the person, once per page
     operations.install(app)  # /readyz, /metrics, a log line and an id per request
     from .proposals.metrics import submissions_last_hour
 

@@ -19,6 +19,7 @@ from flask import Flask, has_request_context, request
 
 from . import i18n
 from .formatting import amount, decimal, iso_local, local_date, local_datetime, localised, money, time_left
+from .fragments import kept_fragment
 from .links import kept_url_for, public_url
 from .sanitize import as_markup
 
@@ -52,6 +53,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.globals["form_error_list"] = form_error_list
     app.jinja_env.globals["public_url"] = public_url  # mails: links on PUBLIC_URL, never the request's Host
     app.jinja_env.globals["url_for"] = kept_url_for  # the same links, built once (core/links.py)
+    app.jinja_env.globals["kept_fragment"] = kept_fragment  # base.html's menu and footer (core/fragments.py)
     i18n.install(app)  # after babel.init_app: its template gettext, looked up once per request
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -177,6 +177,10 @@ LOGGED_IN = {
     "citizen's dialogues": ("citizen", "/my", 6),  # 6: dialogues as rows, no open calls' social values
     # A jury member's /my: their juries counted in three grouped queries, however many juries.
     "jury member's home": ("jury", "/my", 10),
+    # The frame alone: the person with their roles; the menu asks its rights of that person, nothing
+    # more (public/menu.py, tests/perf/test_frame.py).
+    "logged-in page without content of its own": ("staff", "/privacy", 1),
+    "a juror's page without content of its own": ("jury", "/accessibility", 1),
 }
 
 
