@@ -174,9 +174,10 @@ def test_the_home_page_shows_every_change_and_every_deadline_at_once(app: Flask,
     monkeypatch.setattr(public_views, "now_utc", lambda: start)
     html = client.get("/").get_data(as_text=True)
     assert "1 uitvraag is nu open" in html and "Schone bouwplaatsen" in html
-    _change(app, call.id, title="Stille bouwplaatsen", slug="stille-bouwplaatsen")
-    html = client.get("/").get_data(as_text=True)
-    assert "Stille bouwplaatsen" in html and 'href="/calls/stille-bouwplaatsen"' in html
+    _change(app, call.id, title="Stille bouwplaatsen")
+    assert "Stille bouwplaatsen" in client.get("/").get_data(as_text=True)
+    _change(app, call.id, slug="stille-bouwplaatsen")
+    assert 'href="/calls/stille-bouwplaatsen"' in client.get("/").get_data(as_text=True)
     make_call(app, title="Groene daken")
     assert "2 uitvragen zijn nu open" in client.get("/").get_data(as_text=True)
     with app.app_context():
