@@ -67,19 +67,7 @@ def keep(session: Session, what: str, compute: Callable[[], T], *, version: str,
     key = f"{what}|{version}"
     if clock is None:
         return fingerprint_cache.remember(key, compute)
-    now = clock
-
-    def computed() -> tuple[T, dt.datetime, dt.datetime | None]:
-        return compute(), now, _next_phase_moment(session, now)
-
-    def holds(kept: tuple[T, dt.datetime, dt.datetime | None]) -> bool:
-        # No phase opened or closed between when it was computed and now (a request of a moment
-        # earlier, on another worker, may read a value made a moment later: then computed again).
-        _value, computed_at, until = kept
-        return computed_at <= now and (until is None or now < until)
-
-    value, _at, _until = fingerprint_cache.remember(key, computed, fresh=holds)
-    return value
+    return fingerprint_cache.remember_until(key, compute, clock, lambda: _next_phase_moment(session, clock))
 
 
 def public_count(session: Session, filters: object, by_clock: bool, now: dt.datetime,

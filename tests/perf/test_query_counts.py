@@ -46,7 +46,10 @@ LISTS = {
     "call list": ("/calls?page=2", "/calls?page=8", 6),
     "call list, filtered": ("/calls?kind=challenge&page=2", "/calls?kind=challenge&page=5", 6),
     "call list, text search": ("/calls?q=uitvraag&page=2", "/calls?q=uitvraag&page=8", 6),
-    "dialogue list": ("/dialogues?when=past", "/dialogues?when=past&page=2", 8),
+    # The version of the public dialogues, the page's rows and, the first time for that version, the
+    # themes, the count and when a dialogue next ends (dialogues/kept_counts.py). The past list shows
+    # no seats left, so it reads no registrations.
+    "dialogue list": ("/dialogues?when=past", "/dialogues?when=past&page=2", 5),
     # The page's keys, their count and the calls as plain rows: the calls with their category and
     # department, phases, criteria, social values, library criteria and documents (api/queries.py).
     "API call list": ("/api/v1/calls?per_page=4&page=2", "/api/v1/calls?per_page=4&page=8", 8),
@@ -70,15 +73,18 @@ def test_list_query_count_constant(app: Flask, client, bench_world: SimpleNamesp
 
 # Once their values are kept (and until a call or phase changes, or a phase opens or closes: the
 # tests of calls/kept_counts.py): the version of the public calls, the page's keys, its cards and
-# their phases and social values. The home page only reads the version.
-WARM_CALL_PAGES = {"call list": ("/calls?page=2", 4), "call list, filtered": ("/calls?kind=challenge&level=3", 4),
+# their phases and social values. The home page only reads the version. The dialogue list (same for
+# dialogues: dialogues/kept_counts.py): the version and the page's rows, and for upcoming dialogues
+# their confirmed registrations (the seats left).
+WARM_LIST_PAGES = {"call list": ("/calls?page=2", 4), "call list, filtered": ("/calls?kind=challenge&level=3", 4),
                    "call list, open": ("/calls?state=open", 4), "text search": ("/calls?q=uitvraag", 4),
-                   "home": ("/", 1)}
+                   "home": ("/", 1), "dialogue list, past": ("/dialogues?when=past", 2),
+                   "dialogue list, upcoming": ("/dialogues?kind=city", 3)}
 
 
-@pytest.mark.parametrize("name", WARM_CALL_PAGES)
-def test_call_list_kept_choices_and_count(app: Flask, client, bench_world: SimpleNamespace, name: str) -> None:
-    url, budget = WARM_CALL_PAGES[name]
+@pytest.mark.parametrize("name", WARM_LIST_PAGES)
+def test_list_kept_choices_and_count(app: Flask, client, bench_world: SimpleNamespace, name: str) -> None:
+    url, budget = WARM_LIST_PAGES[name]
     with app.app_context():
         fingerprint_cache.forget_all()
     cold, cold_statements, _ = _count(app, client, url)
