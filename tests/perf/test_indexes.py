@@ -125,7 +125,7 @@ STATEMENTS = {
                        False),
     # The API call list's calls as plain rows (api/queries.py), each part by the page's ids.
     **{f"API call data, part {index + 1}": ((lambda index=index: _call_data_statement(index)), True)
-       for index in range(6)},
+       for index in range(5)},
     "OCDS package keys": (lambda: _page(public_calls_by_id().with_only_columns(Call.id), page=40, per_page=100),
                           False),
     # The stored releases of a page of calls, in the order of their index (no sort).

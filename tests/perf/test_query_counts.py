@@ -51,8 +51,9 @@ LISTS = {
     # no seats left, so it reads no registrations.
     "dialogue list": ("/dialogues?when=past", "/dialogues?when=past&page=2", 5),
     # The page's keys, their count and the calls as plain rows: the calls with their category and
-    # department, phases, criteria, social values, library criteria and documents (api/queries.py).
-    "API call list": ("/api/v1/calls?per_page=4&page=2", "/api/v1/calls?per_page=4&page=8", 8),
+    # department, their phases with their criteria, social values, and library criteria and documents
+    # only when a call of the page has any (api/queries.py).
+    "API call list": ("/api/v1/calls?per_page=4&page=2", "/api/v1/calls?per_page=4&page=8", 6),
     # OCDS: the page's call keys, their count and the stored releases (api/releases.py writes them
     # when a call changes; the page only concatenates their JSON).
     "OCDS package": ("/api/v1/ocds/releases.json?per_page=4&page=2", "/api/v1/ocds/releases.json?per_page=4&page=8",
