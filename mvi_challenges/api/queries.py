@@ -170,11 +170,10 @@ def public_call_data(session: Session, ids: Sequence[int]) -> list[CallData]:
     criteria: dict[int, list[Json]] = defaultdict(list)
     last_phase = None
     for row in connection.execute(phases_stmt, params).all():
-        call_id, phase_id = row[0], row[1]
+        call_id, phase_id, *_phase, position, name, description, weight, knockout_minimum = row  # unpacked in C
         if phase_id != last_phase:  # the phase's first row (they come in order)
             phases[call_id].append(row)
             last_phase = phase_id
-        position, name, description, weight, knockout_minimum = row[-5:]
         if position is not None:
             criteria[phase_id].append({"position": position, "name": name, "description": description,
                                        "weight": weight, "knockout_minimum": knockout_minimum})
