@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from ..calls.models import (
@@ -105,18 +105,24 @@ def call_data_statements() -> tuple[Select[Any], ...]:
                     Category.slug.label("category_slug"), Category.name_nl.label("category_name_nl"),
                     Category.name_en.label("category_name_en"), Category.target_level.label("category_target_level"),
                     Category.promising.label("category_promising"), Department.slug.label("department_slug"),
-                    Department.name_nl.label("department_name_nl"), Department.name_en.label("department_name_en"))
+                    Department.name_nl.label("department_name_nl"), Department.name_en.label("department_name_en"),
+                    # Whether there is anything for the last two queries to find (as the call page's
+                    # links, calls/panels.py): most pages of calls have neither (#20).
+                    exists().where(call_library_criteria.c.call_id == Call.id).label("has_library"),
+                    exists().where(CallDocument.call_id == Call.id).label("has_documents"))
              .join(Category, Category.id == Call.category_id)
              .outerjoin(Department, Department.id == Call.department_id)
              .where(Call.id.in_(_IDS)))
+    # The phases with their criteria, one row per criterion (a phase without any: one row of NULLs).
     phases = (select(Phase.call_id, Phase.id, Phase.number, Phase.title, Phase.opens_at, Phase.closes_at,
                      Phase.budget_cents, Phase.max_awards, Phase.score_scale_max, Phase.decisions_published_at,
-                     Phase.stage_type, Phase.targets, Phase.prizes_cents)
-              .where(Phase.call_id.in_(_IDS)).order_by(Phase.call_id, Phase.number))
-    criteria = (select(Criterion.phase_id, Criterion.position, Criterion.name, Criterion.description,
-                       Criterion.weight, Criterion.knockout_minimum)
-                .join(Phase, Phase.id == Criterion.phase_id)
-                .where(Phase.call_id.in_(_IDS)).order_by(Criterion.phase_id, Criterion.position))
+                     Phase.stage_type, Phase.targets, Phase.prizes_cents,
+                     Criterion.position.label("criterion_position"), Criterion.name.label("criterion_name"),
+                     Criterion.description.label("criterion_description"),
+                     Criterion.weight.label("criterion_weight"),
+                     Criterion.knockout_minimum.label("criterion_knockout_minimum"))
+              .outerjoin(Criterion, Criterion.phase_id == Phase.id)
+              .where(Phase.call_id.in_(_IDS)).order_by(Phase.call_id, Phase.number, Criterion.position))
     values = (select(call_social_values.c.call_id, SocialValue.slug, SocialValue.name_nl, SocialValue.name_en)
               .join(SocialValue, SocialValue.id == call_social_values.c.social_value_id)
               .where(call_social_values.c.call_id.in_(_IDS))
@@ -136,7 +142,7 @@ def call_data_statements() -> tuple[Select[Any], ...]:
     documents = (select(CallDocument.call_id, CallDocument.id, CallDocument.title, CallDocument.filename,
                         CallDocument.content_type, CallDocument.size, CallDocument.sha256, CallDocument.uploaded_at)
                  .where(CallDocument.call_id.in_(_IDS)).order_by(CallDocument.call_id, CallDocument.id))
-    return calls, phases, criteria, values, library, documents
+    return calls, phases, values, library, documents
 
 
 def _grouped(rows: Any) -> dict[int, list[Any]]:
@@ -148,26 +154,35 @@ def _grouped(rows: Any) -> dict[int, list[Any]]:
 
 
 def public_call_data(session: Session, ids: Sequence[int]) -> list[CallData]:
-    """These calls' data, in the order of `ids`: six queries, whatever their number. The ids must
-    be of public calls (a page of `calls_query`, or `public_call_id`)."""
+    """These calls' data, in the order of `ids`: three to five queries, whatever their number (the
+    library criteria and the documents only when some call has any). The ids must be of public calls
+    (a page of `calls_query`, or `public_call_id`)."""
     if not ids:
         return []
     params = {"ids": list(ids)}
-    calls_stmt, phases_stmt, criteria_stmt, values_stmt, library_stmt, documents_stmt = call_data_statements()
+    calls_stmt, phases_stmt, values_stmt, library_stmt, documents_stmt = call_data_statements()
     # Plain columns: read on the connection, without the ORM's result layer; the clause lets the
     # session route them as it routes any read (the replica, see core.db.RoutingSession).
     # Each result is fetched at once (.all()), not row by row.
     connection = session.connection(bind_arguments={"clause": calls_stmt})
     calls = {row.id: row for row in connection.execute(calls_stmt, params).all()}
-    phases = _grouped(connection.execute(phases_stmt, params).all())
+    phases: dict[int, list[Any]] = defaultdict(list)
     criteria: dict[int, list[Json]] = defaultdict(list)
-    for phase_id, position, name, description, weight, knockout_minimum in connection.execute(
-            criteria_stmt, params).all():
-        criteria[phase_id].append({"position": position, "name": name, "description": description, "weight": weight,
-                                   "knockout_minimum": knockout_minimum})
+    last_phase = None
+    for row in connection.execute(phases_stmt, params).all():
+        call_id, phase_id, *_phase, position, name, description, weight, knockout_minimum = row  # unpacked in C
+        if phase_id != last_phase:  # the phase's first row (they come in order)
+            phases[call_id].append(row)
+            last_phase = phase_id
+        if position is not None:
+            criteria[phase_id].append({"position": position, "name": name, "description": description,
+                                       "weight": weight, "knockout_minimum": knockout_minimum})
     values = _grouped(connection.execute(values_stmt, params).all())
-    library = _grouped(connection.execute(library_stmt, params).all())
-    documents = _grouped(connection.execute(documents_stmt, params).all())
+    rows = calls.values()
+    library = (_grouped(connection.execute(library_stmt, params).all())
+               if any(row.has_library for row in rows) else {})
+    documents = (_grouped(connection.execute(documents_stmt, params).all())
+                 if any(row.has_documents for row in rows) else {})
     return [CallData(calls[call_id], phases.get(call_id, []), criteria, values.get(call_id, []),
                      library.get(call_id, []), documents.get(call_id, []))
             for call_id in ids if call_id in calls]

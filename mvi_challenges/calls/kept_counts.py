@@ -8,7 +8,8 @@ filtered by change, and, for the selections by state (open, upcoming, closed), w
 closes. So: the version of the set "public calls" is read first, the count is kept under it with
 the selection, and a count by state also says until when it holds (the next moment a phase opens or
 closes); a change is a new version, a passed moment a count made again. Never stale
-(tests/calls/test_kept_counts.py).
+(tests/calls/test_kept_counts.py). The same keeps the list's filter choices and the home page's open
+calls and counts (calls/cards.py), with the version read once per request (`keep`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
@@ -28,12 +30,21 @@ from .models import Call, Phase
 PUBLIC_CALLS = "public calls"
 # What the list filters and searches by, attribute by attribute (calls.services.public_calls_query,
 # state_condition, visible_to_public, calls/search.py's SEARCHED columns).
+# The slug and the names also: the home page keeps its open calls' cards (with their addresses) and
+# the list its filter's choices (the names of the categories and social values) under the version.
 data_versions.track(PUBLIC_CALLS, Call, ["status", "published_at", "kind", "category_id", "ambition_level",
                                          "social_values", "title", "summary", "body_source", "title_en",
-                                         "summary_en", "body_source_en"])
+                                         "summary_en", "body_source_en", "slug"])
 data_versions.track(PUBLIC_CALLS, Phase, ["opens_at", "closes_at", "call_id"])
-data_versions.track(PUBLIC_CALLS, Category, ["slug"])
-data_versions.track(PUBLIC_CALLS, SocialValue, ["slug"])
+data_versions.track(PUBLIC_CALLS, Category, ["slug", "name_nl", "name_en"])
+data_versions.track(PUBLIC_CALLS, SocialValue, ["slug", "name_nl", "name_en"])
+
+T = TypeVar("T")
+
+
+def current_version(session: Session) -> str:
+    """The version of the public calls: read first, before the data of anything kept under it."""
+    return data_versions.current(session, PUBLIC_CALLS)
 
 
 def _selection_key(filters: object) -> str:
@@ -48,23 +59,21 @@ def _next_phase_moment(session: Session, now: dt.datetime) -> dt.datetime | None
     return session.scalar(select(func.min(moments.c[0])))
 
 
+def keep(session: Session, what: str, compute: Callable[[], T], *, version: str,
+         clock: dt.datetime | None = None) -> T:
+    """`compute()` once per version of the public calls (read first: `current_version`) and, for a
+    value that depends on the clock as well (`clock`: the request's now), once per moment a phase
+    opens or closes."""
+    key = f"{what}|{version}"
+    if clock is None:
+        return fingerprint_cache.remember(key, compute)
+    return fingerprint_cache.remember_until(key, compute, clock, lambda: _next_phase_moment(session, clock))
+
+
 def public_count(session: Session, filters: object, by_clock: bool, now: dt.datetime,
-                 count: Callable[[], int]) -> int:
+                 count: Callable[[], int], version: str | None = None) -> int:
     """The number of calls in this selection: `count()` once per version of the data (and, when the
-    selection depends on the clock, `by_clock`, once per moment a phase opens or closes)."""
-    version = data_versions.current(session, PUBLIC_CALLS)  # first: what is counted after it is at least as new
-    key = f"call-count|{version}|{_selection_key(filters)}"
-    if not by_clock:
-        return fingerprint_cache.remember(key, count)
-
-    def counted() -> tuple[int, dt.datetime, dt.datetime | None]:
-        return count(), now, _next_phase_moment(session, now)
-
-    def holds(kept: tuple[int, dt.datetime, dt.datetime | None]) -> bool:
-        # No phase opened or closed between when it was counted and now (a request of a moment
-        # earlier, on another worker, may read a count made a moment later: then counted again).
-        _total, counted_at, until = kept
-        return counted_at <= now and (until is None or now < until)
-
-    total, _at, _until = fingerprint_cache.remember(key, counted, fresh=holds)
-    return total
+    selection depends on the clock, `by_clock`, once per moment a phase opens or closes). `version`:
+    as read by the caller first (one query for all it keeps), else read here."""
+    return keep(session, f"call-count|{_selection_key(filters)}", count,
+                version=version or current_version(session), clock=now if by_clock else None)

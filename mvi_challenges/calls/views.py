@@ -83,12 +83,13 @@ def call_text_in_locale(call: Call, field: str) -> LocalText:
 # --- public pages ---------------------------------------------------------------------------
 
 
-def _filter_form() -> tuple[CallFilterForm, services.CallFilters]:
-    """The filter form from the query string; unknown values are ignored, never an error."""
+def _filter_form(version: str) -> tuple[CallFilterForm, services.CallFilters]:
+    """The filter form from the query string; unknown values are ignored, never an error. Its
+    choices are kept under `version` (kept_counts.current_version)."""
     locale = str(get_locale())
     form = CallFilterForm(request.args)
     form.kind.choices = [("", _("All kinds")), *KIND_CHOICES]
-    categories, values = filter_choices(db.session, locale)
+    categories, values = filter_choices(db.session, locale, version)
     form.category.choices = [("", _("All categories")), *categories]
     form.level.choices = [("", _("All levels"))] + [(str(n), _("Level %(n)d", n=n)) for n in (1, 2, 3)]
     form.value.choices = [("", _("All social values")), *values]
@@ -112,13 +113,15 @@ def _filter_form() -> tuple[CallFilterForm, services.CallFilters]:
 
 @bp.route("/calls")
 def call_list():
-    form, filters = _filter_form()
+    # Read first, once: the filter's choices and the count are kept under it (kept_counts.py).
+    version = kept_counts.current_version(db.session)
+    form, filters = _filter_form(version)
     now = now_utc()
     locale = str(get_locale())
     page = paginate(services.public_calls_query(filters, now), per_page=current_app.config["PAGE_SIZE"],
                     key=Call.id, load=lambda ids: card_rows(db.session, ids, now, locale),
                     counter=lambda count: kept_counts.public_count(db.session, filters, filters.state is not None,
-                                                                   now, count))
+                                                                   now, count, version))
     args = filter_args(form)
     return render_template("calls/list.html", form=form, page=page, now=now, args=args)
 

@@ -51,13 +51,18 @@ class KeyedPagination(SelectPagination):
 class RowPagination(SelectPagination):
     """Pages of plain rows (named tuples of the columns a list shows) instead of ORM objects: a
     list that shows four fields of each row need not load, identify and track whole objects. The
-    count counts the first column only (not the row's other, perhaps computed, columns)."""
+    count counts the first column only (not the row's other, perhaps computed, columns); with
+    `counter`, as in KeyedPagination."""
 
     def _query_items(self) -> list[Any]:
         stmt = self._query_args["select"]
         return list(self._query_args["session"].execute(stmt.limit(self.per_page).offset(self._query_offset)))
 
     def _query_count(self) -> int:
+        counter = self._query_args.get("counter")
+        return counter(self._count_rows) if counter is not None else self._count_rows()
+
+    def _count_rows(self) -> int:
         stmt = self._query_args["select"]
         first = stmt.with_only_columns(*list(stmt.selected_columns)[:1]).order_by(None).subquery()
         return self._query_args["session"].scalar(select(func.count()).select_from(first)) or 0
@@ -105,7 +110,7 @@ def paginate(stmt: Select[Any], per_page: int, key: InstrumentedAttribute[int] |
                                     max_per_page=None, error_out=True, count=True)
     if rows:
         return RowPagination(select=stmt, session=db.session, page=page, per_page=per_page, max_per_page=None,
-                             error_out=True, count=True)
+                             error_out=True, count=True, counter=counter)
     if key is not None:
         return paginate_by_key(stmt, key, page=page, per_page=per_page, error_out=True, load=load, counter=counter)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=True, count=True)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..accounts.auth import require, require_login
 from ..calls.models import Call, CallStatus, Eligibility, StageType
 from ..catalogue.models import Category
-from ..catalogue.services import all_categories, category_choices
+from ..catalogue.services import all_categories
 from ..core import audit
 from ..core.actions import run_action
 from ..core.confirmation import ask_first
@@ -25,7 +25,7 @@ from ..core.i18n import locale_name
 from ..core.pagination import paginate
 from ..core.templating import offer_to_templates
 from ..core.timezones import request_time
-from . import lifecycle, services
+from . import kept_counts, lifecycle, services
 from .forms import (
     DISPOSITION_LABELS,
     KIND_LABELS,
@@ -77,12 +77,17 @@ def dialogue_list():
     past = request.args.get("when") == "past"
     kind_arg = request.args.get("kind", "")
     kind = DialogueKind(kind_arg) if kind_arg in {k.value for k in DialogueKind} else None
-    choices = category_choices(db.session, str(get_locale()))
+    # Read first, once: the theme choices and the count are kept under it (kept_counts.py).
+    version = kept_counts.current_version(db.session)
+    choices = kept_counts.theme_choices(db.session, str(get_locale()), version)
     category = request.args.get("category", "")
     category = category if category in {slug for slug, _name in choices} else ""
     page = paginate(services.public_dialogue_rows_query(past=past, kind=kind, category_slug=category or None,
-                                                        now=now), per_page=current_app.config["PAGE_SIZE"], rows=True)
-    counts = services.confirmed_counts(db.session, [d.id for d in page.items])
+                                                        now=now), per_page=current_app.config["PAGE_SIZE"], rows=True,
+                    counter=lambda count: kept_counts.public_count(db.session, (past, kind, category), now, version,
+                                                                   count))
+    # The seats left show on upcoming dialogues only (dialogues/list.html).
+    counts = {} if past else services.confirmed_counts(db.session, [d.id for d in page.items])
     args = {k: v for k, v in {"when": "past" if past else "", "kind": kind_arg if kind else "",
                               "category": category}.items() if v}
     # Per request, not per row: the kinds' labels and the detail links; per row, the model's own

@@ -23,6 +23,7 @@ here is a string, a frozen dataclass or rows that no caller changes.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import threading
@@ -122,6 +123,24 @@ def remember(key: str, compute: Callable[[], T], seconds: int = DEFAULT_SECONDS,
         cache.set(key, value, timeout=seconds)
     except Exception as error:
         log.warning("fingerprint cache not available: %s", error)
+    return value
+
+
+def remember_until(key: str, compute: Callable[[], T], now: dt.datetime,
+                   next_change: Callable[[], dt.datetime | None]) -> T:
+    """`remember` for a value that depends on the clock as well as on what its key names (a count of
+    the open calls, of the past dialogues): computed at `now`, it holds until `next_change()` (asked
+    when it is computed: the next moment the clock changes the value, None for never), and only for
+    requests at or after `now` (a request of a moment earlier, on another worker, computes its own)."""
+
+    def computed() -> tuple[T, dt.datetime, dt.datetime | None]:
+        return compute(), now, next_change()
+
+    def holds(kept: tuple[T, dt.datetime, dt.datetime | None]) -> bool:
+        _value, computed_at, until = kept
+        return computed_at <= now and (until is None or now < until)
+
+    value, _at, _until = remember(key, computed, fresh=holds)
     return value
 
 

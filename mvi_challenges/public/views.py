@@ -34,8 +34,7 @@ class LanguageForm(FlaskForm):
 @bp.route("/")
 def home():
     now = now_utc()
-    open_calls = call_cards.open_call_cards(db.session, now, str(get_locale()), limit=6)
-    counts = call_cards.count_open_and_upcoming(db.session, now)
+    open_calls, counts = call_cards.home_calls(db.session, now, str(get_locale()), limit=6)
     return render_template("public/home.html", open_calls=open_calls, now=now,
                            open_count=counts[PublicState.OPEN], upcoming_count=counts[PublicState.UPCOMING])
 

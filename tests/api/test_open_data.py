@@ -100,6 +100,10 @@ def test_responses_are_populated_with_what_the_site_shows(client: FlaskClient, p
     assert call["department"]["slug"] == "ruimte" and call["category"]["slug"] == "openbare-ruimte"
     assert {v["slug"] for v in call["social_values"]} == {"klimaat", "circulaire-economie"}
     assert call["documents"][0]["url"].endswith(f"/calls/{populated.sbir.slug}/documents/1")
+    # The list shows the same (it reads documents only when a call of the page has any).
+    listed = {c["slug"]: c for c in _get(client, "/api/v1/calls?per_page=100")["items"]}
+    assert listed[populated.sbir.slug] == call
+    assert listed[populated.below.slug]["documents"] == []
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", call["published_at"])
     below = _get(client, f"/api/v1/calls/{populated.below.slug}")
     assert below["below_target"] is True and below["target_level"] == 2 and below["ambition_level"] == 1

@@ -150,3 +150,38 @@ def test_a_deploy_that_changes_how_the_list_selects_keeps_no_count_of_the_last(a
         b"\n# the next release" if path.resolve() == selecting else b""))
     fingerprint_cache.install(app)
     assert app.extensions["memo_release"] != before
+
+
+def test_a_renamed_category_or_value_shows_in_the_filter_at_once(app: Flask, client) -> None:
+    """The filter's choices are kept under the same version (calls/cards.py filter_choices)."""
+    make_call(app)
+    assert "Mobiliteit van morgen" not in client.get("/calls").get_data(as_text=True)
+    with app.app_context():
+        db.session.scalar(select(Category).where(Category.slug == "mobiliteit")).name_nl = "Mobiliteit van morgen"
+        db.session.scalar(select(SocialValue).where(SocialValue.slug == "klimaat")).name_nl = "Klimaat van morgen"
+        db.session.commit()
+    html = client.get("/calls").get_data(as_text=True)
+    assert '<option value="mobiliteit">Mobiliteit van morgen</option>' in html
+    assert '<option value="klimaat">Klimaat van morgen</option>' in html
+
+
+def test_the_home_page_shows_every_change_and_every_deadline_at_once(app: Flask, client, monkeypatch) -> None:
+    """The home page keeps its open calls and counts under the version too (calls/cards.py home_calls)."""
+    from mvi_challenges.public import views as public_views
+
+    call = make_call(app, title="Schone bouwplaatsen", closes_in=dt.timedelta(hours=2))
+    start = now_utc()
+    monkeypatch.setattr(public_views, "now_utc", lambda: start)
+    html = client.get("/").get_data(as_text=True)
+    assert "1 uitvraag is nu open" in html and "Schone bouwplaatsen" in html
+    _change(app, call.id, title="Stille bouwplaatsen")
+    assert "Stille bouwplaatsen" in client.get("/").get_data(as_text=True)
+    _change(app, call.id, slug="stille-bouwplaatsen")
+    assert 'href="/calls/stille-bouwplaatsen"' in client.get("/").get_data(as_text=True)
+    make_call(app, title="Groene daken")
+    assert "2 uitvragen zijn nu open" in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        deadline = db.session.get(Call, call.id).phases[0].closes_at
+    monkeypatch.setattr(public_views, "now_utc", lambda: deadline + dt.timedelta(seconds=1))
+    html = client.get("/").get_data(as_text=True)
+    assert "1 uitvraag is nu open" in html and "Stille bouwplaatsen" not in html

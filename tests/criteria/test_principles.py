@@ -80,6 +80,10 @@ def test_principles_in_the_open_data(client: FlaskClient, world: SimpleNamespace
     call = client.get(f"/api/v1/calls/{world.a.slug}").get_json()
     assert [c["code"] for c in call["library_criteria"]] == ["MOB-1", "MOB-3", "MOB-3I"]
     assert [p["slug"] for p in call["leading_principles"]] == ["schoon", "samen"]
+    # The list shows the same (it reads library criteria only when a call of the page has any).
+    listed = next(c for c in client.get("/api/v1/calls?per_page=100").get_json()["items"] if c["slug"] == world.a.slug)
+    assert listed["library_criteria"] == call["library_criteria"]
+    assert listed["leading_principles"] == call["leading_principles"]
     library = client.get("/api/v1/criteria?category=ict&level=2").get_json()["criteria"]
     assert [(c["code"], c["principle"], c["retired"]) for c in library] == [("ICT-2", "eerlijk", False)]
 

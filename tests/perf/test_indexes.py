@@ -114,10 +114,10 @@ STATEMENTS = {
     "call list rows of a page": (lambda: _calls().where(Call.id.in_([1, 2, 3])), True),
     "call list keys, filtered deep page": (lambda: _keys(_calls(kind=CallKind.SBIR, level=3)), True),
     "call list count": (lambda: _count(_calls()), False),
-    # The cards of a page (calls/cards.py): the calls, their phases and social values by the page's ids.
+    # The cards of a page (calls/cards.py): the calls, and their phases and social values (one
+    # UNION ALL, sorted: twenty calls' few rows) by the page's ids.
     "call cards of a page": (lambda: _card_statement(0), True),
-    "call cards' phases": (lambda: _card_statement(1), True),
-    "call cards' social values": (lambda: _card_statement(2), True),
+    "call cards' phases and social values": (lambda: _card_statement(1), True),
     "call list count, filtered": (lambda: _count(_calls(kind=CallKind.SBIR)), False),
     "dialogue list": (lambda: _page(public_dialogue_rows_query(past=False, kind=None, category_slug=None, now=NOW)),
                       False),
@@ -125,7 +125,7 @@ STATEMENTS = {
                        False),
     # The API call list's calls as plain rows (api/queries.py), each part by the page's ids.
     **{f"API call data, part {index + 1}": ((lambda index=index: _call_data_statement(index)), True)
-       for index in range(6)},
+       for index in range(5)},
     "OCDS package keys": (lambda: _page(public_calls_by_id().with_only_columns(Call.id), page=40, per_page=100),
                           False),
     # The stored releases of a page of calls, in the order of their index (no sort).
