@@ -19,7 +19,7 @@ from mvi_challenges.dialogues.models import Dialogue, Registration
 from mvi_challenges.monitoring import figures_version, services
 from mvi_challenges.monitoring.models import Contract, ContractTarget, ProcurementRecord
 from mvi_challenges.proposals import services as proposal_services
-from mvi_challenges.proposals.models import Proposal, ProposalStatus, Question
+from mvi_challenges.proposals.models import Proposal, ProposalStatus
 
 from ..factories import close_phase, login, make_call, make_dialogue, make_proposal, make_user
 from .test_figures import _csv, _table, build_world
@@ -48,16 +48,20 @@ def test_every_counted_change_shows_at_once(app: Flask, client_en) -> None:
     # of the deadline shows at once too (tests/security/test_attack_counting_bids.py: or the clock).
     make_proposal(app, make_user(app, Role.ENTREPRENEUR), world.calls[1], submit=True)
     assert _figures(client_en, year)["Proposals received"] == "3"
-    close_phase(app, world.calls[1])
-    assert _figures(client_en, year)["Proposals received"] == "4"
 
-    # An answer published.
+    # An answer published (while the phase it was asked in is open: after it, a question is no longer
+    # first published, proposals.lifecycle.publication_refusal).
+    asker, staff = make_user(app, Role.ENTREPRENEUR), make_user(app, Role.STAFF)
     with app.test_request_context():
-        question = db.session.scalar(select(Question).where(Question.published_at.is_(None)))
-        proposal_services.answer_question(db.session, db.session.get(User, make_user(app, Role.STAFF).id), question,
-                                          text=question.text, answer_source="Toch.", publish=True, now=now_utc())
+        call = db.session.get(Call, world.calls[1].id)
+        question = proposal_services.ask_question(db.session, db.session.get(User, asker.id), call, "Mag het later?",
+                                                  now_utc())
+        proposal_services.answer_question(db.session, db.session.get(User, staff.id), question,
+                                          text=question.text, answer_source="Nee.", publish=True, now=now_utc())
         db.session.commit()
     assert _figures(client_en, year)["Questions answered"] == "2"
+    close_phase(app, world.calls[1])
+    assert _figures(client_en, year)["Proposals received"] == "4"
 
     # A contract signed; a result reported (latest_measured is set by an UPDATE statement).
     with app.test_request_context():
