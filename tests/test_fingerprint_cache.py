@@ -73,3 +73,21 @@ def test_the_copies_a_worker_keeps_are_bounded_and_forgotten_with_the_cache(app:
         fingerprint_cache.forget_all()
         assert not local.values
         assert fingerprint_cache.remember("ranking|0|v1", lambda: "computed again") == "computed again"
+
+
+def test_a_workers_copy_lasts_minutes_at_most(app: Flask, monkeypatch) -> None:
+    """Data changed behind the application's back (a restore, a fix in psql) draws no new version: the
+    shared cache's expiry bounded how long the old value was shown, and the worker's copy keeps to it."""
+    import time
+
+    with app.test_request_context():
+        assert fingerprint_cache.remember("choices|v1", lambda: "old") == "old"
+        app.extensions["memo"].clear()  # the shared copy expired meanwhile
+        later = time.monotonic() + fingerprint_cache.LOCAL_SECONDS + 1
+        monkeypatch.setattr(fingerprint_cache.time, "monotonic", lambda: later)
+        assert fingerprint_cache.remember("choices|v1", lambda: "new") == "new"
+        # A value the shared cache keeps for a shorter time is not kept longer here either.
+        assert fingerprint_cache.remember("short|v1", lambda: "a", seconds=10) == "a"
+        monkeypatch.setattr(fingerprint_cache.time, "monotonic", lambda: later + 11)
+        app.extensions["memo"].clear()
+        assert fingerprint_cache.remember("short|v1", lambda: "b", seconds=10) == "b"

@@ -17,8 +17,10 @@ what its value was computed from, so a copy can never be stale, and the next req
 key skips the round trip and the unpickling. For the jury's ranking of 500 proposals that was a
 317 kB string and a 221 kB snapshot fetched from Redis and unpickled on every request (about
 1.5 ms of a 7.5 ms page, #20), and every result page of one proposal loaded the whole snapshot.
-Kept values are shared between requests, so they are read-only by convention: every value kept
-here is a string, a frozen dataclass or rows that no caller changes.
+Kept values are shared between requests, so they are read-only: no caller may change one in place
+(the results snapshot's lists and dicts, the dashboard's tables and the choices' lists included;
+every reader builds new lists, e.g. `visible_rank`, `neighbours`, `choices.sorted`). A copy is
+kept for minutes at most (LOCAL_SECONDS), as the shared cache's own expiry bounds a mistake.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +50,7 @@ IN_PROCESS_ENTRIES = 64
 # proposals, 9 members and 6 criteria (about 1.8 MB in memory), so 16 copies stay within the 200 MB
 # a worker may use (issue #20, part 4).
 LOCAL_COPIES = 16
+LOCAL_SECONDS = 300
 PACKAGE = Path(__file__).parent.parent  # the whole package (this module moved into infra/: not only infra)
 
 
@@ -73,23 +77,30 @@ def code_digest(*folders: Path) -> str:
 
 
 class LocalCopies:
-    """The values this process used last, by key, the least recently used dropped first."""
+    """The values this process used last, by key, the least recently used dropped first, and none
+    kept longer than LOCAL_SECONDS (nor than the shared cache keeps it): a key that, through a
+    mistake, misses one of its inputs, or data changed behind the application's back (a restore, a
+    fix in psql), is then wrong for minutes at most, as the shared cache's expiry already ensured."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.values: OrderedDict[str, object] = OrderedDict()
+        self.values: OrderedDict[str, tuple[object, float]] = OrderedDict()
         self.lock = threading.Lock()  # the development server and the tests' live server use threads
 
     def get(self, key: str) -> object | None:
         with self.lock:
-            value = self.values.get(key)
-            if value is not None:
-                self.values.move_to_end(key)
-            return value
+            kept = self.values.get(key)
+            if kept is None:
+                return None
+            if time.monotonic() >= kept[1]:
+                del self.values[key]
+                return None
+            self.values.move_to_end(key)
+            return kept[0]
 
-    def put(self, key: str, value: object) -> None:
+    def put(self, key: str, value: object, seconds: float) -> None:
         with self.lock:
-            self.values[key] = value
+            self.values[key] = (value, time.monotonic() + min(seconds, LOCAL_SECONDS))
             self.values.move_to_end(key)
             while len(self.values) > self.size:
                 self.values.popitem(last=False)
@@ -115,10 +126,10 @@ def remember(key: str, compute: Callable[[], T], seconds: int = DEFAULT_SECONDS,
         log.warning("fingerprint cache not available: %s", error)
         return compute()
     if value is not None and (fresh is None or fresh(value)):
-        local.put(key, value)
+        local.put(key, value, seconds)
         return value
     value = compute()
-    local.put(key, value)
+    local.put(key, value, seconds)
     try:
         cache.set(key, value, timeout=seconds)
     except Exception as error:
